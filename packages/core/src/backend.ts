@@ -1,0 +1,76 @@
+import type { DTypeName } from './dtype.js';
+import type { Graph, GraphNode, OpName } from './graph.js';
+import type { Tensor } from './tensor.js';
+
+/**
+ * The hardware abstraction layer. A backend package (`@ix/backend-*`) implements `BackendFactory`
+ * and registers it with `registerBackend`. Core never imports a backend.
+ */
+export type DeviceKind = 'cpu' | 'gpu' | 'npu';
+
+export interface DeviceInfo {
+  kind: DeviceKind;
+  name: string;
+  /** bytes of memory the backend can allocate from, when known */
+  memoryBytes?: number;
+}
+
+/** What `probe()` reports. Probing must have no side effects (no device allocation, no threads left running). */
+export interface ProbeResult {
+  available: boolean;
+  /** why the backend is unavailable (missing addon, no driver, unsupported CPU, ...) */
+  reason?: string;
+  device: DeviceInfo;
+  /** ISA or API features, e.g. ["avx2", "fma", "avx512f"] or ["vulkan-1.3", "shaderFloat16"] */
+  features: string[];
+  /** for each op, the weight/input dtypes it handles; an op missing here is not supported */
+  ops: Partial<Record<OpName, readonly DTypeName[]>>;
+  /** anything else worth showing in `ix probe` */
+  details?: Record<string, string | number | boolean>;
+}
+
+export interface BackendOptions {
+  /** worker threads for CPU backends; default chosen by the backend */
+  threads?: number;
+  [key: string]: unknown;
+}
+
+export interface BackendFactory {
+  name: string;
+  /** higher wins when several backends are available */
+  priority: number;
+  probe(): ProbeResult | Promise<ProbeResult>;
+  create(options?: BackendOptions): Backend | Promise<Backend>;
+}
+
+/** A region of memory owned by a backend. Its contents are only reachable through the backend. */
+export interface BackendBuffer {
+  readonly backend: string;
+  readonly byteLength: number;
+}
+
+/** A contiguous run of graph nodes assigned to one backend, with a tensor for every value it touches. */
+export interface GraphSplit {
+  graph: Graph;
+  nodes: readonly GraphNode[];
+  /** tensor holding the value of a node: every input of `nodes` and every node of `nodes` has one */
+  tensorOf(nodeId: number): Tensor;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly device: DeviceInfo;
+  allocate(byteLength: number): BackendBuffer;
+  free(buffer: BackendBuffer): void;
+  /** copy host bytes into a buffer */
+  upload(buffer: BackendBuffer, byteOffset: number, data: Uint8Array): void;
+  /** copy bytes out of a buffer into host memory */
+  download(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array;
+  /** optional zero-copy view of a file region (weights); the buffer is read-only */
+  mapFile?(path: string, byteOffset: number, byteLength: number): BackendBuffer;
+  /** can this backend compute `node`, given the dtypes of its inputs? */
+  supports(node: GraphNode, inputDTypes: readonly DTypeName[]): boolean;
+  /** compute the nodes of a split in order, writing each node's tensor */
+  compute(split: GraphSplit): void | Promise<void>;
+  dispose(): void;
+}

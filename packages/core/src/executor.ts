@@ -1,0 +1,189 @@
+import type { Backend, BackendBuffer, GraphSplit } from './backend.js';
+import type { DTypeName } from './dtype.js';
+import { InvalidArgumentError, ShapeError, UnsupportedOpError } from './errors.js';
+import type { Graph, GraphNode, OpParams } from './graph.js';
+import { formatShape, numElements, Tensor } from './tensor.js';
+
+export type HostArray = Float32Array | Int32Array;
+
+/**
+ * Runs a graph on a primary backend, falling back per op to the next backend that supports it
+ * (as ggml's scheduler does). Nodes are grouped into splits: runs of consecutive nodes on one
+ * backend. Values crossing a split boundary are copied between backends; a `write_rows` done on a
+ * foreign backend is copied back into its owner's buffer so caches stay where they live.
+ */
+export class Executor {
+  private readonly backends: Backend[];
+  /** copies of constants (weights) made for other backends, kept across runs */
+  private readonly constantCopies = new WeakMap<Tensor, Map<string, Tensor>>();
+
+  constructor(primary: Backend, fallbacks: readonly Backend[] = []) {
+    this.backends = [primary, ...fallbacks.filter((b) => b !== primary)];
+  }
+
+  get primary(): Backend {
+    return this.backends[0]!;
+  }
+
+  /** The backend each node runs on (leaves: where their value lives). */
+  assign(graph: Graph): Backend[] {
+    return graph.nodes.map((node) => {
+      if (node.op === 'input') return this.primary;
+      if (node.op === 'constant') return this.owner(node.tensor!);
+      const dtypes = node.inputs.map((i) => graph.node(i).dtype);
+      const b = this.backends.find((be) => be.supports(node, dtypes));
+      if (!b) {
+        throw new UnsupportedOpError(node.op, `with inputs ${dtypes.join(', ')} (backends: ${this.backends.map((x) => x.name).join(', ')})`);
+      }
+      return b;
+    });
+  }
+
+  /** Run the graph; returns the values of `outputs` as host arrays (F32 -> Float32Array, I32 -> Int32Array). */
+  async run(graph: Graph, inputs: Record<string, HostArray>, outputs: readonly GraphNode[]): Promise<HostArray[]> {
+    const placement = this.assign(graph);
+    const needed = liveNodes(graph, outputs);
+    const owned: { backend: Backend; buffer: BackendBuffer }[] = [];
+    // value of node id on a given backend
+    const values = new Map<number, Map<string, Tensor>>();
+    const home = new Map<number, Tensor>();
+
+    const alloc = (backend: Backend, node: GraphNode): Tensor => {
+      const t = new Tensor(node.shape, node.dtype, backend.allocate(bytesOf(node)), 0, node.name);
+      owned.push({ backend, buffer: t.buffer });
+      return t;
+    };
+    const setValue = (id: number, t: Tensor) => {
+      let m = values.get(id);
+      if (!m) values.set(id, (m = new Map()));
+      m.set(t.buffer.backend, t);
+    };
+    // `mutable`: the copy will be written (write_rows dst), so never share a cached constant copy
+    const valueOn = (id: number, backend: Backend, mutable: boolean): Tensor => {
+      const existing = values.get(id)?.get(backend.name);
+      if (existing && !(mutable && existing.buffer.backend !== home.get(id)!.buffer.backend)) return existing;
+      const src = home.get(id)!;
+      const node = graph.node(id);
+      if (node.op === 'constant' && !mutable) {
+        let copies = this.constantCopies.get(src);
+        if (!copies) this.constantCopies.set(src, (copies = new Map()));
+        let c = copies.get(backend.name);
+        if (!c) {
+          c = new Tensor(src.shape, src.dtype, backend.allocate(src.byteLength), 0, src.name);
+          backend.upload(c.buffer, 0, this.owner(src).download(src.buffer, src.offset, src.byteLength));
+          copies.set(backend.name, c);
+        }
+        setValue(id, c);
+        return c;
+      }
+      const copy = alloc(backend, node);
+      backend.upload(copy.buffer, 0, this.owner(src).download(src.buffer, src.offset, src.byteLength));
+      setValue(id, copy);
+      return copy;
+    };
+
+    try {
+      for (const node of graph.nodes) {
+        if (node.op === 'input') {
+          const data = inputs[(node.params as OpParams["input"]).name];
+          const t = alloc(this.primary, node);
+          this.primary.upload(t.buffer, 0, hostBytes(node, data));
+          home.set(node.id, t);
+          setValue(node.id, t);
+        } else if (node.op === 'constant') {
+          home.set(node.id, node.tensor!);
+          setValue(node.id, node.tensor!);
+        }
+      }
+      const order = graph.nodes.filter((n) => n.op !== 'input' && n.op !== 'constant' && needed.has(n.id));
+      let i = 0;
+      while (i < order.length) {
+        const backend = placement[order[i]!.id]!;
+        const splitNodes: GraphNode[] = [];
+        while (i < order.length && placement[order[i]!.id] === backend) splitNodes.push(order[i++]!);
+        const writeBacks: { id: number; local: Tensor }[] = [];
+        for (const node of splitNodes) {
+          node.inputs.forEach((id, k) => {
+            if (!splitNodes.some((n) => n.id === id)) valueOn(id, backend, node.op === 'write_rows' && k === 0);
+          });
+          let t: Tensor;
+          if (node.op === 'write_rows') {
+            // the node's value is its destination, written in place
+            t = values.get(node.inputs[0]!)!.get(backend.name)!;
+            const dstHome = home.get(node.inputs[0]!)!;
+            if (dstHome.buffer.backend !== backend.name) writeBacks.push({ id: node.inputs[0]!, local: t });
+            home.set(node.id, dstHome);
+          } else {
+            t = alloc(backend, node);
+            home.set(node.id, t);
+          }
+          setValue(node.id, t);
+        }
+        const split: GraphSplit = {
+          graph,
+          nodes: splitNodes,
+          tensorOf: (id) => {
+            const t = values.get(id)?.get(backend.name);
+            if (!t) throw new InvalidArgumentError(`executor: node ${id} has no value on ${backend.name}`);
+            return t;
+          },
+        };
+        await backend.compute(split);
+        for (const { id, local } of writeBacks) {
+          const dst = home.get(id)!;
+          this.owner(dst).upload(dst.buffer, dst.offset, backend.download(local.buffer, local.offset, local.byteLength));
+          // other copies of the destination are stale now
+          for (const [name] of values.get(id) ?? []) if (name !== backend.name && name !== dst.buffer.backend) values.get(id)!.delete(name);
+        }
+      }
+      return outputs.map((out) => {
+        const t = home.get(out.id);
+        if (!t) throw new InvalidArgumentError(`executor: output node ${out.id} was not computed`);
+        return toHost(out.dtype, this.owner(t).download(t.buffer, t.offset, t.byteLength));
+      });
+    } finally {
+      for (const { backend, buffer } of owned) backend.free(buffer);
+    }
+  }
+
+  private owner(t: Tensor): Backend {
+    const b = this.backends.find((x) => x.name === t.buffer.backend);
+    if (!b) throw new InvalidArgumentError(`tensor ${t.name ?? ''} lives on backend "${t.buffer.backend}", which this executor does not use`);
+    return b;
+  }
+}
+
+function bytesOf(node: GraphNode): number {
+  return new Tensor(node.shape, node.dtype, { backend: '', byteLength: Number.MAX_SAFE_INTEGER }).byteLength;
+}
+
+/** nodes that some output depends on */
+function liveNodes(graph: Graph, outputs: readonly GraphNode[]): Set<number> {
+  const live = new Set<number>();
+  const stack = outputs.map((o) => o.id);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live.has(id)) continue;
+    live.add(id);
+    stack.push(...graph.node(id).inputs);
+  }
+  return live;
+}
+
+function hostBytes(node: GraphNode, data: HostArray | undefined): Uint8Array {
+  const name = (node.params as { name: string }).name;
+  if (!data) throw new InvalidArgumentError(`missing graph input "${name}"`);
+  const want = node.dtype === 'I32' ? Int32Array : Float32Array;
+  if (!(data instanceof want)) throw new InvalidArgumentError(`graph input "${name}" must be a ${want.name}`);
+  if (data.length !== numElements(node.shape)) {
+    throw new ShapeError(`graph input "${name}" has ${data.length} elements, shape ${formatShape(node.shape)} needs ${numElements(node.shape)}`);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export function toHost(dtype: DTypeName, bytes: Uint8Array): HostArray {
+  const copy = bytes.slice();
+  if (dtype === 'I32') return new Int32Array(copy.buffer, 0, copy.byteLength / 4);
+  if (dtype === 'F32') return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+  throw new InvalidArgumentError(`cannot return a ${dtype} value to the host as an array; copy it to F32 first`);
+}

@@ -1,0 +1,284 @@
+import type { DTypeName } from './dtype.js';
+import { InvalidArgumentError, ShapeError } from './errors.js';
+import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from './tensor.js';
+
+/**
+ * The graph IR: the ops an LLM forward pass needs. Shapes are row-major (last dim contiguous).
+ * Activations are F32 (I32 for ids/positions); weights and caches may be any dtype a backend supports.
+ *
+ * Op semantics (every backend must match the reference backend):
+ * - input        host data given at run time (F32 or I32)
+ * - constant     a Tensor that already lives in some backend's buffer (weights, KV cache)
+ * - matmul       x[..., K] F32, w[N, K] any dtype  ->  y[..., N] = x · wᵀ   (matvec when x has one row)
+ * - get_rows     table[R, C] any dtype, ids[T] I32  ->  [T, C] F32 (embedding lookup)
+ * - add, mul     a, b with b's shape a suffix of a's (b broadcast over leading dims) -> a's shape
+ * - scale        x * params.scale
+ * - rms_norm     x / sqrt(mean(x²) + eps) over the last dim (no weight: follow with mul)
+ * - layer_norm   (x - mean) / sqrt(var + eps) over the last dim (no affine)
+ * - rope         x[T, H, D], pos[T] I32, optional freqFactors[dims/2] F32: rotates the first `dims`
+ *                elements of each head by angle pos·freqScale·base^(-2i/dims) / freqFactors[i].
+ *                mode 'normal' rotates pairs (2i, 2i+1) (Llama/GGUF); 'neox' rotates (i, i+dims/2).
+ * - softmax      softmax(x · scale) over the last dim
+ * - silu, gelu   elementwise (gelu: tanh approximation, as ggml)
+ * - swiglu       gate, up (same shape) -> silu(gate) · up
+ * - write_rows   dst[S, ...], src[T, ...] -> writes src rows into dst rows row..row+T-1, converting
+ *                to dst's dtype (F32/F16). Mutates dst; the node's value IS dst (use it as the cache).
+ * - attention    q[T, Hq, D], k[S, Hkv, D], v[S, Hkv, D] (F32/F16) -> [T, Hq, D].
+ *                Query t (absolute position pos0+t) sees keys j < kvLen, and j <= pos0+t when causal.
+ *                Query head h uses kv head floor(h·Hkv/Hq) (GQA). Scores scaled by `scale`.
+ * - concat       a, b joined along `axis`
+ * - copy         x converted to params.dtype (F32 <-> F16)
+ * - view         x seen with another shape, starting `offset` elements in (contiguous; F32/I32)
+ * - argmax       x[..., C] -> [...] I32 (first index of the maximum)
+ * - top_k        x[..., C] -> [..., k] I32, indices of the k largest, largest first (ties: lower index)
+ */
+export const OPS = [
+  'input',
+  'constant',
+  'matmul',
+  'get_rows',
+  'add',
+  'mul',
+  'scale',
+  'rms_norm',
+  'layer_norm',
+  'rope',
+  'softmax',
+  'silu',
+  'gelu',
+  'swiglu',
+  'write_rows',
+  'attention',
+  'concat',
+  'copy',
+  'view',
+  'argmax',
+  'top_k',
+] as const;
+export type OpName = (typeof OPS)[number];
+
+export interface RopeParams {
+  mode: 'normal' | 'neox';
+  /** rotated elements per head (<= head dim, even) */
+  dims: number;
+  base: number;
+  freqScale: number;
+}
+
+export interface OpParams {
+  input: { name: string };
+  constant: Record<string, never>;
+  matmul: Record<string, never>;
+  get_rows: Record<string, never>;
+  add: Record<string, never>;
+  mul: Record<string, never>;
+  scale: { scale: number };
+  rms_norm: { eps: number };
+  layer_norm: { eps: number };
+  rope: RopeParams;
+  softmax: { scale: number };
+  silu: Record<string, never>;
+  gelu: Record<string, never>;
+  swiglu: Record<string, never>;
+  write_rows: { row: number };
+  attention: { pos0: number; kvLen: number; scale: number; causal: boolean };
+  concat: { axis: number };
+  copy: { dtype: DTypeName };
+  view: { offset: number };
+  argmax: Record<string, never>;
+  top_k: { k: number };
+}
+
+export interface GraphNode<O extends OpName = OpName> {
+  readonly id: number;
+  readonly op: O;
+  readonly inputs: readonly number[];
+  readonly params: OpParams[O];
+  readonly shape: Shape;
+  readonly dtype: DTypeName;
+  /** for 'constant': the tensor it stands for */
+  readonly tensor?: Tensor;
+  name?: string;
+}
+
+/** Builds a graph, checking shapes as it goes so that mistakes surface where they are made. */
+export class Graph {
+  readonly nodes: GraphNode[] = [];
+
+  node(id: number): GraphNode {
+    const n = this.nodes[id];
+    if (!n) throw new InvalidArgumentError(`graph has no node ${id}`);
+    return n;
+  }
+
+  private push<O extends OpName>(op: O, inputs: GraphNode[], params: OpParams[O], shape: Shape, dtype: DTypeName, tensor?: Tensor): GraphNode<O> {
+    for (const i of inputs) {
+      if (this.nodes[i.id] !== i) throw new InvalidArgumentError(`node ${i.id} (${i.op}) belongs to another graph`);
+    }
+    numElements(shape);
+    const node: GraphNode<O> = { id: this.nodes.length, op, inputs: inputs.map((i) => i.id), params, shape: [...shape], dtype, tensor };
+    this.nodes.push(node);
+    return node;
+  }
+
+  input(name: string, shape: Shape, dtype: 'F32' | 'I32' = 'F32'): GraphNode<'input'> {
+    return this.push('input', [], { name }, shape, dtype);
+  }
+
+  constant(tensor: Tensor): GraphNode<'constant'> {
+    const n = this.push('constant', [], {}, tensor.shape, tensor.dtype, tensor);
+    if (tensor.name) n.name = tensor.name;
+    return n;
+  }
+
+  matmul(x: GraphNode, w: GraphNode): GraphNode<'matmul'> {
+    f32('matmul', x);
+    if (w.shape.length !== 2) throw new ShapeError(`matmul: weight must be 2-D [N, K], got ${formatShape(w.shape)}`);
+    const [n, k] = w.shape as [number, number];
+    if (last(x.shape) !== k) throw new ShapeError(`matmul: x ${formatShape(x.shape)} does not match weight ${formatShape(w.shape)} (K=${k})`);
+    return this.push('matmul', [x, w], {}, [...x.shape.slice(0, -1), n], 'F32');
+  }
+
+  getRows(table: GraphNode, ids: GraphNode): GraphNode<'get_rows'> {
+    if (table.shape.length !== 2) throw new ShapeError(`get_rows: table must be 2-D, got ${formatShape(table.shape)}`);
+    if (ids.dtype !== 'I32' || ids.shape.length !== 1) throw new ShapeError(`get_rows: ids must be a 1-D I32 tensor`);
+    return this.push('get_rows', [table, ids], {}, [ids.shape[0]!, table.shape[1]!], 'F32');
+  }
+
+  add(a: GraphNode, b: GraphNode): GraphNode<'add'> {
+    return this.binary('add', a, b);
+  }
+
+  mul(a: GraphNode, b: GraphNode): GraphNode<'mul'> {
+    return this.binary('mul', a, b);
+  }
+
+  private binary<O extends 'add' | 'mul'>(op: O, a: GraphNode, b: GraphNode): GraphNode<O> {
+    f32(op, a);
+    if (b.dtype !== 'F32') throw new ShapeError(`${op}: b must be F32, got ${b.dtype}`);
+    const suffix = a.shape.slice(a.shape.length - b.shape.length);
+    if (b.shape.length > a.shape.length || !shapesEqual(suffix, b.shape)) {
+      throw new ShapeError(`${op}: ${formatShape(b.shape)} does not broadcast to ${formatShape(a.shape)}`);
+    }
+    return this.push(op, [a, b], {} as OpParams[O], a.shape, 'F32');
+  }
+
+  scale(x: GraphNode, scale: number): GraphNode<'scale'> {
+    return this.push('scale', [f32('scale', x)], { scale }, x.shape, 'F32');
+  }
+
+  rmsNorm(x: GraphNode, eps: number): GraphNode<'rms_norm'> {
+    return this.push('rms_norm', [f32('rms_norm', x)], { eps }, x.shape, 'F32');
+  }
+
+  layerNorm(x: GraphNode, eps: number): GraphNode<'layer_norm'> {
+    return this.push('layer_norm', [f32('layer_norm', x)], { eps }, x.shape, 'F32');
+  }
+
+  rope(x: GraphNode, pos: GraphNode, params: RopeParams, freqFactors?: GraphNode): GraphNode<'rope'> {
+    f32('rope', x);
+    if (x.shape.length !== 3) throw new ShapeError(`rope: x must be [T, H, D], got ${formatShape(x.shape)}`);
+    if (pos.dtype !== 'I32' || pos.shape.length !== 1 || pos.shape[0] !== x.shape[0]) {
+      throw new ShapeError(`rope: pos must be I32 [${x.shape[0]}], got ${pos.dtype} ${formatShape(pos.shape)}`);
+    }
+    if (params.dims % 2 !== 0 || params.dims > x.shape[2]! || params.dims <= 0) {
+      throw new ShapeError(`rope: dims ${params.dims} must be even and <= head dim ${x.shape[2]}`);
+    }
+    const inputs = [x, pos];
+    if (freqFactors) {
+      if (freqFactors.dtype !== 'F32' || numElements(freqFactors.shape) !== params.dims / 2) {
+        throw new ShapeError(`rope: freqFactors must be F32 with ${params.dims / 2} elements`);
+      }
+      inputs.push(freqFactors);
+    }
+    return this.push('rope', inputs, params, x.shape, 'F32');
+  }
+
+  softmax(x: GraphNode, scale = 1): GraphNode<'softmax'> {
+    return this.push('softmax', [f32('softmax', x)], { scale }, x.shape, 'F32');
+  }
+
+  silu(x: GraphNode): GraphNode<'silu'> {
+    return this.push('silu', [f32('silu', x)], {}, x.shape, 'F32');
+  }
+
+  gelu(x: GraphNode): GraphNode<'gelu'> {
+    return this.push('gelu', [f32('gelu', x)], {}, x.shape, 'F32');
+  }
+
+  swiglu(gate: GraphNode, up: GraphNode): GraphNode<'swiglu'> {
+    f32('swiglu', gate);
+    f32('swiglu', up);
+    if (!shapesEqual(gate.shape, up.shape)) throw new ShapeError(`swiglu: gate ${formatShape(gate.shape)} and up ${formatShape(up.shape)} differ`);
+    return this.push('swiglu', [gate, up], {}, gate.shape, 'F32');
+  }
+
+  writeRows(dst: GraphNode, src: GraphNode, row: number): GraphNode<'write_rows'> {
+    f32('write_rows', src);
+    if (dst.dtype !== 'F32' && dst.dtype !== 'F16') throw new ShapeError(`write_rows: dst must be F32 or F16, got ${dst.dtype}`);
+    const rowShape = dst.shape.slice(1);
+    if (!shapesEqual(rowShape, src.shape.slice(1))) {
+      throw new ShapeError(`write_rows: src rows ${formatShape(src.shape)} do not match dst rows ${formatShape(dst.shape)}`);
+    }
+    if (!Number.isInteger(row) || row < 0 || row + src.shape[0]! > dst.shape[0]!) {
+      throw new ShapeError(`write_rows: rows ${row}..${row + src.shape[0]! - 1} are outside dst ${formatShape(dst.shape)}`);
+    }
+    return this.push('write_rows', [dst, src], { row }, dst.shape, dst.dtype);
+  }
+
+  attention(q: GraphNode, k: GraphNode, v: GraphNode, params: OpParams['attention']): GraphNode<'attention'> {
+    f32('attention', q);
+    if (q.shape.length !== 3 || k.shape.length !== 3 || !shapesEqual(k.shape, v.shape)) {
+      throw new ShapeError(`attention: q [T,Hq,D] and k, v [S,Hkv,D] expected, got ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}`);
+    }
+    const [, hq, d] = q.shape as [number, number, number];
+    const [s, hkv, dk] = k.shape as [number, number, number];
+    if (dk !== d || hq % hkv !== 0) throw new ShapeError(`attention: head dims ${d}/${dk} or heads ${hq}/${hkv} do not match`);
+    if (params.kvLen > s || params.kvLen < 1) throw new ShapeError(`attention: kvLen ${params.kvLen} outside cache of ${s} rows`);
+    return this.push('attention', [q, k, v], params, q.shape, 'F32');
+  }
+
+  concat(a: GraphNode, b: GraphNode, axis: number): GraphNode<'concat'> {
+    if (a.dtype !== b.dtype || a.shape.length !== b.shape.length || axis < 0 || axis >= a.shape.length) {
+      throw new ShapeError(`concat: cannot join ${a.dtype} ${formatShape(a.shape)} and ${b.dtype} ${formatShape(b.shape)} on axis ${axis}`);
+    }
+    const shape = a.shape.map((d, i) => {
+      if (i === axis) return d + b.shape[i]!;
+      if (d !== b.shape[i]) throw new ShapeError(`concat: ${formatShape(a.shape)} and ${formatShape(b.shape)} differ off axis ${axis}`);
+      return d;
+    });
+    return this.push('concat', [a, b], { axis }, shape, a.dtype);
+  }
+
+  copy(x: GraphNode, dtype: 'F32' | 'F16'): GraphNode<'copy'> {
+    return this.push('copy', [x], { dtype }, x.shape, dtype);
+  }
+
+  view(x: GraphNode, shape: Shape, offset = 0): GraphNode<'view'> {
+    if (x.dtype !== 'F32' && x.dtype !== 'I32') throw new ShapeError(`view: only F32/I32 values can be viewed, got ${x.dtype}`);
+    if (!Number.isInteger(offset) || offset < 0 || offset + numElements(shape) > numElements(x.shape)) {
+      throw new ShapeError(`view: ${formatShape(shape)} at offset ${offset} exceeds ${formatShape(x.shape)}`);
+    }
+    return this.push('view', [x], { offset }, shape, x.dtype);
+  }
+
+  argmax(x: GraphNode): GraphNode<'argmax'> {
+    return this.push('argmax', [f32('argmax', x)], {}, x.shape.slice(0, -1), 'I32');
+  }
+
+  topK(x: GraphNode, k: number): GraphNode<'top_k'> {
+    f32('top_k', x);
+    if (!Number.isInteger(k) || k < 1 || k > last(x.shape)) throw new ShapeError(`top_k: k=${k} outside 1..${last(x.shape)}`);
+    return this.push('top_k', [x], { k }, [...x.shape.slice(0, -1), k], 'I32');
+  }
+}
+
+function last(shape: Shape): number {
+  if (shape.length === 0) throw new ShapeError('expected at least 1 dimension');
+  return shape[shape.length - 1]!;
+}
+
+function f32(op: string, x: GraphNode): GraphNode {
+  if (x.dtype !== 'F32') throw new ShapeError(`${op}: expected an F32 activation, got ${x.dtype} ${formatShape(x.shape)}`);
+  return x;
+}
