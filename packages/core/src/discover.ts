@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BackendFactory } from './backend.js';
 import { registerBackend } from './registry.js';
 
@@ -19,14 +19,14 @@ export interface DiscoveredBackend {
 }
 
 export interface DiscoverOptions {
-  /** node_modules folders to scan; default: every node_modules from the cwd upwards */
+  /** node_modules folders to scan; default: every node_modules above the cwd and above ix itself */
   nodeModules?: string[];
   /** import the entries (default true); false only lists them */
   load?: boolean;
 }
 
 export async function discoverBackends(options: DiscoverOptions = {}): Promise<DiscoveredBackend[]> {
-  const dirs = options.nodeModules ?? nodeModulesChain(process.cwd());
+  const dirs = options.nodeModules ?? [...new Set([...nodeModulesChain(process.cwd()), ...nodeModulesChain(dirname(fileURLToPath(import.meta.url)))])];
   const found = new Map<string, DiscoveredBackend>();
   for (const dir of dirs) {
     for (const pkgDir of await packageDirs(dir)) {
