@@ -6,3 +6,4 @@ export * from './graph.js';
 export * from './registry.js';
 export * from './discover.js';
 export * from './executor.js';
+export * from './quant/index.js';

@@ -1,0 +1,2 @@
+export * from './half.js';
+export { dequantize, dequantizeRow } from './dequantize.js';
