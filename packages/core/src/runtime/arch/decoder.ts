@@ -64,11 +64,11 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, cache: K
     return bias ? g.add(y, c(bias)) : y;
   };
 
-  let x = g.getRows(c(w.tokenEmbd), tokens);
+  let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
   w.layers.forEach((L, l) => {
     const h = norm(x, L.attnNorm);
-    let q = g.view(linear(h, L.wq, L.bq), [T, H, D]);
-    let k = g.view(linear(h, L.wk, L.bk), [T, HKV, D]);
+    let q: GraphNode = g.view(linear(h, L.wq, L.bq), [T, H, D]);
+    let k: GraphNode = g.view(linear(h, L.wk, L.bk), [T, HKV, D]);
     const v = g.view(linear(h, L.wv, L.bv), [T, HKV, D]);
     if (L.qNorm) q = norm(q, L.qNorm);
     if (L.kNorm) k = norm(k, L.kNorm);
