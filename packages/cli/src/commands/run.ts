@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { loadModel, type ChatMessage, type GenerateOptions, type GenerateResult, type Session } from '@ix/core';
+import { progressBar } from '../progress.js';
+import { int, num, seedOption } from '../parse.js';
+
+interface RunOptions {
+  prompt?: string;
+  maxTokens: number;
+  temp?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repeatPenalty?: number;
+  seed?: number;
+  threads?: number;
+  ctxSize?: number;
+  backend?: string;
+  chat: boolean;
+  chatTemplate?: string;
+  tokenizer?: string;
+  system?: string;
+  json?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run <model>')
+    .description('generate text from a GGUF file, a safetensors folder or a llama2.c checkpoint (interactive chat without -p)')
+    .option('-p, --prompt <text>', 'prompt (an empty prompt generates from BOS alone)')
+    .option('-n, --max-tokens <n>', 'tokens to generate (-1 = until EOS or the context is full)', int, -1)
+    .option('--temp, --temperature <t>', 'temperature (0 = greedy)', num)
+    .option('--top-k <k>', 'top-k (0 = off)', int)
+    .option('--top-p <p>', 'top-p', num)
+    .option('--min-p <p>', 'min-p', num)
+    .option('--repeat-penalty <x>', 'repetition penalty (1 = off)', num)
+    .option('-s, --seed <n>', 'seed for sampling', seedOption)
+    .option('-t, --threads <n>', 'threads for CPU backends', int)
+    .option('-c, --ctx-size <n>', 'context length in tokens', int)
+    .option('--backend <name>', 'force a backend (see ix probe)')
+    .option('--no-chat', 'raw completion of the prompt, without the chat template')
+    .option('--chat-template <jinja>', 'use this Jinja chat template instead of the model\'s')
+    .option('--tokenizer <path>', 'tokenizer.bin for llama2.c checkpoints')
+    .option('--system <text>', 'system message for chat')
+    .option('--json', 'print the result as JSON (text, tokens, finish reason, timings)')
+    .action(async (modelPath: string, opts: RunOptions) => {
+      const bar = progressBar('loading');
+      const model = await loadModel(modelPath, {
+        backend: opts.backend,
+        threads: opts.threads,
+        tokenizerPath: opts.tokenizer,
+        chatTemplate: opts.chatTemplate,
+        onProgress: bar.update,
+      });
+      bar.done();
+      process.stderr.write(`ix: ${model.hparams.arch} model on backend "${model.backend.name}"\n`);
+      const session = model.createSession({ contextLength: opts.ctxSize });
+      const gen: GenerateOptions = {
+        maxTokens: opts.maxTokens < 0 ? undefined : opts.maxTokens,
+        temperature: opts.temp,
+        topK: opts.topK,
+        topP: opts.topP,
+        minP: opts.minP,
+        repeatPenalty: opts.repeatPenalty,
+        seed: opts.seed,
+      };
+      try {
+        if (opts.prompt !== undefined) {
+          const useChat = opts.chat && opts.prompt !== '' && model.chatTemplate !== undefined;
+          const messages: ChatMessage[] = [...(opts.system ? [{ role: 'system', content: opts.system }] : []), { role: 'user', content: opts.prompt }];
+          const result = await stream(session, useChat ? messages : opts.prompt, { ...gen, chat: useChat }, !opts.json);
+          if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+          else process.stdout.write('\n');
+        } else {
+          await interactive(session, gen, opts);
+        }
+      } finally {
+        await model.dispose();
+      }
+    });
+}
+
+async function stream(session: Session, prompt: string | ChatMessage[], gen: GenerateOptions, print: boolean) {
+  const started = performance.now();
+  let firstToken = 0;
+  const it = session.generate(prompt, gen);
+  let r = await it.next();
+  while (!r.done) {
+    if (!firstToken) firstToken = performance.now();
+    if (print) process.stdout.write(r.value.text);
+    r = await it.next();
+  }
+  const result: GenerateResult = r.value;
+  const end = performance.now();
+  const genSeconds = (end - (firstToken || end)) / 1000;
+  process.stderr.write(
+    `\nix: ${result.promptTokens} prompt tokens, ${result.completionTokens} generated (${result.finishReason}), ` +
+      `${result.completionTokens > 1 && genSeconds > 0 ? ((result.completionTokens - 1) / genSeconds).toFixed(1) : '-'} tokens/s\n`,
+  );
+  return { ...result, seconds: (end - started) / 1000 };
+}
+
+async function interactive(session: Session, gen: GenerateOptions, opts: RunOptions): Promise<void> {
+  if (!session.model.chatTemplate || !opts.chat) {
+    process.stderr.write('ix: this model has no chat template; give a prompt with -p (or a template with --chat-template)\n');
+    process.exitCode = 1;
+    return;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const messages: ChatMessage[] = opts.system ? [{ role: 'system', content: opts.system }] : [];
+  process.stderr.write('ix: chat mode; an empty line or Ctrl-D ends it\n');
+  try {
+    for (;;) {
+      const line = await rl.question('> ').catch(() => '');
+      if (!line.trim()) break;
+      messages.push({ role: 'user', content: line });
+      const result = await stream(session, messages, { ...gen, chat: true }, true);
+      process.stdout.write('\n');
+      messages.push({ role: 'assistant', content: result.text });
+    }
+  } finally {
+    rl.close();
+  }
+}
