@@ -1,2 +1,3 @@
 export * from './half.js';
 export { dequantize, dequantizeRow } from './dequantize.js';
+export { canQuantize, quantize } from './quantize.js';
