@@ -1,0 +1,179 @@
+// Node-API surface: cpuInfo() and the Context class (thread pool + kernels + buffers).
+// C++ exceptions become JS errors (NODE_ADDON_API_CPP_EXCEPTIONS_ALL).
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "buffers.h"
+#include "cpu_info.h"
+#include "ops.h"
+#include "program.h"
+#include "thread_pool.h"
+
+namespace ix {
+
+namespace {
+
+uint64_t arg_size(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw std::invalid_argument(std::string(what) + " must be a number");
+  const double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || v < 0 || v != std::floor(v) || v > 9007199254740991.0) {
+    throw std::invalid_argument(std::string(what) + " must be a non-negative integer, got " + std::to_string(v));
+  }
+  return (uint64_t)v;
+}
+
+uint32_t arg_id(const Napi::CallbackInfo& info, size_t i) {
+  const uint64_t v = arg_size(info, i, "buffer id");
+  if (v == 0 || v > 0xffffffffULL) throw std::invalid_argument("invalid buffer id " + std::to_string(v));
+  return (uint32_t)v;
+}
+
+std::string arg_string(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsString()) throw std::invalid_argument(std::string(what) + " must be a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+Napi::Value CpuInfoJs(const Napi::CallbackInfo& info) {
+  const CpuInfo& cpu = cpu_info();
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("model", cpu.model);
+  Napi::Array f = Napi::Array::New(env, cpu.features.size());
+  for (size_t i = 0; i < cpu.features.size(); ++i) f.Set((uint32_t)i, cpu.features[i]);
+  o.Set("features", f);
+  o.Set("physicalCores", cpu.physical_cores);
+  o.Set("logicalCores", cpu.logical_cores);
+  o.Set("bestIsa", cpu.best_isa());
+  Napi::Array isas = Napi::Array::New(env);
+  uint32_t k = 0;
+  if (cpu.avx512) isas.Set(k++, "avx512");
+  if (cpu.avx2) isas.Set(k++, "avx2");
+  isas.Set(k++, "scalar");
+  o.Set("isas", isas);
+  return o;
+}
+
+class Context : public Napi::ObjectWrap<Context> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Context",
+                       {InstanceMethod("allocate", &Context::Allocate), InstanceMethod("free", &Context::Free),
+                        InstanceMethod("upload", &Context::Upload), InstanceMethod("download", &Context::Download),
+                        InstanceMethod("mapFile", &Context::MapFile), InstanceMethod("madvise", &Context::Madvise),
+                        InstanceMethod("compute", &Context::Compute), InstanceMethod("dispose", &Context::Dispose)});
+  }
+
+  // new Context(isa: string, threads: number, fast: boolean)
+  explicit Context(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Context>(info) {
+    const std::string isa = arg_string(info, 0, "isa");
+    const uint64_t threads = arg_size(info, 1, "threads");
+    if (threads < 1 || threads > 1024) throw std::invalid_argument("threads must be in 1..1024, got " + std::to_string(threads));
+    if (info.Length() < 3 || !info[2].IsBoolean()) throw std::invalid_argument("fast must be a boolean");
+    kernels_ = select_kernels(isa);
+    fast_ = info[2].As<Napi::Boolean>().Value();
+    pool_ = std::make_unique<ThreadPool>((int)threads);
+    buffers_ = std::make_unique<BufferTable>();
+  }
+
+ private:
+  void alive() const {
+    if (!pool_) throw std::invalid_argument("backend context was disposed");
+  }
+
+  Napi::Value Allocate(const Napi::CallbackInfo& info) {
+    alive();
+    return Napi::Number::New(info.Env(), buffers_->allocate((size_t)arg_size(info, 0, "byteLength")));
+  }
+
+  Napi::Value Free(const Napi::CallbackInfo& info) {
+    alive();
+    buffers_->free(arg_id(info, 0));
+    return info.Env().Undefined();
+  }
+
+  // upload(id, byteOffset, Uint8Array)
+  Napi::Value Upload(const Napi::CallbackInfo& info) {
+    alive();
+    const uint32_t id = arg_id(info, 0);
+    const uint64_t off = arg_size(info, 1, "byteOffset");
+    if (info.Length() < 3 || !info[2].IsTypedArray()) throw std::invalid_argument("data must be a Uint8Array");
+    Napi::TypedArray ta = info[2].As<Napi::TypedArray>();
+    if (ta.TypedArrayType() != napi_uint8_array) throw std::invalid_argument("data must be a Uint8Array");
+    Napi::Uint8Array data = ta.As<Napi::Uint8Array>();
+    uint8_t* dst = buffers_->checked(id, off, data.ByteLength(), true);
+    if (data.ByteLength()) std::memcpy(dst, data.Data(), data.ByteLength());
+    return info.Env().Undefined();
+  }
+
+  // download(id, byteOffset, byteLength) -> Uint8Array (a copy)
+  Napi::Value Download(const Napi::CallbackInfo& info) {
+    alive();
+    const uint32_t id = arg_id(info, 0);
+    const uint64_t off = arg_size(info, 1, "byteOffset"), len = arg_size(info, 2, "byteLength");
+    const uint8_t* src = buffers_->checked(id, off, len, false);
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(info.Env(), (size_t)len);
+    if (len) std::memcpy(ab.Data(), src, (size_t)len);
+    return Napi::Uint8Array::New(info.Env(), (size_t)len, ab, 0);
+  }
+
+  // mapFile(path, byteOffset, byteLength) -> id of a read-only MAP_SHARED mapping
+  Napi::Value MapFile(const Napi::CallbackInfo& info) {
+    alive();
+    const std::string path = arg_string(info, 0, "path");
+    const uint64_t off = arg_size(info, 1, "byteOffset"), len = arg_size(info, 2, "byteLength");
+    return Napi::Number::New(info.Env(), buffers_->map_file(path, off, len));
+  }
+
+  // madvise(id, byteOffset, byteLength, 'willneed' | 'dontneed')
+  Napi::Value Madvise(const Napi::CallbackInfo& info) {
+    alive();
+    const uint32_t id = arg_id(info, 0);
+    const uint64_t off = arg_size(info, 1, "byteOffset"), len = arg_size(info, 2, "byteLength");
+    const std::string advice = arg_string(info, 3, "advice");
+    if (advice != "willneed" && advice != "dontneed") throw std::invalid_argument("advice must be 'willneed' or 'dontneed', got '" + advice + "'");
+    buffers_->advise(id, off, len, advice == "willneed" ? Advice::WillNeed : Advice::DontNeed);
+    return info.Env().Undefined();
+  }
+
+  // compute(Float64Array program): runs every node of a split, in order, in this one call
+  Napi::Value Compute(const Napi::CallbackInfo& info) {
+    alive();
+    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      throw std::invalid_argument("program must be a Float64Array");
+    }
+    Napi::Float64Array prog = info[0].As<Napi::Float64Array>();
+    const std::vector<Node> nodes = decode_program(prog.Data(), prog.ElementLength(), *buffers_);
+    ExecCtx ctx{*pool_, kernels_, fast_, scratch_};
+    for (const Node& n : nodes) run_node(ctx, n);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    pool_.reset();
+    buffers_.reset();
+    std::vector<uint8_t>().swap(scratch_);
+    return info.Env().Undefined();
+  }
+
+  const KernelTable* kernels_ = nullptr;
+  bool fast_ = false;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<BufferTable> buffers_;
+  std::vector<uint8_t> scratch_;
+};
+
+}  // namespace
+
+}  // namespace ix
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  exports.Set("cpuInfo", Napi::Function::New(env, ix::CpuInfoJs));
+  exports.Set("Context", ix::Context::Init(env));
+  return exports;
+}
+
+NODE_API_MODULE(ix_cpu_avx, InitModule)

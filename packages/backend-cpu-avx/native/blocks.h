@@ -1,0 +1,121 @@
+// ggml's block layouts (ggml-common.h), byte for byte, and the decoding tables they use.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+namespace ix {
+
+constexpr int QK = 32;     // elements per "legacy" block
+constexpr int QK_K = 256;  // elements per k-quant super-block
+
+struct block_q4_0 { uint16_t d; uint8_t qs[16]; };
+struct block_q4_1 { uint16_t d, m; uint8_t qs[16]; };
+struct block_q5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; };
+struct block_q5_1 { uint16_t d, m; uint8_t qh[4]; uint8_t qs[16]; };
+struct block_q8_0 { uint16_t d; int8_t qs[32]; };
+struct block_q2_K { uint8_t scales[16]; uint8_t qs[64]; uint16_t d, dmin; };
+struct block_q3_K { uint8_t hmask[32]; uint8_t qs[64]; uint8_t scales[12]; uint16_t d; };
+struct block_q4_K { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; };
+struct block_q5_K { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; };
+struct block_q6_K { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; };
+struct block_iq4_nl { uint16_t d; uint8_t qs[16]; };
+struct block_iq4_xs { uint16_t d; uint16_t scales_h; uint8_t scales_l[4]; uint8_t qs[128]; };
+
+static_assert(sizeof(block_q4_0) == 18 && sizeof(block_q4_1) == 20 && sizeof(block_q5_0) == 22, "block size");
+static_assert(sizeof(block_q5_1) == 24 && sizeof(block_q8_0) == 34 && sizeof(block_q2_K) == 84, "block size");
+static_assert(sizeof(block_q3_K) == 110 && sizeof(block_q4_K) == 144 && sizeof(block_q5_K) == 176, "block size");
+static_assert(sizeof(block_q6_K) == 210 && sizeof(block_iq4_nl) == 18 && sizeof(block_iq4_xs) == 136, "block size");
+
+// Activations quantized for the "fast" mode. Not ggml's bytes (d is kept as f32, and the 32-block
+// carries its sum like ggml's q8_1), since they never leave this process.
+struct act_q8_32 { float d; int32_t sum; int8_t qs[32]; };
+struct act_q8_K { float d; int16_t bsums[16]; int8_t qs[256]; };
+
+alignas(64) inline constexpr int8_t kvalues_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+alignas(64) inline constexpr int32_t kvalues_iq4nl_i32[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+// GGML type ids (dtype.ts)
+enum DType : int {
+  T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8,
+  T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14, T_IQ4_NL = 20, T_IQ4_XS = 23,
+  T_I8 = 24, T_I16 = 25, T_I32 = 26, T_I64 = 27, T_F64 = 28, T_BF16 = 30,
+  T_COUNT = 40,
+};
+
+// Exact IEEE half -> float, subnormals included (used where F16C is not assumed).
+inline float fp16_to_fp32(uint16_t h) {
+  const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+  if (exp == 0x1f) bits = sign | 0x7f800000u | (mant << 13);
+  else if (exp != 0) bits = sign | ((exp + 112) << 23) | (mant << 13);
+  else if (mant == 0) bits = sign;
+  else {  // subnormal: normalise
+    int e = -1;
+    do { mant <<= 1; ++e; } while (!(mant & 0x400));
+    bits = sign | ((uint32_t)(112 - e) << 23) | ((mant & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// float -> half, round to nearest even (as ggml / F16C).
+inline uint16_t fp32_to_fp16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000;
+  const uint32_t abs = x & 0x7fffffff;
+  if (abs > 0x7f800000) return (uint16_t)(sign | 0x7e00);
+  if (abs >= 0x477ff000) return (uint16_t)(sign | 0x7c00);
+  if (abs < 0x38800000) {  // f16 subnormal or zero: units of 2^-24
+    float a;
+    uint32_t ab = abs;
+    std::memcpy(&a, &ab, 4);
+    const float v = a * 16777216.0f;  // exact
+    uint32_t r = (uint32_t)v;
+    const float frac = v - (float)r;
+    if (frac > 0.5f || (frac == 0.5f && (r & 1))) ++r;
+    return (uint16_t)(sign | r);
+  }
+  uint32_t h = ((((abs >> 23) - 112) << 10) | ((abs >> 13) & 0x3ff));
+  const uint32_t rest = abs & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) ++h;
+  return (uint16_t)(sign | h);
+}
+
+inline float bf16_to_fp32(uint16_t h) {
+  const uint32_t bits = (uint32_t)h << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// k-quant 6-bit scale/min unpacking (ggml get_scale_min_k4)
+inline void scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t* m) {
+  if (j < 4) {
+    *d = q[j] & 63;
+    *m = q[j + 4] & 63;
+  } else {
+    *d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+// q3_K's 16 6-bit scales (stored biased by 32) unpacked from 12 bytes
+inline void q3k_scales(const uint8_t* packed, int8_t out[16]) {
+  uint32_t aux[4];
+  std::memcpy(aux, packed, 12);
+  const uint32_t kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f, tmp = aux[2];
+  aux[2] = ((aux[0] >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4);
+  aux[3] = ((aux[1] >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4);
+  aux[0] = (aux[0] & kmask2) | (((tmp >> 0) & kmask1) << 4);
+  aux[1] = (aux[1] & kmask2) | (((tmp >> 2) & kmask1) << 4);
+  std::memcpy(out, aux, 16);
+  for (int i = 0; i < 16; ++i) out[i] = (int8_t)(out[i] - 32);
+}
+
+inline int iq4xs_scale(const block_iq4_xs* b, int ib) {
+  return (((b->scales_l[ib / 2] >> (4 * (ib % 2))) & 0xf) | (((b->scales_h >> (2 * ib)) & 3) << 4)) - 32;
+}
+
+}  // namespace ix

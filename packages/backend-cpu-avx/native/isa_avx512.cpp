@@ -1,0 +1,33 @@
+// AVX-512 kernels (16-lane floats; VNNI vpdpbusd for the integer dots). Every function in this file
+// carries the target attribute through the pragma, so the binary still loads on older CPUs; it is
+// only called after CPUID says the features are there.
+// Library headers come first, outside the pragma, so no shared inline function is compiled
+// with these extensions.
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c,bmi2")
+
+namespace ix {
+namespace isa_avx512 {
+#define IX_VNNI 1
+#include "simd_avx512.h"
+#include "simd_q256.h"
+#include "kernels_exact.inc"
+#include "kernels_fast.inc"
+#include "kernels_table.inc"
+#undef IX_VNNI
+}  // namespace isa_avx512
+
+const KernelTable* kernels_avx512() {
+  static const KernelTable t = isa_avx512::make_table("avx512");
+  return &t;
+}
+
+}  // namespace ix

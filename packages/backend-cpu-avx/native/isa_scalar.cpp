@@ -1,0 +1,21 @@
+// Portable kernels: the baseline x86-64 build, no ISA extensions assumed.
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels.h"
+
+namespace ix {
+namespace isa_scalar {
+#include "simd_scalar.h"
+#include "kernels_exact.inc"
+#include "kernels_fast.inc"
+#include "kernels_table.inc"
+}  // namespace isa_scalar
+
+const KernelTable* kernels_scalar() {
+  static const KernelTable t = isa_scalar::make_table("scalar");
+  return &t;
+}
+
+}  // namespace ix

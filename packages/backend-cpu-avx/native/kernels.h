@@ -1,0 +1,49 @@
+// The per-ISA kernel table. Each ISA translation unit (isa_*.cpp) compiles the same generic
+// kernels (kernels_impl.inc) with its own SIMD traits and fills one of these.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "blocks.h"
+
+namespace ix {
+
+// Activation format a weight type's fast kernel consumes.
+enum ActFormat : int { ACT_F32 = 0, ACT_Q8_32 = 1, ACT_Q8_K = 2 };
+
+// y[r * ys + i] = dot(weight row i, activation row r) for i < nw, r < nx.
+// w: nw rows of ws bytes; x: nx activation rows of xs bytes (f32, or quantized blocks).
+using TileFn = void (*)(const uint8_t* w, size_t ws, int nw, const uint8_t* x, size_t xs, int nx, int K, float* y, size_t ys);
+// one weight row of K elements -> f32
+using DecodeFn = void (*)(const uint8_t* w, int K, float* out);
+// one f32 row of K elements -> quantized activation blocks
+using QuantizeFn = void (*)(const float* x, int K, uint8_t* out);
+
+struct KernelTable {
+  const char* isa;
+  TileFn exact[T_COUNT];
+  TileFn fast[T_COUNT];
+  ActFormat fast_act[T_COUNT];
+  DecodeFn decode[T_COUNT];
+  QuantizeFn quantize_q8_32;
+  QuantizeFn quantize_q8_K;
+  float (*dot_f32)(const float* a, const float* b, int n);
+  float (*dot_f16)(const uint16_t* a, const float* b, int n);
+  void (*axpy_f32)(float a, const float* x, float* y, int n);  // y += a * x
+  void (*axpy_f16)(float a, const uint16_t* x, float* y, int n);
+};
+
+const KernelTable* kernels_avx512();      // requires avx512f/bw/vl/dq + vnni
+const KernelTable* kernels_avx512_novnni();  // avx512 exact kernels, AVX2 integer kernels
+const KernelTable* kernels_avx2();
+const KernelTable* kernels_scalar();
+
+inline size_t act_row_bytes(ActFormat f, int K) {
+  switch (f) {
+    case ACT_Q8_32: return (size_t)(K / QK) * sizeof(act_q8_32);
+    case ACT_Q8_K: return (size_t)(K / QK_K) * sizeof(act_q8_K);
+    default: return (size_t)K * 4;
+  }
+}
+
+}  // namespace ix

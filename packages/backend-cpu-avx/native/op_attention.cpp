@@ -1,0 +1,62 @@
+// attention over F32/F16 KV caches: GQA, causal masking from pos0, kvLen visible rows.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "ops.h"
+
+namespace ix {
+
+// q[T, Hq, D], k/v[S, Hkv, D]; params [pos0, kvLen, scale, causal]
+void op_attention(ExecCtx& c, const Node& n) {
+  require_tensors(n, 4);
+  require_dtype(n, 0, T_F32);
+  require_dtype(n, 1, T_F32);
+  const TensorRef &y = n.t[0], &q = n.t[1], &k = n.t[2], &v = n.t[3];
+  require((k.dtype == T_F32 || k.dtype == T_F16) && (v.dtype == T_F32 || v.dtype == T_F16), n, "k and v must be F32 or F16");
+  require(q.ndim == 3 && k.ndim == 3 && v.ndim == 3, n, "q [T,Hq,D] and k, v [S,Hkv,D] expected");
+  const int64_t T = q.dims[0], Hq = q.dims[1], D = q.dims[2], S = k.dims[0], Hkv = k.dims[1];
+  require(v.dims[0] == S && v.dims[1] == Hkv && k.dims[2] == D && v.dims[2] == D, n, "k " + shape_str(k) + " and v " + shape_str(v) + " differ");
+  require(Hkv > 0 && Hq % Hkv == 0 && D < (int64_t(1) << 31), n, "heads " + std::to_string(Hq) + "/" + std::to_string(Hkv) + " do not match");
+  require(y.numel == q.numel, n, "output must have q's shape");
+  require(n.params.size() == 4, n, "expected params [pos0, kvLen, scale, causal]");
+  const double pos0d = n.params[0], kvd = n.params[1];
+  require(pos0d >= 0 && pos0d == std::floor(pos0d) && pos0d < 9e15, n, "pos0 must be a non-negative integer");
+  require(kvd >= 1 && kvd <= (double)S && kvd == std::floor(kvd), n, "kvLen outside 1.." + std::to_string(S));
+  const int64_t pos0 = (int64_t)pos0d, kvLen = (int64_t)kvd;
+  const float scale = (float)n.params[2];
+  const bool causal = n.params[3] != 0;
+  const KernelTable* kt = c.k;
+  const float* qs = (const float*)q.data;
+  float* ys = (float*)y.data;
+  const int64_t group = Hq / Hkv;
+  c.pool.run(T * Hq, [&](int64_t task) {
+    thread_local std::vector<float> scores;
+    const int64_t t = task / Hq, h = task % Hq, kh = h / group;
+    const int64_t visible = causal ? std::min(kvLen, pos0 + t + 1) : kvLen;
+    if (scores.size() < (size_t)visible) scores.resize((size_t)visible);
+    const float* qr = qs + (t * Hq + h) * D;
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < visible; ++j) {
+      const int64_t off = (j * Hkv + kh) * D;
+      const float s = (k.dtype == T_F32 ? kt->dot_f32((const float*)k.data + off, qr, (int)D) : kt->dot_f16((const uint16_t*)k.data + off, qr, (int)D)) * scale;
+      scores[j] = s;
+      mx = std::max(mx, s);
+    }
+    double sum = 0.0;
+    for (int64_t j = 0; j < visible; ++j) {
+      scores[j] = std::exp(scores[j] - mx);
+      sum += scores[j];
+    }
+    const float inv = (float)(1.0 / sum);
+    float* out = ys + (t * Hq + h) * D;
+    std::fill(out, out + D, 0.0f);
+    for (int64_t j = 0; j < visible; ++j) {
+      const int64_t off = (j * Hkv + kh) * D;
+      if (v.dtype == T_F32) kt->axpy_f32(scores[j] * inv, (const float*)v.data + off, out, (int)D);
+      else kt->axpy_f16(scores[j] * inv, (const uint16_t*)v.data + off, out, (int)D);
+    }
+  });
+}
+
+}  // namespace ix

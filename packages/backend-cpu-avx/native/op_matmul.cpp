@@ -1,0 +1,80 @@
+// matmul (fused dequantize-and-dot, threads over weight rows) and get_rows.
+#include <algorithm>
+
+#include "ops.h"
+
+namespace ix {
+
+namespace {
+bool is_weight_type(int dt) { return dt < T_COUNT && dt != T_I8 && dt != T_I16 && dt != T_I32 && dt != T_I64 && dt != T_F64; }
+}  // namespace
+
+void op_matmul(ExecCtx& c, const Node& n) {
+  require_tensors(n, 3);
+  const TensorRef &y = n.t[0], &x = n.t[1], &w = n.t[2];
+  require_dtype(n, 0, T_F32);
+  require_dtype(n, 1, T_F32);
+  require(is_weight_type(w.dtype) && c.k->exact[w.dtype], n, std::string("weight type ") + dtype_name(w.dtype) + " is not supported");
+  require(w.ndim == 2, n, "weight must be 2-D [N, K], got " + shape_str(w));
+  const int64_t N = w.dims[0], K = w.dims[1];
+  require(K > 0 && K < (int64_t(1) << 31) && N < (int64_t(1) << 31), n, "bad weight shape " + shape_str(w));
+  require(x.ndim >= 1 && x.cols() == K, n, "x " + shape_str(x) + " does not match weight " + shape_str(w));
+  const int64_t M = x.rows();
+  require(y.cols() == N && y.numel == M * N, n, "output " + shape_str(y) + " is not [..., " + std::to_string(N) + "] with " + std::to_string(M) + " rows");
+  if (M == 0 || N == 0) return;
+
+  const size_t wrow = w.bytes / (size_t)N;
+  TileFn tile = c.k->exact[w.dtype];
+  const uint8_t* act = x.data;
+  size_t act_stride = (size_t)K * 4;
+  const ActFormat af = c.fast ? c.k->fast_act[w.dtype] : ACT_F32;
+  if (af != ACT_F32) {
+    act_stride = act_row_bytes(af, (int)K);
+    c.scratch.resize(act_stride * (size_t)M);
+    uint8_t* q = c.scratch.data();
+    const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : c.k->quantize_q8_K;
+    const float* xf = (const float*)x.data;
+    parallel_range(c.pool, M, 1, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) quant(xf + r * K, (int)K, q + r * act_stride);
+    });
+    tile = c.k->fast[w.dtype];
+    act = q;
+  }
+  // Tasks are runs of weight rows: each weight row is read once from memory per task, and the
+  // activation rows (few in decode, many in prefill) stream past it in groups of 4.
+  const int threads = c.pool.size();
+  const int64_t per_task = std::max<int64_t>(1, std::min<int64_t>(64, N / ((int64_t)threads * 8)));
+  const int64_t tasks = (N + per_task - 1) / per_task;
+  // prefill: also block activation rows so a task's x tile stays in L2
+  const int64_t mblock = M > 64 ? 64 : M;
+  const int64_t mtiles = (M + mblock - 1) / mblock;
+  float* yf = (float*)y.data;
+  c.pool.run(tasks * mtiles, [&](int64_t t) {
+    const int64_t wt = t / mtiles, mt = t % mtiles;
+    const int64_t r0 = wt * per_task, nr = std::min(per_task, N - r0);
+    const int64_t m0 = mt * mblock, nm = std::min(mblock, M - m0);
+    tile(w.data + (size_t)r0 * wrow, wrow, (int)nr, act + (size_t)m0 * act_stride, act_stride, (int)nm, (int)K, yf + m0 * N + r0, (size_t)N);
+  });
+}
+
+void op_get_rows(ExecCtx& c, const Node& n) {
+  require_tensors(n, 3);
+  const TensorRef &y = n.t[0], &table = n.t[1], &ids = n.t[2];
+  require_dtype(n, 0, T_F32);
+  require_dtype(n, 2, T_I32);
+  require(is_weight_type(table.dtype) && c.k->decode[table.dtype], n, std::string("table type ") + dtype_name(table.dtype) + " is not supported");
+  require(table.ndim == 2, n, "table must be 2-D, got " + shape_str(table));
+  const int64_t R = table.dims[0], C = table.dims[1], T = ids.numel;
+  require(y.numel == T * C, n, "output " + shape_str(y) + " is not [" + std::to_string(T) + ", " + std::to_string(C) + "]");
+  const int32_t* id = (const int32_t*)ids.data;
+  for (int64_t i = 0; i < T; ++i) require(id[i] >= 0 && id[i] < R, n, "id " + std::to_string(id[i]) + " outside table of " + std::to_string(R) + " rows");
+  if (T == 0 || C == 0) return;
+  const size_t row = table.bytes / (size_t)R;
+  const DecodeFn dec = c.k->decode[table.dtype];
+  float* out = (float*)y.data;
+  parallel_range(c.pool, T, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) dec(table.data + (size_t)id[i] * row, (int)C, out + i * C);
+  });
+}
+
+}  // namespace ix

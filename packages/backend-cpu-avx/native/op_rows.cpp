@@ -1,0 +1,168 @@
+// Row-wise ops over the last dimension: rms_norm, layer_norm, softmax, rope, argmax, top_k.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "ops.h"
+
+namespace ix {
+
+namespace {
+void require_rowwise(const Node& n) {
+  require_tensors(n, 2);
+  require_dtype(n, 1, T_F32);
+  require(n.t[1].ndim >= 1, n, "needs at least one dimension");
+}
+int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, cols)); }
+}  // namespace
+
+void op_norm(ExecCtx& c, const Node& n) {
+  require_rowwise(n);
+  require_dtype(n, 0, T_F32);
+  require(n.t[0].numel == n.t[1].numel, n, "output size differs from input");
+  require(n.params.size() == 1, n, "expected params [eps]");
+  const float eps = (float)n.params[0];
+  const int64_t C = n.t[1].cols(), R = n.t[1].rows();
+  const float* x = (const float*)n.t[1].data;
+  float* y = (float*)n.t[0].data;
+  const bool rms = n.op == OP_RMS_NORM;
+  parallel_range(c.pool, R, row_grain(C), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* xr = x + r * C;
+      float* yr = y + r * C;
+      double mean = 0.0;
+      if (!rms) {
+        for (int64_t i = 0; i < C; ++i) mean += xr[i];
+        mean /= (double)C;
+      }
+      double ss = 0.0;
+      for (int64_t i = 0; i < C; ++i) {
+        const double d = xr[i] - mean;
+        ss += d * d;
+      }
+      const float inv = (float)(1.0 / std::sqrt(ss / (double)C + (double)eps));
+      const float m = (float)mean;
+      for (int64_t i = 0; i < C; ++i) yr[i] = (xr[i] - m) * inv;
+    }
+  });
+}
+
+void op_softmax(ExecCtx& c, const Node& n) {
+  require_rowwise(n);
+  require_dtype(n, 0, T_F32);
+  require(n.t[0].numel == n.t[1].numel, n, "output size differs from input");
+  require(n.params.size() == 1, n, "expected params [scale]");
+  const float scale = (float)n.params[0];
+  const int64_t C = n.t[1].cols(), R = n.t[1].rows();
+  const float* x = (const float*)n.t[1].data;
+  float* y = (float*)n.t[0].data;
+  parallel_range(c.pool, R, row_grain(C), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* xr = x + r * C;
+      float* yr = y + r * C;
+      float mx = -INFINITY;
+      for (int64_t i = 0; i < C; ++i) mx = std::max(mx, xr[i] * scale);
+      double sum = 0.0;
+      for (int64_t i = 0; i < C; ++i) {
+        yr[i] = std::exp(xr[i] * scale - mx);
+        sum += yr[i];
+      }
+      const float inv = (float)(1.0 / sum);
+      for (int64_t i = 0; i < C; ++i) yr[i] *= inv;
+    }
+  });
+}
+
+// x[T, H, D], pos[T], optional freqFactors[dims/2]; params [mode (0 normal, 1 neox), dims, base, freqScale]
+void op_rope(ExecCtx& c, const Node& n) {
+  require(n.t.size() == 3 || n.t.size() == 4, n, "expected output, x, pos[, freqFactors]");
+  require_dtype(n, 0, T_F32);
+  require_dtype(n, 1, T_F32);
+  require_dtype(n, 2, T_I32);
+  const TensorRef &y = n.t[0], &x = n.t[1], &pos = n.t[2];
+  require(x.ndim == 3 && y.numel == x.numel, n, "x must be [T, H, D], got " + shape_str(x));
+  const int64_t T = x.dims[0], H = x.dims[1], D = x.dims[2];
+  require(pos.numel == T, n, "pos must have " + std::to_string(T) + " entries");
+  require(n.params.size() == 4, n, "expected params [mode, dims, base, freqScale]");
+  const int mode = (int)n.params[0];
+  const double dimsd = n.params[1];
+  require(mode == 0 || mode == 1, n, "mode must be normal or neox");
+  require(dimsd > 0 && dimsd <= (double)D && dimsd == std::floor(dimsd) && (int64_t)dimsd % 2 == 0, n, "dims must be even and <= head dim");
+  const int64_t dims = (int64_t)dimsd, half = dims / 2;
+  const float* ff = nullptr;
+  if (n.t.size() == 4) {
+    require_dtype(n, 3, T_F32);
+    require(n.t[3].numel == half, n, "freqFactors must have dims/2 entries");
+    ff = (const float*)n.t[3].data;
+  }
+  const double base = n.params[2], fscale = n.params[3];
+  std::vector<double> inv(half);
+  for (int64_t i = 0; i < half; ++i) inv[i] = std::pow(base, -2.0 * (double)i / (double)dims) / (ff ? (double)ff[i] : 1.0);
+  const int32_t* p = (const int32_t*)pos.data;
+  const float* xs = (const float*)x.data;
+  float* ys = (float*)y.data;
+  parallel_range(c.pool, T, 1, [&](int64_t b, int64_t e) {
+    std::vector<float> cs(half), sn(half);
+    for (int64_t t = b; t < e; ++t) {
+      for (int64_t i = 0; i < half; ++i) {
+        const double a = (double)p[t] * fscale * inv[i];
+        cs[i] = (float)std::cos(a);
+        sn[i] = (float)std::sin(a);
+      }
+      for (int64_t h = 0; h < H; ++h) {
+        const float* xr = xs + (t * H + h) * D;
+        float* yr = ys + (t * H + h) * D;
+        for (int64_t i = 0; i < half; ++i) {
+          const int64_t i0 = mode == 0 ? 2 * i : i, i1 = mode == 0 ? 2 * i + 1 : i + half;
+          const float x0 = xr[i0], x1 = xr[i1];
+          yr[i0] = x0 * cs[i] - x1 * sn[i];
+          yr[i1] = x0 * sn[i] + x1 * cs[i];
+        }
+        for (int64_t i = dims; i < D; ++i) yr[i] = xr[i];
+      }
+    }
+  });
+}
+
+void op_argmax(ExecCtx& c, const Node& n) {
+  require_rowwise(n);
+  require_dtype(n, 0, T_I32);
+  const int64_t C = n.t[1].cols(), R = n.t[1].rows();
+  require(C > 0 && n.t[0].numel == R, n, "output must have one entry per row of " + shape_str(n.t[1]));
+  const float* x = (const float*)n.t[1].data;
+  int32_t* y = (int32_t*)n.t[0].data;
+  parallel_range(c.pool, R, row_grain(C), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* xr = x + r * C;
+      int64_t best = 0;
+      for (int64_t i = 1; i < C; ++i) if (xr[i] > xr[best]) best = i;
+      y[r] = (int32_t)best;
+    }
+  });
+}
+
+void op_top_k(ExecCtx& c, const Node& n) {
+  require_rowwise(n);
+  require_dtype(n, 0, T_I32);
+  require(n.params.size() == 1, n, "expected params [k]");
+  const int64_t C = n.t[1].cols(), R = n.t[1].rows();
+  const double kd = n.params[0];
+  require(kd >= 1 && kd <= (double)C && kd == std::floor(kd), n, "k outside 1.." + std::to_string(C));
+  const int64_t k = (int64_t)kd;
+  require(n.t[0].numel == R * k, n, "output must be [..., k]");
+  const float* x = (const float*)n.t[1].data;
+  int32_t* y = (int32_t*)n.t[0].data;
+  parallel_range(c.pool, R, 1, [&](int64_t b, int64_t e) {
+    std::vector<int32_t> idx((size_t)C);
+    for (int64_t r = b; r < e; ++r) {
+      const float* xr = x + r * C;
+      std::iota(idx.begin(), idx.end(), 0);
+      // largest first; ties: lower index first
+      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int32_t a, int32_t bb) { return xr[a] > xr[bb] || (xr[a] == xr[bb] && a < bb); });
+      std::copy(idx.begin(), idx.begin() + k, y + r * k);
+    }
+  });
+}
+
+}  // namespace ix

@@ -1,0 +1,61 @@
+// Native ops. Each checks the shapes/dtypes of its node (hostile programs throw, never crash),
+// then runs on the thread pool.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "program.h"
+#include "thread_pool.h"
+
+namespace ix {
+
+struct ExecCtx {
+  ThreadPool& pool;
+  const KernelTable* k;
+  bool fast;                      // quantize activations for the integer kernels
+  std::vector<uint8_t>& scratch;  // quantized activations
+};
+
+[[noreturn]] void op_error(const Node& n, const std::string& problem);
+inline void require(bool ok, const Node& n, const std::string& problem) {
+  if (!ok) op_error(n, problem);
+}
+void require_tensors(const Node& n, int count);
+void require_dtype(const Node& n, int i, int dtype);
+std::string shape_str(const TensorRef& t);
+
+// splits [0, n) into at most `pool.size() * 4` chunks of at least `grain` items
+template <class Fn> void parallel_range(ThreadPool& pool, int64_t n, int64_t grain, Fn&& fn) {
+  if (n <= 0) return;
+  int64_t chunks = (n + grain - 1) / grain;
+  const int64_t most = (int64_t)pool.size() * 4;
+  if (chunks > most) chunks = most;
+  const int64_t step = (n + chunks - 1) / chunks;
+  pool.run((n + step - 1) / step, [&](int64_t c) {
+    const int64_t b = c * step, e = b + step < n ? b + step : n;
+    fn(b, e);
+  });
+}
+
+void op_matmul(ExecCtx& c, const Node& n);
+void op_get_rows(ExecCtx& c, const Node& n);
+void op_binary(ExecCtx& c, const Node& n);
+void op_unary(ExecCtx& c, const Node& n);
+void op_swiglu(ExecCtx& c, const Node& n);
+void op_write_rows(ExecCtx& c, const Node& n);
+void op_copy(ExecCtx& c, const Node& n);
+void op_view(ExecCtx& c, const Node& n);
+void op_concat(ExecCtx& c, const Node& n);
+void op_norm(ExecCtx& c, const Node& n);
+void op_softmax(ExecCtx& c, const Node& n);
+void op_rope(ExecCtx& c, const Node& n);
+void op_attention(ExecCtx& c, const Node& n);
+void op_argmax(ExecCtx& c, const Node& n);
+void op_top_k(ExecCtx& c, const Node& n);
+
+void run_node(ExecCtx& c, const Node& n);
+
+}  // namespace ix

@@ -1,0 +1,36 @@
+// 16-lane float traits for the exact kernels, AVX-512F (+BW for byte widening).
+// Included inside an ISA namespace by isa_avx512.cpp, under its target pragma.
+#pragma once
+#include <immintrin.h>
+
+struct SF {
+  static constexpr int N = 16;
+  using F = __m512;
+  using I = __m512i;
+  static inline F zero() { return _mm512_setzero_ps(); }
+  static inline F set1(float v) { return _mm512_set1_ps(v); }
+  static inline F load(const float* p) { return _mm512_loadu_ps(p); }
+  static inline void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static inline F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static inline F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static inline F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static inline float hsum(F v) { return _mm512_reduce_add_ps(v); }
+  static inline float half(uint16_t h) { return _cvtsh_ss(h); }
+  static inline F load_f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)p)); }
+  static inline F load_bf16(const uint16_t* p) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i*)p)), 16));
+  }
+  static inline I load_u8(const uint8_t* p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)p)); }
+  static inline I load_i8(const int8_t* p) { return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i*)p)); }
+  static inline I set1i(int v) { return _mm512_set1_epi32(v); }
+  static inline I iota() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+  static inline I andi(I a, I b) { return _mm512_and_si512(a, b); }
+  static inline I ori(I a, I b) { return _mm512_or_si512(a, b); }
+  static inline I addi(I a, I b) { return _mm512_add_epi32(a, b); }
+  static inline I subi(I a, I b) { return _mm512_sub_epi32(a, b); }
+  static inline I srl(I a, int n) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(n)); }
+  static inline I sll(I a, int n) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(n)); }
+  static inline I srlv(I a, I n) { return _mm512_srlv_epi32(a, n); }
+  static inline F cvt(I a) { return _mm512_cvtepi32_ps(a); }
+  static inline I lut16(const int32_t* table, I idx) { return _mm512_permutexvar_epi32(idx, _mm512_loadu_si512(table)); }
+};

@@ -1,0 +1,83 @@
+#include "thread_pool.h"
+
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+static inline void cpu_relax() { _mm_pause(); }
+#else
+static inline void cpu_relax() {}
+#endif
+
+namespace ix {
+
+namespace {
+// how long a worker keeps polling for the next job before it sleeps
+constexpr auto kSpin = std::chrono::microseconds(200);
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::drain() {
+  for (;;) {
+    const int64_t t = next_.fetch_add(1);
+    if (t >= tasks_) return;
+    fn_(ctx_, t);
+  }
+}
+
+void ThreadPool::dispatch(int64_t tasks, TaskFn fn, void* ctx) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_ = tasks;
+    fn_ = fn;
+    ctx_ = ctx;
+    next_.store(0);
+    pending_.store((int)workers_.size());
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  drain();
+  // every worker must have left drain() before fn/ctx go out of scope
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  while (pending_.load() != 0 && std::chrono::steady_clock::now() < until) cpu_relax();
+  if (pending_.load() != 0) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [this] { return pending_.load() == 0; });
+  }
+}
+
+void ThreadPool::worker() {
+  uint64_t seen = 0;  // workers start before the first dispatch
+  for (;;) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    while (generation_.load() == seen && std::chrono::steady_clock::now() < until) cpu_relax();
+    if (generation_.load() == seen) {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [&] { return generation_.load() != seen; });
+    }
+    std::unique_lock<std::mutex> lock(mu_);  // pairs with dispatch's writes of tasks_/fn_/ctx_
+    seen = generation_.load();
+    if (stop_) return;
+    lock.unlock();
+    drain();
+    if (pending_.fetch_sub(1) == 1) {
+      std::lock_guard<std::mutex> g(mu_);
+      done_.notify_all();
+    }
+  }
+}
+
+}  // namespace ix

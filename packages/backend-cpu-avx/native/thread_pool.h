@@ -1,0 +1,50 @@
+// A persistent pool of worker threads. run(n, fn) calls fn(task) for task in [0, n) on the pool and
+// the calling thread, and returns when all are done. Workers spin briefly after a job (the next op
+// of a graph usually follows within microseconds), then sleep on a condition variable.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ix {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return (int)workers_.size() + 1; }
+
+  template <class Fn> void run(int64_t tasks, Fn&& fn) {
+    if (tasks <= 0) return;
+    if (tasks == 1 || workers_.empty()) {
+      for (int64_t t = 0; t < tasks; ++t) fn(t);
+      return;
+    }
+    dispatch(tasks, [](void* ctx, int64_t t) { (*static_cast<Fn*>(ctx))(t); }, &fn);
+  }
+
+ private:
+  using TaskFn = void (*)(void*, int64_t);
+  void dispatch(int64_t tasks, TaskFn fn, void* ctx);
+  void worker();
+  void drain();
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int64_t> next_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  int64_t tasks_ = 0;
+  TaskFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+};
+
+}  // namespace ix

@@ -1,0 +1,48 @@
+import { createRequire } from 'node:module';
+
+/** The shape of the Node-API addon (native/addon.cpp). */
+export interface NativeCpuInfo {
+  model: string;
+  features: string[];
+  physicalCores: number;
+  logicalCores: number;
+  bestIsa: Isa;
+  /** ISAs this CPU can run, best first ('scalar' always) */
+  isas: Isa[];
+}
+
+export type Isa = 'avx512' | 'avx2' | 'scalar';
+export const ISAS: readonly Isa[] = ['avx512', 'avx2', 'scalar'];
+
+export interface NativeContext {
+  allocate(byteLength: number): number;
+  free(id: number): void;
+  upload(id: number, byteOffset: number, data: Uint8Array): void;
+  download(id: number, byteOffset: number, byteLength: number): Uint8Array;
+  mapFile(path: string, byteOffset: number, byteLength: number): number;
+  madvise(id: number, byteOffset: number, byteLength: number, advice: 'willneed' | 'dontneed'): void;
+  compute(program: Float64Array): void;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  cpuInfo(): NativeCpuInfo;
+  Context: new (isa: Isa, threads: number, fast: boolean) => NativeContext;
+}
+
+export type AddonLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };
+
+let cached: AddonLoad | undefined;
+
+/** Load the addon built by cmake-js (build/Release, beside src/ and dist/); never throws. */
+export function loadAddon(): AddonLoad {
+  if (!cached) {
+    try {
+      const require = createRequire(import.meta.url);
+      cached = { addon: require('../build/Release/ix_cpu_avx.node') as NativeAddon };
+    } catch (err) {
+      cached = { error: `native addon not built or failed to load (run the package's build): ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+  return cached;
+}
