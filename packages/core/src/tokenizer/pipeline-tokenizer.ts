@@ -1,0 +1,122 @@
+/**
+ * The one Tokenizer implementation: every format (HF tokenizer.json, GGUF, llama2.c, SentencePiece
+ * .model) is turned into these parts. Encoding follows HF tokenizers: cut out added tokens,
+ * normalize each remaining run, pre-tokenize it into words, run the model on each word, then let
+ * the post-processor add BOS/EOS.
+ */
+import { AddedTokenSplitter, type AddedToken } from './added-tokens.js';
+import { decodeWith, streamWith, type PieceRenderer } from './detokenize.js';
+import {
+  TokenizerError,
+  type DecodeOptions,
+  type EncodeOptions,
+  type StreamDecoder,
+  type StreamDecoderOptions,
+  type Tokenizer,
+} from './tokenizer.js';
+
+export interface PipelineParts {
+  /** vocabulary entry of each id (holes allowed for ids no file defines) */
+  pieces: readonly (string | undefined)[];
+  addedTokens: readonly AddedToken[];
+  specialIds: ReadonlySet<number>;
+  normalize?: (text: string) => string;
+  /** split a normalized run into words; `sectionIndex` is the run's position among all segments */
+  preTokenize?: (text: string, sectionIndex: number) => string[];
+  /** ids of one word */
+  model: (word: string) => number[];
+  /** add the special tokens the model wants around a sequence */
+  addSpecial: (ids: number[]) => number[];
+  renderer: PieceRenderer;
+  bos?: number;
+  eos?: number;
+  eot?: number;
+  stopIds: readonly number[];
+}
+
+export class PipelineTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  readonly bos?: number;
+  readonly eos?: number;
+  readonly eot?: number;
+  readonly stopIds: readonly number[];
+  private readonly rawSplitter: AddedTokenSplitter;
+  private readonly normalizedSplitter: AddedTokenSplitter;
+
+  constructor(private readonly parts: PipelineParts) {
+    this.vocabSize = parts.pieces.length;
+    this.bos = parts.bos;
+    this.eos = parts.eos;
+    this.eot = parts.eot;
+    this.stopIds = parts.stopIds;
+    this.rawSplitter = new AddedTokenSplitter(parts.addedTokens.filter((t) => !t.normalized));
+    this.normalizedSplitter = new AddedTokenSplitter(parts.addedTokens.filter((t) => t.normalized));
+  }
+
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    if (typeof text !== 'string') throw new TokenizerError(`encode() needs a string, got ${typeof text}`);
+    const { addSpecial = true, parseSpecial = false } = options;
+    const { normalize, preTokenize, model } = this.parts;
+    const ids: number[] = [];
+    this.rawSplitter.split(text, parseSpecial).forEach((segment, sectionIndex) => {
+      if (typeof segment !== 'string') return void ids.push(segment.id);
+      const normalized = normalize ? normalize(segment) : segment;
+      if (normalized === '') return;
+      for (const run of this.normalizedSplitter.split(normalized, parseSpecial)) {
+        if (typeof run !== 'string') {
+          ids.push(run.id);
+          continue;
+        }
+        if (run === '') continue;
+        for (const word of preTokenize ? preTokenize(run, sectionIndex) : [run]) {
+          if (word === '') continue;
+          for (const id of model(word)) ids.push(id);
+        }
+      }
+    });
+    return addSpecial ? this.parts.addSpecial(ids) : ids;
+  }
+
+  decode(ids: readonly number[], options: DecodeOptions = {}): string {
+    return decodeWith(this.parts.renderer, this.kept(ids, options.skipSpecial ?? false));
+  }
+
+  createStreamDecoder(options: StreamDecoderOptions = {}): StreamDecoder {
+    const skipSpecial = options.skipSpecial ?? false;
+    const prefix = this.kept(options.prefix ?? [], skipSpecial);
+    const inner = streamWith(this.parts.renderer, prefix.length, decodeWith(this.parts.renderer, prefix) !== '');
+    return {
+      push: (id: number) => {
+        this.check(id);
+        return skipSpecial && this.parts.specialIds.has(id) ? '' : inner.push(id);
+      },
+      flush: () => inner.flush(),
+    };
+  }
+
+  tokenToPiece(id: number): string {
+    this.check(id);
+    return this.parts.pieces[id]!;
+  }
+
+  isSpecial(id: number): boolean {
+    this.check(id);
+    return this.parts.specialIds.has(id);
+  }
+
+  private kept(ids: readonly number[], skipSpecial: boolean): number[] {
+    if (!Array.isArray(ids)) throw new TokenizerError('decode() needs an array of token ids');
+    const out: number[] = [];
+    for (const id of ids) {
+      this.check(id);
+      if (!(skipSpecial && this.parts.specialIds.has(id))) out.push(id);
+    }
+    return out;
+  }
+
+  private check(id: number): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || this.parts.pieces[id] === undefined) {
+      throw new TokenizerError(`token id ${String(id)} is not in the vocabulary (ids 0..${this.vocabSize - 1})`);
+    }
+  }
+}

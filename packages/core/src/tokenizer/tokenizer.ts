@@ -1,0 +1,56 @@
+import { IxError } from '../errors.js';
+
+/** A tokenizer file or input that cannot be used: malformed vocabulary, unknown id, unsupported component. */
+export class TokenizerError extends IxError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TOKENIZER', message, options);
+  }
+}
+
+export interface EncodeOptions {
+  /** Add the model's BOS/EOS (or [CLS]/[SEP]) as its own rules say. Default true. */
+  addSpecial?: boolean;
+  /**
+   * Turn special-token text such as "<|im_start|>" into the special id. Default false, so user text
+   * cannot inject control tokens; chat-template output is encoded with `parseSpecial: true`.
+   * Non-special added tokens (user-defined pieces) are always recognised.
+   */
+  parseSpecial?: boolean;
+}
+
+export interface DecodeOptions {
+  /** Leave out special tokens (BOS, EOS, <|im_start|>, ...). Default false. */
+  skipSpecial?: boolean;
+}
+
+export interface StreamDecoderOptions extends DecodeOptions {
+  /**
+   * Ids already shown to the user (e.g. the prompt): the stream continues after them, so e.g. the
+   * leading space a fresh decode would strip is kept.
+   */
+  prefix?: readonly number[];
+}
+
+/** Incremental detokenizer: text comes out only in whole characters. */
+export interface StreamDecoder {
+  /** Feed one id; returns the text that became complete (possibly ""). */
+  push(id: number): string;
+  /** End of stream: returns whatever is still held back. */
+  flush(): string;
+}
+
+export interface Tokenizer {
+  readonly vocabSize: number;
+  readonly bos?: number;
+  readonly eos?: number;
+  /** End-of-turn token of chat models (e.g. <|eot_id|>, <|im_end|>, <end_of_turn>), when known. */
+  readonly eot?: number;
+  /** Every id that ends generation: eos, eot and the like. */
+  readonly stopIds: readonly number[];
+  encode(text: string, options?: EncodeOptions): number[];
+  decode(ids: readonly number[], options?: DecodeOptions): string;
+  createStreamDecoder(options?: StreamDecoderOptions): StreamDecoder;
+  /** The vocabulary entry of `id` as stored (e.g. "▁the", "Ġthe", "##ing", "<0x0A>"). */
+  tokenToPiece(id: number): string;
+  isSpecial(id: number): boolean;
+}
