@@ -1,0 +1,124 @@
+import { dequantize, Graph, quantize, type DTypeName } from '@ix/core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { WEIGHT_DTYPES, type Accuracy, type CpuAvxBackend } from '../src/index.js';
+import { bytesOf, isaMatrix, makeBackend, randomF32, rng, run, tensorOn } from './helpers.js';
+
+/**
+ * matmul against @ix/core's reference dequantizer: y = x · dequantize(w)ᵀ computed in f64.
+ * Tolerances are bounds, not fitted numbers, measured against S = Σ_k |x_k·w_nk| per output:
+ * - exact: f32 accumulation of K products plus one rounding of each decoded weight,
+ *   |err| <= (K + 4)·2⁻²⁴·S.
+ * - fast: activations rounded to 8-bit blocks (d = max|x|/127) move each x_k by at most d/2,
+ *   so |err| <= Σ_k |w_k|·d(k)/2 plus the exact-mode bound.
+ * Odd sizes: N = 37 weight rows (not a multiple of any tile), M in {1, 7, 69} (matvec; 4 + 3;
+ * crosses the 64-row activation block), K = 3 blocks.
+ */
+const N = 37;
+const U = 2 ** -24;
+
+interface Case {
+  dtype: DTypeName;
+  K: number;
+  w: Float32Array; // dequantized truth, [N, K]
+  bytes: Uint8Array;
+}
+
+function makeCase(dtype: DTypeName, seed: number): Case {
+  const block = dtype.endsWith('_K') || dtype === 'IQ4_XS' ? 256 : dtype.startsWith('F') || dtype === 'BF16' ? 1 : 32;
+  const K = block === 1 ? 3 * 32 + 5 : 3 * block; // plain types: a K with a SIMD tail
+  const rand = rng(seed);
+  const src = randomF32(N * K, rand);
+  // vary the magnitude per 32 elements so the block scales take many values
+  for (let i = 0; i < src.length; i += 32) {
+    const s = 10 ** (rand() * 4 - 2);
+    for (let j = i; j < i + 32 && j < src.length; j++) src[j]! *= s;
+  }
+  const bytes = quantize(dtype, src);
+  return { dtype, K, w: dequantize(dtype, bytes, N * K), bytes };
+}
+
+/** max over outputs of |y - truth| / bound */
+function check(c: Case, x: Float32Array, M: number, y: Float32Array, accuracy: Accuracy, actBlock: number) {
+  const { K, w } = c;
+  let worst = 0;
+  let errSq = 0;
+  let refSq = 0;
+  for (let m = 0; m < M; m++) {
+    const xr = x.subarray(m * K, (m + 1) * K);
+    // per-block activation step d/2 of the fast mode
+    const halfStep = new Float64Array(K);
+    if (accuracy === 'fast' && actBlock > 1) {
+      for (let b = 0; b < K; b += actBlock) {
+        let amax = 0;
+        for (let k = b; k < b + actBlock; k++) amax = Math.max(amax, Math.abs(xr[k]!));
+        halfStep.fill(amax / 127 / 2 + amax * 1e-6, b, b + actBlock);
+      }
+    }
+    for (let n = 0; n < N; n++) {
+      let ref = 0;
+      let s = 0;
+      let qbound = 0;
+      for (let k = 0; k < K; k++) {
+        const wk = w[n * K + k]!;
+        ref += xr[k]! * wk;
+        s += Math.abs(xr[k]! * wk);
+        qbound += Math.abs(wk) * halfStep[k]!;
+      }
+      const bound = (K + 4) * U * s + qbound + 1e-30;
+      const err = Math.abs(y[m * N + n]! - ref);
+      worst = Math.max(worst, err / bound);
+      errSq += err * err;
+      refSq += ref * ref;
+    }
+  }
+  return { worst, relRms: Math.sqrt(errSq / refSq) };
+}
+
+const FAST_BLOCK: Partial<Record<DTypeName, number>> = {
+  Q4_0: 32, Q4_1: 32, Q5_0: 32, Q5_1: 32, Q8_0: 32, IQ4_NL: 32,
+  Q2_K: 256, Q3_K: 256, Q4_K: 256, Q5_K: 256, Q6_K: 256, IQ4_XS: 256,
+};
+
+const accuracyTable: string[] = [];
+
+describe.each(isaMatrix())('matmul on $isa', ({ isa, supported }) => {
+  const backends = new Map<Accuracy, CpuAvxBackend>();
+  const backend = (a: Accuracy) => {
+    if (!backends.has(a)) backends.set(a, makeBackend(isa, a));
+    return backends.get(a)!;
+  };
+  afterAll(() => backends.forEach((b) => b.dispose()));
+
+  describe.each(WEIGHT_DTYPES.map((d, i) => ({ dtype: d as DTypeName, seed: 1000 + i })))('$dtype', ({ dtype, seed }) => {
+    it.skipIf(!supported).each(['exact', 'fast'] as const)('%s mode matches the reference dequantizer within its bound', async (accuracy) => {
+      const c = makeCase(dtype, seed);
+      const be = backend(accuracy);
+      const w = tensorOn(be, [N, c.K], dtype, c.bytes, 'w');
+      const rel: number[] = [];
+      for (const M of [1, 7, 69]) {
+        const x = randomF32(M * c.K, rng(seed + M));
+        const [y] = await run(be, (g: Graph) => [g.matmul(g.input('x', [M, c.K]), g.constant(w))], { x });
+        const r = check(c, x, M, y as Float32Array, accuracy, FAST_BLOCK[dtype] ?? 1);
+        expect(r.worst, `M=${M} worst error / bound`).toBeLessThanOrEqual(1);
+        rel.push(r.relRms);
+      }
+      be.free(w.buffer);
+      accuracyTable.push(`${isa.padEnd(6)} ${dtype.padEnd(6)} ${accuracy.padEnd(5)} rel-RMS error vs f64 reference: ${Math.max(...rel).toExponential(2)}`);
+    });
+  });
+});
+
+afterAll(() => {
+  if (accuracyTable.length) console.log(`matmul accuracy (relative RMS error over M in {1, 7, 69}):\n${accuracyTable.sort().join('\n')}`);
+});
+
+describe('matmul input checks', () => {
+  it('x not matching K is refused at graph build', () => {
+    const g = new Graph();
+    const be = makeBackend('scalar');
+    const w = tensorOn(be, [4, 32], 'F32', bytesOf(new Float32Array(128)));
+    expect(() => g.matmul(g.input('x', [1, 31]), g.constant(w))).toThrow(/does not match/);
+    be.dispose();
+  });
+});
