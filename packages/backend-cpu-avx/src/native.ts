@@ -32,17 +32,20 @@ export interface NativeAddon {
 
 export type AddonLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };
 
+/** Where cmake-js puts the addon: build/Release, beside src/ and dist/. */
+export const ADDON_PATH = '../build/Release/ix_cpu_avx.node';
+
+/** Load an addon file, reporting (never throwing) why it cannot be used. */
+export function loadAddonFrom(file: string): AddonLoad {
+  try {
+    return { addon: createRequire(import.meta.url)(file) as NativeAddon };
+  } catch (err) {
+    return { error: `native addon not built or failed to load (run the package's build): ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
 let cached: AddonLoad | undefined;
 
-/** Load the addon built by cmake-js (build/Release, beside src/ and dist/); never throws. */
 export function loadAddon(): AddonLoad {
-  if (!cached) {
-    try {
-      const require = createRequire(import.meta.url);
-      cached = { addon: require('../build/Release/ix_cpu_avx.node') as NativeAddon };
-    } catch (err) {
-      cached = { error: `native addon not built or failed to load (run the package's build): ${err instanceof Error ? err.message : String(err)}` };
-    }
-  }
-  return cached;
+  return (cached ??= loadAddonFrom(ADDON_PATH));
 }

@@ -54,3 +54,8 @@ export async function run(
   const outs = build(g);
   return new Executor(backend, fallbacks).run(g, inputs, outs);
 }
+
+/** The best ISA this CPU runs (what the backend picks by default). */
+export function bestIsa(): Isa {
+  return isaMatrix().find((i) => i.supported)!.isa;
+}
