@@ -1,0 +1,3 @@
+export { ChatTemplateError, ChatTemplateMissingError } from './chat-errors.js';
+export { renderChat, type ChatMessage, type ChatTool, type ChatToolCall, type RenderChatOptions } from './render-chat.js';
+export { chatTemplateFromGGUF, chatTemplateFromConfig, resolveChatTemplate, type ChatTemplateSources } from './find-template.js';

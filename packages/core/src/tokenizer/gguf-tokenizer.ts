@@ -1,0 +1,183 @@
+/**
+ * tokenizerFromGGUF: builds a Tokenizer from GGUF metadata (flat keys as stored in the file, e.g.
+ * "tokenizer.ggml.tokens"). tokenizer.ggml.model selects the algorithm, as in llama.cpp:
+ * 'llama' = SentencePiece BPE, 'gpt2' = byte-level BPE with the pre-tokenizer named by
+ * tokenizer.ggml.pre, 'bert' = WordPiece (GGUF marks word starts with U+2581 instead of
+ * marking continuations with "##").
+ */
+import type { AddedToken } from './added-tokens.js';
+import { fromByteLevel, toByteLevel } from './byte-level.js';
+import { rankedBpe, wordPiece } from './bpe-models.js';
+import { cleanUpTokenization } from './detokenize.js';
+import { bertNormalizer } from './hf/normalizers.js';
+import { compileOniguruma } from './oniguruma-regex.js';
+import { PipelineTokenizer } from './pipeline-tokenizer.js';
+import { GGUF_PRE_TOKENIZERS } from './pre-tokenizer-patterns.js';
+import { splitText } from './regex-split.js';
+import { sentencePieceTokenizer, SPACE_MARK } from './sentencepiece-tokenizer.js';
+import { findStopTokens } from './stop-tokens.js';
+import { TokenType } from './token-types.js';
+import { BERT_PUNCTUATION_CLASS } from './text-classes.js';
+import { TokenizerError, type Tokenizer } from './tokenizer.js';
+
+const K = 'tokenizer.ggml.';
+
+export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer {
+  const model = metadata[K + 'model'];
+  const tokens = stringArray(metadata, 'tokens');
+  const n = tokens.length;
+  const types = numberArray(metadata, 'token_type', n) ?? new Array<number>(n).fill(TokenType.NORMAL);
+  const bos = tokenId(metadata, 'bos_token_id', n);
+  const eos = tokenId(metadata, 'eos_token_id', n);
+  const unk = tokenId(metadata, 'unknown_token_id', n);
+  const eot = tokenId(metadata, 'eot_token_id', n);
+  switch (model) {
+    case 'llama':
+      return sentencePieceTokenizer(
+        {
+          pieces: tokens,
+          scores: numberArray(metadata, 'scores', n) ?? new Array<number>(n).fill(0),
+          types,
+          bos,
+          eos,
+          unk,
+          eot,
+          addBos: flag(metadata, 'add_bos_token') ?? true,
+          addEos: flag(metadata, 'add_eos_token') ?? false,
+          addSpacePrefix: flag(metadata, 'add_space_prefix') ?? true,
+        },
+        'GGUF tokenizer',
+      );
+    case 'gpt2':
+      return byteLevelTokenizer(metadata, tokens, types, { bos, eos, eot });
+    case 'bert':
+      return bertTokenizer(metadata, tokens, types, { unk });
+    default:
+      throw new TokenizerError(`GGUF tokenizer.ggml.model ${JSON.stringify(model)} is not supported (llama, gpt2, bert)`);
+  }
+}
+
+function byteLevelTokenizer(
+  metadata: Record<string, unknown>,
+  tokens: string[],
+  types: ArrayLike<number>,
+  ids: { bos?: number; eos?: number; eot?: number },
+): Tokenizer {
+  const preName = metadata[K + 'pre'] === undefined ? 'default' : String(metadata[K + 'pre']);
+  const pre = GGUF_PRE_TOKENIZERS[preName];
+  if (!pre) {
+    throw new TokenizerError(`GGUF tokenizer.ggml.pre ${JSON.stringify(preName)} is not supported (${Object.keys(GGUF_PRE_TOKENIZERS).join(', ')})`);
+  }
+  const patterns = pre.patterns.map((p) => compileOniguruma(p));
+  const merges = stringArray(metadata, 'merges').map((m, i) => {
+    const space = m.indexOf(' ', 1);
+    if (space < 0) throw new TokenizerError(`GGUF tokenizer.ggml.merges[${i}] is not "left right": ${JSON.stringify(m)}`);
+    return [m.slice(0, space), m.slice(space + 1)] as const;
+  });
+  const { vocab, addedTokens, specialIds } = classify(tokens, types);
+  const addBos = flag(metadata, 'add_bos_token') ?? pre.ignoreMerges; // llama.cpp: Llama 3 vocabularies add BOS
+  const addEos = flag(metadata, 'add_eos_token') ?? false;
+  const plainText = new Set(addedTokens.map((t) => t.id));
+  return new PipelineTokenizer({
+    pieces: tokens,
+    addedTokens,
+    specialIds,
+    preTokenize: (text) =>
+      patterns.reduce<string[]>((words, re) => words.flatMap((w) => splitText(w, re, 'isolated')), [text]).map(toByteLevel),
+    model: rankedBpe({ vocab, merges, ignoreMerges: pre.ignoreMerges }),
+    addSpecial: (seq) => [
+      ...(addBos && ids.bos !== undefined ? [ids.bos] : []),
+      ...seq,
+      ...(addEos && ids.eos !== undefined ? [ids.eos] : []),
+    ],
+    renderer: {
+      render: (id) => (plainText.has(id) ? tokens[id] : fromByteLevel(tokens[id])),
+      cleanup: false,
+    },
+    ...ids,
+    ...findStopTokens(ids.eos, (p) => vocab.get(p), ids.eot),
+  });
+}
+
+function bertTokenizer(metadata: Record<string, unknown>, tokens: string[], types: ArrayLike<number>, ids: { unk?: number }): Tokenizer {
+  // back to HF WordPiece pieces: "▁word" starts a word, a bare piece continues one ("##piece")
+  const pieces = tokens.map((t, id) =>
+    types[id] !== TokenType.NORMAL ? t : t.startsWith(SPACE_MARK) ? t.slice(SPACE_MARK.length) : '##' + t,
+  );
+  const { vocab, addedTokens, specialIds } = classify(pieces, types);
+  const unk = ids.unk ?? vocab.get('[UNK]');
+  if (unk === undefined) throw new TokenizerError('GGUF bert tokenizer has no unknown token');
+  const cls = tokenId(metadata, 'cls_token_id', tokens.length) ?? tokenId(metadata, 'bos_token_id', tokens.length);
+  const sep = tokenId(metadata, 'seperator_token_id', tokens.length) ?? tokenId(metadata, 'eos_token_id', tokens.length);
+  const words = new RegExp(`[^\\p{White_Space}${BERT_PUNCTUATION_CLASS}]+|[${BERT_PUNCTUATION_CLASS}]`, 'gu');
+  return new PipelineTokenizer({
+    pieces,
+    addedTokens,
+    specialIds,
+    normalize: bertNormalizer({ cleanText: true, handleChineseChars: true, lowercase: true, stripAccents: null }),
+    preTokenize: (text) => text.match(words) ?? [],
+    model: wordPiece({ vocab, unkId: unk, continuingPrefix: '##', maxCharsPerWord: 100 }),
+    addSpecial: (seq) => [...(cls !== undefined ? [cls] : []), ...seq, ...(sep !== undefined ? [sep] : [])],
+    renderer: {
+      // HF's WordPiece decoder: continuation pieces join the previous one, others get a space
+      render: (id, index) => {
+        const p = pieces[id];
+        return cleanUpTokenization(index > 0 ? (p.startsWith('##') ? p.slice(2) : ' ' + p) : p);
+      },
+      cleanup: true,
+    },
+    stopIds: sep !== undefined ? [sep] : [],
+  });
+}
+
+/** vocabulary lookup plus the added tokens: control/unknown are special, user-defined are not */
+function classify(pieces: readonly string[], types: ArrayLike<number>) {
+  const vocab = new Map<string, number>();
+  const addedTokens: AddedToken[] = [];
+  const specialIds = new Set<number>();
+  pieces.forEach((piece, id) => {
+    if (!vocab.has(piece)) vocab.set(piece, id);
+    const type = types[id];
+    if (type === TokenType.CONTROL || type === TokenType.UNKNOWN) {
+      specialIds.add(id);
+      addedTokens.push({ id, content: piece, special: true });
+    } else if (type === TokenType.USER_DEFINED) {
+      addedTokens.push({ id, content: piece, special: false });
+    }
+  });
+  return { vocab, addedTokens, specialIds };
+}
+
+function stringArray(metadata: Record<string, unknown>, key: string): string[] {
+  const v = metadata[K + key];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    throw new TokenizerError(`GGUF metadata ${K + key} is missing or not an array of strings`);
+  }
+  return v;
+}
+
+function numberArray(metadata: Record<string, unknown>, key: string, n: number): ArrayLike<number> | undefined {
+  const v = metadata[K + key];
+  if (v === undefined) return undefined;
+  const ok = (Array.isArray(v) || ArrayBuffer.isView(v)) && (v as ArrayLike<unknown>).length === n;
+  if (!ok || !Array.from(v as ArrayLike<unknown>).every((x) => typeof x === 'number')) {
+    throw new TokenizerError(`GGUF metadata ${K + key} must be ${n} numbers (one per token)`);
+  }
+  return v as ArrayLike<number>;
+}
+
+function tokenId(metadata: Record<string, unknown>, key: string, n: number): number | undefined {
+  const v = metadata[K + key];
+  if (v === undefined) return undefined;
+  const id = typeof v === 'bigint' ? Number(v) : v;
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new TokenizerError(`GGUF metadata ${K + key} is not an integer`);
+  // llama.cpp writes -1 / 0xFFFFFFFF for "no such token"
+  return id >= 0 && id < n ? id : undefined;
+}
+
+function flag(metadata: Record<string, unknown>, key: string): boolean | undefined {
+  const v = metadata[K + key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw new TokenizerError(`GGUF metadata ${K + key} is not a boolean`);
+  return v;
+}

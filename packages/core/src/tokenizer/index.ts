@@ -1,0 +1,8 @@
+export { TokenizerError } from './tokenizer.js';
+export type { Tokenizer, EncodeOptions, DecodeOptions, StreamDecoder, StreamDecoderOptions } from './tokenizer.js';
+export { tokenizerFromHF } from './hf/hf-tokenizer.js';
+export { tokenizerFromGGUF } from './gguf-tokenizer.js';
+export { tokenizerFromLlama2c, parseLlama2cTokenizer, type Llama2cVocab } from './llama2c.js';
+export { tokenizerFromSentencePieceModel, parseSentencePieceModel, type SentencePieceModel } from './sentencepiece-model.js';
+export { sentencePieceTokenizer, type SentencePieceVocab } from './sentencepiece-tokenizer.js';
+export { TokenType, type TokenTypeValue } from './token-types.js';
