@@ -7,3 +7,5 @@ export * from './registry.js';
 export * from './discover.js';
 export * from './executor.js';
 export * from './quant/index.js';
+export * from './tokenizer/index.js';
+export * from './chat/index.js';
