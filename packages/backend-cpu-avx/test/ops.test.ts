@@ -1,0 +1,146 @@
+import { f16ToF32, f32ToF16, f32ToF16Bytes, type Graph, type GraphNode, type HostArray } from '@ix/core';
+import { describe, expect, it } from 'vitest';
+
+import type { CpuAvxBackend } from '../src/index.js';
+import { bytesOf, isaMatrix, makeBackend, randomF32, rng, run, tensorOn } from './helpers.js';
+import * as O from './oracle.js';
+
+/**
+ * The non-matmul ops against the f64 oracle of graph.ts's op semantics (test/oracle.ts).
+ * Tolerance: |y - ref| <= tol · max(1, |ref|), with tol = 2e-6 (a few f32 ulps: libm exp/tanh/cos,
+ * f32 products and sums over at most 67 terms) unless stated.
+ */
+function close(actual: HostArray, expected: ArrayLike<number>, tol = 2e-6, what = '') {
+  expect(actual.length, what).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    if (Math.abs(actual[i]! - e) > tol * Math.max(1, Math.abs(e))) throw new Error(`${what}[${i}]: got ${actual[i]}, expected ${e} (tol ${tol})`);
+  }
+}
+
+/** counts native compute calls: a split must be one call */
+function counting(be: CpuAvxBackend): { calls: number } {
+  const c = { calls: 0 };
+  const orig = be.compute.bind(be);
+  be.compute = (split) => {
+    c.calls++;
+    return orig(split);
+  };
+  return c;
+}
+
+describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
+  it.skipIf(!supported)('elementwise, norm, softmax, selection, copy, view and concat in one native call', async () => {
+    const be = makeBackend(isa);
+    const calls = counting(be);
+    try {
+      const R = 5, C = 67;
+      const x = randomF32(R * C, rng(11), 4);
+      const u = randomF32(R * C, rng(12), 2);
+      const b = randomF32(C, rng(13));
+      x[2 * C + 9] = x[2 * C + 40] = 50; // a tie for argmax/top_k: lower index first
+      const outs = await run(
+        be,
+        (g: Graph) => {
+          const xi = g.input('x', [R, C]);
+          const ui = g.input('u', [R, C]);
+          const bi = g.input('b', [C]);
+          const half = g.copy(xi, 'F16');
+          return [
+            g.add(xi, bi), g.mul(xi, bi), g.scale(xi, 0.37), g.silu(xi), g.gelu(xi), g.swiglu(xi, ui),
+            g.rmsNorm(xi, 1e-5), g.layerNorm(xi, 1e-5), g.softmax(xi, 0.5), g.argmax(xi), g.topK(xi, 6),
+            g.copy(half, 'F32'), g.view(xi, [2, 10], 33), g.concat(xi, ui, 0), g.concat(xi, ui, 1),
+          ] as GraphNode[];
+        },
+        { x, u, b },
+      );
+      const [add, mul, scale, silu, gelu, swiglu, rms, ln, sm, am, tk, f16, view, cat0, cat1] = outs;
+      close(add!, Array.from(x, (v, i) => v + b[i % C]!), 2e-6, 'add');
+      close(mul!, Array.from(x, (v, i) => v * b[i % C]!), 2e-6, 'mul');
+      close(scale!, Array.from(x, (v) => v * Math.fround(0.37)), 2e-6, 'scale');
+      close(silu!, Array.from(x, O.silu), 2e-6, 'silu');
+      close(gelu!, Array.from(x, O.gelu), 2e-6, 'gelu');
+      close(swiglu!, Array.from(x, (v, i) => O.silu(v) * u[i]!), 2e-6, 'swiglu');
+      close(rms!, O.rmsNorm(x, C, 1e-5), 2e-6, 'rms_norm');
+      close(ln!, O.layerNorm(x, C, 1e-5), 2e-6, 'layer_norm');
+      close(sm!, O.softmax(x, C, 0.5), 2e-6, 'softmax');
+      expect([...am!]).toEqual(O.rowsOf(x, C).map((r) => r.indexOf(Math.max(...r))));
+      expect([...tk!]).toEqual(O.topK(x, C, 6));
+      expect(tk![2 * 6]).toBe(9);
+      expect(tk![2 * 6 + 1]).toBe(40);
+      expect([...f16!]).toEqual(Array.from(x, (v) => f16ToF32(f32ToF16(v)))); // rounded as core rounds to f16
+      expect([...view!]).toEqual([...x.subarray(33, 53)]);
+      expect([...cat0!]).toEqual([...x, ...u]);
+      expect([...cat1!]).toEqual(O.rowsOf(x, C).flatMap((r, i) => [...r, ...u.subarray(i * C, (i + 1) * C)]));
+      expect(calls.calls).toBe(1);
+    } finally {
+      be.dispose();
+    }
+  });
+
+  it.skipIf(!supported).each(['normal', 'neox'] as const)('rope %s, partial dims, with and without freq factors', async (mode) => {
+    const be = makeBackend(isa);
+    try {
+      const [T, H, D] = [3, 4, 16];
+      const x = randomF32(T * H * D, rng(21));
+      const pos = Int32Array.from([0, 5, 1000]);
+      const ff = Float32Array.from([1, 1.5, 2, 4, 8, 16]);
+      const p = { mode, dims: 12, base: 10000, freqScale: 0.5 };
+      const [plain, scaled] = await run(
+        be,
+        (g) => {
+          const xi = g.input('x', [T, H, D]);
+          const pi = g.input('pos', [T], 'I32');
+          return [g.rope(xi, pi, p), g.rope(xi, pi, p, g.input('ff', [6]))];
+        },
+        { x, pos, ff },
+      );
+      close(plain!, O.rope(x, [T, H, D], pos, p), 2e-6, 'rope');
+      close(scaled!, O.rope(x, [T, H, D], pos, p, ff), 2e-6, 'rope+ff');
+    } finally {
+      be.dispose();
+    }
+  });
+
+  it.skipIf(!supported).each(['F32', 'F16'] as const)('write_rows into an %s KV cache, then GQA attention (causal and not)', async (cacheType) => {
+    const be = makeBackend(isa);
+    const calls = counting(be);
+    try {
+      const [T, Hq, Hkv, D, S, pos0] = [3, 4, 2, 24, 10, 4];
+      const kvLen = pos0 + T;
+      const old = (seed: number) => randomF32(S * Hkv * D, rng(seed));
+      const kOld = old(31), vOld = old(32);
+      const enc = (a: Float32Array) => (cacheType === 'F16' ? f32ToF16Bytes(a) : bytesOf(a));
+      const kc = tensorOn(be, [S, Hkv, D], cacheType, enc(kOld), 'k_cache');
+      const vc = tensorOn(be, [S, Hkv, D], cacheType, enc(vOld), 'v_cache');
+      const q = randomF32(T * Hq * D, rng(33)), kNew = randomF32(T * Hkv * D, rng(34)), vNew = randomF32(T * Hkv * D, rng(35));
+      const scale = 1 / Math.sqrt(D);
+      const outs = await run(
+        be,
+        (g) => {
+          const kw = g.writeRows(g.constant(kc), g.input('k', [T, Hkv, D]), pos0);
+          const vw = g.writeRows(g.constant(vc), g.input('v', [T, Hkv, D]), pos0);
+          const qi = g.input('q', [T, Hq, D]);
+          return [
+            g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: true }),
+            g.attention(qi, kw, vw, { pos0, kvLen: 5, scale, causal: false }),
+          ];
+        },
+        { q, k: kNew, v: vNew },
+      );
+      expect(calls.calls).toBe(1);
+      // the caches now hold the new rows, stored as the cache's dtype
+      const round = (a: ArrayLike<number>) => (cacheType === 'F16' ? Array.from(a, (v) => f16ToF32(f32ToF16(v))) : Array.from(a));
+      const rowLen = Hkv * D;
+      const kAll = round([...kOld.subarray(0, pos0 * rowLen), ...kNew, ...kOld.subarray(kvLen * rowLen)]);
+      const vAll = round([...vOld.subarray(0, pos0 * rowLen), ...vNew, ...vOld.subarray(kvLen * rowLen)]);
+      const stored = be.download(kc.buffer, 0, kc.byteLength);
+      const storedK = cacheType === 'F16' ? Array.from({ length: S * rowLen }, (_, i) => f16ToF32(stored[2 * i]! | (stored[2 * i + 1]! << 8))) : [...new Float32Array(stored.buffer)];
+      expect(storedK).toEqual(kAll);
+      close(outs[0]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true }), 4e-6, 'causal');
+      close(outs[1]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen: 5, scale, causal: false }), 4e-6, 'full');
+    } finally {
+      be.dispose();
+    }
+  });
+});
