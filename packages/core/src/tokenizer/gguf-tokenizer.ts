@@ -100,9 +100,10 @@ function byteLevelTokenizer(
 }
 
 function bertTokenizer(metadata: Record<string, unknown>, tokens: string[], types: ArrayLike<number>, ids: { unk?: number }): Tokenizer {
-  // back to HF WordPiece pieces: "▁word" starts a word, a bare piece continues one ("##piece")
+  // back to HF WordPiece pieces (undoing convert_hf_to_gguf): "▁word" starts a word, "[...]" was
+  // kept as is, any other piece continues a word ("##piece")
   const pieces = tokens.map((t, id) =>
-    types[id] !== TokenType.NORMAL ? t : t.startsWith(SPACE_MARK) ? t.slice(SPACE_MARK.length) : '##' + t,
+    types[id] !== TokenType.NORMAL || /^\[.*\]$/.test(t) ? t : t.startsWith(SPACE_MARK) ? t.slice(SPACE_MARK.length) : '##' + t,
   );
   const { vocab, addedTokens, specialIds } = classify(pieces, types);
   const unk = ids.unk ?? vocab.get('[UNK]');

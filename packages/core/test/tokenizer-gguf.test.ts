@@ -1,0 +1,172 @@
+/**
+ * tokenizerFromGGUF and tokenizerFromLlama2c against independent truths:
+ * - stories260K: the GGUF metadata (read by node-llama-cpp's own GGUF reader) and llama2.c's
+ *   tok512.bin describe the same vocabulary and must tokenize identically; llama.cpp itself
+ *   (node-llama-cpp) must tokenize and detokenize the same as ix;
+ * - byte-level BPE and WordPiece GGUF vocabularies, written from tokenizer.json files the way
+ *   llama.cpp's convert_hf_to_gguf.py does, must tokenize like the HF oracle.
+ */
+import { Tokenizer as OracleTokenizer } from '@huggingface/tokenizers';
+import fs from 'node:fs';
+import { getLlama, readGgufFileInfo, type Llama, type LlamaModel } from 'node-llama-cpp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLlama2cTokenizer, tokenizerFromGGUF, tokenizerFromLlama2c, type Tokenizer } from '../src/tokenizer/index.js';
+import { CORPUS } from './corpus/corpus.js';
+import { lenmlFiles, miniLmFiles, mismatches, sharedModelFile, type LenmlModel } from './corpus/fixtures.js';
+
+const GGUF = sharedModelFile('stories260K', 'stories260K.gguf');
+
+/** GGUF metadata as flat keys ("tokenizer.ggml.tokens"), from node-llama-cpp's reader */
+async function ggufTokenizerMetadata(file: string): Promise<Record<string, unknown>> {
+  const info = await readGgufFileInfo(file, { readTensorInfo: false });
+  const ggml = (info.metadata as unknown as { tokenizer: { ggml: Record<string, unknown> } }).tokenizer.ggml;
+  return Object.fromEntries(Object.entries(ggml).map(([k, v]) => [`tokenizer.ggml.${k}`, v]));
+}
+
+describe('stories260K: GGUF metadata vs llama2.c tok512.bin vs llama.cpp', () => {
+  let fromGguf: Tokenizer;
+  let fromBin: Tokenizer;
+  let llama: Llama;
+  let model: LlamaModel;
+
+  beforeAll(async () => {
+    fromGguf = tokenizerFromGGUF(await ggufTokenizerMetadata(GGUF));
+    fromBin = tokenizerFromLlama2c(parseLlama2cTokenizer(fs.readFileSync(sharedModelFile('stories260K', 'tok512.bin')), 512));
+    llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+    model = await llama.loadModel({ modelPath: GGUF });
+  });
+  afterAll(async () => {
+    await model?.dispose();
+    await llama?.dispose();
+  });
+
+  it('both files give the same vocabulary facts (512 tokens, BOS 1, EOS 2)', () => {
+    for (const t of [fromGguf, fromBin]) {
+      expect(t.vocabSize).toBe(512);
+      expect([t.bos, t.eos]).toEqual([1, 2]);
+      expect(t.tokenToPiece(3)).toBe('<0x00>');
+      expect(t.isSpecial(1) && t.isSpecial(2) && !t.isSpecial(300)).toBe(true);
+    }
+  });
+
+  it('tok512.bin and the GGUF metadata encode every corpus string identically', () => {
+    for (const parseSpecial of [false, true]) {
+      const r = mismatches(CORPUS, (s) => fromBin.encode(s, { parseSpecial }), (s) => fromGguf.encode(s, { parseSpecial }));
+      expect(r.examples).toEqual([]);
+    }
+    console.info(`stories260K: tok512.bin vs GGUF, ${CORPUS.length}/${CORPUS.length} agree (x2 special modes)`);
+  });
+
+  it('tokenizes like llama.cpp (node-llama-cpp), with and without special-token parsing', () => {
+    const plain = mismatches(CORPUS, (s) => fromGguf.encode(s, { addSpecial: false }), (s) => [...model.tokenize(s)]);
+    const special = mismatches(
+      CORPUS,
+      (s) => fromGguf.encode(s, { addSpecial: false, parseSpecial: true }),
+      (s) => [...model.tokenize(s, true)],
+    );
+    console.info(`stories260K vs llama.cpp: ${CORPUS.length - plain.count}/${CORPUS.length} plain, ${CORPUS.length - special.count}/${CORPUS.length} special`);
+    expect(plain.examples).toEqual([]);
+    expect(special.examples).toEqual([]);
+  });
+
+  it('detokenizes like llama.cpp (text without special tokens)', () => {
+    const r = mismatches(
+      CORPUS,
+      (s) => fromGguf.decode(fromGguf.encode(s, { addSpecial: false })),
+      (s) => model.detokenize(model.tokenize(s)),
+    );
+    expect(r.examples).toEqual([]);
+  });
+
+  it('adds BOS by default (llama vocabularies), not EOS', () => {
+    expect(fromGguf.encode('Once upon a time')[0]).toBe(1);
+    expect(fromGguf.encode('')).toEqual([1]);
+    expect(fromGguf.encode('x', { addSpecial: false })).not.toContain(1);
+  });
+});
+
+/** A GGUF tokenizer section as convert_hf_to_gguf.py writes it for a tokenizer.json. */
+function ggufFromTokenizerJson(json: Record<string, unknown>, model: 'gpt2' | 'bert', pre?: string): Record<string, unknown> {
+  const m = json.model as { vocab: Record<string, number>; merges?: (string | [string, string])[] };
+  const added = json.added_tokens as { id: number; content: string; special: boolean }[];
+  const tokens: string[] = [];
+  const types: number[] = [];
+  for (const [piece, id] of Object.entries(m.vocab)) {
+    tokens[id] = model === 'bert' ? bertPhantomSpace(piece) : piece;
+    types[id] = 1; // NORMAL
+  }
+  for (const t of added) {
+    tokens[t.id] = t.content;
+    types[t.id] = t.special ? 3 : 4; // CONTROL : USER_DEFINED
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] === undefined) [tokens[i], types[i]] = [`[PAD${i}]`, 5]; // UNUSED filler, as the converter does
+  }
+  const md: Record<string, unknown> = {
+    'tokenizer.ggml.model': model,
+    'tokenizer.ggml.tokens': tokens,
+    'tokenizer.ggml.token_type': types,
+  };
+  if (pre) md['tokenizer.ggml.pre'] = pre;
+  if (m.merges) md['tokenizer.ggml.merges'] = m.merges.map((x) => (Array.isArray(x) ? x.join(' ') : x));
+  return md;
+}
+
+/** convert_hf_to_gguf's WordPiece rewrite: "##x" -> "x", "[X]" kept, other pieces get a leading U+2581 */
+function bertPhantomSpace(piece: string): string {
+  if (piece.startsWith('[') && piece.endsWith(']')) return piece;
+  return piece.startsWith('##') ? piece.slice(2) : '\u2581' + piece;
+}
+
+describe.each([
+  ['qwen3', 'qwen2'],
+  ['llama3', 'llama-bpe'],
+  ['deepseek_v3', 'deepseek-v3'],
+] as [LenmlModel, string][])('GGUF byte-level BPE (%s, pre %s) vs the tokenizer.json oracle', (name, pre) => {
+  const f = lenmlFiles(name);
+  const ix = tokenizerFromGGUF(ggufFromTokenizerJson(f.tokenizerJson, 'gpt2', pre));
+  const oracle = new OracleTokenizer(f.tokenizerJson, f.tokenizerConfig);
+  // llama.cpp does not apply the NFC normalizer some tokenizer.json files have; compare on NFC text
+  const inputs = CORPUS.map((s) => s.normalize('NFC'));
+
+  it('encodes every corpus string the same', () => {
+    const r = mismatches(inputs, (s) => ix.encode(s, { addSpecial: false, parseSpecial: true }), (s) => oracle.encode(s, { add_special_tokens: false }).ids);
+    console.info(`GGUF ${pre}: ${inputs.length - r.count}/${inputs.length} agree`);
+    expect(r.examples).toEqual([]);
+  });
+
+  it('decodes the same', () => {
+    const r = mismatches(
+      inputs.filter((s) => s !== ''),
+      (s) => ix.decode(oracle.encode(s, { add_special_tokens: false }).ids),
+      (s) => oracle.decode(oracle.encode(s, { add_special_tokens: false }).ids, { clean_up_tokenization_spaces: false }),
+    );
+    expect(r.examples).toEqual([]);
+  });
+
+  it('adds BOS only for Llama 3 vocabularies unless add_bos_token says otherwise', () => {
+    const bos = ix.encode('hi')[0];
+    expect(bos === ix.bos).toBe(pre === 'llama-bpe' && ix.bos !== undefined);
+  });
+});
+
+describe('GGUF WordPiece (all-MiniLM-L6-v2 vocabulary in GGUF form) vs the tokenizer.json oracle', () => {
+  const f = miniLmFiles();
+  const md = ggufFromTokenizerJson(f.tokenizerJson, 'bert');
+  md['tokenizer.ggml.cls_token_id'] = 101;
+  md['tokenizer.ggml.seperator_token_id'] = 102;
+  md['tokenizer.ggml.unknown_token_id'] = 100;
+  const ix = tokenizerFromGGUF(md);
+  const oracle = new OracleTokenizer(f.tokenizerJson, f.tokenizerConfig);
+  const inputs = CORPUS.filter((s) => !/[\u{20000}-\u{2FA1F}]/u.test(s)); // see tokenizer-hf.test.ts: oracle misses astral CJK
+
+  it('encodes every corpus string the same, [CLS] ... [SEP] included', () => {
+    const r = mismatches(inputs, (s) => ix.encode(s, { parseSpecial: true }), (s) => oracle.encode(s).ids);
+    expect(r.examples).toEqual([]);
+  });
+
+  it('decodes the same', () => {
+    const r = mismatches(inputs, (s) => ix.decode(oracle.encode(s).ids), (s) => oracle.decode(oracle.encode(s).ids));
+    expect(r.examples).toEqual([]);
+  });
+});
