@@ -12,7 +12,7 @@ import { bytesOf, isaMatrix, makeBackend, randomF32, rng, run, tensorOn } from '
  * - fast: activations rounded to 8-bit blocks (d = max|x|/127) move each x_k by at most d/2,
  *   so |err| <= Σ_k |w_k|·d(k)/2 plus the exact-mode bound.
  * Odd sizes: N = 37 weight rows (not a multiple of any tile), M in {1, 7, 69} (matvec; 4 + 3;
- * crosses the 64-row activation block), K = 3 blocks.
+ * crosses the 64-row activation block), K just past 1024 (the kernels' K chunk): 1029, 33·32, 5·256.
  */
 const N = 37;
 const U = 2 ** -24;
@@ -26,7 +26,8 @@ interface Case {
 
 function makeCase(dtype: DTypeName, seed: number): Case {
   const block = dtype.endsWith('_K') || dtype === 'IQ4_XS' ? 256 : dtype.startsWith('F') || dtype === 'BF16' ? 1 : 32;
-  const K = block === 1 ? 3 * 32 + 5 : 3 * block; // plain types: a K with a SIMD tail
+  // past 1024 so the kernels' K-chunking (1024) is crossed; plain types also get a SIMD tail
+  const K = block === 1 ? 1029 : block === 32 ? 33 * 32 : 5 * 256;
   const rand = rng(seed);
   const src = randomF32(N * K, rand);
   // vary the magnitude per 32 elements so the block scales take many values
