@@ -1,6 +1,7 @@
 #include "thread_pool.h"
 
 #include <chrono>
+#include <utility>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -34,7 +35,13 @@ void ThreadPool::drain() {
   for (;;) {
     const int64_t t = next_.fetch_add(1);
     if (t >= tasks_) return;
-    fn_(ctx_, t);
+    try {
+      fn_(ctx_, t);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
+      next_.store(tasks_);  // skip what is left
+    }
   }
 }
 
@@ -45,6 +52,7 @@ void ThreadPool::dispatch(int64_t tasks, TaskFn fn, void* ctx) {
     fn_ = fn;
     ctx_ = ctx;
     next_.store(0);
+    error_ = nullptr;
     pending_.store((int)workers_.size());
     generation_.fetch_add(1);
   }
@@ -57,6 +65,7 @@ void ThreadPool::dispatch(int64_t tasks, TaskFn fn, void* ctx) {
     std::unique_lock<std::mutex> lock(mu_);
     done_.wait(lock, [this] { return pending_.load() == 0; });
   }
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 void ThreadPool::worker() {

@@ -1,10 +1,12 @@
 // A persistent pool of worker threads. run(n, fn) calls fn(task) for task in [0, n) on the pool and
 // the calling thread, and returns when all are done. Workers spin briefly after a job (the next op
-// of a graph usually follows within microseconds), then sleep on a condition variable.
+// of a graph usually follows within microseconds), then sleep on a condition variable. An exception
+// thrown by a task stops the remaining tasks and is rethrown by run().
 #pragma once
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -26,6 +28,7 @@ class ThreadPool {
       for (int64_t t = 0; t < tasks; ++t) fn(t);
       return;
     }
+    // an exception in a task (e.g. bad_alloc) is carried back to the caller, not left to terminate a worker
     dispatch(tasks, [](void* ctx, int64_t t) { (*static_cast<Fn*>(ctx))(t); }, &fn);
   }
 
@@ -45,6 +48,7 @@ class ThreadPool {
   int64_t tasks_ = 0;
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
+  std::exception_ptr error_;  // first exception thrown by a task of the current job
 };
 
 }  // namespace ix
