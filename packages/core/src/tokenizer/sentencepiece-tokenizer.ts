@@ -59,6 +59,8 @@ export function sentencePieceTokenizer(v: SentencePieceVocab, source: string): T
       byteValue[id] = parseInt(m[1], 16);
     }
   }
+  // without an explicit unknown id, the piece typed UNKNOWN stands in for characters with no token
+  const unk = v.unk ?? Array.from(v.types).indexOf(TokenType.UNKNOWN);
   const { eot, stopIds } = findStopTokens(v.eos, (p) => vocab.get(p), v.eot);
   const prefix = v.addSpacePrefix ? SPACE_MARK : '';
 
@@ -70,7 +72,7 @@ export function sentencePieceTokenizer(v: SentencePieceVocab, source: string): T
       if (v.removeExtraWhitespace) text = text.replace(/ +/g, ' ').trim();
       return text === '' ? '' : prefix + text.replaceAll(' ', SPACE_MARK);
     },
-    model: scoredBpe({ vocab, scores: v.scores, unkId: v.unk }),
+    model: scoredBpe({ vocab, scores: v.scores, unkId: unk >= 0 ? unk : undefined }),
     addSpecial: (ids) => [
       ...(v.addBos && v.bos !== undefined ? [v.bos] : []),
       ...ids,
