@@ -53,6 +53,20 @@ describe.each(cases)('tokenizer.json vs @huggingface/tokenizers', ({ files, orac
     expect(r.examples).toEqual([]);
   });
 
+  it(`${f.name}: without parseSpecial, special-token text is plain text`, () => {
+    // oracle: the same files with the special added tokens removed, so their text cannot match
+    const json = f.tokenizerJson as { added_tokens: { special: boolean }[] };
+    const plain = new OracleTokenizer({ ...json, added_tokens: json.added_tokens.filter((t) => !t.special) }, f.tokenizerConfig);
+    const r = mismatches(
+      CORPUS,
+      (s) => ix.encode(s, { addSpecial: false }),
+      (s) => plain.encode(oracleInput(s), { add_special_tokens: false }).ids,
+    );
+    expect(r.examples).toEqual([]);
+    const imStart = ix.encode('<|im_start|>user', { addSpecial: false });
+    expect(imStart.some((id) => ix.isSpecial(id))).toBe(false);
+  });
+
   it(`${f.name}: decode agrees, keeping and skipping special tokens`, () => {
     const withIds = CORPUS.map((s) => oracle.encode(oracleInput(s)).ids).filter((ids) => ids.length > 0);
     let agree = 0;
