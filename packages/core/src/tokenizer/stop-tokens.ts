@@ -21,7 +21,7 @@ export function findStopTokens(
   explicitEot?: number,
 ): { eot?: number; stopIds: number[] } {
   const found = END_OF_TURN_PIECES.map(lookup).filter((id): id is number => id !== undefined);
-  const eot = explicitEot ?? found.find((id) => id !== eos);
+  const eot = explicitEot ?? found[0];
   const stopIds = [...new Set([eos, eot, ...found].filter((id): id is number => id !== undefined))];
   return { eot, stopIds };
 }
