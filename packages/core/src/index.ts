@@ -1,3 +1,6 @@
+import { referenceBackend } from './reference/index.js';
+import { registerBackend } from './registry.js';
+
 export * from './errors.js';
 export * from './dtype.js';
 export * from './tensor.js';
@@ -6,6 +9,10 @@ export * from './graph.js';
 export * from './registry.js';
 export * from './discover.js';
 export * from './executor.js';
+export * from './reference/index.js';
 export * from './quant/index.js';
 export * from './tokenizer/index.js';
 export * from './chat/index.js';
+
+// the reference backend is always there to fall back on
+registerBackend(referenceBackend);

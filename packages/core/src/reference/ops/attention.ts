@@ -1,0 +1,38 @@
+import type { HostTensor } from '../host-tensor.js';
+import { dot, type Kernel } from './kernel.js';
+import { softmaxInto } from './softmax.js';
+
+/**
+ * Scaled dot-product attention over a KV cache: q[T, Hq, D], k, v[S, Hkv, D] (F32 or F16).
+ * Query t sits at absolute position pos0 + t and sees cache rows j < kvLen (and j <= pos0 + t when
+ * causal); query head h reads kv head floor(h·Hkv/Hq). Scores, softmax and the weighted sum are float64.
+ */
+export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal }, [q, k, v], out) => {
+  const [tokens, qHeads, d] = q!.shape as [number, number, number];
+  const kvHeads = k!.shape[1]!;
+  const qs = q!.f32();
+  const keys = visibleRows(k!, kvLen);
+  const values = visibleRows(v!, kvLen);
+  const ys = out.f32();
+  const scores = new Float64Array(kvLen);
+  const probs = new Float64Array(kvLen);
+  for (let t = 0; t < tokens; t++) {
+    const seen = causal ? Math.min(kvLen, pos0 + t + 1) : kvLen;
+    for (let h = 0; h < qHeads; h++) {
+      const g = Math.floor((h * kvHeads) / qHeads);
+      const qo = (t * qHeads + h) * d;
+      for (let j = 0; j < seen; j++) scores[j] = dot(qs, qo, keys, (j * kvHeads + g) * d, d);
+      softmaxInto(scores, 0, seen, scale, probs, 0);
+      for (let i = 0; i < d; i++) {
+        let acc = 0;
+        for (let j = 0; j < seen; j++) acc += probs[j]! * values[(j * kvHeads + g) * d + i]!;
+        ys[qo + i] = acc;
+      }
+    }
+  }
+};
+
+/** the first kvLen cache rows, decoded to float32 */
+function visibleRows(cache: HostTensor, kvLen: number): Float32Array {
+  return cache.decode((cache.size / cache.shape[0]!) * kvLen);
+}

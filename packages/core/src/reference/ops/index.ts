@@ -1,0 +1,34 @@
+import { attention } from './attention.js';
+import { add, geluKernel, mul, scale, siluKernel, swiglu } from './elementwise.js';
+import type { ComputedOp, Kernel } from './kernel.js';
+import { concat, copy, getRows, view, writeRows } from './layout.js';
+import { matmul } from './matmul.js';
+import { layerNorm, rmsNorm } from './norm.js';
+import { rope } from './rope.js';
+import { argmax, topK } from './select.js';
+import { softmax } from './softmax.js';
+
+export type { ComputedOp, Kernel } from './kernel.js';
+
+/** The kernel of every op in graph.ts. */
+export const KERNELS: { [O in ComputedOp]: Kernel<O> } = {
+  matmul,
+  get_rows: getRows,
+  add,
+  mul,
+  scale,
+  rms_norm: rmsNorm,
+  layer_norm: layerNorm,
+  rope,
+  softmax,
+  silu: siluKernel,
+  gelu: geluKernel,
+  swiglu,
+  write_rows: writeRows,
+  attention,
+  concat,
+  copy,
+  view,
+  argmax,
+  top_k: topK,
+};

@@ -1,0 +1,32 @@
+import type { Kernel } from './kernel.js';
+
+/** x / sqrt(mean(x²) + eps) over each row; sums in float64 */
+export const rmsNorm: Kernel<'rms_norm'> = ({ eps }, [x], out) => {
+  const n = x!.rowLength;
+  const xs = x!.f32();
+  const ys = out.f32();
+  for (let r = 0; r < x!.rows; r++) {
+    const o = r * n;
+    let sumSq = 0;
+    for (let i = 0; i < n; i++) sumSq += xs[o + i]! * xs[o + i]!;
+    const rms = Math.sqrt(sumSq / n + eps);
+    for (let i = 0; i < n; i++) ys[o + i] = xs[o + i]! / rms;
+  }
+};
+
+/** (x - mean) / sqrt(var + eps) over each row (population variance); sums in float64 */
+export const layerNorm: Kernel<'layer_norm'> = ({ eps }, [x], out) => {
+  const n = x!.rowLength;
+  const xs = x!.f32();
+  const ys = out.f32();
+  for (let r = 0; r < x!.rows; r++) {
+    const o = r * n;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += xs[o + i]!;
+    const mean = sum / n;
+    let sumSq = 0;
+    for (let i = 0; i < n; i++) sumSq += (xs[o + i]! - mean) ** 2;
+    const std = Math.sqrt(sumSq / n + eps);
+    for (let i = 0; i < n; i++) ys[o + i] = (xs[o + i]! - mean) / std;
+  }
+};
