@@ -5,7 +5,8 @@
  * - `(?i:...)` groups (no inline flags in Node 20): ASCII letters inside become [xX] (not in classes);
  * - `\s`, `\S` mean Unicode White_Space in Oniguruma (JS `\s` adds U+FEFF and misses U+0085);
  * - `\d` is any decimal digit (\p{Nd}), `\h` a hex digit;
- * - possessive quantifiers (`++`, `*+`, `?+`) are read as plain ones.
+ * - possessive quantifiers (`++`, `*+`, `?+`) are read as plain greedy ones (they can differ only
+ *   where backtracking matters; the supported tokenizer families use none).
  */
 import { TokenizerError } from './tokenizer.js';
 
@@ -83,7 +84,8 @@ function translate(src: string): string {
         }
         out += quantifier[0].replace(/^\{,/, '{0,'); // Oniguruma {,n} = {0,n}
         i += quantifier[0].length - 1;
-        if (src[i + 1] === '+') i++; // possessive -> greedy
+        // in Oniguruma's Ruby syntax X{n}+ repeats X{n}; no tokenizer uses it
+        if (src[i + 1] === '+') throw new TokenizerError(`unsupported repeated interval quantifier in ${JSON.stringify(src)}`);
         break;
       }
       case '}':
