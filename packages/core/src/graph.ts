@@ -234,7 +234,8 @@ export class Graph {
     const [, hq, d] = q.shape as [number, number, number];
     const [s, hkv, dk] = k.shape as [number, number, number];
     if (dk !== d || hq % hkv !== 0) throw new ShapeError(`attention: head dims ${d}/${dk} or heads ${hq}/${hkv} do not match`);
-    if (params.kvLen > s || params.kvLen < 1) throw new ShapeError(`attention: kvLen ${params.kvLen} outside cache of ${s} rows`);
+    if (!Number.isInteger(params.kvLen) || params.kvLen > s || params.kvLen < 1) throw new ShapeError(`attention: kvLen ${params.kvLen} outside cache of ${s} rows`);
+    if (!Number.isInteger(params.pos0) || params.pos0 < 0) throw new ShapeError(`attention: pos0 ${params.pos0} must be a non-negative integer`);
     return this.push('attention', [q, k, v], params, q.shape, 'F32');
   }
 
@@ -251,6 +252,7 @@ export class Graph {
   }
 
   copy(x: GraphNode, dtype: 'F32' | 'F16'): GraphNode<'copy'> {
+    if (x.dtype !== 'F32' && x.dtype !== 'F16') throw new ShapeError(`copy: only F32/F16 values convert, got ${x.dtype}`);
     return this.push('copy', [x], { dtype }, x.shape, dtype);
   }
 
