@@ -53,7 +53,6 @@ struct SQ {
   static inline B test_bits(B x, int mask) { for (auto& b : x.v) b = (b & mask) == mask ? 0xFF : 0; return x; }
   static inline B bits32(uint32_t bits) { B r; for (int i = 0; i < 32; ++i) r.v[i] = (bits >> i) & 1 ? 0xFF : 0; return r; }
   static inline B and8(B a, int v) { for (auto& b : a.v) b &= (uint8_t)v; return a; }
-  static inline B and8v(B a, B c) { for (int i = 0; i < 32; ++i) a.v[i] &= c.v[i]; return a; }
   static inline B or8(B a, B c) { for (int i = 0; i < 32; ++i) a.v[i] |= c.v[i]; return a; }
   static inline B sub8(B a, B c) { for (int i = 0; i < 32; ++i) a.v[i] = (uint8_t)(a.v[i] - c.v[i]); return a; }
   static inline B table16(const int8_t* t) { B r; std::memcpy(r.v, t, 16); std::memcpy(r.v + 16, t, 16); return r; }
