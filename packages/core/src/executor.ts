@@ -101,7 +101,8 @@ export class Executor {
         const backend = placement[order[i]!.id]!;
         const splitNodes: GraphNode[] = [];
         while (i < order.length && placement[order[i]!.id] === backend) splitNodes.push(order[i++]!);
-        const writeBacks: { id: number; local: Tensor }[] = [];
+        // write_rows destinations of this split: the input node and the tensor written on `backend`
+        const written: { id: number; local: Tensor }[] = [];
         for (const node of splitNodes) {
           node.inputs.forEach((id, k) => {
             if (!splitNodes.some((n) => n.id === id)) valueOn(id, backend, node.op === 'write_rows' && k === 0);
@@ -110,9 +111,8 @@ export class Executor {
           if (node.op === 'write_rows') {
             // the node's value is its destination, written in place
             t = values.get(node.inputs[0]!)!.get(backend.name)!;
-            const dstHome = home.get(node.inputs[0]!)!;
-            if (dstHome.buffer.backend !== backend.name) writeBacks.push({ id: node.inputs[0]!, local: t });
-            home.set(node.id, dstHome);
+            written.push({ id: node.inputs[0]!, local: t });
+            home.set(node.id, home.get(node.inputs[0]!)!);
           } else {
             t = alloc(backend, node);
             home.set(node.id, t);
@@ -129,11 +129,16 @@ export class Executor {
           },
         };
         await backend.compute(split);
-        for (const { id, local } of writeBacks) {
+        for (const { id, local } of written) {
           const dst = home.get(id)!;
-          this.owner(dst).upload(dst.buffer, dst.offset, backend.download(local.buffer, local.offset, local.byteLength));
-          // other copies of the destination are stale now
-          for (const [name] of values.get(id) ?? []) if (name !== backend.name && name !== dst.buffer.backend) values.get(id)!.delete(name);
+          if (local !== dst) this.owner(dst).upload(dst.buffer, dst.offset, backend.download(local.buffer, local.offset, local.byteLength));
+          // every other copy of the destination is stale now, under any node it is the value of
+          for (const [nodeId, h] of home) {
+            if (h !== dst) continue;
+            const copies = values.get(nodeId);
+            for (const [name, c] of copies ?? []) if (c !== dst && c !== local) copies!.delete(name);
+          }
+          this.forgetConstantCopies(dst);
         }
       }
       return outputs.map((out) => {
@@ -144,6 +149,12 @@ export class Executor {
     } finally {
       for (const { backend, buffer } of owned) backend.free(buffer);
     }
+  }
+
+  /** Drop (and free) the copies of a constant kept for other backends, once the constant was written. */
+  private forgetConstantCopies(t: Tensor): void {
+    for (const copy of this.constantCopies.get(t)?.values() ?? []) this.owner(copy).free(copy.buffer);
+    this.constantCopies.delete(t);
   }
 
   private owner(t: Tensor): Backend {
@@ -157,10 +168,10 @@ function bytesOf(node: GraphNode): number {
   return new Tensor(node.shape, node.dtype, { backend: '', byteLength: Number.MAX_SAFE_INTEGER }).byteLength;
 }
 
-/** nodes that some output depends on */
+/** nodes that some output depends on; every write_rows counts, as it changes state (a cache) */
 function liveNodes(graph: Graph, outputs: readonly GraphNode[]): Set<number> {
   const live = new Set<number>();
-  const stack = outputs.map((o) => o.id);
+  const stack = [...outputs.map((o) => o.id), ...graph.nodes.filter((n) => n.op === 'write_rows').map((n) => n.id)];
   while (stack.length) {
     const id = stack.pop()!;
     if (live.has(id)) continue;
