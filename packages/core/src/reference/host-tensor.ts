@@ -48,7 +48,7 @@ export class HostTensor {
   /** store `values` as elements at..at+values.length-1, converting to this tensor's dtype (F32 or F16) */
   store(values: ArrayLike<number>, at: number): void {
     if (this.dtype === 'F32') {
-      this.f32().set(values as Float32Array, at);
+      this.f32().set(values, at);
     } else if (this.dtype === 'F16') {
       const half = new Uint16Array(this.bytes.buffer, this.aligned('F16', 2), this.size);
       for (let i = 0; i < values.length; i++) half[at + i] = f32ToF16(values[i]!);

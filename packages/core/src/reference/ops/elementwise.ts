@@ -1,3 +1,4 @@
+import type { OpParams } from '../../graph.js';
 import type { Kernel } from './kernel.js';
 
 /** a ∘ b with b repeated over a's leading dims (b's shape is a suffix of a's) */
@@ -10,7 +11,7 @@ function broadcast(op: (a: number, b: number) => number): Kernel<'add' | 'mul'> 
   };
 }
 
-function unary<O extends 'scale' | 'silu' | 'gelu'>(f: (x: number, params: Parameters<Kernel<O>>[0]) => number): Kernel<O> {
+function unary<O extends 'scale' | 'silu' | 'gelu'>(f: (x: number, params: OpParams[O]) => number): Kernel<O> {
   return (params, [x], out) => {
     const xs = x!.f32();
     const ys = out.f32();
