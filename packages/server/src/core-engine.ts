@@ -1,0 +1,109 @@
+import { stat } from 'node:fs/promises';
+import { InvalidArgumentError, type Model, type Session } from '@ix/core';
+import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem } from './engine.js';
+
+export interface CoreEngineOptions {
+  /** context length of each slot (default: the model's, capped at 4096) */
+  contextLength?: number;
+  kvType?: 'F16' | 'F32';
+  /** prompt tokens per forward inside one Session.evaluate */
+  batchSize?: number;
+}
+
+class SessionSequence implements EngineSequence {
+  constructor(readonly session: Session) {}
+  get tokens(): readonly number[] {
+    return this.session.tokens;
+  }
+  get contextLength(): number {
+    return this.session.contextLength;
+  }
+}
+
+/**
+ * The Engine over an @ix/core Model: one Session (KV cache) per sequence. A step evaluates its
+ * items one after the other: the runtime has no multi-sequence forward yet, so "one step" is one
+ * forward per active slot, interleaved (see the report / README for the core API that would fuse them).
+ */
+export class CoreEngine implements Engine {
+  private readonly bosPrefix: number[];
+
+  private constructor(
+    readonly model: Model,
+    readonly info: EngineInfo,
+    private readonly options: CoreEngineOptions,
+  ) {
+    const bos = model.tokenizer.bos;
+    this.bosPrefix = bos === undefined ? [] : [bos];
+  }
+
+  static async create(model: Model, options: CoreEngineOptions = {}): Promise<CoreEngine> {
+    const tensors = [...model.file.tensors.values()];
+    const bytesByType = new Map<string, number>();
+    let parameters = 0;
+    let size = 0;
+    for (const t of tensors) {
+      bytesByType.set(t.dtype, (bytesByType.get(t.dtype) ?? 0) + t.byteLength);
+      parameters += t.shape.reduce((a, b) => a * b, 1);
+      size += t.byteLength;
+    }
+    const quantization = [...bytesByType].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const modifiedAt = await stat(model.file.path).then(
+      (s) => s.mtime,
+      () => new Date(0),
+    );
+    const contextLength = options.contextLength ?? Math.min(model.hparams.contextLength, 4096);
+    return new CoreEngine(
+      model,
+      {
+        arch: model.hparams.arch,
+        vocabSize: model.hparams.vocabSize,
+        contextLength,
+        chatTemplate: model.chatTemplate,
+        sizeBytes: size,
+        modifiedAt,
+        quantization,
+        parameterCount: parameters,
+        backend: model.backend.name,
+      },
+      { ...options, contextLength },
+    );
+  }
+
+  createSequence(): EngineSequence {
+    const { contextLength, kvType, batchSize } = this.options;
+    return new SessionSequence(this.model.createSession({ contextLength, kvType, batchSize }));
+  }
+
+  async step(items: readonly StepItem[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const { seq, tokens } of items) out.push(await (seq as SessionSequence).session.evaluate(tokens));
+    return out;
+  }
+
+  promptTokens(input: PromptInput): number[] {
+    if ('text' in input) return this.model.promptTokens(input.text, false);
+    if (this.model.chatTemplate === undefined) {
+      throw new InvalidArgumentError('this model has no chat template: start the server with --chat-template, or use a completion endpoint');
+    }
+    return this.model.promptTokens(input.messages, true);
+  }
+
+  tokenText(id: number): string {
+    // decoded after BOS, so a SentencePiece word-start piece keeps its leading space
+    const d = this.model.tokenizer.createStreamDecoder({ prefix: this.bosPrefix });
+    return d.push(id) + d.flush();
+  }
+
+  createStreamDecoder() {
+    return this.model.tokenizer.createStreamDecoder();
+  }
+
+  isEndOfGeneration(id: number): boolean {
+    return this.model.isEndOfGeneration(id);
+  }
+
+  async close(): Promise<void> {
+    await this.model.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+import type { ChatMessage } from '@ix/core';
+
+/**
+ * What the server needs from a model. The scheduler drives generation one step at a time through
+ * `step`, so that every active request advances in the same step; sampling, stop strings and
+ * detokenization happen in the server (see generation.ts).
+ */
+export interface Engine {
+  readonly info: EngineInfo;
+  /** A sequence owns one KV cache (one scheduler slot). */
+  createSequence(): EngineSequence;
+  /**
+   * One forward step over several sequences: each `seq` is brought to hold `tokens` (reusing the
+   * longest prefix it already caches, evaluating the rest) and the logits of its last token come
+   * back, in order. A sequence appears at most once.
+   */
+  step(items: readonly StepItem[]): Promise<Float32Array[]>;
+  /** Prompt tokens: text is encoded as is (with BOS); messages go through the chat template. */
+  promptTokens(input: PromptInput): number[];
+  /** The text of one token, for logprobs. */
+  tokenText(id: number): string;
+  createStreamDecoder(): { push(id: number): string; flush(): string };
+  isEndOfGeneration(id: number): boolean;
+  close(): Promise<void>;
+}
+
+export type PromptInput = { text: string } | { messages: readonly ChatMessage[] };
+
+export interface EngineSequence {
+  /** tokens whose keys/values the sequence holds, in order */
+  readonly tokens: readonly number[];
+  /** tokens a sequence can hold */
+  readonly contextLength: number;
+}
+
+export interface StepItem {
+  seq: EngineSequence;
+  tokens: readonly number[];
+}
+
+export interface EngineInfo {
+  /** architecture name, e.g. "llama" */
+  arch: string;
+  vocabSize: number;
+  /** context length of each sequence */
+  contextLength: number;
+  /** the Jinja chat template, when the model has one (or one was given) */
+  chatTemplate?: string;
+  /** model file size in bytes and its modification time, for /api/tags */
+  sizeBytes: number;
+  modifiedAt: Date;
+  /** weight type of the bulk of the model, e.g. "Q8_0" */
+  quantization?: string;
+  parameterCount?: number;
+  /** the backend computing it */
+  backend: string;
+}

@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.js';
+
+export function registerSystem(app: FastifyInstance, ctx: ServerContext): void {
+  const { scheduler, metrics } = ctx;
+  app.get('/health', async () => {
+    const processing = scheduler.activeSlots;
+    return { status: 'ok', slots_idle: scheduler.parallel - processing, slots_processing: processing, queue_depth: scheduler.queueDepth };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,287 @@
+import { Channel } from './channel.js';
+import type { Engine, EngineSequence } from './engine.js';
+import { ApiError, QueueFullError, ShuttingDownError } from './errors.js';
+import { Generation, type FinishReason, type GenerationRequest, type TokenEvent } from './generation.js';
+import type { Metrics } from './metrics.js';
+
+export interface SchedulerOptions {
+  /** slots: requests generating at the same time, one KV cache each */
+  parallel: number;
+  /** requests that may wait for a slot; more are refused (429) */
+  maxQueue: number;
+  /** prompt tokens evaluated per slot per step, so a long prompt does not stall the others */
+  prefillChunk?: number;
+  metrics?: Metrics;
+}
+
+export interface JobTimings {
+  /** waiting for a slot */
+  queuedNs: bigint;
+  /** evaluating the prompt (from getting a slot to the first logits) */
+  promptNs: bigint;
+  /** from the first logits to the end */
+  generationNs: bigint;
+  totalNs: bigint;
+}
+
+export interface JobResult {
+  text: string;
+  tokens: number[];
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+  timings: JobTimings;
+}
+
+export type JobEvent = ({ type: 'token' } & TokenEvent) | { type: 'done'; result: JobResult };
+
+interface Job {
+  gen: Generation;
+  signal?: AbortSignal;
+  events: Channel<JobEvent>;
+  /** prompt tokens the slot's sequence holds for this job so far */
+  prefilled: number;
+  submittedAt: bigint;
+  startedAt?: bigint;
+  firstLogitsAt?: bigint;
+  lastTokenAt?: bigint;
+}
+
+interface Slot {
+  seq: EngineSequence;
+  job?: Job;
+  lastUsed: number;
+}
+
+const now = () => process.hrtime.bigint();
+const seconds = (ns: bigint) => Number(ns) / 1e9;
+
+/**
+ * Continuous batching: every step advances each active slot by one unit (a prompt chunk or one
+ * generated token) in a single Engine.step call; queued requests take free slots between steps.
+ * A request goes to the free slot whose cached tokens share the longest prefix with its prompt.
+ */
+export class Scheduler {
+  private readonly slots: Slot[];
+  private readonly queue: Job[] = [];
+  private readonly prefillChunk: number;
+  private readonly contextLength: number;
+  private running: Promise<void> | undefined;
+  private accepting = true;
+  private useCounter = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: SchedulerOptions,
+  ) {
+    if (!Number.isInteger(options.parallel) || options.parallel < 1) throw new RangeError(`parallel must be a positive integer, got ${options.parallel}`);
+    if (!Number.isInteger(options.maxQueue) || options.maxQueue < 0) throw new RangeError(`maxQueue must be an integer >= 0, got ${options.maxQueue}`);
+    this.prefillChunk = options.prefillChunk ?? 128;
+    this.slots = Array.from({ length: options.parallel }, () => ({ seq: engine.createSequence(), lastUsed: 0 }));
+    this.contextLength = this.slots[0]!.seq.contextLength;
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  get activeSlots(): number {
+    return this.slots.filter((s) => s.job).length;
+  }
+
+  get parallel(): number {
+    return this.slots.length;
+  }
+
+  /** tokens each slot's sequence caches (for tests and /api/ps) */
+  get cachedTokens(): (readonly number[])[] {
+    return this.slots.map((s) => s.seq.tokens);
+  }
+
+  /**
+   * Queue requests that belong together (the n choices of one request): all are accepted or none.
+   * Throws QueueFullError when they do not fit, ApiError 400 when a prompt exceeds the context.
+   */
+  submit(requests: readonly GenerationRequest[], signal?: AbortSignal): Channel<JobEvent>[] {
+    if (!this.accepting) throw new ShuttingDownError();
+    for (const r of requests) {
+      if (r.promptTokens.length === 0) throw new ApiError(400, 'the prompt encodes to no tokens', 'invalid_request_error', 'empty_prompt');
+      if (r.promptTokens.length > this.contextLength) {
+        throw new ApiError(
+          400,
+          `the prompt has ${r.promptTokens.length} tokens but the context holds ${this.contextLength}`,
+          'invalid_request_error',
+          'context_length_exceeded',
+        );
+      }
+    }
+    const free = this.slots.length - this.activeSlots;
+    if (this.queue.length + requests.length - free > this.options.maxQueue) {
+      this.options.metrics?.queueDepth.set(this.queue.length);
+      throw new QueueFullError(1);
+    }
+    // build every generation first: a bad sampling option fails the request before anything is queued
+    const jobs = requests.map((r) => ({
+      gen: new Generation(r, this.engine, this.contextLength),
+      signal,
+      events: new Channel<JobEvent>(),
+      prefilled: 0,
+      submittedAt: now(),
+    }));
+    this.queue.push(...jobs);
+    this.dispatch();
+    this.running ??= this.loop().finally(() => (this.running = undefined));
+    return jobs.map((j) => j.events);
+  }
+
+  /** Refuse new requests from now on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Abort every queued and running job (they finish with reason "aborted"). */
+  cancelAll(): void {
+    for (const job of this.queue.splice(0)) this.complete(job, job.gen.abort());
+    for (const slot of this.slots) if (slot.job) this.release(slot, slot.job.gen.abort());
+    this.updateGauges();
+  }
+
+  /** Resolves when no job is queued or running. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private dispatch(): void {
+    // a client that left while waiting gives up its place
+    for (const job of this.queue.filter((j) => j.signal?.aborted)) {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.complete(job, job.gen.abort());
+    }
+    while (this.queue.length) {
+      const free = this.slots.filter((s) => !s.job);
+      if (!free.length) break;
+      const job = this.queue.shift()!;
+      const prompt = job.gen.request.promptTokens;
+      let best = free[0]!;
+      let bestShared = -1;
+      for (const slot of free) {
+        const shared = commonPrefix(slot.seq.tokens, prompt);
+        if (shared > bestShared || (shared === bestShared && slot.lastUsed < best.lastUsed)) {
+          best = slot;
+          bestShared = shared;
+        }
+      }
+      best.job = job;
+      best.lastUsed = ++this.useCounter;
+      job.startedAt = now();
+      // what the sequence already holds of the prompt need not be evaluated again (keep one token to get logits)
+      job.prefilled = Math.min(bestShared, prompt.length - 1);
+    }
+    this.updateGauges();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.slots.some((s) => s.job) || this.queue.length) {
+      this.dispatch();
+      const work: { slot: Slot; job: Job; tokens: readonly number[]; promptEnd: boolean }[] = [];
+      for (const slot of this.slots) {
+        const job = slot.job;
+        if (!job) continue;
+        if (job.signal?.aborted) {
+          this.release(slot, job.gen.abort());
+          continue;
+        }
+        const prompt = job.gen.request.promptTokens;
+        if (job.prefilled < prompt.length) {
+          const end = Math.min(prompt.length, job.prefilled + this.prefillChunk);
+          work.push({ slot, job, tokens: end === prompt.length ? prompt : prompt.slice(0, end), promptEnd: end === prompt.length });
+        } else {
+          work.push({ slot, job, tokens: job.gen.history, promptEnd: true });
+        }
+      }
+      if (work.length) {
+        let logits: Float32Array[];
+        try {
+          logits = await this.engine.step(work.map((w) => ({ seq: w.slot.seq, tokens: w.tokens })));
+        } catch (err) {
+          for (const w of work) this.fail(w.slot, err);
+          continue;
+        }
+        work.forEach((w, i) => this.advance(w.slot, w.job, w.tokens.length, w.promptEnd, logits[i]!));
+      }
+      this.updateGauges();
+      // let the HTTP side run: new requests join, disconnects are noticed, tokens are written
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private advance(slot: Slot, job: Job, evaluated: number, promptEnd: boolean, logits: Float32Array): void {
+    if (slot.job !== job) return; // cancelled while the step ran
+    if (!promptEnd) {
+      job.prefilled = evaluated;
+      return;
+    }
+    job.prefilled = job.gen.request.promptTokens.length;
+    job.firstLogitsAt ??= now();
+    const events = job.gen.accept(logits);
+    this.emit(job, events);
+    if (job.gen.done) this.release(slot, []);
+  }
+
+  private emit(job: Job, events: TokenEvent[]): void {
+    const m = this.options.metrics;
+    for (const e of events) {
+      if (e.token >= 0) {
+        const t = now();
+        if (job.lastTokenAt === undefined) m?.timeToFirstToken.observe(seconds(t - job.submittedAt));
+        else m?.tokenLatency.observe(seconds(t - job.lastTokenAt));
+        job.lastTokenAt = t;
+      }
+      job.events.push({ type: 'token', ...e });
+    }
+  }
+
+  private release(slot: Slot, tail: TokenEvent[]): void {
+    const job = slot.job!;
+    slot.job = undefined;
+    this.complete(job, tail);
+  }
+
+  private complete(job: Job, tail: TokenEvent[]): void {
+    this.emit(job, tail);
+    const end = now();
+    const started = job.startedAt ?? end;
+    const firstLogits = job.firstLogitsAt ?? end;
+    const gen = job.gen;
+    const result: JobResult = {
+      text: gen.text,
+      tokens: [...gen.generated],
+      finishReason: gen.finishReason ?? 'aborted',
+      promptTokens: gen.request.promptTokens.length,
+      completionTokens: gen.generated.length,
+      timings: { queuedNs: started - job.submittedAt, promptNs: firstLogits - started, generationNs: end - firstLogits, totalNs: end - job.submittedAt },
+    };
+    this.options.metrics?.promptTokens.inc(result.promptTokens);
+    this.options.metrics?.completionTokens.inc(result.completionTokens);
+    job.events.push({ type: 'done', result });
+    job.events.close();
+  }
+
+  private fail(slot: Slot, err: unknown): void {
+    const job = slot.job;
+    if (!job) return;
+    slot.job = undefined;
+    job.events.fail(err);
+  }
+
+  private updateGauges(): void {
+    this.options.metrics?.queueDepth.set(this.queue.length);
+    this.options.metrics?.activeSlots.set(this.activeSlots);
+  }
+}
+
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}

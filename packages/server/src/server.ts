@@ -1,0 +1,110 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ServerContext } from './context.js';
+import type { Engine } from './engine.js';
+import { ApiError, toApiError } from './errors.js';
+import { Metrics } from './metrics.js';
+import { registerOllama } from './routes/ollama.js';
+import { registerOpenAI } from './routes/openai.js';
+import { registerSystem } from './routes/system.js';
+import { Scheduler } from './scheduler.js';
+
+export interface ServerOptions {
+  engine: Engine;
+  /** the name clients use for the model */
+  modelName: string;
+  /** requests generating at once, one KV cache each (default 4) */
+  parallel?: number;
+  /** requests that may wait for a slot before new ones get 429 (default 64) */
+  maxQueue?: number;
+  /** prompt tokens evaluated per slot per step (default 128) */
+  prefillChunk?: number;
+  /** when set, every endpoint but /health needs "Authorization: Bearer <apiKey>" */
+  apiKey?: string;
+  /** largest accepted request body in bytes (default 4 MiB) */
+  bodyLimit?: number;
+  /** fastify logger (off by default) */
+  logger?: boolean;
+  /** add Node process metrics (CPU, memory, event loop) to /metrics */
+  processMetrics?: boolean;
+}
+
+export interface IxServer {
+  app: FastifyInstance;
+  scheduler: Scheduler;
+  metrics: Metrics;
+  /** start listening; resolves to the bound address, e.g. http://127.0.0.1:8080 */
+  listen(options?: { host?: string; port?: number }): Promise<string>;
+  /**
+   * Graceful stop: refuse new requests, let running ones finish (cancelling what is still running
+   * after `graceMs`), close the listener. The engine is the caller's to close.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function createServer(options: ServerOptions): IxServer {
+  const metrics = new Metrics({ processMetrics: options.processMetrics });
+  const scheduler = new Scheduler(options.engine, {
+    parallel: options.parallel ?? 4,
+    maxQueue: options.maxQueue ?? 64,
+    prefillChunk: options.prefillChunk,
+    metrics,
+  });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 4 * 2 ** 20,
+    // wrong types are errors, not silently converted
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  const ctx: ServerContext = { engine: options.engine, scheduler, metrics, modelName: options.modelName, created: Math.floor(Date.now() / 1000) };
+
+  if (options.apiKey !== undefined) {
+    const expected = digest(options.apiKey);
+    app.addHook('onRequest', async (req) => {
+      if (req.url === '/health' || req.url.startsWith('/health?')) return;
+      const header = req.headers.authorization ?? '';
+      const match = /^Bearer\s+(.+)$/i.exec(header);
+      // compare digests: constant time whatever the lengths
+      if (!match || !timingSafeEqual(digest(match[1]!.trim()), expected)) {
+        throw new ApiError(401, 'Invalid or missing API key (send "Authorization: Bearer <key>").', 'invalid_request_error', 'invalid_api_key');
+      }
+    });
+  }
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.requests.inc({ route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const e = toApiError(err);
+    if (e.status >= 500) req.log.error(err);
+    return reply.code(e.status).headers(e.headers).send(e.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new ApiError(404, `no route ${req.method} ${req.url.split('?')[0]}`, 'invalid_request_error', 'not_found');
+    return reply.code(404).send(e.body);
+  });
+
+  registerSystem(app, ctx);
+  registerOpenAI(app, ctx);
+  registerOllama(app, ctx);
+
+  return {
+    app,
+    scheduler,
+    metrics,
+    async listen({ host = '127.0.0.1', port = 8080 } = {}) {
+      return app.listen({ host, port });
+    },
+    async close(graceMs = 30_000) {
+      scheduler.stopAccepting();
+      const timer = setTimeout(() => scheduler.cancelAll(), graceMs);
+      try {
+        await app.close();
+        await scheduler.idle();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
