@@ -13,6 +13,8 @@ export * from './reference/index.js';
 export * from './quant/index.js';
 export * from './tokenizer/index.js';
 export * from './chat/index.js';
+export * from './model-config.js';
+export * from './formats/index.js';
 
 // the reference backend is always there to fall back on
 registerBackend(referenceBackend);

@@ -1,0 +1,15 @@
+import type { RopeType } from '../../model-config.js';
+
+/** llama.cpp's llama_model_rope_type for the architectures ix knows */
+const ROPE_TYPES: Record<string, RopeType> = {
+  llama: 'normal',
+  qwen2: 'neox',
+  qwen2moe: 'neox',
+  qwen3: 'neox',
+  qwen3moe: 'neox',
+  bert: 'none',
+};
+
+export function ropeTypeOf(architecture: string): RopeType {
+  return ROPE_TYPES[architecture] ?? 'unknown';
+}

@@ -1,0 +1,61 @@
+/** describeModel: plain data about an opened model, for `ix info`. */
+import { safeElementCount } from './tensor-entry.js';
+import type { ModelFile } from './model-file.js';
+import type { ModelConfig } from '../model-config.js';
+
+export interface ModelDescription {
+  format: ModelFile['format'];
+  path: string;
+  architecture: string;
+  /** elements of all tensors, counting a tensor stored once under two names once */
+  parameterCount: number;
+  tensorCount: number;
+  /** per dtype: how many tensors and how many bytes, largest first */
+  tensorTypes: { dtype: string; count: number; bytes: number }[];
+  totalBytes: number;
+  contextLength: number;
+  tokenizer: 'gguf' | 'hf' | 'llama2c' | 'none';
+  hasChatTemplate: boolean;
+  config: ModelConfig;
+}
+
+export function describeModel(model: ModelFile): ModelDescription {
+  const seen = new Set<string>();
+  const types = new Map<string, { dtype: string; count: number; bytes: number }>();
+  let parameterCount = 0;
+  let totalBytes = 0;
+  for (const t of model.tensors.values()) {
+    const where = t.file !== undefined ? `${t.file}@${t.offset}` : undefined;
+    if (where !== undefined && seen.has(where)) continue;
+    if (where !== undefined) seen.add(where);
+    parameterCount += safeElementCount(t.shape) ?? 0;
+    totalBytes += t.byteLength;
+    const entry = types.get(t.dtype) ?? { dtype: t.dtype, count: 0, bytes: 0 };
+    entry.count++;
+    entry.bytes += t.byteLength;
+    types.set(t.dtype, entry);
+  }
+  return {
+    format: model.format,
+    path: model.path,
+    architecture: model.config.architecture,
+    parameterCount,
+    tensorCount: model.tensors.size,
+    tensorTypes: [...types.values()].sort((a, b) => b.bytes - a.bytes),
+    totalBytes,
+    contextLength: model.config.contextLength,
+    tokenizer: model.tokenizerSource?.kind ?? 'none',
+    hasChatTemplate: hasChatTemplate(model),
+    config: model.config,
+  };
+}
+
+function hasChatTemplate(model: ModelFile): boolean {
+  const src = model.tokenizerSource;
+  if (model.format === 'gguf') return typeof model.metadata['tokenizer.chat_template'] === 'string';
+  if (src?.kind === 'hf') {
+    const t = src.tokenizerConfig?.['chat_template'];
+    return typeof t === 'string' || (Array.isArray(t) && t.length > 0);
+  }
+  return false;
+}

@@ -1,0 +1,87 @@
+/**
+ * Hugging Face tensor names -> internal (GGUF/llama.cpp) names, following gguf-py's
+ * tensor_mapping for the architectures ix reads. MoE expert tensors map to a slot of the merged
+ * 3-D `*_exps` tensor that convert_hf_to_gguf builds.
+ */
+export type HFNameMapping =
+  | { kind: 'tensor'; name: string }
+  | { kind: 'expert'; name: string; expert: number }
+  | { kind: 'skip' };
+
+const DECODER_LAYER: [RegExp, string][] = [
+  [/^input_layernorm\.weight$/, 'attn_norm.weight'],
+  [/^post_attention_layernorm\.weight$/, 'ffn_norm.weight'],
+  [/^self_attn\.q_proj\.(weight|bias)$/, 'attn_q.$1'],
+  [/^self_attn\.k_proj\.(weight|bias)$/, 'attn_k.$1'],
+  [/^self_attn\.v_proj\.(weight|bias)$/, 'attn_v.$1'],
+  [/^self_attn\.o_proj\.(weight|bias)$/, 'attn_output.$1'],
+  [/^self_attn\.q_norm\.weight$/, 'attn_q_norm.weight'],
+  [/^self_attn\.k_norm\.weight$/, 'attn_k_norm.weight'],
+  [/^mlp\.gate_proj\.weight$/, 'ffn_gate.weight'],
+  [/^mlp\.up_proj\.weight$/, 'ffn_up.weight'],
+  [/^mlp\.down_proj\.weight$/, 'ffn_down.weight'],
+  [/^(?:block_sparse_moe|mlp)\.gate\.weight$/, 'ffn_gate_inp.weight'],
+];
+
+const EXPERTS: [RegExp, string][] = [
+  [/^block_sparse_moe\.experts\.(\d+)\.w1\.weight$/, 'ffn_gate_exps.weight'],
+  [/^block_sparse_moe\.experts\.(\d+)\.w2\.weight$/, 'ffn_down_exps.weight'],
+  [/^block_sparse_moe\.experts\.(\d+)\.w3\.weight$/, 'ffn_up_exps.weight'],
+  [/^mlp\.experts\.(\d+)\.gate_proj\.weight$/, 'ffn_gate_exps.weight'],
+  [/^mlp\.experts\.(\d+)\.down_proj\.weight$/, 'ffn_down_exps.weight'],
+  [/^mlp\.experts\.(\d+)\.up_proj\.weight$/, 'ffn_up_exps.weight'],
+];
+
+const BERT_LAYER: [RegExp, string][] = [
+  [/^attention\.self\.query\.(weight|bias)$/, 'attn_q.$1'],
+  [/^attention\.self\.key\.(weight|bias)$/, 'attn_k.$1'],
+  [/^attention\.self\.value\.(weight|bias)$/, 'attn_v.$1'],
+  [/^attention\.output\.dense\.(weight|bias)$/, 'attn_output.$1'],
+  [/^attention\.output\.LayerNorm\.(weight|bias)$/, 'attn_output_norm.$1'],
+  [/^intermediate\.dense\.(weight|bias)$/, 'ffn_up.$1'],
+  [/^output\.dense\.(weight|bias)$/, 'ffn_down.$1'],
+  [/^output\.LayerNorm\.(weight|bias)$/, 'layer_output_norm.$1'],
+];
+
+const BERT_GLOBAL: [RegExp, string][] = [
+  [/^embeddings\.word_embeddings\.weight$/, 'token_embd.weight'],
+  [/^embeddings\.position_embeddings\.weight$/, 'position_embd.weight'],
+  [/^embeddings\.token_type_embeddings\.weight$/, 'token_types.weight'],
+  [/^embeddings\.LayerNorm\.(weight|bias)$/, 'token_embd_norm.$1'],
+];
+
+function match(rules: [RegExp, string][], name: string): string | undefined {
+  for (const [re, out] of rules) if (re.test(name)) return name.replace(re, out);
+  return undefined;
+}
+
+export function mapHFTensorName(hfName: string, architecture: string): HFNameMapping {
+  if (architecture === 'bert') return mapBert(hfName);
+  const global: Record<string, string> = {
+    'model.embed_tokens.weight': 'token_embd.weight',
+    'model.norm.weight': 'output_norm.weight',
+    'lm_head.weight': 'output.weight',
+  };
+  if (global[hfName]) return { kind: 'tensor', name: global[hfName]! };
+  const layer = /^model\.layers\.(\d+)\.(.+)$/.exec(hfName);
+  if (!layer) return { kind: 'tensor', name: hfName };
+  const [, n, rest] = layer;
+  if (rest!.endsWith('rotary_emb.inv_freq')) return { kind: 'skip' };
+  for (const [re, out] of EXPERTS) {
+    const m = re.exec(rest!);
+    if (m) return { kind: 'expert', name: `blk.${n}.${out}`, expert: Number(m[1]) };
+  }
+  const mapped = match(DECODER_LAYER, rest!);
+  return { kind: 'tensor', name: mapped ? `blk.${n}.${mapped}` : hfName };
+}
+
+function mapBert(hfName: string): HFNameMapping {
+  const name = hfName.replace(/^bert\./, '').replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
+  // llama.cpp uses BERT for embeddings only: the pooler and the pre-training heads are dropped
+  if (/^(pooler\.|cls\.)/.test(name) || name === 'embeddings.position_ids') return { kind: 'skip' };
+  const g = match(BERT_GLOBAL, name);
+  if (g) return { kind: 'tensor', name: g };
+  const layer = /^encoder\.layer\.(\d+)\.(.+)$/.exec(name);
+  const mapped = layer ? match(BERT_LAYER, layer[2]!) : undefined;
+  return { kind: 'tensor', name: mapped ? `blk.${layer![1]}.${mapped}` : hfName };
+}

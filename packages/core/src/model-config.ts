@@ -1,0 +1,56 @@
+/**
+ * One typed description of a transformer, whatever file it came from (GGUF `<arch>.*` keys, HF
+ * config.json, a llama2.c header). Architecture names follow llama.cpp (`llama` also covers
+ * Mistral, TinyLlama and Mixtral-style MoE; `qwen3moe` is Qwen3-MoE).
+ */
+export type RopeType = 'normal' | 'neox' | 'none' | 'unknown';
+
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | { type: 'yarn'; factor: number; originalContextLength?: number }
+  /**
+   * Llama 3.x frequency scaling. Both the GGUF and the HF path expose the per-dimension divisors as
+   * tensor `rope_freqs.weight`; the parameters are only known when read from config.json.
+   */
+  | { type: 'llama3'; factor?: number; lowFreqFactor?: number; highFreqFactor?: number; originalContextLength?: number };
+
+export type PoolingType = 'none' | 'mean' | 'cls' | 'last' | 'rank';
+
+export interface ModelConfig {
+  architecture: string;
+  vocabSize: number;
+  hiddenSize: number;
+  /** dense FFN width (0 when every layer is MoE and the file says nothing else) */
+  intermediateSize: number;
+  nLayers: number;
+  nHeads: number;
+  nKVHeads: number;
+  headDim: number;
+  contextLength: number;
+  ropeTheta: number;
+  /** leading dimensions of each head that are rotated */
+  ropeDims: number;
+  /** normal: adjacent pairs rotate (llama, llama2.c); neox: first/second halves (qwen) */
+  ropeType: RopeType;
+  ropeScaling?: RopeScaling;
+  normEps: number;
+  normType: 'rms' | 'layer';
+  activation: 'silu' | 'gelu';
+  /** the output projection is the token embedding */
+  tiedEmbeddings: boolean;
+  /** q/k/v projections carry biases */
+  qkvBias: boolean;
+  /** per-head RMSNorm on q and k (Qwen3) */
+  qkNorm: boolean;
+  /** 0 for dense models */
+  nExperts: number;
+  nExpertsUsed: number;
+  /** FFN width of one expert */
+  expertIntermediateSize?: number;
+  causal: boolean;
+  /** embedding models (BERT) */
+  pooling?: PoolingType;
+  typeVocabSize?: number;
+  /** keys of the source the fields above do not cover, as stored */
+  extra: Record<string, unknown>;
+}
