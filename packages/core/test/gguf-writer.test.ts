@@ -3,6 +3,7 @@
  * parser and in ix's reader; tensors keep their bytes, quantized tensors decode close to their
  * source; split files written with llama.cpp's split keys open as one model.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
@@ -158,6 +159,21 @@ describe('tensors', () => {
     await expect(w([{ name: 't', shape: [4], dtype: 'F32', data: new Uint8Array(12) }])).rejects.toBeInstanceOf(ShapeError);
     await expect(w([{ name: 't', shape: [33], dtype: 'Q8_0', data: new Float32Array(33) }])).rejects.toBeInstanceOf(ShapeError);
     await expect(w([{ name: 't', shape: [1], dtype: 'F32', data: new Float32Array(1) }, { name: 't', shape: [1], dtype: 'F32', data: new Float32Array(1) }])).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});
+
+describe('re-writing stories260K.gguf', () => {
+  it('reproduces the llama.cpp-written file byte for byte (sha256 from SOURCE.md)', async () => {
+    const src = await FileSource.open(STORIES_GGUF);
+    const g = await readGGUF(src);
+    const sink = new MemorySink();
+    await writeGGUF(sink, {
+      metadata: g.metadata,
+      types: g.types,
+      tensors: g.tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'F32', data: () => t.read() })),
+    });
+    await src.close();
+    expect(createHash('sha256').update(sink.bytes()).digest('hex')).toBe('270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d');
   });
 });
 
