@@ -15,6 +15,7 @@ export * from './tokenizer/index.js';
 export * from './chat/index.js';
 export * from './model-config.js';
 export * from './formats/index.js';
+export * from './runtime/index.js';
 
 // the reference backend is always there to fall back on
 registerBackend(referenceBackend);

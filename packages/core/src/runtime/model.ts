@@ -1,0 +1,101 @@
+import type { Backend } from '../backend.js';
+import { InvalidArgumentError, ModelFormatError } from '../errors.js';
+import { Executor } from '../executor.js';
+import { openModel, type ModelFile } from '../formats/index.js';
+import { getBackendFactory, selectBackend } from '../registry.js';
+import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage } from '../chat/index.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+import { tokenizerFromSource } from './tokenizer-source.js';
+import type { DecoderWeights } from './arch/decoder.js';
+import { decoderHParams } from './hparams-from-config.js';
+import type { DecoderHParams } from './hparams.js';
+import { Session, type SessionOptions } from './session.js';
+import { loadDecoderWeights, type ProgressCallback } from './weights.js';
+
+export interface LoadModelOptions {
+  /** force a backend by name (else IX_BACKEND, else the best available) */
+  backend?: string;
+  threads?: number;
+  /** llama2.c checkpoints: the tokenizer.bin to use */
+  tokenizerPath?: string;
+  /** a Jinja chat template overriding the model's own */
+  chatTemplate?: string;
+  onProgress?: ProgressCallback;
+}
+
+/** A loaded model: weights on a backend, its tokenizer and chat template. */
+export class Model {
+  private constructor(
+    readonly file: ModelFile,
+    readonly hparams: DecoderHParams,
+    readonly tokenizer: Tokenizer,
+    readonly backend: Backend,
+    readonly executor: Executor,
+    readonly weights: DecoderWeights,
+    readonly chatTemplate: string | undefined,
+  ) {}
+
+  static async load(path: string, options: LoadModelOptions = {}): Promise<Model> {
+    const file = await openModel(path, { tokenizerPath: options.tokenizerPath });
+    try {
+      const hparams = decoderHParams(file.config, file.path);
+      if (!file.tokenizerSource) throw new ModelFormatError(file.path, 'no tokenizer found (llama2.c checkpoints need --tokenizer tokenizer.bin)');
+      const tokenizer = tokenizerFromSource(file.tokenizerSource);
+      const backend = await selectBackend({ backend: options.backend, threads: options.threads });
+      // ops the chosen backend lacks run on the reference backend
+      const fallbacks = backend.name === 'reference' ? [] : [await getBackendFactory('reference').create()];
+      const executor = new Executor(backend, fallbacks);
+      const weights = await loadDecoderWeights(file, hparams, backend, options.onProgress);
+      const chatTemplate = options.chatTemplate ?? modelChatTemplate(file);
+      return new Model(file, hparams, tokenizer, backend, executor, weights, chatTemplate);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  createSession(options?: SessionOptions): Session {
+    return new Session(this, options);
+  }
+
+  /** EOS, EOT and other end-of-generation tokens of the tokenizer */
+  isEndOfGeneration(token: number): boolean {
+    return this.tokenizer.stopIds.includes(token);
+  }
+
+  /** Tokens for a prompt: chat messages go through the chat template, text is encoded with BOS. */
+  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean): number[] {
+    if (typeof prompt === 'string') {
+      if (chat) return this.tokenizer.encode(this.renderChat([{ role: 'user', content: prompt }]), { addSpecial: false, parseSpecial: true });
+      return this.tokenizer.encode(prompt, { addSpecial: true });
+    }
+    if (prompt.length === 0) return this.tokenizer.encode('', { addSpecial: true });
+    if (typeof prompt[0] === 'number') return [...(prompt as readonly number[])];
+    if (chat === false) throw new InvalidArgumentError('chat messages need the chat template (chat: false was given)');
+    return this.tokenizer.encode(this.renderChat(prompt as readonly ChatMessage[]), { addSpecial: false, parseSpecial: true });
+  }
+
+  renderChat(messages: readonly ChatMessage[]): string {
+    const template = resolveChatTemplate({ template: this.chatTemplate, model: this.file.path });
+    return renderChat(template, messages, {
+      addGenerationPrompt: true,
+      bosToken: this.tokenizer.bos !== undefined ? this.tokenizer.tokenToPiece(this.tokenizer.bos) : '',
+      eosToken: this.tokenizer.eos !== undefined ? this.tokenizer.tokenToPiece(this.tokenizer.eos) : '',
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.file.close();
+  }
+}
+
+export function loadModel(path: string, options?: LoadModelOptions): Promise<Model> {
+  return Model.load(path, options);
+}
+
+function modelChatTemplate(file: ModelFile): string | undefined {
+  const src = file.tokenizerSource;
+  if (src?.kind === 'gguf') return chatTemplateFromGGUF(src.metadata);
+  if (src?.kind === 'hf' && src.tokenizerConfig) return chatTemplateFromConfig(src.tokenizerConfig);
+  return undefined;
+}

@@ -1,0 +1,188 @@
+import { IxError, InvalidArgumentError } from '../errors.js';
+import { tensorByteSize, Tensor } from '../tensor.js';
+import type { Model } from './model.js';
+import { buildDecoderStep, type KVCache } from './arch/decoder.js';
+import { Sampler, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from './sampling.js';
+import { StopStringFilter } from './stop-strings.js';
+import type { ChatMessage } from '../chat/index.js';
+
+export interface SessionOptions {
+  /** context length (tokens); default: the model's, capped at 4096 */
+  contextLength?: number;
+  /** KV cache type, F16 by default */
+  kvType?: 'F16' | 'F32';
+  /** tokens per prompt-evaluation batch */
+  batchSize?: number;
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  maxTokens?: number;
+  stop?: string[];
+  signal?: AbortSignal;
+  /** return the log-probability of each token and this many alternatives */
+  logprobs?: number;
+  /** render messages / the prompt through the model's chat template (default: true for messages) */
+  chat?: boolean;
+  /** stop at end-of-generation tokens (default true) */
+  stopAtEos?: boolean;
+}
+
+export interface GeneratedToken {
+  /** the sampled token; -1 for the trailing text released when generation ends */
+  token: number;
+  /** text released by this token (may be empty while a UTF-8 character or stop string is pending) */
+  text: string;
+  logprob?: TokenLogprob;
+  topLogprobs?: TokenLogprob[];
+}
+
+export type FinishReason = 'stop' | 'length' | 'context' | 'aborted';
+
+export interface GenerateResult {
+  text: string;
+  tokens: number[];
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export class ContextFullError extends IxError {
+  constructor(needed: number, ctx: number) {
+    super('CONTEXT_FULL', `the prompt needs ${needed} tokens but the context holds ${ctx} (raise it with --ctx-size)`);
+  }
+}
+
+/**
+ * A conversation with a model: owns a KV cache and the tokens in it. A new prompt that starts with
+ * the tokens already cached reuses them (only the new suffix is evaluated). When the context is
+ * full, generation ends with finishReason "context"; a prompt that does not fit is an error.
+ */
+export class Session {
+  readonly contextLength: number;
+  private readonly cache: KVCache;
+  private readonly batchSize: number;
+  /** tokens whose keys/values are in the cache, in order */
+  private cached: number[] = [];
+
+  constructor(
+    readonly model: Model,
+    options: SessionOptions = {},
+  ) {
+    const hp = model.hparams;
+    this.contextLength = options.contextLength ?? Math.min(hp.contextLength, 4096);
+    if (!Number.isInteger(this.contextLength) || this.contextLength < 1) {
+      throw new InvalidArgumentError(`context length must be a positive integer, got ${options.contextLength}`);
+    }
+    this.batchSize = options.batchSize ?? 256;
+    const kvType = options.kvType ?? 'F16';
+    const shape = [this.contextLength, hp.nKVHeads, hp.headDim];
+    const alloc = (name: string) => {
+      const backend = model.backend;
+      return new Tensor(shape, kvType, backend.allocate(tensorByteSize(shape, kvType)), 0, name);
+    };
+    this.cache = {
+      k: Array.from({ length: hp.nLayers }, (_, l) => alloc(`cache_k.${l}`)),
+      v: Array.from({ length: hp.nLayers }, (_, l) => alloc(`cache_v.${l}`)),
+    };
+  }
+
+  /** tokens currently held in the KV cache */
+  get tokens(): readonly number[] {
+    return this.cached;
+  }
+
+  reset(): void {
+    this.cached = [];
+  }
+
+  /**
+   * Evaluate `tokens` after what is cached (reusing the longest common prefix) and return the
+   * logits of the last token; with `all`, logits of every new token, row after row.
+   */
+  async evaluate(tokens: readonly number[], all = false): Promise<Float32Array> {
+    if (tokens.length === 0) throw new InvalidArgumentError('evaluate: no tokens');
+    if (tokens.length > this.contextLength) throw new ContextFullError(tokens.length, this.contextLength);
+    let keep = 0;
+    while (keep < this.cached.length && keep < tokens.length - 1 && this.cached[keep] === tokens[keep]) keep++;
+    this.cached = this.cached.slice(0, keep);
+    const vocab = this.model.hparams.vocabSize;
+    const out: Float32Array[] = [];
+    for (let i = keep; i < tokens.length; i += this.batchSize) {
+      const batch = tokens.slice(i, Math.min(tokens.length, i + this.batchSize));
+      const logits = await this.step(batch, all);
+      if (all || i + batch.length === tokens.length) out.push(all ? logits : logits.subarray(logits.length - vocab));
+    }
+    if (!all) return out[out.length - 1]!;
+    const joined = new Float32Array(out.reduce((s, a) => s + a.length, 0));
+    let o = 0;
+    for (const a of out) joined.set(a, (o += a.length) - a.length);
+    return joined;
+  }
+
+  private async step(batch: readonly number[], all: boolean): Promise<Float32Array> {
+    const pos0 = this.cached.length;
+    for (const t of batch) {
+      if (!Number.isInteger(t) || t < 0 || t >= this.model.hparams.vocabSize) throw new InvalidArgumentError(`token id ${t} is outside the vocabulary`);
+    }
+    const { graph, logits } = buildDecoderStep(this.model.hparams, this.model.weights, this.cache, pos0, batch.length, all);
+    const [out] = await this.model.executor.run(
+      graph,
+      { tokens: Int32Array.from(batch), pos: Int32Array.from(batch, (_, i) => pos0 + i) },
+      [logits],
+    );
+    this.cached.push(...batch);
+    return out as Float32Array;
+  }
+
+  /** Stream a completion of `prompt` (text, token ids or chat messages). */
+  async *generate(prompt: string | readonly number[] | readonly ChatMessage[], options: GenerateOptions = {}): AsyncGenerator<GeneratedToken, GenerateResult> {
+    const model = this.model;
+    const promptTokens = model.promptTokens(prompt, options.chat);
+    if (promptTokens.length === 0) throw new InvalidArgumentError('the prompt encodes to no tokens and the model has no BOS token');
+    const maxTokens = options.maxTokens ?? Infinity;
+    if (!(maxTokens >= 0)) throw new InvalidArgumentError(`maxTokens must be >= 0, got ${options.maxTokens}`);
+    const sampler = new Sampler(options);
+    const stops = new StopStringFilter(options.stop ?? []);
+    const decoder = model.tokenizer.createStreamDecoder();
+    const generated: number[] = [];
+    const history = [...promptTokens];
+    let finishReason: FinishReason = 'length';
+    let hitStopString = false;
+
+    let logits = await this.evaluate(promptTokens);
+    while (generated.length < maxTokens) {
+      if (options.signal?.aborted) {
+        finishReason = 'aborted';
+        break;
+      }
+      const token = sampler.sample(logits, history);
+      if (options.stopAtEos !== false && model.isEndOfGeneration(token)) {
+        finishReason = 'stop';
+        break;
+      }
+      generated.push(token);
+      history.push(token);
+      const { text, stopped } = stops.push(decoder.push(token));
+      const lp = options.logprobs !== undefined ? logprobsOf(logits, options.logprobs, token) : undefined;
+      yield { token, text, logprob: lp?.chosen, topLogprobs: lp?.top };
+      if (stopped) {
+        finishReason = 'stop';
+        hitStopString = true;
+        break;
+      }
+      if (generated.length >= maxTokens) break;
+      if (this.cached.length >= this.contextLength) {
+        finishReason = 'context';
+        break;
+      }
+      logits = await this.evaluate(history);
+    }
+    if (!hitStopString) {
+      // release held-back bytes and text; a stop string may still complete in them
+      const rest = stops.push(decoder.flush());
+      const tail = rest.stopped ? rest.text : rest.text + stops.flush();
+      if (tail) yield { token: -1, text: tail };
+    }
+    return { text: stops.output, tokens: generated, finishReason, promptTokens: promptTokens.length, completionTokens: generated.length };
+  }
+}

@@ -1,0 +1,124 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { loadModel, type Model } from '../src/index.js';
+import { BUNDLED_STORIES, SHARED_MODELS, STORIES_GREEDY_200, hasShared } from './helpers/shared-models.js';
+
+/** Greedy decoding from BOS must reproduce the published text exactly. */
+async function greedy(model: Model, kvType: 'F16' | 'F32' = 'F16'): Promise<string> {
+  const session = model.createSession({ contextLength: 512, kvType });
+  let text = '';
+  for await (const chunk of session.generate('', { temperature: 0, maxTokens: 200 })) text += chunk.text;
+  return text;
+}
+
+const opened: Model[] = [];
+afterAll(async () => {
+  for (const m of opened) await m.dispose();
+});
+
+async function load(path: string, tokenizerPath?: string): Promise<Model> {
+  const m = await loadModel(path, { backend: 'reference', tokenizerPath });
+  opened.push(m);
+  return m;
+}
+
+describe('stories260K greedy decoding on the reference backend', () => {
+  it('from the bundled GGUF, F16 and F32 KV cache', async () => {
+    const m = await load(BUNDLED_STORIES);
+    expect(await greedy(m, 'F16')).toBe(STORIES_GREEDY_200);
+    expect(await greedy(m, 'F32')).toBe(STORIES_GREEDY_200);
+  });
+
+  it.skipIf(!hasShared)('from the legacy llama2.c checkpoint and tok512.bin', async () => {
+    const dir = join(SHARED_MODELS, 'stories260K');
+    const m = await load(join(dir, 'stories260K.bin'), join(dir, 'tok512.bin'));
+    expect(await greedy(m)).toBe(STORIES_GREEDY_200);
+  });
+
+  it.skipIf(!hasShared)('from the version 1 (ak42) llama2.c checkpoint', async () => {
+    const dir = join(SHARED_MODELS, 'stories260K');
+    const m = await load(join(dir, 'stories260K_v1.bin'), join(dir, 'tok512.bin'));
+    expect(await greedy(m)).toBe(STORIES_GREEDY_200);
+  });
+});
+
+describe('session behaviour', () => {
+  it('streams the same text as a one-shot generation and reports usage', async () => {
+    const m = await load(BUNDLED_STORIES);
+    const s = m.createSession({ contextLength: 128 });
+    const it = s.generate('Once upon a time', { temperature: 0, maxTokens: 20 });
+    let streamed = '';
+    let r = await it.next();
+    while (!r.done) {
+      streamed += r.value.text;
+      r = await it.next();
+    }
+    expect(r.value.text).toBe(streamed);
+    expect(r.value.completionTokens).toBe(20);
+    expect(r.value.finishReason).toBe('length');
+    expect(r.value.promptTokens).toBe(m.tokenizer.encode('Once upon a time').length);
+  });
+
+  it('reuses the cached prefix: evaluating a longer prompt gives the same logits as from scratch', async () => {
+    const m = await load(BUNDLED_STORIES);
+    const toks = m.tokenizer.encode('Once upon a time, there was a little girl');
+    const a = m.createSession({ contextLength: 64 });
+    await a.evaluate(toks.slice(0, 5));
+    const reused = await a.evaluate(toks);
+    const fresh = await m.createSession({ contextLength: 64 }).evaluate(toks);
+    expect(Array.from(reused)).toEqual(Array.from(fresh));
+  });
+
+  it('stops at a stop string without emitting it', async () => {
+    const m = await load(BUNDLED_STORIES);
+    const s = m.createSession({ contextLength: 256 });
+    let text = '';
+    const it = s.generate('', { temperature: 0, maxTokens: 200, stop: ['Lily'] });
+    let r = await it.next();
+    while (!r.done) {
+      text += r.value.text;
+      r = await it.next();
+    }
+    expect(text).toBe(STORIES_GREEDY_200.slice(0, STORIES_GREEDY_200.indexOf('Lily')));
+    expect(r.value.finishReason).toBe('stop');
+  });
+
+  it('ends with finishReason "context" when the context fills, and refuses a prompt that cannot fit', async () => {
+    const m = await load(BUNDLED_STORIES);
+    const s = m.createSession({ contextLength: 16 });
+    let n = 0;
+    const it = s.generate('', { temperature: 0 });
+    let r = await it.next();
+    while (!r.done) {
+      if (r.value.token >= 0) n++;
+      r = await it.next();
+    }
+    expect(r.value.finishReason).toBe('context');
+    expect(n).toBe(16);
+    const long = Array.from({ length: 17 }, () => 300);
+    await expect(s.evaluate(long)).rejects.toMatchObject({ code: 'CONTEXT_FULL' });
+  });
+
+  it('an aborted signal ends generation with finishReason "aborted"', async () => {
+    const m = await load(BUNDLED_STORIES);
+    const ac = new AbortController();
+    const it = m.createSession({ contextLength: 128 }).generate('', { temperature: 0, signal: ac.signal });
+    await it.next();
+    ac.abort();
+    let r = await it.next();
+    while (!r.done) r = await it.next();
+    expect(r.value.finishReason).toBe('aborted');
+  });
+
+  it('chat without a template is a clear error', async () => {
+    const m = await load(BUNDLED_STORIES);
+    expect(() => m.promptTokens([{ role: 'user', content: 'hi' }])).toThrow(/chat template/i);
+  });
+
+  it('bad input: unknown backend, token ids outside the vocabulary, missing files', async () => {
+    await expect(loadModel(BUNDLED_STORIES, { backend: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_BACKEND' });
+    const m = await load(BUNDLED_STORIES);
+    await expect(m.createSession({ contextLength: 8 }).evaluate([1, 9999])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(loadModel('/nonexistent/model.gguf')).rejects.toMatchObject({ code: 'MODEL_FORMAT' });
+  });
+});
