@@ -95,7 +95,8 @@ class Context : public Napi::ObjectWrap<Context> {
                        {InstanceMethod("allocate", &Context::Allocate), InstanceMethod("free", &Context::Free),
                         InstanceMethod("upload", &Context::Upload), InstanceMethod("download", &Context::Download),
                         InstanceMethod("run", &Context::Run), InstanceMethod("device", &Context::DeviceInfo),
-                        InstanceMethod("liveBuffers", &Context::LiveBuffers), InstanceMethod("dispose", &Context::Dispose)});
+                        InstanceMethod("liveBuffers", &Context::LiveBuffers),
+                        InstanceMethod("submits", &Context::Submits), InstanceMethod("dispose", &Context::Dispose)});
   }
 
   // new Context(library: string, deviceIndex: number, stagingBytes: number)
@@ -148,6 +149,8 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value DeviceInfo(const Napi::CallbackInfo& info) { return report_js(info.Env(), dev().report()); }
 
   Napi::Value LiveBuffers(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)dev().live_buffers()); }
+
+  Napi::Value Submits(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)dev().submits()); }
 
   void Dispose(const Napi::CallbackInfo&) {
     pipelines_.reset();

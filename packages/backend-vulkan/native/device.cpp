@@ -177,6 +177,7 @@ void Device::submit(const std::function<void(VkCommandBuffer)>& record) {
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &cmd_;
   vk_check(api_.vkQueueSubmit(queue_, 1, &submit, fence_), "vkQueueSubmit");
+  ++submits_;
   const VkResult r = api_.vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX);
   api_.vkResetFences(device_, 1, &fence_);
   vk_check(r, "vkWaitForFences");

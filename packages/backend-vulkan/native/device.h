@@ -45,6 +45,8 @@ class Device {
   const DeviceReport& report() const { return report_; }
   uint64_t staging_bytes() const { return stagingBytes_; }
   size_t live_buffers() const { return buffers_.size(); }
+  /** queue submissions so far (uploads and downloads submit once per staging chunk, programs once) */
+  uint64_t submits() const { return submits_; }
 
  private:
   DeviceBuffer create_buffer(uint64_t size, VkBufferUsageFlags usage, uint32_t memoryType);
@@ -71,6 +73,7 @@ class Device {
   uint8_t* stagingMap_ = nullptr;
   std::unordered_map<uint32_t, DeviceBuffer> buffers_;
   uint32_t nextId_ = 1;
+  uint64_t submits_ = 0;
 };
 
 }  // namespace ix

@@ -7,8 +7,9 @@
 layout(local_size_x = WG) in;
 layout(std430, binding = 0) readonly buffer BX { uint X[]; };
 layout(std430, binding = 1) readonly buffer BP { uint POS[]; };
-layout(std430, binding = 2) readonly buffer BF { uint F[]; };  // invFreq[dims/2], then freqFactors when present
-layout(std430, binding = 3) writeonly buffer BY { uint Y[]; };
+layout(std430, binding = 2) readonly buffer BF { uint F[]; };    // invFreq[dims/2]
+layout(std430, binding = 3) readonly buffer BFF { uint FF[]; };  // freqFactors[dims/2] when hasFF
+layout(std430, binding = 4) writeonly buffer BY { uint Y[]; };
 layout(push_constant) uniform Push {
   uint T, H, D, dims, neox, xBase, posBase, fBase, ffBase, hasFF, yBase;
 } p;
@@ -36,7 +37,7 @@ void main() {
     second = (d & 1u) != 0u;
   }
   float theta = float(int(POS[p.posBase + t])) * F32AT(F, p.fBase + pair);
-  if (p.hasFF != 0u) theta /= F32AT(F, p.ffBase + pair);
+  if (p.hasFF != 0u) theta /= F32AT(FF, p.ffBase + pair);
   const float c = cos(theta), s = sin(theta);
   const uint rowBase = p.xBase + i - d;
   const float x0 = F32AT(X, rowBase + i0), x1 = F32AT(X, rowBase + i1);
