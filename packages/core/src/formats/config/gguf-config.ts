@@ -45,13 +45,14 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     headDim,
     contextLength: num('context_length'),
     ropeTheta: num('rope.freq_base', 10000),
-    ropeDims: num('rope.dimension_count', headDim),
+    ropeDims: isBert ? 0 : num('rope.dimension_count', headDim),
     ropeType: ropeTypeOf(arch),
     ropeScaling: ropeScaling(get, tensors),
     normEps: isBert ? num('attention.layer_norm_epsilon') : num('attention.layer_norm_rms_epsilon'),
     normType: isBert ? 'layer' : 'rms',
     activation: isBert ? 'gelu' : 'silu',
-    tiedEmbeddings: !tensors.has('output.weight'),
+    // encoders have no output projection to tie
+    tiedEmbeddings: !isBert && !tensors.has('output.weight'),
     qkvBias: tensors.has('blk.0.attn_q.bias'),
     qkNorm: tensors.has('blk.0.attn_q_norm.weight'),
     nExperts,
@@ -64,6 +65,8 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     config.pooling = pooling === undefined ? 'none' : (POOLING[pooling] ?? 'none');
     config.typeVocabSize = scalarNumber(metadata['tokenizer.ggml.token_type_count']) ?? tensors.get('token_types.weight')?.shape[0];
   }
+  // llama-architecture MoE (Mixtral) experts use feed_forward_length
+  if (config.expertIntermediateSize === undefined && nExperts) config.expertIntermediateSize = config.intermediateSize;
   if (config.expertIntermediateSize === undefined) delete config.expertIntermediateSize;
   if (config.ropeScaling === undefined) delete config.ropeScaling;
   for (const key of Object.keys(metadata)) {

@@ -68,8 +68,8 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
     normEps: isBert ? num('layer_norm_eps', 1e-12) : num('rms_norm_eps', 1e-6),
     normType: isBert ? 'layer' : 'rms',
     activation: isBert ? 'gelu' : 'silu',
-    // LlamaConfig defaults tie_word_embeddings to false, the Qwen configs state it
-    tiedEmbeddings: bool('tie_word_embeddings', false),
+    // LlamaConfig defaults tie_word_embeddings to false, the Qwen configs state it; encoders have no output projection
+    tiedEmbeddings: !isBert && bool('tie_word_embeddings', false),
     qkvBias: architecture === 'qwen2' || isBert || bool('attention_bias', false),
     qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
     nExperts,
