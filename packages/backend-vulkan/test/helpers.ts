@@ -98,6 +98,7 @@ export function maxAbsErr(a: ArrayLike<number>, b: ArrayLike<number>): { err: nu
 export function expectClose(ours: ArrayLike<number>, ref: ArrayLike<number>, tol: number, what: string): number {
   const { err, scale } = maxAbsErr(ours, ref);
   if (err > tol * Math.max(1, scale)) throw new Error(`${what}: max abs error ${err} over tolerance ${tol} x max(1, ${scale})`);
+  if (!(scale > 0)) throw new Error(`${what}: the reference is all zero, the comparison would prove nothing`);
   return err;
 }
 
