@@ -162,20 +162,12 @@ export class Scheduler {
       if (!free.length) break;
       const job = this.queue.shift()!;
       const prompt = job.gen.request.promptTokens;
-      let best = free[0]!;
-      let bestShared = -1;
-      for (const slot of free) {
-        const shared = commonPrefix(slot.seq.tokens, prompt);
-        if (shared > bestShared || (shared === bestShared && slot.lastUsed < best.lastUsed)) {
-          best = slot;
-          bestShared = shared;
-        }
-      }
+      const { slot: best, shared } = pickSlot(free, prompt);
       best.job = job;
       best.lastUsed = ++this.useCounter;
       job.startedAt = now();
       // what the sequence already holds of the prompt need not be evaluated again (keep one token to get logits)
-      job.prefilled = Math.min(bestShared, prompt.length - 1);
+      job.prefilled = Math.min(shared, prompt.length - 1);
     }
     this.updateGauges();
   }
@@ -278,6 +270,27 @@ export class Scheduler {
     this.options.metrics?.queueDepth.set(this.queue.length);
     this.options.metrics?.activeSlots.set(this.activeSlots);
   }
+}
+
+/**
+ * The slot whose cache shares the longest prefix with the prompt, if that covers more than half of
+ * the prompt (as llama.cpp's slot similarity); otherwise the least recently used slot, so that a
+ * shared BOS alone does not evict a useful cache.
+ */
+function pickSlot(free: readonly Slot[], prompt: readonly number[]): { slot: Slot; shared: number } {
+  let best = free[0]!;
+  let bestShared = -1;
+  let lru = free[0]!;
+  for (const slot of free) {
+    const shared = commonPrefix(slot.seq.tokens, prompt);
+    if (shared > bestShared) {
+      best = slot;
+      bestShared = shared;
+    }
+    if (slot.lastUsed < lru.lastUsed) lru = slot;
+  }
+  if (bestShared > prompt.length / 2) return { slot: best, shared: bestShared };
+  return { slot: lru, shared: commonPrefix(lru.seq.tokens, prompt) };
 }
 
 function commonPrefix(a: readonly number[], b: readonly number[]): number {

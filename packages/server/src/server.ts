@@ -97,11 +97,13 @@ export function createServer(options: ServerOptions): IxServer {
     async close(graceMs = 30_000) {
       scheduler.stopAccepting();
       const timer = setTimeout(() => scheduler.cancelAll(), graceMs);
+      // keep-alive connections go idle once their response is written: close them as they do
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
       try {
-        await app.close();
-        await scheduler.idle();
+        await Promise.all([app.close(), scheduler.idle()]);
       } finally {
         clearTimeout(timer);
+        clearInterval(sweep);
       }
     },
   };
