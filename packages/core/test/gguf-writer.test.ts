@@ -85,7 +85,7 @@ describe('metadata round trip', () => {
   });
 
   it('rejects values that do not fit their type, and values with no GGUF type', async () => {
-    const bad = [
+    const bad: { metadata: Record<string, unknown>; types: Record<string, GGUFValueType> }[] = [
       { metadata: { k: 256 }, types: { k: GGUFValueType.UINT8 } },
       { metadata: { k: -1 }, types: { k: GGUFValueType.UINT32 } },
       { metadata: { k: 1n << 64n }, types: {} },

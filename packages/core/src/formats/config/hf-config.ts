@@ -18,7 +18,7 @@ const ARCHITECTURES: Record<string, string> = {
   bert: 'bert',
 };
 
-export function hfArchitecture(config: Record<string, unknown>, file: string): string {
+function hfArchitecture(config: Record<string, unknown>, file: string): string {
   const type = config['model_type'];
   const arch = typeof type === 'string' ? ARCHITECTURES[type] : undefined;
   if (!arch) throw new ModelFormatError(file, `model_type ${JSON.stringify(type)} is not supported (${Object.keys(ARCHITECTURES).join(', ')})`);
