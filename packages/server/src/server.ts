@@ -56,6 +56,8 @@ export function createServer(options: ServerOptions): IxServer {
     // wrong types are errors, not silently converted
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  // JSON bodies only: anything else is 415
+  app.removeContentTypeParser('text/plain');
   const ctx: ServerContext = { engine: options.engine, scheduler, metrics, modelName: options.modelName, created: Math.floor(Date.now() / 1000) };
 
   if (options.apiKey !== undefined) {

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@ix/core';
+import { InvalidArgumentError, type ChatMessage } from '@ix/core';
 import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem } from '../src/engine.js';
 
 /**
@@ -86,7 +86,7 @@ export class FakeEngine implements Engine {
 
   promptTokens(input: PromptInput): number[] {
     if ('text' in input) return [BOS, ...[...input.text].map(charToken)];
-    if (!this.info.chatTemplate) throw new Error('no template');
+    if (!this.info.chatTemplate) throw new InvalidArgumentError('no chat template'); // as CoreEngine
     return [BOS, ...[...renderFakeChat(input.messages)].map(charToken)];
   }
 
