@@ -1,13 +1,26 @@
 import { Command } from 'commander';
-import { IxError } from '@ix/core';
+import { discoverBackends, IxError } from '@ix/core';
+import { registerBench } from './commands/bench.js';
+import { registerInfo } from './commands/info.js';
 import { registerProbe } from './commands/probe.js';
+import { registerRun } from './commands/run.js';
 
 const program = new Command('ix')
   .description('ix: a universal AI inference engine')
   .version('0.1.0')
   .showHelpAfterError();
 
+// installed backend packages (@ix/backend-*, or "ix": {"backend"} in package.json) register themselves
+program.hook('preAction', async (_root, command) => {
+  const found = await discoverBackends();
+  if (command.name() === 'probe') return; // probe reports load errors itself
+  for (const d of found.filter((x) => x.error)) process.stderr.write(`ix: warning: backend package ${d.packageName} failed to load: ${d.error}\n`);
+});
+
+registerRun(program);
+registerInfo(program);
 registerProbe(program);
+registerBench(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // typed ix errors are user errors: one clear line, no stack

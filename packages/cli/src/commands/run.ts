@@ -26,7 +26,7 @@ interface RunOptions {
 export function registerRun(program: Command): void {
   program
     .command('run <model>')
-    .description('generate text from a GGUF file, a safetensors folder or a llama2.c checkpoint (interactive chat without -p)')
+    .description('generate text from a GGUF file, a safetensors folder or a llama2.c checkpoint (interactive chat without -p when the model has a chat template)')
     .option('-p, --prompt <text>', 'prompt (an empty prompt generates from BOS alone)')
     .option('-n, --max-tokens <n>', 'tokens to generate (-1 = until EOS or the context is full)', int, -1)
     .option('--temp, --temperature <t>', 'temperature (0 = greedy)', num)
@@ -65,10 +65,13 @@ export function registerRun(program: Command): void {
         seed: opts.seed,
       };
       try {
-        if (opts.prompt !== undefined) {
-          const useChat = opts.chat && opts.prompt !== '' && model.chatTemplate !== undefined;
-          const messages: ChatMessage[] = [...(opts.system ? [{ role: 'system', content: opts.system }] : []), { role: 'user', content: opts.prompt }];
-          const result = await stream(session, useChat ? messages : opts.prompt, { ...gen, chat: useChat }, !opts.json);
+        // a base model without a chat template and no prompt: complete from BOS alone
+        const prompt = opts.prompt ?? (model.chatTemplate && opts.chat ? undefined : '');
+        if (opts.prompt === undefined && prompt === '') process.stderr.write('ix: no prompt and no chat template: generating from BOS\n');
+        if (prompt !== undefined) {
+          const useChat = opts.chat && prompt !== '' && model.chatTemplate !== undefined;
+          const messages: ChatMessage[] = [...(opts.system ? [{ role: 'system', content: opts.system }] : []), { role: 'user', content: prompt }];
+          const result = await stream(session, useChat ? messages : prompt, { ...gen, chat: useChat }, !opts.json);
           if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
           else process.stdout.write('\n');
         } else {
@@ -101,11 +104,6 @@ async function stream(session: Session, prompt: string | ChatMessage[], gen: Gen
 }
 
 async function interactive(session: Session, gen: GenerateOptions, opts: RunOptions): Promise<void> {
-  if (!session.model.chatTemplate || !opts.chat) {
-    process.stderr.write('ix: this model has no chat template; give a prompt with -p (or a template with --chat-template)\n');
-    process.exitCode = 1;
-    return;
-  }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const messages: ChatMessage[] = opts.system ? [{ role: 'system', content: opts.system }] : [];
   process.stderr.write('ix: chat mode; an empty line or Ctrl-D ends it\n');

@@ -1,0 +1,86 @@
+import { basename, extname } from 'node:path';
+import type { Command } from 'commander';
+import { loadModel } from '@ix/core';
+import { CoreEngine, createServer } from '@ix/server';
+import { progressBar } from '../progress.js';
+import { int } from '../parse.js';
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  parallel: number;
+  maxQueue: number;
+  ctxSize?: number;
+  apiKey?: string;
+  alias?: string;
+  chatTemplate?: string;
+  tokenizer?: string;
+  backend?: string;
+  threads?: number;
+  bodyLimit: number;
+  shutdownGrace: number;
+  log?: boolean;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve <model>')
+    .description('serve a model over HTTP: OpenAI (/v1/...) and Ollama (/api/...) APIs, continuous batching')
+    .option('--host <addr>', 'address to bind (use 0.0.0.0 to listen on every interface)', '127.0.0.1')
+    .option('--port <n>', 'port', int, 8080)
+    .option('--parallel <n>', 'requests generated at once (one KV cache each)', int, 4)
+    .option('--max-queue <n>', 'requests that may wait for a slot; more get 429', int, 64)
+    .option('-c, --ctx-size <n>', 'context length of each slot in tokens (default: the model\'s, at most 4096)', int)
+    .option('--api-key <key>', 'require "Authorization: Bearer <key>" (all endpoints but /health); default: $IX_API_KEY')
+    .option('--alias <name>', 'model name clients use (default: the file name without extension)')
+    .option('--chat-template <jinja>', 'use this Jinja chat template instead of the model\'s')
+    .option('--tokenizer <path>', 'tokenizer.bin for llama2.c checkpoints')
+    .option('--backend <name>', 'force a backend (see ix probe)')
+    .option('-t, --threads <n>', 'threads for CPU backends', int)
+    .option('--body-limit <bytes>', 'largest request body', int, 4 * 2 ** 20)
+    .option('--shutdown-grace <ms>', 'on SIGINT/SIGTERM, let running requests finish this long before cancelling them', int, 30_000)
+    .option('--log', 'log every request (JSON lines on stdout)')
+    .action(async (modelPath: string, opts: ServeOptions) => {
+      const bar = progressBar('loading');
+      const model = await loadModel(modelPath, {
+        backend: opts.backend,
+        threads: opts.threads,
+        tokenizerPath: opts.tokenizer,
+        chatTemplate: opts.chatTemplate,
+        onProgress: bar.update,
+      });
+      bar.done();
+      const engine = await CoreEngine.create(model, { contextLength: opts.ctxSize });
+      const modelName = opts.alias ?? basename(modelPath, extname(modelPath));
+      const server = createServer({
+        engine,
+        modelName,
+        parallel: opts.parallel,
+        maxQueue: opts.maxQueue,
+        apiKey: opts.apiKey ?? process.env.IX_API_KEY,
+        bodyLimit: opts.bodyLimit,
+        logger: opts.log ?? false,
+        processMetrics: true,
+      });
+      const address = await server.listen({ host: opts.host, port: opts.port });
+      process.stderr.write(
+        `ix: serving "${modelName}" (${engine.info.arch}, backend "${engine.info.backend}", ${opts.parallel} slots of ${engine.info.contextLength} tokens) at ${address}\n`,
+      );
+
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) {
+          // a second signal: cancel what still runs
+          server.scheduler.cancelAll();
+          return;
+        }
+        stopping = true;
+        process.stderr.write(`ix: ${signal}: finishing running requests (again to cancel them)\n`);
+        await server.close(opts.shutdownGrace);
+        await engine.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,175 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, f32ToBf16, type DTypeName, type GGUFTensorInput, type GGUFTypeTag } from '@ix/core';
+import { tensorValues } from './random.js';
+import { tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
+import { generatedTokenizer } from './tokenizers.js';
+import { quantMix, type QuantPreset } from './quant-mix.js';
+
+export interface GenerateOptions {
+  arch: GeneratedArch;
+  shape: ModelShape;
+  seed: number;
+  /** GGUF file to write, with weights quantized as `quant` says */
+  gguf?: string;
+  /** a single dtype for every matrix, or a llama.cpp mix such as Q4_K_M */
+  quant?: QuantPreset;
+  /** HF folder to write (config.json, model.safetensors, tokenizer files), weights in F32 or BF16 */
+  hf?: string;
+  hfDType?: 'F32' | 'BF16';
+  onProgress?: (done: number, total: number, name: string) => void;
+}
+
+/**
+ * Writes a random-weight model. Values depend only on (seed, tensor name), and are generated in
+ * the HF layout; the GGUF gets llama's Q/K rows permuted exactly as convert_hf_to_gguf does, so
+ * the GGUF and the safetensors folder hold the same model.
+ */
+export async function generateModel(o: GenerateOptions): Promise<void> {
+  const specs = tensorSpecs(o.arch, o.shape);
+  const values = (t: TensorSpec) => hfLayoutValues(o, t);
+  if (o.gguf) {
+    const mix = quantMix(o.quant ?? 'F32', o.shape.nLayers);
+    let done = 0;
+    const tensors: GGUFTensorInput[] = specs.map((t) => ({
+      name: t.name,
+      shape: t.shape,
+      dtype: mix(t),
+      data: async () => {
+        const v = toGGUFLayout(o, t, values(t));
+        o.onProgress?.(++done, specs.length, t.name);
+        return v;
+      },
+    }));
+    const { metadata, types } = ggufMetadata(o);
+    await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
+  }
+  if (o.hf) {
+    await mkdir(o.hf, { recursive: true });
+    const bf16 = o.hfDType === 'BF16';
+    await writeSafetensorsFolder(
+      o.hf,
+      specs.map((t) => ({
+        name: hfName(t.name),
+        shape: t.shape,
+        dtype: bf16 ? 'BF16' : 'F32',
+        data: async () => {
+          const v = values(t);
+          if (!bf16) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+          const out = new Uint16Array(v.length);
+          for (let i = 0; i < v.length; i++) out[i] = f32ToBf16(v[i]!);
+          return new Uint8Array(out.buffer);
+        },
+      })),
+    );
+    const tok = generatedTokenizer(o.arch);
+    await writeFile(join(o.hf, 'config.json'), JSON.stringify(hfConfig(o), null, 2));
+    await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
+    await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
+  }
+}
+
+function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  return tensorValues(o.seed, t.name, count, t.kind, t.shape[t.shape.length - 1]!);
+}
+
+/** convert_hf_to_gguf's LlamaModel.permute on q/k rows: (head, 2, d/2) -> (head, d/2, 2) */
+function toGGUFLayout(o: GenerateOptions, t: TensorSpec, v: Float32Array): Float32Array {
+  const heads = /\.attn_q\.weight$/.test(t.name) ? o.shape.nHeads : /\.attn_k\.weight$/.test(t.name) ? o.shape.nKVHeads : 0;
+  if (o.arch !== 'llama' || !heads) return v;
+  const [rows, cols] = t.shape as [number, number];
+  const hd = rows / heads;
+  const out = new Float32Array(v.length);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < hd / 2; i++) {
+      for (let j = 0; j < 2; j++) {
+        const src = h * hd + j * (hd / 2) + i;
+        const dst = h * hd + 2 * i + j;
+        out.set(v.subarray(src * cols, (src + 1) * cols), dst * cols);
+      }
+    }
+  }
+  return out;
+}
+
+const HF_LAYER_NAMES: Record<string, string> = {
+  attn_norm: 'input_layernorm',
+  attn_q: 'self_attn.q_proj',
+  attn_k: 'self_attn.k_proj',
+  attn_v: 'self_attn.v_proj',
+  attn_output: 'self_attn.o_proj',
+  attn_q_norm: 'self_attn.q_norm',
+  attn_k_norm: 'self_attn.k_norm',
+  ffn_norm: 'post_attention_layernorm',
+  ffn_gate: 'mlp.gate_proj',
+  ffn_up: 'mlp.up_proj',
+  ffn_down: 'mlp.down_proj',
+};
+
+export function hfName(name: string): string {
+  if (name === 'token_embd.weight') return 'model.embed_tokens.weight';
+  if (name === 'output_norm.weight') return 'model.norm.weight';
+  if (name === 'output.weight') return 'lm_head.weight';
+  const m = /^blk\.(\d+)\.(\w+)\.(weight|bias)$/.exec(name);
+  if (!m || !HF_LAYER_NAMES[m[2]!]) throw new Error(`no HF name for ${name}`);
+  return `model.layers.${m[1]}.${HF_LAYER_NAMES[m[2]!]}.${m[3]}`;
+}
+
+function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
+  const s = o.shape;
+  const a = o.arch;
+  const hd = s.headDim ?? s.hiddenSize / s.nHeads;
+  const u32: Record<string, number> = {
+    [`${a}.context_length`]: s.contextLength,
+    [`${a}.embedding_length`]: s.hiddenSize,
+    [`${a}.block_count`]: s.nLayers,
+    [`${a}.feed_forward_length`]: s.intermediateSize,
+    [`${a}.attention.head_count`]: s.nHeads,
+    [`${a}.attention.head_count_kv`]: s.nKVHeads,
+    [`${a}.rope.dimension_count`]: hd,
+    [`${a}.attention.key_length`]: hd,
+    [`${a}.attention.value_length`]: hd,
+    'general.alignment': 32,
+  };
+  const f32: Record<string, number> = {
+    [`${a}.rope.freq_base`]: s.ropeTheta,
+    [`${a}.attention.layer_norm_rms_epsilon`]: s.normEps,
+  };
+  const tok = generatedTokenizer(a).gguf(s.vocabSize);
+  if (tok['tokenizer.ggml.scores']) tok['tokenizer.ggml.scores'] = Float32Array.from(tok['tokenizer.ggml.scores'] as number[]);
+  tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
+  for (const [k, v] of Object.entries(tok)) if (v === undefined) delete tok[k];
+  const types: Record<string, GGUFTypeTag> = {};
+  for (const k of Object.keys(u32)) types[k] = GGUFValueType.UINT32;
+  for (const k of Object.keys(f32)) types[k] = GGUFValueType.FLOAT32;
+  for (const k of Object.keys(tok)) if (k.endsWith('_id')) types[k] = GGUFValueType.UINT32;
+  return {
+    metadata: { 'general.architecture': a, 'general.name': `ix random ${a} (seed ${o.seed})`, ...u32, ...f32, ...tok },
+    types,
+  };
+}
+
+function hfConfig(o: GenerateOptions): Record<string, unknown> {
+  const s = o.shape;
+  const cls = { llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM' }[o.arch];
+  return {
+    architectures: [cls],
+    model_type: o.arch,
+    vocab_size: s.vocabSize,
+    hidden_size: s.hiddenSize,
+    intermediate_size: s.intermediateSize,
+    num_hidden_layers: s.nLayers,
+    num_attention_heads: s.nHeads,
+    num_key_value_heads: s.nKVHeads,
+    ...(s.headDim ? { head_dim: s.headDim } : {}),
+    max_position_embeddings: s.contextLength,
+    rope_theta: s.ropeTheta,
+    rms_norm_eps: s.normEps,
+    hidden_act: 'silu',
+    tie_word_embeddings: s.tiedEmbeddings,
+    torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
+  };
+}
+
+export type { DTypeName };

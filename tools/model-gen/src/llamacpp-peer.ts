@@ -1,0 +1,49 @@
+import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
+
+/**
+ * llama.cpp (through node-llama-cpp's prebuilt CPU binaries) as the independent peer: the same
+ * GGUF file evaluated by llama.cpp, for logits comparisons. Never downloads or builds anything.
+ */
+let llama: Promise<Llama> | undefined;
+
+function cpuLlama(): Promise<Llama> {
+  llama ??= getLlama({ gpu: false, build: 'never', logLevel: 'error' as never, progressLogs: false });
+  return llama;
+}
+
+export interface PeerModel {
+  /** logits after each of `tokens`, for the positions listed in `at` (default: the last) */
+  logits(tokens: readonly number[], at?: readonly number[]): Promise<Float32Array[]>;
+  tokenize(text: string, special?: boolean): number[];
+  model: LlamaModel;
+  dispose(): Promise<void>;
+}
+
+export async function openPeer(modelPath: string, options: { threads?: number; contextSize?: number; vocabSize?: number } = {}): Promise<PeerModel> {
+  const l = await cpuLlama();
+  const model = await l.loadModel({ modelPath, gpuLayers: 0 });
+  const context = await model.createContext({ contextSize: options.contextSize ?? 512, threads: options.threads ?? 2, batchSize: options.contextSize ?? 512 });
+  const sequence = context.getSequence();
+  return {
+    model,
+    tokenize: (text, special = false) => [...model.tokenize(text, special)].map(Number),
+    async logits(tokens, at = [tokens.length - 1]) {
+      await sequence.clearHistory();
+      const want = new Set(at);
+      const input = tokens.map((t, i) => (want.has(i) ? ([t, { generateNext: { logits: true } }] as const) : t));
+      const res = await sequence.controlledEvaluate(input as never);
+      return at.map((i) => {
+        const r = res[i] as { next?: { logits?: Map<number, number> } } | undefined;
+        const m = r?.next?.logits;
+        if (!m) throw new Error(`llama.cpp returned no logits for position ${i}`);
+        const out = new Float32Array(options.vocabSize ?? [...m.keys()].reduce((a, b) => Math.max(a, b), 0) + 1);
+        for (const [tok, v] of m) out[tok] = v;
+        return out;
+      });
+    },
+    async dispose() {
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Deterministic weights from a seed and a tensor name: each tensor has its own stream, so a tensor's
+ * values do not depend on which other tensors were generated (GGUF and safetensors agree).
+ */
+export function tensorValues(seed: number, name: string, count: number, kind: 'matrix' | 'embedding' | 'norm' | 'bias', fanIn: number): Float32Array {
+  const rng = stream(seed, name);
+  const out = new Float32Array(count);
+  if (kind === 'norm') {
+    // around 1, as trained norms are
+    for (let i = 0; i < count; i++) out[i] = 1 + 0.1 * gaussian(rng);
+    return out;
+  }
+  // scaled so activations neither vanish nor explode through the layers and logits are peaked
+  // enough for top-1 comparisons to mean something
+  const std = kind === 'embedding' ? 1 : kind === 'bias' ? 0.1 : 1.5 / Math.sqrt(fanIn);
+  for (let i = 0; i < count; i++) out[i] = std * gaussian(rng);
+  return out;
+}
+
+function stream(seed: number, name: string): () => number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  let a = h || 1;
+  // mulberry32
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rng: () => number): number {
+  // Box-Muller; 1 - u keeps log away from 0
+  const u = 1 - rng();
+  const v = rng();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}

