@@ -3,6 +3,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // test against core's sources, not a possibly stale build
-  resolve: { alias: { '@ix/core': fileURLToPath(new URL('./test/core-shim.ts', import.meta.url)) } },
+  resolve: { alias: { '@ix/core': fileURLToPath(new URL('../core/src/index.ts', import.meta.url)) } },
   test: { include: ['test/**/*.test.ts'], testTimeout: 120_000 },
 });

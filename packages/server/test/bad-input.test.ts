@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IxServer } from '../src/server.js';
 import { FakeEngine } from './fake-engine.js';
-import { startServer } from './helpers.js';
+import { json, startServer } from './helpers.js';
 
 const BODY_LIMIT = 4096;
 
@@ -16,7 +16,10 @@ describe('bad input gets a 4xx with an OpenAI-style error body, and the server k
   afterAll(() => server.close());
 
   const raw = (path: string, body: string, contentType = 'application/json') =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({
+      status: r.status,
+      body: await json(r),
+    }));
   const post = (path: string, body: unknown) => raw(path, JSON.stringify(body));
 
   function expectError(r: { status: number; body: { error?: Record<string, unknown> } }, status: number, code?: string) {
@@ -61,9 +64,9 @@ describe('bad input gets a 4xx with an OpenAI-style error body, and the server k
 
   it('answers unknown routes with 404 and the error body', async () => {
     const r = await fetch(`${url}/v1/engines`);
-    expectError({ status: r.status, body: await r.json() }, 404, 'not_found');
+    expectError({ status: r.status, body: await json(r) }, 404, 'not_found');
     const m = await fetch(`${url}/v1/models/other`);
-    expectError({ status: m.status, body: await m.json() }, 404, 'model_not_found');
+    expectError({ status: m.status, body: await json(m) }, 404, 'model_not_found');
   });
 
   it('reports errors through the official client as typed exceptions', async () => {
@@ -88,7 +91,7 @@ describe('API key', () => {
     for (const path of ['/v1/models', '/api/tags', '/api/version', '/metrics']) {
       const none = await fetch(`${url}${path}`);
       expect(none.status).toBe(401);
-      expect((await none.json()).error).toMatchObject({ code: 'invalid_api_key' });
+      expect((await json(none)).error).toMatchObject({ code: 'invalid_api_key' });
       const wrong = await fetch(`${url}${path}`, { headers: { authorization: 'Bearer sekret2' } });
       expect(wrong.status).toBe(401);
       const right = await fetch(`${url}${path}`, { headers: { authorization: 'Bearer sekret' } });

@@ -53,3 +53,7 @@ export async function ndjson(url: string, body: unknown): Promise<Record<string,
   if (buffered.trim()) lines.push(JSON.parse(buffered));
   return lines;
 }
+
+/** a response body as JSON, typed loosely for assertions */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = (r: Response): Promise<any> => r.json();

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IxServer } from '../src/server.js';
 import { FakeEngine } from './fake-engine.js';
-import { ndjson, startServer } from './helpers.js';
+import { json, ndjson, startServer } from './helpers.js';
 
 // hand-derived from the fake's rule (see fake-engine.ts)
 const AFTER_ABC = 'defghijklmnopqrstuvwxyz.';
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz.';
 
 const post = (url: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await json(r) }));
 
 function expectFinalStats(last: Record<string, unknown>, promptEval: number, evalCount: number, reason: string) {
   expect(last).toMatchObject({ model: 'fake', done: true, done_reason: reason, prompt_eval_count: promptEval, eval_count: evalCount, load_duration: 0 });
@@ -63,7 +63,7 @@ describe('Ollama endpoints (NDJSON client, fake engine)', () => {
   });
 
   it('describes the model: tags, show, ps, version', async () => {
-    const tags = await fetch(`${url}/api/tags`).then((r) => r.json());
+    const tags = await fetch(`${url}/api/tags`).then(json);
     expect(tags.models).toHaveLength(1);
     expect(tags.models[0]).toMatchObject({
       name: 'fake',
@@ -75,9 +75,9 @@ describe('Ollama endpoints (NDJSON client, fake engine)', () => {
     expect(tags.models[0].digest).toMatch(/^[0-9a-f]{64}$/);
     const show = await post(`${url}/api/show`, { model: 'fake' });
     expect(show.body).toMatchObject({ template: '(role: content lines)', model_info: { 'general.architecture': 'fake', 'fake.context_length': 256 } });
-    const ps = await fetch(`${url}/api/ps`).then((r) => r.json());
+    const ps = await fetch(`${url}/api/ps`).then(json);
     expect(ps.models[0]).toMatchObject({ name: 'fake', context_length: 256 });
-    const version = await fetch(`${url}/api/version`).then((r) => r.json());
+    const version = await fetch(`${url}/api/version`).then(json);
     expect(version.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IxServer } from '../src/server.js';
 import { FakeEngine, renderFakeChat } from './fake-engine.js';
-import { startServer } from './helpers.js';
+import { json, startServer } from './helpers.js';
 
 // hand-derived from the fake's rule (see fake-engine.ts): after "c" the alphabet goes on to "z", ".", EOS
 const AFTER_ABC = 'defghijklmnopqrstuvwxyz.';

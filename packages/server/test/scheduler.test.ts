@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { FakeEngine, charToken, BOS } from './fake-engine.js';
-import { startServer, stepGate, until } from './helpers.js';
+import { json, startServer, stepGate, until } from './helpers.js';
 
 const AFTER_ABC = 'defghijklmnopqrstuvwxyz.';
 
@@ -130,7 +130,7 @@ describe('scheduler through the server', () => {
       const refused = await send();
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect((await refused.json()).error).toMatchObject({ type: 'rate_limit_error', code: 'queue_full' });
+      expect((await json(refused)).error).toMatchObject({ type: 'rate_limit_error', code: 'queue_full' });
       // n choices that do not all fit are refused as a whole
       const tooMany = await fetch(`${url}/v1/completions`, {
         method: 'POST',
@@ -141,7 +141,7 @@ describe('scheduler through the server', () => {
       gate.open();
       for (const r of await Promise.all([running, queued])) {
         expect(r.status).toBe(200);
-        expect((await r.json()).choices[0].text).toBe('def');
+        expect((await json(r)).choices[0].text).toBe('def');
       }
       const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
       expect(metrics).toMatch(/ix_requests_total\{route="\/v1\/completions",status="429"\} 2/);
@@ -167,7 +167,7 @@ describe('scheduler through the server', () => {
     expect(() => server.scheduler.submit([{ promptTokens: [BOS] }])).toThrow(/shutting down/);
     gate.open();
     const res = await inflight;
-    expect((await res.json()).choices[0].text).toBe('defgh');
+    expect((await json(res)).choices[0].text).toBe('defgh');
     await closing;
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
@@ -184,7 +184,7 @@ describe('scheduler through the server', () => {
     await until(() => gate.waiting > 0);
     const closing = server.close(0);
     // the held job is cancelled: its client gets what was generated (nothing) and a cut-short reason
-    const body = await (await inflight).json();
+    const body = await json(await inflight);
     expect(body).toMatchObject({ response: '', done: true, done_reason: 'length', eval_count: 0 });
     gate.open();
     await closing;
