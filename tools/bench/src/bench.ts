@@ -1,0 +1,97 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { discoverBackends, loadModel, measureSpeed } from '@ix/core';
+import { generateModel, PRESETS, type QuantPreset } from '@ix/model-gen';
+import { measureBandwidth } from './bandwidth.js';
+import { llamaCppSpeed } from './llamacpp-speed.js';
+
+/**
+ * ix vs llama.cpp in one run, on the same generated GGUF files: prompt processing and generation
+ * tokens/s for each quant type and thread count, reported as ratios, with the memory-bandwidth
+ * ceiling for decode.
+ */
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', default: 'tinyllama-1.1b' },
+    quants: { type: 'string', default: 'Q8_0,Q4_0,Q4_K_M,F16' },
+    threads: { type: 'string', default: '1,2' },
+    pp: { type: 'string', default: '512' },
+    tg: { type: 'string', default: '128' },
+    backend: { type: 'string', default: 'cpu-avx' },
+    'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
+    json: { type: 'boolean' },
+  },
+});
+
+const preset = PRESETS[values.preset!];
+if (!preset) throw new Error(`unknown preset ${values.preset} (${Object.keys(PRESETS).join(', ')})`);
+const pp = Number(values.pp);
+const tg = Number(values.tg);
+const threadCounts = values.threads!.split(',').map(Number);
+await discoverBackends();
+await mkdir(values['model-dir']!, { recursive: true });
+
+const bandwidth = measureBandwidth();
+const log = (s: string) => process.stderr.write(s + '\n');
+log(`memory bandwidth (memcpy, read+write): ${(bandwidth / 1e9).toFixed(1)} GB/s`);
+
+interface Row {
+  quant: string;
+  threads: number;
+  test: string;
+  ix: number;
+  llamaCpp: number;
+  ratio: number;
+  ceiling?: number;
+}
+const rows: Row[] = [];
+
+for (const quant of values.quants!.split(',') as QuantPreset[]) {
+  const path = join(values['model-dir']!, `${values.preset}-${quant}-seed1.gguf`);
+  if (!existsSync(path)) {
+    log(`generating ${path} ...`);
+    await generateModel({ ...preset, seed: 1, gguf: path, quant, onProgress: (d, t) => process.stderr.write(`\r  ${d}/${t} tensors`) });
+    log('');
+  }
+  // decode reads every weight once per token (the embedding table only one row: leave it out)
+  const weightBytes = statSync(path).size;
+  const ceiling = bandwidth / weightBytes;
+  for (const threads of threadCounts) {
+    const model = await loadModel(path, { backend: values.backend, threads });
+    let ix;
+    try {
+      ix = await measureSpeed(model, pp, tg);
+    } finally {
+      await model.dispose();
+    }
+    const peer = await llamaCppSpeed(path, threads, pp, tg);
+    const ixPP = ix.find((r) => r.test.startsWith('pp'))!.tokensPerSecond;
+    const ixTG = ix.find((r) => r.test.startsWith('tg'))!.tokensPerSecond;
+    rows.push({ quant, threads, test: `pp${pp}`, ix: ixPP, llamaCpp: peer.ppTokensPerSecond, ratio: ixPP / peer.ppTokensPerSecond });
+    rows.push({ quant, threads, test: `tg${tg}`, ix: ixTG, llamaCpp: peer.tgTokensPerSecond, ratio: ixTG / peer.tgTokensPerSecond, ceiling });
+    log(`${quant} t=${threads}: pp ${ixPP.toFixed(1)} vs ${peer.ppTokensPerSecond.toFixed(1)}, tg ${ixTG.toFixed(2)} vs ${peer.tgTokensPerSecond.toFixed(2)} (ceiling ${ceiling.toFixed(2)})`);
+  }
+}
+
+if (values.json) {
+  process.stdout.write(JSON.stringify({ preset: values.preset, bandwidth, rows }, null, 2) + '\n');
+} else {
+  const head = ['quant', 'threads', 'test', 'ix t/s', 'llama.cpp t/s', 'ix/llama.cpp', 'ceiling t/s', 'ix % of ceiling', 'llama.cpp % of ceiling'];
+  const fmt = (r: Row) => [
+    r.quant,
+    String(r.threads),
+    r.test,
+    r.ix.toFixed(2),
+    r.llamaCpp.toFixed(2),
+    r.ratio.toFixed(2),
+    r.ceiling ? r.ceiling.toFixed(2) : '',
+    r.ceiling ? ((100 * r.ix) / r.ceiling).toFixed(0) + '%' : '',
+    r.ceiling ? ((100 * r.llamaCpp) / r.ceiling).toFixed(0) + '%' : '',
+  ];
+  const all = [head, ...rows.map(fmt)];
+  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  for (const r of all) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n');
+}
