@@ -43,7 +43,6 @@ class Device {
   const VkApi& api() const { return api_; }
   VkDevice device() const { return device_; }
   const DeviceReport& report() const { return report_; }
-  uint64_t staging_bytes() const { return stagingBytes_; }
   size_t live_buffers() const { return buffers_.size(); }
   /** queue submissions so far (uploads and downloads submit once per staging chunk, programs once) */
   uint64_t submits() const { return submits_; }

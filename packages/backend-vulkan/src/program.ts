@@ -89,10 +89,6 @@ export class ProgramBuilder {
     this.count++;
   }
 
-  get dispatches(): number {
-    return this.count;
-  }
-
   encode(): Uint32Array {
     return Uint32Array.from([this.count, ...this.words]);
   }
