@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { bench: 'src/bench.ts' },
+  entry: { bench: 'src/bench.ts', kl: 'src/kl.ts' },
   format: ['esm'],
   sourcemap: true,
   clean: true,

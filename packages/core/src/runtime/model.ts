@@ -16,6 +16,8 @@ export interface LoadModelOptions {
   /** force a backend by name (else IX_BACKEND, else the best available) */
   backend?: string;
   threads?: number;
+  /** passed to the backend's create(), e.g. { accuracy: 'fast' } for cpu-avx */
+  backendOptions?: Record<string, unknown>;
   /** llama2.c checkpoints: the tokenizer.bin to use */
   tokenizerPath?: string;
   /** a Jinja chat template overriding the model's own */
@@ -41,7 +43,7 @@ export class Model {
       const hparams = decoderHParams(file.config, file.path);
       if (!file.tokenizerSource) throw new ModelFormatError(file.path, 'no tokenizer found (llama2.c checkpoints need --tokenizer tokenizer.bin)');
       const tokenizer = tokenizerFromSource(file.tokenizerSource);
-      const backend = await selectBackend({ backend: options.backend, threads: options.threads });
+      const backend = await selectBackend({ ...options.backendOptions, backend: options.backend, threads: options.threads });
       // ops the chosen backend lacks run on the reference backend
       const fallbacks = backend.name === 'reference' ? [] : [await getBackendFactory('reference').create()];
       const executor = new Executor(backend, fallbacks);

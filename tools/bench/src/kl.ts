@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { discoverBackends, loadModel } from '@ix/core';
+import { generateModel, openPeer, PRESETS, type QuantPreset } from '@ix/model-gen';
+
+/**
+ * Quantization quality, measured: mean KL divergence KL(P_f32 || P_quant) of next-token
+ * distributions over a text, where P_f32 is ix's reference backend on the F32 model. Side by side
+ * for ix exact mode, ix fast mode (8-bit activations) and llama.cpp on the same quantized GGUF.
+ */
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', default: 'llama-tiny' },
+    quants: { type: 'string', default: 'Q8_0,Q6_K,Q5_K,Q4_K,Q4_0' },
+    tokens: { type: 'string', default: '128' },
+    'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
+  },
+});
+const preset = PRESETS[values.preset!];
+if (!preset) throw new Error(`unknown preset ${values.preset}`);
+const n = Number(values.tokens);
+await discoverBackends();
+await mkdir(values['model-dir']!, { recursive: true });
+
+async function modelFile(quant: QuantPreset): Promise<string> {
+  const path = join(values['model-dir']!, `${values.preset}-${quant}-seed1.gguf`);
+  if (!existsSync(path)) await generateModel({ ...preset!, seed: 1, gguf: path, quant });
+  return path;
+}
+
+// a fixed text, tokenized by the model's own tokenizer
+const TEXT = 'The quick brown fox jumps over the lazy dog. '.repeat(40);
+
+async function ixLogits(path: string, backend: string, backendOptions?: Record<string, unknown>): Promise<{ logits: Float32Array; tokens: number[] }> {
+  const model = await loadModel(path, { backend, backendOptions });
+  try {
+    const tokens = model.tokenizer.encode(TEXT).slice(0, n);
+    return { logits: await model.createSession({ contextLength: n }).evaluate(tokens, true), tokens };
+  } finally {
+    await model.dispose();
+  }
+}
+
+function logSoftmax(row: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]!);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! - max);
+  const lse = max + Math.log(sum);
+  return Float64Array.from(row as ArrayLike<number>, (v) => v - lse);
+}
+
+/** mean over positions of sum_i p_i (log p_i - log q_i) */
+function meanKL(base: Float32Array, other: (i: number) => ArrayLike<number>, vocab: number, positions: number): number {
+  let total = 0;
+  for (let t = 0; t < positions; t++) {
+    const lp = logSoftmax(base.subarray(t * vocab, (t + 1) * vocab));
+    const lq = logSoftmax(other(t));
+    let kl = 0;
+    for (let i = 0; i < vocab; i++) kl += Math.exp(lp[i]!) * (lp[i]! - lq[i]!);
+    total += kl;
+  }
+  return total / positions;
+}
+
+const vocab = preset.shape.vocabSize;
+const base = await ixLogits(await modelFile('F32'), 'reference');
+const rows: string[][] = [['quant', 'ix exact', 'ix fast', 'llama.cpp']];
+for (const quant of values.quants!.split(',') as QuantPreset[]) {
+  const path = await modelFile(quant);
+  const exact = await ixLogits(path, 'cpu-avx', { accuracy: 'exact' });
+  const fast = await ixLogits(path, 'cpu-avx', { accuracy: 'fast' });
+  const peer = await openPeer(path, { vocabSize: vocab, contextSize: n });
+  let peerRows: Float32Array[];
+  try {
+    peerRows = await peer.logits(base.tokens, base.tokens.map((_, i) => i));
+  } finally {
+    await peer.dispose();
+  }
+  const row = (l: Float32Array) => (t: number) => l.subarray(t * vocab, (t + 1) * vocab);
+  const kl = [meanKL(base.logits, row(exact.logits), vocab, base.tokens.length), meanKL(base.logits, row(fast.logits), vocab, base.tokens.length), meanKL(base.logits, (t) => peerRows[t]!, vocab, base.tokens.length)];
+  rows.push([quant, ...kl.map((k) => k.toExponential(3))]);
+  process.stderr.write(`${quant}: ${kl.map((k) => k.toExponential(3)).join(' / ')}\n`);
+}
+process.stdout.write(`mean KL(F32 || quant) over ${base.tokens.length} positions, ${values.preset}\n`);
+const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n');
