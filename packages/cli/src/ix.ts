@@ -4,6 +4,7 @@ import { registerBench } from './commands/bench.js';
 import { registerInfo } from './commands/info.js';
 import { registerProbe } from './commands/probe.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('ix')
   .description('ix: a universal AI inference engine')
@@ -21,6 +22,7 @@ registerRun(program);
 registerInfo(program);
 registerProbe(program);
 registerBench(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // typed ix errors are user errors: one clear line, no stack

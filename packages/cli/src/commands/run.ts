@@ -8,6 +8,7 @@ interface RunOptions {
   prompt?: string;
   maxTokens: number;
   temp?: number;
+  temperature?: number;
   topK?: number;
   topP?: number;
   minP?: number;
@@ -57,7 +58,7 @@ export function registerRun(program: Command): void {
       const session = model.createSession({ contextLength: opts.ctxSize });
       const gen: GenerateOptions = {
         maxTokens: opts.maxTokens < 0 ? undefined : opts.maxTokens,
-        temperature: opts.temp,
+        temperature: opts.temperature ?? opts.temp,
         topK: opts.topK,
         topP: opts.topP,
         minP: opts.minP,

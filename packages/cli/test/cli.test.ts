@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const IX = fileURLToPath(new URL('../dist/ix.js', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const STORIES = 'models/stories260K/stories260K.gguf';
+const SHARED_STORIES = fileURLToPath(new URL('../../../../shared/models/stories260K/', import.meta.url));
+
+/** Published greedy output of stories260K (llama2.c test_all.py; see the model's SOURCE.md). */
+const EXPECTED = `Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.
+Lily's mom said, "Lily, let's go to the park." Lily was sad and didn't know what to do. She said, "I want to play with your ball, but I can't find it."
+Lily was sad and didn't know what to do. She said, "I'm sorry, Lily. I didn't know what to do."
+Lily didn't want to help her mom, so she`;
+
+async function ix(args: string[], env: Record<string, string> = {}) {
+  try {
+    const r = await run(process.execPath, [IX, ...args], { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('ix run', () => {
+  for (const backend of ['reference', 'cpu-avx']) {
+    it(`greedy from BOS prints exactly the published text on ${backend} (diagnostics on stderr only)`, async () => {
+      const r = await ix(['run', STORIES, '--temp', '0', '-n', '200', '--backend', backend]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(EXPECTED + '\n');
+      expect(r.stderr).toContain(`backend "${backend}"`);
+    });
+  }
+
+  it.skipIf(!existsSync(SHARED_STORIES))('runs a llama2.c checkpoint with its tokenizer.bin', async () => {
+    const r = await ix(['run', `${SHARED_STORIES}stories260K.bin`, '--tokenizer', `${SHARED_STORIES}tok512.bin`, '--temp', '0', '-n', '200', '-p', '']);
+    expect(r.stdout).toBe(EXPECTED + '\n');
+  });
+
+  it('--json reports the generation', async () => {
+    const r = await ix(['run', STORIES, '--temp', '0', '-n', '5', '-p', 'Once upon a time', '--json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.completionTokens).toBe(5);
+    expect(out.finishReason).toBe('length');
+    expect(EXPECTED.startsWith('Once upon a time' + out.text)).toBe(true);
+  });
+
+  it('bad input: a missing file and an unknown backend are one clear line and exit 1', async () => {
+    const missing = await ix(['run', 'no/such/model.gguf', '-p', 'x']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ix: no\/such\/model\.gguf: cannot open/m);
+    const unknown = await ix(['run', STORIES, '-p', 'x', '--backend', 'warp-drive']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown backend "warp-drive"/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('ix probe', () => {
+  it('--json lists reference and cpu-avx and chooses the highest-priority available one', async () => {
+    const r = await ix(['probe', '--json']);
+    const out = JSON.parse(r.stdout);
+    const names = out.backends.map((b: { name: string }) => b.name);
+    expect(names).toContain('reference');
+    expect(names).toContain('cpu-avx');
+    const best = out.backends.filter((b: { available: boolean }) => b.available).sort((a: { priority: number }, b: { priority: number }) => b.priority - a.priority)[0];
+    expect(out.chosen).toBe(best.name);
+  });
+
+  it('IX_BACKEND forces the choice', async () => {
+    const r = await ix(['probe', '--json'], { IX_BACKEND: 'reference' });
+    expect(JSON.parse(r.stdout).chosen).toBe('reference');
+  });
+});
+
+describe('ix info', () => {
+  it('describes the bundled model as its SOURCE.md does', async () => {
+    const r = await ix(['info', STORIES, '--json']);
+    const info = JSON.parse(r.stdout);
+    expect(info.architecture).toBe('llama');
+    expect(info.tensorCount).toBe(48);
+    expect(info.contextLength).toBe(2048);
+  });
+});
