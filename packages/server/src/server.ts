@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerContext } from './context.js';
 import type { Engine } from './engine.js';
-import { ApiError, toApiError } from './errors.js';
+import { ApiError, ShuttingDownError, toApiError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { registerOllama } from './routes/ollama.js';
 import { registerOpenAI } from './routes/openai.js';
@@ -55,9 +55,18 @@ export function createServer(options: ServerOptions): IxServer {
     bodyLimit: options.bodyLimit ?? 4 * 2 ** 20,
     // wrong types are errors, not silently converted
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // requests arriving while we close get our own 503 body (hook below)
+    return503OnClosing: false,
   });
-  // JSON bodies only: anything else is 415
+  let closing = false;
+  app.addHook('onRequest', async (_req, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new ShuttingDownError();
+  });
+  // every body is read as JSON whatever its content type, as Ollama does (curl -d sends form encoding)
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   const ctx: ServerContext = { engine: options.engine, scheduler, metrics, modelName: options.modelName, created: Math.floor(Date.now() / 1000) };
 
   if (options.apiKey !== undefined) {
@@ -97,6 +106,7 @@ export function createServer(options: ServerOptions): IxServer {
       return app.listen({ host, port });
     },
     async close(graceMs = 30_000) {
+      closing = true;
       scheduler.stopAccepting();
       const timer = setTimeout(() => scheduler.cancelAll(), graceMs);
       // keep-alive connections go idle once their response is written: close them as they do

@@ -50,7 +50,7 @@ describe('bad input gets a 4xx with an OpenAI-style error body, and the server k
     ['n out of range', '/v1/completions', () => post('/v1/completions', { model: 'fake', prompt: 'a', n: 1000 }), 400],
     ['num_predict as a string', '/api/generate', () => post('/api/generate', { model: 'fake', prompt: 'a', options: { num_predict: 'x' } }), 400],
     ['a body over the limit', '/v1/completions', () => post('/v1/completions', { model: 'fake', prompt: 'a'.repeat(BODY_LIMIT * 4) }), 413, 'body_too_large'],
-    ['text/plain', '/v1/completions', () => raw('/v1/completions', 'hello', 'text/plain'), 415],
+    ['text/plain that is not JSON', '/v1/completions', () => raw('/v1/completions', 'hello', 'text/plain'), 400, 'invalid_json'],
     ['__proto__ in the body', '/v1/completions', () => raw('/v1/completions', '{"model":"fake","prompt":"a","__proto__":{"x":1}}'), 400],
   ];
 
@@ -60,6 +60,12 @@ describe('bad input gets a 4xx with an OpenAI-style error body, and the server k
     const ok = await post('/v1/completions', { model: 'fake', prompt: 'abc', max_tokens: 2, temperature: 0 });
     expect(ok.status).toBe(200);
     expect(ok.body.choices[0].text).toBe('de');
+  });
+
+  it('reads bodies as JSON whatever their content type, as Ollama does', async () => {
+    const r = await raw('/api/generate', JSON.stringify({ model: 'fake', prompt: 'abc', stream: false, options: { num_predict: 2, temperature: 0 } }), 'application/x-www-form-urlencoded');
+    expect(r.status).toBe(200);
+    expect(r.body.response).toBe('de');
   });
 
   it('answers unknown routes with 404 and the error body', async () => {

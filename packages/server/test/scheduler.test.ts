@@ -165,6 +165,10 @@ describe('scheduler through the server', () => {
     const closing = server.close(60_000);
     await until(() => gate.waiting > 0);
     expect(() => server.scheduler.submit([{ promptTokens: [BOS] }])).toThrow(/shutting down/);
+    // a request reaching the app meanwhile (e.g. on a kept-alive connection) gets the 503 error body
+    const late = await server.app.inject({ method: 'GET', url: '/v1/models' });
+    expect(late.statusCode).toBe(503);
+    expect(late.json().error.code).toBe('shutting_down');
     gate.open();
     const res = await inflight;
     expect((await json(res)).choices[0].text).toBe('defgh');
