@@ -33,6 +33,8 @@ export interface FakeEngineOptions {
   /** awaited at the start of every step: lets a test hold the slots busy */
   gate?: () => Promise<void>;
   chatTemplate?: boolean;
+  /** a step whose items hold a sequence of this many tokens throws (an engine failure) */
+  failAtLength?: number;
 }
 
 export class FakeEngine implements Engine {
@@ -40,9 +42,11 @@ export class FakeEngine implements Engine {
   /** per step: how many sequences it advanced and how many tokens it evaluated in total */
   readonly steps: { items: number; evaluated: number }[] = [];
   private readonly gate?: () => Promise<void>;
+  private readonly failAtLength?: number;
 
   constructor(options: FakeEngineOptions = {}) {
     this.gate = options.gate;
+    this.failAtLength = options.failAtLength;
     this.info = {
       arch: 'fake',
       vocabSize: VOCAB,
@@ -62,6 +66,7 @@ export class FakeEngine implements Engine {
 
   async step(items: readonly StepItem[]): Promise<Float32Array[]> {
     await this.gate?.();
+    if (items.some((i) => i.tokens.length === this.failAtLength)) throw new Error('fake engine failure');
     let evaluated = 0;
     const out = items.map(({ seq, tokens }) => {
       const s = seq as FakeSequence;

@@ -152,6 +152,26 @@ describe('scheduler through the server', () => {
     }
   });
 
+  it('reports an engine failure to its clients (500 or an SSE error event) and goes on serving', async () => {
+    // fails when a sequence reaches 6 tokens: BOS "abc" + 2 generated
+    const { server, url } = await startServer({ engine: new FakeEngine({ failAtLength: 6 }), modelName: 'fake' });
+    try {
+      const body = (stream: boolean) => JSON.stringify({ model: 'fake', prompt: 'abc', max_tokens: 10, temperature: 0, stream });
+      const plain = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(false) });
+      expect(plain.status).toBe(500);
+      expect((await json(plain)).error).toMatchObject({ type: 'server_error', code: 'internal_error' });
+      const streamed = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(true) });
+      const events = (await streamed.text()).split('\n\n').filter(Boolean);
+      expect(events.slice(0, 2).map((e) => JSON.parse(e.slice(6)).choices[0].text)).toEqual(['d', 'e']);
+      expect(JSON.parse(events.at(-1)!.slice(6)).error.code).toBe('internal_error');
+      const fine = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake', prompt: 'abcdefg', max_tokens: 2, temperature: 0 }) });
+      expect((await json(fine)).choices[0].text).toBe('hi');
+      expect(server.scheduler.activeSlots).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('shuts down gracefully: refuses new work, finishes what runs', async () => {
     const gate = stepGate();
     const engine = new FakeEngine({ gate: gate.wait });
