@@ -78,6 +78,7 @@ describe('Ollama endpoints (NDJSON client, fake engine)', () => {
     const ps = await fetch(`${url}/api/ps`).then(json);
     expect(ps.models[0]).toMatchObject({ name: 'fake', context_length: 256 });
     const version = await fetch(`${url}/api/version`).then(json);
+    expect(await fetch(`${url}/`).then((r) => r.text())).toBe('ix is running');
     expect(version.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
