@@ -48,6 +48,8 @@ describe('bad input gets a 4xx with an OpenAI-style error body, and the server k
     ['an unknown model on Ollama', '/api/generate', () => post('/api/generate', { model: 'llama3:8b', prompt: 'a' }), 404, 'model_not_found'],
     ['a token id outside the vocabulary', '/v1/completions', () => post('/v1/completions', { model: 'fake', prompt: [1, 99999] }), 400],
     ['n out of range', '/v1/completions', () => post('/v1/completions', { model: 'fake', prompt: 'a', n: 1000 }), 400],
+    ['images in an Ollama chat message', '/api/chat', () => post('/api/chat', { model: 'fake', messages: [{ role: 'user', content: 'x', images: ['aGk='] }] }), 400, 'unsupported_parameter'],
+    ['a very long stop string', '/v1/completions', () => post('/v1/completions', { model: 'fake', prompt: 'a', stop: 'x'.repeat(2000) }), 400],
     ['num_predict as a string', '/api/generate', () => post('/api/generate', { model: 'fake', prompt: 'a', options: { num_predict: 'x' } }), 400],
     ['a body over the limit', '/v1/completions', () => post('/v1/completions', { model: 'fake', prompt: 'a'.repeat(BODY_LIMIT * 4) }), 413, 'body_too_large'],
     ['text/plain that is not JSON', '/v1/completions', () => raw('/v1/completions', 'hello', 'text/plain'), 400, 'invalid_json'],

@@ -140,6 +140,31 @@ describe('OpenAI endpoints (official client, fake engine)', () => {
     expect(batch.usage!.prompt_tokens).toBe(4);
   });
 
+  it('streams n choices interleaved, each to its own finish_reason', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'fake',
+      messages: [{ role: 'user', content: 'x' }],
+      n: 2,
+      temperature: 0,
+      max_tokens: 4,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const text = ['', ''];
+    const finish: (string | null)[] = [null, null];
+    let usage;
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = chunk.usage;
+      for (const c of chunk.choices) {
+        text[c.index] += c.delta.content ?? '';
+        if (c.finish_reason) finish[c.index] = c.finish_reason;
+      }
+    }
+    expect(text).toEqual(['abcd', 'abcd']);
+    expect(finish).toEqual(['length', 'length']);
+    expect(usage).toMatchObject({ completion_tokens: 8 });
+  });
+
   it('reports logprobs of the model distribution', async () => {
     // logits: 5 for the next character, 0 for the 97 other tokens
     const lse = Math.log(Math.exp(5) + 97);

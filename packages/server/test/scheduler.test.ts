@@ -147,6 +147,11 @@ describe('scheduler through the server', () => {
       expect(metrics).toMatch(/ix_requests_total\{route="\/v1\/completions",status="429"\} 2/);
       expect(metrics).toMatch(/ix_completion_tokens_total 6/);
       expect(metrics).toMatch(/ix_queue_depth 0/);
+      expect(metrics).toMatch(/ix_active_slots 0/);
+      expect(metrics).toMatch(/ix_prompt_tokens_total 8/);
+      // two jobs: two first tokens, and 2 gaps between the 3 tokens of each
+      expect(metrics).toMatch(/ix_time_to_first_token_seconds_count 2/);
+      expect(metrics).toMatch(/ix_token_latency_seconds_count 4/);
     } finally {
       await server.close();
     }

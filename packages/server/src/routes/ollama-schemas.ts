@@ -9,7 +9,7 @@ const options = {
     top_p: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
     min_p: { type: 'number', minimum: 0, maximum: 1 },
     seed: { type: 'integer' },
-    stop: { type: 'array', items: { type: 'string' } },
+    stop: { type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 16 },
     repeat_penalty: { type: 'number', exclusiveMinimum: 0 },
     repeat_last_n: { type: 'integer', minimum: -1 },
     presence_penalty: { type: 'number' },

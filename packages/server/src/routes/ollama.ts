@@ -134,6 +134,7 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
     rejectUnsupported(body);
     const message = (content: string) => ({ message: { role: 'assistant', content } });
     if (!body.messages?.length) return { model: ctx.modelName, created_at: createdAt(), ...message(''), done: true, done_reason: 'load' };
+    if (body.messages.some((m) => Array.isArray(m.images) && m.images.length > 0)) throw invalidRequest('"images" is not supported by this server', 'unsupported_parameter');
     const promptTokens = engine.promptTokens({ messages: body.messages });
     const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens }], clientGone(reply));
     return respond(channels, body.stream !== false, reply, message);

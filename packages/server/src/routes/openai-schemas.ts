@@ -15,7 +15,8 @@ const sampling = {
   frequency_penalty: nullable({ type: 'number', minimum: -2, maximum: 2 }),
   seed: nullable({ type: 'integer' }),
   n: nullable({ type: 'integer', minimum: 1, maximum: 16 }),
-  stop: nullable({ anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 16 }] }),
+  // bounded: the stop filter rescans held-back text against every stop string at each token
+  stop: nullable({ anyOf: [{ type: 'string', maxLength: 1024 }, { type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 16 }] }),
   stream: nullable({ type: 'boolean' }),
   stream_options: nullable({ type: 'object', properties: { include_usage: { type: 'boolean' } } }),
   user: { type: 'string' },
