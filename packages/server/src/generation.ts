@@ -42,7 +42,8 @@ export class Generation {
     private readonly contextLength: number,
   ) {
     this.history = [...request.promptTokens];
-    this.sampler = new Sampler(request);
+    const { temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyLastN, seed } = request;
+    this.sampler = new Sampler({ temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyLastN, seed });
     this.stops = new StopStringFilter(request.stop ?? []);
     this.decoder = engine.createStreamDecoder();
     this.maxTokens = request.maxTokens ?? Infinity;

@@ -66,7 +66,8 @@ export class Scheduler {
   private readonly queue: Job[] = [];
   private readonly prefillChunk: number;
   private readonly contextLength: number;
-  private running: Promise<void> | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private looping = false;
   private accepting = true;
   private useCounter = 0;
 
@@ -93,7 +94,7 @@ export class Scheduler {
     return this.slots.length;
   }
 
-  /** tokens each slot's sequence caches (for tests and /api/ps) */
+  /** tokens each slot's sequence caches */
   get cachedTokens(): (readonly number[])[] {
     return this.slots.map((s) => s.seq.tokens);
   }
@@ -116,10 +117,7 @@ export class Scheduler {
       }
     }
     const free = this.slots.length - this.activeSlots;
-    if (this.queue.length + requests.length - free > this.options.maxQueue) {
-      this.options.metrics?.queueDepth.set(this.queue.length);
-      throw new QueueFullError(1);
-    }
+    if (this.queue.length + requests.length - free > this.options.maxQueue) throw new QueueFullError(1);
     // build every generation first: a bad sampling option fails the request before anything is queued
     const jobs = requests.map((r) => ({
       gen: new Generation(r, this.engine, this.contextLength),
@@ -130,7 +128,11 @@ export class Scheduler {
     }));
     this.queue.push(...jobs);
     this.dispatch();
-    this.running ??= this.loop().finally(() => (this.running = undefined));
+    // the flag is cleared by the loop itself as it exits, so a job submitted after that starts a new one
+    if (!this.looping) {
+      this.looping = true;
+      this.running = this.loop();
+    }
     return jobs.map((j) => j.events);
   }
 
@@ -148,7 +150,7 @@ export class Scheduler {
 
   /** Resolves when no job is queued or running. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.looping) await this.running;
   }
 
   private dispatch(): void {
@@ -173,6 +175,19 @@ export class Scheduler {
   }
 
   private async loop(): Promise<void> {
+    try {
+      await this.steps();
+    } catch (err) {
+      // a bug, not an engine failure (those fail their step's jobs): fail everything, keep serving
+      for (const slot of this.slots) this.fail(slot, err);
+      for (const job of this.queue.splice(0)) job.events.fail(err);
+      this.updateGauges();
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private async steps(): Promise<void> {
     while (this.slots.some((s) => s.job) || this.queue.length) {
       this.dispatch();
       const work: { slot: Slot; job: Job; tokens: readonly number[]; promptEnd: boolean }[] = [];
