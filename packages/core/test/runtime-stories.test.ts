@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { loadModel, type Model } from '../src/index.js';
+import { loadModel, Session, type Model } from '../src/index.js';
 import { BUNDLED_STORIES, SHARED_MODELS, STORIES_GREEDY_200, hasShared } from './helpers/shared-models.js';
 
 /** Greedy decoding from BOS must reproduce the published text exactly. */
@@ -67,6 +67,22 @@ describe('session behaviour', () => {
     const reused = await a.evaluate(toks);
     const fresh = await m.createSession({ contextLength: 64 }).evaluate(toks);
     expect(Array.from(reused)).toEqual(Array.from(fresh));
+  });
+
+  it('one batched step over several sessions gives each the logits it gets alone', async () => {
+    const m = await load(BUNDLED_STORIES);
+    const prompts = ['Once upon a time', 'Lily and Tim went to the park', 'The dog'].map((p) => m.tokenizer.encode(p));
+    const alone = await Promise.all(prompts.map((p) => m.createSession({ contextLength: 64 }).evaluate(p)));
+    const sessions = prompts.map(() => m.createSession({ contextLength: 64 }));
+    // first a prefill of different lengths, then decode steps where every session adds one token
+    const batched = await Session.evaluateBatch(sessions.map((session, i) => ({ session, tokens: prompts[i]! })));
+    batched.forEach((l, i) => expect(Array.from(l)).toEqual(Array.from(alone[i]!)));
+    const next = prompts.map((p) => [...p, 300]);
+    const step = await Session.evaluateBatch(sessions.map((session, i) => ({ session, tokens: next[i]! })));
+    for (let i = 0; i < next.length; i++) {
+      expect(Array.from(step[i]!)).toEqual(Array.from(await m.createSession({ contextLength: 64 }).evaluate(next[i]!)));
+      expect(sessions[i]!.tokens).toEqual(next[i]);
+    }
   });
 
   it('stops at a stop string without emitting it', async () => {

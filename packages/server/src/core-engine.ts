@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { InvalidArgumentError, type Model, type Session } from '@ix/core';
+import { InvalidArgumentError, Session, type Model } from '@ix/core';
 import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem } from './engine.js';
 
 export interface CoreEngineOptions {
@@ -21,9 +21,8 @@ class SessionSequence implements EngineSequence {
 }
 
 /**
- * The Engine over an @ix/core Model: one Session (KV cache) per sequence. A step evaluates its
- * items one after the other: the runtime has no multi-sequence forward yet, so "one step" is one
- * forward per active slot, interleaved (see the report / README for the core API that would fuse them).
+ * The Engine over an @ix/core Model: one Session (KV cache) per sequence; a step is one batched
+ * forward over all of them (Session.evaluateBatch).
  */
 export class CoreEngine implements Engine {
   private readonly bosPrefix: number[];
@@ -75,10 +74,9 @@ export class CoreEngine implements Engine {
     return new SessionSequence(this.model.createSession({ contextLength, kvType, batchSize }));
   }
 
-  async step(items: readonly StepItem[]): Promise<Float32Array[]> {
-    const out: Float32Array[] = [];
-    for (const { seq, tokens } of items) out.push(await (seq as SessionSequence).session.evaluate(tokens));
-    return out;
+  /** One batched forward for every active slot (prompt chunks and decode tokens together). */
+  step(items: readonly StepItem[]): Promise<Float32Array[]> {
+    return Session.evaluateBatch(items.map(({ seq, tokens }) => ({ session: (seq as SessionSequence).session, tokens })));
   }
 
   promptTokens(input: PromptInput): number[] {

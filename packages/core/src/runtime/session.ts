@@ -100,38 +100,59 @@ export class Session {
    * logits of the last token; with `all`, logits of every new token, row after row.
    */
   async evaluate(tokens: readonly number[], all = false): Promise<Float32Array> {
-    if (tokens.length === 0) throw new InvalidArgumentError('evaluate: no tokens');
-    if (tokens.length > this.contextLength) throw new ContextFullError(tokens.length, this.contextLength);
-    let keep = 0;
-    while (keep < this.cached.length && keep < tokens.length - 1 && this.cached[keep] === tokens[keep]) keep++;
-    this.cached = this.cached.slice(0, keep);
-    const vocab = this.model.hparams.vocabSize;
+    const fresh = this.newTokens(tokens);
     const out: Float32Array[] = [];
-    for (let i = keep; i < tokens.length; i += this.batchSize) {
-      const batch = tokens.slice(i, Math.min(tokens.length, i + this.batchSize));
-      const logits = await this.step(batch, all);
-      if (all || i + batch.length === tokens.length) out.push(all ? logits : logits.subarray(logits.length - vocab));
+    for (let i = 0; i < fresh.length; i += this.batchSize) {
+      const batch = fresh.slice(i, i + this.batchSize);
+      const [logits] = await runStep(this.model, [{ session: this, tokens: batch, all }]);
+      if (all || i + batch.length === fresh.length) out.push(logits!);
     }
     if (!all) return out[out.length - 1]!;
-    const joined = new Float32Array(out.reduce((s, a) => s + a.length, 0));
+    const joined = new Float32Array(out.reduce((n, a) => n + a.length, 0));
     let o = 0;
     for (const a of out) joined.set(a, (o += a.length) - a.length);
     return joined;
   }
 
-  private async step(batch: readonly number[], all: boolean): Promise<Float32Array> {
-    const pos0 = this.cached.length;
-    for (const t of batch) {
-      if (!Number.isInteger(t) || t < 0 || t >= this.model.hparams.vocabSize) throw new InvalidArgumentError(`token id ${t} is outside the vocabulary`);
+  /**
+   * The part of `tokens` not yet in the cache; drops cached tokens past the common prefix.
+   * At least one token is always returned, so there are logits to read.
+   */
+  private newTokens(tokens: readonly number[]): number[] {
+    if (tokens.length === 0) throw new InvalidArgumentError('evaluate: no tokens');
+    if (tokens.length > this.contextLength) throw new ContextFullError(tokens.length, this.contextLength);
+    const vocab = this.model.hparams.vocabSize;
+    for (const t of tokens) {
+      if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new InvalidArgumentError(`token id ${t} is outside the vocabulary`);
     }
-    const { graph, logits } = buildDecoderStep(this.model.hparams, this.model.weights, this.cache, pos0, batch.length, all);
-    const [out] = await this.model.executor.run(
-      graph,
-      { tokens: Int32Array.from(batch), pos: Int32Array.from(batch, (_, i) => pos0 + i) },
-      [logits],
-    );
-    this.cached.push(...batch);
-    return out as Float32Array;
+    let keep = 0;
+    while (keep < this.cached.length && keep < tokens.length - 1 && this.cached[keep] === tokens[keep]) keep++;
+    this.cached = this.cached.slice(0, keep);
+    return tokens.slice(keep);
+  }
+
+  /**
+   * Evaluate several sessions of one model in ONE batched forward (continuous batching): each
+   * item's tokens are brought into its session's cache like `evaluate` does, all rows go through
+   * the matmuls together, and each item gets its last token's logits. The caller bounds the sizes.
+   */
+  static async evaluateBatch(items: readonly { session: Session; tokens: readonly number[] }[]): Promise<Float32Array[]> {
+    if (items.length === 0) return [];
+    const model = items[0]!.session.model;
+    if (items.some((i) => i.session.model !== model)) throw new InvalidArgumentError('evaluateBatch: all sessions must belong to one model');
+    if (new Set(items.map((i) => i.session)).size !== items.length) throw new InvalidArgumentError('evaluateBatch: a session appears twice');
+    const steps = items.map((i) => ({ session: i.session, tokens: i.session.newTokens(i.tokens), all: false }));
+    return runStep(model, steps);
+  }
+
+  /** @internal the KV cache, for the step builder */
+  get kvCache(): KVCache {
+    return this.cache;
+  }
+
+  /** @internal record tokens whose keys/values a step has written */
+  commit(tokens: readonly number[]): void {
+    this.cached.push(...tokens);
   }
 
   /** Stream a completion of `prompt` (text, token ids or chat messages). */
@@ -185,4 +206,25 @@ export class Session {
     }
     return { text: stops.output, tokens: generated, finishReason, promptTokens: promptTokens.length, completionTokens: generated.length };
   }
+}
+
+/** One forward over the new tokens of several sessions; returns each item's logits (rows of vocab). */
+async function runStep(model: Model, items: readonly { session: Session; tokens: readonly number[]; all: boolean }[]): Promise<Float32Array[]> {
+  for (const { session, tokens } of items) {
+    if (session.tokens.length + tokens.length > session.contextLength) throw new ContextFullError(session.tokens.length + tokens.length, session.contextLength);
+  }
+  const segments = items.map((i) => ({ cache: i.session.kvCache, pos0: i.session.tokens.length, nTokens: i.tokens.length, allLogits: i.all }));
+  const { graph, logits } = buildDecoderStep(model.hparams, model.weights, segments);
+  const tokens = Int32Array.from(items.flatMap((i) => i.tokens));
+  const pos = Int32Array.from(items.flatMap((i) => i.tokens.map((_, k) => i.session.tokens.length + k)));
+  const [out] = (await model.executor.run(graph, { tokens, pos }, [logits])) as Float32Array[];
+  const vocab = model.hparams.vocabSize;
+  let row = 0;
+  return items.map((i) => {
+    i.session.commit(i.tokens);
+    const n = i.all ? i.tokens.length : 1;
+    const rowsOut = out!.slice(row * vocab, (row + n) * vocab);
+    row += n;
+    return rowsOut;
+  });
 }

@@ -42,16 +42,27 @@ export interface KVCache {
 
 export interface StepGraph {
   graph: Graph;
+  /** logits rows, segment after segment: one row per segment, or one per token with `allLogits` */
   logits: GraphNode;
 }
 
+/** One sequence's share of a step: `nTokens` new tokens at positions pos0.. against its own cache. */
+export interface StepSegment {
+  cache: KVCache;
+  pos0: number;
+  nTokens: number;
+  /** logits for every token of the segment (perplexity), otherwise only for its last */
+  allLogits?: boolean;
+}
+
 /**
- * Graph for evaluating `nTokens` tokens at positions pos0.. (inputs "tokens" and "pos", I32).
- * `allLogits` returns logits for every position (perplexity), otherwise only for the last one.
+ * Graph for one forward step over several sequences at once (inputs "tokens" and "pos", I32, the
+ * segments' tokens back to back). Every matmul runs once over all rows — the batched forward that
+ * continuous batching needs; only attention and the cache writes are per segment.
  */
-export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, cache: KVCache, pos0: number, nTokens: number, allLogits = false): StepGraph {
+export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments: readonly StepSegment[]): StepGraph {
   const g = new Graph();
-  const T = nTokens;
+  const T = segments.reduce((n, s) => n + s.nTokens, 0);
   const { nHeads: H, nKVHeads: HKV, headDim: D } = hp;
   const tokens = g.input('tokens', [T], 'I32');
   const pos = g.input('pos', [T], 'I32');
@@ -63,6 +74,13 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, cache: K
     const y = g.matmul(x, c(weight));
     return bias ? g.add(y, c(bias)) : y;
   };
+  // rows [row, row + n) of a [T, ...rest] value
+  const rows = (x: GraphNode, row: number, n: number) => {
+    const rest = x.shape.slice(1);
+    const width = rest.reduce((a, b) => a * b, 1);
+    return n === x.shape[0] ? x : g.view(x, [n, ...rest], row * width);
+  };
+  const joinRows = (parts: GraphNode[]) => parts.reduce((a, b) => g.concat(a, b, 0));
 
   let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
   w.layers.forEach((L, l) => {
@@ -74,15 +92,24 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, cache: K
     if (L.kNorm) k = norm(k, L.kNorm);
     q = g.rope(q, pos, rope, ropeFreqs);
     k = g.rope(k, pos, rope, ropeFreqs);
-    const kc = g.writeRows(c(cache.k[l]!), k, pos0);
-    const vc = g.writeRows(c(cache.v[l]!), v, pos0);
-    const a = g.attention(q, kc, vc, { pos0, kvLen: pos0 + T, scale: 1 / Math.sqrt(D), causal: true });
-    x = g.add(x, g.matmul(g.view(a, [T, H * D]), c(L.wo)));
+    let row = 0;
+    const attended = segments.map((s) => {
+      const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
+      const vc = g.writeRows(c(s.cache.v[l]!), rows(v, row, s.nTokens), s.pos0);
+      const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, scale: 1 / Math.sqrt(D), causal: true });
+      row += s.nTokens;
+      return a;
+    });
+    x = g.add(x, g.matmul(g.view(joinRows(attended), [T, H * D]), c(L.wo)));
     const f = norm(x, L.ffnNorm);
     x = g.add(x, g.matmul(g.swiglu(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)));
   });
-  const E = hp.embedDim;
-  const last = allLogits || T === 1 ? x : g.view(x, [1, E], (T - 1) * E);
-  const logits = g.matmul(norm(last, w.outputNorm), c(w.output));
+  let row = 0;
+  const wanted = segments.map((s) => {
+    const part = s.allLogits ? rows(x, row, s.nTokens) : rows(x, row + s.nTokens - 1, 1);
+    row += s.nTokens;
+    return part;
+  });
+  const logits = g.matmul(norm(joinRows(wanted), w.outputNorm), c(w.output));
   return { graph: g, logits };
 }
