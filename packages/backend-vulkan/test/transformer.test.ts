@@ -77,7 +77,7 @@ async function generate(home: Backend, executor: Executor, specs: Specs): Promis
     const placement: string[][] = [];
     const steps = [{ pos0: 0, tokens: [5, 300, 17, 42] }, { pos0: 4, tokens: [128] }];
     for (const { pos0, tokens } of steps) {
-      const step = buildDecoderStep(hp, w, cache, pos0, tokens.length);
+      const step = buildDecoderStep(hp, w, [{ cache, pos0, nTokens: tokens.length }]);
       placement.push(executor.assign(step.graph).map((b, i) => `${step.graph.nodes[i]!.op}@${b.name}`));
       const pos = Int32Array.from(tokens, (_, i) => pos0 + i);
       const [out] = await executor.run(step.graph, { tokens: Int32Array.from(tokens), pos }, [step.logits]);

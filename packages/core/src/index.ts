@@ -9,6 +9,7 @@ export * from './graph.js';
 export * from './registry.js';
 export * from './discover.js';
 export * from './executor.js';
+export * from './op-support.js';
 export * from './reference/index.js';
 export * from './quant/index.js';
 export * from './tokenizer/index.js';

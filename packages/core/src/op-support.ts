@@ -1,0 +1,71 @@
+import type { DTypeName } from './dtype.js';
+import type { GraphNode, OpName } from './graph.js';
+
+/**
+ * The dtype rules of the op set, shared by every backend: activations are F32 (ids and positions
+ * I32), KV caches F32 or F16, and only matmul / get_rows vary by backend — in the weight types
+ * their kernels decode. A backend adds its own limits (sizes, head dims) on top of `supports`.
+ */
+export interface OpSupport {
+  /** for `probe()`: each op with the dtypes of its main input (weights, caches, joined values) */
+  ops: Partial<Record<OpName, readonly DTypeName[]>>;
+  /** does the op set accept this node with these input dtypes, given the backend's weight types? */
+  supports(node: GraphNode, inputDTypes: readonly DTypeName[]): boolean;
+}
+
+const CACHE: readonly DTypeName[] = ['F32', 'F16'];
+const F32: readonly DTypeName[] = ['F32'];
+const JOINABLE: readonly DTypeName[] = ['F32', 'F16', 'I32'];
+
+export function opSupport(weightDTypes: readonly DTypeName[]): OpSupport {
+  const ops: Partial<Record<OpName, readonly DTypeName[]>> = {
+    matmul: weightDTypes,
+    get_rows: weightDTypes,
+    add: F32,
+    mul: F32,
+    scale: F32,
+    rms_norm: F32,
+    layer_norm: F32,
+    rope: F32,
+    softmax: F32,
+    silu: F32,
+    gelu: F32,
+    swiglu: F32,
+    write_rows: CACHE,
+    attention: CACHE,
+    concat: JOINABLE,
+    copy: CACHE,
+    view: ['F32', 'I32'],
+    argmax: F32,
+    top_k: F32,
+  };
+  const is = (list: readonly DTypeName[] | undefined, d: DTypeName | undefined) => d !== undefined && list !== undefined && list.includes(d);
+  const supports = (node: GraphNode, dt: readonly DTypeName[]): boolean => {
+    switch (node.op) {
+      case 'matmul':
+        return dt[0] === 'F32' && is(weightDTypes, dt[1]);
+      case 'get_rows':
+        return is(weightDTypes, dt[0]) && dt[1] === 'I32';
+      case 'add':
+      case 'mul':
+      case 'swiglu':
+        return dt[0] === 'F32' && dt[1] === 'F32';
+      case 'rope':
+        return dt[0] === 'F32' && dt[1] === 'I32' && (dt.length === 2 || dt[2] === 'F32');
+      case 'write_rows':
+        return is(CACHE, dt[0]) && dt[1] === 'F32';
+      case 'attention':
+        return dt[0] === 'F32' && is(CACHE, dt[1]) && is(CACHE, dt[2]);
+      case 'concat':
+        return dt[0] === dt[1] && is(JOINABLE, dt[0]);
+      case 'copy':
+        return is(CACHE, dt[0]) && is(CACHE, node.dtype);
+      case 'input':
+      case 'constant':
+        return false;
+      default:
+        return is(ops[node.op], dt[0]);
+    }
+  };
+  return { ops, supports };
+}
