@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { loadModel, type ChatMessage, type GenerateOptions, type GenerateResult, type Session } from '@ix/core';
-import { progressBar } from '../progress.js';
+import type { ChatMessage, GenerateOptions, GenerateResult, Session } from '@ix/core';
+import { loadModelFromFlags } from '../load.js';
 import { int, num, seedOption } from '../parse.js';
 
 interface RunOptions {
@@ -45,15 +45,7 @@ export function registerRun(program: Command): void {
     .option('--system <text>', 'system message for chat')
     .option('--json', 'print the result as JSON (text, tokens, finish reason, timings)')
     .action(async (modelPath: string, opts: RunOptions) => {
-      const bar = progressBar('loading');
-      const model = await loadModel(modelPath, {
-        backend: opts.backend,
-        threads: opts.threads,
-        tokenizerPath: opts.tokenizer,
-        chatTemplate: opts.chatTemplate,
-        onProgress: bar.update,
-      });
-      bar.done();
+      const model = await loadModelFromFlags(modelPath, opts);
       process.stderr.write(`ix: ${model.hparams.arch} model on backend "${model.backend.name}"\n`);
       const session = model.createSession({ contextLength: opts.ctxSize });
       const gen: GenerateOptions = {

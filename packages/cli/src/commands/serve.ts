@@ -1,8 +1,7 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { loadModel } from '@ix/core';
 import { CoreEngine, createServer } from '@ix/server';
-import { progressBar } from '../progress.js';
+import { loadModelFromFlags } from '../load.js';
 import { int } from '../parse.js';
 
 interface ServeOptions {
@@ -41,15 +40,7 @@ export function registerServe(program: Command): void {
     .option('--shutdown-grace <ms>', 'on SIGINT/SIGTERM, let running requests finish this long before cancelling them', int, 30_000)
     .option('--log', 'log every request (JSON lines on stdout)')
     .action(async (modelPath: string, opts: ServeOptions) => {
-      const bar = progressBar('loading');
-      const model = await loadModel(modelPath, {
-        backend: opts.backend,
-        threads: opts.threads,
-        tokenizerPath: opts.tokenizer,
-        chatTemplate: opts.chatTemplate,
-        onProgress: bar.update,
-      });
-      bar.done();
+      const model = await loadModelFromFlags(modelPath, opts);
       const engine = await CoreEngine.create(model, { contextLength: opts.ctxSize });
       const modelName = opts.alias ?? basename(modelPath, extname(modelPath));
       const server = createServer({
