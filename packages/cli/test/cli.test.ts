@@ -86,3 +86,34 @@ describe('ix info', () => {
     expect(info.contextLength).toBe(2048);
   });
 });
+
+describe('ix serve', () => {
+  it('serves the bundled model, answers like ix run, and exits 0 on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, [IX, 'serve', STORIES, '--port', String(port), '--parallel', '2'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      // wait until it listens (bounded)
+      for (let i = 0; i < 100; i++) {
+        const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const res = await fetch(`${base}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'stories260K', prompt: 'Once upon a time', max_tokens: 24, temperature: 0 }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { choices: { text: string }[]; usage: { completion_tokens: number } };
+      const cli = await ix(['run', STORIES, '--temp', '0', '-n', '24', '-p', 'Once upon a time', '--json']);
+      expect(body.choices[0]!.text).toBe(JSON.parse(cli.stdout).text);
+      expect(body.usage.completion_tokens).toBe(24);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+});
