@@ -6,6 +6,12 @@ import { registerProbe } from './commands/probe.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 
+// output piped into a reader that closed early (`ix run ... | head`): stop quietly, not with a stack
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('ix')
   .description('ix: a universal AI inference engine')
   .version('0.1.0')
