@@ -126,6 +126,14 @@ describe('session behaviour', () => {
     expect(r.value.finishReason).toBe('aborted');
   });
 
+  it('a disposed session frees its cache and refuses further use', async () => {
+    const m = await load(BUNDLED_STORIES);
+    const s = m.createSession({ contextLength: 8 });
+    await s.evaluate([1, 300]);
+    s.dispose();
+    await expect(s.evaluate([1])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('chat without a template is a clear error', async () => {
     const m = await load(BUNDLED_STORIES);
     expect(() => m.promptTokens([{ role: 'user', content: 'hi' }])).toThrow(/chat template/i);

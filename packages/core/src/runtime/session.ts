@@ -63,6 +63,7 @@ export class Session {
   private readonly batchSize: number;
   /** tokens whose keys/values are in the cache, in order */
   private cached: number[] = [];
+  private disposed = false;
 
   constructor(
     readonly model: Model,
@@ -95,6 +96,15 @@ export class Session {
     this.cached = [];
   }
 
+  /** Free the KV cache's device memory; the session cannot be used afterwards. */
+  dispose(): void {
+    for (const t of [...this.cache.k, ...this.cache.v]) this.model.backend.free(t.buffer);
+    this.cache.k.length = 0;
+    this.cache.v.length = 0;
+    this.cached = [];
+    this.disposed = true;
+  }
+
   /**
    * Evaluate `tokens` after what is cached (reusing the longest common prefix) and return the
    * logits of the last token; with `all`, logits of every new token, row after row.
@@ -119,6 +129,7 @@ export class Session {
    * At least one token is always returned, so there are logits to read.
    */
   private newTokens(tokens: readonly number[]): number[] {
+    if (this.disposed) throw new InvalidArgumentError('this session was disposed');
     if (tokens.length === 0) throw new InvalidArgumentError('evaluate: no tokens');
     if (tokens.length > this.contextLength) throw new ContextFullError(tokens.length, this.contextLength);
     const vocab = this.model.hparams.vocabSize;
