@@ -33,4 +33,9 @@ struct SF {
   static inline I srlv(I a, I n) { return _mm512_srlv_epi32(a, n); }
   static inline F cvt(I a) { return _mm512_cvtepi32_ps(a); }
   static inline I lut16(const int32_t* table, I idx) { return _mm512_permutexvar_epi32(idx, _mm512_loadu_si512(table)); }
+  // 16-float table lookup: one permute, and only bits 0..3 of each index lane are read
+  static inline F iota16() { return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
+  static inline F perm16(F table, I idx) { return _mm512_permutexvar_ps(idx, table); }
 };
+// The 4-bit decoders build a 16-entry float table per (sub-)block and look weights up in it.
+#define IX_SF_PERM16 1
