@@ -90,15 +90,17 @@ inline float bf16_to_fp32(uint16_t h) {
   return f;
 }
 
-// k-quant 6-bit scale/min unpacking (ggml get_scale_min_k4)
-inline void scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t* m) {
-  if (j < 4) {
-    *d = q[j] & 63;
-    *m = q[j + 4] & 63;
-  } else {
-    *d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
+// q4_K/q5_K's eight 6-bit scales and eight 6-bit mins (ggml get_scale_min_k4 for j = 0..7),
+// unpacked from 12 bytes a word at a time: out[0..7] scales, out[8..15] mins.
+inline void k4_scales_mins(const uint8_t* packed, uint8_t out[16]) {
+  uint32_t a[3], o[4];
+  std::memcpy(a, packed, 12);
+  const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
+  o[0] = a[0] & low6;                                   // scales 0..3
+  o[1] = (a[2] & low4) | (((a[0] >> 6) & top2) << 4);   // scales 4..7
+  o[2] = a[1] & low6;                                   // mins 0..3
+  o[3] = ((a[2] >> 4) & low4) | (((a[1] >> 6) & top2) << 4);  // mins 4..7
+  std::memcpy(out, o, 16);
 }
 
 // q3_K's 16 6-bit scales (stored biased by 32) unpacked from 12 bytes
