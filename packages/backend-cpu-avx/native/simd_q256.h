@@ -46,18 +46,28 @@ struct SQ {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 #endif
   }
+  // acc + the sums of 4 adjacent u8 x s8 products
+  static inline I8 dot_u8s8_acc(I8 acc, B u, B s) {
+#ifdef IX_VNNI
+    return _mm256_dpbusd_epi32(acc, u, s);
+#else
+    return _mm256_add_epi32(acc, dot_u8s8(u, s));
+#endif
+  }
   // s8 x s8: move w's sign onto x so the first operand is unsigned
   static inline I8 dot_s8s8(B w, B x) { return dot_u8s8(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w)); }
   static inline I8 zero32() { return _mm256_setzero_si256(); }
   static inline I8 add32(I8 a, I8 b) { return _mm256_add_epi32(a, b); }
   static inline I8 mul32(I8 a, I8 b) { return _mm256_mullo_epi32(a, b); }
   static inline I8 set1_32(int v) { return _mm256_set1_epi32(v); }
+  static inline I8 lane0_32(int v) { return _mm256_zextsi128_si256(_mm_cvtsi32_si128(v)); }  // v, 0, ..., 0
   // lanes 0..3 (first 16 bytes) scaled by a, lanes 4..7 by b
   static inline I8 scale2(int a, int b) { return _mm256_setr_epi32(a, a, a, a, b, b, b, b); }
   static inline F8 zerof() { return _mm256_setzero_ps(); }
   static inline F8 set1f(float v) { return _mm256_set1_ps(v); }
   static inline F8 cvt(I8 a) { return _mm256_cvtepi32_ps(a); }
   static inline F8 fmaf(F8 a, F8 b, F8 c) { return _mm256_fmadd_ps(a, b, c); }
+  static inline F8 addf(F8 a, F8 b) { return _mm256_add_ps(a, b); }
   static inline float hsumf(F8 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

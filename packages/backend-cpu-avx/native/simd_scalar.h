@@ -66,6 +66,7 @@ struct SQ {
     }
     return r;
   }
+  static inline I8 dot_u8s8_acc(I8 acc, B u, B s) { return add32(acc, dot_u8s8(u, s)); }
   static inline I8 dot_s8s8(B w, B x) {
     I8 r;
     for (int k = 0; k < 8; ++k) {
@@ -79,10 +80,12 @@ struct SQ {
   static inline I8 add32(I8 a, I8 b) { for (int i = 0; i < 8; ++i) a.v[i] += b.v[i]; return a; }
   static inline I8 mul32(I8 a, I8 b) { for (int i = 0; i < 8; ++i) a.v[i] *= b.v[i]; return a; }
   static inline I8 set1_32(int v) { I8 r; for (auto& x : r.v) x = v; return r; }
+  static inline I8 lane0_32(int v) { I8 r{}; r.v[0] = v; return r; }
   static inline I8 scale2(int a, int b) { I8 r; for (int i = 0; i < 8; ++i) r.v[i] = i < 4 ? a : b; return r; }
   static inline F8 zerof() { return F8{}; }
   static inline F8 set1f(float v) { F8 r; for (auto& x : r.v) x = v; return r; }
   static inline F8 cvt(I8 a) { F8 r; for (int i = 0; i < 8; ++i) r.v[i] = (float)a.v[i]; return r; }
   static inline F8 fmaf(F8 a, F8 b, F8 c) { for (int i = 0; i < 8; ++i) c.v[i] += a.v[i] * b.v[i]; return c; }
+  static inline F8 addf(F8 a, F8 b) { for (int i = 0; i < 8; ++i) a.v[i] += b.v[i]; return a; }
   static inline float hsumf(F8 v) { float s = 0; for (float x : v.v) s += x; return s; }
 };
