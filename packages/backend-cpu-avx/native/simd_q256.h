@@ -56,6 +56,14 @@ struct SQ {
   }
   // s8 x s8: move w's sign onto x so the first operand is unsigned
   static inline I8 dot_s8s8(B w, B x) { return dot_u8s8(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w)); }
+  // 16 x int16 views: 16 signed bytes widened; 8 unsigned bytes each widened twice (b0 b0 b1 b1 ...)
+  static inline B i8_to_i16(const int8_t* p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)p)); }
+  static inline B u8_pairs_to_i16(const uint8_t* p) {
+    const __m128i v = _mm_loadl_epi64((const __m128i*)p);
+    return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(v, v));
+  }
+  // int16 products, adjacent pairs summed into 8 x int32
+  static inline I8 madd16(B a, B b) { return _mm256_madd_epi16(a, b); }
   static inline I8 zero32() { return _mm256_setzero_si256(); }
   static inline I8 add32(I8 a, I8 b) { return _mm256_add_epi32(a, b); }
   static inline I8 mul32(I8 a, I8 b) { return _mm256_mullo_epi32(a, b); }

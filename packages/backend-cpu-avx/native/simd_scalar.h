@@ -76,6 +76,16 @@ struct SQ {
     }
     return r;
   }
+  static inline B i8_to_i16(const int8_t* p) { B r; for (int i = 0; i < 16; ++i) { const int16_t v = p[i]; std::memcpy(r.v + 2 * i, &v, 2); } return r; }
+  static inline B u8_pairs_to_i16(const uint8_t* p) { B r; for (int i = 0; i < 16; ++i) { const int16_t v = p[i / 2]; std::memcpy(r.v + 2 * i, &v, 2); } return r; }
+  static inline I8 madd16(B a, B b) {
+    int16_t x[16], y[16];
+    std::memcpy(x, a.v, 32);
+    std::memcpy(y, b.v, 32);
+    I8 r;
+    for (int k = 0; k < 8; ++k) r.v[k] = (int32_t)x[2 * k] * y[2 * k] + (int32_t)x[2 * k + 1] * y[2 * k + 1];
+    return r;
+  }
   static inline I8 zero32() { return I8{}; }
   static inline I8 add32(I8 a, I8 b) { for (int i = 0; i < 8; ++i) a.v[i] += b.v[i]; return a; }
   static inline I8 mul32(I8 a, I8 b) { for (int i = 0; i < 8; ++i) a.v[i] *= b.v[i]; return a; }
