@@ -10,10 +10,10 @@ struct SQ {
   static inline B load32(const void* p) { return _mm256_loadu_si256((const __m256i*)p); }
   static inline B set1_8(int v) { return _mm256_set1_epi8((char)v); }
   // 16 bytes -> their low nibbles in bytes 0..15 and high nibbles in bytes 16..31 (ggml's order)
+  // (the 16 bytes are loaded into both halves, the upper half shifted down by 4 bits)
   static inline B nibbles16(const uint8_t* p) {
-    const __m128i x = _mm_loadu_si128((const __m128i*)p);
-    const __m128i m = _mm_set1_epi8(0x0F);
-    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(x, 4), m), _mm_and_si128(x, m));
+    const B x = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)p));
+    return _mm256_and_si256(_mm256_srlv_epi64(x, _mm256_setr_epi64x(0, 0, 4, 4)), set1_8(0x0F));
   }
   static inline B lo4(B x) { return _mm256_and_si256(x, set1_8(0x0F)); }
   static inline B hi4(B x) { return _mm256_and_si256(_mm256_srli_epi16(x, 4), set1_8(0x0F)); }
