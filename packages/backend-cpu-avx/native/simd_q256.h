@@ -35,7 +35,6 @@ struct SQ {
   }
   static inline B and8(B a, int v) { return _mm256_and_si256(a, set1_8(v)); }
   static inline B or8(B a, B b) { return _mm256_or_si256(a, b); }
-  static inline B sub8(B a, B b) { return _mm256_sub_epi8(a, b); }
   static inline B table16(const int8_t* t) { return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)t)); }
   static inline B lut16(B table, B idx) { return _mm256_shuffle_epi8(table, idx); }
   // sums of 4 adjacent u8 x s8 products

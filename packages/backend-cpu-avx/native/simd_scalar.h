@@ -54,7 +54,6 @@ struct SQ {
   static inline B bits32(uint32_t bits) { B r; for (int i = 0; i < 32; ++i) r.v[i] = (bits >> i) & 1 ? 0xFF : 0; return r; }
   static inline B and8(B a, int v) { for (auto& b : a.v) b &= (uint8_t)v; return a; }
   static inline B or8(B a, B c) { for (int i = 0; i < 32; ++i) a.v[i] |= c.v[i]; return a; }
-  static inline B sub8(B a, B c) { for (int i = 0; i < 32; ++i) a.v[i] = (uint8_t)(a.v[i] - c.v[i]); return a; }
   static inline B table16(const int8_t* t) { B r; std::memcpy(r.v, t, 16); std::memcpy(r.v + 16, t, 16); return r; }
   static inline B lut16(B table, B idx) { B r; for (int i = 0; i < 32; ++i) r.v[i] = table.v[(i & 16) | (idx.v[i] & 15)]; return r; }
   static inline I8 dot_u8s8(B u, B s) {
