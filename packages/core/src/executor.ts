@@ -1,8 +1,9 @@
 import type { Backend, BackendBuffer, GraphSplit } from './backend.js';
 import type { DTypeName } from './dtype.js';
+import { ArenaPlanner } from './arena.js';
 import { InvalidArgumentError, ShapeError, UnsupportedOpError } from './errors.js';
 import type { Graph, GraphNode, OpParams } from './graph.js';
-import { formatShape, numElements, Tensor } from './tensor.js';
+import { formatShape, numElements, Tensor, tensorByteSize } from './tensor.js';
 
 export type HostArray = Float32Array | Int32Array;
 
@@ -11,11 +12,17 @@ export type HostArray = Float32Array | Int32Array;
  * (as ggml's scheduler does). Nodes are grouped into splits: runs of consecutive nodes on one
  * backend. Values crossing a split boundary are copied between backends; a `write_rows` done on a
  * foreign backend is copied back into its owner's buffer so caches stay where they live.
+ *
+ * Intermediate values live in one arena buffer per backend, planned before the run (a value's
+ * bytes are reused once its last reader has run) and kept for the next run, so a decode step
+ * allocates nothing.
  */
 export class Executor {
   private readonly backends: Backend[];
   /** copies of constants (weights) made for other backends, kept across runs */
   private readonly constantCopies = new WeakMap<Tensor, Map<string, Tensor>>();
+  /** idle arena buffers per backend; a run takes one and gives it back (concurrent runs get their own) */
+  private readonly idleArenas = new Map<Backend, BackendBuffer[]>();
 
   constructor(primary: Backend, fallbacks: readonly Backend[] = []) {
     this.backends = [primary, ...fallbacks.filter((b) => b !== primary)];
@@ -43,7 +50,10 @@ export class Executor {
   async run(graph: Graph, inputs: Record<string, HostArray>, outputs: readonly GraphNode[]): Promise<HostArray[]> {
     const placement = this.assign(graph);
     const needed = liveNodes(graph, outputs);
+    const order = graph.nodes.filter((n) => n.op !== 'input' && n.op !== 'constant' && needed.has(n.id));
+    const plan = planArenas(graph, order, placement, outputs);
     const owned: { backend: Backend; buffer: BackendBuffer }[] = [];
+    const arenas = new Map<Backend, BackendBuffer>();
     // value of node id on a given backend
     const values = new Map<number, Map<string, Tensor>>();
     const home = new Map<number, Tensor>();
@@ -52,6 +62,12 @@ export class Executor {
       const t = new Tensor(node.shape, node.dtype, backend.allocate(bytesOf(node)), 0, node.name);
       owned.push({ backend, buffer: t.buffer });
       return t;
+    };
+    // a node's value on the backend that computes it: its planned place in that backend's arena
+    const place = (backend: Backend, node: GraphNode): Tensor => {
+      const offset = plan.offsets.get(node.id);
+      if (offset === undefined) return alloc(backend, node);
+      return new Tensor(node.shape, node.dtype, arenas.get(backend)!, offset, node.name);
     };
     const setValue = (id: number, t: Tensor) => {
       let m = values.get(id);
@@ -83,11 +99,12 @@ export class Executor {
     };
 
     try {
+      for (const [backend, size] of plan.sizes) arenas.set(backend, this.takeArena(backend, size));
       for (const node of graph.nodes) {
         if (node.op === 'input') {
           const data = inputs[(node.params as OpParams["input"]).name];
-          const t = alloc(this.primary, node);
-          this.primary.upload(t.buffer, 0, hostBytes(node, data));
+          const t = place(this.primary, node);
+          this.primary.upload(t.buffer, t.offset, hostBytes(node, data));
           home.set(node.id, t);
           setValue(node.id, t);
         } else if (node.op === 'constant') {
@@ -95,17 +112,17 @@ export class Executor {
           setValue(node.id, node.tensor!);
         }
       }
-      const order = graph.nodes.filter((n) => n.op !== 'input' && n.op !== 'constant' && needed.has(n.id));
       let i = 0;
       while (i < order.length) {
         const backend = placement[order[i]!.id]!;
         const splitNodes: GraphNode[] = [];
         while (i < order.length && placement[order[i]!.id] === backend) splitNodes.push(order[i++]!);
+        const inSplit = new Set(splitNodes.map((n) => n.id));
         // write_rows destinations of this split: the input node and the tensor written on `backend`
         const written: { id: number; local: Tensor }[] = [];
         for (const node of splitNodes) {
           node.inputs.forEach((id, k) => {
-            if (!splitNodes.some((n) => n.id === id)) valueOn(id, backend, node.op === 'write_rows' && k === 0);
+            if (!inSplit.has(id)) valueOn(id, backend, node.op === 'write_rows' && k === 0);
           });
           let t: Tensor;
           if (node.op === 'write_rows') {
@@ -114,7 +131,7 @@ export class Executor {
             written.push({ id: node.inputs[0]!, local: t });
             home.set(node.id, home.get(node.inputs[0]!)!);
           } else {
-            t = alloc(backend, node);
+            t = place(backend, node);
             home.set(node.id, t);
           }
           setValue(node.id, t);
@@ -148,7 +165,23 @@ export class Executor {
       });
     } finally {
       for (const { backend, buffer } of owned) backend.free(buffer);
+      for (const [backend, buffer] of arenas) this.idleArenas.get(backend)!.push(buffer);
     }
+  }
+
+  /** Free the arenas kept between runs (they are made again by the next run). */
+  releaseArenas(): void {
+    for (const [backend, idle] of this.idleArenas) for (const buffer of idle.splice(0)) backend.free(buffer);
+  }
+
+  /** An idle arena of at least `size` bytes for `backend` (a smaller one is replaced). */
+  private takeArena(backend: Backend, size: number): BackendBuffer {
+    let idle = this.idleArenas.get(backend);
+    if (!idle) this.idleArenas.set(backend, (idle = []));
+    const found = idle.pop();
+    if (found && found.byteLength >= size) return found;
+    if (found) backend.free(found);
+    return backend.allocate(size);
   }
 
   /** Drop (and free) the copies of a constant kept for other backends, once the constant was written. */
@@ -164,8 +197,43 @@ export class Executor {
   }
 }
 
+/**
+ * Arena offsets for the values a run computes on their own backend (and its inputs, on the
+ * primary), from each value's last reader in execution order. A `write_rows` node's value is its
+ * destination, so reading it keeps the destination alive; outputs live to the end.
+ */
+function planArenas(graph: Graph, order: readonly GraphNode[], placement: readonly Backend[], outputs: readonly GraphNode[]) {
+  const root = (id: number): number => {
+    let n = graph.node(id);
+    while (n.op === 'write_rows') n = graph.node(n.inputs[0]!);
+    return n.id;
+  };
+  const lastUse = new Map<number, number>();
+  order.forEach((node, k) => node.inputs.forEach((id) => lastUse.set(root(id), k)));
+  for (const o of outputs) lastUse.set(root(o.id), Infinity);
+
+  const planners = new Map<Backend, ArenaPlanner>();
+  const offsets = new Map<number, number>();
+  const held: { id: number; backend: Backend; bytes: number }[][] = order.map(() => []);
+  const take = (node: GraphNode, backend: Backend, now: number) => {
+    let p = planners.get(backend);
+    if (!p) planners.set(backend, (p = new ArenaPlanner()));
+    const bytes = bytesOf(node);
+    offsets.set(node.id, p.alloc(bytes));
+    const last = lastUse.get(node.id) ?? now;
+    if (last !== Infinity) held[Math.max(last, now, 0)]!.push({ id: node.id, backend, bytes });
+  };
+  for (const node of graph.nodes) if (node.op === 'input' && lastUse.has(node.id)) take(node, placement[node.id]!, -1);
+  order.forEach((node, k) => {
+    if (node.op !== 'write_rows') take(node, placement[node.id]!, k);
+    // after this node's own block is taken, so an output never shares bytes with its inputs
+    for (const h of held[k]!) planners.get(h.backend)!.release(offsets.get(h.id)!, h.bytes);
+  });
+  return { offsets, sizes: new Map([...planners].map(([b, p]) => [b, p.size])) };
+}
+
 function bytesOf(node: GraphNode): number {
-  return new Tensor(node.shape, node.dtype, { backend: '', byteLength: Number.MAX_SAFE_INTEGER }).byteLength;
+  return tensorByteSize(node.shape, node.dtype);
 }
 
 /** nodes that some output depends on; every write_rows counts, as it changes state (a cache) */

@@ -91,7 +91,8 @@ describe('executor: per-op fallback', () => {
   it('a backend supporting only matmul and add, falling back to reference, matches reference alone bit for bit', async () => {
     const fake = new PartialBackend('fake-npu', new Set(['matmul', 'add']));
     const ref = new ReferenceBackend();
-    const split = await generate(new Executor(fake, [ref]), fake);
+    const splitExec = new Executor(fake, [ref]);
+    const split = await generate(splitExec, fake);
     const alone = await generate(new Executor(new ReferenceBackend()), new ReferenceBackend());
 
     expect(split.outputs).toEqual(alone.outputs);
@@ -106,7 +107,9 @@ describe('executor: per-op fallback', () => {
     // the work really was split: the fake computed exactly the matmuls and adds of both steps
     expect(new Set(fake.computed)).toEqual(new Set(['matmul', 'add']));
     expect(fake.computed.filter((op) => op === 'matmul')).toHaveLength(2 * 8);
-    // every temporary was freed: only the 14 constants remain on the fake backend
+    // every temporary was freed: the 14 constants and the arena kept for the next run remain
+    expect(fake.live).toBe(15);
+    splitExec.releaseArenas();
     expect(fake.live).toBe(14);
   });
 

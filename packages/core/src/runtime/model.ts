@@ -87,6 +87,7 @@ export class Model {
   }
 
   async dispose(): Promise<void> {
+    this.executor.releaseArenas();
     await this.file.close();
   }
 }
