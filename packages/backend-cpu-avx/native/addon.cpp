@@ -9,6 +9,7 @@
 
 #include "buffers.h"
 #include "cpu_info.h"
+#include "op_profile.h"
 #include "ops.h"
 #include "program.h"
 #include "thread_pool.h"
@@ -148,11 +149,16 @@ class Context : public Napi::ObjectWrap<Context> {
     Napi::Float64Array prog = info[0].As<Napi::Float64Array>();
     const std::vector<Node> nodes = decode_program(prog.Data(), prog.ElementLength(), *buffers_);
     ExecCtx ctx{*pool_, kernels_, fast_, scratch_};
-    for (const Node& n : nodes) run_node(ctx, n);
+    if (profile_.on()) {
+      for (const Node& n : nodes) profile_.time(n, [&] { run_node(ctx, n); });
+    } else {
+      for (const Node& n : nodes) run_node(ctx, n);
+    }
     return info.Env().Undefined();
   }
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    profile_.print();
     pool_.reset();
     buffers_.reset();
     std::vector<uint8_t>().swap(scratch_);
@@ -164,6 +170,7 @@ class Context : public Napi::ObjectWrap<Context> {
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<BufferTable> buffers_;
   std::vector<uint8_t> scratch_;
+  OpProfile profile_;
 };
 
 }  // namespace

@@ -21,6 +21,8 @@ const { values } = parseArgs({
     pp: { type: 'string', default: '512' },
     tg: { type: 'string', default: '128' },
     backend: { type: 'string', default: 'cpu-avx' },
+    // cpu-avx accuracy modes to measure: exact (f32 activations, the default) and/or fast (8-bit, as llama.cpp)
+    accuracy: { type: 'string', default: 'exact' },
     'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
     json: { type: 'boolean' },
   },
@@ -40,6 +42,7 @@ log(`memory bandwidth (memcpy, read+write): ${(bandwidth / 1e9).toFixed(1)} GB/s
 
 interface Row {
   quant: string;
+  accuracy: string;
   threads: number;
   test: string;
   ix: number;
@@ -59,29 +62,35 @@ for (const quant of values.quants!.split(',') as QuantPreset[]) {
   // decode reads every weight once per token (the embedding table only one row: leave it out)
   const weightBytes = statSync(path).size;
   const ceiling = bandwidth / weightBytes;
+  const accuracies = values.accuracy!.split(',');
   for (const threads of threadCounts) {
-    const model = await loadModel(path, { backend: values.backend, threads });
-    let ix;
-    try {
-      ix = await measureSpeed(model, pp, tg);
-    } finally {
-      await model.dispose();
+    const ix: Record<string, { pp: number; tg: number }> = {};
+    for (const accuracy of accuracies) {
+      const model = await loadModel(path, { backend: values.backend, threads, backendOptions: { accuracy } });
+      try {
+        const r = await measureSpeed(model, pp, tg);
+        ix[accuracy] = { pp: r.find((x) => x.test.startsWith('pp'))!.tokensPerSecond, tg: r.find((x) => x.test.startsWith('tg'))!.tokensPerSecond };
+      } finally {
+        await model.dispose();
+      }
     }
     const peer = await llamaCppSpeed(path, threads, pp, tg);
-    const ixPP = ix.find((r) => r.test.startsWith('pp'))!.tokensPerSecond;
-    const ixTG = ix.find((r) => r.test.startsWith('tg'))!.tokensPerSecond;
-    rows.push({ quant, threads, test: `pp${pp}`, ix: ixPP, llamaCpp: peer.ppTokensPerSecond, ratio: ixPP / peer.ppTokensPerSecond });
-    rows.push({ quant, threads, test: `tg${tg}`, ix: ixTG, llamaCpp: peer.tgTokensPerSecond, ratio: ixTG / peer.tgTokensPerSecond, ceiling });
-    log(`${quant} t=${threads}: pp ${ixPP.toFixed(1)} vs ${peer.ppTokensPerSecond.toFixed(1)}, tg ${ixTG.toFixed(2)} vs ${peer.tgTokensPerSecond.toFixed(2)} (ceiling ${ceiling.toFixed(2)})`);
+    for (const accuracy of accuracies) {
+      const { pp: ixPP, tg: ixTG } = ix[accuracy]!;
+      rows.push({ quant, accuracy, threads, test: `pp${pp}`, ix: ixPP, llamaCpp: peer.ppTokensPerSecond, ratio: ixPP / peer.ppTokensPerSecond });
+      rows.push({ quant, accuracy, threads, test: `tg${tg}`, ix: ixTG, llamaCpp: peer.tgTokensPerSecond, ratio: ixTG / peer.tgTokensPerSecond, ceiling });
+      log(`${quant} ${accuracy} t=${threads}: pp ${ixPP.toFixed(1)} vs ${peer.ppTokensPerSecond.toFixed(1)}, tg ${ixTG.toFixed(2)} vs ${peer.tgTokensPerSecond.toFixed(2)} (ceiling ${ceiling.toFixed(2)})`);
+    }
   }
 }
 
 if (values.json) {
   process.stdout.write(JSON.stringify({ preset: values.preset, bandwidth, rows }, null, 2) + '\n');
 } else {
-  const head = ['quant', 'threads', 'test', 'ix t/s', 'llama.cpp t/s', 'ix/llama.cpp', 'ceiling t/s', 'ix % of ceiling', 'llama.cpp % of ceiling'];
+  const head = ['quant', 'accuracy', 'threads', 'test', 'ix t/s', 'llama.cpp t/s', 'ix/llama.cpp', 'ceiling t/s', 'ix % of ceiling', 'llama.cpp % of ceiling'];
   const fmt = (r: Row) => [
     r.quant,
+    r.accuracy,
     String(r.threads),
     r.test,
     r.ix.toFixed(2),

@@ -27,6 +27,8 @@ export interface LoadModelOptions {
 
 /** A loaded model: weights on a backend, its tokenizer and chat template. */
 export class Model {
+  private isDisposed = false;
+
   private constructor(
     readonly file: ModelFile,
     readonly hparams: DecoderHParams,
@@ -86,8 +88,17 @@ export class Model {
     });
   }
 
+  /** true once `dispose()` was called: the backend and everything on it are gone */
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  /** Free the model's memory: the backend (weights, arenas, every session's cache) and the file. */
   async dispose(): Promise<void> {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
     this.executor.releaseArenas();
+    this.backend.dispose();
     await this.file.close();
   }
 }

@@ -98,7 +98,8 @@ export class Session {
 
   /** Free the KV cache's device memory; the session cannot be used afterwards. */
   dispose(): void {
-    for (const t of [...this.cache.k, ...this.cache.v]) this.model.backend.free(t.buffer);
+    // a disposed model's backend already freed the cache with everything else
+    if (!this.model.disposed) for (const t of [...this.cache.k, ...this.cache.v]) this.model.backend.free(t.buffer);
     this.cache.k.length = 0;
     this.cache.v.length = 0;
     this.cached = [];
