@@ -12,13 +12,16 @@ export async function llamaCppSpeed(modelPath: string, threads: number, pp: numb
   const context = await model.createContext({ contextSize: pp + tg + 8, batchSize: pp, threads: { ideal: threads, min: threads } });
   try {
     const seq = context.getSequence();
-    const vocab = model.tokens.bos ?? 1;
+    const bos = model.tokens.bos ?? 1;
     const prompt = Array.from({ length: pp }, (_, i) => ((i * 7919 + 13) % 30000) + 3) as never[];
+    // warm-up, as ix's measureSpeed: one token touches every weight once
+    await seq.evaluateWithoutGeneratingNewTokens([bos] as never[]);
+    await seq.clearHistory();
     let t0 = performance.now();
     await seq.evaluateWithoutGeneratingNewTokens(prompt);
     const ppS = (performance.now() - t0) / 1000;
     await seq.clearHistory();
-    await seq.evaluateWithoutGeneratingNewTokens([vocab] as never[]);
+    await seq.evaluateWithoutGeneratingNewTokens([bos] as never[]);
     // greedy generation of `tg` tokens, one decode step each
     let n = 0;
     t0 = performance.now();
