@@ -21,12 +21,27 @@ namespace isa_avx512 {
 #include "simd_q256.h"
 #include "kernels_exact.inc"
 #include "kernels_fast.inc"
+#include "kernels_panel16.inc"
 #include "kernels_table.inc"
 #undef IX_VNNI
+
+static KernelTable make_vnni_table() {
+  KernelTable t = make_table("avx512");
+  t.panel16[T_Q4_0] = panel_tile<WQ4_0>;
+  t.panel16[T_Q4_1] = panel_tile<WQ4_1>;
+  t.panel16[T_Q5_0] = panel_tile<WQ5_0>;
+  t.panel16[T_Q5_1] = panel_tile<WQ5_1>;
+  t.panel16[T_Q8_0] = panel_tile<WQ8_0>;
+  t.panel16[T_IQ4_NL] = panel_tile<WIQ4_NL>;
+  t.panel16[T_Q4_K] = kpanel_tile<PanelQ4_K>;
+  t.panel16[T_Q6_K] = kpanel_tile<PanelQ6_K>;
+  t.quantize_panel16 = quantize_panel16;
+  return t;
+}
 }  // namespace isa_avx512
 
 const KernelTable* kernels_avx512() {
-  static const KernelTable t = isa_avx512::make_table("avx512");
+  static const KernelTable t = isa_avx512::make_vnni_table();
   return &t;
 }
 

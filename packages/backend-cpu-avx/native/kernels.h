@@ -19,12 +19,22 @@ using DecodeFn = void (*)(const uint8_t* w, int K, float* out);
 // one f32 row of K elements -> quantized activation blocks
 using QuantizeFn = void (*)(const float* x, int K, uint8_t* out);
 
+// Fast-mode prefill on activation panels (kernels_panel16.inc): y[r * ys + i] for weight rows
+// i < nw and `rows` activation rows held in np panels of 16 rows, pstride bytes apart.
+using PanelFn = void (*)(const uint8_t* w, size_t ws, int nw, const uint8_t* panels, size_t pstride, int np, int rows, int K, float* y, size_t ys);
+// `rows` (<= 16) f32 rows of K elements, ldx floats apart -> one panel
+using PanelQuantizeFn = void (*)(const float* x, size_t ldx, int rows, int K, uint8_t* out);
+constexpr int kPanelRows = 16;
+constexpr size_t kPanelBlockBytes = 768;  // per 32 positions of a panel
+
 struct KernelTable {
   const char* isa;
   TileFn exact[T_COUNT];
   TileFn fast[T_COUNT];
   ActFormat fast_act[T_COUNT];
   DecodeFn decode[T_COUNT];
+  PanelFn panel16[T_COUNT];  // null where a type (or the ISA) has no panel kernel
+  PanelQuantizeFn quantize_panel16;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
   float (*dot_f32)(const float* a, const float* b, int n);

@@ -9,6 +9,30 @@ namespace {
 bool is_weight_type(int dt) { return dt < T_COUNT && dt != T_I8 && dt != T_I16 && dt != T_I32 && dt != T_I64 && dt != T_F64; }
 }  // namespace
 
+// Fast-mode prefill through activation panels of 16 rows (kernels_panel16.inc): tasks are runs
+// of weight rows x groups of 4 panels (64 activation rows).
+static void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int64_t N, const float* x, int64_t M, int64_t K, float* y) {
+  const int64_t np = (M + kPanelRows - 1) / kPanelRows;
+  const size_t pstride = (size_t)(K / QK) * kPanelBlockBytes;
+  c.scratch.resize(pstride * (size_t)np);
+  uint8_t* panels = c.scratch.data();
+  const PanelQuantizeFn quant = c.k->quantize_panel16;
+  c.pool.run(np, [&](int64_t p) {
+    const int64_t r0 = p * kPanelRows;
+    quant(x + r0 * K, (size_t)K, (int)std::min<int64_t>(kPanelRows, M - r0), (int)K, panels + (size_t)p * pstride);
+  });
+  const int64_t per_task = std::max<int64_t>(1, std::min<int64_t>(64, N / ((int64_t)c.pool.size() * 8)));
+  const int64_t tasks = (N + per_task - 1) / per_task;
+  const int64_t groups = (np + 3) / 4;
+  c.pool.run(tasks * groups, [&](int64_t t) {
+    const int64_t wt = t / groups, g = t % groups;
+    const int64_t r0 = wt * per_task, nr = std::min(per_task, N - r0);
+    const int64_t p0 = 4 * g, npg = std::min<int64_t>(4, np - p0), m0 = p0 * kPanelRows;
+    tile(w + (size_t)r0 * wrow, wrow, (int)nr, panels + (size_t)p0 * pstride, pstride, (int)npg, (int)std::min<int64_t>(npg * kPanelRows, M - m0),
+         (int)K, y + m0 * N + r0, (size_t)N);
+  });
+}
+
 void op_matmul(ExecCtx& c, const Node& n) {
   require_tensors(n, 3);
   const TensorRef &y = n.t[0], &x = n.t[1], &w = n.t[2];
@@ -24,6 +48,8 @@ void op_matmul(ExecCtx& c, const Node& n) {
   if (M == 0 || N == 0) return;
 
   const size_t wrow = w.bytes / (size_t)N;
+  float* yf = (float*)y.data;
+  if (c.fast && M >= kPanelRows && c.k->panel16[w.dtype]) return matmul_panels(c, c.k->panel16[w.dtype], w.data, wrow, N, (const float*)x.data, M, K, yf);
   TileFn tile = c.k->exact[w.dtype];
   const uint8_t* act = x.data;
   size_t act_stride = (size_t)K * 4;
@@ -48,7 +74,6 @@ void op_matmul(ExecCtx& c, const Node& n) {
   // prefill: also block activation rows so a task's x tile stays in L2
   const int64_t mblock = M > 64 ? 64 : M;
   const int64_t mtiles = (M + mblock - 1) / mblock;
-  float* yf = (float*)y.data;
   c.pool.run(tasks * mtiles, [&](int64_t t) {
     const int64_t wt = t / mtiles, mt = t % mtiles;
     const int64_t r0 = wt * per_task, nr = std::min(per_task, N - r0);
