@@ -92,7 +92,9 @@ class Context : public Napi::ObjectWrap<Context> {
 
   Napi::Value Free(const Napi::CallbackInfo& info) {
     alive();
-    buffers_->free(arg_id(info, 0));
+    const uint32_t id = arg_id(info, 0);
+    buffers_->free(id);
+    repack_.forget(id);
     return info.Env().Undefined();
   }
 
@@ -148,7 +150,7 @@ class Context : public Napi::ObjectWrap<Context> {
     }
     Napi::Float64Array prog = info[0].As<Napi::Float64Array>();
     const std::vector<Node> nodes = decode_program(prog.Data(), prog.ElementLength(), *buffers_);
-    ExecCtx ctx{*pool_, kernels_, fast_, scratch_};
+    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, &repack_};
     if (profile_.on()) {
       for (const Node& n : nodes) profile_.time(n, [&] { run_node(ctx, n); });
     } else {
@@ -159,6 +161,7 @@ class Context : public Napi::ObjectWrap<Context> {
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     profile_.print();
+    repack_.clear();
     pool_.reset();
     buffers_.reset();
     std::vector<uint8_t>().swap(scratch_);
@@ -171,6 +174,7 @@ class Context : public Napi::ObjectWrap<Context> {
   std::unique_ptr<BufferTable> buffers_;
   std::vector<uint8_t> scratch_;
   OpProfile profile_;
+  RepackCache repack_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "kernels.h"
+#include "repack.h"
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c,bmi2")
@@ -36,6 +37,8 @@ static KernelTable make_vnni_table() {
   t.panel16[T_Q4_K] = kpanel_tile<PanelQ4_K>;
   t.panel16[T_Q6_K] = kpanel_tile<PanelQ6_K>;
   t.quantize_panel16 = quantize_panel16;
+  t.gemv_q4_0x16 = gemv_q4_0x16;
+  t.panel_q4_0x16 = panel_q4_0x16;
   return t;
 }
 }  // namespace isa_avx512

@@ -27,6 +27,12 @@ using PanelQuantizeFn = void (*)(const float* x, size_t ldx, int rows, int K, ui
 constexpr int kPanelRows = 16;
 constexpr size_t kPanelBlockBytes = 768;  // per 32 positions of a panel
 
+// Q4_0 weights repacked 16 rows at a time (repack.h), fast mode only:
+// decode: y[r * ys + row] for nx < 16 act_q8_32 rows (xs bytes apart) and the rows of groups [g0, g1)
+using PackedGemvFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t g1, int64_t N, const uint8_t* x, size_t xs, int nx, float* y, size_t ys);
+// prefill: as PanelFn, for weight rows [i0, i0 + nw)
+using PackedPanelFn = void (*)(const uint8_t* packed, int nb, int64_t i0, int nw, const uint8_t* panels, size_t pstride, int np, int rows, float* y, size_t ys);
+
 struct KernelTable {
   const char* isa;
   TileFn exact[T_COUNT];
@@ -35,6 +41,8 @@ struct KernelTable {
   DecodeFn decode[T_COUNT];
   PanelFn panel16[T_COUNT];  // null where a type (or the ISA) has no panel kernel
   PanelQuantizeFn quantize_panel16;
+  PackedGemvFn gemv_q4_0x16;    // null where the ISA has no repacked kernels
+  PackedPanelFn panel_q4_0x16;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
   float (*dot_f32)(const float* a, const float* b, int n);

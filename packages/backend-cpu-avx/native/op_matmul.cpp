@@ -7,11 +7,15 @@ namespace ix {
 
 namespace {
 bool is_weight_type(int dt) { return dt < T_COUNT && dt != T_I8 && dt != T_I16 && dt != T_I32 && dt != T_I64 && dt != T_F64; }
-}  // namespace
 
-// Fast-mode prefill through activation panels of 16 rows (kernels_panel16.inc): tasks are runs
-// of weight rows x groups of 4 panels (64 activation rows).
-static void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int64_t N, const float* x, int64_t M, int64_t K, float* y) {
+// Activation rows quantized into panels of 16 rows (kernels_panel16.inc) in c.scratch.
+struct Panels {
+  const uint8_t* data;
+  size_t stride;  // bytes per panel
+  int64_t count;
+};
+
+Panels quantize_panels(ExecCtx& c, const float* x, int64_t M, int64_t K) {
   const int64_t np = (M + kPanelRows - 1) / kPanelRows;
   const size_t pstride = (size_t)(K / QK) * kPanelBlockBytes;
   c.scratch.resize(pstride * (size_t)np);
@@ -21,17 +25,56 @@ static void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wro
     const int64_t r0 = p * kPanelRows;
     quant(x + r0 * K, (size_t)K, (int)std::min<int64_t>(kPanelRows, M - r0), (int)K, panels + (size_t)p * pstride);
   });
-  const int64_t per_task = std::max<int64_t>(1, std::min<int64_t>(64, N / ((int64_t)c.pool.size() * 8)));
-  const int64_t tasks = (N + per_task - 1) / per_task;
-  const int64_t groups = (np + 3) / 4;
+  return {panels, pstride, np};
+}
+
+// weight rows per task: enough tasks to balance the threads, at most 64 rows
+int64_t rows_per_task(const ExecCtx& c, int64_t N) { return std::max<int64_t>(1, std::min<int64_t>(64, N / ((int64_t)c.pool.size() * 8))); }
+
+// Runs fn(r0, nr, p0, npg, m0, rows) over tasks = runs of weight rows x groups of 4 panels.
+template <class Fn> void over_panels(ExecCtx& c, int64_t N, int64_t M, const Panels& p, Fn&& fn) {
+  const int64_t per_task = rows_per_task(c, N), tasks = (N + per_task - 1) / per_task, groups = (p.count + 3) / 4;
   c.pool.run(tasks * groups, [&](int64_t t) {
     const int64_t wt = t / groups, g = t % groups;
     const int64_t r0 = wt * per_task, nr = std::min(per_task, N - r0);
-    const int64_t p0 = 4 * g, npg = std::min<int64_t>(4, np - p0), m0 = p0 * kPanelRows;
-    tile(w + (size_t)r0 * wrow, wrow, (int)nr, panels + (size_t)p0 * pstride, pstride, (int)npg, (int)std::min<int64_t>(npg * kPanelRows, M - m0),
-         (int)K, y + m0 * N + r0, (size_t)N);
+    const int64_t p0 = 4 * g, npg = std::min<int64_t>(4, p.count - p0), m0 = p0 * kPanelRows;
+    fn(r0, nr, p0, npg, m0, std::min<int64_t>(npg * kPanelRows, M - m0));
   });
 }
+
+// Fast-mode prefill through activation panels: weight rows x groups of 4 panels (64 rows).
+void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int64_t N, const float* x, int64_t M, int64_t K, float* y) {
+  const Panels p = quantize_panels(c, x, M, K);
+  over_panels(c, N, M, p, [&](int64_t r0, int64_t nr, int64_t p0, int64_t npg, int64_t m0, int64_t rows) {
+    tile(w + (size_t)r0 * wrow, wrow, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, (int)K, y + m0 * N + r0, (size_t)N);
+  });
+}
+
+// Fast mode on Q4_0 weights repacked 16 rows at a time (repack.h): lanes are weight rows in
+// decode; prefill uses the panels.
+void matmul_q4_0x16(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
+  const Repacked pk = c.repack->get(w, c.pool);
+  const int64_t N = w.dims[0];
+  const int nb = (int)(K / QK);
+  if (M >= kPanelRows) {
+    const Panels p = quantize_panels(c, x, M, K);
+    over_panels(c, N, M, p, [&](int64_t r0, int64_t nr, int64_t p0, int64_t npg, int64_t m0, int64_t rows) {
+      c.k->panel_q4_0x16(pk.data, nb, r0, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, y + m0 * N + r0, (size_t)N);
+    });
+    return;
+  }
+  const size_t xs = act_row_bytes(ACT_Q8_32, (int)K);
+  c.scratch.resize(xs * (size_t)M);
+  uint8_t* q = c.scratch.data();
+  for (int64_t r = 0; r < M; ++r) c.k->quantize_q8_32(x + r * K, (int)K, q + r * xs);
+  const int64_t per_task = std::max<int64_t>(1, pk.groups / ((int64_t)c.pool.size() * 8));
+  c.pool.run((pk.groups + per_task - 1) / per_task, [&](int64_t t) {
+    const int64_t g0 = t * per_task, g1 = std::min(pk.groups, g0 + per_task);
+    c.k->gemv_q4_0x16(pk.data, nb, g0, g1, N, q, xs, (int)M, y, (size_t)N);
+  });
+}
+
+}  // namespace
 
 void op_matmul(ExecCtx& c, const Node& n) {
   require_tensors(n, 3);
@@ -49,6 +92,9 @@ void op_matmul(ExecCtx& c, const Node& n) {
 
   const size_t wrow = w.bytes / (size_t)N;
   float* yf = (float*)y.data;
+  if (c.fast && w.dtype == T_Q4_0 && w.readonly && c.repack && c.k->gemv_q4_0x16 && repack_enabled()) {
+    return matmul_q4_0x16(c, w, (const float*)x.data, M, K, yf);
+  }
   if (c.fast && M >= kPanelRows && c.k->panel16[w.dtype]) return matmul_panels(c, c.k->panel16[w.dtype], w.data, wrow, N, (const float*)x.data, M, K, yf);
   TileFn tile = c.k->exact[w.dtype];
   const uint8_t* act = x.data;

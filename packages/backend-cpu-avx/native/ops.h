@@ -8,6 +8,7 @@
 
 #include "kernels.h"
 #include "program.h"
+#include "repack.h"
 #include "thread_pool.h"
 
 namespace ix {
@@ -17,6 +18,7 @@ struct ExecCtx {
   const KernelTable* k;
   bool fast;                      // quantize activations for the integer kernels
   std::vector<uint8_t>& scratch;  // quantized activations
+  RepackCache* repack;            // weights repacked for the fast kernels (null: never repack)
 };
 
 [[noreturn]] void op_error(const Node& n, const std::string& problem);

@@ -100,6 +100,8 @@ TensorRef read_tensor(Reader& r, const BufferTable& buffers, bool output) {
   if (nblocks > kMaxInt / ts) throw std::invalid_argument("program: tensor too large");
   t.bytes = (size_t)(nblocks * ts);
   t.data = buffers.checked(buf, (uint64_t)offset, t.bytes, output);
+  t.buffer = buf;
+  t.readonly = buffers.get(buf).readonly;
   return t;
 }
 

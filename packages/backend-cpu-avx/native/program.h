@@ -25,6 +25,8 @@ constexpr int kMaxDims = 8;
 
 struct TensorRef {
   uint8_t* data = nullptr;
+  uint32_t buffer = 0;    // the buffer id it lies in
+  bool readonly = false;  // in a read-only file mapping (its bytes never change)
   size_t bytes = 0;
   int dtype = 0;
   int ndim = 0;

@@ -1,0 +1,70 @@
+#include "repack.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "blocks.h"
+
+namespace ix {
+
+bool repack_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("IX_CPU_REPACK");
+    return !(v && std::string(v) == "0");
+  }();
+  return on;
+}
+
+namespace {
+
+void repack_q4_0_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, uint8_t* out) {
+  for (int b = 0; b < nb; ++b) {
+    uint8_t* blk = out + ((size_t)g * nb + b) * kQ4_0x16Bytes;
+    std::memset(blk, 0, kQ4_0x16Bytes);
+    for (int r = 0; r < kRepackRows; ++r) {
+      const int64_t row = g * kRepackRows + r;
+      if (row >= N) break;
+      const block_q4_0* src = (const block_q4_0*)(w + (size_t)row * row_bytes) + b;
+      std::memcpy(blk + 2 * r, &src->d, 2);
+      for (int k = 0; k < 4; ++k) std::memcpy(blk + 32 + (k * kRepackRows + r) * 4, src->qs + 4 * k, 4);
+    }
+  }
+}
+
+// the whole pages inside [p, p + len): the mapping's pages may be shared with neighbouring tensors
+void give_back_pages(const uint8_t* p, size_t len) {
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  const uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1), end = ((uintptr_t)p + len) & ~(page - 1);
+  if (end > start) madvise((void*)start, end - start, MADV_DONTNEED);  // file pages: re-read if touched again
+}
+
+}  // namespace
+
+Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool) {
+  auto it = entries_.find(w.data);
+  if (it != entries_.end()) return {it->second.data.get(), it->second.groups};
+  const int64_t N = w.dims[0], K = w.dims[1];
+  const int nb = (int)(K / QK);
+  const int64_t groups = (N + kRepackRows - 1) / kRepackRows;
+  const size_t bytes = (size_t)groups * nb * kQ4_0x16Bytes;
+  void* mem = nullptr;
+  if (posix_memalign(&mem, 64, bytes ? bytes : 64) != 0) throw std::bad_alloc();
+  Entry e{w.buffer, groups, std::unique_ptr<uint8_t, void (*)(void*)>((uint8_t*)mem, std::free)};
+  const size_t row_bytes = w.bytes / (size_t)N;
+  pool.run(groups, [&](int64_t g) { repack_q4_0_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem); });
+  give_back_pages(w.data, w.bytes);
+  const uint8_t* data = e.data.get();
+  entries_.emplace(w.data, std::move(e));
+  return {data, groups};
+}
+
+void RepackCache::forget(uint32_t buffer) {
+  for (auto it = entries_.begin(); it != entries_.end();) it = it->second.buffer == buffer ? entries_.erase(it) : std::next(it);
+}
+
+}  // namespace ix

@@ -1,0 +1,47 @@
+// Weights repacked for the fast-mode integer kernels: 16 rows interleaved 4 bytes at a time, so a
+// 64-byte load holds the same 4 positions of 16 rows and every vector lane is one output row (no
+// horizontal sums; llama.cpp's CPU "repack" buffers do the same). Only read-only file mappings are
+// repacked (their bytes never change), lazily at first use, and the mapping's pages are given back.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include "program.h"
+#include "thread_pool.h"
+
+namespace ix {
+
+// Q4_0 x 16 rows: per row group g and block b, at ((g * nb) + b) * 288 bytes:
+//   uint16_t d[16]; uint8_t qs[4][16][4]  (qs[k][r] = bytes 4k..4k+3 of row r's block)
+// A last, partial group has zero rows. Same size as 16 plain blocks.
+constexpr int kRepackRows = 16;
+constexpr size_t kQ4_0x16Bytes = 288;
+
+struct Repacked {
+  const uint8_t* data;
+  int64_t groups;  // of kRepackRows rows
+};
+
+class RepackCache {
+ public:
+  // the repacked form of weight w (Q4_0, read-only buffer), made on first use
+  Repacked get(const TensorRef& w, ThreadPool& pool);
+  // a buffer was freed: drop what was made from it
+  void forget(uint32_t buffer);
+  void clear() { entries_.clear(); }
+
+ private:
+  struct Entry {
+    uint32_t buffer;
+    int64_t groups;
+    std::unique_ptr<uint8_t, void (*)(void*)> data{nullptr, nullptr};
+  };
+  std::unordered_map<const uint8_t*, Entry> entries_;
+};
+
+// Repacking is on unless IX_CPU_REPACK=0 (for comparisons).
+bool repack_enabled();
+
+}  // namespace ix
