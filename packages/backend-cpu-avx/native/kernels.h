@@ -25,6 +25,10 @@ using PanelFn = void (*)(const uint8_t* w, size_t ws, int nw, const uint8_t* pan
 // `rows` (<= 16) f32 rows of K elements, ldx floats apart -> one panel
 using PanelQuantizeFn = void (*)(const float* x, size_t ldx, int rows, int K, uint8_t* out);
 constexpr int kPanelRows = 16;
+// How far ahead of the weights being read the matrix-vector kernels prefetch: the stream is too
+// fast for the hardware prefetcher alone (measured on Q4_0 decode: +15-20% tokens/s).
+constexpr int kPrefetchBytes = 4096;
+inline void prefetch_ahead(const uint8_t* p) { __builtin_prefetch(p + kPrefetchBytes, 0, 3); }
 constexpr size_t kPanelBlockBytes = 768;  // per 32 positions of a panel
 
 // Q4_0 weights repacked 16 rows at a time (repack.h), fast mode only:
