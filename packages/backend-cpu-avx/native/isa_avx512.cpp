@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
@@ -37,7 +38,9 @@ static KernelTable make_vnni_table() {
   t.panel16[T_Q4_K] = kpanel_tile<PanelQ4_K>;
   t.panel16[T_Q6_K] = kpanel_tile<PanelQ6_K>;
   t.quantize_panel16 = quantize_panel16;
-  t.gemv_q4_0x16 = gemv_q4_0x16;
+  t.gemv_q4_0x16 = gemv_q4_0x16<1>;
+  t.gemv_q4_0x16_exact = gemv_q4_0x16<kPlanes>;
+  t.quantize_planes = quantize_planes;
   t.panel_q4_0x16 = panel_q4_0x16;
   return t;
 }

@@ -9,7 +9,7 @@
 namespace ix {
 
 // Activation format a weight type's fast kernel consumes.
-enum ActFormat : int { ACT_F32 = 0, ACT_Q8_32 = 1, ACT_Q8_K = 2 };
+enum ActFormat : int { ACT_F32 = 0, ACT_Q8_32 = 1, ACT_Q8_K = 2, ACT_Q8_PLANES = 3 };
 
 // y[r * ys + i] = dot(weight row i, activation row r) for i < nw, r < nx.
 // w: nw rows of ws bytes; x: nx activation rows of xs bytes (f32, or quantized blocks).
@@ -45,7 +45,9 @@ struct KernelTable {
   DecodeFn decode[T_COUNT];
   PanelFn panel16[T_COUNT];  // null where a type (or the ISA) has no panel kernel
   PanelQuantizeFn quantize_panel16;
-  PackedGemvFn gemv_q4_0x16;    // null where the ISA has no repacked kernels
+  PackedGemvFn gemv_q4_0x16;        // fast mode (act_q8_32); null where the ISA has no repacked kernels
+  PackedGemvFn gemv_q4_0x16_exact;  // exact mode (act_q8_planes)
+  QuantizeFn quantize_planes;
   PackedPanelFn panel_q4_0x16;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
@@ -64,6 +66,7 @@ inline size_t act_row_bytes(ActFormat f, int K) {
   switch (f) {
     case ACT_Q8_32: return (size_t)(K / QK) * sizeof(act_q8_32);
     case ACT_Q8_K: return (size_t)(K / QK_K) * sizeof(act_q8_K);
+    case ACT_Q8_PLANES: return (size_t)(K / QK) * sizeof(act_q8_planes);
     default: return (size_t)K * 4;
   }
 }

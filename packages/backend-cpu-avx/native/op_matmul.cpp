@@ -1,5 +1,6 @@
 // matmul (fused dequantize-and-dot, threads over weight rows) and get_rows.
 #include <algorithm>
+#include <cassert>
 
 #include "ops.h"
 
@@ -53,24 +54,30 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
 // Fast mode on Q4_0 weights repacked 16 rows at a time (repack.h): lanes are weight rows in
 // decode; prefill uses the panels.
 void matmul_q4_0x16(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
-  const Repacked pk = c.repack->get(w, c.pool);
+  // exact-mode prefill still reads the original layout: keep its pages then
+  const Repacked pk = c.repack->get(w, c.pool, c.fast);
   const int64_t N = w.dims[0];
   const int nb = (int)(K / QK);
   if (M >= kPanelRows) {
+    assert(c.fast);  // exact prefill runs on the weights as stored
     const Panels p = quantize_panels(c, x, M, K);
     over_panels(c, N, M, p, [&](int64_t r0, int64_t nr, int64_t p0, int64_t npg, int64_t m0, int64_t rows) {
       c.k->panel_q4_0x16(pk.data, nb, r0, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, y + m0 * N + r0, (size_t)N);
     });
     return;
   }
-  const size_t xs = act_row_bytes(ACT_Q8_32, (int)K);
+  // exact mode: the activations as three 8-bit planes (as exact as f32 products; blocks.h)
+  const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
+  const QuantizeFn quant = c.fast ? c.k->quantize_q8_32 : c.k->quantize_planes;
+  const PackedGemvFn gemv = c.fast ? c.k->gemv_q4_0x16 : c.k->gemv_q4_0x16_exact;
+  const size_t xs = act_row_bytes(af, (int)K);
   c.scratch.resize(xs * (size_t)M);
   uint8_t* q = c.scratch.data();
-  for (int64_t r = 0; r < M; ++r) c.k->quantize_q8_32(x + r * K, (int)K, q + r * xs);
+  for (int64_t r = 0; r < M; ++r) quant(x + r * K, (int)K, q + r * xs);
   const int64_t per_task = std::max<int64_t>(1, pk.groups / ((int64_t)c.pool.size() * 8));
   c.pool.run((pk.groups + per_task - 1) / per_task, [&](int64_t t) {
     const int64_t g0 = t * per_task, g1 = std::min(pk.groups, g0 + per_task);
-    c.k->gemv_q4_0x16(pk.data, nb, g0, g1, N, q, xs, (int)M, y, (size_t)N);
+    gemv(pk.data, nb, g0, g1, N, q, xs, (int)M, y, (size_t)N);
   });
 }
 
@@ -92,7 +99,8 @@ void op_matmul(ExecCtx& c, const Node& n) {
 
   const size_t wrow = w.bytes / (size_t)N;
   float* yf = (float*)y.data;
-  if (c.fast && w.dtype == T_Q4_0 && w.readonly && c.repack && c.k->gemv_q4_0x16 && repack_enabled()) {
+  // Q4_0 from a read-only mapping: repacked (decode in both modes, prefill in fast mode)
+  if (w.dtype == T_Q4_0 && w.readonly && c.repack && c.k->gemv_q4_0x16 && repack_enabled() && (c.fast || M < kPanelRows)) {
     return matmul_q4_0x16(c, w, (const float*)x.data, M, K, yf);
   }
   if (c.fast && M >= kPanelRows && c.k->panel16[w.dtype]) return matmul_panels(c, c.k->panel16[w.dtype], w.data, wrow, N, (const float*)x.data, M, K, yf);

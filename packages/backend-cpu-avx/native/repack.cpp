@@ -45,7 +45,7 @@ void give_back_pages(const uint8_t* p, size_t len) {
 
 }  // namespace
 
-Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool) {
+Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_source) {
   auto it = entries_.find(w.data);
   if (it != entries_.end()) return {it->second.data.get(), it->second.groups};
   const int64_t N = w.dims[0], K = w.dims[1];
@@ -57,7 +57,7 @@ Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool) {
   Entry e{w.buffer, groups, std::unique_ptr<uint8_t, void (*)(void*)>((uint8_t*)mem, std::free)};
   const size_t row_bytes = w.bytes / (size_t)N;
   pool.run(groups, [&](int64_t g) { repack_q4_0_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem); });
-  give_back_pages(w.data, w.bytes);
+  if (release_source) give_back_pages(w.data, w.bytes);
   const uint8_t* data = e.data.get();
   entries_.emplace(w.data, std::move(e));
   return {data, groups};

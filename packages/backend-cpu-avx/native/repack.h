@@ -1,7 +1,7 @@
 // Weights repacked for the fast-mode integer kernels: 16 rows interleaved 4 bytes at a time, so a
 // 64-byte load holds the same 4 positions of 16 rows and every vector lane is one output row (no
 // horizontal sums; llama.cpp's CPU "repack" buffers do the same). Only read-only file mappings are
-// repacked (their bytes never change), lazily at first use, and the mapping's pages are given back.
+// repacked (their bytes never change), lazily at first use.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -26,8 +26,9 @@ struct Repacked {
 
 class RepackCache {
  public:
-  // the repacked form of weight w (Q4_0, read-only buffer), made on first use
-  Repacked get(const TensorRef& w, ThreadPool& pool);
+  // the repacked form of weight w (Q4_0, read-only buffer), made on first use; with
+  // release_source the mapping's pages are given back (when nothing reads the original layout)
+  Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
   // a buffer was freed: drop what was made from it
   void forget(uint32_t buffer);
   void clear() { entries_.clear(); }
