@@ -47,6 +47,8 @@ struct KernelTable {
   PanelQuantizeFn quantize_panel16;
   PackedGemvFn gemv_q4_0x16;        // fast mode (act_q8_32); null where the ISA has no repacked kernels
   PackedGemvFn gemv_q4_0x16_exact;  // exact mode (act_q8_planes)
+  PackedGemvFn gemv_q4_Kx16;        // Q4_K (nb = super-blocks), fast and exact as above
+  PackedGemvFn gemv_q4_Kx16_exact;
   QuantizeFn quantize_planes;
   PackedPanelFn panel_q4_0x16;
   QuantizeFn quantize_q8_32;

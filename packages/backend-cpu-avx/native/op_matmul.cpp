@@ -51,25 +51,32 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
   });
 }
 
-// Fast mode on Q4_0 weights repacked 16 rows at a time (repack.h): lanes are weight rows in
-// decode; prefill uses the panels.
-void matmul_q4_0x16(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
-  // exact-mode prefill still reads the original layout: keep its pages then
-  const Repacked pk = c.repack->get(w, c.pool, c.fast);
+// Weights repacked 16 rows at a time (repack.h), lanes = weight rows: decode of Q4_0 and Q4_K in
+// both modes (exact: activations as three 8-bit planes, as exact as f32 products; blocks.h), and
+// fast-mode Q4_0 prefill on panels. Other prefills read the original layout, whose pages are then
+// kept; a fast-mode Q4_0 model gives them back.
+bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
+  if (!w.readonly || !c.repack || !c.k->gemv_q4_0x16 || !repack_enabled()) return false;
+  if (w.dtype == T_Q4_0) return M < kPanelRows || c.fast;
+  return w.dtype == T_Q4_K && M < kPanelRows;
+}
+
+void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
+  const bool q4k = w.dtype == T_Q4_K;
+  const Repacked pk = c.repack->get(w, c.pool, c.fast && !q4k);
   const int64_t N = w.dims[0];
-  const int nb = (int)(K / QK);
+  const int nb = (int)(K / (q4k ? QK_K : QK));
   if (M >= kPanelRows) {
-    assert(c.fast);  // exact prefill runs on the weights as stored
+    assert(c.fast && !q4k);
     const Panels p = quantize_panels(c, x, M, K);
     over_panels(c, N, M, p, [&](int64_t r0, int64_t nr, int64_t p0, int64_t npg, int64_t m0, int64_t rows) {
       c.k->panel_q4_0x16(pk.data, nb, r0, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, y + m0 * N + r0, (size_t)N);
     });
     return;
   }
-  // exact mode: the activations as three 8-bit planes (as exact as f32 products; blocks.h)
   const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
   const QuantizeFn quant = c.fast ? c.k->quantize_q8_32 : c.k->quantize_planes;
-  const PackedGemvFn gemv = c.fast ? c.k->gemv_q4_0x16 : c.k->gemv_q4_0x16_exact;
+  const PackedGemvFn gemv = q4k ? (c.fast ? c.k->gemv_q4_Kx16 : c.k->gemv_q4_Kx16_exact) : (c.fast ? c.k->gemv_q4_0x16 : c.k->gemv_q4_0x16_exact);
   const size_t xs = act_row_bytes(af, (int)K);
   c.scratch.resize(xs * (size_t)M);
   uint8_t* q = c.scratch.data();
@@ -99,10 +106,7 @@ void op_matmul(ExecCtx& c, const Node& n) {
 
   const size_t wrow = w.bytes / (size_t)N;
   float* yf = (float*)y.data;
-  // Q4_0 from a read-only mapping: repacked (decode in both modes, prefill in fast mode)
-  if (w.dtype == T_Q4_0 && w.readonly && c.repack && c.k->gemv_q4_0x16 && repack_enabled() && (c.fast || M < kPanelRows)) {
-    return matmul_q4_0x16(c, w, (const float*)x.data, M, K, yf);
-  }
+  if (repacked_path(c, w, M)) return matmul_repacked(c, w, (const float*)x.data, M, K, yf);
   if (c.fast && M >= kPanelRows && c.k->panel16[w.dtype]) return matmul_panels(c, c.k->panel16[w.dtype], w.data, wrow, N, (const float*)x.data, M, K, yf);
   TileFn tile = c.k->exact[w.dtype];
   const uint8_t* act = x.data;

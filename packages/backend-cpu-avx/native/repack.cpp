@@ -36,6 +36,28 @@ void repack_q4_0_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g,
   }
 }
 
+void repack_q4_K_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nsb, uint8_t* out) {
+  for (int sb = 0; sb < nsb; ++sb) {
+    uint8_t* blk = out + ((size_t)g * nsb + sb) * kQ4_Kx16Bytes;
+    std::memset(blk, 0, kQ4_Kx16Bytes);
+    for (int r = 0; r < kRepackRows; ++r) {
+      const int64_t row = g * kRepackRows + r;
+      if (row >= N) break;
+      const block_q4_K* src = (const block_q4_K*)(w + (size_t)row * row_bytes) + sb;
+      std::memcpy(blk + 2 * r, &src->d, 2);
+      std::memcpy(blk + 32 + 2 * r, &src->dmin, 2);
+      uint8_t sm[16];
+      k4_scales_mins(src->scales, sm);
+      for (int j = 0; j < 8; ++j) {
+        blk[64 + 16 * j + r] = sm[j];
+        blk[192 + 16 * j + r] = sm[8 + j];
+      }
+      for (int p = 0; p < 4; ++p)
+        for (int k = 0; k < 8; ++k) std::memcpy(blk + 320 + ((p * 8 + k) * kRepackRows + r) * 4, src->qs + 32 * p + 4 * k, 4);
+    }
+  }
+}
+
 // the whole pages inside [p, p + len): the mapping's pages may be shared with neighbouring tensors
 void give_back_pages(const uint8_t* p, size_t len) {
   const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -45,18 +67,30 @@ void give_back_pages(const uint8_t* p, size_t len) {
 
 }  // namespace
 
+size_t repacked_block_bytes(int dtype) {
+  switch (dtype) {
+    case T_Q4_0: return kQ4_0x16Bytes;
+    case T_Q4_K: return kQ4_Kx16Bytes;
+    default: return 0;
+  }
+}
+
 Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_source) {
   auto it = entries_.find(w.data);
   if (it != entries_.end()) return {it->second.data.get(), it->second.groups};
   const int64_t N = w.dims[0], K = w.dims[1];
-  const int nb = (int)(K / QK);
+  const bool kq = w.dtype == T_Q4_K;
+  const int nb = (int)(K / (kq ? QK_K : QK));
   const int64_t groups = (N + kRepackRows - 1) / kRepackRows;
-  const size_t bytes = (size_t)groups * nb * kQ4_0x16Bytes;
+  const size_t bytes = (size_t)groups * nb * repacked_block_bytes(w.dtype);
   void* mem = nullptr;
   if (posix_memalign(&mem, 64, bytes ? bytes : 64) != 0) throw std::bad_alloc();
   Entry e{w.buffer, groups, std::unique_ptr<uint8_t, void (*)(void*)>((uint8_t*)mem, std::free)};
   const size_t row_bytes = w.bytes / (size_t)N;
-  pool.run(groups, [&](int64_t g) { repack_q4_0_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem); });
+  pool.run(groups, [&](int64_t g) {
+    if (kq) repack_q4_K_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
+    else repack_q4_0_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
+  });
   if (release_source) give_back_pages(w.data, w.bytes);
   const uint8_t* data = e.data.get();
   entries_.emplace(w.data, std::move(e));

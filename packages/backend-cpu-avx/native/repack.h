@@ -19,6 +19,14 @@ namespace ix {
 constexpr int kRepackRows = 16;
 constexpr size_t kQ4_0x16Bytes = 288;
 
+// Q4_K x 16 rows: per row group g and super-block s, at ((g * nsb) + s) * 2368 bytes:
+//   uint16_t d[16], dmin[16]; uint8_t sc[8][16], mn[8][16]  (6-bit scales and mins, unpacked)
+//   uint8_t qs[4][8][16][4]  (qs[p][k][r] = bytes 32p + 4k .. 32p + 4k + 3 of row r's qs)
+constexpr size_t kQ4_Kx16Bytes = 64 + 256 + 2048;
+
+// bytes per group and block (or super-block) of a repackable type; 0 if it is not repacked
+size_t repacked_block_bytes(int dtype);
+
 struct Repacked {
   const uint8_t* data;
   int64_t groups;  // of kRepackRows rows
@@ -26,7 +34,7 @@ struct Repacked {
 
 class RepackCache {
  public:
-  // the repacked form of weight w (Q4_0, read-only buffer), made on first use; with
+  // the repacked form of weight w (Q4_0 or Q4_K, read-only buffer), made on first use; with
   // release_source the mapping's pages are given back (when nothing reads the original layout)
   Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
   // a buffer was freed: drop what was made from it
