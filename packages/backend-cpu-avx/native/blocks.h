@@ -28,12 +28,13 @@ static_assert(sizeof(block_q6_K) == 210 && sizeof(block_iq4_nl) == 18 && sizeof(
 
 // Activations quantized for the "fast" mode. Not ggml's bytes (d is kept as f32, and the 32-block
 // carries its sum like ggml's q8_1), since they never leave this process.
-struct act_q8_32 { float d; int32_t sum; int8_t qs[32]; };
+struct act_q8_32 { float d; int32_t sum; int8_t qs[32]; int16_t sum16[2]; };  // sum16: of values 0..15, 16..31
 // Exact mode on the integer kernels: a 32-block as three 8-bit planes, x ~ d (q0 + q1/128 + q2/128^2)
 // with |x - that| <= d / 2^15 (below f32 rounding of the products; see kernels_panel16.inc).
-// sum = the planes' sums combined the same way, times 128^2 (an integer).
+// sum = the planes' sums combined the same way, times 128^2 (an integer); sum16 = each plane's
+// sums of values 0..15 and 16..31.
 constexpr int kPlanes = 3;
-struct act_q8_planes { float d; int32_t sum; int8_t qs[kPlanes][32]; };
+struct act_q8_planes { float d; int32_t sum; int8_t qs[kPlanes][32]; int16_t sum16[kPlanes][2]; };
 struct act_q8_K { float d; int16_t bsums[16]; int8_t qs[256]; };
 
 alignas(64) inline constexpr int8_t kvalues_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};

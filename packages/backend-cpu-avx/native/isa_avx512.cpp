@@ -42,6 +42,8 @@ static KernelTable make_vnni_table() {
   t.gemv_q4_0x16_exact = gemv_q4_0x16<kPlanes>;
   t.gemv_q4_Kx16 = gemv_q4_Kx16<1>;
   t.gemv_q4_Kx16_exact = gemv_q4_Kx16<kPlanes>;
+  t.gemv_q6_Kx16 = gemv_q6_Kx16<1>;
+  t.gemv_q6_Kx16_exact = gemv_q6_Kx16<kPlanes>;
   t.quantize_planes = quantize_planes;
   t.panel_q4_0x16 = panel_q4_0x16;
   return t;

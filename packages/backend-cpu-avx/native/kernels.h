@@ -49,6 +49,8 @@ struct KernelTable {
   PackedGemvFn gemv_q4_0x16_exact;  // exact mode (act_q8_planes)
   PackedGemvFn gemv_q4_Kx16;        // Q4_K (nb = super-blocks), fast and exact as above
   PackedGemvFn gemv_q4_Kx16_exact;
+  PackedGemvFn gemv_q6_Kx16;
+  PackedGemvFn gemv_q6_Kx16_exact;
   QuantizeFn quantize_planes;
   PackedPanelFn panel_q4_0x16;
   QuantizeFn quantize_q8_32;

@@ -51,18 +51,18 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
   });
 }
 
-// Weights repacked 16 rows at a time (repack.h), lanes = weight rows: decode of Q4_0 and Q4_K in
+// Weights repacked 16 rows at a time (repack.h), lanes = weight rows: decode of Q4_0, Q4_K, Q6_K in
 // both modes (exact: activations as three 8-bit planes, as exact as f32 products; blocks.h), and
 // fast-mode Q4_0 prefill on panels. Other prefills read the original layout, whose pages are then
 // kept; a fast-mode Q4_0 model gives them back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
   if (!w.readonly || !c.repack || !c.k->gemv_q4_0x16 || !repack_enabled()) return false;
   if (w.dtype == T_Q4_0) return M < kPanelRows || c.fast;
-  return w.dtype == T_Q4_K && M < kPanelRows;
+  return (w.dtype == T_Q4_K || w.dtype == T_Q6_K) && M < kPanelRows;
 }
 
 void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
-  const bool q4k = w.dtype == T_Q4_K;
+  const bool q4k = w.dtype == T_Q4_K || w.dtype == T_Q6_K;  // super-blocks of 256
   const Repacked pk = c.repack->get(w, c.pool, c.fast && !q4k);
   const int64_t N = w.dims[0];
   const int nb = (int)(K / (q4k ? QK_K : QK));
@@ -76,7 +76,9 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
   }
   const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
   const QuantizeFn quant = c.fast ? c.k->quantize_q8_32 : c.k->quantize_planes;
-  const PackedGemvFn gemv = q4k ? (c.fast ? c.k->gemv_q4_Kx16 : c.k->gemv_q4_Kx16_exact) : (c.fast ? c.k->gemv_q4_0x16 : c.k->gemv_q4_0x16_exact);
+  const PackedGemvFn gemv = w.dtype == T_Q6_K ? (c.fast ? c.k->gemv_q6_Kx16 : c.k->gemv_q6_Kx16_exact)
+                            : w.dtype == T_Q4_K ? (c.fast ? c.k->gemv_q4_Kx16 : c.k->gemv_q4_Kx16_exact)
+                                                : (c.fast ? c.k->gemv_q4_0x16 : c.k->gemv_q4_0x16_exact);
   const size_t xs = act_row_bytes(af, (int)K);
   c.scratch.resize(xs * (size_t)M);
   uint8_t* q = c.scratch.data();

@@ -24,6 +24,12 @@ constexpr size_t kQ4_0x16Bytes = 288;
 //   uint8_t qs[4][8][16][4]  (qs[p][k][r] = bytes 32p + 4k .. 32p + 4k + 3 of row r's qs)
 constexpr size_t kQ4_Kx16Bytes = 64 + 256 + 2048;
 
+// Q6_K x 16 rows: per row group g and super-block s, at ((g * nsb) + s) * 3360 bytes:
+//   uint16_t d[16]; int8_t sc[16][16]  (sc[i][r] = row r's scale of elements 16i..16i+15)
+//   uint8_t ql[2][16][16][4]  (ql[n][k][r] = bytes 64n + 4k .. 64n + 4k + 3 of row r's ql)
+//   uint8_t qh[2][8][16][4]   (qh[n][k][r] = bytes 32n + 4k .. 32n + 4k + 3 of row r's qh)
+constexpr size_t kQ6_Kx16Bytes = 32 + 256 + 2048 + 1024;
+
 // bytes per group and block (or super-block) of a repackable type; 0 if it is not repacked
 size_t repacked_block_bytes(int dtype);
 
@@ -34,7 +40,7 @@ struct Repacked {
 
 class RepackCache {
  public:
-  // the repacked form of weight w (Q4_0 or Q4_K, read-only buffer), made on first use; with
+  // the repacked form of weight w (Q4_0, Q4_K or Q6_K, read-only buffer), made on first use; with
   // release_source the mapping's pages are given back (when nothing reads the original layout)
   Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
   // a buffer was freed: drop what was made from it
