@@ -16,6 +16,8 @@ const { values } = parseArgs({
     preset: { type: 'string', default: 'llama-tiny' },
     quants: { type: 'string', default: 'Q8_0,Q6_K,Q5_K,Q4_K,Q4_0' },
     tokens: { type: 'string', default: '128' },
+    // evaluate ix one token per step (the decode kernels) instead of one batch (the prefill kernels)
+    decode: { type: 'boolean', default: false },
     'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
   },
 });
@@ -38,7 +40,12 @@ async function ixLogits(path: string, backend: string, backendOptions?: Record<s
   const model = await loadModel(path, { backend, backendOptions });
   try {
     const tokens = model.tokenizer.encode(TEXT).slice(0, n);
-    return { logits: await model.createSession({ contextLength: n }).evaluate(tokens, true), tokens };
+    const session = model.createSession({ contextLength: n });
+    if (!values.decode) return { logits: await session.evaluate(tokens, true), tokens };
+    const vocab = model.hparams.vocabSize;
+    const logits = new Float32Array(tokens.length * vocab);
+    for (let t = 0; t < tokens.length; t++) logits.set(await session.evaluate(tokens.slice(0, t + 1)), t * vocab);
+    return { logits, tokens };
   } finally {
     await model.dispose();
   }
@@ -85,6 +92,6 @@ for (const quant of values.quants!.split(',') as QuantPreset[]) {
   rows.push([quant, ...kl.map((k) => k.toExponential(3))]);
   process.stderr.write(`${quant}: ${kl.map((k) => k.toExponential(3)).join(' / ')}\n`);
 }
-process.stdout.write(`mean KL(F32 || quant) over ${base.tokens.length} positions, ${values.preset}\n`);
+process.stdout.write(`mean KL(F32 || quant) over ${base.tokens.length} positions, ${values.preset}, ix ${values.decode ? 'one token per step (decode kernels)' : 'one batch (prefill kernels)'}\n`);
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n');
