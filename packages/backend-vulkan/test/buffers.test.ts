@@ -52,7 +52,11 @@ describe.skipIf(!hasDevice)(`buffers on Vulkan${skipReason ? ` (${skipReason})` 
     const g = new Graph();
     const x = g.input('x', [3, 5]);
     const y = g.softmax(g.add(x, x));
-    await new Executor(be).run(g, { x: randomF32(15, rng(2)) }, [y]);
+    const exec = new Executor(be);
+    await exec.run(g, { x: randomF32(15, rng(2)) }, [y]);
+    // only the arena kept for the next run remains, until it is released
+    expect(be.liveBuffers).toBe(before + 1);
+    exec.releaseArenas();
     expect(be.liveBuffers).toBe(before);
   });
 

@@ -41,7 +41,6 @@ describe.skipIf(!!why)(`stories260K on Vulkan${why ? ` (${why})` : ''}`, () => {
         expect(a.tokens.length).toBe(40);
       }
     } finally {
-      ours.backend.dispose();
       await ours.dispose();
       await ref.dispose();
     }

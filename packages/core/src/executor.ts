@@ -169,9 +169,12 @@ export class Executor {
     }
   }
 
-  /** Free the arenas kept between runs (they are made again by the next run). */
-  releaseArenas(): void {
-    for (const [backend, idle] of this.idleArenas) for (const buffer of idle.splice(0)) backend.free(buffer);
+  /**
+   * Free the arenas kept between runs (they are made again by the next run). With `free` false
+   * they are only forgotten: for backends about to be disposed, which frees everything anyway.
+   */
+  releaseArenas(free = true): void {
+    for (const [backend, idle] of this.idleArenas) for (const buffer of idle.splice(0)) if (free) backend.free(buffer);
   }
 
   /** An idle arena of at least `size` bytes for `backend` (a smaller one is replaced). */

@@ -97,7 +97,8 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.isDisposed) return;
     this.isDisposed = true;
-    this.executor.releaseArenas();
+    // the backend frees its arenas with everything else (and may already have been disposed)
+    this.executor.releaseArenas(false);
     this.backend.dispose();
     await this.file.close();
   }
