@@ -46,6 +46,9 @@ static KernelTable make_vnni_table() {
   t.gemv_q6_Kx16_exact = gemv_q6_Kx16<kPlanes>;
   t.quantize_planes = quantize_planes;
   t.panel_q4_0x16 = panel_q4_0x16;
+  t.prefill_q4_0x16 = prefill_q4_0x16;
+  t.prefill_q4_Kx16 = prefill_kx16<PrefQ4_K>;
+  t.prefill_q6_Kx16 = prefill_kx16<PrefQ6_K>;
   return t;
 }
 }  // namespace isa_avx512

@@ -37,6 +37,9 @@ using PackedGemvFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t
 // prefill: as PanelFn, for weight rows [i0, i0 + nw)
 using PackedPanelFn = void (*)(const uint8_t* packed, int nb, int64_t i0, int nw, const uint8_t* panels, size_t pstride, int np, int rows, float* y, size_t ys);
 
+// exact prefill on repacked weights: y[r * ys + row] for nx f32 rows (ldx floats apart), groups [g0, g1)
+using PackedPrefillFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t g1, int64_t N, const float* x, size_t ldx, int nx, float* y, size_t ys);
+
 struct KernelTable {
   const char* isa;
   TileFn exact[T_COUNT];
@@ -53,6 +56,9 @@ struct KernelTable {
   PackedGemvFn gemv_q6_Kx16_exact;
   QuantizeFn quantize_planes;
   PackedPanelFn panel_q4_0x16;
+  PackedPrefillFn prefill_q4_0x16;  // exact mode
+  PackedPrefillFn prefill_q4_Kx16;
+  PackedPrefillFn prefill_q6_Kx16;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
   float (*dot_f32)(const float* a, const float* b, int n);

@@ -53,21 +53,34 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
 
 // Weights repacked 16 rows at a time (repack.h), lanes = weight rows: decode of Q4_0, Q4_K, Q6_K in
 // both modes (exact: activations as three 8-bit planes, as exact as f32 products; blocks.h), and
-// fast-mode Q4_0 prefill on panels. Other prefills read the original layout, whose pages are then
-// kept; a fast-mode Q4_0 model gives them back.
+// prefill (exact: f32, lanes = weight rows; fast Q4_0: on panels). Fast-mode K-quant prefill
+// reads the original layout (panels), whose pages are then kept; otherwise they are given back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
   if (!w.readonly || !c.repack || !c.k->gemv_q4_0x16 || !repack_enabled()) return false;
-  if (w.dtype == T_Q4_0) return M < kPanelRows || c.fast;
-  return (w.dtype == T_Q4_K || w.dtype == T_Q6_K) && M < kPanelRows;
+  if (w.dtype == T_Q4_0) return true;
+  return (w.dtype == T_Q4_K || w.dtype == T_Q6_K) && (M < kPanelRows || !c.fast);
 }
 
 void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
   const bool q4k = w.dtype == T_Q4_K || w.dtype == T_Q6_K;  // super-blocks of 256
-  const Repacked pk = c.repack->get(w, c.pool, c.fast && !q4k);
+  // fast-mode K-quant prefill reads the original layout (panels): keep its pages then
+  const Repacked pk = c.repack->get(w, c.pool, !q4k || !c.fast);
   const int64_t N = w.dims[0];
   const int nb = (int)(K / (q4k ? QK_K : QK));
+  if (M >= kPanelRows && !c.fast) {
+    const PackedPrefillFn prefill = w.dtype == T_Q4_K ? c.k->prefill_q4_Kx16 : w.dtype == T_Q6_K ? c.k->prefill_q6_Kx16 : c.k->prefill_q4_0x16;
+    // tasks: runs of row groups x tiles of 64 activation rows (their f32 rows stay in L2)
+    const int64_t gpt = std::max<int64_t>(1, std::min<int64_t>(4, pk.groups / ((int64_t)c.pool.size() * 4)));
+    const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
+    c.pool.run(gtasks * mtiles, [&](int64_t t) {
+      const int64_t gt = t / mtiles, m0 = (t % mtiles) * 64;
+      const int64_t g0 = gt * gpt, g1 = std::min(pk.groups, g0 + gpt);
+      prefill(pk.data, nb, g0, g1, N, x + m0 * K, (size_t)K, (int)std::min<int64_t>(64, M - m0), y + m0 * N, (size_t)N);
+    });
+    return;
+  }
   if (M >= kPanelRows) {
-    assert(c.fast && !q4k);
+    assert(!q4k);
     const Panels p = quantize_panels(c, x, M, K);
     over_panels(c, N, M, p, [&](int64_t r0, int64_t nr, int64_t p0, int64_t npg, int64_t m0, int64_t rows) {
       c.k->panel_q4_0x16(pk.data, nb, r0, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, y + m0 * N + r0, (size_t)N);
