@@ -49,6 +49,9 @@ static KernelTable make_vnni_table() {
   t.prefill_q4_0x16 = prefill_q4_0x16;
   t.prefill_q4_Kx16 = prefill_kx16<PrefQ4_K>;
   t.prefill_q6_Kx16 = prefill_kx16<PrefQ6_K>;
+  t.gemv_q8_0x16 = gemv_q8_0x16<1>;
+  t.gemv_q8_0x16_exact = gemv_q8_0x16<kPlanes>;
+  t.prefill_q8_0x16 = prefill_q8_0x16;
   return t;
 }
 }  // namespace isa_avx512

@@ -59,6 +59,9 @@ struct KernelTable {
   PackedPrefillFn prefill_q4_0x16;  // exact mode
   PackedPrefillFn prefill_q4_Kx16;
   PackedPrefillFn prefill_q6_Kx16;
+  PackedGemvFn gemv_q8_0x16;
+  PackedGemvFn gemv_q8_0x16_exact;
+  PackedPrefillFn prefill_q8_0x16;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
   float (*dot_f32)(const float* a, const float* b, int n);

@@ -51,13 +51,15 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
   });
 }
 
-// Weights repacked 16 rows at a time (repack.h), lanes = weight rows: decode of Q4_0, Q4_K, Q6_K in
-// both modes (exact: activations as three 8-bit planes, as exact as f32 products; blocks.h), and
-// prefill (exact: f32, lanes = weight rows; fast Q4_0: on panels). Fast-mode K-quant prefill
-// reads the original layout (panels), whose pages are then kept; otherwise they are given back.
+// Weights repacked 16 rows at a time (repack.h), lanes = weight rows: Q4_0, Q4_K, Q6_K in both
+// modes and Q8_0 in exact mode. Decode: integer dot products (exact: activations as three 8-bit
+// planes, as exact as f32 products; blocks.h). Prefill: exact f32 with lanes = weight rows, fast
+// Q4_0 on panels. Fast-mode K-quant prefill reads the original layout (panels), whose pages are
+// then kept; otherwise they are given back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
   if (!w.readonly || !c.repack || !c.k->gemv_q4_0x16 || !repack_enabled()) return false;
   if (w.dtype == T_Q4_0) return true;
+  if (w.dtype == T_Q8_0) return !c.fast;  // fast mode: the per-row and panel kernels are as fast
   return (w.dtype == T_Q4_K || w.dtype == T_Q6_K) && (M < kPanelRows || !c.fast);
 }
 
@@ -68,7 +70,10 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
   const int64_t N = w.dims[0];
   const int nb = (int)(K / (q4k ? QK_K : QK));
   if (M >= kPanelRows && !c.fast) {
-    const PackedPrefillFn prefill = w.dtype == T_Q4_K ? c.k->prefill_q4_Kx16 : w.dtype == T_Q6_K ? c.k->prefill_q6_Kx16 : c.k->prefill_q4_0x16;
+    const PackedPrefillFn prefill = w.dtype == T_Q4_K   ? c.k->prefill_q4_Kx16
+                                    : w.dtype == T_Q6_K ? c.k->prefill_q6_Kx16
+                                    : w.dtype == T_Q8_0 ? c.k->prefill_q8_0x16
+                                                        : c.k->prefill_q4_0x16;
     // tasks: runs of row groups x tiles of 64 activation rows (their f32 rows stay in L2)
     const int64_t gpt = std::max<int64_t>(1, std::min<int64_t>(4, pk.groups / ((int64_t)c.pool.size() * 4)));
     const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
@@ -89,7 +94,8 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
   }
   const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
   const QuantizeFn quant = c.fast ? c.k->quantize_q8_32 : c.k->quantize_planes;
-  const PackedGemvFn gemv = w.dtype == T_Q6_K ? (c.fast ? c.k->gemv_q6_Kx16 : c.k->gemv_q6_Kx16_exact)
+  const PackedGemvFn gemv = w.dtype == T_Q8_0 ? (c.fast ? c.k->gemv_q8_0x16 : c.k->gemv_q8_0x16_exact)
+                            : w.dtype == T_Q6_K ? (c.fast ? c.k->gemv_q6_Kx16 : c.k->gemv_q6_Kx16_exact)
                             : w.dtype == T_Q4_K ? (c.fast ? c.k->gemv_q4_Kx16 : c.k->gemv_q4_Kx16_exact)
                                                 : (c.fast ? c.k->gemv_q4_0x16 : c.k->gemv_q4_0x16_exact);
   const size_t xs = act_row_bytes(af, (int)K);

@@ -36,6 +36,20 @@ void repack_q4_0_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g,
   }
 }
 
+void repack_q8_0_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, uint8_t* out) {
+  for (int b = 0; b < nb; ++b) {
+    uint8_t* blk = out + ((size_t)g * nb + b) * kQ8_0x16Bytes;
+    std::memset(blk, 0, kQ8_0x16Bytes);
+    for (int r = 0; r < kRepackRows; ++r) {
+      const int64_t row = g * kRepackRows + r;
+      if (row >= N) break;
+      const block_q8_0* src = (const block_q8_0*)(w + (size_t)row * row_bytes) + b;
+      std::memcpy(blk + 2 * r, &src->d, 2);
+      for (int k = 0; k < 8; ++k) std::memcpy(blk + 32 + (k * kRepackRows + r) * 4, src->qs + 4 * k, 4);
+    }
+  }
+}
+
 void repack_q4_K_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nsb, uint8_t* out) {
   for (int sb = 0; sb < nsb; ++sb) {
     uint8_t* blk = out + ((size_t)g * nsb + sb) * kQ4_Kx16Bytes;
@@ -88,6 +102,7 @@ void give_back_pages(const uint8_t* p, size_t len) {
 size_t repacked_block_bytes(int dtype) {
   switch (dtype) {
     case T_Q4_0: return kQ4_0x16Bytes;
+    case T_Q8_0: return kQ8_0x16Bytes;
     case T_Q4_K: return kQ4_Kx16Bytes;
     case T_Q6_K: return kQ6_Kx16Bytes;
     default: return 0;
@@ -109,6 +124,7 @@ Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_sou
   pool.run(groups, [&](int64_t g) {
     if (w.dtype == T_Q4_K) repack_q4_K_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
     else if (w.dtype == T_Q6_K) repack_q6_K_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
+    else if (w.dtype == T_Q8_0) repack_q8_0_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
     else repack_q4_0_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
   });
   if (release_source) give_back_pages(w.data, w.bytes);

@@ -19,6 +19,10 @@ namespace ix {
 constexpr int kRepackRows = 16;
 constexpr size_t kQ4_0x16Bytes = 288;
 
+// Q8_0 x 16 rows: per row group g and block b, at ((g * nb) + b) * 544 bytes:
+//   uint16_t d[16]; int8_t qs[8][16][4]  (qs[k][r] = values 4k..4k+3 of row r's block)
+constexpr size_t kQ8_0x16Bytes = 32 + 512;
+
 // Q4_K x 16 rows: per row group g and super-block s, at ((g * nsb) + s) * 2368 bytes:
 //   uint16_t d[16], dmin[16]; uint8_t sc[8][16], mn[8][16]  (6-bit scales and mins, unpacked)
 //   uint8_t qs[4][8][16][4]  (qs[p][k][r] = bytes 32p + 4k .. 32p + 4k + 3 of row r's qs)
@@ -40,7 +44,7 @@ struct Repacked {
 
 class RepackCache {
  public:
-  // the repacked form of weight w (Q4_0, Q4_K or Q6_K, read-only buffer), made on first use; with
+  // the repacked form of weight w (Q4_0, Q8_0, Q4_K or Q6_K, read-only buffer), made on first use; with
   // release_source the mapping's pages are given back (when nothing reads the original layout)
   Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
   // a buffer was freed: drop what was made from it
