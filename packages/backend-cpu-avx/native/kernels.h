@@ -68,6 +68,7 @@ struct KernelTable {
   float (*dot_f16)(const uint16_t* a, const float* b, int n);
   void (*axpy_f32)(float a, const float* x, float* y, int n);  // y += a * x
   void (*axpy_f16)(float a, const uint16_t* x, float* y, int n);
+  void (*exp_shifted)(float* x, float sub, int n);  // x = e^(x - sub), all x <= sub
 };
 
 const KernelTable* kernels_avx512();      // requires avx512f/bw/vl/dq + vnni

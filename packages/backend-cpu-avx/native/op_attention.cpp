@@ -43,11 +43,9 @@ void op_attention(ExecCtx& c, const Node& n) {
       scores[j] = s;
       mx = std::max(mx, s);
     }
+    kt->exp_shifted(scores.data(), mx, (int)visible);
     double sum = 0.0;
-    for (int64_t j = 0; j < visible; ++j) {
-      scores[j] = std::exp(scores[j] - mx);
-      sum += scores[j];
-    }
+    for (int64_t j = 0; j < visible; ++j) sum += scores[j];
     const float inv = (float)(1.0 / sum);
     float* out = ys + (t * Hq + h) * D;
     std::fill(out, out + D, 0.0f);

@@ -20,6 +20,7 @@ struct SF {
   static inline float half(uint16_t h) { return fp16_to_fp32(h); }
   static inline F load_f16(const uint16_t* p) { return fp16_to_fp32(*p); }
   static inline F load_bf16(const uint16_t* p) { return bf16_to_fp32(*p); }
+  static inline F exp_nonpos(F x) { return std::exp(x); }
   static inline I load_u8(const uint8_t* p) { return *p; }
   static inline I load_i8(const int8_t* p) { return *p; }
   static inline I set1i(int v) { return v; }
