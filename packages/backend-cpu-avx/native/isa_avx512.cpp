@@ -46,6 +46,8 @@ static KernelTable make_vnni_table() {
   t.gemv_q6_Kx16_exact = gemv_q6_Kx16<kPlanes>;
   t.quantize_planes = quantize_planes;
   t.panel_q4_0x16 = panel_q4_0x16;
+  t.panel_q4_Kx16 = kpanel_packed<PanelQ4_K, block_q4_K, gather_q4_K, kQ4_Kx16Bytes>;
+  t.panel_q6_Kx16 = kpanel_packed<PanelQ6_K, block_q6_K, gather_q6_K, kQ6_Kx16Bytes>;
   t.prefill_q4_0x16 = prefill_q4_0x16;
   t.prefill_q4_Kx16 = prefill_kx16<PrefQ4_K>;
   t.prefill_q6_Kx16 = prefill_kx16<PrefQ6_K>;

@@ -56,6 +56,8 @@ struct KernelTable {
   PackedGemvFn gemv_q6_Kx16_exact;
   QuantizeFn quantize_planes;
   PackedPanelFn panel_q4_0x16;
+  PackedPanelFn panel_q4_Kx16;  // fast-mode prefill on the repacked K-quants
+  PackedPanelFn panel_q6_Kx16;
   PackedPrefillFn prefill_q4_0x16;  // exact mode
   PackedPrefillFn prefill_q4_Kx16;
   PackedPrefillFn prefill_q6_Kx16;

@@ -1,6 +1,5 @@
 // matmul (fused dequantize-and-dot, threads over weight rows) and get_rows.
 #include <algorithm>
-#include <cassert>
 
 #include "ops.h"
 
@@ -54,19 +53,17 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
 // Weights repacked 16 rows at a time (repack.h), lanes = weight rows: Q4_0, Q4_K, Q6_K in both
 // modes and Q8_0 in exact mode. Decode: integer dot products (exact: activations as three 8-bit
 // planes, as exact as f32 products; blocks.h). Prefill: exact f32 with lanes = weight rows, fast
-// Q4_0 on panels. Fast-mode K-quant prefill reads the original layout (panels), whose pages are
-// then kept; otherwise they are given back.
+// on panels. Nothing reads the original layout afterwards, so the mapping's pages are given back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
   if (!w.readonly || !c.repack || !c.k->gemv_q4_0x16 || !repack_enabled()) return false;
   if (w.dtype == T_Q4_0) return true;
   if (w.dtype == T_Q8_0) return !c.fast;  // fast mode: the per-row and panel kernels are as fast
-  return (w.dtype == T_Q4_K || w.dtype == T_Q6_K) && (M < kPanelRows || !c.fast);
+  return w.dtype == T_Q4_K || w.dtype == T_Q6_K;
 }
 
 void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
   const bool q4k = w.dtype == T_Q4_K || w.dtype == T_Q6_K;  // super-blocks of 256
-  // fast-mode K-quant prefill reads the original layout (panels): keep its pages then
-  const Repacked pk = c.repack->get(w, c.pool, !q4k || !c.fast);
+  const Repacked pk = c.repack->get(w, c.pool, true);
   const int64_t N = w.dims[0];
   const int nb = (int)(K / (q4k ? QK_K : QK));
   if (M >= kPanelRows && !c.fast) {
@@ -85,10 +82,10 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
     return;
   }
   if (M >= kPanelRows) {
-    assert(!q4k);
+    const PackedPanelFn panel = w.dtype == T_Q4_K ? c.k->panel_q4_Kx16 : w.dtype == T_Q6_K ? c.k->panel_q6_Kx16 : c.k->panel_q4_0x16;
     const Panels p = quantize_panels(c, x, M, K);
     over_panels(c, N, M, p, [&](int64_t r0, int64_t nr, int64_t p0, int64_t npg, int64_t m0, int64_t rows) {
-      c.k->panel_q4_0x16(pk.data, nb, r0, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, y + m0 * N + r0, (size_t)N);
+      panel(pk.data, nb, r0, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, y + m0 * N + r0, (size_t)N);
     });
     return;
   }
