@@ -24,6 +24,8 @@ namespace isa_avx512 {
 #include "kernels_exact.inc"
 #include "kernels_fast.inc"
 #include "kernels_panel16.inc"
+#include "kernels_repacked_gemv.inc"
+#include "kernels_repacked_prefill.inc"
 #include "kernels_table.inc"
 #undef IX_VNNI
 
