@@ -7,6 +7,52 @@
 
 namespace ix {
 
+namespace {
+
+// From this many query rows on, the keys are transposed and the values widened to f32 once per
+// call, then every query head works with keys in the vector lanes (no horizontal sums).
+constexpr int64_t kPrefillQueries = 16;
+
+void attention_prefill(ExecCtx& c, const TensorRef& q, const TensorRef& k, const TensorRef& v, const TensorRef& y, int64_t pos0, int64_t kvLen,
+                       float scale, bool causal) {
+  const int64_t T = q.dims[0], Hq = q.dims[1], D = q.dims[2], Hkv = k.dims[1], group = Hq / Hkv;
+  const KernelTable* kt = c.k;
+  // kT[kh][d][j] and vf[kh][j][d], f32
+  std::vector<float> kT((size_t)(Hkv * D * kvLen)), vf((size_t)(Hkv * kvLen * D));
+  auto widen_row = [&](const TensorRef& m, int64_t j, int64_t kh, float* out) {
+    const int64_t off = (j * Hkv + kh) * D;
+    if (m.dtype == T_F32) std::copy((const float*)m.data + off, (const float*)m.data + off + D, out);
+    else kt->decode[T_F16](m.data + off * 2, (int)D, out);
+  };
+  c.pool.run(Hkv, [&](int64_t kh) {
+    std::vector<float> row((size_t)D);
+    for (int64_t j = 0; j < kvLen; ++j) {
+      widen_row(k, j, kh, row.data());
+      for (int64_t d = 0; d < D; ++d) kT[(size_t)((kh * D + d) * kvLen + j)] = row[(size_t)d];
+      widen_row(v, j, kh, vf.data() + (size_t)((kh * kvLen + j) * D));
+    }
+  });
+  const float* qs = (const float*)q.data;
+  float* ys = (float*)y.data;
+  c.pool.run(T * Hq, [&](int64_t task) {
+    thread_local std::vector<float> p;
+    const int64_t t = task / Hq, h = task % Hq, kh = h / group;
+    const int64_t visible = causal ? std::min(kvLen, pos0 + t + 1) : kvLen;
+    if (p.size() < (size_t)visible) p.resize((size_t)visible);
+    kt->scores_t(kT.data() + (size_t)(kh * D * kvLen), (size_t)kvLen, qs + (t * Hq + h) * D, (int)D, (int)visible, scale, p.data());
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < visible; ++j) mx = std::max(mx, p[(size_t)j]);
+    kt->exp_shifted(p.data(), mx, (int)visible);
+    double sum = 0.0;
+    for (int64_t j = 0; j < visible; ++j) sum += p[(size_t)j];
+    const float inv = (float)(1.0 / sum);
+    for (int64_t j = 0; j < visible; ++j) p[(size_t)j] *= inv;
+    kt->weighted_rows(p.data(), vf.data() + (size_t)(kh * kvLen * D), (size_t)D, (int)visible, (int)D, ys + (t * Hq + h) * D);
+  });
+}
+
+}  // namespace
+
 // q[T, Hq, D], k/v[S, Hkv, D]; params [pos0, kvLen, scale, causal]
 void op_attention(ExecCtx& c, const Node& n) {
   require_tensors(n, 4);
@@ -30,6 +76,7 @@ void op_attention(ExecCtx& c, const Node& n) {
   const float* qs = (const float*)q.data;
   float* ys = (float*)y.data;
   const int64_t group = Hq / Hkv;
+  if (T >= kPrefillQueries) return attention_prefill(c, q, k, v, y, pos0, kvLen, scale, causal);
   c.pool.run(T * Hq, [&](int64_t task) {
     thread_local std::vector<float> scores;
     const int64_t t = task / Hq, h = task % Hq, kh = h / group;

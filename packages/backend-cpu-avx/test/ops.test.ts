@@ -102,11 +102,13 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
     }
   });
 
-  it.skipIf(!supported).each(['F32', 'F16'] as const)('write_rows into an %s KV cache, then GQA attention (causal and not)', async (cacheType) => {
+  // T = 3: the per-query path; T = 21: the prefill path (keys transposed, from 16 queries on)
+  const attentionCases = (['F32', 'F16'] as const).flatMap((cacheType) => [3, 21].map((T) => ({ cacheType, T })));
+  it.skipIf(!supported).each(attentionCases)('write_rows of $T rows into an $cacheType KV cache, then GQA attention (causal and not)', async ({ cacheType, T }) => {
     const be = makeBackend(isa);
     const calls = counting(be);
     try {
-      const [T, Hq, Hkv, D, S, pos0] = [3, 4, 2, 24, 10, 4];
+      const [Hq, Hkv, D, S, pos0] = [4, 2, 24, 30, 4];
       const kvLen = pos0 + T;
       const old = (seed: number) => randomF32(S * Hkv * D, rng(seed));
       const kOld = old(31), vOld = old(32);
