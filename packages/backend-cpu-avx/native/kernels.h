@@ -71,9 +71,10 @@ struct KernelTable {
   void (*axpy_f32)(float a, const float* x, float* y, int n);  // y += a * x
   void (*axpy_f16)(float a, const uint16_t* x, float* y, int n);
   void (*exp_shifted)(float* x, float sub, int n);  // x = e^(x - sub), all x <= sub
-  // attention, prefill: scores against transposed keys; probability-weighted sum of value rows
-  void (*scores_t)(const float* kT, size_t ld, const float* q, int D, int n, float scale, float* out);
-  void (*weighted_rows)(const float* p, const float* v, size_t ldv, int n, int D, float* out);
+  // attention, prefill, for `heads` query heads sharing a KV head: scores against the transposed
+  // keys, and the probability-weighted sums of the value rows
+  void (*scores_t)(const float* kT, size_t ld, const float* q, size_t ldq, int heads, int D, int n, float scale, float* out, size_t ldo);
+  void (*weighted_rows)(const float* p, size_t ldp, int heads, const float* v, size_t ldv, int n, int D, float* out, size_t ldout);
 };
 
 const KernelTable* kernels_avx512();      // requires avx512f/bw/vl/dq + vnni

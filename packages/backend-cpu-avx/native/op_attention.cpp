@@ -34,20 +34,27 @@ void attention_prefill(ExecCtx& c, const TensorRef& q, const TensorRef& k, const
   });
   const float* qs = (const float*)q.data;
   float* ys = (float*)y.data;
-  c.pool.run(T * Hq, [&](int64_t task) {
+  // one task per (query row, KV head): its `group` query heads see the same keys
+  c.pool.run(T * Hkv, [&](int64_t task) {
     thread_local std::vector<float> p;
-    const int64_t t = task / Hq, h = task % Hq, kh = h / group;
+    const int64_t t = task / Hkv, kh = task % Hkv;
     const int64_t visible = causal ? std::min(kvLen, pos0 + t + 1) : kvLen;
-    if (p.size() < (size_t)visible) p.resize((size_t)visible);
-    kt->scores_t(kT.data() + (size_t)(kh * D * kvLen), (size_t)kvLen, qs + (t * Hq + h) * D, (int)D, (int)visible, scale, p.data());
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < visible; ++j) mx = std::max(mx, p[(size_t)j]);
-    kt->exp_shifted(p.data(), mx, (int)visible);
-    double sum = 0.0;
-    for (int64_t j = 0; j < visible; ++j) sum += p[(size_t)j];
-    const float inv = (float)(1.0 / sum);
-    for (int64_t j = 0; j < visible; ++j) p[(size_t)j] *= inv;
-    kt->weighted_rows(p.data(), vf.data() + (size_t)(kh * kvLen * D), (size_t)D, (int)visible, (int)D, ys + (t * Hq + h) * D);
+    if (p.size() < (size_t)(visible * group)) p.resize((size_t)(visible * group));
+    const int64_t h0 = kh * group;  // the group's heads are consecutive
+    kt->scores_t(kT.data() + (size_t)(kh * D * kvLen), (size_t)kvLen, qs + (t * Hq + h0) * D, (size_t)D, (int)group, (int)D, (int)visible, scale,
+                 p.data(), (size_t)visible);
+    for (int64_t g = 0; g < group; ++g) {
+      float* pg = p.data() + g * visible;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < visible; ++j) mx = std::max(mx, pg[j]);
+      kt->exp_shifted(pg, mx, (int)visible);
+      double sum = 0.0;
+      for (int64_t j = 0; j < visible; ++j) sum += pg[j];
+      const float inv = (float)(1.0 / sum);
+      for (int64_t j = 0; j < visible; ++j) pg[j] *= inv;
+    }
+    kt->weighted_rows(p.data(), (size_t)visible, (int)group, vf.data() + (size_t)(kh * kvLen * D), (size_t)D, (int)visible, (int)D, ys + (t * Hq + h0) * D,
+                      (size_t)D);
   });
 }
 
