@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <string>
 
 #include "blocks.h"
@@ -22,71 +23,53 @@ bool repack_enabled() {
 
 namespace {
 
-void repack_q4_0_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, uint8_t* out) {
+// Row group g of a weight with nb blocks of Src per row: each block of the group is zeroed (rows
+// past N stay zero), then put(dst, r, src) copies row r's block into it.
+template <class Src, class Put>
+void repack_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, size_t group_block_bytes, uint8_t* out, Put&& put) {
   for (int b = 0; b < nb; ++b) {
-    uint8_t* blk = out + ((size_t)g * nb + b) * kQ4_0x16Bytes;
-    std::memset(blk, 0, kQ4_0x16Bytes);
-    for (int r = 0; r < kRepackRows; ++r) {
-      const int64_t row = g * kRepackRows + r;
-      if (row >= N) break;
-      const block_q4_0* src = (const block_q4_0*)(w + (size_t)row * row_bytes) + b;
-      std::memcpy(blk + 2 * r, &src->d, 2);
-      for (int k = 0; k < 4; ++k) std::memcpy(blk + 32 + (k * kRepackRows + r) * 4, src->qs + 4 * k, 4);
-    }
+    uint8_t* dst = out + ((size_t)g * nb + b) * group_block_bytes;
+    std::memset(dst, 0, group_block_bytes);
+    for (int r = 0; r < kRepackRows && g * kRepackRows + r < N; ++r) put(dst, r, (const Src*)(w + (size_t)(g * kRepackRows + r) * row_bytes) + b);
   }
 }
 
-void repack_q8_0_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, uint8_t* out) {
-  for (int b = 0; b < nb; ++b) {
-    uint8_t* blk = out + ((size_t)g * nb + b) * kQ8_0x16Bytes;
-    std::memset(blk, 0, kQ8_0x16Bytes);
-    for (int r = 0; r < kRepackRows; ++r) {
-      const int64_t row = g * kRepackRows + r;
-      if (row >= N) break;
-      const block_q8_0* src = (const block_q8_0*)(w + (size_t)row * row_bytes) + b;
-      std::memcpy(blk + 2 * r, &src->d, 2);
-      for (int k = 0; k < 8; ++k) std::memcpy(blk + 32 + (k * kRepackRows + r) * 4, src->qs + 4 * k, 4);
-    }
-  }
-}
+// 4 bytes of a row at `from` to slot k of a 16-row interleaved area at `area`
+inline void put4(uint8_t* area, int k, int r, const void* from) { std::memcpy(area + (k * kRepackRows + r) * 4, from, 4); }
 
-void repack_q4_K_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nsb, uint8_t* out) {
-  for (int sb = 0; sb < nsb; ++sb) {
-    uint8_t* blk = out + ((size_t)g * nsb + sb) * kQ4_Kx16Bytes;
-    std::memset(blk, 0, kQ4_Kx16Bytes);
-    for (int r = 0; r < kRepackRows; ++r) {
-      const int64_t row = g * kRepackRows + r;
-      if (row >= N) break;
-      const block_q4_K* src = (const block_q4_K*)(w + (size_t)row * row_bytes) + sb;
-      std::memcpy(blk + 2 * r, &src->d, 2);
-      std::memcpy(blk + 32 + 2 * r, &src->dmin, 2);
-      uint8_t sm[16];
-      k4_scales_mins(src->scales, sm);
-      for (int j = 0; j < 8; ++j) {
-        blk[64 + 16 * j + r] = sm[j];
-        blk[192 + 16 * j + r] = sm[8 + j];
-      }
-      for (int p = 0; p < 4; ++p)
-        for (int k = 0; k < 8; ++k) std::memcpy(blk + 320 + ((p * 8 + k) * kRepackRows + r) * 4, src->qs + 32 * p + 4 * k, 4);
-    }
-  }
-}
-
-void repack_q6_K_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nsb, uint8_t* out) {
-  for (int sb = 0; sb < nsb; ++sb) {
-    uint8_t* blk = out + ((size_t)g * nsb + sb) * kQ6_Kx16Bytes;
-    std::memset(blk, 0, kQ6_Kx16Bytes);
-    for (int r = 0; r < kRepackRows; ++r) {
-      const int64_t row = g * kRepackRows + r;
-      if (row >= N) break;
-      const block_q6_K* src = (const block_q6_K*)(w + (size_t)row * row_bytes) + sb;
-      std::memcpy(blk + 2 * r, &src->d, 2);
-      for (int i = 0; i < 16; ++i) blk[32 + 16 * i + r] = (uint8_t)src->scales[i];
-      for (int n = 0; n < 2; ++n) {
-        for (int k = 0; k < 16; ++k) std::memcpy(blk + 288 + ((n * 16 + k) * kRepackRows + r) * 4, src->ql + 64 * n + 4 * k, 4);
-        for (int k = 0; k < 8; ++k) std::memcpy(blk + 2336 + ((n * 8 + k) * kRepackRows + r) * 4, src->qh + 32 * n + 4 * k, 4);
-      }
-    }
+void repack_rows(int dtype, const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, uint8_t* out) {
+  switch (dtype) {
+    case T_Q4_0:
+      return repack_group<block_q4_0>(w, row_bytes, N, g, nb, kQ4_0x16Bytes, out, [](uint8_t* dst, int r, const block_q4_0* src) {
+        std::memcpy(dst + 2 * r, &src->d, 2);
+        for (int k = 0; k < 4; ++k) put4(dst + 32, k, r, src->qs + 4 * k);
+      });
+    case T_Q8_0:
+      return repack_group<block_q8_0>(w, row_bytes, N, g, nb, kQ8_0x16Bytes, out, [](uint8_t* dst, int r, const block_q8_0* src) {
+        std::memcpy(dst + 2 * r, &src->d, 2);
+        for (int k = 0; k < 8; ++k) put4(dst + 32, k, r, src->qs + 4 * k);
+      });
+    case T_Q4_K:
+      return repack_group<block_q4_K>(w, row_bytes, N, g, nb, kQ4_Kx16Bytes, out, [](uint8_t* dst, int r, const block_q4_K* src) {
+        std::memcpy(dst + 2 * r, &src->d, 2);
+        std::memcpy(dst + 32 + 2 * r, &src->dmin, 2);
+        uint8_t sm[16];
+        k4_scales_mins(src->scales, sm);
+        for (int j = 0; j < 8; ++j) {
+          dst[64 + 16 * j + r] = sm[j];
+          dst[192 + 16 * j + r] = sm[8 + j];
+        }
+        for (int k = 0; k < 32; ++k) put4(dst + 320, k, r, src->qs + 4 * k);  // pair p = k / 8
+      });
+    case T_Q6_K:
+      return repack_group<block_q6_K>(w, row_bytes, N, g, nb, kQ6_Kx16Bytes, out, [](uint8_t* dst, int r, const block_q6_K* src) {
+        std::memcpy(dst + 2 * r, &src->d, 2);
+        for (int i = 0; i < 16; ++i) dst[32 + 16 * i + r] = (uint8_t)src->scales[i];
+        for (int k = 0; k < 32; ++k) put4(dst + 288, k, r, src->ql + 4 * k);  // half n = k / 16
+        for (int k = 0; k < 16; ++k) put4(dst + 2336, k, r, src->qh + 4 * k);  // half n = k / 8
+      });
+    default:
+      throw std::invalid_argument(std::string("repack: unsupported type ") + dtype_name(dtype));
   }
 }
 
@@ -121,12 +104,7 @@ Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_sou
   if (posix_memalign(&mem, 64, bytes ? bytes : 64) != 0) throw std::bad_alloc();
   Entry e{w.buffer, groups, std::unique_ptr<uint8_t, void (*)(void*)>((uint8_t*)mem, std::free)};
   const size_t row_bytes = w.bytes / (size_t)N;
-  pool.run(groups, [&](int64_t g) {
-    if (w.dtype == T_Q4_K) repack_q4_K_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
-    else if (w.dtype == T_Q6_K) repack_q6_K_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
-    else if (w.dtype == T_Q8_0) repack_q8_0_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
-    else repack_q4_0_group(w.data, row_bytes, N, g, nb, (uint8_t*)mem);
-  });
+  pool.run(groups, [&](int64_t g) { repack_rows(w.dtype, w.data, row_bytes, N, g, nb, (uint8_t*)mem); });
   if (release_source) give_back_pages(w.data, w.bytes);
   const uint8_t* data = e.data.get();
   entries_.emplace(w.data, std::move(e));
