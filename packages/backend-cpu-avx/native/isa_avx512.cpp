@@ -40,22 +40,22 @@ static KernelTable make_vnni_table() {
   t.panel16[T_Q4_K] = kpanel_tile<PanelQ4_K>;
   t.panel16[T_Q6_K] = kpanel_tile<PanelQ6_K>;
   t.quantize_panel16 = quantize_panel16;
-  t.gemv_q4_0x16 = gemv_q4_0x16<1>;
-  t.gemv_q4_0x16_exact = gemv_q4_0x16<kPlanes>;
-  t.gemv_q4_Kx16 = gemv_q4_Kx16<1>;
-  t.gemv_q4_Kx16_exact = gemv_q4_Kx16<kPlanes>;
-  t.gemv_q6_Kx16 = gemv_q6_Kx16<1>;
-  t.gemv_q6_Kx16_exact = gemv_q6_Kx16<kPlanes>;
   t.quantize_planes = quantize_planes;
-  t.panel_q4_0x16 = panel_q4_0x16;
-  t.panel_q4_Kx16 = kpanel_packed<PanelQ4_K, block_q4_K, gather_q4_K, kQ4_Kx16Bytes>;
-  t.panel_q6_Kx16 = kpanel_packed<PanelQ6_K, block_q6_K, gather_q6_K, kQ6_Kx16Bytes>;
-  t.prefill_q4_0x16 = prefill_q4_0x16;
-  t.prefill_q4_Kx16 = prefill_kx16<PrefQ4_K>;
-  t.prefill_q6_Kx16 = prefill_kx16<PrefQ6_K>;
-  t.gemv_q8_0x16 = gemv_q8_0x16<1>;
-  t.gemv_q8_0x16_exact = gemv_q8_0x16<kPlanes>;
-  t.prefill_q8_0x16 = prefill_q8_0x16;
+  // Q8_0 is repacked in exact mode only: in fast mode its per-row and panel kernels are as fast
+  t.packed_gemv[0][T_Q4_0] = gemv_q4_0x16<kPlanes>;
+  t.packed_gemv[1][T_Q4_0] = gemv_q4_0x16<1>;
+  t.packed_gemv[0][T_Q4_K] = gemv_q4_Kx16<kPlanes>;
+  t.packed_gemv[1][T_Q4_K] = gemv_q4_Kx16<1>;
+  t.packed_gemv[0][T_Q6_K] = gemv_q6_Kx16<kPlanes>;
+  t.packed_gemv[1][T_Q6_K] = gemv_q6_Kx16<1>;
+  t.packed_gemv[0][T_Q8_0] = gemv_q8_0x16<kPlanes>;
+  t.packed_prefill[T_Q4_0] = prefill_q4_0x16;
+  t.packed_prefill[T_Q4_K] = prefill_kx16<PrefQ4_K>;
+  t.packed_prefill[T_Q6_K] = prefill_kx16<PrefQ6_K>;
+  t.packed_prefill[T_Q8_0] = prefill_q8_0x16;
+  t.packed_panel[T_Q4_0] = panel_q4_0x16;
+  t.packed_panel[T_Q4_K] = kpanel_packed<PanelQ4_K, block_q4_K, gather_q4_K, kQ4_Kx16Bytes>;
+  t.packed_panel[T_Q6_K] = kpanel_packed<PanelQ6_K, block_q6_K, gather_q6_K, kQ6_Kx16Bytes>;
   return t;
 }
 }  // namespace isa_avx512

@@ -31,13 +31,13 @@ constexpr int kPrefetchBytes = 4096;
 inline void prefetch_ahead(const uint8_t* p) { __builtin_prefetch(p + kPrefetchBytes, 0, 3); }
 constexpr size_t kPanelBlockBytes = 768;  // per 32 positions of a panel
 
-// Q4_0 weights repacked 16 rows at a time (repack.h), fast mode only:
-// decode: y[r * ys + row] for nx < 16 act_q8_32 rows (xs bytes apart) and the rows of groups [g0, g1)
+// Kernels on weights repacked 16 rows at a time (repack.h), nb = blocks (super-blocks) per row:
+// decode: y[r * ys + row] for nx < 16 activation rows (xs bytes apart: act_q8_32 in fast mode,
+// act_q8_planes in exact mode) and the rows of groups [g0, g1)
 using PackedGemvFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t g1, int64_t N, const uint8_t* x, size_t xs, int nx, float* y, size_t ys);
-// prefill: as PanelFn, for weight rows [i0, i0 + nw)
+// fast prefill: as PanelFn, for weight rows [i0, i0 + nw)
 using PackedPanelFn = void (*)(const uint8_t* packed, int nb, int64_t i0, int nw, const uint8_t* panels, size_t pstride, int np, int rows, float* y, size_t ys);
-
-// exact prefill on repacked weights: y[r * ys + row] for nx f32 rows (ldx floats apart), groups [g0, g1)
+// exact prefill: y[r * ys + row] for nx f32 rows (ldx floats apart) and the rows of groups [g0, g1)
 using PackedPrefillFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t g1, int64_t N, const float* x, size_t ldx, int nx, float* y, size_t ys);
 
 struct KernelTable {
@@ -48,22 +48,12 @@ struct KernelTable {
   DecodeFn decode[T_COUNT];
   PanelFn panel16[T_COUNT];  // null where a type (or the ISA) has no panel kernel
   PanelQuantizeFn quantize_panel16;
-  PackedGemvFn gemv_q4_0x16;        // fast mode (act_q8_32); null where the ISA has no repacked kernels
-  PackedGemvFn gemv_q4_0x16_exact;  // exact mode (act_q8_planes)
-  PackedGemvFn gemv_q4_Kx16;        // Q4_K (nb = super-blocks), fast and exact as above
-  PackedGemvFn gemv_q4_Kx16_exact;
-  PackedGemvFn gemv_q6_Kx16;
-  PackedGemvFn gemv_q6_Kx16_exact;
+  // repacked kernels by weight type, null where a type (or the ISA) has none; a type is repacked
+  // in a mode when it has its decode kernel there
+  PackedGemvFn packed_gemv[2][T_COUNT];  // [fast][type]
+  PackedPrefillFn packed_prefill[T_COUNT];  // exact mode
+  PackedPanelFn packed_panel[T_COUNT];      // fast mode
   QuantizeFn quantize_planes;
-  PackedPanelFn panel_q4_0x16;
-  PackedPanelFn panel_q4_Kx16;  // fast-mode prefill on the repacked K-quants
-  PackedPanelFn panel_q6_Kx16;
-  PackedPrefillFn prefill_q4_0x16;  // exact mode
-  PackedPrefillFn prefill_q4_Kx16;
-  PackedPrefillFn prefill_q6_Kx16;
-  PackedGemvFn gemv_q8_0x16;
-  PackedGemvFn gemv_q8_0x16_exact;
-  PackedPrefillFn prefill_q8_0x16;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
   float (*dot_f32)(const float* a, const float* b, int n);

@@ -50,27 +50,24 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
   });
 }
 
-// Weights repacked 16 rows at a time (repack.h), lanes = weight rows: Q4_0, Q4_K, Q6_K in both
-// modes and Q8_0 in exact mode. Decode: integer dot products (exact: activations as three 8-bit
-// planes, as exact as f32 products; blocks.h). Prefill: exact f32 with lanes = weight rows, fast
-// on panels. Nothing reads the original layout afterwards, so the mapping's pages are given back.
+// Weights repacked 16 rows at a time (repack.h), lanes = weight rows, for the types and modes
+// the kernel table has repacked kernels for. Decode: integer dot products (exact: activations as
+// three 8-bit planes, as exact as f32 products; blocks.h). Prefill: exact f32 with lanes = weight
+// rows, fast on panels. Nothing reads the original layout afterwards, so the mapping's pages are
+// given back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
-  if (!w.readonly || !c.repack || !c.k->gemv_q4_0x16 || !repack_enabled()) return false;
-  if (w.dtype == T_Q4_0) return true;
-  if (w.dtype == T_Q8_0) return !c.fast;  // fast mode: the per-row and panel kernels are as fast
-  return w.dtype == T_Q4_K || w.dtype == T_Q6_K;
+  if (!w.readonly || !c.repack || !repack_enabled() || !c.k->packed_gemv[c.fast][w.dtype]) return false;
+  return M < kPanelRows || (c.fast ? c.k->packed_panel[w.dtype] != nullptr : c.k->packed_prefill[w.dtype] != nullptr);
 }
 
 void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
-  const bool q4k = w.dtype == T_Q4_K || w.dtype == T_Q6_K;  // super-blocks of 256
   const Repacked pk = c.repack->get(w, c.pool, true);
   const int64_t N = w.dims[0];
-  const int nb = (int)(K / (q4k ? QK_K : QK));
+  int block = 0, type_size = 0;
+  dtype_layout(w.dtype, &block, &type_size);
+  const int nb = (int)(K / block);
   if (M >= kPanelRows && !c.fast) {
-    const PackedPrefillFn prefill = w.dtype == T_Q4_K   ? c.k->prefill_q4_Kx16
-                                    : w.dtype == T_Q6_K ? c.k->prefill_q6_Kx16
-                                    : w.dtype == T_Q8_0 ? c.k->prefill_q8_0x16
-                                                        : c.k->prefill_q4_0x16;
+    const PackedPrefillFn prefill = c.k->packed_prefill[w.dtype];
     // tasks: runs of row groups x tiles of 64 activation rows (their f32 rows stay in L2)
     const int64_t gpt = std::max<int64_t>(1, std::min<int64_t>(4, pk.groups / ((int64_t)c.pool.size() * 4)));
     const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
@@ -82,7 +79,7 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
     return;
   }
   if (M >= kPanelRows) {
-    const PackedPanelFn panel = w.dtype == T_Q4_K ? c.k->panel_q4_Kx16 : w.dtype == T_Q6_K ? c.k->panel_q6_Kx16 : c.k->panel_q4_0x16;
+    const PackedPanelFn panel = c.k->packed_panel[w.dtype];
     const Panels p = quantize_panels(c, x, M, K);
     over_panels(c, N, M, p, [&](int64_t r0, int64_t nr, int64_t p0, int64_t npg, int64_t m0, int64_t rows) {
       panel(pk.data, nb, r0, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, y + m0 * N + r0, (size_t)N);
@@ -91,10 +88,7 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
   }
   const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
   const QuantizeFn quant = c.fast ? c.k->quantize_q8_32 : c.k->quantize_planes;
-  const PackedGemvFn gemv = w.dtype == T_Q8_0 ? (c.fast ? c.k->gemv_q8_0x16 : c.k->gemv_q8_0x16_exact)
-                            : w.dtype == T_Q6_K ? (c.fast ? c.k->gemv_q6_Kx16 : c.k->gemv_q6_Kx16_exact)
-                            : w.dtype == T_Q4_K ? (c.fast ? c.k->gemv_q4_Kx16 : c.k->gemv_q4_Kx16_exact)
-                                                : (c.fast ? c.k->gemv_q4_0x16 : c.k->gemv_q4_0x16_exact);
+  const PackedGemvFn gemv = c.k->packed_gemv[c.fast][w.dtype];
   const size_t xs = act_row_bytes(af, (int)K);
   c.scratch.resize(xs * (size_t)M);
   uint8_t* q = c.scratch.data();

@@ -96,8 +96,9 @@ Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_sou
   auto it = entries_.find(w.data);
   if (it != entries_.end()) return {it->second.data.get(), it->second.groups};
   const int64_t N = w.dims[0], K = w.dims[1];
-  const bool kq = w.dtype == T_Q4_K || w.dtype == T_Q6_K;
-  const int nb = (int)(K / (kq ? QK_K : QK));
+  int block = 0, type_size = 0;
+  dtype_layout(w.dtype, &block, &type_size);
+  const int nb = (int)(K / block);
   const int64_t groups = (N + kRepackRows - 1) / kRepackRows;
   const size_t bytes = (size_t)groups * nb * repacked_block_bytes(w.dtype);
   void* mem = nullptr;
