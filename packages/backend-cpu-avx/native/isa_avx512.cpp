@@ -31,14 +31,14 @@ namespace isa_avx512 {
 
 static KernelTable make_vnni_table() {
   KernelTable t = make_table("avx512");
-  t.panel16[T_Q4_0] = panel_tile<WQ4_0>;
-  t.panel16[T_Q4_1] = panel_tile<WQ4_1>;
-  t.panel16[T_Q5_0] = panel_tile<WQ5_0>;
-  t.panel16[T_Q5_1] = panel_tile<WQ5_1>;
-  t.panel16[T_Q8_0] = panel_tile<WQ8_0>;
-  t.panel16[T_IQ4_NL] = panel_tile<WIQ4_NL>;
-  t.panel16[T_Q4_K] = kpanel_tile<PanelQ4_K>;
-  t.panel16[T_Q6_K] = kpanel_tile<PanelQ6_K>;
+  t.panel16[T_Q4_0] = panel_tile<PanelW<WQ4_0>>;
+  t.panel16[T_Q4_1] = panel_tile<PanelW<WQ4_1>>;
+  t.panel16[T_Q5_0] = panel_tile<PanelW<WQ5_0>>;
+  t.panel16[T_Q5_1] = panel_tile<PanelW<WQ5_1>>;
+  t.panel16[T_Q8_0] = panel_tile<PanelW<WQ8_0>>;
+  t.panel16[T_IQ4_NL] = panel_tile<PanelW<WIQ4_NL>>;
+  t.panel16[T_Q4_K] = panel_tile<PanelQ4_K>;
+  t.panel16[T_Q6_K] = panel_tile<PanelQ6_K>;
   t.quantize_panel16 = quantize_panel16;
   t.quantize_planes = quantize_planes;
   // Q8_0 is repacked in exact mode only: in fast mode its per-row and panel kernels are as fast
@@ -49,13 +49,13 @@ static KernelTable make_vnni_table() {
   t.packed_gemv[0][T_Q6_K] = gemv_q6_Kx16<kPlanes>;
   t.packed_gemv[1][T_Q6_K] = gemv_q6_Kx16<1>;
   t.packed_gemv[0][T_Q8_0] = gemv_q8_0x16<kPlanes>;
-  t.packed_prefill[T_Q4_0] = prefill_q4_0x16;
-  t.packed_prefill[T_Q4_K] = prefill_kx16<PrefQ4_K>;
-  t.packed_prefill[T_Q6_K] = prefill_kx16<PrefQ6_K>;
-  t.packed_prefill[T_Q8_0] = prefill_q8_0x16;
-  t.packed_panel[T_Q4_0] = panel_q4_0x16;
-  t.packed_panel[T_Q4_K] = kpanel_packed<PanelQ4_K, block_q4_K, gather_q4_K, kQ4_Kx16Bytes>;
-  t.packed_panel[T_Q6_K] = kpanel_packed<PanelQ6_K, block_q6_K, gather_q6_K, kQ6_Kx16Bytes>;
+  t.packed_prefill[T_Q4_0] = prefill_packed<PrefQ4_0>;
+  t.packed_prefill[T_Q4_K] = prefill_packed<PrefQ4_K>;
+  t.packed_prefill[T_Q6_K] = prefill_packed<PrefQ6_K>;
+  t.packed_prefill[T_Q8_0] = prefill_packed<PrefQ8_0>;
+  t.packed_panel[T_Q4_0] = panel_packed<PanelW<WQ4_0>, block_q4_0, gather_q4_0, kQ4_0x16Bytes>;
+  t.packed_panel[T_Q4_K] = panel_packed<PanelQ4_K, block_q4_K, gather_q4_K, kQ4_Kx16Bytes>;
+  t.packed_panel[T_Q6_K] = panel_packed<PanelQ6_K, block_q6_K, gather_q6_K, kQ6_Kx16Bytes>;
   return t;
 }
 }  // namespace isa_avx512
