@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { bench: 'src/bench.ts', kl: 'src/kl.ts' },
+  entry: { bench: 'src/bench.ts', kl: 'src/kl.ts', sampling: 'src/sampling.ts' },
   format: ['esm'],
   sourcemap: true,
   clean: true,

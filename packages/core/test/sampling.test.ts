@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Sampler, logprobs } from '../src/runtime/sampling.js';
 import { Rng } from '../src/runtime/rng.js';
 import { InvalidArgumentError } from '../src/errors.js';
+import { TopK } from '../src/runtime/top-k.js';
+import { ReferenceSampler, type RefOptions } from './sampling-reference.js';
 
 const logits = new Float32Array([1.0, 3.0, 2.0, 0.5, 3.0]);
 
@@ -93,4 +95,117 @@ describe('sampling', () => {
     for (let i = 0; i < 100000; i++) bins[Math.floor(r.next() * 10)]++;
     for (const b of bins) expect(Math.abs(b - 10000)).toBeLessThan(500);
   });
+
+  it('logit bias shifts and -Infinity bans tokens', () => {
+    expect(new Sampler({ temperature: 0, logitBias: new Map([[1, -Infinity], [4, -1.5]]) }).sample(logits, [])).toBe(2);
+    expect(new Sampler({ temperature: 0, logitBias: new Map([[3, 3]]) }).sample(logits, [])).toBe(3);
+    expect(() => new Sampler({ logitBias: new Map([[-1, 1]]) })).toThrow(InvalidArgumentError);
+    expect(() => new Sampler({ logitBias: new Map([[1, NaN]]) })).toThrow(InvalidArgumentError);
+  });
+
+  it('leaves the logits as they were, penalties and bias included', () => {
+    const l = randomLogits(1000, 9);
+    const copy = l.slice();
+    const s = new Sampler({ temperature: 0.8, repeatPenalty: 1.3, frequencyPenalty: 0.5, presencePenalty: 0.2, logitBias: new Map([[5, 2], [7, -Infinity]]), seed: 1 });
+    for (let i = 0; i < 5; i++) s.sample(l, [5, 5, 7, 9, 999, 7]);
+    expect(l).toEqual(copy);
+  });
+
+  it('draws the same tokens as the full-sort reference sampler, for every filter combination', () => {
+    // vocabularies with ties (rounded logits), NaN, -Infinity; histories with repeats
+    let cases = 0;
+    for (const vocab of [7, 300, 5000]) {
+      for (const topK of [0, 1, 5, 40, vocab + 3]) {
+        for (const topP of [1, 0.9, 0.5]) {
+          for (const minP of [0, 0.05, 0.3]) {
+            for (const temperature of [0, 0.7, 1.5]) {
+              // with no filter at all the production sampler walks in token order (same law, other draws)
+              if (temperature > 0 && (topK === 0 || topK >= vocab) && topP === 1 && minP === 0) continue;
+              const o: RefOptions = { temperature, topK, topP, minP, repeatPenalty: 1.1, frequencyPenalty: 0.1, presencePenalty: 0.05, penaltyLastN: 8, logitBias: new Map([[2, 1.5]]) };
+              const seed = cases * 7 + 1;
+              const ref = new ReferenceSampler(o, seed);
+              const fast = new Sampler({ ...o, seed });
+              const history = [1, 2, 2, 3];
+              for (let step = 0; step < 8; step++) {
+                const l = randomLogits(vocab, seed * 31 + step, step % 3 === 0);
+                const want = ref.sample(l, history);
+                expect(fast.sample(l, history), JSON.stringify({ vocab, topK, topP, minP, temperature, step })).toBe(want);
+                history.push(want);
+              }
+              cases++;
+            }
+          }
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(300);
+  });
+  it('with top-k off and many survivors, draws only survivors, by their temperature law', () => {
+    // 60k near-flat logits: top-p 0.5 keeps ~30k tokens, too many to sort, so the draw walks token order
+    const r = new Rng(11);
+    const l = Float32Array.from({ length: 60000 }, () => Math.round((r.next() - 0.5) * 400) / 100);
+    for (const o of [
+      { topP: 0.5, minP: 0 },
+      { topP: 1, minP: 0.3 },
+      { topP: 0.7, minP: 0.2 },
+    ]) {
+      const opts: RefOptions = { temperature: 0.9, topK: 0, repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 0, ...o };
+      const survivors = new ReferenceSampler(opts, 1).survivors(l, []);
+      expect(survivors.length).toBeGreaterThan(5000);
+      const allowed = new Set(survivors.map((c) => c.token));
+      // expected logit of a draw, and its spread, under softmax(logit / T) over the survivors
+      const w = survivors.map((c) => Math.exp((c.logit - survivors[0]!.logit) / opts.temperature));
+      const z = w.reduce((a, b) => a + b, 0);
+      const mean = survivors.reduce((a, c, i) => a + (c.logit * w[i]!) / z, 0);
+      const sd = Math.sqrt(survivors.reduce((a, c, i) => a + ((c.logit - mean) ** 2 * w[i]!) / z, 0));
+      const s = new Sampler({ ...opts, seed: 5 });
+      const n = 3000;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const t = s.sample(l, []);
+        expect(allowed.has(t), JSON.stringify(o)).toBe(true);
+        sum += l[t]!;
+      }
+      expect(Math.abs(sum / n - mean)).toBeLessThan((5 * sd) / Math.sqrt(n));
+    }
+  });
 });
+
+describe('TopK', () => {
+  it('selects the k largest, best first, lower index first on ties, NaN never', () => {
+    const sel = new TopK();
+    for (const [n, k, seed] of [
+      [1, 1, 1],
+      [10, 3, 2],
+      [10, 10, 3],
+      [10, 25, 4],
+      [5000, 40, 5],
+      [5000, 700, 6],
+    ] as const) {
+      const x = randomLogits(n, seed, true);
+      const want = Array.from(x, (v, i) => ({ v: v === v ? v : -Infinity, i }))
+        .sort((a, b) => b.v - a.v || a.i - b.i)
+        .slice(0, k);
+      const got = sel.select(x, k);
+      expect(got).toBe(Math.min(n, k));
+      expect(Array.from(sel.ids.subarray(0, got))).toEqual(want.map((w) => w.i));
+      expect(Array.from(sel.values.subarray(0, got))).toEqual(want.map((w) => w.v));
+    }
+    // ascending input: every entry enters the heap (the worst case)
+    const asc = Float32Array.from({ length: 1000 }, (_, i) => i);
+    sel.select(asc, 4);
+    expect(Array.from(sel.ids.subarray(0, 4))).toEqual([999, 998, 997, 996]);
+    expect(sel.select(asc, 0)).toBe(0);
+  });
+});
+
+/** logits rounded to 1/8 (many ties); `odd` adds a NaN and a -Infinity */
+function randomLogits(n: number, seed: number, odd = false): Float32Array {
+  const r = new Rng(seed);
+  const l = Float32Array.from({ length: n }, () => Math.round((r.next() + r.next() + r.next() - 1.5) * 40) / 8);
+  if (odd && n > 3) {
+    l[Math.floor(r.next() * n)] = NaN;
+    l[Math.floor(r.next() * n)] = -Infinity;
+  }
+  return l;
+}
