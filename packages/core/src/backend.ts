@@ -64,7 +64,7 @@ export interface Backend {
   free(buffer: BackendBuffer): void;
   /** copy host bytes into a buffer */
   upload(buffer: BackendBuffer, byteOffset: number, data: Uint8Array): void;
-  /** copy bytes out of a buffer into host memory */
+  /** copy bytes out of a buffer into new host memory that the caller owns (the executor hands it out without another copy) */
   download(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array;
   /** optional zero-copy view of a file region (weights); the buffer is read-only */
   mapFile?(path: string, byteOffset: number, byteLength: number): BackendBuffer;

@@ -263,9 +263,10 @@ function hostBytes(node: GraphNode, data: HostArray | undefined): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** A downloaded value as a typed array; `bytes` is the caller's own (Backend.download's contract), so it is only copied when misaligned. */
 export function toHost(dtype: DTypeName, bytes: Uint8Array): HostArray {
-  const copy = bytes.slice();
-  if (dtype === 'I32') return new Int32Array(copy.buffer, 0, copy.byteLength / 4);
-  if (dtype === 'F32') return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+  const copy = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  if (dtype === 'I32') return new Int32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
+  if (dtype === 'F32') return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
   throw new InvalidArgumentError(`cannot return a ${dtype} value to the host as an array; copy it to F32 first`);
 }

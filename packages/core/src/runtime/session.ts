@@ -235,7 +235,8 @@ async function runStep(model: Model, items: readonly { session: Session; tokens:
   return items.map((i) => {
     i.session.commit(i.tokens);
     const n = i.all ? i.tokens.length : 1;
-    const rowsOut = out!.slice(row * vocab, (row + n) * vocab);
+    // views of the one array the step downloaded: no copy per sequence
+    const rowsOut = out!.subarray(row * vocab, (row + n) * vocab);
     row += n;
     return rowsOut;
   });

@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/**
+ * llama.cpp's native tools (llama-bench, llama-server, llama-perplexity, ...) built from the source
+ * that ships inside the node-llama-cpp package (llama/gitRelease.bundle), with -march=native, in a
+ * cache outside the repository keyed by the bundle's commit. Built once; later calls only check.
+ */
+export const NATIVE_TOOLS = ['llama-bench', 'llama-server', 'llama-perplexity', 'llama-tokenize', 'llama-embedding'] as const;
+export type NativeTool = (typeof NATIVE_TOOLS)[number];
+
+export function peerCacheRoot(): string {
+  return process.env.IX_PEER_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ix');
+}
+
+function bundlePath(): string {
+  // the package exports no package.json: walk up from its entry point
+  let dir = dirname(createRequire(import.meta.url).resolve('node-llama-cpp'));
+  while (!existsSync(join(dir, 'llama', 'gitRelease.bundle'))) {
+    if (dirname(dir) === dir) throw new Error("llama.cpp's source bundle (llama/gitRelease.bundle) is not in the node-llama-cpp package");
+    dir = dirname(dir);
+  }
+  return join(dir, 'llama', 'gitRelease.bundle');
+}
+
+const run = (cmd: string, args: string[], cwd?: string) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+
+/** Path of a native llama.cpp tool, building it (and the source checkout) first if needed. */
+export function nativePeer(tool: NativeTool, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): string {
+  const bundle = bundlePath();
+  const commit = run('git', ['bundle', 'list-heads', bundle]).split(/\s+/)[0]!.slice(0, 12);
+  const src = join(peerCacheRoot(), `llama.cpp-${commit}`);
+  const bin = join(src, 'build', 'bin', tool);
+  if (existsSync(bin)) return bin;
+  if (!existsSync(join(src, 'CMakeLists.txt'))) {
+    log(`native peer: cloning llama.cpp ${commit} from node-llama-cpp's bundle into ${src}`);
+    rmSync(src, { recursive: true, force: true });
+    mkdirSync(dirname(src), { recursive: true });
+    run('git', ['clone', '-q', bundle, src]);
+  }
+  if (!existsSync(join(src, 'build', 'CMakeCache.txt'))) {
+    log('native peer: configuring (GGML_NATIVE=ON, static, no curl)');
+    run('cmake', ['-S', '.', '-B', 'build', '-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DCMAKE_C_FLAGS=-w', '-DCMAKE_CXX_FLAGS=-w'], src);
+  }
+  log(`native peer: building ${tool} (minutes on 2 cores; cached afterwards; log in ${src}/build.log)`);
+  const out = openSync(join(src, 'build.log'), 'a');
+  try {
+    execFileSync('cmake', ['--build', 'build', '-j', String(availableParallelism()), '--target', tool], { cwd: src, stdio: ['ignore', out, out] });
+  } catch {
+    throw new Error(`native peer: building ${tool} failed; see ${src}/build.log`);
+  } finally {
+    closeSync(out);
+  }
+  if (!existsSync(bin)) throw new Error(`native peer: the build did not produce ${bin}`);
+  return bin;
+}
+
+// `node tools/bench/dist/native-peer.js [tool...]`: build ahead of a benchmark, print the paths
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const wanted = process.argv.slice(2);
+  if (wanted.includes('--help') || wanted.includes('-h')) {
+    process.stdout.write(`usage: node tools/bench/dist/native-peer.js [${NATIVE_TOOLS.join('|')} ...]\n(cache: ${peerCacheRoot()}, or $IX_PEER_CACHE)\n`);
+  } else {
+    for (const t of wanted.length ? wanted : NATIVE_TOOLS) {
+      if (!(NATIVE_TOOLS as readonly string[]).includes(t)) throw new Error(`unknown tool ${t} (${NATIVE_TOOLS.join(', ')})`);
+      process.stdout.write(nativePeer(t as NativeTool) + '\n');
+    }
+  }
+}

@@ -1,0 +1,255 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateModel, PRESETS, type QuantPreset } from '@ix/model-gen';
+import { nativePeer } from './native-peer.js';
+
+/**
+ * Load on `ix serve` and llama.cpp's `llama-server`, in one run, on the same GGUF with the same slots
+ * and threads: C clients at a time each stream chat completions of N tokens (closed loop), and
+ * the run reports aggregate generated tokens/s and time to first token (p50/p99) per server.
+ */
+const usage = `usage: node tools/bench/dist/serve-load.js [--model file.gguf | --preset qwen3-tiny --quant Q8_0]
+  [--clients 1,8,32] [--tokens 32] [--rounds 3] [--parallel 8] [--threads 2] [--ctx 512]
+  [--servers ix,llama-server] [--llama-server path] [--json]`;
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    preset: { type: 'string', default: 'qwen3-tiny' },
+    quant: { type: 'string', default: 'Q8_0' },
+    clients: { type: 'string', default: '1,8,32' },
+    tokens: { type: 'string', default: '32' },
+    // requests each client makes in a row, per client count
+    rounds: { type: 'string', default: '3' },
+    parallel: { type: 'string', default: '8' },
+    threads: { type: 'string', default: '2' },
+    ctx: { type: 'string', default: '512' },
+    servers: { type: 'string', default: 'ix,llama-server' },
+    'llama-server': { type: 'string' },
+    'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(usage + '\n');
+  process.exit(0);
+}
+const log = (s: string) => process.stderr.write(s + '\n');
+const num = (name: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+  return n;
+};
+const clientCounts = values.clients!.split(',').map((c) => num('clients', c));
+const tokens = num('tokens', values.tokens!);
+const rounds = num('rounds', values.rounds!);
+const parallel = num('parallel', values.parallel!);
+const threads = num('threads', values.threads!);
+const ctx = num('ctx', values.ctx!);
+
+async function modelPath(): Promise<string> {
+  if (values.model) return values.model;
+  const preset = PRESETS[values.preset!];
+  if (!preset) throw new Error(`unknown preset ${values.preset} (${Object.keys(PRESETS).join(', ')})`);
+  await mkdir(values['model-dir']!, { recursive: true });
+  const path = join(values['model-dir']!, `${values.preset}-${values.quant}-seed1.gguf`);
+  if (!existsSync(path)) {
+    log(`generating ${path} ...`);
+    await generateModel({ ...preset, seed: 1, gguf: path, quant: values.quant as QuantPreset });
+  }
+  return path;
+}
+
+interface Server {
+  name: string;
+  proc: ChildProcess;
+  url: string;
+  /** the model id the server lists first (ix checks it) */
+  model: string;
+}
+
+async function startServer(name: string, model: string, port: number): Promise<Server> {
+  let cmd: string;
+  let args: string[];
+  if (name === 'ix') {
+    cmd = process.execPath;
+    const cli = fileURLToPath(new URL('../../../packages/cli/dist/ix.js', import.meta.url));
+    args = [cli, 'serve', model, '--port', String(port), '--parallel', String(parallel), '-t', String(threads), '-c', String(ctx), '--max-queue', '1024'];
+  } else if (name === 'llama-server') {
+    cmd = values['llama-server'] ?? nativePeer('llama-server', log);
+    // -c is the total over all slots in llama-server
+    args = ['-m', model, '--port', String(port), '--host', '127.0.0.1', '-np', String(parallel), '-t', String(threads), '-tb', String(threads), '-c', String(ctx * parallel), '--no-webui'];
+  } else throw new Error(`unknown server ${name} (ix, llama-server)`);
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited (${proc.exitCode}):\n${stderr}`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) {
+      const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+      return { name, proc, url, model: models.data[0]!.id };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  proc.kill();
+  throw new Error(`${name} did not become healthy in 120 s:\n${stderr}`);
+}
+
+async function stopServer(s: Server): Promise<void> {
+  const exited = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
+}
+
+interface RequestResult {
+  ttftMs: number;
+  tokens: number;
+}
+
+/** One streamed chat completion; counts the tokens the server reports (or the content chunks). */
+async function chat(s: Server, id: number): Promise<RequestResult> {
+  const t0 = performance.now();
+  const res = await fetch(`${s.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: s.model,
+      messages: [{ role: 'user', content: `Tell me a story about the number ${id}.` }],
+      max_tokens: tokens,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+  });
+  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  let ttftMs = NaN;
+  let chunks = 0;
+  let reported: number | undefined;
+  let buf = '';
+  const dec = new TextDecoder();
+  for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buf += dec.decode(part, { stream: true });
+    let end: number;
+    while ((end = buf.indexOf('\n\n')) >= 0) {
+      const event = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      for (const line of event.split('\n')) {
+        if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+        const data = JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens?: number } };
+        if (data.usage?.completion_tokens !== undefined) reported = data.usage.completion_tokens;
+        if (data.choices?.[0]?.delta?.content) {
+          if (chunks === 0) ttftMs = performance.now() - t0;
+          chunks++;
+        }
+      }
+    }
+  }
+  return { ttftMs, tokens: reported ?? chunks };
+}
+
+interface LoadResult {
+  server: string;
+  clients: number;
+  requests: number;
+  tokens: number;
+  seconds: number;
+  tokensPerSecond: number;
+  ttftP50Ms: number;
+  ttftP99Ms: number;
+  rssMB?: number;
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
+};
+
+function rssMB(pid: number | undefined): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(s: Server, clients: number): Promise<LoadResult> {
+  let next = 0;
+  const results: RequestResult[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let r = 0; r < rounds; r++) results.push(await chat(s, next++));
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const total = results.reduce((a, r) => a + r.tokens, 0);
+  const ttft = results.map((r) => r.ttftMs);
+  return {
+    server: s.name,
+    clients,
+    requests: results.length,
+    tokens: total,
+    seconds,
+    tokensPerSecond: total / seconds,
+    ttftP50Ms: quantile(ttft, 0.5),
+    ttftP99Ms: quantile(ttft, 0.99),
+    rssMB: rssMB(s.proc.pid),
+  };
+}
+
+const model = await modelPath();
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+log(`${model}: ${clientCounts.join('/')} clients, ${tokens} tokens per request, ${rounds} requests per client, ${parallel} slots, ${threads} threads, ${cpu}`);
+const rows: LoadResult[] = [];
+let port = 18000 + Math.floor(Math.random() * 1000);
+for (const name of values.servers!.split(',')) {
+  const server = await startServer(name, model, port++);
+  try {
+    await chat(server, -1); // warm-up: first-use setup and page faults are not counted
+    for (const clients of clientCounts) {
+      const r = await load(server, clients);
+      rows.push(r);
+      log(`${name} ${clients} clients: ${r.tokensPerSecond.toFixed(1)} t/s, ttft p50 ${r.ttftP50Ms.toFixed(0)} ms p99 ${r.ttftP99Ms.toFixed(0)} ms, RSS ${r.rssMB?.toFixed(0)} MB`);
+    }
+  } finally {
+    await stopServer(server);
+  }
+}
+
+if (values.json) {
+  process.stdout.write(JSON.stringify({ model, cpu, tokens, rounds, parallel, threads, rows }, null, 2) + '\n');
+} else {
+  const ixAt = (c: number) => rows.find((r) => r.server === 'ix' && r.clients === c);
+  const peerAt = (c: number) => rows.find((r) => r.server !== 'ix' && r.clients === c);
+  const single = ixAt(clientCounts[0]!)?.tokensPerSecond;
+  const head = ['clients', 'ix t/s', 'llama-server t/s', 'ix / llama-server', `ix / ix at ${clientCounts[0]}`, 'ix TTFT p50/p99 ms', 'llama-server TTFT p50/p99 ms'];
+  const body = clientCounts.map((c) => {
+    const a = ixAt(c);
+    const b = peerAt(c);
+    const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+    return [
+      String(c),
+      f(a?.tokensPerSecond),
+      f(b?.tokensPerSecond),
+      a && b ? f(a.tokensPerSecond / b.tokensPerSecond, 2) : '–',
+      a && single ? f(a.tokensPerSecond / single, 2) : '–',
+      a ? `${f(a.ttftP50Ms, 0)} / ${f(a.ttftP99Ms, 0)}` : '–',
+      b ? `${f(b.ttftP50Ms, 0)} / ${f(b.ttftP99Ms, 0)}` : '–',
+    ];
+  });
+  const all = [head, ...body];
+  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  process.stdout.write(`${model}, ${tokens} tokens per request, ${parallel} slots, ${threads} threads, ${cpu}\n\n`);
+  for (const r of all) process.stdout.write('| ' + r.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |\n');
+}
