@@ -64,6 +64,7 @@ class Context : public Napi::ObjectWrap<Context> {
     return DefineClass(env, "Context",
                        {InstanceMethod("allocate", &Context::Allocate), InstanceMethod("free", &Context::Free),
                         InstanceMethod("upload", &Context::Upload), InstanceMethod("download", &Context::Download),
+                        InstanceMethod("downloadInto", &Context::DownloadInto),
                         InstanceMethod("mapFile", &Context::MapFile), InstanceMethod("madvise", &Context::Madvise),
                         InstanceMethod("compute", &Context::Compute), InstanceMethod("dispose", &Context::Dispose)});
   }
@@ -121,6 +122,21 @@ class Context : public Napi::ObjectWrap<Context> {
     Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(info.Env(), (size_t)len);
     if (len) std::memcpy(ab.Data(), src, (size_t)len);
     return Napi::Uint8Array::New(info.Env(), (size_t)len, ab, 0);
+  }
+
+  // downloadInto(id, byteOffset, target: Uint8Array): copies target.byteLength bytes into the caller's
+  // memory (no allocation per call: the runtime reuses one logits array from step to step)
+  Napi::Value DownloadInto(const Napi::CallbackInfo& info) {
+    alive();
+    const uint32_t id = arg_id(info, 0);
+    const uint64_t off = arg_size(info, 1, "byteOffset");
+    if (info.Length() < 3 || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw Napi::TypeError::New(info.Env(), "downloadInto: target must be a Uint8Array");
+    }
+    Napi::Uint8Array target = info[2].As<Napi::Uint8Array>();
+    const uint8_t* src = buffers_->checked(id, off, target.ByteLength(), false);
+    if (target.ByteLength()) std::memcpy(target.Data(), src, target.ByteLength());
+    return info.Env().Undefined();
   }
 
   // mapFile(path, byteOffset, byteLength) -> id of a read-only MAP_SHARED mapping

@@ -53,17 +53,19 @@ void ThreadPool::dispatch(int64_t tasks, TaskFn fn, void* ctx) {
     ctx_ = ctx;
     next_.store(0);
     error_ = nullptr;
-    pending_.store((int)workers_.size());
+    open_.store(true);  // publishes the fields above to workers that see it
     generation_.fetch_add(1);
   }
   wake_.notify_all();
   drain();
-  // every worker must have left drain() before fn/ctx go out of scope
+  // Close the job, then wait for the workers inside it. Sequentially consistent close/load here and
+  // join/load in worker() (Dekker): a worker that still saw the job open is counted in active_.
+  open_.store(false);
   const auto until = std::chrono::steady_clock::now() + kSpin;
-  while (pending_.load() != 0 && std::chrono::steady_clock::now() < until) cpu_relax();
-  if (pending_.load() != 0) {
+  while (active_.load() != 0 && std::chrono::steady_clock::now() < until) cpu_relax();
+  if (active_.load() != 0) {
     std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [this] { return pending_.load() == 0; });
+    done_.wait(lock, [this] { return active_.load() == 0; });
   }
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
@@ -77,12 +79,12 @@ void ThreadPool::worker() {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [&] { return generation_.load() != seen; });
     }
-    std::unique_lock<std::mutex> lock(mu_);  // pairs with dispatch's writes of tasks_/fn_/ctx_
     seen = generation_.load();
     if (stop_) return;
-    lock.unlock();
-    drain();
-    if (pending_.fetch_sub(1) == 1) {
+    // join whatever job is open now (a late worker may join the next one, whose fields open_ publishes)
+    active_.fetch_add(1);
+    if (open_.load()) drain();
+    if (active_.fetch_sub(1) == 1) {
       std::lock_guard<std::mutex> g(mu_);
       done_.notify_all();
     }

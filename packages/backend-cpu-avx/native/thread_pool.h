@@ -1,7 +1,9 @@
 // A persistent pool of worker threads. run(n, fn) calls fn(task) for task in [0, n) on the pool and
 // the calling thread, and returns when all are done. Workers spin briefly after a job (the next op
-// of a graph usually follows within microseconds), then sleep on a condition variable. An exception
-// thrown by a task stops the remaining tasks and is rethrown by run().
+// of a graph usually follows within microseconds), then sleep on a condition variable. The caller
+// waits only for workers that joined the job: one still waking up (a sleeping vCPU can take a
+// millisecond) finds the job closed and goes back to sleep, instead of the caller waiting for it.
+// An exception thrown by a task stops the remaining tasks and is rethrown by run().
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -43,7 +45,9 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<int64_t> next_{0};
-  std::atomic<int> pending_{0};
+  // a job is open from its dispatch until the caller has drained it; workers inside it are active
+  std::atomic<bool> open_{false};
+  std::atomic<int> active_{0};
   std::atomic<bool> stop_{false};
   int64_t tasks_ = 0;
   TaskFn fn_ = nullptr;

@@ -68,6 +68,12 @@ export class CpuAvxBackend implements Backend {
     return native(() => this.context().download(b.id, byteOffset, byteLength));
   }
 
+  downloadInto(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void {
+    if (!(target instanceof Uint8Array)) throw new InvalidArgumentError('downloadInto: target must be a Uint8Array');
+    const b = this.own(buffer);
+    native(() => this.context().downloadInto(b.id, byteOffset, target));
+  }
+
   /** Memory-map `byteLength` bytes of a file at `byteOffset`, read-only and shared (no copy). */
   mapFile(path: string, byteOffset: number, byteLength: number): BackendBuffer {
     if (typeof path !== 'string' || !path) throw new InvalidArgumentError('mapFile: path must be a non-empty string');

@@ -19,6 +19,7 @@ export interface NativeContext {
   free(id: number): void;
   upload(id: number, byteOffset: number, data: Uint8Array): void;
   download(id: number, byteOffset: number, byteLength: number): Uint8Array;
+  downloadInto(id: number, byteOffset: number, target: Uint8Array): void;
   mapFile(path: string, byteOffset: number, byteLength: number): number;
   madvise(id: number, byteOffset: number, byteLength: number, advice: 'willneed' | 'dontneed'): void;
   compute(program: Float64Array): void;

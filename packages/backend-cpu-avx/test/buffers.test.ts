@@ -24,6 +24,15 @@ describe('buffers', () => {
       expect(() => be.download(buf, -1, 1)).toThrow(InvalidArgumentError);
       expect(() => be.download(buf, 0.5, 1)).toThrow(InvalidArgumentError);
       expect(() => be.download(buf, Number.MAX_SAFE_INTEGER, 1)).toThrow(InvalidArgumentError);
+      // downloadInto copies into the caller's array, with the same bounds checks
+      const into = new Uint8Array(40);
+      be.downloadInto(buf, 60, into);
+      expect([...into]).toEqual([...data]);
+      be.downloadInto(buf, 60, into.subarray(10, 20));
+      expect([...into.subarray(10, 20)]).toEqual([...data.subarray(0, 10)]);
+      expect(() => be.downloadInto(buf, 61, into)).toThrow(/outside buffer/);
+      expect(() => be.downloadInto(buf, -1, into)).toThrow(InvalidArgumentError);
+      expect(() => be.downloadInto(buf, 0, new Float32Array(2) as never)).toThrow(InvalidArgumentError);
       expect(() => be.allocate(-5)).toThrow(InvalidArgumentError);
       expect(() => be.allocate(Number.NaN)).toThrow(InvalidArgumentError);
       expect(() => be.allocate(2 ** 52)).toThrow(InvalidArgumentError); // refused, not a crash

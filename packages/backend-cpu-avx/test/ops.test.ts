@@ -2,7 +2,7 @@ import { f16ToF32, f32ToF16, f32ToF16Bytes, type Graph, type GraphNode, type Hos
 import { describe, expect, it } from 'vitest';
 
 import type { CpuAvxBackend } from '../src/index.js';
-import { bytesOf, isaMatrix, makeBackend, randomF32, rng, run, tensorOn } from './helpers.js';
+import { bestIsa, bytesOf, isaMatrix, makeBackend, randomF32, rng, run, tensorOn } from './helpers.js';
 import * as O from './oracle.js';
 
 /**
@@ -142,6 +142,31 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
       expect(storedK).toEqual(kAll);
       close(outs[0]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true }), 4e-6, 'causal');
       close(outs[1]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen: 5, scale, causal: false }), 4e-6, 'full');
+    } finally {
+      be.dispose();
+    }
+  });
+});
+
+describe('thread pool', () => {
+  it('gives the same results when workers sleep between jobs (a late worker finds the job closed)', async () => {
+    // pauses longer than the workers' spin put them to sleep: each graph's first op then starts
+    // while they wake, and the caller must neither wait for them nor let them touch a finished job
+    const be = makeBackend(bestIsa(), 'exact', 2);
+    try {
+      const R = 9, C = 37;
+      const x = randomF32(R * C, rng(5), 3);
+      const graph = (g: Graph) => {
+        const xi = g.input('x', [R, C]);
+        return [g.softmax(g.rmsNorm(xi, 1e-5), 1), g.topK(xi, 3)] as GraphNode[];
+      };
+      const first = await run(be, graph, { x });
+      for (let i = 0; i < 40; i++) {
+        if (i % 2) await new Promise((r) => setTimeout(r, 1 + (i % 3)));
+        const again = await run(be, graph, { x });
+        expect(again[0]).toEqual(first[0]);
+        expect(again[1]).toEqual(first[1]);
+      }
     } finally {
       be.dispose();
     }

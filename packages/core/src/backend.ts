@@ -66,6 +66,8 @@ export interface Backend {
   upload(buffer: BackendBuffer, byteOffset: number, data: Uint8Array): void;
   /** copy bytes out of a buffer into new host memory that the caller owns (the executor hands it out without another copy) */
   download(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array;
+  /** optional: copy `target.byteLength` bytes out of a buffer into caller memory (reused from step to step; else download + set) */
+  downloadInto?(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void;
   /** optional zero-copy view of a file region (weights); the buffer is read-only */
   mapFile?(path: string, byteOffset: number, byteLength: number): BackendBuffer;
   /** can this backend compute `node`, given the dtypes of its inputs? */

@@ -46,8 +46,12 @@ export class Executor {
     });
   }
 
-  /** Run the graph; returns the values of `outputs` as host arrays (F32 -> Float32Array, I32 -> Int32Array). */
-  async run(graph: Graph, inputs: Record<string, HostArray>, outputs: readonly GraphNode[]): Promise<HostArray[]> {
+  /**
+   * Run the graph; returns the values of `outputs` as host arrays (F32 -> Float32Array, I32 ->
+   * Int32Array). An array given in `into` for an output receives its value instead of a new one
+   * (same dtype and element count), so a caller can reuse one array from step to step.
+   */
+  async run(graph: Graph, inputs: Record<string, HostArray>, outputs: readonly GraphNode[], into: readonly (HostArray | undefined)[] = []): Promise<HostArray[]> {
     const placement = this.assign(graph);
     const needed = liveNodes(graph, outputs);
     const order = graph.nodes.filter((n) => n.op !== 'input' && n.op !== 'constant' && needed.has(n.id));
@@ -158,10 +162,20 @@ export class Executor {
           this.forgetConstantCopies(dst);
         }
       }
-      return outputs.map((out) => {
+      return outputs.map((out, i) => {
         const t = home.get(out.id);
         if (!t) throw new InvalidArgumentError(`executor: output node ${out.id} was not computed`);
-        return toHost(out.dtype, this.owner(t).download(t.buffer, t.offset, t.byteLength));
+        const target = into[i];
+        if (!target) return toHost(out.dtype, this.owner(t).download(t.buffer, t.offset, t.byteLength));
+        const want = out.dtype === 'I32' ? Int32Array : Float32Array;
+        if (!(target instanceof want) || target.byteLength !== t.byteLength) {
+          throw new InvalidArgumentError(`executor: output ${i} needs a ${want.name} of ${t.byteLength / 4} elements to download into`);
+        }
+        const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+        const owner = this.owner(t);
+        if (owner.downloadInto) owner.downloadInto(t.buffer, t.offset, bytes);
+        else bytes.set(owner.download(t.buffer, t.offset, t.byteLength));
+        return target;
       });
     } finally {
       for (const { backend, buffer } of owned) backend.free(buffer);

@@ -140,6 +140,26 @@ describe('executor: per-op fallback', () => {
     expect(Array.from(new Float32Array(read(ref, cache).buffer))).toEqual([0, 0, 5, 6]);
   });
 
+  it('an output given an array to fill comes back in it, with or without the backend\'s downloadInto', async () => {
+    const g = new Graph();
+    const x = g.input('x', [2, 3]);
+    const y = g.scale(x, 2);
+    const input = { x: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+    const ref = new ReferenceBackend();
+    const partial = new PartialBackend('partial', new Set(['scale']));
+    expect(partial.downloadInto).toBeUndefined();
+    for (const backends of [[ref], [partial, ref]] as Backend[][]) {
+      const exec = new Executor(backends[0]!, backends.slice(1));
+      const [fresh] = await exec.run(g, input, [y]);
+      const target = new Float32Array(8).subarray(1, 7);
+      const [filled] = await exec.run(g, input, [y], [target]);
+      expect(filled).toBe(target);
+      expect(Array.from(filled!)).toEqual(Array.from(fresh!));
+      await expect(exec.run(g, input, [y], [new Float32Array(5)])).rejects.toThrow(/needs a Float32Array of 6 elements/);
+      await expect(exec.run(g, input, [y], [new Int32Array(6)])).rejects.toThrow(InvalidArgumentError);
+    }
+  });
+
   it('assign() places inputs on the primary, constants on their owner, ops on the first backend supporting them', () => {
     const fake = new PartialBackend('fake-npu', new Set(['matmul']));
     const ref = new ReferenceBackend();

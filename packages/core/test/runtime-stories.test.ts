@@ -78,11 +78,19 @@ describe('session behaviour', () => {
     const batched = await Session.evaluateBatch(sessions.map((session, i) => ({ session, tokens: prompts[i]! })));
     batched.forEach((l, i) => expect(Array.from(l)).toEqual(Array.from(alone[i]!)));
     const next = prompts.map((p) => [...p, 300]);
-    const step = await Session.evaluateBatch(sessions.map((session, i) => ({ session, tokens: next[i]! })));
+    // reuseLogits: views of the model's step array, the same values, overwritten by the next step
+    const step = await Session.evaluateBatch(
+      sessions.map((session, i) => ({ session, tokens: next[i]! })),
+      { reuseLogits: true },
+    );
+    const stepValues = step.map((l) => Array.from(l));
     for (let i = 0; i < next.length; i++) {
-      expect(Array.from(step[i]!)).toEqual(Array.from(await m.createSession({ contextLength: 64 }).evaluate(next[i]!)));
+      expect(stepValues[i]).toEqual(Array.from(await m.createSession({ contextLength: 64 }).evaluate(next[i]!)));
       expect(sessions[i]!.tokens).toEqual(next[i]);
     }
+    expect(new Set(step.map((l) => l.buffer)).size).toBe(1);
+    const again = await Session.evaluateBatch([{ session: sessions[0]!, tokens: [...next[0]!, 301] }], { reuseLogits: true });
+    expect(again[0]!.buffer).toBe(step[0]!.buffer);
   });
 
   it('stops at a stop string without emitting it', async () => {

@@ -76,7 +76,11 @@ export class CoreEngine implements Engine {
 
   /** One batched forward for every active slot (prompt chunks and decode tokens together). */
   step(items: readonly StepItem[]): Promise<Float32Array[]> {
-    return Session.evaluateBatch(items.map(({ seq, tokens }) => ({ session: (seq as SessionSequence).session, tokens })));
+    // the scheduler samples from the logits before the next step: one array serves every step
+    return Session.evaluateBatch(
+      items.map(({ seq, tokens }) => ({ session: (seq as SessionSequence).session, tokens })),
+      { reuseLogits: true },
+    );
   }
 
   promptTokens(input: PromptInput): number[] {

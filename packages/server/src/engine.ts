@@ -12,7 +12,8 @@ export interface Engine {
   /**
    * One forward step over several sequences: each `seq` is brought to hold `tokens` (reusing the
    * longest prefix it already caches, evaluating the rest) and the logits of its last token come
-   * back, in order. A sequence appears at most once.
+   * back, in order. A sequence appears at most once. The arrays may be reused by the next step:
+   * consume them before calling step again.
    */
   step(items: readonly StepItem[]): Promise<Float32Array[]>;
   /** Prompt tokens: text is encoded as is (with BOS); messages go through the chat template. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,44 +118,55 @@ interface RequestResult {
   tokens: number;
 }
 
-/** One streamed chat completion; counts the tokens the server reports (or the content chunks). */
-async function chat(s: Server, id: number): Promise<RequestResult> {
-  const t0 = performance.now();
-  const res = await fetch(`${s.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      model: s.model,
-      messages: [{ role: 'user', content: `Tell me a story about the number ${id}.` }],
-      max_tokens: tokens,
-      stream: true,
-      stream_options: { include_usage: true },
-    }),
+/**
+ * One streamed chat completion, on a connection of its own (llama-server closes idle keep-alive
+ * sockets, which a pooled client would reuse and fail on); counts the tokens the server reports in
+ * its usage chunk, or else the content chunks.
+ */
+function chat(s: Server, id: number): Promise<RequestResult> {
+  const body = JSON.stringify({
+    model: s.model,
+    messages: [{ role: 'user', content: `Tell me a story about the number ${id}.` }],
+    max_tokens: tokens,
+    stream: true,
+    stream_options: { include_usage: true },
   });
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  let ttftMs = NaN;
-  let chunks = 0;
-  let reported: number | undefined;
-  let buf = '';
-  const dec = new TextDecoder();
-  for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += dec.decode(part, { stream: true });
-    let end: number;
-    while ((end = buf.indexOf('\n\n')) >= 0) {
-      const event = buf.slice(0, end);
-      buf = buf.slice(end + 2);
-      for (const line of event.split('\n')) {
-        if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-        const data = JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens?: number } };
-        if (data.usage?.completion_tokens !== undefined) reported = data.usage.completion_tokens;
-        if (data.choices?.[0]?.delta?.content) {
-          if (chunks === 0) ttftMs = performance.now() - t0;
-          chunks++;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = request(`${s.url}/v1/chat/completions`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let ttftMs = NaN;
+      let chunks = 0;
+      let reported: number | undefined;
+      let buf = '';
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (part: string) => {
+        if (res.statusCode !== 200) {
+          text += part;
+          return;
         }
-      }
-    }
-  }
-  return { ttftMs, tokens: reported ?? chunks };
+        buf += part;
+        let end: number;
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const event = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          for (const line of event.split('\n')) {
+            if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+            const data = JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens?: number } };
+            if (data.usage?.completion_tokens !== undefined) reported = data.usage.completion_tokens;
+            if (data.choices?.[0]?.delta?.content) {
+              if (chunks === 0) ttftMs = performance.now() - t0;
+              chunks++;
+            }
+          }
+        }
+      });
+      res.on('end', () => (res.statusCode === 200 ? resolve({ ttftMs, tokens: reported ?? chunks }) : reject(new Error(`${s.name}: HTTP ${res.statusCode}: ${text}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 interface LoadResult {

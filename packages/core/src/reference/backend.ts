@@ -53,6 +53,10 @@ export class ReferenceBackend implements Backend {
     return this.region(buffer, byteOffset, byteLength).slice();
   }
 
+  downloadInto(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void {
+    target.set(this.region(buffer, byteOffset, target.byteLength));
+  }
+
   supports(node: GraphNode, inputDTypes: readonly DTypeName[]): boolean {
     return referenceSupports(node, inputDTypes);
   }

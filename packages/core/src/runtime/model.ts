@@ -58,6 +58,14 @@ export class Model {
     }
   }
 
+  private logitsScratch = new Float32Array(0);
+
+  /** @internal a Float32Array of `elements` reused by every step that asks for it (grown as needed) */
+  stepLogits(elements: number): Float32Array {
+    if (this.logitsScratch.length < elements) this.logitsScratch = new Float32Array(Math.max(elements, this.logitsScratch.length * 2));
+    return this.logitsScratch.subarray(0, elements);
+  }
+
   createSession(options?: SessionOptions): Session {
     return new Session(this, options);
   }
