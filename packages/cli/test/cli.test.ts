@@ -117,3 +117,20 @@ describe('ix serve', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('ix bench', () => {
+  it('reports pp and tg with the default sampler by default, its time per token, and refuses an unknown --sampling', async () => {
+    const r = await ix(['bench', STORIES, '-p', '16', '-n', '8', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.sampling).toBe('default');
+    expect(out.results.map((x: { test: string }) => x.test)).toEqual(['pp16', 'tg8']);
+    expect(out.results[1].samplingMsPerToken).toBeGreaterThan(0);
+    const none = JSON.parse((await ix(['bench', STORIES, '-p', '0', '-n', '4', '--sampling', 'none', '--json'])).stdout);
+    expect(none.results[0].samplingMsPerToken).toBeUndefined();
+    const bad = await ix(['bench', STORIES, '--sampling', 'bogus']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^ix: --sampling must be one of default, greedy, none/m);
+  });
+});
+

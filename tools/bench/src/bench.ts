@@ -68,7 +68,8 @@ for (const quant of values.quants!.split(',') as QuantPreset[]) {
     for (const accuracy of accuracies) {
       const model = await loadModel(path, { backend: values.backend, threads, backendOptions: { accuracy } });
       try {
-        const r = await measureSpeed(model, pp, tg);
+        // greedy, as the peer (node-llama-cpp, temperature 0) generates
+        const r = await measureSpeed(model, pp, tg, { sampling: 'greedy' });
         ix[accuracy] = { pp: r.find((x) => x.test.startsWith('pp'))!.tokensPerSecond, tg: r.find((x) => x.test.startsWith('tg'))!.tokensPerSecond };
       } finally {
         await model.dispose();

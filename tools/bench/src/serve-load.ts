@@ -16,7 +16,7 @@ import { nativePeer } from './native-peer.js';
  */
 const usage = `usage: node tools/bench/dist/serve-load.js [--model file.gguf | --preset qwen3-tiny --quant Q8_0]
   [--clients 1,8,32] [--tokens 32] [--rounds 3] [--parallel 8] [--threads 2] [--ctx 512]
-  [--servers ix,llama-server] [--llama-server path] [--json]`;
+  [--servers ix,llama-server] [--llama-server path] [--endpoint chat|completions] [--accuracy exact|fast] [--json]`;
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
@@ -30,6 +30,10 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     ctx: { type: 'string', default: '512' },
     servers: { type: 'string', default: 'ix,llama-server' },
+    // chat: /v1/chat/completions (the model needs a chat template); completions: /v1/completions
+    endpoint: { type: 'string', default: 'chat' },
+    // ix's CPU accuracy mode: exact (f32 activations, ix's default) or fast (8-bit activations, as llama.cpp)
+    accuracy: { type: 'string', default: 'exact' },
     'llama-server': { type: 'string' },
     'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
     json: { type: 'boolean' },
@@ -52,6 +56,8 @@ const rounds = num('rounds', values.rounds!);
 const parallel = num('parallel', values.parallel!);
 const threads = num('threads', values.threads!);
 const ctx = num('ctx', values.ctx!);
+const endpoint = values.endpoint!;
+if (endpoint !== 'chat' && endpoint !== 'completions') throw new Error(`--endpoint must be chat or completions, got ${endpoint}`);
 
 async function modelPath(): Promise<string> {
   if (values.model) return values.model;
@@ -86,7 +92,7 @@ async function startServer(name: string, model: string, port: number): Promise<S
     // -c is the total over all slots in llama-server
     args = ['-m', model, '--port', String(port), '--host', '127.0.0.1', '-np', String(parallel), '-t', String(threads), '-tb', String(threads), '-c', String(ctx * parallel), '--no-webui'];
   } else throw new Error(`unknown server ${name} (ix, llama-server)`);
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, IX_CPU_ACCURACY: values.accuracy } });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
@@ -124,16 +130,17 @@ interface RequestResult {
  * its usage chunk, or else the content chunks.
  */
 function chat(s: Server, id: number): Promise<RequestResult> {
+  const prompt = `Tell me a story about the number ${id}.`;
   const body = JSON.stringify({
     model: s.model,
-    messages: [{ role: 'user', content: `Tell me a story about the number ${id}.` }],
+    ...(endpoint === 'chat' ? { messages: [{ role: 'user', content: prompt }] } : { prompt }),
     max_tokens: tokens,
     stream: true,
     stream_options: { include_usage: true },
   });
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = request(`${s.url}/v1/chat/completions`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = request(`${s.url}/v1/${endpoint === 'chat' ? 'chat/completions' : 'completions'}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       let ttftMs = NaN;
       let chunks = 0;
       let reported: number | undefined;
@@ -152,9 +159,10 @@ function chat(s: Server, id: number): Promise<RequestResult> {
           buf = buf.slice(end + 2);
           for (const line of event.split('\n')) {
             if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
-            const data = JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string } }[]; usage?: { completion_tokens?: number } };
+            const data = JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string }; text?: string }[]; usage?: { completion_tokens?: number } };
             if (data.usage?.completion_tokens !== undefined) reported = data.usage.completion_tokens;
-            if (data.choices?.[0]?.delta?.content) {
+            const choice = data.choices?.[0];
+            if (choice?.delta?.content || choice?.text) {
               if (chunks === 0) ttftMs = performance.now() - t0;
               chunks++;
             }
@@ -222,7 +230,7 @@ async function load(s: Server, clients: number): Promise<LoadResult> {
 
 const model = await modelPath();
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
-log(`${model}: ${clientCounts.join('/')} clients, ${tokens} tokens per request, ${rounds} requests per client, ${parallel} slots, ${threads} threads, ${cpu}`);
+log(`${model}: ${endpoint}, ix accuracy ${values.accuracy}, ${clientCounts.join('/')} clients, ${tokens} tokens per request, ${rounds} requests per client, ${parallel} slots, ${threads} threads, ${cpu}`);
 const rows: LoadResult[] = [];
 let port = 18000 + Math.floor(Math.random() * 1000);
 for (const name of values.servers!.split(',')) {
@@ -240,7 +248,7 @@ for (const name of values.servers!.split(',')) {
 }
 
 if (values.json) {
-  process.stdout.write(JSON.stringify({ model, cpu, tokens, rounds, parallel, threads, rows }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ model, cpu, endpoint, accuracy: values.accuracy, tokens, rounds, parallel, threads, rows }, null, 2) + '\n');
 } else {
   const ixAt = (c: number) => rows.find((r) => r.server === 'ix' && r.clients === c);
   const peerAt = (c: number) => rows.find((r) => r.server !== 'ix' && r.clients === c);
@@ -262,6 +270,6 @@ if (values.json) {
   });
   const all = [head, ...body];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-  process.stdout.write(`${model}, ${tokens} tokens per request, ${parallel} slots, ${threads} threads, ${cpu}\n\n`);
+  process.stdout.write(`${model}, streamed ${endpoint}, ix accuracy ${values.accuracy}, ${tokens} tokens per request, ${parallel} slots, ${threads} threads, ${cpu}\n\n`);
   for (const r of all) process.stdout.write('| ' + r.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |\n');
 }

@@ -8,4 +8,4 @@ export { buildDecoderStep, type DecoderWeights, type LayerWeights, type KVCache,
 export type { DecoderHParams } from './hparams.js';
 export { decoderHParams } from './hparams-from-config.js';
 export type { ProgressCallback } from './weights.js';
-export { measureSpeed, type SpeedResult } from './speed.js';
+export { measureSpeed, type SpeedResult, type SpeedSampling } from './speed.js';

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from './rng.js';
-import { TopK } from './top-k.js';
+import { nextAbove, TopK } from './top-k.js';
 
 /**
  * Token sampling, applied in llama.cpp's order: logit bias, penalties, then (unless greedy) top-k,
@@ -301,6 +301,17 @@ export class Sampler {
 
 /** index of the largest value (the first one on ties); NaN never wins */
 export function argmax(x: ArrayLike<number>): number {
+  if (x instanceof Float32Array) {
+    // only a new maximum leaves the tight search loop
+    let best = 0;
+    let max = -Infinity;
+    const n = x.length;
+    for (let i = nextAbove(x, 0, n, max); i < n; i = nextAbove(x, i + 1, n, max)) {
+      max = x[i]!;
+      best = i;
+    }
+    return best;
+  }
   let best = 0;
   let max = -Infinity;
   for (let i = 0; i < x.length; i++) {

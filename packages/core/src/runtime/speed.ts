@@ -1,17 +1,30 @@
 import type { Model } from './model.js';
+import { Sampler } from './sampling.js';
+import { Session } from './session.js';
 
 export interface SpeedResult {
   test: string;
   tokens: number;
   seconds: number;
   tokensPerSecond: number;
+  /** tg only: the sampler's share of each token, in ms (absent with sampling 'none') */
+  samplingMsPerToken?: number;
 }
 
 /**
- * Prompt processing (one batch of `pp` tokens) and generation (`tg` single-token steps) speed, as
- * llama-bench measures them. Token ids are fixed pseudo-random values: speed does not depend on them.
+ * How generation picks each next token in the tg test: `default` samples with llama.cpp's default
+ * chain (what users run: top-k 40, top-p 0.95, min-p 0.05, temperature 0.8), `greedy` takes the
+ * argmax, `none` feeds fixed token ids without looking at the logits (llama-bench's tg).
  */
-export async function measureSpeed(model: Model, pp: number, tg: number): Promise<SpeedResult[]> {
+export type SpeedSampling = 'default' | 'greedy' | 'none';
+
+/**
+ * Prompt processing (one batch of `pp` tokens) and generation (`tg` single-token steps) speed, as
+ * llama-bench measures them, plus the sampler's time in generation. Prompt token ids are fixed
+ * pseudo-random values: speed does not depend on them.
+ */
+export async function measureSpeed(model: Model, pp: number, tg: number, options: { sampling?: SpeedSampling } = {}): Promise<SpeedResult[]> {
+  const sampling = options.sampling ?? 'default';
   const vocab = model.hparams.vocabSize;
   const session = model.createSession({ contextLength: pp + tg + 1, batchSize: Math.max(1, pp) });
   const results: SpeedResult[] = [];
@@ -28,14 +41,20 @@ export async function measureSpeed(model: Model, pp: number, tg: number): Promis
   }
   if (tg > 0) {
     session.reset();
+    const sampler = sampling === 'none' ? undefined : new Sampler(sampling === 'greedy' ? { temperature: 0 } : { seed: 1 });
     const history = [(17 * 31) % vocab];
-    await session.evaluate(history);
+    let [logits] = await Session.evaluateBatch([{ session, tokens: history }], { reuseLogits: true });
+    let samplingMs = 0;
     const t0 = performance.now();
     for (let i = 0; i < tg; i++) {
-      history.push((i * 104729 + 7) % vocab);
-      await session.evaluate(history);
+      const s0 = performance.now();
+      history.push(sampler ? sampler.sample(logits!, history) : (i * 104729 + 7) % vocab);
+      samplingMs += performance.now() - s0;
+      [logits] = await Session.evaluateBatch([{ session, tokens: history }], { reuseLogits: true });
     }
-    result(`tg${tg}`, tg, (performance.now() - t0) / 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    result(`tg${tg}`, tg, seconds);
+    if (sampler) results[results.length - 1]!.samplingMsPerToken = samplingMs / tg;
   }
   return results;
 }

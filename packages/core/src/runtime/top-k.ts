@@ -60,7 +60,8 @@ function scan(x: Float32Array, vals: Float32Array, ids: Int32Array, n: number): 
   }
 }
 
-function nextAbove(x: Float32Array, i: number, len: number, worst: number): number {
+/** the first index >= i whose value beats `worst` (len if none) */
+export function nextAbove(x: Float32Array, i: number, len: number, worst: number): number {
   while (i < len && !(x[i]! > worst)) i++;
   return i;
 }
