@@ -138,13 +138,16 @@ export class Session {
     if (this.disposed) throw new InvalidArgumentError('this session was disposed');
     if (tokens.length === 0) throw new InvalidArgumentError('evaluate: no tokens');
     if (tokens.length > this.contextLength) throw new ContextFullError(tokens.length, this.contextLength);
-    const vocab = this.model.hparams.vocabSize;
-    for (const t of tokens) {
-      if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new InvalidArgumentError(`token id ${t} is outside the vocabulary`);
-    }
     let keep = 0;
     while (keep < this.cached.length && keep < tokens.length - 1 && this.cached[keep] === tokens[keep]) keep++;
-    this.cached = this.cached.slice(0, keep);
+    // the cached prefix was checked when it was evaluated: only the new tokens need it (a serving
+    // loop passes the whole history every step)
+    const vocab = this.model.hparams.vocabSize;
+    for (let i = keep; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new InvalidArgumentError(`token id ${t} is outside the vocabulary`);
+    }
+    this.cached.length = keep;
     return tokens.slice(keep);
   }
 
