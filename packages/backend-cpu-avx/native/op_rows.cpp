@@ -1,7 +1,6 @@
 // Row-wise ops over the last dimension: rms_norm, layer_norm, softmax, rope, argmax, top_k.
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <vector>
 
 #include "ops.h"
@@ -142,6 +141,63 @@ void op_argmax(ExecCtx& c, const Node& n) {
   });
 }
 
+namespace {
+// a is worse than b: smaller, or equal with a higher index
+inline bool worse(float va, int32_t ia, float vb, int32_t ib) { return va < vb || (va == vb && ia > ib); }
+
+void sift_down(float* v, int32_t* id, int64_t i, int64_t n) {
+  const float vi = v[i];
+  const int32_t ii = id[i];
+  for (;;) {
+    int64_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && worse(v[c + 1], id[c + 1], v[c], id[c])) ++c;
+    if (!worse(v[c], id[c], vi, ii)) break;
+    v[i] = v[c];
+    id[i] = id[c];
+    i = c;
+  }
+  v[i] = vi;
+  id[i] = ii;
+}
+
+// The k largest of x[0, C) into out, largest first (ties: lower index first; NaN never enters),
+// in one pass with a bounded min-heap whose root is its worst entry: a block of 16 whose maximum
+// does not beat it is skipped whole (one vector compare), so the cost is a read of the row. This
+// is what a sampler's top-k over a 150k vocabulary needs, on every row of a step at once.
+void top_k_row(const float* x, int64_t C, int64_t k, float* v, int32_t* id, int32_t* out) {
+  for (int64_t i = 0; i < k; ++i) {
+    v[i] = x[i] == x[i] ? x[i] : -INFINITY;
+    id[i] = (int32_t)i;
+  }
+  for (int64_t i = k / 2 - 1; i >= 0; --i) sift_down(v, id, i, k);
+  float worst = v[0];
+  // a later index with an equal value never beats an entry: strictly greater only
+  auto offer = [&](int64_t j) {
+    if (x[j] > worst) {
+      v[0] = x[j];
+      id[0] = (int32_t)j;
+      sift_down(v, id, 0, k);
+      worst = v[0];
+    }
+  };
+  int64_t i = k;
+  for (; i + 16 <= C; i += 16) {
+    float m = -INFINITY;
+    for (int j = 0; j < 16; ++j) m = x[i + j] > m ? x[i + j] : m;  // NaN ignored
+    if (m > worst)
+      for (int j = 0; j < 16; ++j) offer(i + j);
+  }
+  for (; i < C; ++i) offer(i);
+  for (int64_t end = k - 1; end > 0; --end) {
+    std::swap(v[0], v[end]);
+    std::swap(id[0], id[end]);
+    sift_down(v, id, 0, end);
+  }
+  std::copy(id, id + k, out);
+}
+}  // namespace
+
 void op_top_k(ExecCtx& c, const Node& n) {
   require_rowwise(n);
   require_dtype(n, 0, T_I32);
@@ -154,14 +210,9 @@ void op_top_k(ExecCtx& c, const Node& n) {
   const float* x = (const float*)n.t[1].data;
   int32_t* y = (int32_t*)n.t[0].data;
   parallel_range(c.pool, R, 1, [&](int64_t b, int64_t e) {
-    std::vector<int32_t> idx((size_t)C);
-    for (int64_t r = b; r < e; ++r) {
-      const float* xr = x + r * C;
-      std::iota(idx.begin(), idx.end(), 0);
-      // largest first; ties: lower index first
-      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int32_t a, int32_t bb) { return xr[a] > xr[bb] || (xr[a] == xr[bb] && a < bb); });
-      std::copy(idx.begin(), idx.begin() + k, y + r * k);
-    }
+    std::vector<float> v((size_t)k);
+    std::vector<int32_t> id((size_t)k);
+    for (int64_t r = b; r < e; ++r) top_k_row(x + r * C, C, k, v.data(), id.data(), y + r * k);
   });
 }
 

@@ -148,6 +148,33 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
   });
 });
 
+describe('top_k over a vocabulary', () => {
+  it('finds the k largest of each row as a bounded-heap scan would: best first, lower index on ties, NaN never', async () => {
+    const be = makeBackend(bestIsa(), 'exact', 2);
+    try {
+      const R = 5, C = 5003, k = 64;
+      const r = rng(21);
+      // few distinct values (many ties), a NaN and -Infinity in some rows, one ascending row (every entry enters)
+      const x = Float32Array.from({ length: R * C }, () => Math.round((r() - 0.5) * 64) / 4);
+      x[7] = NaN;
+      x[C + 100] = -Infinity;
+      x[2 * C + 5000] = NaN;
+      for (let i = 0; i < C; i++) x[3 * C + i] = i / 8;
+      const [ids] = await run(be, (g: Graph) => [g.topK(g.input('x', [R, C]), k)], { x });
+      for (let row = 0; row < R; row++) {
+        const xr = x.subarray(row * C, (row + 1) * C);
+        const want = Array.from(xr, (v, i) => ({ v: v === v ? v : -Infinity, i }))
+          .sort((a, b) => b.v - a.v || a.i - b.i)
+          .slice(0, k)
+          .map((e) => e.i);
+        expect(Array.from(ids!.subarray(row * k, (row + 1) * k)), `row ${row}`).toEqual(want);
+      }
+    } finally {
+      be.dispose();
+    }
+  });
+});
+
 describe('thread pool', () => {
   it('gives the same results when workers sleep between jobs (a late worker finds the job closed)', async () => {
     // pauses longer than the workers' spin put them to sleep: each graph's first op then starts

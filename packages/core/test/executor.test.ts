@@ -147,7 +147,7 @@ describe('executor: per-op fallback', () => {
     const input = { x: Float32Array.from([1, 2, 3, 4, 5, 6]) };
     const ref = new ReferenceBackend();
     const partial = new PartialBackend('partial', new Set(['scale']));
-    expect(partial.downloadInto).toBeUndefined();
+    expect((partial as Backend).downloadInto).toBeUndefined();
     for (const backends of [[ref], [partial, ref]] as Backend[][]) {
       const exec = new Executor(backends[0]!, backends.slice(1));
       const [fresh] = await exec.run(g, input, [y]);

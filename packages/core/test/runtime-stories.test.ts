@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { loadModel, Session, type Model } from '../src/index.js';
+import { InvalidArgumentError, loadModel, Session, TopK, type Model } from '../src/index.js';
 import { BUNDLED_STORIES, SHARED_MODELS, STORIES_GREEDY_200, hasShared } from './helpers/shared-models.js';
 
 /** Greedy decoding from BOS must reproduce the published text exactly. */
@@ -91,6 +91,21 @@ describe('session behaviour', () => {
     expect(new Set(step.map((l) => l.buffer)).size).toBe(1);
     const again = await Session.evaluateBatch([{ session: sessions[0]!, tokens: [...next[0]!, 301] }], { reuseLogits: true });
     expect(again[0]!.buffer).toBe(step[0]!.buffer);
+  });
+
+  it('stepBatch finds each row\'s best tokens on the backend, as a selection over its logits does', async () => {
+    const m = await load(BUNDLED_STORIES);
+    const prompts = ['Once upon a time', 'The dog'].map((p) => m.tokenizer.encode(p));
+    const sessions = prompts.map(() => m.createSession({ contextLength: 64 }));
+    for (const reuseLogits of [false, true]) {
+      const rows = await Session.stepBatch(sessions.map((session, i) => ({ session, tokens: [...prompts[i]!, 300 + (reuseLogits ? 1 : 0)] })), { reuseLogits, candidates: 64 });
+      for (const row of rows) {
+        const sel = new TopK();
+        const n = sel.select(row.logits, 64);
+        expect(Array.from(row.candidates!)).toEqual(Array.from(sel.ids.subarray(0, n)));
+      }
+    }
+    await expect(Session.stepBatch([{ session: sessions[0]!, tokens: [1] }], { candidates: 0 })).rejects.toThrow(InvalidArgumentError);
   });
 
   it('stops at a stop string without emitting it', async () => {

@@ -103,6 +103,27 @@ describe('sampling', () => {
     expect(() => new Sampler({ logitBias: new Map([[1, NaN]]) })).toThrow(InvalidArgumentError);
   });
 
+  it('takes its top-k from candidates only when they are enough, and then draws as without them', () => {
+    // logits where the best raw token (0) is penalised below the 41st: it must leave the top-k
+    const l = Float32Array.from({ length: 200 }, (_, i) => 100 - i * 0.1);
+    l[0] = 200;
+    const sel = new TopK();
+    sel.select(l, 41);
+    const c41 = sel.ids.slice(0, 41);
+    const o = { temperature: 0.5, topK: 40, topP: 1, minP: 0, frequencyPenalty: 200, seed: 3 };
+    const plain = new Sampler(o);
+    const cand = new Sampler(o);
+    for (let i = 0; i < 200; i++) {
+      const t = plain.sample(l, [0]);
+      expect(t).not.toBe(0);
+      expect(cand.sample(l, [0], c41)).toBe(t);
+    }
+    // too few candidates for top-k 40 plus one adjusted token: the full pass, the same tokens
+    const few = new Sampler(o);
+    const again = new Sampler(o);
+    for (let i = 0; i < 50; i++) expect(few.sample(l, [0], c41.subarray(0, 40))).toBe(again.sample(l, [0]));
+  });
+
   it('leaves the logits as they were, penalties and bias included', () => {
     const l = randomLogits(1000, 9);
     const copy = l.slice();
@@ -125,11 +146,18 @@ describe('sampling', () => {
               const seed = cases * 7 + 1;
               const ref = new ReferenceSampler(o, seed);
               const fast = new Sampler({ ...o, seed });
+              // the same with a backend's top-C candidates (C = 48: enough for top-k 40 plus the
+              // adjusted tokens; the others fall back to the full pass)
+              const withCandidates = new Sampler({ ...o, seed });
+              const sel = new TopK();
               const history = [1, 2, 2, 3];
               for (let step = 0; step < 8; step++) {
                 const l = randomLogits(vocab, seed * 31 + step, step % 3 === 0);
                 const want = ref.sample(l, history);
-                expect(fast.sample(l, history), JSON.stringify({ vocab, topK, topP, minP, temperature, step })).toBe(want);
+                const what = JSON.stringify({ vocab, topK, topP, minP, temperature, step });
+                expect(fast.sample(l, history), what).toBe(want);
+                const c = sel.select(l, 48);
+                expect(withCandidates.sample(l, history, sel.ids.slice(0, c)), what).toBe(want);
                 history.push(want);
               }
               cases++;

@@ -1,6 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, Session, type Model } from '@ix/core';
-import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem } from './engine.js';
+import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
+
+/**
+ * Best tokens per row found on the backend: top-k 40 (llama.cpp's default) plus up to 24 tokens
+ * that bias or penalties change; a sampler that needs more scans the logits itself.
+ */
+const CANDIDATES = 64;
+/** below this vocabulary a pass over the logits in JS costs less than the extra graph output */
+const CANDIDATES_FROM_VOCAB = 4096;
 
 export interface CoreEngineOptions {
   /** context length of each slot (default: the model's, capped at 4096) */
@@ -74,12 +82,16 @@ export class CoreEngine implements Engine {
     return new SessionSequence(this.model.createSession({ contextLength, kvType, batchSize }));
   }
 
-  /** One batched forward for every active slot (prompt chunks and decode tokens together). */
-  step(items: readonly StepItem[]): Promise<Float32Array[]> {
-    // the scheduler samples from the logits before the next step: one array serves every step
-    return Session.evaluateBatch(
+  /**
+   * One batched forward for every active slot (prompt chunks and decode tokens together). The
+   * scheduler samples before the next step, so one array serves every step; with a vocabulary
+   * worth it, the backend also finds each row's best CANDIDATES tokens for the samplers' top-k.
+   */
+  step(items: readonly StepItem[]): Promise<StepOutput[]> {
+    const candidates = this.model.hparams.vocabSize >= CANDIDATES_FROM_VOCAB ? CANDIDATES : undefined;
+    return Session.stepBatch(
       items.map(({ seq, tokens }) => ({ session: (seq as SessionSequence).session, tokens })),
-      { reuseLogits: true },
+      { reuseLogits: true, candidates },
     );
   }
 

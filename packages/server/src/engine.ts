@@ -15,7 +15,7 @@ export interface Engine {
    * back, in order. A sequence appears at most once. The arrays may be reused by the next step:
    * consume them before calling step again.
    */
-  step(items: readonly StepItem[]): Promise<Float32Array[]>;
+  step(items: readonly StepItem[]): Promise<StepOutput[]>;
   /** Prompt tokens: text is encoded as is (with BOS); messages go through the chat template. */
   promptTokens(input: PromptInput): number[];
   /** The text of one token, for logprobs. */
@@ -32,6 +32,16 @@ export interface EngineSequence {
   readonly tokens: readonly number[];
   /** tokens a sequence can hold */
   readonly contextLength: number;
+}
+
+export interface StepOutput {
+  /** logits of the sequence's last token */
+  logits: Float32Array;
+  /**
+   * ids of the largest logits, best first (ties: lower id first), when the engine finds them on
+   * its backend: the sampler's top-k then needs no pass over the vocabulary (Sampler.sample)
+   */
+  candidates?: Int32Array;
 }
 
 export interface StepItem {

@@ -58,10 +58,10 @@ export class Generation {
     return this.stops.output;
   }
 
-  /** Consume the logits after the last history token; returns the events to send. */
-  accept(logits: Float32Array): TokenEvent[] {
+  /** Consume the logits after the last history token (and the backend's best ids, if any); returns the events to send. */
+  accept(logits: Float32Array, candidates?: Int32Array): TokenEvent[] {
     if (this.generated.length >= this.maxTokens) return this.finish('length');
-    const token = this.sampler.sample(logits, this.history);
+    const token = this.sampler.sample(logits, this.history, candidates);
     if (this.engine.isEndOfGeneration(token)) return this.finish('stop');
     this.generated.push(token);
     this.history.push(token);

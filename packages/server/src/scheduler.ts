@@ -1,5 +1,5 @@
 import { Channel } from './channel.js';
-import type { Engine, EngineSequence } from './engine.js';
+import type { Engine, EngineSequence, StepOutput } from './engine.js';
 import { ApiError, QueueFullError, ShuttingDownError } from './errors.js';
 import { Generation, type FinishReason, type GenerationRequest, type TokenEvent } from './generation.js';
 import type { Metrics } from './metrics.js';
@@ -207,14 +207,14 @@ export class Scheduler {
         }
       }
       if (work.length) {
-        let logits: Float32Array[];
+        let rows: StepOutput[];
         try {
-          logits = await this.engine.step(work.map((w) => ({ seq: w.slot.seq, tokens: w.tokens })));
+          rows = await this.engine.step(work.map((w) => ({ seq: w.slot.seq, tokens: w.tokens })));
         } catch (err) {
           for (const w of work) this.fail(w.slot, err);
           continue;
         }
-        work.forEach((w, i) => this.advance(w.slot, w.job, w.tokens.length, w.promptEnd, logits[i]!));
+        work.forEach((w, i) => this.advance(w.slot, w.job, w.tokens.length, w.promptEnd, rows[i]!));
       }
       this.updateGauges();
       // let the HTTP side run: new requests join, disconnects are noticed, tokens are written
@@ -222,7 +222,7 @@ export class Scheduler {
     }
   }
 
-  private advance(slot: Slot, job: Job, evaluated: number, promptEnd: boolean, logits: Float32Array): void {
+  private advance(slot: Slot, job: Job, evaluated: number, promptEnd: boolean, row: StepOutput): void {
     if (slot.job !== job) return; // cancelled while the step ran
     if (!promptEnd) {
       job.prefilled = evaluated;
@@ -230,7 +230,7 @@ export class Scheduler {
     }
     job.prefilled = job.gen.request.promptTokens.length;
     job.firstLogitsAt ??= now();
-    const events = job.gen.accept(logits);
+    const events = job.gen.accept(row.logits, row.candidates);
     this.emit(job, events);
     if (job.gen.done) this.release(slot, []);
   }

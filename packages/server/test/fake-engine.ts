@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type ChatMessage } from '@ix/core';
-import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem } from '../src/engine.js';
+import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from '../src/engine.js';
 
 /**
  * A tiny deterministic "model" for protocol tests. Tokens: 0 <unk>, 1 BOS, 2 EOS, 3.. the printable
@@ -64,7 +64,7 @@ export class FakeEngine implements Engine {
     return new FakeSequence(this.info.contextLength);
   }
 
-  async step(items: readonly StepItem[]): Promise<Float32Array[]> {
+  async step(items: readonly StepItem[]): Promise<StepOutput[]> {
     await this.gate?.();
     if (items.some((i) => i.tokens.length === this.failAtLength)) throw new Error('fake engine failure');
     let evaluated = 0;
@@ -75,7 +75,7 @@ export class FakeEngine implements Engine {
       while (keep < s.tokens.length && keep < tokens.length - 1 && s.tokens[keep] === tokens[keep]) keep++;
       evaluated += tokens.length - keep;
       s.tokens = [...tokens];
-      return this.logits(tokens[tokens.length - 1]!);
+      return { logits: this.logits(tokens[tokens.length - 1]!) };
     });
     this.steps.push({ items: items.length, evaluated });
     return out;

@@ -59,6 +59,13 @@ export class Model {
   }
 
   private logitsScratch = new Float32Array(0);
+  private candidatesScratch = new Int32Array(0);
+
+  /** @internal an Int32Array of `elements` reused by every step that asks for it (grown as needed) */
+  stepCandidates(elements: number): Int32Array {
+    if (this.candidatesScratch.length < elements) this.candidatesScratch = new Int32Array(Math.max(elements, this.candidatesScratch.length * 2));
+    return this.candidatesScratch.subarray(0, elements);
+  }
 
   /** @internal a Float32Array of `elements` reused by every step that asks for it (grown as needed) */
   stepLogits(elements: number): Float32Array {

@@ -63,6 +63,7 @@ export class Sampler {
   private savedIds: number[] = [];
   private savedValues: number[] = [];
   private readonly counts = new Map<number, number>();
+  private readonly pool: number[] = [];
   private readonly histMass = new Float64Array(HISTOGRAM_BINS);
   private readonly histCount = new Int32Array(HISTOGRAM_BINS);
   private sortBuf = new Float32Array(0);
@@ -80,14 +81,47 @@ export class Sampler {
     return this.options.temperature <= 0 || this.options.topK === 1;
   }
 
-  /** Pick the next token from `logits` (left as it was given) given the tokens seen so far. */
-  sample(logits: Float32Array, history: readonly number[]): number {
+  /**
+   * Pick the next token from `logits` (left as it was given) given the tokens seen so far.
+   * `candidates`, when given, are the ids of the largest raw logits, best first (ties: lower id
+   * first), as a backend's top_k finds them: when they are enough for this sampler's top-k plus
+   * the tokens bias and penalties change, the draw uses them instead of a pass over the vocabulary,
+   * with the same result.
+   */
+  sample(logits: Float32Array, history: readonly number[], candidates?: Int32Array): number {
     this.adjust(logits, history);
     try {
+      if (candidates && this.fromCandidates(logits, candidates)) return this.greedy ? this.top.ids[0]! : this.drawFrom(this.top.size, undefined);
       return this.greedy ? argmax(logits) : this.draw(logits);
     } finally {
       this.restore(logits);
     }
+  }
+
+  /**
+   * The top-k of the adjusted logits from the raw top-C: every token outside the C that bias and
+   * penalties left alone is no better than the C-th, and at most `adjusted` of the C moved, so the
+   * C plus the adjusted tokens hold the k best whenever k + adjusted <= C. Fills this.top.
+   */
+  private fromCandidates(l: Float32Array, candidates: Int32Array): boolean {
+    const k = this.greedy ? 1 : this.options.topK;
+    const adjusted = this.savedIds;
+    if (k < 1 || k + adjusted.length > candidates.length) return false;
+    const pool = this.pool;
+    pool.length = 0;
+    for (let i = 0; i < candidates.length; i++) pool.push(candidates[i]!);
+    for (const t of adjusted) if (!pool.includes(t)) pool.push(t);
+    const value = (t: number) => (l[t]! === l[t]! ? l[t]! : -Infinity);
+    pool.sort((a, b) => value(b) - value(a) || a - b);
+    const n = Math.min(k, pool.length);
+    const top = this.top;
+    top.reserve(n);
+    for (let i = 0; i < n; i++) {
+      top.ids[i] = pool[i]!;
+      top.values[i] = value(pool[i]!);
+    }
+    top.size = n;
+    return true;
   }
 
   /** bias and penalties, written into `logits` (the originals are saved for restore) */

@@ -52,6 +52,20 @@ export class ContextFullError extends IxError {
   }
 }
 
+/** one sequence's share of a batched step */
+export interface StepInput {
+  session: Session;
+  tokens: readonly number[];
+}
+
+/** one sequence's result of a batched step */
+export interface StepRow {
+  /** logits of its last token */
+  logits: Float32Array;
+  /** with `candidates: k`: the ids of the k largest logits, best first (ties: lower id first) */
+  candidates?: Int32Array;
+}
+
 /**
  * A conversation with a model: owns a KV cache and the tokens in it. A new prompt that starts with
  * the tokens already cached reuses them (only the new suffix is evaluated). When the context is
@@ -120,7 +134,7 @@ export class Session {
     const out: Float32Array[] = [];
     for (let i = 0; i < fresh.length; i += this.batchSize) {
       const batch = fresh.slice(i, i + this.batchSize);
-      const [logits] = await runStep(this.model, [{ session: this, tokens: batch, all }], reuse && !all);
+      const [{ logits }] = (await runStep(this.model, [{ session: this, tokens: batch, all }], reuse && !all)) as [StepRow];
       if (all || i + batch.length === fresh.length) out.push(logits!);
     }
     if (!all) return out[out.length - 1]!;
@@ -158,13 +172,24 @@ export class Session {
    * With `reuseLogits` the logits are views of one array the model reuses: valid until its next
    * step (what a serving loop wants: no 600 KB allocation per sequence and step at a 150k vocab).
    */
-  static async evaluateBatch(items: readonly { session: Session; tokens: readonly number[] }[], options: { reuseLogits?: boolean } = {}): Promise<Float32Array[]> {
+  static async evaluateBatch(items: readonly StepInput[], options: { reuseLogits?: boolean } = {}): Promise<Float32Array[]> {
+    return (await Session.stepBatch(items, { reuseLogits: options.reuseLogits })).map((r) => r.logits);
+  }
+
+  /**
+   * evaluateBatch, and with `candidates: k` each row's k best token ids as well, found by the
+   * backend over all rows at once (a sampler's top-k without a pass over the vocabulary in JS;
+   * see Sampler.sample). Logits and candidates follow `reuseLogits` alike.
+   */
+  static async stepBatch(items: readonly StepInput[], options: { reuseLogits?: boolean; candidates?: number } = {}): Promise<StepRow[]> {
     if (items.length === 0) return [];
     const model = items[0]!.session.model;
     if (items.some((i) => i.session.model !== model)) throw new InvalidArgumentError('evaluateBatch: all sessions must belong to one model');
     if (new Set(items.map((i) => i.session)).size !== items.length) throw new InvalidArgumentError('evaluateBatch: a session appears twice');
+    const k = options.candidates;
+    if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new InvalidArgumentError(`candidates must be a positive integer, got ${k}`);
     const steps = items.map((i) => ({ session: i.session, tokens: i.session.newTokens(i.tokens), all: false }));
-    return runStep(model, steps, options.reuseLogits === true);
+    return runStep(model, steps, options.reuseLogits === true, k);
   }
 
   /** @internal the KV cache, for the step builder */
@@ -233,26 +258,37 @@ export class Session {
 
 /**
  * One forward over the new tokens of several sessions; returns each item's logits (rows of vocab),
- * as views of one array: a new one, or with `reuse` the model's step array (valid until its next step).
+ * as views of one array: a new one, or with `reuse` the model's step array (valid until its next
+ * step); with `candidates` also each item's last row's best token ids.
  */
-async function runStep(model: Model, items: readonly { session: Session; tokens: readonly number[]; all: boolean }[], reuse = false): Promise<Float32Array[]> {
+async function runStep(
+  model: Model,
+  items: readonly { session: Session; tokens: readonly number[]; all: boolean }[],
+  reuse = false,
+  candidates?: number,
+): Promise<StepRow[]> {
   for (const { session, tokens } of items) {
     if (session.tokens.length + tokens.length > session.contextLength) throw new ContextFullError(session.tokens.length + tokens.length, session.contextLength);
   }
   const segments = items.map((i) => ({ cache: i.session.kvCache, pos0: i.session.tokens.length, nTokens: i.tokens.length, allLogits: i.all }));
-  const { graph, logits } = buildDecoderStep(model.hparams, model.weights, segments);
+  const wantCandidates = candidates !== undefined && !items.some((i) => i.all);
+  const step = buildDecoderStep(model.hparams, model.weights, segments, { candidates: wantCandidates ? candidates : undefined });
   const tokens = Int32Array.from(items.flatMap((i) => i.tokens));
   const pos = Int32Array.from(items.flatMap((i) => i.tokens.map((_, k) => i.session.tokens.length + k)));
   const vocab = model.hparams.vocabSize;
-  const into = reuse ? model.stepLogits(logits.shape[0]! * vocab) : undefined;
-  const [out] = (await model.executor.run(graph, { tokens, pos }, [logits], [into])) as Float32Array[];
+  const rows = step.logits.shape[0]!;
+  const outputs = step.candidates ? [step.logits, step.candidates] : [step.logits];
+  const into = reuse ? [model.stepLogits(rows * vocab), ...(step.candidates ? [model.stepCandidates(rows * step.candidates.shape[1]!)] : [])] : [];
+  const [out, ids] = (await model.executor.run(step.graph, { tokens, pos }, outputs, into)) as [Float32Array, Int32Array | undefined];
+  const k = step.candidates?.shape[1] ?? 0;
   let row = 0;
   return items.map((i) => {
     i.session.commit(i.tokens);
     const n = i.all ? i.tokens.length : 1;
     // views of the one array the step downloaded: no copy per sequence
-    const rowsOut = out!.subarray(row * vocab, (row + n) * vocab);
+    const result: StepRow = { logits: out.subarray(row * vocab, (row + n) * vocab) };
+    if (ids) result.candidates = ids.subarray(row * k, (row + 1) * k);
     row += n;
-    return rowsOut;
+    return result;
   });
 }

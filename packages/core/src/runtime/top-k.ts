@@ -11,14 +11,18 @@ export class TopK {
   values = new Float32Array(64);
   size = 0;
 
+  /** Make room for n entries (the contents are not kept). */
+  reserve(n: number): void {
+    if (n <= this.ids.length) return;
+    const cap = Math.max(n, this.ids.length * 2);
+    this.ids = new Int32Array(cap);
+    this.values = new Float32Array(cap);
+  }
+
   /** Select the min(k, x.length) largest entries of `x`; returns how many were selected. */
   select(x: Float32Array, k: number): number {
     const n = Math.min(k, x.length);
-    if (n > this.ids.length) {
-      const cap = Math.max(n, this.ids.length * 2);
-      this.ids = new Int32Array(cap);
-      this.values = new Float32Array(cap);
-    }
+    this.reserve(n);
     const ids = this.ids;
     const vals = this.values;
     this.size = n;

@@ -44,6 +44,8 @@ export interface StepGraph {
   graph: Graph;
   /** logits rows, segment after segment: one row per segment, or one per token with `allLogits` */
   logits: GraphNode;
+  /** with `candidates: k`: ids of each row's k largest logits, best first (ties: lower id first) */
+  candidates?: GraphNode;
 }
 
 /** One sequence's share of a step: `nTokens` new tokens at positions pos0.. against its own cache. */
@@ -60,7 +62,7 @@ export interface StepSegment {
  * segments' tokens back to back). Every matmul runs once over all rows — the batched forward that
  * continuous batching needs; only attention and the cache writes are per segment.
  */
-export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments: readonly StepSegment[]): StepGraph {
+export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments: readonly StepSegment[], options: { candidates?: number } = {}): StepGraph {
   const g = new Graph();
   const T = segments.reduce((n, s) => n + s.nTokens, 0);
   const { nHeads: H, nKVHeads: HKV, headDim: D } = hp;
@@ -111,5 +113,7 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     return part;
   });
   const logits = g.matmul(norm(joinRows(wanted), w.outputNorm), c(w.output));
-  return { graph: g, logits };
+  // the sampler's top-k runs on the backend, over every row at once
+  const candidates = options.candidates ? g.topK(logits, Math.min(options.candidates, hp.vocabSize)) : undefined;
+  return { graph: g, logits, candidates };
 }
