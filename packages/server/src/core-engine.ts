@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { InvalidArgumentError, Session, type Model } from '@ix/core';
+import { continuationDecoder, InvalidArgumentError, Session, type Model } from '@ix/core';
 import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
 /**
@@ -109,8 +109,8 @@ export class CoreEngine implements Engine {
     return d.push(id) + d.flush();
   }
 
-  createStreamDecoder() {
-    return this.model.tokenizer.createStreamDecoder();
+  createStreamDecoder(prompt: readonly number[]) {
+    return continuationDecoder(this.model.tokenizer, prompt);
   }
 
   isEndOfGeneration(id: number): boolean {

@@ -20,7 +20,8 @@ export interface Engine {
   promptTokens(input: PromptInput): number[];
   /** The text of one token, for logprobs. */
   tokenText(id: number): string;
-  createStreamDecoder(): { push(id: number): string; flush(): string };
+  /** Detokenizer for tokens generated after `prompt` (the text continues the prompt's: a leading space is kept). */
+  createStreamDecoder(prompt: readonly number[]): { push(id: number): string; flush(): string };
   isEndOfGeneration(id: number): boolean;
   close(): Promise<void>;
 }

@@ -45,7 +45,7 @@ export class Generation {
     const { temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyLastN, seed } = request;
     this.sampler = new Sampler({ temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyLastN, seed });
     this.stops = new StopStringFilter(request.stop ?? []);
-    this.decoder = engine.createStreamDecoder();
+    this.decoder = engine.createStreamDecoder(request.promptTokens);
     this.maxTokens = request.maxTokens ?? Infinity;
   }
 

@@ -52,6 +52,24 @@ describe('stories260K through the server', () => {
     expect(r.usage).toEqual({ prompt_tokens: want.promptTokens, completion_tokens: want.completionTokens, total_tokens: want.promptTokens + want.completionTokens });
   });
 
+  it('a completion continues the prompt\'s text: the first word keeps its space (echo, stream and Ollama alike)', async () => {
+    // the text of the whole sequence minus the prompt's is what a reader sees appended
+    const prompt = 'Lily and Ben';
+    const r = await client.completions.create({ model: 'stories260K', prompt, max_tokens: 6, temperature: 0, logprobs: 0 });
+    const ids = model.tokenizer.encode(prompt);
+    const generated = await reference(prompt, { temperature: 0, maxTokens: 6, chat: false });
+    const whole = model.tokenizer.decode([...ids, ...generated.tokens], { skipSpecial: true });
+    const shown = model.tokenizer.decode(ids, { skipSpecial: true });
+    expect(whole.startsWith(shown)).toBe(true);
+    expect(r.choices[0]!.text).toBe(whole.slice(shown.length));
+    expect(r.choices[0]!.text.startsWith(' ')).toBe(true);
+    const echo = await client.completions.create({ model: 'stories260K', prompt, max_tokens: 6, temperature: 0, echo: true });
+    expect(echo.choices[0]!.text).toBe(whole);
+    let streamed = '';
+    for await (const c of await client.completions.create({ model: 'stories260K', prompt, max_tokens: 6, temperature: 0, stream: true })) streamed += c.choices[0]?.text ?? '';
+    expect(streamed).toBe(r.choices[0]!.text);
+  });
+
   it('chats through the given template, plain and streamed, as Session.generate', async () => {
     const messages: ChatMessage[] = [
       { role: 'system', content: 'You tell stories.' },
@@ -129,7 +147,7 @@ function gated(engine: Engine) {
     },
     promptTokens: (input) => engine.promptTokens(input),
     tokenText: (id) => engine.tokenText(id),
-    createStreamDecoder: () => engine.createStreamDecoder(),
+    createStreamDecoder: (prompt) => engine.createStreamDecoder(prompt),
     isEndOfGeneration: (id) => engine.isEndOfGeneration(id),
     close: () => engine.close(),
   };

@@ -5,6 +5,7 @@ import { buildDecoderStep, type KVCache } from './arch/decoder.js';
 import { Sampler, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from './sampling.js';
 import { StopStringFilter } from './stop-strings.js';
 import type { ChatMessage } from '../chat/index.js';
+import { continuationDecoder } from '../tokenizer/continuation.js';
 
 export interface SessionOptions {
   /** context length (tokens); default: the model's, capped at 4096 */
@@ -211,7 +212,7 @@ export class Session {
     if (!(maxTokens >= 0)) throw new InvalidArgumentError(`maxTokens must be >= 0, got ${options.maxTokens}`);
     const sampler = new Sampler(options);
     const stops = new StopStringFilter(options.stop ?? []);
-    const decoder = model.tokenizer.createStreamDecoder();
+    const decoder = continuationDecoder(model.tokenizer, promptTokens);
     const generated: number[] = [];
     const history = [...promptTokens];
     let finishReason: FinishReason = 'length';

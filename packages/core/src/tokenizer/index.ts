@@ -1,4 +1,5 @@
 export { TokenizerError } from './tokenizer.js';
+export { continuationDecoder } from './continuation.js';
 export type { Tokenizer, EncodeOptions, DecodeOptions, StreamDecoder, StreamDecoderOptions } from './tokenizer.js';
 export { tokenizerFromHF } from './hf/hf-tokenizer.js';
 export { tokenizerFromGGUF } from './gguf-tokenizer.js';

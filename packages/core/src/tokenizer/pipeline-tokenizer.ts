@@ -84,7 +84,8 @@ export class PipelineTokenizer implements Tokenizer {
   createStreamDecoder(options: StreamDecoderOptions = {}): StreamDecoder {
     const skipSpecial = options.skipSpecial ?? false;
     const prefix = this.kept(options.prefix ?? [], skipSpecial);
-    const inner = streamWith(this.parts.renderer, prefix.length, decodeWith(this.parts.renderer, prefix) !== '');
+    const prefixRenderer = options.prefixAfterStart ? { ...this.parts.renderer, stripStart: undefined } : this.parts.renderer;
+    const inner = streamWith(this.parts.renderer, prefix.length, decodeWith(prefixRenderer, prefix) !== '');
     return {
       push: (id: number) => {
         this.check(id);

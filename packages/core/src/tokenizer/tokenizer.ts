@@ -29,6 +29,11 @@ export interface StreamDecoderOptions extends DecodeOptions {
    * leading space a fresh decode would strip is kept.
    */
   prefix?: readonly number[];
+  /**
+   * The prefix did not start the text either (a token without text, such as BOS, came first), so
+   * the leading-space rule does not apply to it: a prefix of a lone "▁" counts as text.
+   */
+  prefixAfterStart?: boolean;
 }
 
 /** Incremental detokenizer: text comes out only in whole characters. */
