@@ -103,6 +103,10 @@ export class CoreEngine implements Engine {
     return this.model.promptTokens(input.messages, true);
   }
 
+  tokenize(text: string): number[] {
+    return this.model.tokenizer.encode(text, { addSpecial: false });
+  }
+
   tokenText(id: number): string {
     // decoded after BOS, so a SentencePiece word-start piece keeps its leading space
     const d = this.model.tokenizer.createStreamDecoder({ prefix: this.bosPrefix });

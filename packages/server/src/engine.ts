@@ -18,6 +18,8 @@ export interface Engine {
   step(items: readonly StepItem[]): Promise<StepOutput[]>;
   /** Prompt tokens: text is encoded as is (with BOS); messages go through the chat template. */
   promptTokens(input: PromptInput): number[];
+  /** Tokens of a piece of text, without BOS or special-token parsing (logit_bias given as text). */
+  tokenize(text: string): number[];
   /** The text of one token, for logprobs. */
   tokenText(id: number): string;
   /** Detokenizer for tokens generated after `prompt` (the text continues the prompt's: a leading space is kept). */

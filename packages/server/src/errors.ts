@@ -8,21 +8,30 @@ export class ApiError extends Error {
     readonly type: string,
     readonly code: string | null,
     readonly headers: Record<string, string> = {},
+    /** the request field at fault, when one is (OpenAI's `param`) */
+    readonly param: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 
+  /** OpenAI's error body */
   get body(): ErrorBody {
-    return { error: { message: this.message, type: this.type, param: null, code: this.code } };
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+
+  /** Ollama's error body: the message as a string (its clients print `error` as is) */
+  get ollamaBody(): { error: string } {
+    return { error: this.message };
   }
 }
 
 export interface ErrorBody {
-  error: { message: string; type: string; param: null; code: string | null };
+  error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-export const invalidRequest = (message: string, code = 'invalid_value') => new ApiError(400, message, 'invalid_request_error', code);
+export const invalidRequest = (message: string, code = 'invalid_value', param: string | null = null) =>
+  new ApiError(400, message, 'invalid_request_error', code, {}, param);
 
 export const modelNotFound = (name: string) =>
   new ApiError(404, `The model '${name}' does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
@@ -66,8 +75,8 @@ export function toApiError(err: unknown): ApiError {
     }
   }
   if (err && typeof err === 'object') {
-    const e = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
-    if (e.validation) return invalidRequest(e.message ?? 'invalid request body', 'invalid_request_body');
+    const e = err as { validation?: { instancePath?: string; params?: { missingProperty?: string } }[]; statusCode?: number; code?: string; message?: string };
+    if (e.validation) return invalidRequest(e.message ?? 'invalid request body', 'invalid_request_body', validationParam(e.validation[0]));
     // JSON.parse errors carry statusCode 400 but no fastify code
     if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (err instanceof SyntaxError && e.statusCode === 400)) {
       return invalidRequest(`invalid JSON body: ${e.message}`, 'invalid_json');
@@ -78,4 +87,13 @@ export function toApiError(err: unknown): ApiError {
     }
   }
   return new ApiError(500, 'internal server error', 'server_error', 'internal_error');
+}
+
+/** the field a schema error is about, as OpenAI names it: "messages[0].content", "temperature" */
+function validationParam(v: { instancePath?: string; params?: { missingProperty?: string } } | undefined): string | null {
+  if (!v) return null;
+  const parts = (v.instancePath ?? '').split('/').filter(Boolean);
+  if (v.params?.missingProperty) parts.push(v.params.missingProperty);
+  if (!parts.length) return null;
+  return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i ? `.${p}` : p)).join('');
 }

@@ -42,8 +42,8 @@ export class Generation {
     private readonly contextLength: number,
   ) {
     this.history = [...request.promptTokens];
-    const { temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyLastN, seed } = request;
-    this.sampler = new Sampler({ temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyLastN, seed });
+    const { temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyLastN, logitBias, seed } = request;
+    this.sampler = new Sampler({ temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyLastN, logitBias, seed });
     this.stops = new StopStringFilter(request.stop ?? []);
     this.decoder = engine.createStreamDecoder(request.promptTokens);
     this.maxTokens = request.maxTokens ?? Infinity;

@@ -87,11 +87,11 @@ export function createServer(options: ServerOptions): IxServer {
   app.setErrorHandler((err, req, reply) => {
     const e = toApiError(err);
     if (e.status >= 500) req.log.error(err);
-    return reply.code(e.status).headers(e.headers).send(e.body);
+    return reply.code(e.status).headers(e.headers).send(isOllama(req.url) ? e.ollamaBody : e.body);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new ApiError(404, `no route ${req.method} ${req.url.split('?')[0]}`, 'invalid_request_error', 'not_found');
-    return reply.code(404).send(e.body);
+    return reply.code(404).send(isOllama(req.url) ? e.ollamaBody : e.body);
   });
 
   registerSystem(app, ctx);
@@ -122,3 +122,8 @@ export function createServer(options: ServerOptions): IxServer {
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Ollama's API lives under /api/: its errors take Ollama's shape */
+function isOllama(url: string): boolean {
+  return url.startsWith('/api/');
+}

@@ -95,6 +95,10 @@ export class FakeEngine implements Engine {
     return [BOS, ...[...renderFakeChat(input.messages)].map(charToken)];
   }
 
+  tokenize(text: string): number[] {
+    return [...text].map(charToken);
+  }
+
   tokenText(id: number): string {
     return tokenChar(id);
   }

@@ -82,14 +82,20 @@ describe('Ollama endpoints (NDJSON client, fake engine)', () => {
     expect(version.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('refuses other models and unsupported fields with an error body', async () => {
+  it('refuses other models and unsupported fields with Ollama\'s error body (a string, as its clients print it)', async () => {
     const other = await post(`${url}/api/chat`, { model: 'llama3', messages: [{ role: 'user', content: 'x' }] });
     expect(other.status).toBe(404);
-    expect(other.body.error).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found' });
+    expect(other.body).toEqual({ error: "The model 'llama3' does not exist or you do not have access to it." });
     const show = await post(`${url}/api/show`, { model: 'nope' });
     expect(show.status).toBe(404);
+    expect(typeof show.body.error).toBe('string');
     const images = await post(`${url}/api/generate`, { model: 'fake', prompt: 'x', images: ['aGk='] });
     expect(images.status).toBe(400);
-    expect(images.body.error.code).toBe('unsupported_parameter');
+    expect(images.body).toEqual({ error: '"images" is not supported by this server' });
+    const badJson = await fetch(`${url}/api/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(badJson.status).toBe(400);
+    expect(typeof (await badJson.json()).error).toBe('string');
+    const noRoute = await fetch(`${url}/api/nothing`).then((r) => r.json());
+    expect(typeof noRoute.error).toBe('string');
   });
 });

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IxServer } from '../src/server.js';
-import { FakeEngine, renderFakeChat } from './fake-engine.js';
+import { charToken, FakeEngine, renderFakeChat } from './fake-engine.js';
 import { json, startServer } from './helpers.js';
 
 // hand-derived from the fake's rule (see fake-engine.ts): after "c" the alphabet goes on to "z", ".", EOS
@@ -192,6 +192,44 @@ describe('OpenAI endpoints (official client, fake engine)', () => {
     expect(lp.text_offset).toEqual([3, 4]);
     expect(lp.token_logprobs![0]).toBeCloseTo(5 - lse, 5);
     expect(lp.top_logprobs).toEqual([{ d: lp.token_logprobs![0] }, { e: lp.token_logprobs![1] }]);
+  });
+
+  it('applies logit_bias: OpenAI\'s object of token ids, llama.cpp\'s pairs with texts and false', async () => {
+    const z = String(charToken('z'));
+    const ask = (logit_bias: unknown) => client.completions.create({ model: 'fake', prompt: 'abc', max_tokens: 2, temperature: 0, logit_bias } as never);
+    // +10 beats the fake's +5 for the next letter: "z" every time
+    expect((await ask({ [z]: 10 })).choices[0]!.text).toBe('zz');
+    expect((await ask([['z', 10]])).choices[0]!.text).toBe('zz');
+    // banning the next letter and raising another one
+    expect((await ask([[charToken('d'), false], [charToken('q'), 1]])).choices[0]!.text).toBe('qr');
+    const bad = async (logit_bias: unknown) => {
+      const err = await ask(logit_bias).catch((e: unknown) => e as InstanceType<typeof OpenAI.BadRequestError>);
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      return err as InstanceType<typeof OpenAI.BadRequestError>;
+    };
+    expect((await bad({ abc: 1 })).param).toBe('logit_bias.abc');
+    expect((await bad({ 99999: 1 })).message).toMatch(/outside the vocabulary/);
+    expect((await bad([[1, 'x']])).param).toBe('logit_bias[0]');
+  });
+
+  it('refuses functions and content-less user messages, naming the field', async () => {
+    const fn = await client.chat.completions
+      .create({ model: 'fake', messages: [{ role: 'user', content: 'a' }], functions: [{ name: 'f', parameters: {} }] } as never)
+      .catch((e: unknown) => e as InstanceType<typeof OpenAI.BadRequestError>);
+    expect(fn).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((fn as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('functions');
+    const nul = await client.chat.completions
+      .create({ model: 'fake', messages: [{ role: 'system', content: 's' }, { role: 'user', content: null }] } as never)
+      .catch((e: unknown) => e as InstanceType<typeof OpenAI.BadRequestError>);
+    expect(nul).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((nul as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('messages[1].content');
+    expect((nul as Error).message).toMatch(/"user" message needs content/);
+    // an assistant turn without text is fine
+    const ok = await client.chat.completions.create({ model: 'fake', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: null }, { role: 'user', content: 'b' }], max_tokens: 1 } as never);
+    expect(ok.choices).toHaveLength(1);
+    // a schema error names its field too
+    const t = await client.completions.create({ model: 'fake', prompt: 'a', temperature: 9 }).catch((e: unknown) => e as InstanceType<typeof OpenAI.BadRequestError>);
+    expect((t as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('temperature');
   });
 
   it('samples reproducibly with a seed', async () => {

@@ -146,6 +146,7 @@ function gated(engine: Engine) {
       return engine.step(items);
     },
     promptTokens: (input) => engine.promptTokens(input),
+    tokenize: (text) => engine.tokenize(text),
     tokenText: (id) => engine.tokenText(id),
     createStreamDecoder: (prompt) => engine.createStreamDecoder(prompt),
     isEndOfGeneration: (id) => engine.isEndOfGeneration(id),

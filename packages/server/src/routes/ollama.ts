@@ -109,7 +109,7 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
           }
         }
       } catch (err) {
-        yield JSON.stringify(toApiError(err).body) + '\n';
+        yield JSON.stringify(toApiError(err).ollamaBody) + '\n';
       }
     }
     return sendStream(reply, 'application/x-ndjson', lines());

@@ -16,14 +16,17 @@ export interface OpenAISampling {
   seed?: number | null;
   n?: number | null;
   stop?: string | string[] | null;
+  /** OpenAI: {"token id": bias}; llama.cpp also: [[id or text, bias or false], ...] */
+  logit_bias?: Record<string, number> | [number | string, number | false][] | null;
 }
 
 const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
 /** Sampling options for choice `index` of n: choices differ by seed so they are not all the same. */
-export function samplingOf(body: OpenAISampling, index: number, maxTokens: number | undefined): Omit<GenerationRequest, 'promptTokens'> {
+export function samplingOf(body: OpenAISampling, index: number, maxTokens: number | undefined, engine?: Pick<Engine, 'info' | 'tokenize'>): Omit<GenerationRequest, 'promptTokens'> {
   const seed = opt(body.seed);
   return {
+    logitBias: engine ? logitBiasOf(body.logit_bias, engine) : undefined,
     maxTokens,
     temperature: opt(body.temperature),
     topP: opt(body.top_p),
@@ -35,6 +38,37 @@ export function samplingOf(body: OpenAISampling, index: number, maxTokens: numbe
     seed: seed === undefined ? undefined : (seed + index) >>> 0,
     stop: stopList(body.stop),
   };
+}
+
+/**
+ * logit_bias as token id -> bias. OpenAI's object form ({"15043": -100}) and llama.cpp's array
+ * form ([[15043, 1.5], ["Hello", false]]: a text stands for each of its tokens, false bans).
+ */
+export function logitBiasOf(bias: OpenAISampling['logit_bias'], engine: Pick<Engine, 'info' | 'tokenize'>): Map<number, number> | undefined {
+  if (bias === null || bias === undefined) return undefined;
+  const vocab = engine.info.vocabSize;
+  const out = new Map<number, number>();
+  const add = (id: number, value: number | false, where: string) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw invalidRequest(`logit_bias: token id ${id} is outside the vocabulary (0..${vocab - 1})`, 'invalid_value', where);
+    if (value !== false && !Number.isFinite(value)) throw invalidRequest(`logit_bias: the bias of token ${id} must be a finite number or false`, 'invalid_value', where);
+    out.set(id, value === false ? -Infinity : (out.get(id) ?? 0) + value);
+  };
+  if (Array.isArray(bias)) {
+    bias.forEach((entry, i) => {
+      const where = `logit_bias[${i}]`;
+      if (!Array.isArray(entry) || entry.length !== 2) throw invalidRequest('logit_bias entries must be [token id or text, bias or false]', 'invalid_value', where);
+      const [key, value] = entry;
+      if (typeof value !== 'number' && value !== false) throw invalidRequest('logit_bias: a bias must be a number or false', 'invalid_value', where);
+      if (typeof key === 'string') for (const id of engine.tokenize(key)) add(id, value, where);
+      else add(key, value, where);
+    });
+  } else {
+    for (const [key, value] of Object.entries(bias)) {
+      if (!/^\d+$/.test(key)) throw invalidRequest(`logit_bias keys are token ids, got "${key}"`, 'invalid_value', `logit_bias.${key}`);
+      add(Number(key), value as number, `logit_bias.${key}`);
+    }
+  }
+  return out;
 }
 
 export function stopList(stop: string | readonly string[] | null | undefined): string[] {
@@ -57,13 +91,17 @@ interface OpenAIMessage {
 export function chatMessagesOf(messages: readonly OpenAIMessage[]): ChatMessage[] {
   return messages.map((m, i) => {
     let content: string | null = null;
+    // only an assistant turn may come without text (OpenAI: one that made tool calls)
+    if ((m.content === null || m.content === undefined) && m.role !== 'assistant') {
+      throw invalidRequest(`messages[${i}]: a "${m.role}" message needs content (a string or text parts), got ${m.content === null ? 'null' : 'none'}`, 'invalid_value', `messages[${i}].content`);
+    }
     if (typeof m.content === 'string') content = m.content;
     else if (Array.isArray(m.content)) {
       const other = m.content.find((p) => p.type !== 'text');
       if (other) throw invalidRequest(`messages[${i}]: content parts of type "${other.type}" are not supported (text only)`, 'unsupported_content');
       content = m.content.map((p) => p.text ?? '').join('');
     }
-    const msg: ChatMessage = { role: m.role === 'developer' ? 'system' : m.role, content };
+    const msg: ChatMessage = { role: m.role === 'developer' ? 'system' : m.role, content: content ?? '' };
     if (m.name !== undefined) msg.name = m.name;
     return msg;
   });
@@ -72,10 +110,16 @@ export function chatMessagesOf(messages: readonly OpenAIMessage[]): ChatMessage[
 /** Fields we do not implement are refused rather than silently ignored. */
 export function rejectUnsupported(request: object): void {
   const body = request as Record<string, unknown>;
-  if (Array.isArray(body.tools) && body.tools.length > 0) throw invalidRequest('tools are not supported by this server', 'unsupported_parameter');
+  if (Array.isArray(body.tools) && body.tools.length > 0) throw invalidRequest('tools are not supported by this server', 'unsupported_parameter', 'tools');
+  for (const field of ['functions', 'function_call', 'tool_choice']) {
+    const v = body[field];
+    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && v !== 'none') {
+      throw invalidRequest(`${field} is not supported by this server (tool calling is not implemented yet)`, 'unsupported_parameter', field);
+    }
+  }
   const format = body.response_format as { type?: unknown } | undefined | null;
-  if (format && format.type !== 'text') throw invalidRequest('response_format other than "text" is not supported', 'unsupported_parameter');
-  if (typeof body.suffix === 'string' && body.suffix !== '') throw invalidRequest('suffix is not supported', 'unsupported_parameter');
+  if (format && format.type !== 'text') throw invalidRequest('response_format other than "text" is not supported', 'unsupported_parameter', 'response_format');
+  if (typeof body.suffix === 'string' && body.suffix !== '') throw invalidRequest('suffix is not supported', 'unsupported_parameter', 'suffix');
 }
 
 const bytesOf = (text: string) => Array.from(Buffer.from(text, 'utf8'));

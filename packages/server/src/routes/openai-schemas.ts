@@ -20,6 +20,8 @@ const sampling = {
   stream: nullable({ type: 'boolean' }),
   stream_options: nullable({ type: 'object', properties: { include_usage: { type: 'boolean' } } }),
   user: { type: 'string' },
+  // OpenAI's {"token id": bias} or llama.cpp's [[id or text, bias or false], ...]; checked in openai-mapping.ts
+  logit_bias: nullable({ anyOf: [{ type: 'object', maxProperties: 1024 }, { type: 'array', maxItems: 1024 }] }),
 } as const;
 
 const contentPart = {

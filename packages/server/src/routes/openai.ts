@@ -65,7 +65,7 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
     const logprobs = body.logprobs ? (body.top_logprobs ?? 0) : undefined;
     const n = body.n ?? 1;
-    const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), promptTokens, logprobs }));
+    const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens, engine), promptTokens, logprobs }));
     const channels = scheduler.submit(requests, clientGone(reply));
     const id = newId('chatcmpl');
     const created = Math.floor(Date.now() / 1000);
@@ -131,7 +131,7 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const n = body.n ?? 1;
     // choice index = prompt index * n + choice within the prompt, as OpenAI numbers them
     const requests: GenerationRequest[] = promptTokens.flatMap((tokens) =>
-      Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), promptTokens: tokens, logprobs })),
+      Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens, engine), promptTokens: tokens, logprobs })),
     );
     const echoOf = (index: number) => (body.echo ? (prompts[Math.floor(index / n)] as string) : '');
     const channels = scheduler.submit(requests, clientGone(reply));
