@@ -30,6 +30,15 @@ registerProbe(program);
 registerBench(program);
 registerServe(program);
 
+// `ix frobnicate --help` would print the main help and exit 0 (commander reads --help first): an
+// unknown command is an error that names the commands, whatever flags follow it
+const commandNames = program.commands.map((c) => c.name());
+const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
+if (first !== undefined && first !== 'help' && !commandNames.includes(first)) {
+  process.stderr.write(`ix: unknown command '${first}' (commands: ${commandNames.join(', ')}; ix --help for more)\n`);
+  process.exit(1);
+}
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   // typed ix errors are user errors: one clear line, no stack
   if (err instanceof IxError) process.stderr.write(`ix: ${err.message}\n`);

@@ -134,3 +134,16 @@ describe('ix bench', () => {
   });
 });
 
+describe('ix itself', () => {
+  it('an unknown command is an error naming the commands, with or without --help', async () => {
+    for (const args of [['frobnicate'], ['frobnicate', '--help']]) {
+      const r = await ix(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^ix: unknown command 'frobnicate' \(commands: run, info, probe, bench, serve/m);
+      expect(r.stdout).toBe('');
+    }
+    expect((await ix(['--help'])).code).toBe(0);
+    expect((await ix(['help', 'run'])).code).toBe(0);
+  });
+});
+

@@ -2,9 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { discoverBackends, loadModel, measureSpeed } from '@ix/core';
-import { generateModel, PRESETS, type QuantPreset } from '@ix/model-gen';
+import { generateModel, PRESETS, toolArgs, toolProgress, type QuantPreset } from '@ix/model-gen';
 import { measureBandwidth } from './bandwidth.js';
 import { llamaCppSpeed } from './llamacpp-speed.js';
 
@@ -13,8 +12,8 @@ import { llamaCppSpeed } from './llamacpp-speed.js';
  * tokens/s for each quant type and thread count, reported as ratios, with the memory-bandwidth
  * ceiling for decode.
  */
-const { values } = parseArgs({
-  options: {
+const values = toolArgs(
+  {
     preset: { type: 'string', default: 'tinyllama-1.1b' },
     quants: { type: 'string', default: 'Q8_0,Q4_0,Q4_K_M,F16' },
     threads: { type: 'string', default: '1,2' },
@@ -26,7 +25,8 @@ const { values } = parseArgs({
     'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
     json: { type: 'boolean' },
   },
-});
+  'usage: node tools/bench/dist/bench.js [--preset tinyllama-1.1b] [--quants Q8_0,Q4_0,Q4_K_M,F16] [--threads 1,2] [--pp 512] [--tg 128]\n  [--backend cpu-avx] [--accuracy exact,fast] [--model-dir dir] [--json]',
+);
 
 const preset = PRESETS[values.preset!];
 if (!preset) throw new Error(`unknown preset ${values.preset} (${Object.keys(PRESETS).join(', ')})`);
@@ -56,8 +56,7 @@ for (const quant of values.quants!.split(',') as QuantPreset[]) {
   const path = join(values['model-dir']!, `${values.preset}-${quant}-seed1.gguf`);
   if (!existsSync(path)) {
     log(`generating ${path} ...`);
-    await generateModel({ ...preset, seed: 1, gguf: path, quant, onProgress: (d, t) => process.stderr.write(`\r  ${d}/${t} tensors`) });
-    log('');
+    await generateModel({ ...preset, seed: 1, gguf: path, quant, onProgress: toolProgress('  tensors') });
   }
   // decode reads every weight once per token (the embedding table only one row: leave it out)
   const weightBytes = statSync(path).size;

@@ -2,17 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { discoverBackends, loadModel } from '@ix/core';
-import { generateModel, openPeer, PRESETS, type QuantPreset } from '@ix/model-gen';
+import { generateModel, openPeer, PRESETS, toolArgs, type QuantPreset } from '@ix/model-gen';
 
 /**
  * Quantization quality, measured: mean KL divergence KL(P_f32 || P_quant) of next-token
  * distributions over a text, where P_f32 is ix's reference backend on the F32 model. Side by side
  * for ix exact mode, ix fast mode (8-bit activations) and llama.cpp on the same quantized GGUF.
  */
-const { values } = parseArgs({
-  options: {
+const values = toolArgs(
+  {
     preset: { type: 'string', default: 'llama-tiny' },
     quants: { type: 'string', default: 'Q8_0,Q6_K,Q5_K,Q4_K,Q4_0' },
     tokens: { type: 'string', default: '128' },
@@ -20,7 +19,8 @@ const { values } = parseArgs({
     decode: { type: 'boolean', default: false },
     'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
   },
-});
+  'usage: node tools/bench/dist/kl.js [--preset llama-tiny] [--quants Q8_0,Q6_K,Q5_K,Q4_K,Q4_0] [--tokens 128] [--decode] [--model-dir dir]',
+);
 const preset = PRESETS[values.preset!];
 if (!preset) throw new Error(`unknown preset ${values.preset}`);
 const n = Number(values.tokens);

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Rng, Sampler, type SamplingOptions } from '@ix/core';
+import { toolArgs } from '@ix/model-gen';
 
 /**
  * Sampler time per token at real vocabulary sizes, for the chains people run: llama.cpp's default
@@ -9,19 +9,15 @@ import { Rng, Sampler, type SamplingOptions } from '@ix/core';
  * Gaussian (sd 2.5) with a few strong tokens, as a language model's are; a second run on ascending
  * logits is the selection's worst case. Median of the per-round means.
  */
-const { values } = parseArgs({
-  options: {
+const values = toolArgs(
+  {
     vocab: { type: 'string', default: '32000,151936,262144' },
     tokens: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '7' },
     json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   },
-});
-if (values.help) {
-  process.stdout.write('usage: node tools/bench/dist/sampling.js [--vocab 32000,151936,262144] [--tokens 200] [--rounds 7] [--json]\n');
-  process.exit(0);
-}
+  'usage: node tools/bench/dist/sampling.js [--vocab 32000,151936,262144] [--tokens 200] [--rounds 7] [--json]',
+);
 
 const chains: Record<string, SamplingOptions> = {
   'llama.cpp default': {},

@@ -5,8 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { generateModel, PRESETS, type QuantPreset } from '@ix/model-gen';
+import { generateModel, PRESETS, toolArgs, type QuantPreset } from '@ix/model-gen';
 import { nativePeer } from './native-peer.js';
 
 /**
@@ -17,8 +16,8 @@ import { nativePeer } from './native-peer.js';
 const usage = `usage: node tools/bench/dist/serve-load.js [--model file.gguf | --preset qwen3-tiny --quant Q8_0]
   [--clients 1,8,32] [--tokens 32] [--rounds 3] [--parallel 8] [--threads 2] [--ctx 512]
   [--servers ix,llama-server] [--llama-server path] [--endpoint chat|completions] [--accuracy exact|fast] [--json]`;
-const { values } = parseArgs({
-  options: {
+const values = toolArgs(
+  {
     model: { type: 'string' },
     preset: { type: 'string', default: 'qwen3-tiny' },
     quant: { type: 'string', default: 'Q8_0' },
@@ -37,13 +36,9 @@ const { values } = parseArgs({
     'llama-server': { type: 'string' },
     'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
     json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   },
-});
-if (values.help) {
-  process.stdout.write(usage + '\n');
-  process.exit(0);
-}
+  usage,
+);
 const log = (s: string) => process.stderr.write(s + '\n');
 const num = (name: string, v: string) => {
   const n = Number(v);

@@ -1,27 +1,27 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { generateModel } from './generate.js';
 import { PRESETS } from './shapes.js';
 import type { QuantPreset } from './quant-mix.js';
+import { toolArgs, toolProgress } from './tool-cli.js';
 
 const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|...] [--seed N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16]`;
 
-const { values } = parseArgs({
-  options: {
+const values = toolArgs(
+  {
     preset: { type: 'string' },
     quant: { type: 'string', default: 'F32' },
     seed: { type: 'string', default: '1' },
     gguf: { type: 'string' },
     hf: { type: 'string' },
     'hf-dtype': { type: 'string', default: 'F32' },
-    help: { type: 'boolean' },
   },
-});
+  usage,
+);
 
 const preset = values.preset ? PRESETS[values.preset] : undefined;
-if (values.help || !preset || (!values.gguf && !values.hf)) {
-  process.stderr.write(usage + '\n');
-  process.exit(values.help ? 0 : 2);
+if (!preset || (!values.gguf && !values.hf)) {
+  process.stderr.write(`${values.preset && !preset ? `error: unknown preset "${values.preset}"\n` : ''}${usage}\n`);
+  process.exit(2);
 }
 await generateModel({
   arch: preset.arch,
@@ -31,6 +31,5 @@ await generateModel({
   hf: values.hf,
   quant: values.quant as QuantPreset,
   hfDType: values['hf-dtype'] as 'F32' | 'BF16',
-  onProgress: (done, total, name) => process.stderr.write(`\r${done}/${total} ${name.padEnd(40)}`),
+  onProgress: toolProgress('tensors'),
 });
-process.stderr.write('\n');

@@ -2,3 +2,4 @@ export { generateModel, hfName, type GenerateOptions } from './generate.js';
 export { PRESETS, tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
 export { quantMix, type QuantPreset } from './quant-mix.js';
 export { openPeer, type PeerModel } from './llamacpp-peer.js';
+export { toolArgs, toolProgress } from './tool-cli.js';
