@@ -169,9 +169,9 @@ describe('sampling', () => {
     expect(cases).toBeGreaterThan(300);
   });
   it('with top-k off and many survivors, draws only survivors, by their temperature law', () => {
-    // 60k near-flat logits: top-p 0.5 keeps ~30k tokens, too many to sort, so the draw walks token order
+    // 30k near-flat logits: each filter keeps over 4096 tokens, too many to sort, so the draw walks token order
     const r = new Rng(11);
-    const l = Float32Array.from({ length: 60000 }, () => Math.round((r.next() - 0.5) * 400) / 100);
+    const l = Float32Array.from({ length: 30000 }, () => Math.round((r.next() - 0.5) * 400) / 100);
     for (const o of [
       { topP: 0.5, minP: 0 },
       { topP: 1, minP: 0.3 },
@@ -179,7 +179,7 @@ describe('sampling', () => {
     ]) {
       const opts: RefOptions = { temperature: 0.9, topK: 0, repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 0, ...o };
       const survivors = new ReferenceSampler(opts, 1).survivors(l, []);
-      expect(survivors.length).toBeGreaterThan(5000);
+      expect(survivors.length).toBeGreaterThan(4096);
       const allowed = new Set(survivors.map((c) => c.token));
       // expected logit of a draw, and its spread, under softmax(logit / T) over the survivors
       const w = survivors.map((c) => Math.exp((c.logit - survivors[0]!.logit) / opts.temperature));
@@ -187,7 +187,7 @@ describe('sampling', () => {
       const mean = survivors.reduce((a, c, i) => a + (c.logit * w[i]!) / z, 0);
       const sd = Math.sqrt(survivors.reduce((a, c, i) => a + ((c.logit - mean) ** 2 * w[i]!) / z, 0));
       const s = new Sampler({ ...opts, seed: 5 });
-      const n = 3000;
+      const n = 800;
       let sum = 0;
       for (let i = 0; i < n; i++) {
         const t = s.sample(l, []);
