@@ -5,6 +5,7 @@ import { IxError } from '../src/errors.js';
 import {
   parseLlama2cTokenizer,
   TokenizerError,
+  TokenLimitError,
   tokenizerFromGGUF,
   tokenizerFromHF,
   tokenizerFromLlama2c,
@@ -159,5 +160,38 @@ describe('a real tokenizer.json survives garbage input text', () => {
     const ids = t.encode('\ud800 lone \udfff surrogates \u0000\u0001');
     expect(ids.length).toBeGreaterThan(0);
     expect(t.decode(ids)).toContain('lone');
+  });
+});
+
+describe('maxTokens: bounded work for prompts that cannot fit', () => {
+  const texts = ['Hello world, this is a test.', 'naïve café — 東京 🙂 '.repeat(20), 'x'.repeat(500), 'the quick brown fox '.repeat(200)];
+  const tokenizers = () => [
+    ['llama2 (SentencePiece)', tokenizerFromSentencePieceModel(fs.readFileSync(sharedModelFile('llama2-tokenizer', 'tokenizer.model')))],
+    ['qwen3 (byte-level BPE)', tokenizerFromHF(lenmlFiles('qwen3').tokenizerJson)],
+  ] as const;
+
+  it('changes nothing within the limit, and past it throws TokenLimitError (CONTEXT_FULL)', () => {
+    for (const [name, tok] of tokenizers()) {
+      for (const text of texts) {
+        const ids = tok.encode(text, { addSpecial: false });
+        expect(tok.encode(text, { addSpecial: false, maxTokens: ids.length }), name).toEqual(ids);
+        let thrown: unknown;
+        try {
+          tok.encode(text, { addSpecial: false, maxTokens: ids.length - 1 });
+        } catch (e) {
+          thrown = e;
+        }
+        expect(thrown, `${name}: ${text.slice(0, 20)}`).toBeInstanceOf(TokenLimitError);
+        expect((thrown as IxError).code).toBe('CONTEXT_FULL');
+      }
+    }
+  });
+
+  it('refuses a text far beyond the limit before tokenizing it', () => {
+    for (const [, tok] of tokenizers()) {
+      // 4 M characters against a limit of 16 tokens: refused from its length alone
+      const huge = 'ab '.repeat(1_400_000);
+      expect(() => tok.encode(huge, { maxTokens: 16 })).toThrow(TokenLimitError);
+    }
   });
 });

@@ -96,11 +96,13 @@ export class CoreEngine implements Engine {
   }
 
   promptTokens(input: PromptInput): number[] {
-    if ('text' in input) return this.model.promptTokens(input.text, false);
+    // a prompt that cannot fit is refused with bounded work (no seconds of tokenizing 4 MB on the event loop)
+    const contextLength = this.info.contextLength;
+    if ('text' in input) return this.model.promptTokens(input.text, false, { contextLength });
     if (this.model.chatTemplate === undefined) {
       throw new InvalidArgumentError('this model has no chat template: start the server with --chat-template, or use a completion endpoint');
     }
-    return this.model.promptTokens(input.messages, true);
+    return this.model.promptTokens(input.messages, true, { contextLength });
   }
 
   tokenize(text: string): number[] {

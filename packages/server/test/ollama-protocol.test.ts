@@ -94,8 +94,8 @@ describe('Ollama endpoints (NDJSON client, fake engine)', () => {
     expect(images.body).toEqual({ error: '"images" is not supported by this server' });
     const badJson = await fetch(`${url}/api/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
     expect(badJson.status).toBe(400);
-    expect(typeof (await badJson.json()).error).toBe('string');
-    const noRoute = await fetch(`${url}/api/nothing`).then((r) => r.json());
+    expect(typeof ((await badJson.json()) as { error: unknown }).error).toBe('string');
+    const noRoute = (await fetch(`${url}/api/nothing`).then((r) => r.json())) as { error: unknown };
     expect(typeof noRoute.error).toBe('string');
   });
 });

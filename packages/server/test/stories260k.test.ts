@@ -70,6 +70,20 @@ describe('stories260K through the server', () => {
     expect(streamed).toBe(r.choices[0]!.text);
   });
 
+  it('refuses a prompt that cannot fit (a 3.9 MB one) with bounded work, while another client streams on', async () => {
+    const want = await reference('Once upon a time', { temperature: 0, maxTokens: 48, chat: false });
+    const stream = client.completions.create({ model: 'stories260K', prompt: 'Once upon a time', max_tokens: 48, temperature: 0, stream: true });
+    const huge = 'Lily and Ben went to the park. '.repeat(130_000);
+    const refused = await client.completions.create({ model: 'stories260K', prompt: huge, max_tokens: 4 }).catch((e: unknown) => e as InstanceType<typeof OpenAI.BadRequestError>);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('context_length_exceeded');
+    // the tokenizer stopped (or never started): it reports a lower bound, not a count
+    expect((refused as Error).message).toMatch(/needs more than \d+ tokens but the context holds/);
+    let text = '';
+    for await (const c of await stream) text += c.choices[0]?.text ?? '';
+    expect(text).toBe(want.text);
+  });
+
   it('chats through the given template, plain and streamed, as Session.generate', async () => {
     const messages: ChatMessage[] = [
       { role: 'system', content: 'You tell stories.' },

@@ -4,12 +4,12 @@ import { Executor } from '../executor.js';
 import { openModel, type ModelFile } from '../formats/index.js';
 import { getBackendFactory, selectBackend } from '../registry.js';
 import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage } from '../chat/index.js';
-import type { Tokenizer } from '../tokenizer/index.js';
+import { TokenLimitError, type EncodeOptions, type Tokenizer } from '../tokenizer/index.js';
 import { tokenizerFromSource } from './tokenizer-source.js';
 import type { DecoderWeights } from './arch/decoder.js';
 import { decoderHParams } from './hparams-from-config.js';
 import type { DecoderHParams } from './hparams.js';
-import { Session, type SessionOptions } from './session.js';
+import { ContextFullError, Session, type SessionOptions } from './session.js';
 import { loadDecoderWeights, type ProgressCallback } from './weights.js';
 
 export interface LoadModelOptions {
@@ -82,16 +82,29 @@ export class Model {
     return this.tokenizer.stopIds.includes(token);
   }
 
-  /** Tokens for a prompt: chat messages go through the chat template, text is encoded with BOS. */
-  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean): number[] {
+  /**
+   * Tokens for a prompt: chat messages go through the chat template, text is encoded with BOS.
+   * With `contextLength`, a prompt that cannot fit is a ContextFullError found with bounded work
+   * (the tokenizer stops past the limit, or refuses a text too long for it without starting).
+   */
+  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): number[] {
+    const ctx = options.contextLength;
+    const encode = (text: string, opts: EncodeOptions) => {
+      try {
+        return this.tokenizer.encode(text, { ...opts, maxTokens: ctx });
+      } catch (err) {
+        if (err instanceof TokenLimitError) throw new ContextFullError(err.limit, err.limit, true);
+        throw err;
+      }
+    };
     if (typeof prompt === 'string') {
-      if (chat) return this.tokenizer.encode(this.renderChat([{ role: 'user', content: prompt }]), { addSpecial: false, parseSpecial: true });
-      return this.tokenizer.encode(prompt, { addSpecial: true });
+      if (chat) return encode(this.renderChat([{ role: 'user', content: prompt }]), { addSpecial: false, parseSpecial: true });
+      return encode(prompt, { addSpecial: true });
     }
-    if (prompt.length === 0) return this.tokenizer.encode('', { addSpecial: true });
+    if (prompt.length === 0) return encode('', { addSpecial: true });
     if (typeof prompt[0] === 'number') return [...(prompt as readonly number[])];
     if (chat === false) throw new InvalidArgumentError('chat messages need the chat template (chat: false was given)');
-    return this.tokenizer.encode(this.renderChat(prompt as readonly ChatMessage[]), { addSpecial: false, parseSpecial: true });
+    return encode(this.renderChat(prompt as readonly ChatMessage[]), { addSpecial: false, parseSpecial: true });
   }
 
   renderChat(messages: readonly ChatMessage[]): string {

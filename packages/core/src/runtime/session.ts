@@ -48,8 +48,9 @@ export interface GenerateResult {
 }
 
 export class ContextFullError extends IxError {
-  constructor(needed: number, ctx: number) {
-    super('CONTEXT_FULL', `the prompt needs ${needed} tokens but the context holds ${ctx} (raise it with --ctx-size)`);
+  /** `moreThan`: tokenizing stopped early, the prompt needs more than `needed` tokens */
+  constructor(needed: number, ctx: number, moreThan = false) {
+    super('CONTEXT_FULL', `the prompt needs ${moreThan ? 'more than ' : ''}${needed} tokens but the context holds ${ctx} (raise it with --ctx-size)`);
   }
 }
 

@@ -1,4 +1,4 @@
-export { TokenizerError } from './tokenizer.js';
+export { TokenizerError, TokenLimitError } from './tokenizer.js';
 export { continuationDecoder } from './continuation.js';
 export type { Tokenizer, EncodeOptions, DecodeOptions, StreamDecoder, StreamDecoderOptions } from './tokenizer.js';
 export { tokenizerFromHF } from './hf/hf-tokenizer.js';

@@ -7,6 +7,7 @@
 import { AddedTokenSplitter, type AddedToken } from './added-tokens.js';
 import { decodeWith, streamWith, type PieceRenderer } from './detokenize.js';
 import {
+  TokenLimitError,
   TokenizerError,
   type DecodeOptions,
   type EncodeOptions,
@@ -55,26 +56,48 @@ export class PipelineTokenizer implements Tokenizer {
 
   encode(text: string, options: EncodeOptions = {}): number[] {
     if (typeof text !== 'string') throw new TokenizerError(`encode() needs a string, got ${typeof text}`);
-    const { addSpecial = true, parseSpecial = false } = options;
+    const { addSpecial = true, parseSpecial = false, maxTokens } = options;
     const { normalize, preTokenize, model } = this.parts;
+    const limit = maxTokens ?? Infinity;
+    // A token covers at most maxPieceBytes bytes of normalized text, a text has at least as many
+    // UTF-8 bytes as UTF-16 units, and normalization (NFKC, accents) shrinks text by under 4x.
+    if (text.length > (limit + 1) * this.maxPieceBytes() * 4) throw new TokenLimitError(limit);
     const ids: number[] = [];
+    const push = (id: number) => {
+      ids.push(id);
+      if (ids.length > limit) throw new TokenLimitError(limit);
+    };
     this.rawSplitter.split(text, parseSpecial).forEach((segment, sectionIndex) => {
-      if (typeof segment !== 'string') return void ids.push(segment.id);
+      if (typeof segment !== 'string') return void push(segment.id);
       const normalized = normalize ? normalize(segment) : segment;
       if (normalized === '') return;
       for (const run of this.normalizedSplitter.split(normalized, parseSpecial)) {
         if (typeof run !== 'string') {
-          ids.push(run.id);
+          push(run.id);
           continue;
         }
         if (run === '') continue;
         for (const word of preTokenize ? preTokenize(run, sectionIndex) : [run]) {
           if (word === '') continue;
-          for (const id of model(word)) ids.push(id);
+          for (const id of model(word)) push(id);
         }
       }
     });
     return addSpecial ? this.parts.addSpecial(ids) : ids;
+  }
+
+  private pieceBytes: number | undefined;
+
+  /** UTF-8 length of the longest vocabulary entry (at least the input bytes one token can cover) */
+  private maxPieceBytes(): number {
+    if (this.pieceBytes === undefined) {
+      const utf8 = new TextEncoder();
+      let most = 1;
+      for (const p of this.parts.pieces) if (p !== undefined && p.length * 3 > most) most = Math.max(most, utf8.encode(p).length);
+      for (const t of this.parts.addedTokens) most = Math.max(most, utf8.encode(t.content).length);
+      this.pieceBytes = most;
+    }
+    return this.pieceBytes;
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {

@@ -16,6 +16,20 @@ export interface EncodeOptions {
    * Non-special added tokens (user-defined pieces) are always recognised.
    */
   parseSpecial?: boolean;
+  /**
+   * A bound on the work: once the text is sure to need more than this many tokens, stop and throw
+   * TokenLimitError. A text too long for any tokenization within the bound is refused before any
+   * work; otherwise encoding stops at the first token past it. For prompts checked against a
+   * context length: a 4 MB request body costs microseconds, not seconds of a blocked event loop.
+   */
+  maxTokens?: number;
+}
+
+/** The text needs more tokens than EncodeOptions.maxTokens allows (code CONTEXT_FULL). */
+export class TokenLimitError extends IxError {
+  constructor(readonly limit: number) {
+    super('CONTEXT_FULL', `the text needs more than ${limit} tokens`);
+  }
 }
 
 export interface DecodeOptions {
