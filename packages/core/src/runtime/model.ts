@@ -41,11 +41,12 @@ export class Model {
 
   static async load(path: string, options: LoadModelOptions = {}): Promise<Model> {
     const file = await openModel(path, { tokenizerPath: options.tokenizerPath });
+    let backend: Backend | undefined;
     try {
       const hparams = decoderHParams(file.config, file.path);
       if (!file.tokenizerSource) throw new ModelFormatError(file.path, 'no tokenizer found (llama2.c checkpoints need --tokenizer tokenizer.bin)');
       const tokenizer = tokenizerFromSource(file.tokenizerSource);
-      const backend = await selectBackend({ ...options.backendOptions, backend: options.backend, threads: options.threads });
+      backend = await selectBackend({ ...options.backendOptions, backend: options.backend, threads: options.threads });
       // ops the chosen backend lacks run on the reference backend
       const fallbacks = backend.name === 'reference' ? [] : [await getBackendFactory('reference').create()];
       const executor = new Executor(backend, fallbacks);
@@ -53,6 +54,8 @@ export class Model {
       const chatTemplate = options.chatTemplate ?? modelChatTemplate(file);
       return new Model(file, hparams, tokenizer, backend, executor, weights, chatTemplate);
     } catch (err) {
+      // nothing half-loaded stays behind: the weights already on the backend, and the file
+      backend?.dispose();
       await file.close();
       throw err;
     }
