@@ -165,6 +165,7 @@ void op_get_rows(ExecCtx& c, const Node& n) {
   for (int64_t i = 0; i < T; ++i) require(id[i] >= 0 && id[i] < R, n, "id " + std::to_string(id[i]) + " outside table of " + std::to_string(R) + " rows");
   if (T == 0 || C == 0) return;
   const size_t row = table.bytes / (size_t)R;
+  if (c.repack && table.readonly) c.repack->keep_source(table);
   const DecodeFn dec = c.k->decode[table.dtype];
   float* out = (float*)y.data;
   parallel_range(c.pool, T, 1, [&](int64_t b, int64_t e) {

@@ -106,7 +106,7 @@ Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_sou
   Entry e{w.buffer, groups, std::unique_ptr<uint8_t, void (*)(void*)>((uint8_t*)mem, std::free)};
   const size_t row_bytes = w.bytes / (size_t)N;
   pool.run(groups, [&](int64_t g) { repack_rows(w.dtype, w.data, row_bytes, N, g, nb, (uint8_t*)mem); });
-  if (release_source) give_back_pages(w.data, w.bytes);
+  if (release_source && !kept_.count(w.data)) give_back_pages(w.data, w.bytes);
   const uint8_t* data = e.data.get();
   entries_.emplace(w.data, std::move(e));
   return {data, groups};
@@ -114,6 +114,7 @@ Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_sou
 
 void RepackCache::forget(uint32_t buffer) {
   for (auto it = entries_.begin(); it != entries_.end();) it = it->second.buffer == buffer ? entries_.erase(it) : std::next(it);
+  for (auto it = kept_.begin(); it != kept_.end();) it = it->second == buffer ? kept_.erase(it) : std::next(it);
 }
 
 }  // namespace ix

@@ -47,9 +47,15 @@ class RepackCache {
   // the repacked form of weight w (Q4_0, Q8_0, Q4_K or Q6_K, read-only buffer), made on first use; with
   // release_source the mapping's pages are given back (when nothing reads the original layout)
   Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
+  // the original layout of w is read too (get_rows on a tied embedding that is also the output
+  // weight): its pages stay mapped when it is repacked, instead of faulting back in row by row
+  void keep_source(const TensorRef& w) { kept_.emplace(w.data, w.buffer); }
   // a buffer was freed: drop what was made from it
   void forget(uint32_t buffer);
-  void clear() { entries_.clear(); }
+  void clear() {
+    entries_.clear();
+    kept_.clear();
+  }
 
  private:
   struct Entry {
@@ -58,6 +64,7 @@ class RepackCache {
     std::unique_ptr<uint8_t, void (*)(void*)> data{nullptr, nullptr};
   };
   std::unordered_map<const uint8_t*, Entry> entries_;
+  std::unordered_map<const uint8_t*, uint32_t> kept_;  // data -> its buffer
 };
 
 // Repacking is on unless IX_CPU_REPACK=0 (for comparisons).
