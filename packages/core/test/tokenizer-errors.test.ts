@@ -195,3 +195,20 @@ describe('maxTokens: bounded work for prompts that cannot fit', () => {
     }
   });
 });
+
+describe('encodeAsync', () => {
+  it('gives the same ids as encode, and lets timers run while a long text is tokenized', async () => {
+    const tok = tokenizerFromHF(lenmlFiles('qwen3').tokenizerJson);
+    for (const text of ['', 'Hello, world!', '<|im_start|>user\nhi<|im_end|>', 'naïve café — 東京 🙂 '.repeat(50)]) {
+      for (const parseSpecial of [false, true]) expect(await tok.encodeAsync(text, { parseSpecial })).toEqual(tok.encode(text, { parseSpecial }));
+    }
+    const long = 'The quick brown fox jumps over the lazy dog. '.repeat(6000);
+    let ticked = false;
+    setTimeout(() => (ticked = true), 0);
+    const ids = await tok.encodeAsync(long, { addSpecial: false });
+    // the timer ran before the tokenizer finished: the event loop was not held for the whole text
+    expect(ticked).toBe(true);
+    expect(ids).toEqual(tok.encode(long, { addSpecial: false }));
+    await expect(tok.encodeAsync(long, { maxTokens: 100 })).rejects.toBeInstanceOf(TokenLimitError);
+  });
+});

@@ -95,14 +95,15 @@ export class CoreEngine implements Engine {
     );
   }
 
-  promptTokens(input: PromptInput): number[] {
-    // a prompt that cannot fit is refused with bounded work (no seconds of tokenizing 4 MB on the event loop)
+  promptTokens(input: PromptInput): Promise<number[]> {
+    // a prompt that cannot fit is refused with bounded work (no seconds of tokenizing 4 MB on the
+    // event loop), and a long one that fits is tokenized in turns with the other clients' streams
     const contextLength = this.info.contextLength;
-    if ('text' in input) return this.model.promptTokens(input.text, false, { contextLength });
+    if ('text' in input) return this.model.promptTokensAsync(input.text, false, { contextLength });
     if (this.model.chatTemplate === undefined) {
       throw new InvalidArgumentError('this model has no chat template: start the server with --chat-template, or use a completion endpoint');
     }
-    return this.model.promptTokens(input.messages, true, { contextLength });
+    return this.model.promptTokensAsync(input.messages, true, { contextLength });
   }
 
   tokenize(text: string): number[] {

@@ -17,7 +17,7 @@ export interface Engine {
    */
   step(items: readonly StepItem[]): Promise<StepOutput[]>;
   /** Prompt tokens: text is encoded as is (with BOS); messages go through the chat template. */
-  promptTokens(input: PromptInput): number[];
+  promptTokens(input: PromptInput): number[] | Promise<number[]>;
   /** Tokens of a piece of text, without BOS or special-token parsing (logit_bias given as text). */
   tokenize(text: string): number[];
   /** The text of one token, for logprobs. */

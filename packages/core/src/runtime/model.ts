@@ -91,23 +91,29 @@ export class Model {
    * (the tokenizer stops past the limit, or refuses a text too long for it without starting).
    */
   promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): number[] {
-    const ctx = options.contextLength;
-    const encode = (text: string, opts: EncodeOptions) => {
-      try {
-        return this.tokenizer.encode(text, { ...opts, maxTokens: ctx });
-      } catch (err) {
-        if (err instanceof TokenLimitError) throw new ContextFullError(err.limit, err.limit, true);
-        throw err;
-      }
-    };
+    const p = this.promptText(prompt, chat);
+    if ('ids' in p) return p.ids;
+    return limited(options.contextLength, () => this.tokenizer.encode(p.text, { ...p.options, maxTokens: options.contextLength }));
+  }
+
+  /** promptTokens(), giving the event loop turns while a long prompt is tokenized (for servers) */
+  async promptTokensAsync(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): Promise<number[]> {
+    const p = this.promptText(prompt, chat);
+    if ('ids' in p) return p.ids;
+    return limited(options.contextLength, () => this.tokenizer.encodeAsync(p.text, { ...p.options, maxTokens: options.contextLength }));
+  }
+
+  /** what a prompt encodes from: token ids as given, or a text and how to encode it */
+  private promptText(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean): { ids: number[] } | { text: string; options: EncodeOptions } {
+    const templated = { addSpecial: false, parseSpecial: true };
     if (typeof prompt === 'string') {
-      if (chat) return encode(this.renderChat([{ role: 'user', content: prompt }]), { addSpecial: false, parseSpecial: true });
-      return encode(prompt, { addSpecial: true });
+      if (chat) return { text: this.renderChat([{ role: 'user', content: prompt }]), options: templated };
+      return { text: prompt, options: { addSpecial: true } };
     }
-    if (prompt.length === 0) return encode('', { addSpecial: true });
-    if (typeof prompt[0] === 'number') return [...(prompt as readonly number[])];
+    if (prompt.length === 0) return { text: '', options: { addSpecial: true } };
+    if (typeof prompt[0] === 'number') return { ids: [...(prompt as readonly number[])] };
     if (chat === false) throw new InvalidArgumentError('chat messages need the chat template (chat: false was given)');
-    return encode(this.renderChat(prompt as readonly ChatMessage[]), { addSpecial: false, parseSpecial: true });
+    return { text: this.renderChat(prompt as readonly ChatMessage[]), options: templated };
   }
 
   renderChat(messages: readonly ChatMessage[]): string {
@@ -144,4 +150,18 @@ function modelChatTemplate(file: ModelFile): string | undefined {
   if (src?.kind === 'gguf') return chatTemplateFromGGUF(src.metadata);
   if (src?.kind === 'hf' && src.tokenizerConfig) return chatTemplateFromConfig(src.tokenizerConfig);
   return undefined;
+}
+
+/** the tokenizer's TokenLimitError as the ContextFullError a caller of promptTokens expects */
+function limited<T extends number[] | Promise<number[]>>(contextLength: number | undefined, encode: () => T): T {
+  const full = (err: unknown): never => {
+    if (err instanceof TokenLimitError) throw new ContextFullError(err.limit, contextLength ?? err.limit, true);
+    throw err;
+  };
+  try {
+    const r = encode();
+    return (r instanceof Promise ? r.catch(full) : r) as T;
+  } catch (err) {
+    return full(err);
+  }
 }

@@ -35,6 +35,9 @@ export interface PipelineParts {
   stopIds: readonly number[];
 }
 
+/** encodeAsync gives the event loop a turn after this much work */
+const YIELD_EVERY_MS = 4;
+
 export class PipelineTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly bos?: number;
@@ -55,6 +58,24 @@ export class PipelineTokenizer implements Tokenizer {
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
+    const work = this.encodeSteps(text, options);
+    for (let r = work.next(); ; r = work.next()) if (r.done) return r.value;
+  }
+
+  async encodeAsync(text: string, options: EncodeOptions = {}): Promise<number[]> {
+    const work = this.encodeSteps(text, options);
+    let since = performance.now();
+    for (let r = work.next(); ; r = work.next()) {
+      if (r.done) return r.value;
+      if (performance.now() - since > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        since = performance.now();
+      }
+    }
+  }
+
+  /** encode() as steps: yields after each word, returns the ids */
+  private *encodeSteps(text: string, options: EncodeOptions): Generator<void, number[]> {
     if (typeof text !== 'string') throw new TokenizerError(`encode() needs a string, got ${typeof text}`);
     const { addSpecial = true, parseSpecial = false, maxTokens } = options;
     const { normalize, preTokenize, model } = this.parts;
@@ -67,10 +88,15 @@ export class PipelineTokenizer implements Tokenizer {
       ids.push(id);
       if (ids.length > limit) throw new TokenLimitError(limit);
     };
-    this.rawSplitter.split(text, parseSpecial).forEach((segment, sectionIndex) => {
-      if (typeof segment !== 'string') return void push(segment.id);
+    const segments = this.rawSplitter.split(text, parseSpecial);
+    for (let sectionIndex = 0; sectionIndex < segments.length; sectionIndex++) {
+      const segment = segments[sectionIndex]!;
+      if (typeof segment !== 'string') {
+        push(segment.id);
+        continue;
+      }
       const normalized = normalize ? normalize(segment) : segment;
-      if (normalized === '') return;
+      if (normalized === '') continue;
       for (const run of this.normalizedSplitter.split(normalized, parseSpecial)) {
         if (typeof run !== 'string') {
           push(run.id);
@@ -80,9 +106,10 @@ export class PipelineTokenizer implements Tokenizer {
         for (const word of preTokenize ? preTokenize(run, sectionIndex) : [run]) {
           if (word === '') continue;
           for (const id of model(word)) push(id);
+          yield;
         }
       }
-    });
+    }
     return addSpecial ? this.parts.addSpecial(ids) : ids;
   }
 

@@ -67,6 +67,11 @@ export interface Tokenizer {
   /** Every id that ends generation: eos, eot and the like. */
   readonly stopIds: readonly number[];
   encode(text: string, options?: EncodeOptions): number[];
+  /**
+   * encode(), giving the event loop a turn every few milliseconds of work, so a server keeps
+   * streaming to other clients while a long prompt is tokenized.
+   */
+  encodeAsync(text: string, options?: EncodeOptions): Promise<number[]>;
   decode(ids: readonly number[], options?: DecodeOptions): string;
   createStreamDecoder(options?: StreamDecoderOptions): StreamDecoder;
   /** The vocabulary entry of `id` as stored (e.g. "▁the", "Ġthe", "##ing", "<0x0A>"). */

@@ -123,7 +123,7 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
     if (!body.prompt) return { model: ctx.modelName, created_at: createdAt(), response: '', done: true, done_reason: 'load' };
     const useTemplate = !body.raw && info.chatTemplate !== undefined;
     const messages: ChatMessage[] = [...(body.system ? [{ role: 'system', content: body.system }] : []), { role: 'user', content: body.prompt }];
-    const promptTokens = useTemplate ? engine.promptTokens({ messages }) : engine.promptTokens({ text: body.prompt });
+    const promptTokens = await (useTemplate ? engine.promptTokens({ messages }) : engine.promptTokens({ text: body.prompt }));
     const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens }], clientGone(reply));
     return respond(channels, body.stream !== false, reply, (text) => ({ response: text }));
   });
@@ -135,7 +135,7 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
     const message = (content: string) => ({ message: { role: 'assistant', content } });
     if (!body.messages?.length) return { model: ctx.modelName, created_at: createdAt(), ...message(''), done: true, done_reason: 'load' };
     if (body.messages.some((m) => Array.isArray(m.images) && m.images.length > 0)) throw invalidRequest('"images" is not supported by this server', 'unsupported_parameter');
-    const promptTokens = engine.promptTokens({ messages: body.messages });
+    const promptTokens = await engine.promptTokens({ messages: body.messages });
     const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens }], clientGone(reply));
     return respond(channels, body.stream !== false, reply, message);
   });

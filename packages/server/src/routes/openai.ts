@@ -61,7 +61,7 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const body = req.body;
     checkModel(ctx, body.model);
     rejectUnsupported(body);
-    const promptTokens = engine.promptTokens({ messages: chatMessagesOf(body.messages) });
+    const promptTokens = await engine.promptTokens({ messages: chatMessagesOf(body.messages) });
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
     const logprobs = body.logprobs ? (body.top_logprobs ?? 0) : undefined;
     const n = body.n ?? 1;
@@ -120,11 +120,14 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     rejectUnsupported(body);
     const prompts = promptList(body.prompt);
     if (body.echo && prompts.some((p) => typeof p !== 'string')) throw invalidRequest('echo needs text prompts', 'unsupported_parameter');
-    const promptTokens = prompts.map((p) => {
-      if (typeof p === 'string') return engine.promptTokens({ text: p });
-      checkTokenIds(p, engine.info.vocabSize);
-      return p;
-    });
+    const promptTokens: number[][] = [];
+    for (const p of prompts) {
+      if (typeof p === 'string') promptTokens.push(await engine.promptTokens({ text: p }));
+      else {
+        checkTokenIds(p, engine.info.vocabSize);
+        promptTokens.push(p);
+      }
+    }
     // OpenAI's default for the legacy endpoint
     const maxTokens = body.max_tokens === null || body.max_tokens === undefined ? 16 : body.max_tokens;
     const logprobs = body.logprobs ?? undefined;
