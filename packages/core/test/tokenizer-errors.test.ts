@@ -211,4 +211,17 @@ describe('encodeAsync', () => {
     expect(ids).toEqual(tok.encode(long, { addSpecial: false }));
     await expect(tok.encodeAsync(long, { maxTokens: 100 })).rejects.toBeInstanceOf(TokenLimitError);
   });
+
+  it('SentencePiece too: its text splits into words where no piece crosses, with the same ids as the whole', async () => {
+    const tok = tokenizerFromSentencePieceModel(fs.readFileSync(sharedModelFile('llama2-tokenizer', 'tokenizer.model')));
+    // whitespace runs, newlines, a leading space: the pieces of "▁" runs must come out as before
+    const long = ' The  quick   brown fox\n\n  jumps over\tthe lazy dog.   '.repeat(3000);
+    let ticked = false;
+    setTimeout(() => (ticked = true), 0);
+    const ids = await tok.encodeAsync(long);
+    expect(ticked).toBe(true);
+    expect(ids).toEqual(tok.encode(long));
+    // the same ids as llama.cpp gives the whole text is checked on the corpus (tokenizer-gguf.test.ts)
+    expect(tok.decode(ids, { skipSpecial: true })).toBe(long);
+  });
 });

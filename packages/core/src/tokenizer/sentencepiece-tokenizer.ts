@@ -63,6 +63,13 @@ export function sentencePieceTokenizer(v: SentencePieceVocab, source: string): T
   const unk = v.unk ?? Array.from(v.types).indexOf(TokenType.UNKNOWN);
   const { eot, stopIds } = findStopTokens(v.eos, (p) => vocab.get(p), v.eot);
   const prefix = v.addSpacePrefix ? SPACE_MARK : '';
+  // SentencePiece merges over the whole text. When no piece has a "▁" after another character (true
+  // of vocabularies trained with split_by_whitespace, llama's among them), no token crosses the
+  // point before such a "▁": the text splits there into words with the same ids, so long inputs
+  // are encoded word by word (bounded by maxTokens, in turns with the event loop).
+  const wordStart = new RegExp(`(?<=[^${SPACE_MARK}])(?=${SPACE_MARK})`, 'u');
+  const innerSpace = new RegExp(`[^${SPACE_MARK}]${SPACE_MARK}`, 'u');
+  const splitsAtSpace = !v.pieces.some((p) => p !== undefined && innerSpace.test(p));
 
   return new PipelineTokenizer({
     pieces: v.pieces,
@@ -72,6 +79,7 @@ export function sentencePieceTokenizer(v: SentencePieceVocab, source: string): T
       if (v.removeExtraWhitespace) text = text.replace(/ +/g, ' ').trim();
       return text === '' ? '' : prefix + text.replaceAll(' ', SPACE_MARK);
     },
+    preTokenize: splitsAtSpace ? (text) => text.split(wordStart) : undefined,
     model: scoredBpe({ vocab, scores: v.scores, unkId: unk >= 0 ? unk : undefined }),
     addSpecial: (ids) => [
       ...(v.addBos && v.bos !== undefined ? [v.bos] : []),
