@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { continuationDecoder, InvalidArgumentError, Session, type Model } from '@ix/core';
+import { continuationDecoder, Graph, InvalidArgumentError, Session, type Model } from '@ix/core';
 import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
 /**
@@ -34,6 +34,12 @@ class SessionSequence implements EngineSequence {
  */
 export class CoreEngine implements Engine {
   private readonly bosPrefix: number[];
+  /**
+   * Whether steps end in a top_k for the samplers: a large vocabulary, on a CPU backend that
+   * computes top_k itself (measured faster there than a scan in JS; a GPU's top_k is unmeasured,
+   * and one the reference backend would run as a fallback is far slower).
+   */
+  private readonly backendTopK: boolean;
 
   private constructor(
     readonly model: Model,
@@ -42,6 +48,10 @@ export class CoreEngine implements Engine {
   ) {
     const bos = model.tokenizer.bos;
     this.bosPrefix = bos === undefined ? [] : [bos];
+    const vocab = model.hparams.vocabSize;
+    const g = new Graph();
+    const topK = g.topK(g.input('logits', [1, vocab]), Math.min(CANDIDATES, vocab));
+    this.backendTopK = vocab >= CANDIDATES_FROM_VOCAB && model.backend.device.kind === 'cpu' && model.backend.name !== 'reference' && model.backend.supports(topK, ['F32']);
   }
 
   static async create(model: Model, options: CoreEngineOptions = {}): Promise<CoreEngine> {
@@ -88,7 +98,7 @@ export class CoreEngine implements Engine {
    * worth it, the backend also finds each row's best CANDIDATES tokens for the samplers' top-k.
    */
   step(items: readonly StepItem[]): Promise<StepOutput[]> {
-    const candidates = this.model.hparams.vocabSize >= CANDIDATES_FROM_VOCAB ? CANDIDATES : undefined;
+    const candidates = this.backendTopK ? CANDIDATES : undefined;
     return Session.stepBatch(
       items.map(({ seq, tokens }) => ({ session: (seq as SessionSequence).session, tokens })),
       { reuseLogits: true, candidates },

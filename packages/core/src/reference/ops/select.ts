@@ -19,7 +19,9 @@ export const topK: Kernel<'top_k'> = ({ k }, [x], out) => {
   const ys = out.i32();
   for (let r = 0; r < x!.rows; r++) {
     const row = xs.subarray(r * n, (r + 1) * n);
-    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => row[j]! - row[i]! || i - j);
+    // NaN ranks as -Infinity (never above a number), as the native backends treat it
+    const v = (i: number) => (row[i]! === row[i]! ? row[i]! : -Infinity);
+    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => v(j) - v(i) || i - j);
     ys.set(order.slice(0, k), r * k);
   }
 };
