@@ -11,6 +11,7 @@ import { decoderHParams } from './hparams-from-config.js';
 import type { DecoderHParams } from './hparams.js';
 import { ContextFullError, Session, type SessionOptions } from './session.js';
 import { loadDecoderWeights, type ProgressCallback } from './weights.js';
+import { atLeast } from './grow.js';
 
 export interface LoadModelOptions {
   /** force a backend by name (else IX_BACKEND, else the best available) */
@@ -66,14 +67,12 @@ export class Model {
 
   /** @internal an Int32Array of `elements` reused by every step that asks for it (grown as needed) */
   stepCandidates(elements: number): Int32Array {
-    if (this.candidatesScratch.length < elements) this.candidatesScratch = new Int32Array(Math.max(elements, this.candidatesScratch.length * 2));
-    return this.candidatesScratch.subarray(0, elements);
+    return (this.candidatesScratch = atLeast(this.candidatesScratch, elements)).subarray(0, elements);
   }
 
   /** @internal a Float32Array of `elements` reused by every step that asks for it (grown as needed) */
   stepLogits(elements: number): Float32Array {
-    if (this.logitsScratch.length < elements) this.logitsScratch = new Float32Array(Math.max(elements, this.logitsScratch.length * 2));
-    return this.logitsScratch.subarray(0, elements);
+    return (this.logitsScratch = atLeast(this.logitsScratch, elements)).subarray(0, elements);
   }
 
   createSession(options?: SessionOptions): Session {
@@ -93,14 +92,22 @@ export class Model {
   promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): number[] {
     const p = this.promptText(prompt, chat);
     if ('ids' in p) return p.ids;
-    return limited(options.contextLength, () => this.tokenizer.encode(p.text, { ...p.options, maxTokens: options.contextLength }));
+    try {
+      return this.tokenizer.encode(p.text, { ...p.options, maxTokens: options.contextLength });
+    } catch (err) {
+      throw contextFull(err, options.contextLength);
+    }
   }
 
   /** promptTokens(), giving the event loop turns while a long prompt is tokenized (for servers) */
   async promptTokensAsync(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): Promise<number[]> {
     const p = this.promptText(prompt, chat);
     if ('ids' in p) return p.ids;
-    return limited(options.contextLength, () => this.tokenizer.encodeAsync(p.text, { ...p.options, maxTokens: options.contextLength }));
+    try {
+      return await this.tokenizer.encodeAsync(p.text, { ...p.options, maxTokens: options.contextLength });
+    } catch (err) {
+      throw contextFull(err, options.contextLength);
+    }
   }
 
   /** what a prompt encodes from: token ids as given, or a text and how to encode it */
@@ -152,16 +159,7 @@ function modelChatTemplate(file: ModelFile): string | undefined {
   return undefined;
 }
 
-/** the tokenizer's TokenLimitError as the ContextFullError a caller of promptTokens expects */
-function limited<T extends number[] | Promise<number[]>>(contextLength: number | undefined, encode: () => T): T {
-  const full = (err: unknown): never => {
-    if (err instanceof TokenLimitError) throw new ContextFullError(err.limit, contextLength ?? err.limit, true);
-    throw err;
-  };
-  try {
-    const r = encode();
-    return (r instanceof Promise ? r.catch(full) : r) as T;
-  } catch (err) {
-    return full(err);
-  }
+/** the tokenizer's TokenLimitError as the ContextFullError a caller of promptTokens expects; other errors as they are */
+function contextFull(err: unknown, contextLength: number | undefined): unknown {
+  return err instanceof TokenLimitError ? new ContextFullError(err.limit, contextLength ?? err.limit, true) : err;
 }

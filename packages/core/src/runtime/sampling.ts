@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from './rng.js';
+import { atLeast } from './grow.js';
 import { nextAbove, TopK } from './top-k.js';
 
 /**
@@ -175,8 +176,7 @@ export class Sampler {
     const best = argmax(l);
     const max = l[best]!;
     if (!Number.isFinite(max)) return best;
-    if (this.probs.length < vocab) this.probs = new Float64Array(vocab);
-    const e = this.probs;
+    const e = (this.probs = atLeast(this.probs, vocab));
     let total = 0;
     let lowest = max;
     for (let i = 0; i < vocab; i++) {
@@ -190,12 +190,13 @@ export class Sampler {
     const floor = Math.max(minP, Number.MIN_VALUE);
     const span = minP > 0 ? Math.min(max - lowest, -Math.log(minP)) : max - lowest;
     const scale = span > 0 ? (HISTOGRAM_BINS - 1) / span : 0;
+    const bin = (v: number) => Math.min(HISTOGRAM_BINS - 1, Math.floor((max - v) * scale));
     const mass = this.histMass.fill(0);
     const count = this.histCount.fill(0);
     for (let i = 0; i < vocab; i++) {
       const x = e[i]!;
       if (x < floor) continue;
-      const b = Math.min(HISTOGRAM_BINS - 1, Math.floor((max - l[i]!) * scale));
+      const b = bin(l[i]!);
       mass[b] += x;
       count[b]!++;
     }
@@ -215,12 +216,10 @@ export class Sampler {
     if (candidates <= SORTED_DRAW_LIMIT) return this.drawFrom(this.top.select(l, candidates), total);
 
     // many candidates: the cut value from their sorted values, then a draw in token order
-    if (this.sortBuf.length < candidates) this.sortBuf = new Float32Array(candidates);
+    const buf = (this.sortBuf = atLeast(this.sortBuf, candidates));
     let n = 0;
-    for (let i = 0; i < vocab; i++) {
-      if (e[i]! >= floor && Math.min(HISTOGRAM_BINS - 1, Math.floor((max - l[i]!) * scale)) <= lastBin) this.sortBuf[n++] = l[i]!;
-    }
-    const sorted = this.sortBuf.subarray(0, n).sort();
+    for (let i = 0; i < vocab; i++) if (e[i]! >= floor && bin(l[i]!) <= lastBin) buf[n++] = l[i]!;
+    const sorted = buf.subarray(0, n).sort();
     let keep = n;
     let m = 0;
     for (let j = 0; j < n; j++) {
@@ -246,12 +245,8 @@ export class Sampler {
       e[i] = w;
       sum += w;
     }
-    let r = this.rng.next() * sum;
-    for (let i = 0; i < vocab; i++) {
-      r -= e[i]!;
-      if (r < 0) return i;
-    }
-    return best;
+    const i = this.pick(e, vocab, sum);
+    return i < 0 ? best : i;
   }
 
   /**
@@ -264,8 +259,7 @@ export class Sampler {
     const vals = this.top.values;
     const max = vals[0]!;
     if (!Number.isFinite(max)) return 1;
-    if (this.probs.length < n) this.probs = new Float64Array(Math.max(n, this.probs.length * 2));
-    const e = this.probs;
+    const e = (this.probs = atLeast(this.probs, n));
     let s = 0;
     for (let i = 0; i < n; i++) s += e[i] = Math.exp(vals[i]! - max);
     const z = total ?? s;
@@ -303,12 +297,8 @@ export class Sampler {
     const p = this.probs;
     let sum = 0;
     for (let i = 0; i < keep; i++) sum += p[i] = Math.exp((vals[i]! - max) / t);
-    let r = this.rng.next() * sum;
-    for (let i = 0; i < keep; i++) {
-      r -= p[i]!;
-      if (r < 0) return ids[i]!;
-    }
-    return ids[keep - 1]!;
+    const i = this.pick(p, keep, sum);
+    return ids[i < 0 ? keep - 1 : i]!;
   }
 
   /** plain temperature sampling over the whole vocabulary (no filter): one pass, in token order */
@@ -317,19 +307,24 @@ export class Sampler {
     const best = argmax(l);
     const max = l[best]!;
     if (!Number.isFinite(max)) return best;
-    if (this.probs.length < l.length) this.probs = new Float64Array(l.length);
-    const p = this.probs;
+    const p = (this.probs = atLeast(this.probs, l.length));
     let sum = 0;
     for (let i = 0; i < l.length; i++) {
       const v = l[i]!;
       sum += p[i] = v === v ? Math.exp((v - max) / t) : 0;
     }
+    const i = this.pick(p, l.length, sum);
+    return i < 0 ? best : i;
+  }
+
+  /** the seeded draw: index i of weights[0, n) with probability weights[i] / sum; -1 if rounding runs past the end */
+  private pick(weights: Float64Array, n: number, sum: number): number {
     let r = this.rng.next() * sum;
-    for (let i = 0; i < l.length; i++) {
-      r -= p[i]!;
+    for (let i = 0; i < n; i++) {
+      r -= weights[i]!;
       if (r < 0) return i;
     }
-    return best;
+    return -1;
   }
 }
 

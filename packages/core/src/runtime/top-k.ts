@@ -1,3 +1,5 @@
+import { atLeast } from './grow.js';
+
 /**
  * The k largest entries of a Float32Array, best first (ties: the lower index first), found in one
  * pass with a bounded min-heap: a value enters only when it beats the heap's worst, which for
@@ -13,10 +15,8 @@ export class TopK {
 
   /** Make room for n entries (the contents are not kept). */
   reserve(n: number): void {
-    if (n <= this.ids.length) return;
-    const cap = Math.max(n, this.ids.length * 2);
-    this.ids = new Int32Array(cap);
-    this.values = new Float32Array(cap);
+    this.ids = atLeast(this.ids, n);
+    this.values = atLeast(this.values, n);
   }
 
   /** Select the min(k, x.length) largest entries of `x`; returns how many were selected. */

@@ -23,10 +23,9 @@ export interface OpenAISampling {
 const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
 /** Sampling options for choice `index` of n: choices differ by seed so they are not all the same. */
-export function samplingOf(body: OpenAISampling, index: number, maxTokens: number | undefined, engine?: Pick<Engine, 'info' | 'tokenize'>): Omit<GenerationRequest, 'promptTokens'> {
+export function samplingOf(body: OpenAISampling, index: number, maxTokens: number | undefined): Omit<GenerationRequest, 'promptTokens'> {
   const seed = opt(body.seed);
   return {
-    logitBias: engine ? logitBiasOf(body.logit_bias, engine) : undefined,
     maxTokens,
     temperature: opt(body.temperature),
     topP: opt(body.top_p),

@@ -11,6 +11,7 @@ import {
   chatMessagesOf,
   checkTokenIds,
   completionLogprobs,
+  logitBiasOf,
   openaiFinishReason,
   rejectUnsupported,
   samplingOf,
@@ -65,7 +66,9 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
     const logprobs = body.logprobs ? (body.top_logprobs ?? 0) : undefined;
     const n = body.n ?? 1;
-    const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens, engine), promptTokens, logprobs }));
+    // parsed once for the n choices (a text key is tokenized)
+    const logitBias = logitBiasOf(body.logit_bias, engine);
+    const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens, logprobs }));
     const channels = scheduler.submit(requests, clientGone(reply));
     const id = newId('chatcmpl');
     const created = Math.floor(Date.now() / 1000);
@@ -133,8 +136,9 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const logprobs = body.logprobs ?? undefined;
     const n = body.n ?? 1;
     // choice index = prompt index * n + choice within the prompt, as OpenAI numbers them
+    const logitBias = logitBiasOf(body.logit_bias, engine);
     const requests: GenerationRequest[] = promptTokens.flatMap((tokens) =>
-      Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens, engine), promptTokens: tokens, logprobs })),
+      Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens: tokens, logprobs })),
     );
     const echoOf = (index: number) => (body.echo ? (prompts[Math.floor(index / n)] as string) : '');
     const channels = scheduler.submit(requests, clientGone(reply));
