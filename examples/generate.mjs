@@ -1,6 +1,7 @@
 // Generate text with the bundled model through the public API.
 // Run from the repository root after `npm ci && npm run build`:  node examples/generate.mjs
-import { discoverBackends, loadModel } from '@ix/core';
+import { discoverBackends } from '@ix/core';
+import { loadModel } from '@ix/llm';
 
 await discoverBackends(); // picks up @ix/backend-cpu-avx (and any other installed backend)
 const model = await loadModel('models/stories260K/stories260K.gguf');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { loadModel, type Model } from '@ix/core';
+import { loadModel, type Model } from '@ix/llm';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import '../src/index.js';

@@ -1,4 +1,5 @@
-import { buildDecoderStep, Executor, f32ToF16Bytes, quantize, type Backend, type DecoderHParams, type DTypeName, type HostArray, type Tensor } from '@ix/core';
+import { Executor, f32ToF16Bytes, quantize, type Backend, type DTypeName, type HostArray, type Tensor } from '@ix/core';
+import { buildDecoderStep, type DecoderHParams } from '@ix/llm';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { errorLog, expectClose, hasDevice, makeVulkan, randomF32, reference, rng, skipReason, tensorOn } from './helpers.js';

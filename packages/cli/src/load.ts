@@ -1,4 +1,4 @@
-import { loadModel, type Model } from '@ix/core';
+import { loadModel, type Model } from '@ix/llm';
 import { progressBar } from './progress.js';
 
 export interface ModelFlags {

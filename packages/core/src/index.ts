@@ -1,6 +1,7 @@
 import { referenceBackend } from './reference/index.js';
 import { registerBackend } from './registry.js';
 
+// @ix/core: what a backend is written against. Model files, tokenizers, chat and sessions live in @ix/llm.
 export * from './errors.js';
 export * from './dtype.js';
 export * from './tensor.js';
@@ -12,11 +13,6 @@ export * from './executor.js';
 export * from './op-support.js';
 export * from './reference/index.js';
 export * from './quant/index.js';
-export * from './tokenizer/index.js';
-export * from './chat/index.js';
-export * from './model-config.js';
-export * from './formats/index.js';
-export * from './runtime/index.js';
 
 // the reference backend is always there to fall back on
 registerBackend(referenceBackend);

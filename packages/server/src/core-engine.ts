@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { continuationDecoder, Graph, InvalidArgumentError, Session, type Model } from '@ix/core';
+import { Graph, InvalidArgumentError } from '@ix/core';
+import { continuationDecoder, Session, type Model } from '@ix/llm';
 import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
 /**

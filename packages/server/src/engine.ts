@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@ix/core';
+import type { ChatMessage } from '@ix/llm';
 
 /**
  * What the server needs from a model. The scheduler drives generation one step at a time through

@@ -1,4 +1,4 @@
-import { Sampler, StopStringFilter, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from '@ix/core';
+import { Sampler, StopStringFilter, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from '@ix/llm';
 import type { Engine } from './engine.js';
 
 export interface GenerationRequest extends SamplingOptions {

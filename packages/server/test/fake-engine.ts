@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type ChatMessage } from '@ix/core';
+import { InvalidArgumentError } from '@ix/core';
+import { type ChatMessage } from '@ix/llm';
 import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from '../src/engine.js';
 
 /**

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, type ChatMessage, type GenerateOptions, type Model } from '@ix/core';
+import { loadModel, type ChatMessage, type GenerateOptions, type Model } from '@ix/llm';
 import { CoreEngine } from '../src/core-engine.js';
 import type { Engine } from '../src/engine.js';
 import type { IxServer } from '../src/server.js';

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discoverBackends, loadModel } from '@ix/core';
+import { discoverBackends } from '@ix/core';
+import { loadModel } from '@ix/llm';
 import { generateModel, openPeer, PRESETS, toolArgs, type QuantPreset } from '@ix/model-gen';
 
 /**

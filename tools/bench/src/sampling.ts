@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { Rng, Sampler, type SamplingOptions } from '@ix/core';
+import { Rng, Sampler, type SamplingOptions } from '@ix/llm';
 import { toolArgs } from '@ix/model-gen';
 
 /**

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, f32ToBf16, type DTypeName, type GGUFTensorInput, type GGUFTypeTag } from '@ix/core';
+import { f32ToBf16, type DTypeName } from '@ix/core';
+import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, type GGUFTensorInput, type GGUFTypeTag } from '@ix/llm';
 import { tensorValues } from './random.js';
 import { tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
 import { generatedTokenizer } from './tokenizers.js';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { continuationDecoder, loadModel } from '@ix/core';
+import { continuationDecoder, loadModel } from '@ix/llm';
 import { getLlama } from 'node-llama-cpp';
 import { generateModel, PRESETS } from '../src/index.js';
 

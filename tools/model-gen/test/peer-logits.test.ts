@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '@ix/core';
+import { loadModel } from '@ix/llm';
 import { generateModel, openPeer, PRESETS, type QuantPreset } from '../src/index.js';
 
 /**

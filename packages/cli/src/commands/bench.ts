@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError, loadModel, measureSpeed, type SpeedSampling } from '@ix/core';
+import { InvalidArgumentError } from '@ix/core';
+import { loadModel, measureSpeed, type SpeedSampling } from '@ix/llm';
 import { int } from '../parse.js';
 import { table } from '../table.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeModel, openModel } from '@ix/core';
+import { describeModel, openModel } from '@ix/llm';
 import { table } from '../table.js';
 
 export function registerInfo(program: Command): void {

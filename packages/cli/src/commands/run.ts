@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import type { ChatMessage, GenerateOptions, GenerateResult, Session } from '@ix/core';
+import type { ChatMessage, GenerateOptions, GenerateResult, Session } from '@ix/llm';
 import { loadModelFromFlags } from '../load.js';
 import { int, num, seedOption } from '../parse.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ChatMessage } from '@ix/core';
+import type { ChatMessage } from '@ix/llm';
 import { checkModel, type ServerContext } from '../context.js';
 import { invalidRequest, toApiError } from '../errors.js';
 import type { GenerationRequest } from '../generation.js';

@@ -1,4 +1,4 @@
-import type { ChatMessage, TokenLogprob } from '@ix/core';
+import type { ChatMessage, TokenLogprob } from '@ix/llm';
 import type { Engine } from '../engine.js';
 import { invalidRequest } from '../errors.js';
 import type { FinishReason, GenerationRequest } from '../generation.js';

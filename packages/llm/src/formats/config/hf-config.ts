@@ -1,0 +1,154 @@
+/**
+ * ModelConfig from a Hugging Face config.json (transformers' LlamaConfig, MistralConfig,
+ * MixtralConfig, Qwen2Config, Qwen3Config, Qwen3MoeConfig, BertConfig), with the defaults those
+ * classes use for absent keys.
+ */
+import { ModelFormatError } from '@ix/core';
+import type { ModelConfig, PoolingType, RopeScaling } from '../../model-config.js';
+import { ropeTypeOf } from './rope.js';
+
+/** HF model_type -> llama.cpp architecture name */
+const ARCHITECTURES: Record<string, string> = {
+  llama: 'llama',
+  mistral: 'llama',
+  mixtral: 'llama',
+  qwen2: 'qwen2',
+  qwen3: 'qwen3',
+  qwen3_moe: 'qwen3moe',
+  bert: 'bert',
+};
+
+function hfArchitecture(config: Record<string, unknown>, file: string): string {
+  const type = config['model_type'];
+  const arch = typeof type === 'string' ? ARCHITECTURES[type] : undefined;
+  if (!arch) throw new ModelFormatError(file, `model_type ${JSON.stringify(type)} is not supported (${Object.keys(ARCHITECTURES).join(', ')})`);
+  return arch;
+}
+
+/** `pooling` comes from sentence-transformers' 1_Pooling/config.json when the folder has one. */
+export function configFromHF(config: Record<string, unknown>, file: string, pooling?: PoolingType): ModelConfig {
+  const architecture = hfArchitecture(config, file);
+  const modelType = config['model_type'] as string;
+  const used = new Set<string>(['model_type']);
+  const get = (key: string): unknown => {
+    used.add(key);
+    return config[key];
+  };
+  const num = (key: string, fallback?: number): number => {
+    const v = get(key);
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (v === undefined || v === null) {
+      if (fallback !== undefined) return fallback;
+    }
+    throw new ModelFormatError(file, `"${key}" is ${v === undefined ? 'missing' : `not a number (${JSON.stringify(v)})`}`);
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = get(key);
+    return typeof v === 'boolean' ? v : fallback;
+  };
+
+  const isBert = architecture === 'bert';
+  const hiddenSize = num('hidden_size');
+  const nHeads = num('num_attention_heads');
+  const headDim = num('head_dim', hiddenSize / nHeads);
+  const nExperts = num(modelType === 'mixtral' ? 'num_local_experts' : 'num_experts', 0);
+  const cfg: ModelConfig = {
+    architecture,
+    vocabSize: num('vocab_size'),
+    hiddenSize,
+    intermediateSize: num('intermediate_size'),
+    nLayers: num('num_hidden_layers'),
+    nHeads,
+    nKVHeads: isBert ? nHeads : num('num_key_value_heads', nHeads),
+    headDim,
+    contextLength: num('max_position_embeddings'),
+    ropeTheta: isBert ? 10000 : num('rope_theta', modelType === 'mixtral' ? 1e6 : 10000),
+    ropeDims: isBert ? 0 : headDim,
+    ropeType: ropeTypeOf(architecture),
+    normEps: isBert ? num('layer_norm_eps', 1e-12) : num('rms_norm_eps', 1e-6),
+    normType: isBert ? 'layer' : 'rms',
+    activation: isBert ? 'gelu' : 'silu',
+    // LlamaConfig defaults tie_word_embeddings to false, the Qwen configs state it; encoders have no output projection
+    tiedEmbeddings: !isBert && bool('tie_word_embeddings', false),
+    qkvBias: architecture === 'qwen2' || isBert || bool('attention_bias', false),
+    qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
+    nExperts,
+    nExpertsUsed: nExperts ? num('num_experts_per_tok', 2) : 0,
+    causal: !isBert,
+    extra: {},
+  };
+  if (architecture === 'qwen3moe') cfg.expertIntermediateSize = num('moe_intermediate_size');
+  else if (nExperts) cfg.expertIntermediateSize = cfg.intermediateSize;
+  const scaling = ropeScaling(get('rope_scaling'), file);
+  if (scaling) cfg.ropeScaling = scaling;
+  if (isBert) {
+    cfg.typeVocabSize = num('type_vocab_size', 2);
+    cfg.pooling = pooling ?? 'none';
+    const act = get('hidden_act');
+    if (act !== undefined && act !== 'gelu') throw new ModelFormatError(file, `BERT hidden_act ${JSON.stringify(act)} is not supported (gelu)`);
+  }
+  for (const key of Object.keys(config)) if (!used.has(key)) cfg.extra[key] = config[key];
+  return cfg;
+}
+
+function ropeScaling(v: unknown, file: string): RopeScaling | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object') throw new ModelFormatError(file, 'rope_scaling is not an object');
+  const s = v as Record<string, unknown>;
+  const type = s['rope_type'] ?? s['type'];
+  const factor = typeof s['factor'] === 'number' ? s['factor'] : 1;
+  const original = typeof s['original_max_position_embeddings'] === 'number' ? s['original_max_position_embeddings'] : undefined;
+  switch (type) {
+    case 'default':
+      return undefined;
+    case 'linear':
+      return { type: 'linear', factor };
+    case 'yarn':
+      return { type: 'yarn', factor, ...(original !== undefined && { originalContextLength: original }) };
+    case 'llama3':
+      return {
+        type: 'llama3',
+        factor,
+        lowFreqFactor: typeof s['low_freq_factor'] === 'number' ? s['low_freq_factor'] : 1,
+        highFreqFactor: typeof s['high_freq_factor'] === 'number' ? s['high_freq_factor'] : 4,
+        originalContextLength: original ?? 8192,
+      };
+    default:
+      throw new ModelFormatError(file, `rope_scaling type ${JSON.stringify(type)} is not supported (linear, yarn, llama3)`);
+  }
+}
+
+/** sentence-transformers 1_Pooling/config.json -> pooling type */
+export function poolingFromSentenceTransformers(pooling: Record<string, unknown>): PoolingType {
+  if (pooling['pooling_mode_mean_tokens'] === true) return 'mean';
+  if (pooling['pooling_mode_cls_token'] === true) return 'cls';
+  if (pooling['pooling_mode_lasttoken'] === true) return 'last';
+  return 'none';
+}
+
+/**
+ * The per-dimension RoPE frequency divisors llama.cpp stores as rope_freqs.weight for Llama 3
+ * scaling (convert_hf_to_gguf LlamaModel.generate_extra_tensors), so HF and GGUF agree.
+ */
+export function llama3RopeFreqs(cfg: ModelConfig): Float32Array | undefined {
+  const s = cfg.ropeScaling;
+  if (s?.type !== 'llama3') return undefined;
+  const factor = s.factor ?? 8;
+  const low = s.lowFreqFactor ?? 1;
+  const high = s.highFreqFactor ?? 4;
+  const old = s.originalContextLength ?? 8192;
+  const lowWavelen = old / low;
+  const highWavelen = old / high;
+  const out = new Float32Array(cfg.ropeDims / 2);
+  for (let i = 0; i < out.length; i++) {
+    const freq = 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.ropeDims);
+    const wavelen = (2 * Math.PI) / freq;
+    if (wavelen < highWavelen) out[i] = 1;
+    else if (wavelen > lowWavelen) out[i] = factor;
+    else {
+      const smooth = (old / wavelen - low) / (high - low);
+      out[i] = 1 / ((1 - smooth) / factor + smooth);
+    }
+  }
+  return out;
+}

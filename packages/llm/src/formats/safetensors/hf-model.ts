@@ -1,0 +1,121 @@
+/**
+ * openHFModel: a Hugging Face model folder (config.json + safetensors) as a ModelFile with
+ * llama.cpp tensor names and layouts, so it yields the same tensors convert_hf_to_gguf would
+ * write: llama q/k rows permuted, MoE experts merged, Llama 3 rope_freqs generated.
+ */
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import { canQuantize, type DTypeName, InvalidArgumentError, isDTypeName, ModelFormatError } from '@ix/core';
+import type { ModelConfig } from '../../model-config.js';
+import { configFromHF, llama3RopeFreqs, poolingFromSentenceTransformers } from '../config/hf-config.js';
+import { readJsonObject } from '../json-file.js';
+import type { ModelFile, TokenizerSource } from '../model-file.js';
+import { FileSource } from '../node-source.js';
+import type { ByteSource } from '../source.js';
+import type { TensorEntry } from '../tensor-entry.js';
+import { openSafetensorsFolder } from './folder.js';
+import { mapHFTensorName } from './hf-names.js';
+import { readSafetensors } from './reader.js';
+import { mergeExperts, permuteQK, quantizeOnRead, shouldQuantize } from '../transforms.js';
+
+export interface OpenHFOptions {
+  /** quantize float matrices to this type when they are read (e.g. 'Q8_0') */
+  quant?: DTypeName;
+}
+
+/** `target` is a model folder, or one .safetensors file whose folder holds config.json. */
+export async function openHFModel(target: string, options: OpenHFOptions = {}): Promise<ModelFile> {
+  if (options.quant !== undefined && (!isDTypeName(options.quant) || !canQuantize(options.quant))) {
+    throw new InvalidArgumentError(`cannot quantize on load to ${JSON.stringify(options.quant)}`);
+  }
+  const isFile = (await fs.stat(target).catch(() => undefined))?.isFile() ?? false;
+  const dir = isFile ? path.dirname(target) : target;
+  const configPath = path.join(dir, 'config.json');
+  const configJson = await readJsonObject(configPath);
+  if (!configJson) throw new ModelFormatError(configPath, 'missing: a safetensors model needs its config.json');
+  const config = configFromHF(configJson, configPath, await sentenceTransformersPooling(dir));
+
+  const { sources, tensors: hfTensors } = isFile ? await openSingleFile(target) : await openSafetensorsFolder(dir);
+  try {
+    const tensors = internalTensors(hfTensors, config, dir);
+    if (options.quant) {
+      for (const [name, t] of tensors) if (shouldQuantize(t, options.quant)) tensors.set(name, quantizeOnRead(t, options.quant));
+    }
+    const metadata: Record<string, unknown> = { 'config.json': configJson };
+    for (const f of ['generation_config.json', 'tokenizer_config.json']) {
+      const json = await readJsonObject(path.join(dir, f));
+      if (json) metadata[f] = json;
+    }
+    return {
+      format: 'safetensors',
+      path: target,
+      config,
+      metadata,
+      tensors,
+      tokenizerSource: await hfTokenizer(dir, metadata['tokenizer_config.json'] as Record<string, unknown> | undefined),
+      close: async () => void (await Promise.all(sources.map((s) => s.close?.()))),
+    };
+  } catch (e) {
+    await Promise.all(sources.map((s) => s.close?.()));
+    throw e;
+  }
+}
+
+async function openSingleFile(file: string): Promise<{ sources: ByteSource[]; tensors: Map<string, TensorEntry> }> {
+  const src = await FileSource.open(file);
+  try {
+    const { tensors } = await readSafetensors(src);
+    return { sources: [src], tensors: new Map(tensors.map((t) => [t.name, t])) };
+  } catch (e) {
+    await src.close();
+    throw e;
+  }
+}
+
+/** Rename to llama.cpp names and apply convert_hf_to_gguf's layout changes. */
+export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, config: ModelConfig, dir: string): Map<string, TensorEntry> {
+  const out = new Map<string, TensorEntry>();
+  const experts = new Map<string, (TensorEntry | undefined)[]>();
+  const add = (t: TensorEntry) => {
+    if (out.has(t.name)) throw new ModelFormatError(dir, `two tensors map to "${t.name}"`);
+    out.set(t.name, t);
+  };
+  // convert_hf_to_gguf permutes q/k for LlamaModel (Llama, Mistral, Mixtral) only
+  const permute = config.architecture === 'llama';
+  for (const [hfName, entry] of hfTensors) {
+    const m = mapHFTensorName(hfName, config.architecture);
+    if (m.kind === 'skip') continue;
+    if (m.kind === 'expert') {
+      if (m.expert >= config.nExperts) throw new ModelFormatError(entry.file ?? dir, `"${hfName}": expert ${m.expert} but the config has ${config.nExperts}`);
+      const slots = experts.get(m.name) ?? new Array<TensorEntry | undefined>(config.nExperts).fill(undefined);
+      slots[m.expert] = entry;
+      experts.set(m.name, slots);
+      continue;
+    }
+    let t: TensorEntry = { ...entry, name: m.name };
+    if (permute && /\.attn_q\.(weight|bias)$/.test(m.name)) t = permuteQK(t, config.nHeads);
+    else if (permute && /\.attn_k\.(weight|bias)$/.test(m.name)) t = permuteQK(t, config.nKVHeads);
+    add(t);
+  }
+  for (const [name, slots] of experts) add(mergeExperts(name, slots, dir));
+  const freqs = llama3RopeFreqs(config);
+  if (freqs) {
+    const bytes = new Uint8Array(freqs.buffer);
+    add({ name: 'rope_freqs.weight', shape: [freqs.length], dtype: 'F32', byteLength: bytes.byteLength, read: async () => bytes.slice() });
+  }
+  return out;
+}
+
+async function sentenceTransformersPooling(dir: string) {
+  const pooling = await readJsonObject(path.join(dir, '1_Pooling', 'config.json'));
+  return pooling ? poolingFromSentenceTransformers(pooling) : undefined;
+}
+
+async function hfTokenizer(dir: string, tokenizerConfig: Record<string, unknown> | undefined): Promise<TokenizerSource | undefined> {
+  const tokenizerJson = await readJsonObject(path.join(dir, 'tokenizer.json'));
+  if (!tokenizerJson) return undefined;
+  // newer transformers save the template as chat_template.jinja instead of inside tokenizer_config.json
+  const template = await fs.readFile(path.join(dir, 'chat_template.jinja'), 'utf8').catch(() => undefined);
+  if (template !== undefined && tokenizerConfig?.['chat_template'] === undefined) tokenizerConfig = { ...tokenizerConfig, chat_template: template };
+  return { kind: 'hf', tokenizerJson, ...(tokenizerConfig && { tokenizerConfig }) };
+}

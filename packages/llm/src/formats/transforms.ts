@@ -1,0 +1,83 @@
+/**
+ * Tensors whose bytes are computed on read() from stored tensors: llama Q/K row permutation,
+ * merged MoE experts, quantize-on-load. They have no file/offset (nothing to map directly).
+ */
+import { dequantize, dtypeInfo, type DTypeName, ModelFormatError, quantize } from '@ix/core';
+import { safeElementCount, tensorBytes, type TensorEntry } from './tensor-entry.js';
+
+function computed(from: TensorEntry, patch: Partial<TensorEntry> & Pick<TensorEntry, 'read'>): TensorEntry {
+  const { file: _file, offset: _offset, ...rest } = from;
+  return { ...rest, ...patch };
+}
+
+/**
+ * convert_hf_to_gguf's LlamaModel.permute: rows reshaped (nHead, 2, headDim/2) and the last two
+ * axes swapped, turning HF's rotate-half layout into llama.cpp's adjacent-pair layout.
+ * Works on whole rows, so any dtype (and 1-D biases, one element per row) is fine.
+ */
+export function permuteQK(entry: TensorEntry, nHead: number): TensorEntry {
+  const rows = entry.shape[0] ?? 0;
+  if (!nHead || rows % (nHead * 2) !== 0) {
+    throw new ModelFormatError(entry.file ?? entry.name, `cannot permute "${entry.name}" [${entry.shape.join(', ')}] for ${nHead} heads`);
+  }
+  const half = rows / nHead / 2;
+  const rowBytes = entry.byteLength / rows;
+  return computed(entry, {
+    read: async () => {
+      const src = await entry.read();
+      const out = new Uint8Array(src.byteLength);
+      for (let h = 0; h < nHead; h++) {
+        for (let i = 0; i < half; i++) {
+          for (let j = 0; j < 2; j++) {
+            const from = h * 2 * half + j * half + i;
+            const to = h * 2 * half + i * 2 + j;
+            out.set(src.subarray(from * rowBytes, (from + 1) * rowBytes), to * rowBytes);
+          }
+        }
+      }
+      return out;
+    },
+  });
+}
+
+/** Stack per-expert matrices into one [nExperts, ...] tensor (convert_hf_to_gguf's *_exps). */
+export function mergeExperts(name: string, experts: (TensorEntry | undefined)[], file: string): TensorEntry {
+  const first = experts[0];
+  experts.forEach((e, i) => {
+    if (!e) throw new ModelFormatError(file, `expert ${i} of "${name}" is missing`);
+    if (e.dtype !== first!.dtype || e.shape.join() !== first!.shape.join()) {
+      throw new ModelFormatError(file, `expert ${i} of "${name}" differs in shape or dtype from expert 0`);
+    }
+  });
+  const parts = experts as TensorEntry[];
+  const each = first!.byteLength;
+  return {
+    name,
+    shape: [parts.length, ...first!.shape],
+    dtype: first!.dtype,
+    byteLength: each * parts.length,
+    read: async () => {
+      const out = new Uint8Array(each * parts.length);
+      for (const [i, e] of parts.entries()) out.set(await e.read(), i * each);
+      return out;
+    },
+  };
+}
+
+/** Whether quantize-on-load applies: float matrices with whole-block rows, except MoE routers. */
+export function shouldQuantize(entry: TensorEntry, target: DTypeName): boolean {
+  if (!['F32', 'F16', 'BF16'].includes(entry.dtype) || entry.dtype === target || entry.shape.length < 2) return false;
+  if (entry.name.endsWith('ffn_gate_inp.weight')) return false;
+  return entry.shape[entry.shape.length - 1]! % dtypeInfo(target).blockSize === 0;
+}
+
+export function quantizeOnRead(entry: TensorEntry, target: DTypeName): TensorEntry {
+  const bytes = tensorBytes(entry.shape, target);
+  if (typeof bytes === 'string') throw new ModelFormatError(entry.file ?? entry.name, bytes);
+  const count = safeElementCount(entry.shape)!;
+  return computed(entry, {
+    dtype: target,
+    byteLength: bytes,
+    read: async () => quantize(target, dequantize(entry.dtype as DTypeName, await entry.read(), count)),
+  });
+}

@@ -1,0 +1,118 @@
+import { Graph, type GraphNode, type Tensor } from '@ix/core';
+import type { DecoderHParams } from '../hparams.js';
+
+/**
+ * One forward step of a Llama-family decoder (Llama 1/2/3, Mistral, TinyLlama, Qwen2, Qwen3),
+ * as a graph. Like llama2.c's `forward`, in graph form:
+ *   x = embed(tokens)
+ *   per layer: x += Wo·attn(rope(Wq·n(x)), rope(Wk·n(x)), Wv·n(x));  x += W2·(silu(W1·n(x)) * W3·n(x))
+ *   logits = Wout·n(x)
+ * Qwen2 adds Q/K/V biases, Qwen3 an RMS norm on each Q and K head; Llama 3 may carry rope_freqs.
+ */
+export interface DecoderWeights {
+  tokenEmbd: Tensor;
+  outputNorm: Tensor;
+  output: Tensor;
+  ropeFreqs?: Tensor;
+  layers: LayerWeights[];
+}
+
+export interface LayerWeights {
+  attnNorm: Tensor;
+  wq: Tensor;
+  wk: Tensor;
+  wv: Tensor;
+  wo: Tensor;
+  bq?: Tensor;
+  bk?: Tensor;
+  bv?: Tensor;
+  qNorm?: Tensor;
+  kNorm?: Tensor;
+  ffnNorm: Tensor;
+  wGate: Tensor;
+  wUp: Tensor;
+  wDown: Tensor;
+}
+
+export interface KVCache {
+  k: Tensor[];
+  v: Tensor[];
+}
+
+export interface StepGraph {
+  graph: Graph;
+  /** logits rows, segment after segment: one row per segment, or one per token with `allLogits` */
+  logits: GraphNode;
+  /** with `candidates: k`: ids of each row's k largest logits, best first (ties: lower id first) */
+  candidates?: GraphNode;
+}
+
+/** One sequence's share of a step: `nTokens` new tokens at positions pos0.. against its own cache. */
+export interface StepSegment {
+  cache: KVCache;
+  pos0: number;
+  nTokens: number;
+  /** logits for every token of the segment (perplexity), otherwise only for its last */
+  allLogits?: boolean;
+}
+
+/**
+ * Graph for one forward step over several sequences at once (inputs "tokens" and "pos", I32, the
+ * segments' tokens back to back). Every matmul runs once over all rows — the batched forward that
+ * continuous batching needs; only attention and the cache writes are per segment.
+ */
+export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments: readonly StepSegment[], options: { candidates?: number } = {}): StepGraph {
+  const g = new Graph();
+  const T = segments.reduce((n, s) => n + s.nTokens, 0);
+  const { nHeads: H, nKVHeads: HKV, headDim: D } = hp;
+  const tokens = g.input('tokens', [T], 'I32');
+  const pos = g.input('pos', [T], 'I32');
+  const c = (t: Tensor) => g.constant(t);
+  const rope = { mode: hp.ropeMode, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale };
+  const ropeFreqs = w.ropeFreqs ? c(w.ropeFreqs) : undefined;
+  const norm = (x: GraphNode, weight: Tensor) => g.mul(g.rmsNorm(x, hp.normEps), c(weight));
+  const linear = (x: GraphNode, weight: Tensor, bias?: Tensor) => {
+    const y = g.matmul(x, c(weight));
+    return bias ? g.add(y, c(bias)) : y;
+  };
+  // rows [row, row + n) of a [T, ...rest] value
+  const rows = (x: GraphNode, row: number, n: number) => {
+    const rest = x.shape.slice(1);
+    const width = rest.reduce((a, b) => a * b, 1);
+    return n === x.shape[0] ? x : g.view(x, [n, ...rest], row * width);
+  };
+  const joinRows = (parts: GraphNode[]) => parts.reduce((a, b) => g.concat(a, b, 0));
+
+  let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
+  w.layers.forEach((L, l) => {
+    const h = norm(x, L.attnNorm);
+    let q: GraphNode = g.view(linear(h, L.wq, L.bq), [T, H, D]);
+    let k: GraphNode = g.view(linear(h, L.wk, L.bk), [T, HKV, D]);
+    const v = g.view(linear(h, L.wv, L.bv), [T, HKV, D]);
+    if (L.qNorm) q = norm(q, L.qNorm);
+    if (L.kNorm) k = norm(k, L.kNorm);
+    q = g.rope(q, pos, rope, ropeFreqs);
+    k = g.rope(k, pos, rope, ropeFreqs);
+    let row = 0;
+    const attended = segments.map((s) => {
+      const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
+      const vc = g.writeRows(c(s.cache.v[l]!), rows(v, row, s.nTokens), s.pos0);
+      const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, scale: 1 / Math.sqrt(D), causal: true });
+      row += s.nTokens;
+      return a;
+    });
+    x = g.add(x, g.matmul(g.view(joinRows(attended), [T, H * D]), c(L.wo)));
+    const f = norm(x, L.ffnNorm);
+    x = g.add(x, g.matmul(g.swiglu(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)));
+  });
+  let row = 0;
+  const wanted = segments.map((s) => {
+    const part = s.allLogits ? rows(x, row, s.nTokens) : rows(x, row + s.nTokens - 1, 1);
+    row += s.nTokens;
+    return part;
+  });
+  const logits = g.matmul(norm(joinRows(wanted), w.outputNorm), c(w.output));
+  // the sampler's top-k runs on the backend, over every row at once
+  const candidates = options.candidates ? g.topK(logits, Math.min(options.candidates, hp.vocabSize)) : undefined;
+  return { graph: g, logits, candidates };
+}

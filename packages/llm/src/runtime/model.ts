@@ -1,0 +1,162 @@
+import { type Backend, Executor, getBackendFactory, InvalidArgumentError, ModelFormatError, selectBackend } from '@ix/core';
+import { openModel, type ModelFile } from '../formats/index.js';
+import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage } from '../chat/index.js';
+import { TokenLimitError, type EncodeOptions, type Tokenizer } from '../tokenizer/index.js';
+import { tokenizerFromSource } from './tokenizer-source.js';
+import type { DecoderWeights } from './arch/decoder.js';
+import { decoderHParams } from './hparams-from-config.js';
+import type { DecoderHParams } from './hparams.js';
+import { ContextFullError, Session, type SessionOptions } from './session.js';
+import { loadDecoderWeights, type ProgressCallback } from './weights.js';
+import { atLeast } from './grow.js';
+
+export interface LoadModelOptions {
+  /** force a backend by name (else IX_BACKEND, else the best available) */
+  backend?: string;
+  threads?: number;
+  /** passed to the backend's create(), e.g. { accuracy: 'fast' } for cpu-avx */
+  backendOptions?: Record<string, unknown>;
+  /** llama2.c checkpoints: the tokenizer.bin to use */
+  tokenizerPath?: string;
+  /** a Jinja chat template overriding the model's own */
+  chatTemplate?: string;
+  onProgress?: ProgressCallback;
+}
+
+/** A loaded model: weights on a backend, its tokenizer and chat template. */
+export class Model {
+  private isDisposed = false;
+
+  private constructor(
+    readonly file: ModelFile,
+    readonly hparams: DecoderHParams,
+    readonly tokenizer: Tokenizer,
+    readonly backend: Backend,
+    readonly executor: Executor,
+    readonly weights: DecoderWeights,
+    readonly chatTemplate: string | undefined,
+  ) {}
+
+  static async load(path: string, options: LoadModelOptions = {}): Promise<Model> {
+    const file = await openModel(path, { tokenizerPath: options.tokenizerPath });
+    let backend: Backend | undefined;
+    try {
+      const hparams = decoderHParams(file.config, file.path);
+      if (!file.tokenizerSource) throw new ModelFormatError(file.path, 'no tokenizer found (llama2.c checkpoints need --tokenizer tokenizer.bin)');
+      const tokenizer = tokenizerFromSource(file.tokenizerSource);
+      backend = await selectBackend({ ...options.backendOptions, backend: options.backend, threads: options.threads });
+      // ops the chosen backend lacks run on the reference backend
+      const fallbacks = backend.name === 'reference' ? [] : [await getBackendFactory('reference').create()];
+      const executor = new Executor(backend, fallbacks);
+      const weights = await loadDecoderWeights(file, hparams, backend, options.onProgress);
+      const chatTemplate = options.chatTemplate ?? modelChatTemplate(file);
+      return new Model(file, hparams, tokenizer, backend, executor, weights, chatTemplate);
+    } catch (err) {
+      // nothing half-loaded stays behind: the weights already on the backend, and the file
+      backend?.dispose();
+      await file.close();
+      throw err;
+    }
+  }
+
+  private logitsScratch = new Float32Array(0);
+  private candidatesScratch = new Int32Array(0);
+
+  /** @internal an Int32Array of `elements` reused by every step that asks for it (grown as needed) */
+  stepCandidates(elements: number): Int32Array {
+    return (this.candidatesScratch = atLeast(this.candidatesScratch, elements)).subarray(0, elements);
+  }
+
+  /** @internal a Float32Array of `elements` reused by every step that asks for it (grown as needed) */
+  stepLogits(elements: number): Float32Array {
+    return (this.logitsScratch = atLeast(this.logitsScratch, elements)).subarray(0, elements);
+  }
+
+  createSession(options?: SessionOptions): Session {
+    return new Session(this, options);
+  }
+
+  /** EOS, EOT and other end-of-generation tokens of the tokenizer */
+  isEndOfGeneration(token: number): boolean {
+    return this.tokenizer.stopIds.includes(token);
+  }
+
+  /**
+   * Tokens for a prompt: chat messages go through the chat template, text is encoded with BOS.
+   * With `contextLength`, a prompt that cannot fit is a ContextFullError found with bounded work
+   * (the tokenizer stops past the limit, or refuses a text too long for it without starting).
+   */
+  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): number[] {
+    const p = this.promptText(prompt, chat);
+    if ('ids' in p) return p.ids;
+    try {
+      return this.tokenizer.encode(p.text, { ...p.options, maxTokens: options.contextLength });
+    } catch (err) {
+      throw contextFull(err, options.contextLength);
+    }
+  }
+
+  /** promptTokens(), giving the event loop turns while a long prompt is tokenized (for servers) */
+  async promptTokensAsync(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): Promise<number[]> {
+    const p = this.promptText(prompt, chat);
+    if ('ids' in p) return p.ids;
+    try {
+      return await this.tokenizer.encodeAsync(p.text, { ...p.options, maxTokens: options.contextLength });
+    } catch (err) {
+      throw contextFull(err, options.contextLength);
+    }
+  }
+
+  /** what a prompt encodes from: token ids as given, or a text and how to encode it */
+  private promptText(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean): { ids: number[] } | { text: string; options: EncodeOptions } {
+    const templated = { addSpecial: false, parseSpecial: true };
+    if (typeof prompt === 'string') {
+      if (chat) return { text: this.renderChat([{ role: 'user', content: prompt }]), options: templated };
+      return { text: prompt, options: { addSpecial: true } };
+    }
+    if (prompt.length === 0) return { text: '', options: { addSpecial: true } };
+    if (typeof prompt[0] === 'number') return { ids: [...(prompt as readonly number[])] };
+    if (chat === false) throw new InvalidArgumentError('chat messages need the chat template (chat: false was given)');
+    return { text: this.renderChat(prompt as readonly ChatMessage[]), options: templated };
+  }
+
+  renderChat(messages: readonly ChatMessage[]): string {
+    const template = resolveChatTemplate({ template: this.chatTemplate, model: this.file.path });
+    return renderChat(template, messages, {
+      addGenerationPrompt: true,
+      bosToken: this.tokenizer.bos !== undefined ? this.tokenizer.tokenToPiece(this.tokenizer.bos) : '',
+      eosToken: this.tokenizer.eos !== undefined ? this.tokenizer.tokenToPiece(this.tokenizer.eos) : '',
+    });
+  }
+
+  /** true once `dispose()` was called: the backend and everything on it are gone */
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  /** Free the model's memory: the backend (weights, arenas, every session's cache) and the file. */
+  async dispose(): Promise<void> {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    // the backend frees its arenas with everything else (and may already have been disposed)
+    this.executor.releaseArenas(false);
+    this.backend.dispose();
+    await this.file.close();
+  }
+}
+
+export function loadModel(path: string, options?: LoadModelOptions): Promise<Model> {
+  return Model.load(path, options);
+}
+
+function modelChatTemplate(file: ModelFile): string | undefined {
+  const src = file.tokenizerSource;
+  if (src?.kind === 'gguf') return chatTemplateFromGGUF(src.metadata);
+  if (src?.kind === 'hf' && src.tokenizerConfig) return chatTemplateFromConfig(src.tokenizerConfig);
+  return undefined;
+}
+
+/** the tokenizer's TokenLimitError as the ContextFullError a caller of promptTokens expects; other errors as they are */
+function contextFull(err: unknown, contextLength: number | undefined): unknown {
+  return err instanceof TokenLimitError ? new ContextFullError(err.limit, contextLength ?? err.limit, true) : err;
+}

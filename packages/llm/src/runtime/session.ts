@@ -1,0 +1,295 @@
+import { InvalidArgumentError, IxError, Tensor, tensorByteSize } from '@ix/core';
+import type { Model } from './model.js';
+import { buildDecoderStep, type KVCache } from './arch/decoder.js';
+import { Sampler, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from './sampling.js';
+import { StopStringFilter } from './stop-strings.js';
+import type { ChatMessage } from '../chat/index.js';
+import { continuationDecoder } from '../tokenizer/continuation.js';
+
+export interface SessionOptions {
+  /** context length (tokens); default: the model's, capped at 4096 */
+  contextLength?: number;
+  /** KV cache type, F16 by default */
+  kvType?: 'F16' | 'F32';
+  /** tokens per prompt-evaluation batch */
+  batchSize?: number;
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  maxTokens?: number;
+  stop?: string[];
+  signal?: AbortSignal;
+  /** return the log-probability of each token and this many alternatives */
+  logprobs?: number;
+  /** render messages / the prompt through the model's chat template (default: true for messages) */
+  chat?: boolean;
+  /** stop at end-of-generation tokens (default true) */
+  stopAtEos?: boolean;
+}
+
+export interface GeneratedToken {
+  /** the sampled token; -1 for the trailing text released when generation ends */
+  token: number;
+  /** text released by this token (may be empty while a UTF-8 character or stop string is pending) */
+  text: string;
+  logprob?: TokenLogprob;
+  topLogprobs?: TokenLogprob[];
+}
+
+export type FinishReason = 'stop' | 'length' | 'context' | 'aborted';
+
+export interface GenerateResult {
+  text: string;
+  tokens: number[];
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export class ContextFullError extends IxError {
+  /** `moreThan`: tokenizing stopped early, the prompt needs more than `needed` tokens */
+  constructor(needed: number, ctx: number, moreThan = false) {
+    super('CONTEXT_FULL', `the prompt needs ${moreThan ? 'more than ' : ''}${needed} tokens but the context holds ${ctx} (raise it with --ctx-size)`);
+  }
+}
+
+/** one sequence's share of a batched step */
+export interface StepInput {
+  session: Session;
+  tokens: readonly number[];
+}
+
+/** one sequence's result of a batched step */
+export interface StepRow {
+  /** logits of its last token */
+  logits: Float32Array;
+  /** with `candidates: k`: the ids of the k largest logits, best first (ties: lower id first) */
+  candidates?: Int32Array;
+}
+
+/**
+ * A conversation with a model: owns a KV cache and the tokens in it. A new prompt that starts with
+ * the tokens already cached reuses them (only the new suffix is evaluated). When the context is
+ * full, generation ends with finishReason "context"; a prompt that does not fit is an error.
+ */
+export class Session {
+  readonly contextLength: number;
+  private readonly cache: KVCache;
+  private readonly batchSize: number;
+  /** tokens whose keys/values are in the cache, in order */
+  private cached: number[] = [];
+  private disposed = false;
+
+  constructor(
+    readonly model: Model,
+    options: SessionOptions = {},
+  ) {
+    const hp = model.hparams;
+    this.contextLength = options.contextLength ?? Math.min(hp.contextLength, 4096);
+    if (!Number.isInteger(this.contextLength) || this.contextLength < 1) {
+      throw new InvalidArgumentError(`context length must be a positive integer, got ${options.contextLength}`);
+    }
+    this.batchSize = options.batchSize ?? 256;
+    const kvType = options.kvType ?? 'F16';
+    const shape = [this.contextLength, hp.nKVHeads, hp.headDim];
+    const alloc = (name: string) => {
+      const backend = model.backend;
+      return new Tensor(shape, kvType, backend.allocate(tensorByteSize(shape, kvType)), 0, name);
+    };
+    this.cache = {
+      k: Array.from({ length: hp.nLayers }, (_, l) => alloc(`cache_k.${l}`)),
+      v: Array.from({ length: hp.nLayers }, (_, l) => alloc(`cache_v.${l}`)),
+    };
+  }
+
+  /** tokens currently held in the KV cache */
+  get tokens(): readonly number[] {
+    return this.cached;
+  }
+
+  reset(): void {
+    this.cached = [];
+  }
+
+  /** Free the KV cache's device memory; the session cannot be used afterwards. */
+  dispose(): void {
+    // a disposed model's backend already freed the cache with everything else
+    if (!this.model.disposed) for (const t of [...this.cache.k, ...this.cache.v]) this.model.backend.free(t.buffer);
+    this.cache.k.length = 0;
+    this.cache.v.length = 0;
+    this.cached = [];
+    this.disposed = true;
+  }
+
+  /**
+   * Evaluate `tokens` after what is cached (reusing the longest common prefix) and return the
+   * logits of the last token; with `all`, logits of every new token, row after row.
+   */
+  async evaluate(tokens: readonly number[], all = false): Promise<Float32Array> {
+    return this.evaluateSteps(tokens, all, false);
+  }
+
+  /** evaluate(); with `reuse` (last-token logits only) the result is the model's step array, valid until its next step */
+  private async evaluateSteps(tokens: readonly number[], all: boolean, reuse: boolean): Promise<Float32Array> {
+    const fresh = this.newTokens(tokens);
+    const out: Float32Array[] = [];
+    for (let i = 0; i < fresh.length; i += this.batchSize) {
+      const batch = fresh.slice(i, i + this.batchSize);
+      const [{ logits }] = (await runStep(this.model, [{ session: this, tokens: batch, all }], reuse && !all)) as [StepRow];
+      if (all || i + batch.length === fresh.length) out.push(logits!);
+    }
+    if (!all) return out[out.length - 1]!;
+    const joined = new Float32Array(out.reduce((n, a) => n + a.length, 0));
+    let o = 0;
+    for (const a of out) joined.set(a, (o += a.length) - a.length);
+    return joined;
+  }
+
+  /**
+   * The part of `tokens` not yet in the cache; drops cached tokens past the common prefix.
+   * At least one token is always returned, so there are logits to read.
+   */
+  private newTokens(tokens: readonly number[]): number[] {
+    if (this.disposed) throw new InvalidArgumentError('this session was disposed');
+    if (tokens.length === 0) throw new InvalidArgumentError('evaluate: no tokens');
+    if (tokens.length > this.contextLength) throw new ContextFullError(tokens.length, this.contextLength);
+    let keep = 0;
+    while (keep < this.cached.length && keep < tokens.length - 1 && this.cached[keep] === tokens[keep]) keep++;
+    // the cached prefix was checked when it was evaluated: only the new tokens need it (a serving
+    // loop passes the whole history every step)
+    const vocab = this.model.hparams.vocabSize;
+    for (let i = keep; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new InvalidArgumentError(`token id ${t} is outside the vocabulary`);
+    }
+    this.cached.length = keep;
+    return tokens.slice(keep);
+  }
+
+  /**
+   * Evaluate several sessions of one model in ONE batched forward (continuous batching): each
+   * item's tokens are brought into its session's cache like `evaluate` does, all rows go through
+   * the matmuls together, and each item gets its last token's logits. The caller bounds the sizes.
+   * With `reuseLogits` the logits are views of one array the model reuses: valid until its next
+   * step (what a serving loop wants: no 600 KB allocation per sequence and step at a 150k vocab).
+   */
+  static async evaluateBatch(items: readonly StepInput[], options: { reuseLogits?: boolean } = {}): Promise<Float32Array[]> {
+    return (await Session.stepBatch(items, { reuseLogits: options.reuseLogits })).map((r) => r.logits);
+  }
+
+  /**
+   * evaluateBatch, and with `candidates: k` each row's k best token ids as well, found by the
+   * backend over all rows at once (a sampler's top-k without a pass over the vocabulary in JS;
+   * see Sampler.sample). Logits and candidates follow `reuseLogits` alike.
+   */
+  static async stepBatch(items: readonly StepInput[], options: { reuseLogits?: boolean; candidates?: number } = {}): Promise<StepRow[]> {
+    if (items.length === 0) return [];
+    const model = items[0]!.session.model;
+    if (items.some((i) => i.session.model !== model)) throw new InvalidArgumentError('evaluateBatch: all sessions must belong to one model');
+    if (new Set(items.map((i) => i.session)).size !== items.length) throw new InvalidArgumentError('evaluateBatch: a session appears twice');
+    const k = options.candidates;
+    if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new InvalidArgumentError(`candidates must be a positive integer, got ${k}`);
+    const steps = items.map((i) => ({ session: i.session, tokens: i.session.newTokens(i.tokens), all: false }));
+    return runStep(model, steps, options.reuseLogits === true, k);
+  }
+
+  /** @internal the KV cache, for the step builder */
+  get kvCache(): KVCache {
+    return this.cache;
+  }
+
+  /** @internal record tokens whose keys/values a step has written */
+  commit(tokens: readonly number[]): void {
+    this.cached.push(...tokens);
+  }
+
+  /** Stream a completion of `prompt` (text, token ids or chat messages). */
+  async *generate(prompt: string | readonly number[] | readonly ChatMessage[], options: GenerateOptions = {}): AsyncGenerator<GeneratedToken, GenerateResult> {
+    const model = this.model;
+    const promptTokens = model.promptTokens(prompt, options.chat);
+    if (promptTokens.length === 0) throw new InvalidArgumentError('the prompt encodes to no tokens and the model has no BOS token');
+    const maxTokens = options.maxTokens ?? Infinity;
+    if (!(maxTokens >= 0)) throw new InvalidArgumentError(`maxTokens must be >= 0, got ${options.maxTokens}`);
+    const sampler = new Sampler(options);
+    const stops = new StopStringFilter(options.stop ?? []);
+    const decoder = continuationDecoder(model.tokenizer, promptTokens);
+    const generated: number[] = [];
+    const history = [...promptTokens];
+    let finishReason: FinishReason = 'length';
+    let hitStopString = false;
+
+    // logits are consumed before the next step: the model's step array serves them all
+    let logits = await this.evaluateSteps(promptTokens, false, true);
+    while (generated.length < maxTokens) {
+      if (options.signal?.aborted) {
+        finishReason = 'aborted';
+        break;
+      }
+      const token = sampler.sample(logits, history);
+      if (options.stopAtEos !== false && model.isEndOfGeneration(token)) {
+        finishReason = 'stop';
+        break;
+      }
+      generated.push(token);
+      history.push(token);
+      const { text, stopped } = stops.push(decoder.push(token));
+      const lp = options.logprobs !== undefined ? logprobsOf(logits, options.logprobs, token) : undefined;
+      yield { token, text, logprob: lp?.chosen, topLogprobs: lp?.top };
+      if (stopped) {
+        finishReason = 'stop';
+        hitStopString = true;
+        break;
+      }
+      if (generated.length >= maxTokens) break;
+      if (this.cached.length >= this.contextLength) {
+        finishReason = 'context';
+        break;
+      }
+      logits = await this.evaluateSteps(history, false, true);
+    }
+    if (!hitStopString) {
+      // release held-back bytes and text; a stop string may still complete in them
+      const rest = stops.push(decoder.flush());
+      const tail = rest.stopped ? rest.text : rest.text + stops.flush();
+      if (tail) yield { token: -1, text: tail };
+    }
+    return { text: stops.output, tokens: generated, finishReason, promptTokens: promptTokens.length, completionTokens: generated.length };
+  }
+}
+
+/**
+ * One forward over the new tokens of several sessions; returns each item's logits (rows of vocab),
+ * as views of one array: a new one, or with `reuse` the model's step array (valid until its next
+ * step); with `candidates` also each item's last row's best token ids.
+ */
+async function runStep(
+  model: Model,
+  items: readonly { session: Session; tokens: readonly number[]; all: boolean }[],
+  reuse = false,
+  candidates?: number,
+): Promise<StepRow[]> {
+  for (const { session, tokens } of items) {
+    if (session.tokens.length + tokens.length > session.contextLength) throw new ContextFullError(session.tokens.length + tokens.length, session.contextLength);
+  }
+  const segments = items.map((i) => ({ cache: i.session.kvCache, pos0: i.session.tokens.length, nTokens: i.tokens.length, allLogits: i.all }));
+  const wantCandidates = candidates !== undefined && !items.some((i) => i.all);
+  const step = buildDecoderStep(model.hparams, model.weights, segments, { candidates: wantCandidates ? candidates : undefined });
+  const tokens = Int32Array.from(items.flatMap((i) => i.tokens));
+  const pos = Int32Array.from(items.flatMap((i) => i.tokens.map((_, k) => i.session.tokens.length + k)));
+  const vocab = model.hparams.vocabSize;
+  const rows = step.logits.shape[0]!;
+  const outputs = step.candidates ? [step.logits, step.candidates] : [step.logits];
+  const into = reuse ? [model.stepLogits(rows * vocab), ...(step.candidates ? [model.stepCandidates(rows * step.candidates.shape[1]!)] : [])] : [];
+  const [out, ids] = (await model.executor.run(step.graph, { tokens, pos }, outputs, into)) as [Float32Array, Int32Array | undefined];
+  const k = step.candidates?.shape[1] ?? 0;
+  let row = 0;
+  return items.map((i) => {
+    i.session.commit(i.tokens);
+    const n = i.all ? i.tokens.length : 1;
+    // views of the one array the step downloaded: no copy per sequence
+    const result: StepRow = { logits: out.subarray(row * vocab, (row + n) * vocab) };
+    if (ids) result.candidates = ids.subarray(row * k, (row + 1) * k);
+    row += n;
+    return result;
+  });
+}
