@@ -13,7 +13,7 @@ import {
 import type { NativeAddon, NativeContext, NativeCpuInfo } from './native.js';
 import { resolveOptions, type CpuAvxOptions, type ResolvedOptions } from './options.js';
 import { supportsNode } from './ops.js';
-import { buildProgram } from './program.js';
+import { buildProgram, updatePositions, type Program } from './program.js';
 
 export const BACKEND_NAME = 'cpu-avx';
 
@@ -38,6 +38,7 @@ export class CpuAvxBackend implements Backend {
   readonly settings: ResolvedOptions;
   private ctx: NativeContext | undefined;
   private readonly live = new Set<CpuAvxBuffer>();
+  private readonly programs = new WeakMap<GraphSplit, Program>();
 
   constructor(addon: NativeAddon, cpu: NativeCpuInfo, device: DeviceInfo, options: CpuAvxOptions = {}) {
     this.settings = resolveOptions(cpu, options);
@@ -100,8 +101,11 @@ export class CpuAvxBackend implements Backend {
   }
 
   compute(split: GraphSplit): void {
-    const program = buildProgram(split, (t: Tensor) => this.own(t.buffer).id);
-    native(() => this.context().compute(program));
+    // a split given again (an executor replaying a graph) keeps its program; only positions move
+    let program = this.programs.get(split);
+    if (program) updatePositions(program);
+    else this.programs.set(split, (program = buildProgram(split, (t: Tensor) => this.own(t.buffer).id)));
+    native(() => this.context().compute(program.code));
   }
 
   dispose(): void {

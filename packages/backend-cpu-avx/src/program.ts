@@ -15,8 +15,15 @@ const MAX_DIMS = 8;
 /** Native buffer id of a tensor's buffer, or a throw when the buffer is not this backend's. */
 export type BufferIdOf = (t: Tensor) => number;
 
-export function buildProgram(split: GraphSplit, bufferId: BufferIdOf): Float64Array {
+/** A serialised split, and where the params of its nodes whose positions move (graph.ts) are written. */
+export interface Program {
+  code: Float64Array;
+  positional: { at: number; node: GraphNode }[];
+}
+
+export function buildProgram(split: GraphSplit, bufferId: BufferIdOf): Program {
   const out: number[] = [PROGRAM_VERSION, split.nodes.length];
+  const positional: Program['positional'] = [];
   for (const node of split.nodes) {
     const code = (OP_CODES as Record<string, number>)[node.op];
     if (code === undefined) throw new UnsupportedOpError(node.op, 'on backend cpu-avx');
@@ -24,9 +31,23 @@ export function buildProgram(split: GraphSplit, bufferId: BufferIdOf): Float64Ar
     out.push(code, tensors.length);
     for (const t of tensors) pushTensor(out, t, bufferId);
     const params = paramsOf(node);
-    out.push(params.length, ...params);
+    out.push(params.length);
+    if (node.op === 'attention' || node.op === 'write_rows') positional.push({ at: out.length, node });
+    out.push(...params);
   }
-  return Float64Array.from(out);
+  return { code: Float64Array.from(out), positional };
+}
+
+/** Bring a kept program's moving params up to date with its graph (the rest of a split never changes). */
+export function updatePositions(program: Program): void {
+  for (const { at, node } of program.positional) {
+    if (node.op === 'write_rows') program.code[at] = (node.params as OpParams['write_rows']).row;
+    else {
+      const a = node.params as OpParams['attention'];
+      program.code[at] = a.pos0;
+      program.code[at + 1] = a.kvLen;
+    }
+  }
 }
 
 function pushTensor(out: number[], t: Tensor, bufferId: BufferIdOf): void {

@@ -1,6 +1,9 @@
+import type { BackendBuffer } from './buffer.js';
 import type { DTypeName } from './dtype.js';
 import type { Graph, GraphNode, OpName } from './graph.js';
 import type { Tensor } from './tensor.js';
+
+export type { BackendBuffer } from './buffer.js';
 
 /**
  * The hardware abstraction layer. A backend package (`@ix/backend-*`) implements `BackendFactory`
@@ -43,11 +46,6 @@ export interface BackendFactory {
   create(options?: BackendOptions): Backend | Promise<Backend>;
 }
 
-/** A region of memory owned by a backend. Its contents are only reachable through the backend. */
-export interface BackendBuffer {
-  readonly backend: string;
-  readonly byteLength: number;
-}
 
 /** A contiguous run of graph nodes assigned to one backend, with a tensor for every value it touches. */
 export interface GraphSplit {

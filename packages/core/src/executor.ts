@@ -16,6 +16,11 @@ export type HostArray = Float32Array | Int32Array;
  * Intermediate values live in one arena buffer per backend, planned before the run (a value's
  * bytes are reused once its last reader has run) and kept for the next run, so a decode step
  * allocates nothing.
+ *
+ * The plan (placement, order, arena offsets) is made once per graph and kept with it. A graph that
+ * runs whole on the primary backend is replayed: its split, with every value's tensor, is built
+ * once, and a run only uploads the inputs, computes and downloads the outputs — the same split
+ * object each time, so a backend may keep what it compiled from it (graph.ts: only positions move).
  */
 export class Executor {
   private readonly backends: Backend[];
@@ -23,6 +28,10 @@ export class Executor {
   private readonly constantCopies = new WeakMap<Tensor, Map<string, Tensor>>();
   /** idle arena buffers per backend; a run takes one and gives it back (concurrent runs get their own) */
   private readonly idleArenas = new Map<Backend, BackendBuffer[]>();
+  /** plans by graph, made on a graph's first run */
+  private readonly plans = new WeakMap<Graph, Plan>();
+  /** the primary's arena that replayed plans are bound to (grown as needed; a concurrent run takes an idle one) */
+  private replayArena: { buffer: BackendBuffer; busy: boolean } | undefined;
 
   constructor(primary: Backend, fallbacks: readonly Backend[] = []) {
     this.backends = [primary, ...fallbacks.filter((b) => b !== primary)];
@@ -52,10 +61,70 @@ export class Executor {
    * (same dtype and element count), so a caller can reuse one array from step to step.
    */
   async run(graph: Graph, inputs: Record<string, HostArray>, outputs: readonly GraphNode[], into: readonly (HostArray | undefined)[] = []): Promise<HostArray[]> {
+    const plan = this.planFor(graph, outputs);
+    if (plan.replayable && this.replayArena?.busy !== true) return this.replay(graph, plan, inputs, outputs, into);
+    return this.runSplits(graph, plan, inputs, outputs, into);
+  }
+
+  /** The kept plan for running `outputs` of `graph`, made when there is none (or the graph grew). */
+  private planFor(graph: Graph, outputs: readonly GraphNode[]): Plan {
+    const kept = this.plans.get(graph);
+    if (kept && kept.nodeCount === graph.nodes.length && kept.outputs.length === outputs.length && kept.outputs.every((id, i) => id === outputs[i]!.id)) return kept;
     const placement = this.assign(graph);
     const needed = liveNodes(graph, outputs);
     const order = graph.nodes.filter((n) => n.op !== 'input' && n.op !== 'constant' && needed.has(n.id));
-    const plan = planArenas(graph, order, placement, outputs);
+    const replayable = order.every((n) => placement[n.id] === this.primary && n.inputs.every((i) => placement[i] === this.primary));
+    const written = order.filter((n) => n.op === 'write_rows').map((n) => n.id);
+    const plan: Plan = { nodeCount: graph.nodes.length, outputs: outputs.map((o) => o.id), placement, order, ...planArenas(graph, order, placement, outputs), replayable, written };
+    this.plans.set(graph, plan);
+    return plan;
+  }
+
+  /** Run a one-split plan from its bound split: inputs up, one compute, outputs down. */
+  private async replay(graph: Graph, plan: Plan, inputs: Record<string, HostArray>, outputs: readonly GraphNode[], into: readonly (HostArray | undefined)[]): Promise<HostArray[]> {
+    const backend = this.primary;
+    const size = plan.sizes.get(backend) ?? 0;
+    let arena = this.replayArena;
+    if (!arena || arena.buffer.byteLength < size) {
+      if (arena) backend.free(arena.buffer);
+      this.replayArena = arena = { buffer: backend.allocate(Math.max(size, 1)), busy: false };
+    }
+    if (plan.bound?.arena !== arena.buffer) plan.bound = bindSplit(graph, plan, arena.buffer);
+    const { tensors, split } = plan.bound;
+    arena.busy = true;
+    try {
+      for (const node of graph.nodes) {
+        if (node.op !== 'input') continue;
+        const bytes = hostBytes(node, inputs[(node.params as OpParams['input']).name]);
+        const t = tensors[node.id];
+        if (t) backend.upload(t.buffer, t.offset, bytes);
+      }
+      await backend.compute(split);
+      // copies of a written cache kept for fallback backends (by other graphs) are stale now
+      for (const id of plan.written) this.forgetConstantCopies(tensors[id]!);
+      return outputs.map((out, i) => this.download(tensors[out.id]!, out, into[i], i));
+    } finally {
+      arena.busy = false;
+    }
+  }
+
+  /** A value on the host: in a new array, or in the caller's `target` (same dtype and size). */
+  private download(t: Tensor, out: GraphNode, target: HostArray | undefined, i: number): HostArray {
+    const owner = this.owner(t);
+    if (!target) return toHost(out.dtype, owner.download(t.buffer, t.offset, t.byteLength));
+    const want = out.dtype === 'I32' ? Int32Array : Float32Array;
+    if (!(target instanceof want) || target.byteLength !== t.byteLength) {
+      throw new InvalidArgumentError(`executor: output ${i} needs a ${want.name} of ${t.byteLength / 4} elements to download into`);
+    }
+    const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+    if (owner.downloadInto) owner.downloadInto(t.buffer, t.offset, bytes);
+    else bytes.set(owner.download(t.buffer, t.offset, t.byteLength));
+    return target;
+  }
+
+  /** Run a plan split by split, copying values between backends where they change hands. */
+  private async runSplits(graph: Graph, plan: Plan, inputs: Record<string, HostArray>, outputs: readonly GraphNode[], into: readonly (HostArray | undefined)[]): Promise<HostArray[]> {
+    const { placement, order } = plan;
     const owned: { backend: Backend; buffer: BackendBuffer }[] = [];
     const arenas = new Map<Backend, BackendBuffer>();
     // value of node id on a given backend
@@ -165,17 +234,7 @@ export class Executor {
       return outputs.map((out, i) => {
         const t = home.get(out.id);
         if (!t) throw new InvalidArgumentError(`executor: output node ${out.id} was not computed`);
-        const target = into[i];
-        if (!target) return toHost(out.dtype, this.owner(t).download(t.buffer, t.offset, t.byteLength));
-        const want = out.dtype === 'I32' ? Int32Array : Float32Array;
-        if (!(target instanceof want) || target.byteLength !== t.byteLength) {
-          throw new InvalidArgumentError(`executor: output ${i} needs a ${want.name} of ${t.byteLength / 4} elements to download into`);
-        }
-        const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
-        const owner = this.owner(t);
-        if (owner.downloadInto) owner.downloadInto(t.buffer, t.offset, bytes);
-        else bytes.set(owner.download(t.buffer, t.offset, t.byteLength));
-        return target;
+        return this.download(t, out, into[i], i);
       });
     } finally {
       for (const { backend, buffer } of owned) backend.free(buffer);
@@ -189,6 +248,11 @@ export class Executor {
    */
   releaseArenas(free = true): void {
     for (const [backend, idle] of this.idleArenas) for (const buffer of idle.splice(0)) if (free) backend.free(buffer);
+    // plans bound to it rebind to the next one (a run in flight keeps it until it ends)
+    if (this.replayArena && !this.replayArena.busy) {
+      if (free) this.primary.free(this.replayArena.buffer);
+      this.replayArena = undefined;
+    }
   }
 
   /** An idle arena of at least `size` bytes for `backend` (a smaller one is replaced). */
@@ -203,6 +267,7 @@ export class Executor {
 
   /** Drop (and free) the copies of a constant kept for other backends, once the constant was written. */
   private forgetConstantCopies(t: Tensor): void {
+    if (!this.constantCopies.has(t)) return;
     for (const copy of this.constantCopies.get(t)?.values() ?? []) this.owner(copy).free(copy.buffer);
     this.constantCopies.delete(t);
   }
@@ -212,6 +277,45 @@ export class Executor {
     if (!b) throw new InvalidArgumentError(`tensor ${t.name ?? ''} lives on backend "${t.buffer.backend}", which this executor does not use`);
     return b;
   }
+}
+
+interface Plan {
+  /** the graph's size when planned: a graph that grew since is planned again */
+  nodeCount: number;
+  outputs: readonly number[];
+  placement: Backend[];
+  order: GraphNode[];
+  offsets: Map<number, number>;
+  sizes: Map<Backend, number>;
+  /** every computed node and its inputs on the primary: one split, replayed */
+  replayable: boolean;
+  /** the write_rows nodes (their value is the tensor they write) */
+  written: number[];
+  /** the replay split and every value's tensor, made for one arena buffer */
+  bound?: { arena: BackendBuffer; tensors: (Tensor | undefined)[]; split: GraphSplit };
+}
+
+/** The one split of a replayable plan, with a tensor for every value, placed in `arena`. */
+function bindSplit(graph: Graph, plan: Plan, arena: BackendBuffer): NonNullable<Plan['bound']> {
+  const tensors: (Tensor | undefined)[] = new Array(graph.nodes.length);
+  for (const node of graph.nodes) {
+    if (node.op === 'constant') tensors[node.id] = node.tensor!;
+    else if (node.op === 'write_rows') tensors[node.id] = tensors[node.inputs[0]!];
+    else {
+      const offset = plan.offsets.get(node.id);
+      if (offset !== undefined) tensors[node.id] = new Tensor(node.shape, node.dtype, arena, offset, node.name);
+    }
+  }
+  const split: GraphSplit = {
+    graph,
+    nodes: plan.order,
+    tensorOf: (id) => {
+      const t = tensors[id];
+      if (!t) throw new InvalidArgumentError(`executor: node ${id} has no value`);
+      return t;
+    },
+  };
+  return { arena, tensors, split };
 }
 
 /**

@@ -31,6 +31,10 @@ import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from '
  * - view         x seen with another shape, starting `offset` elements in (contiguous; F32/I32)
  * - argmax       x[..., C] -> [...] I32 (first index of the maximum)
  * - top_k        x[..., C] -> [..., k] I32, indices of the k largest, largest first (ties: lower index)
+ *
+ * A graph is fixed once built, except for positions: `reposition` moves an attention (pos0, kvLen)
+ * or write_rows (row) node between runs, so one graph serves every decode step of a shape. A
+ * backend that caches what it made of a split must re-read those params on each compute.
  */
 export const OPS = [
   'input',
@@ -220,10 +224,28 @@ export class Graph {
     if (!shapesEqual(rowShape, src.shape.slice(1))) {
       throw new ShapeError(`write_rows: src rows ${formatShape(src.shape)} do not match dst rows ${formatShape(dst.shape)}`);
     }
-    if (!Number.isInteger(row) || row < 0 || row + src.shape[0]! > dst.shape[0]!) {
-      throw new ShapeError(`write_rows: rows ${row}..${row + src.shape[0]! - 1} are outside dst ${formatShape(dst.shape)}`);
-    }
+    checkRows(dst, src, row);
     return this.push('write_rows', [dst, src], { row }, dst.shape, dst.dtype);
+  }
+
+  /** Move a write_rows node's rows or an attention node's positions, checked as when built. */
+  reposition(node: GraphNode<'write_rows'>, params: OpParams['write_rows']): void;
+  reposition(node: GraphNode<'attention'>, params: Pick<OpParams['attention'], 'pos0' | 'kvLen'>): void;
+  reposition(node: GraphNode<'write_rows' | 'attention'>, params: OpParams['write_rows'] | Pick<OpParams['attention'], 'pos0' | 'kvLen'>): void {
+    if (this.nodes[node.id] !== node) throw new InvalidArgumentError(`node ${node.id} (${node.op}) belongs to another graph`);
+    if (node.op === 'write_rows') {
+      const { row } = params as OpParams['write_rows'];
+      checkRows(this.node(node.inputs[0]!), this.node(node.inputs[1]!), row);
+      (node.params as { row: number }).row = row;
+    } else if (node.op === 'attention') {
+      const { pos0, kvLen } = params as OpParams['attention'];
+      checkPositions(this.node(node.inputs[1]!).shape[0]!, pos0, kvLen);
+      const p = node.params as { pos0: number; kvLen: number };
+      p.pos0 = pos0;
+      p.kvLen = kvLen;
+    } else {
+      throw new InvalidArgumentError(`reposition: ${(node as GraphNode).op} nodes have no positions`);
+    }
   }
 
   attention(q: GraphNode, k: GraphNode, v: GraphNode, params: OpParams['attention']): GraphNode<'attention'> {
@@ -234,9 +256,8 @@ export class Graph {
     const [, hq, d] = q.shape as [number, number, number];
     const [s, hkv, dk] = k.shape as [number, number, number];
     if (dk !== d || hq % hkv !== 0) throw new ShapeError(`attention: head dims ${d}/${dk} or heads ${hq}/${hkv} do not match`);
-    if (!Number.isInteger(params.kvLen) || params.kvLen > s || params.kvLen < 1) throw new ShapeError(`attention: kvLen ${params.kvLen} outside cache of ${s} rows`);
-    if (!Number.isInteger(params.pos0) || params.pos0 < 0) throw new ShapeError(`attention: pos0 ${params.pos0} must be a non-negative integer`);
-    return this.push('attention', [q, k, v], params, q.shape, 'F32');
+    checkPositions(s, params.pos0, params.kvLen);
+    return this.push('attention', [q, k, v], { ...params }, q.shape, 'F32');
   }
 
   concat(a: GraphNode, b: GraphNode, axis: number): GraphNode<'concat'> {
@@ -273,6 +294,17 @@ export class Graph {
     if (!Number.isInteger(k) || k < 1 || k > last(x.shape)) throw new ShapeError(`top_k: k=${k} outside 1..${last(x.shape)}`);
     return this.push('top_k', [x], { k }, [...x.shape.slice(0, -1), k], 'I32');
   }
+}
+
+function checkRows(dst: GraphNode, src: GraphNode, row: number): void {
+  if (!Number.isInteger(row) || row < 0 || row + src.shape[0]! > dst.shape[0]!) {
+    throw new ShapeError(`write_rows: rows ${row}..${row + src.shape[0]! - 1} are outside dst ${formatShape(dst.shape)}`);
+  }
+}
+
+function checkPositions(cacheRows: number, pos0: number, kvLen: number): void {
+  if (!Number.isInteger(kvLen) || kvLen > cacheRows || kvLen < 1) throw new ShapeError(`attention: kvLen ${kvLen} outside cache of ${cacheRows} rows`);
+  if (!Number.isInteger(pos0) || pos0 < 0) throw new ShapeError(`attention: pos0 ${pos0} must be a non-negative integer`);
 }
 
 function last(shape: Shape): number {

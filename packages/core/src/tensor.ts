@@ -1,6 +1,6 @@
 import { dtypeByteSize, dtypeInfo, type DTypeName } from './dtype.js';
 import { ShapeError } from './errors.js';
-import type { BackendBuffer } from './backend.js';
+import type { BackendBuffer } from './buffer.js';
 
 /** Row-major shape: the last dimension is contiguous (ggml's ne[0] is our shape[shape.length-1]). */
 export type Shape = readonly number[];

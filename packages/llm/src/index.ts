@@ -4,4 +4,5 @@ export * from './tokenizer/index.js';
 export * from './chat/index.js';
 export * from './model-config.js';
 export * from './formats/index.js';
+export * from './arch/index.js';
 export * from './runtime/index.js';

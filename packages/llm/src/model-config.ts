@@ -51,6 +51,8 @@ export interface ModelConfig {
   /** embedding models (BERT) */
   pooling?: PoolingType;
   typeVocabSize?: number;
+  /** read from a Hugging Face config.json: its model_type and architectures[] (model classes) */
+  hf?: { modelType: string; architectures: string[] };
   /** keys of the source the fields above do not cover, as stored */
   extra: Record<string, unknown>;
 }

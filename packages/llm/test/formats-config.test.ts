@@ -14,7 +14,8 @@ import type { ModelConfig } from '../src/model-config.js';
 import { MINILM_DIR } from './fixtures/model-files.js';
 
 const shapes = (entries: Record<string, number[]>) => new Map(Object.entries(entries).map(([k, shape]) => [k, { shape }]));
-const withoutExtra = ({ extra: _, ...rest }: ModelConfig) => rest;
+// what only one source can say: keys nobody reads, and where an HF config came from
+const withoutExtra = ({ extra: _, hf: _h, ...rest }: ModelConfig) => rest;
 
 describe('HF config.json and GGUF metadata agree', () => {
   it('Qwen2.5-0.5B-Instruct (tied, q/k/v biases, neox rope)', () => {

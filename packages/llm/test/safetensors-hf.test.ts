@@ -122,11 +122,12 @@ describe('stories260K as a Hugging Face folder', () => {
       // permuted tensors are computed, the rest map straight into the shard files
       expect(h.file === undefined, name).toBe(/attn_[qk]\.weight$/.test(name));
     }
-    const { normEps: a, extra: _x, ...hfRest } = hf.config;
+    const { normEps: a, extra: _x, hf: _h, ...hfRest } = hf.config;
     const { normEps: b, extra: _y, ...ggufRest } = gguf.config;
     expect(hfRest).toEqual(ggufRest);
     expect(a).toBeCloseTo(b, 10);
-    expect(hf.config.extra).toMatchObject({ architectures: ['LlamaForCausalLM'], hidden_act: 'silu' });
+    expect(hf.config.hf).toEqual({ modelType: 'llama', architectures: ['LlamaForCausalLM'] });
+    expect(hf.config.extra).toMatchObject({ hidden_act: 'silu' });
     await hf.close();
   });
 

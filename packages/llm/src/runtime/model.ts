@@ -3,11 +3,9 @@ import { openModel, type ModelFile } from '../formats/index.js';
 import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage } from '../chat/index.js';
 import { TokenLimitError, type EncodeOptions, type Tokenizer } from '../tokenizer/index.js';
 import { tokenizerFromSource } from './tokenizer-source.js';
-import type { DecoderWeights } from './arch/decoder.js';
-import { decoderHParams } from './hparams-from-config.js';
-import type { DecoderHParams } from './hparams.js';
+import { architectureFor, loadWeights, type Architecture, type ModelHParams, type ModelWeights, type ProgressCallback } from '../arch/index.js';
 import { ContextFullError, Session, type SessionOptions } from './session.js';
-import { loadDecoderWeights, type ProgressCallback } from './weights.js';
+import { StepGraphs } from './step-graphs.js';
 import { atLeast } from './grow.js';
 
 export interface LoadModelOptions {
@@ -23,34 +21,40 @@ export interface LoadModelOptions {
   onProgress?: ProgressCallback;
 }
 
-/** A loaded model: weights on a backend, its tokenizer and chat template. */
+/** A loaded model: its architecture, weights on a backend, its tokenizer and chat template. */
 export class Model {
   private isDisposed = false;
+  /** @internal step graphs by shape, replayed from step to step */
+  readonly stepGraphs: StepGraphs;
 
   private constructor(
     readonly file: ModelFile,
-    readonly hparams: DecoderHParams,
+    readonly arch: Architecture,
+    readonly hparams: ModelHParams,
     readonly tokenizer: Tokenizer,
     readonly backend: Backend,
     readonly executor: Executor,
-    readonly weights: DecoderWeights,
+    readonly weights: ModelWeights,
     readonly chatTemplate: string | undefined,
-  ) {}
+  ) {
+    this.stepGraphs = new StepGraphs((segments, options) => arch.buildStep(hparams, weights, segments, options));
+  }
 
   static async load(path: string, options: LoadModelOptions = {}): Promise<Model> {
     const file = await openModel(path, { tokenizerPath: options.tokenizerPath });
     let backend: Backend | undefined;
     try {
-      const hparams = decoderHParams(file.config, file.path);
+      const arch = architectureFor(file.config, file.path);
+      const hparams = arch.hparams(file.config, file.path);
       if (!file.tokenizerSource) throw new ModelFormatError(file.path, 'no tokenizer found (llama2.c checkpoints need --tokenizer tokenizer.bin)');
       const tokenizer = tokenizerFromSource(file.tokenizerSource);
       backend = await selectBackend({ ...options.backendOptions, backend: options.backend, threads: options.threads });
       // ops the chosen backend lacks run on the reference backend
       const fallbacks = backend.name === 'reference' ? [] : [await getBackendFactory('reference').create()];
       const executor = new Executor(backend, fallbacks);
-      const weights = await loadDecoderWeights(file, hparams, backend, options.onProgress);
+      const weights = await loadWeights<ModelWeights>(file, arch.tensors, hparams.nLayers, arch.name, backend, options.onProgress);
       const chatTemplate = options.chatTemplate ?? modelChatTemplate(file);
-      return new Model(file, hparams, tokenizer, backend, executor, weights, chatTemplate);
+      return new Model(file, arch, hparams, tokenizer, backend, executor, weights, chatTemplate);
     } catch (err) {
       // nothing half-loaded stays behind: the weights already on the backend, and the file
       backend?.dispose();

@@ -1,10 +1,25 @@
-import { InvalidArgumentError, IxError, Tensor, tensorByteSize } from '@ix/core';
-import type { Model } from './model.js';
-import { buildDecoderStep, type KVCache } from './arch/decoder.js';
+import { type Backend, type Executor, InvalidArgumentError, IxError, Tensor, tensorByteSize } from '@ix/core';
+import type { KVCache, ModelHParams } from '../arch/index.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+import type { StepGraphs } from './step-graphs.js';
 import { Sampler, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from './sampling.js';
 import { StopStringFilter } from './stop-strings.js';
 import type { ChatMessage } from '../chat/index.js';
 import { continuationDecoder } from '../tokenizer/continuation.js';
+
+/** What a session uses of its model (a Model; declared here so that sessions do not import it). */
+export interface SessionModel {
+  readonly hparams: ModelHParams;
+  readonly backend: Backend;
+  readonly executor: Executor;
+  readonly tokenizer: Tokenizer;
+  readonly stepGraphs: StepGraphs;
+  readonly disposed: boolean;
+  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean): number[];
+  isEndOfGeneration(token: number): boolean;
+  stepLogits(elements: number): Float32Array;
+  stepCandidates(elements: number): Int32Array;
+}
 
 export interface SessionOptions {
   /** context length (tokens); default: the model's, capped at 4096 */
@@ -81,7 +96,7 @@ export class Session {
   private disposed = false;
 
   constructor(
-    readonly model: Model,
+    readonly model: SessionModel,
     options: SessionOptions = {},
   ) {
     const hp = model.hparams;
@@ -113,6 +128,7 @@ export class Session {
 
   /** Free the KV cache's device memory; the session cannot be used afterwards. */
   dispose(): void {
+    this.model.stepGraphs.forget(this.cache);
     // a disposed model's backend already freed the cache with everything else
     if (!this.model.disposed) for (const t of [...this.cache.k, ...this.cache.v]) this.model.backend.free(t.buffer);
     this.cache.k.length = 0;
@@ -263,7 +279,7 @@ export class Session {
  * step); with `candidates` also each item's last row's best token ids.
  */
 async function runStep(
-  model: Model,
+  model: SessionModel,
   items: readonly { session: Session; tokens: readonly number[]; all: boolean }[],
   reuse = false,
   candidates?: number,
@@ -273,7 +289,7 @@ async function runStep(
   }
   const segments = items.map((i) => ({ cache: i.session.kvCache, pos0: i.session.tokens.length, nTokens: i.tokens.length, allLogits: i.all }));
   const wantCandidates = candidates !== undefined && !items.some((i) => i.all);
-  const step = buildDecoderStep(model.hparams, model.weights, segments, { candidates: wantCandidates ? candidates : undefined });
+  const step = model.stepGraphs.get(segments, { candidates: wantCandidates ? candidates : undefined });
   const tokens = Int32Array.from(items.flatMap((i) => i.tokens));
   const pos = Int32Array.from(items.flatMap((i) => i.tokens.map((_, k) => i.session.tokens.length + k)));
   const vocab = model.hparams.vocabSize;

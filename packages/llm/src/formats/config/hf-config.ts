@@ -75,6 +75,7 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
     nExperts,
     nExpertsUsed: nExperts ? num('num_experts_per_tok', 2) : 0,
     causal: !isBert,
+    hf: { modelType, architectures: stringList(get('architectures')) },
     extra: {},
   };
   if (architecture === 'qwen3moe') cfg.expertIntermediateSize = num('moe_intermediate_size');
@@ -89,6 +90,10 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   }
   for (const key of Object.keys(config)) if (!used.has(key)) cfg.extra[key] = config[key];
   return cfg;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function ropeScaling(v: unknown, file: string): RopeScaling | undefined {

@@ -1,5 +1,5 @@
 import { Graph, type GraphNode, type Tensor } from '@ix/core';
-import type { DecoderHParams } from '../hparams.js';
+import type { ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
 
 /**
  * One forward step of a Llama-family decoder (Llama 1/2/3, Mistral, TinyLlama, Qwen2, Qwen3),
@@ -9,6 +9,17 @@ import type { DecoderHParams } from '../hparams.js';
  *   logits = Wout·n(x)
  * Qwen2 adds Q/K/V biases, Qwen3 an RMS norm on each Q and K head; Llama 3 may carry rope_freqs.
  */
+export interface DecoderHParams extends ModelHParams {
+  embedDim: number;
+  ffnDim: number;
+  nHeads: number;
+  ropeDims: number;
+  ropeBase: number;
+  ropeMode: 'normal' | 'neox';
+  ropeFreqScale: number;
+  normEps: number;
+}
+
 export interface DecoderWeights {
   tokenEmbd: Tensor;
   outputNorm: Tensor;
@@ -34,34 +45,12 @@ export interface LayerWeights {
   wDown: Tensor;
 }
 
-export interface KVCache {
-  k: Tensor[];
-  v: Tensor[];
-}
-
-export interface StepGraph {
-  graph: Graph;
-  /** logits rows, segment after segment: one row per segment, or one per token with `allLogits` */
-  logits: GraphNode;
-  /** with `candidates: k`: ids of each row's k largest logits, best first (ties: lower id first) */
-  candidates?: GraphNode;
-}
-
-/** One sequence's share of a step: `nTokens` new tokens at positions pos0.. against its own cache. */
-export interface StepSegment {
-  cache: KVCache;
-  pos0: number;
-  nTokens: number;
-  /** logits for every token of the segment (perplexity), otherwise only for its last */
-  allLogits?: boolean;
-}
-
 /**
- * Graph for one forward step over several sequences at once (inputs "tokens" and "pos", I32, the
- * segments' tokens back to back). Every matmul runs once over all rows — the batched forward that
- * continuous batching needs; only attention and the cache writes are per segment.
+ * Graph for one forward step over several sequences at once. Every matmul runs once over all rows
+ * — the batched forward that continuous batching needs; only attention and the cache writes are
+ * per segment.
  */
-export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments: readonly StepSegment[], options: { candidates?: number } = {}): StepGraph {
+export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments: readonly StepSegment[], options: StepOptions = {}): StepGraph {
   const g = new Graph();
   const T = segments.reduce((n, s) => n + s.nTokens, 0);
   const { nHeads: H, nKVHeads: HKV, headDim: D } = hp;
@@ -82,6 +71,7 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     return n === x.shape[0] ? x : g.view(x, [n, ...rest], row * width);
   };
   const joinRows = (parts: GraphNode[]) => parts.reduce((a, b) => g.concat(a, b, 0));
+  const positional: StepGraph['positional'] = segments.map(() => []);
 
   let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
   w.layers.forEach((L, l) => {
@@ -94,10 +84,11 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     q = g.rope(q, pos, rope, ropeFreqs);
     k = g.rope(k, pos, rope, ropeFreqs);
     let row = 0;
-    const attended = segments.map((s) => {
+    const attended = segments.map((s, i) => {
       const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
       const vc = g.writeRows(c(s.cache.v[l]!), rows(v, row, s.nTokens), s.pos0);
       const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, scale: 1 / Math.sqrt(D), causal: true });
+      positional[i]!.push(kc, vc, a);
       row += s.nTokens;
       return a;
     });
@@ -114,5 +105,5 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
   const logits = g.matmul(norm(joinRows(wanted), w.outputNorm), c(w.output));
   // the sampler's top-k runs on the backend, over every row at once
   const candidates = options.candidates ? g.topK(logits, Math.min(options.candidates, hp.vocabSize)) : undefined;
-  return { graph: g, logits, candidates };
+  return { graph: g, logits, candidates, positional };
 }

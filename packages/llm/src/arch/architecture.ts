@@ -1,0 +1,94 @@
+import type { Graph, GraphNode, Tensor } from '@ix/core';
+import type { ModelConfig } from '../model-config.js';
+
+/**
+ * One architecture: how its hyper-parameters are read, which tensors it needs (by GGUF and by
+ * Hugging Face name) and its step graph. A file per architecture declares one; `registry.ts`
+ * lists them. docs/adding-an-architecture.md walks through adding one.
+ */
+export interface Architecture<H extends ModelHParams = ModelHParams, W extends ModelWeights = ModelWeights> {
+  /** the name shown to users (ix info, ix run) */
+  readonly name: string;
+  /** GGUF `general.architecture` values it runs (llama.cpp's names) */
+  readonly ggufNames: readonly string[];
+  /** Hugging Face config.json: `architectures[]` classes and `model_type` values it runs */
+  readonly hfClasses: readonly string[];
+  readonly hfModelTypes: readonly string[];
+  /** every tensor the graph reads */
+  readonly tensors: TensorTable;
+  /** the graph's view of a model config; refuses what the graph cannot run, saying why */
+  hparams(config: ModelConfig, file: string): H;
+  /** the forward step over one or more sequences (see StepSegment) */
+  buildStep(hp: H, weights: W, segments: readonly StepSegment[], options?: StepOptions): StepGraph;
+}
+
+/** What the runtime (sessions, KV caches, samplers) needs of every architecture's hyper-parameters. */
+export interface ModelHParams {
+  /** the architecture's name */
+  arch: string;
+  vocabSize: number;
+  nLayers: number;
+  /** KV cache rows are [nKVHeads, headDim] per layer */
+  nKVHeads: number;
+  headDim: number;
+  contextLength: number;
+}
+
+/**
+ * A tensor the graph reads. `gguf` is its name in a GGUF file (and in every ModelFile, which
+ * renames Hugging Face tensors as convert_hf_to_gguf does), `hf` its name in a safetensors folder;
+ * in layer tensors `{n}` stands for the layer index. `tiedTo` names the tensor used when this one is
+ * absent (an output projection tied to the embedding table).
+ */
+export interface TensorSpec {
+  gguf: string;
+  hf: string;
+  optional?: boolean;
+  tiedTo?: string;
+}
+
+/** `global` tensors once per model, `layer` tensors once per layer (the loader fills `layers`). */
+export interface TensorTable {
+  global: Record<string, TensorSpec>;
+  layer: Record<string, TensorSpec>;
+}
+
+/** Weights as the loader hands them to the graph: one field per TensorTable entry. */
+export interface ModelWeights {
+  layers: readonly object[];
+}
+
+/** One sequence's KV cache: a [contextLength, nKVHeads, headDim] tensor per layer for keys and values. */
+export interface KVCache {
+  k: Tensor[];
+  v: Tensor[];
+}
+
+/** One sequence's share of a step: `nTokens` new tokens at positions pos0.. against its own cache. */
+export interface StepSegment {
+  cache: KVCache;
+  pos0: number;
+  nTokens: number;
+  /** logits for every token of the segment (perplexity), otherwise only for its last */
+  allLogits?: boolean;
+}
+
+export interface StepOptions {
+  /** also output each logits row's `candidates` best token ids (a sampler's top-k, on the backend) */
+  candidates?: number;
+}
+
+/**
+ * A step's graph, with inputs "tokens" and "pos" (I32, the segments' tokens back to back). Only the
+ * `positional` nodes depend on where each segment starts, so one graph serves every step of the
+ * same shape: the runtime moves them to the next positions (bindPositions) and runs it again.
+ */
+export interface StepGraph {
+  graph: Graph;
+  /** per segment: its attention and cache-write nodes, whose params follow the segment's pos0 */
+  positional: GraphNode<'attention' | 'write_rows'>[][];
+  /** logits rows, segment after segment: one row per segment, or one per token with `allLogits` */
+  logits: GraphNode;
+  /** with `candidates: k`: ids of each row's k largest logits, best first (ties: lower id first) */
+  candidates?: GraphNode;
+}

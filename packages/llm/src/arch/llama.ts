@@ -1,0 +1,67 @@
+import { ModelFormatError } from '@ix/core';
+import type { ModelConfig } from '../model-config.js';
+import type { Architecture, TensorTable } from './architecture.js';
+import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
+
+/** Llama 1/2/3 (and TinyLlama, SmolLM, Vicuna, ...): the decoder graph, optional attention biases. */
+export const LLAMA_TENSORS = {
+  global: {
+    tokenEmbd: { gguf: 'token_embd.weight', hf: 'model.embed_tokens.weight' },
+    outputNorm: { gguf: 'output_norm.weight', hf: 'model.norm.weight' },
+    // tied embeddings: the classifier is the embedding table
+    output: { gguf: 'output.weight', hf: 'lm_head.weight', tiedTo: 'tokenEmbd' },
+    // Llama 3 rope scaling: GGUF stores the divisors, an HF folder's ModelFile computes them from config.json
+    ropeFreqs: { gguf: 'rope_freqs.weight', hf: 'rope_freqs.weight', optional: true },
+  },
+  layer: {
+    attnNorm: { gguf: 'blk.{n}.attn_norm.weight', hf: 'model.layers.{n}.input_layernorm.weight' },
+    wq: { gguf: 'blk.{n}.attn_q.weight', hf: 'model.layers.{n}.self_attn.q_proj.weight' },
+    wk: { gguf: 'blk.{n}.attn_k.weight', hf: 'model.layers.{n}.self_attn.k_proj.weight' },
+    wv: { gguf: 'blk.{n}.attn_v.weight', hf: 'model.layers.{n}.self_attn.v_proj.weight' },
+    wo: { gguf: 'blk.{n}.attn_output.weight', hf: 'model.layers.{n}.self_attn.o_proj.weight' },
+    bq: { gguf: 'blk.{n}.attn_q.bias', hf: 'model.layers.{n}.self_attn.q_proj.bias', optional: true },
+    bk: { gguf: 'blk.{n}.attn_k.bias', hf: 'model.layers.{n}.self_attn.k_proj.bias', optional: true },
+    bv: { gguf: 'blk.{n}.attn_v.bias', hf: 'model.layers.{n}.self_attn.v_proj.bias', optional: true },
+    ffnNorm: { gguf: 'blk.{n}.ffn_norm.weight', hf: 'model.layers.{n}.post_attention_layernorm.weight' },
+    wGate: { gguf: 'blk.{n}.ffn_gate.weight', hf: 'model.layers.{n}.mlp.gate_proj.weight' },
+    wUp: { gguf: 'blk.{n}.ffn_up.weight', hf: 'model.layers.{n}.mlp.up_proj.weight' },
+    wDown: { gguf: 'blk.{n}.ffn_down.weight', hf: 'model.layers.{n}.mlp.down_proj.weight' },
+  },
+} satisfies TensorTable;
+
+/** The decoder graph's hyper-parameters from a config, for any Llama-family architecture. */
+export function decoderHParams(name: string, c: ModelConfig, file: string): DecoderHParams {
+  if (c.nExperts > 0) throw new ModelFormatError(file, `mixture-of-experts models (${c.nExperts} experts) are not supported by the runtime yet`);
+  if (c.ropeType !== 'normal' && c.ropeType !== 'neox') throw new ModelFormatError(file, `rope type "${c.ropeType}" is not supported`);
+  if (c.ropeScaling && c.ropeScaling.type !== 'linear' && c.ropeScaling.type !== 'llama3') {
+    throw new ModelFormatError(file, `rope scaling "${c.ropeScaling.type}" is not supported yet`);
+  }
+  if (c.normType !== 'rms' || c.activation !== 'silu') throw new ModelFormatError(file, `${c.normType} norm with ${c.activation} is not a Llama-family decoder`);
+  return {
+    arch: name,
+    vocabSize: c.vocabSize,
+    embedDim: c.hiddenSize,
+    ffnDim: c.intermediateSize,
+    nLayers: c.nLayers,
+    nHeads: c.nHeads,
+    nKVHeads: c.nKVHeads,
+    headDim: c.headDim,
+    ropeDims: c.ropeDims,
+    ropeBase: c.ropeTheta,
+    ropeMode: c.ropeType,
+    // llama3 scaling lives in the rope_freqs tensor; linear scaling divides positions
+    ropeFreqScale: c.ropeScaling?.type === 'linear' ? 1 / c.ropeScaling.factor : 1,
+    normEps: c.normEps,
+    contextLength: c.contextLength,
+  };
+}
+
+export const llama: Architecture<DecoderHParams, DecoderWeights> = {
+  name: 'llama',
+  ggufNames: ['llama'],
+  hfClasses: ['LlamaForCausalLM'],
+  hfModelTypes: ['llama'],
+  tensors: LLAMA_TENSORS,
+  hparams: (config, file) => decoderHParams('llama', config, file),
+  buildStep: buildDecoderStep,
+};
