@@ -70,7 +70,14 @@ function step(m: Model, t: number, pos0: number) {
   const ffn = g.matmul(g.swiglu(g.matmul(h2, c(m.wGate)), g.matmul(h2, c(m.wUp))), c(m.wDown));
   const x3 = g.add(x2, ffn);
   const logits = g.matmul(g.mul(g.rmsNorm(x3, 1e-5), c(m.outNorm)), c(m.wOut));
-  return { graph: g, outputs: [logits, g.argmax(logits)] };
+  return { graph: g, outputs: [logits, g.argmax(logits)], kc, vc, a };
+}
+
+/** the step graph moved to a token at `pos0` (as a runtime replays one decode graph) */
+function moveTo(s: ReturnType<typeof step>, pos0: number): void {
+  s.graph.reposition(s.kc, { row: pos0 });
+  s.graph.reposition(s.vc, { row: pos0 });
+  s.graph.reposition(s.a, { pos0, kvLen: pos0 + 1 });
 }
 
 function read(backend: Backend, t: Tensor): Uint8Array {
@@ -198,5 +205,65 @@ describe('executor: errors', () => {
     const h = new Graph();
     const w = h.constant(constantBytes(other, [2], 'F32', f32Bytes([1, 2])));
     await expect(new Executor(ref).run(h, {}, [h.scale(w, 2)])).rejects.toThrow(/lives on backend "elsewhere"/);
+  });
+});
+
+describe('executor: plans kept per graph, one-split graphs replayed', () => {
+  /** decode tokens at positions 3..6: one graph moved from step to step, or a graph built per step */
+  async function decode(exec: Executor, owner: Backend, reuse: boolean) {
+    const m = load(owner);
+    const kept = step(m, 1, 3);
+    const out: unknown[] = [];
+    let token = 5;
+    for (let pos = 3; pos <= 6; pos++) {
+      const s = reuse ? kept : step(m, 1, pos);
+      if (reuse) moveTo(s, pos);
+      const [logits, best] = await exec.run(s.graph, { ids: Int32Array.from([token]), pos: Int32Array.from([pos]) }, s.outputs);
+      out.push(Array.from(logits!));
+      token = best![0]!;
+    }
+    return { out, k: read(owner, m.k), v: read(owner, m.v) };
+  }
+
+  it('a graph moved to later positions computes what graphs built there compute, bit for bit', async () => {
+    for (const make of [() => [new ReferenceBackend()], () => [new PartialBackend('fake-npu', new Set(['matmul', 'add'])), new ReferenceBackend()]]) {
+      const [a, ...fa] = make() as Backend[];
+      const [b, ...fb] = make() as Backend[];
+      const replayed = await decode(new Executor(a!, fa), a!, true);
+      const built = await decode(new Executor(b!, fb), b!, false);
+      expect(replayed).toEqual(built);
+    }
+  });
+
+  it('hands the backend the same split on every run, and a new one after the arenas were released', async () => {
+    const ref = new ReferenceBackend();
+    const splits: unknown[] = [];
+    const compute = ref.compute.bind(ref);
+    ref.compute = (split) => (splits.push(split), compute(split));
+    const exec = new Executor(ref);
+    const m = load(ref);
+    const s = step(m, 1, 3);
+    const run = async (pos: number) => {
+      moveTo(s, pos);
+      return Array.from((await exec.run(s.graph, { ids: Int32Array.from([2]), pos: Int32Array.from([pos]) }, s.outputs))[0]!);
+    };
+    await run(3);
+    await run(4);
+    expect(splits).toHaveLength(2);
+    expect(splits[1]).toBe(splits[0]);
+    exec.releaseArenas();
+    await run(5);
+    expect(splits[2]).not.toBe(splits[0]);
+  });
+
+  it('runs of one graph in flight together each get their own values', async () => {
+    const ref = new ReferenceBackend();
+    const exec = new Executor(ref);
+    const s = step(load(ref), 2, 0);
+    const inputs = (t: number) => ({ ids: Int32Array.from([t, t + 1]), pos: Int32Array.from([0, 1]) });
+    const alone = [];
+    for (const t of [1, 4, 9]) alone.push(await exec.run(s.graph, inputs(t), s.outputs));
+    const together = await Promise.all([1, 4, 9].map((t) => exec.run(s.graph, inputs(t), s.outputs)));
+    expect(together).toEqual(alone);
   });
 });

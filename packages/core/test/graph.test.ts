@@ -75,6 +75,37 @@ describe('Graph builder: mismatches throw ShapeError where they are made', () =>
   });
 });
 
+describe('Graph.reposition', () => {
+  const build = () => {
+    const g = new Graph();
+    const cache = g.input('cache', [8, 2, 4]);
+    const k = g.input('k', [2, 2, 4]);
+    const w = g.writeRows(cache, k, 0);
+    const a = g.attention(g.input('q', [2, 4, 4]), w, w, { pos0: 0, kvLen: 2, scale: 1, causal: true });
+    return { g, w, a };
+  };
+
+  it('moves write_rows rows and attention positions, leaving the other params', () => {
+    const { g, w, a } = build();
+    g.reposition(w, { row: 6 });
+    g.reposition(a, { pos0: 6, kvLen: 8 });
+    expect(w.params).toEqual({ row: 6 });
+    expect(a.params).toEqual({ pos0: 6, kvLen: 8, scale: 1, causal: true });
+  });
+
+  it('checks the new positions as the builder does', () => {
+    const { g, w, a } = build();
+    expect(() => g.reposition(w, { row: 7 })).toThrow(ShapeError);
+    expect(() => g.reposition(w, { row: -1 })).toThrow(ShapeError);
+    expect(() => g.reposition(a, { pos0: 0, kvLen: 9 })).toThrow(ShapeError);
+    expect(() => g.reposition(a, { pos0: 1.5, kvLen: 4 })).toThrow(ShapeError);
+    expect(w.params).toEqual({ row: 0 });
+    const other = build();
+    expect(() => g.reposition(other.w, { row: 1 })).toThrow(InvalidArgumentError);
+    expect(() => g.reposition(g.node(0) as never, { row: 1 })).toThrow(InvalidArgumentError);
+  });
+});
+
 describe('Graph builder: misuse', () => {
   it('a node of another graph is InvalidArgumentError', () => {
     const a = new Graph();

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { ModelFormatError, ReferenceBackend, Tensor } from '@ix/core';
+import { ARCHITECTURES, architectureFor, llama, loadWeights, mistral, qwen2, qwen3 } from '../src/arch/index.js';
+import { configFromGGUF } from '../src/formats/config/gguf-config.js';
+import { configFromHF } from '../src/formats/config/hf-config.js';
+import { mapHFTensorName } from '../src/formats/safetensors/hf-names.js';
+import type { ModelFile } from '../src/formats/index.js';
+
+const hfConfig = (extra: Record<string, unknown>) =>
+  configFromHF({ hidden_size: 64, num_attention_heads: 4, intermediate_size: 128, num_hidden_layers: 2, vocab_size: 100, max_position_embeddings: 8192, ...extra }, 'config.json');
+
+const ggufConfig = (arch: string) =>
+  configFromGGUF(
+    { 'general.architecture': arch, [`${arch}.embedding_length`]: 64, [`${arch}.attention.head_count`]: 4, [`${arch}.block_count`]: 2, [`${arch}.context_length`]: 512, [`${arch}.attention.layer_norm_rms_epsilon`]: 1e-5, [`${arch}.vocab_size`]: 100 },
+    new Map(),
+    'model.gguf',
+  );
+
+describe('architecture registry', () => {
+  it('finds a GGUF model by general.architecture', () => {
+    expect(architectureFor(ggufConfig('llama'), 'm.gguf')).toBe(llama);
+    expect(architectureFor(ggufConfig('qwen2'), 'm.gguf')).toBe(qwen2);
+    expect(architectureFor(ggufConfig('qwen3'), 'm.gguf')).toBe(qwen3);
+  });
+
+  it('finds a Hugging Face model by its architectures[] class, else by model_type', () => {
+    expect(architectureFor(hfConfig({ model_type: 'mistral', architectures: ['MistralForCausalLM'] }), 'c')).toBe(mistral);
+    expect(architectureFor(hfConfig({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }), 'c')).toBe(llama);
+    expect(architectureFor(hfConfig({ model_type: 'qwen2' }), 'c')).toBe(qwen2);
+    expect(architectureFor(hfConfig({ model_type: 'qwen3', architectures: [] }), 'c')).toBe(qwen3);
+  });
+
+  it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
+    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'gemma2' }, 'g.gguf');
+    expect(gguf).toThrow(ModelFormatError);
+    expect(gguf).toThrow('architecture "gemma2" is not supported yet (supported: llama, qwen2, qwen3)');
+    const hf = () => architectureFor(hfConfig({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], num_experts: 4, moe_intermediate_size: 32 }), 'c');
+    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)');
+  });
+
+  it('the names are unique across architectures', () => {
+    for (const key of ['ggufNames', 'hfClasses', 'hfModelTypes'] as const) {
+      const all = ARCHITECTURES.flatMap((a) => a[key]);
+      expect(new Set(all).size, key).toBe(all.length);
+    }
+  });
+
+  it.each(ARCHITECTURES.map((a) => [a.name, a] as const))('%s: each Hugging Face tensor name converts to its GGUF name (as convert_hf_to_gguf renames it)', (_, arch) => {
+    const { global, layer } = arch.tensors;
+    for (const spec of Object.values(global)) {
+      // computed from config.json by the folder reader, not stored
+      if (spec.gguf === 'rope_freqs.weight') continue;
+      expect(mapHFTensorName(spec.hf, 'llama')).toEqual({ kind: 'tensor', name: spec.gguf });
+    }
+    for (const spec of Object.values(layer)) {
+      expect(mapHFTensorName(spec.hf.replace('{n}', '7'), 'llama')).toEqual({ kind: 'tensor', name: spec.gguf.replace('{n}', '7') });
+    }
+  });
+
+  it('mistral: the context is the sliding window where there is one, as the graph has none', () => {
+    expect(mistral.hparams(hfConfig({ model_type: 'mistral', sliding_window: 4096 }), 'c')).toMatchObject({ arch: 'mistral', contextLength: 4096 });
+    expect(mistral.hparams(hfConfig({ model_type: 'mistral', sliding_window: null }), 'c').contextLength).toBe(8192);
+  });
+
+  it('qwen2 and qwen3 refuse a config with the wrong rope, and mixture-of-experts configs', () => {
+    expect(() => qwen2.hparams(ggufConfig('llama'), 'm.gguf')).toThrow('qwen2 rotates with NeoX rope');
+    expect(() => qwen3.hparams(ggufConfig('llama'), 'm.gguf')).toThrow('qwen3 rotates with NeoX rope');
+    expect(() => llama.hparams({ ...ggufConfig('llama'), nExperts: 8 }, 'm.gguf')).toThrow('mixture-of-experts');
+  });
+});
+
+describe('loadWeights', () => {
+  const backend = new ReferenceBackend();
+  // a ModelFile with only the tensors named (1-element F32 each): enough to see what the loader asks for
+  const fileWith = (names: string[]): ModelFile =>
+    ({
+      path: 'test.gguf',
+      tensors: new Map(names.map((name) => [name, { name, shape: [1], dtype: 'F32', byteLength: 4, read: async () => new Uint8Array(4) }])),
+    }) as unknown as ModelFile;
+  const named = (table: Record<string, { gguf: string }>, layers: number) => [
+    ...Object.values(qwen2.tensors.global).map((s) => s.gguf),
+    ...Array.from({ length: layers }, (_, l) => Object.values(table).map((s) => s.gguf.replace('{n}', String(l)))).flat(),
+  ];
+
+  it('fills a field per table entry and a layer per block; a tied output is the embedding table', async () => {
+    const names = named(qwen2.tensors.layer, 2).filter((n) => n !== 'output.weight' && n !== 'rope_freqs.weight');
+    const w = await loadWeights<{ tokenEmbd: Tensor; output: Tensor; ropeFreqs?: Tensor; layers: Record<string, Tensor>[] }>(fileWith(names), qwen2.tensors, 2, 'qwen2', backend);
+    expect(w.output).toBe(w.tokenEmbd);
+    expect(w.ropeFreqs).toBeUndefined();
+    expect(w.layers).toHaveLength(2);
+    expect(w.layers[1]!.bq!.name).toBe('blk.1.attn_q.bias');
+  });
+
+  it('a missing required tensor names it in GGUF and Hugging Face terms', async () => {
+    const names = named(qwen2.tensors.layer, 2).filter((n) => n !== 'blk.1.attn_k.bias');
+    await expect(loadWeights(fileWith(names), qwen2.tensors, 2, 'qwen2', backend)).rejects.toThrow(
+      'missing tensor "blk.1.attn_k.bias" (Hugging Face "model.layers.1.self_attn.k_proj.bias") needed by the qwen2 graph',
+    );
+    // llama reads the same biases when a file has them, and does without
+    await expect(loadWeights(fileWith(names), llama.tensors, 2, 'llama', backend)).resolves.toBeDefined();
+  });
+});
