@@ -30,6 +30,8 @@ export class Executor {
   private readonly idleArenas = new Map<Backend, BackendBuffer[]>();
   /** plans by graph, made on a graph's first run */
   private readonly plans = new WeakMap<Graph, Plan>();
+  /** milliseconds spent inside backends' compute() (kernels, and waiting for a device), since creation */
+  computeMs = 0;
   /** the primary's arena that replayed plans are bound to (grown as needed; a concurrent run takes an idle one) */
   private replayArena: { buffer: BackendBuffer; busy: boolean } | undefined;
 
@@ -99,12 +101,22 @@ export class Executor {
         const t = tensors[node.id];
         if (t) backend.upload(t.buffer, t.offset, bytes);
       }
-      await backend.compute(split);
+      await this.compute(backend, split);
       // copies of a written cache kept for fallback backends (by other graphs) are stale now
       for (const id of plan.written) this.forgetConstantCopies(tensors[id]!);
       return outputs.map((out, i) => this.download(tensors[out.id]!, out, into[i], i));
     } finally {
       arena.busy = false;
+    }
+  }
+
+  /** backend.compute, timed: what a run spends outside it is host overhead (planning, copies, JS) */
+  private async compute(backend: Backend, split: GraphSplit): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await backend.compute(split);
+    } finally {
+      this.computeMs += performance.now() - t0;
     }
   }
 
@@ -218,7 +230,7 @@ export class Executor {
             return t;
           },
         };
-        await backend.compute(split);
+        await this.compute(backend, split);
         for (const { id, local } of written) {
           const dst = home.get(id)!;
           if (local !== dst) this.owner(dst).upload(dst.buffer, dst.offset, backend.download(local.buffer, local.offset, local.byteLength));

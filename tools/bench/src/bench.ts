@@ -6,12 +6,15 @@ import { discoverBackends } from '@ix/core';
 import { loadModel, measureSpeed } from '@ix/llm';
 import { generateModel, PRESETS, toolArgs, toolProgress, type QuantPreset } from '@ix/model-gen';
 import { measureBandwidth } from './bandwidth.js';
+import { llamaBenchSpeed } from './llama-bench-speed.js';
 import { llamaCppSpeed } from './llamacpp-speed.js';
 
 /**
- * ix vs llama.cpp in one run, on the same generated GGUF files: prompt processing and generation
- * tokens/s for each quant type and thread count, reported as ratios, with the memory-bandwidth
- * ceiling for decode.
+ * ix vs llama.cpp in one run, on the same generated GGUF files (or one given with --model): prompt
+ * processing and generation tokens/s for each quant type and thread count, medians of repeats,
+ * reported as ratios, with ix's host overhead (time outside the backend's kernels) and the
+ * memory-bandwidth ceiling for decode. The peer is node-llama-cpp's prebuilt binary (what npm
+ * users get) or, with --peer llama-bench, llama-bench built from source with -march=native.
  */
 const values = toolArgs(
   {
@@ -24,9 +27,13 @@ const values = toolArgs(
     // cpu-avx accuracy modes to measure: exact (f32 activations, the default) and/or fast (8-bit, as llama.cpp)
     accuracy: { type: 'string', default: 'exact' },
     'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
+    // a GGUF to measure instead of generated ones (e.g. ../shared/models/stories260K/stories260K.gguf)
+    model: { type: 'string' },
+    peer: { type: 'string', default: 'node-llama-cpp' },
+    repeats: { type: 'string', default: '5' },
     json: { type: 'boolean' },
   },
-  'usage: node tools/bench/dist/bench.js [--preset tinyllama-1.1b] [--quants Q8_0,Q4_0,Q4_K_M,F16] [--threads 1,2] [--pp 512] [--tg 128]\n  [--backend cpu-avx] [--accuracy exact,fast] [--model-dir dir] [--json]',
+  'usage: node tools/bench/dist/bench.js [--preset tinyllama-1.1b] [--quants Q8_0,Q4_0,Q4_K_M,F16] [--model file.gguf] [--threads 1,2]\n  [--pp 512] [--tg 128] [--repeats 5] [--peer node-llama-cpp|llama-bench] [--backend cpu-avx] [--accuracy exact,fast] [--model-dir dir] [--json]',
 );
 
 const preset = PRESETS[values.preset!];
@@ -34,6 +41,9 @@ if (!preset) throw new Error(`unknown preset ${values.preset} (${Object.keys(PRE
 const pp = Number(values.pp);
 const tg = Number(values.tg);
 const threadCounts = values.threads!.split(',').map(Number);
+const repeats = Number(values.repeats);
+const peerName = values.peer!;
+if (peerName !== 'node-llama-cpp' && peerName !== 'llama-bench') throw new Error(`--peer must be node-llama-cpp or llama-bench, got ${peerName}`);
 await discoverBackends();
 await mkdir(values['model-dir']!, { recursive: true });
 
@@ -47,54 +57,60 @@ interface Row {
   threads: number;
   test: string;
   ix: number;
+  /** ix's wall time outside the backend's compute, as a share */
+  ixHost: number;
   llamaCpp: number;
   ratio: number;
   ceiling?: number;
 }
 const rows: Row[] = [];
 
-for (const quant of values.quants!.split(',') as QuantPreset[]) {
-  const path = join(values['model-dir']!, `${values.preset}-${quant}-seed1.gguf`);
-  if (!existsSync(path)) {
+const quants = values.model ? ['file'] : (values.quants!.split(',') as QuantPreset[]);
+for (const quant of quants) {
+  const path = values.model ?? join(values['model-dir']!, `${values.preset}-${quant}-seed1.gguf`);
+  if (!values.model && !existsSync(path)) {
     log(`generating ${path} ...`);
-    await generateModel({ ...preset, seed: 1, gguf: path, quant, onProgress: toolProgress('  tensors') });
+    await generateModel({ ...preset, seed: 1, gguf: path, quant: quant as QuantPreset, onProgress: toolProgress('  tensors') });
   }
   // decode reads every weight once per token (the embedding table only one row: leave it out)
   const weightBytes = statSync(path).size;
   const ceiling = bandwidth / weightBytes;
   const accuracies = values.accuracy!.split(',');
   for (const threads of threadCounts) {
-    const ix: Record<string, { pp: number; tg: number }> = {};
+    const ix: Record<string, { pp: number; tg: number; ppHost: number; tgHost: number }> = {};
     for (const accuracy of accuracies) {
       const model = await loadModel(path, { backend: values.backend, threads, backendOptions: { accuracy } });
       try {
-        // greedy, as the peer (node-llama-cpp, temperature 0) generates
-        const r = await measureSpeed(model, pp, tg, { sampling: 'greedy' });
-        ix[accuracy] = { pp: r.find((x) => x.test.startsWith('pp'))!.tokensPerSecond, tg: r.find((x) => x.test.startsWith('tg'))!.tokensPerSecond };
+        // as the peer generates: greedy (node-llama-cpp, temperature 0) or fixed ids (llama-bench)
+        const r = await measureSpeed(model, pp, tg, { sampling: peerName === 'llama-bench' ? 'none' : 'greedy', repeats });
+        const ppR = r.find((x) => x.test.startsWith('pp'))!;
+        const tgR = r.find((x) => x.test.startsWith('tg'))!;
+        ix[accuracy] = { pp: ppR.tokensPerSecond, tg: tgR.tokensPerSecond, ppHost: ppR.hostShare, tgHost: tgR.hostShare };
       } finally {
         await model.dispose();
       }
     }
-    const peer = await llamaCppSpeed(path, threads, pp, tg);
+    const peer = peerName === 'llama-bench' ? llamaBenchSpeed(path, threads, pp, tg, repeats) : await llamaCppSpeed(path, threads, pp, tg);
     for (const accuracy of accuracies) {
-      const { pp: ixPP, tg: ixTG } = ix[accuracy]!;
-      rows.push({ quant, accuracy, threads, test: `pp${pp}`, ix: ixPP, llamaCpp: peer.ppTokensPerSecond, ratio: ixPP / peer.ppTokensPerSecond });
-      rows.push({ quant, accuracy, threads, test: `tg${tg}`, ix: ixTG, llamaCpp: peer.tgTokensPerSecond, ratio: ixTG / peer.tgTokensPerSecond, ceiling });
+      const { pp: ixPP, tg: ixTG, ppHost, tgHost } = ix[accuracy]!;
+      rows.push({ quant, accuracy, threads, test: `pp${pp}`, ix: ixPP, ixHost: ppHost, llamaCpp: peer.ppTokensPerSecond, ratio: ixPP / peer.ppTokensPerSecond });
+      rows.push({ quant, accuracy, threads, test: `tg${tg}`, ix: ixTG, ixHost: tgHost, llamaCpp: peer.tgTokensPerSecond, ratio: ixTG / peer.tgTokensPerSecond, ceiling });
       log(`${quant} ${accuracy} t=${threads}: pp ${ixPP.toFixed(1)} vs ${peer.ppTokensPerSecond.toFixed(1)}, tg ${ixTG.toFixed(2)} vs ${peer.tgTokensPerSecond.toFixed(2)} (ceiling ${ceiling.toFixed(2)})`);
     }
   }
 }
 
 if (values.json) {
-  process.stdout.write(JSON.stringify({ preset: values.preset, bandwidth, rows }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ preset: values.model ?? values.preset, peer: peerName, repeats, bandwidth, rows }, null, 2) + '\n');
 } else {
-  const head = ['quant', 'accuracy', 'threads', 'test', 'ix t/s', 'llama.cpp t/s', 'ix/llama.cpp', 'ceiling t/s', 'ix % of ceiling', 'llama.cpp % of ceiling'];
+  const head = ['quant', 'accuracy', 'threads', 'test', 'ix t/s', 'ix host', `${peerName} t/s`, 'ix/peer', 'ceiling t/s', 'ix % of ceiling', 'peer % of ceiling'];
   const fmt = (r: Row) => [
     r.quant,
     r.accuracy,
     String(r.threads),
     r.test,
     r.ix.toFixed(2),
+    (100 * r.ixHost).toFixed(1) + '%',
     r.llamaCpp.toFixed(2),
     r.ratio.toFixed(2),
     r.ceiling ? r.ceiling.toFixed(2) : '',
