@@ -126,6 +126,15 @@ describe('ix bench', () => {
     expect(out.sampling).toBe('default');
     expect(out.results.map((x: { test: string }) => x.test)).toEqual(['pp16', 'tg8']);
     expect(out.results[1].samplingMsPerToken).toBeGreaterThan(0);
+    // medians of 5 runs after a warm-up, with the host overhead (time outside the kernels) of the median run
+    for (const x of out.results) {
+      expect(x.repeats).toHaveLength(5);
+      expect(x.tokensPerSecond).toBe([...x.repeats].sort((a: number, b: number) => a - b)[2]);
+      expect(x.hostShare).toBeGreaterThan(0);
+      expect(x.hostShare).toBeLessThan(1);
+      expect(x.hostMsPerToken).toBeCloseTo((x.hostShare * x.seconds * 1000) / x.tokens, 6);
+    }
+    expect((await ix(['bench', STORIES, '-r', '0'])).stderr).toMatch(/^ix: --repeats must be at least 1/m);
     const none = JSON.parse((await ix(['bench', STORIES, '-p', '0', '-n', '4', '--sampling', 'none', '--json'])).stdout);
     expect(none.results[0].samplingMsPerToken).toBeUndefined();
     const bad = await ix(['bench', STORIES, '--sampling', 'bogus']);

@@ -256,6 +256,23 @@ describe('executor: plans kept per graph, one-split graphs replayed', () => {
     expect(splits[2]).not.toBe(splits[0]);
   });
 
+  it('counts the time spent in backends\' compute (what bench subtracts to find host overhead)', async () => {
+    const ref = new ReferenceBackend();
+    const compute = ref.compute.bind(ref);
+    ref.compute = (split) => {
+      const until = performance.now() + 30;
+      while (performance.now() < until);
+      return compute(split);
+    };
+    const exec = new Executor(ref);
+    const s = step(load(ref), 1, 0);
+    const t0 = performance.now();
+    await exec.run(s.graph, { ids: Int32Array.from([1]), pos: Int32Array.from([0]) }, s.outputs);
+    const wall = performance.now() - t0;
+    expect(exec.computeMs).toBeGreaterThanOrEqual(30);
+    expect(exec.computeMs).toBeLessThanOrEqual(wall);
+  });
+
   it('runs of one graph in flight together each get their own values', async () => {
     const ref = new ReferenceBackend();
     const exec = new Executor(ref);
