@@ -29,10 +29,14 @@ export const LLAMA_TENSORS = {
   },
 } satisfies TensorTable;
 
-/** The decoder graph's hyper-parameters from a config, for any Llama-family architecture. */
-export function decoderHParams(name: string, c: ModelConfig, file: string): DecoderHParams {
+/**
+ * The decoder graph's hyper-parameters from a config, for any Llama-family architecture. The
+ * architecture knows how it rotates (as llama.cpp's llama_model_rope_type): a config that says
+ * otherwise is refused, one that does not know (a GGUF architecture new to the file readers) is fine.
+ */
+export function decoderHParams(name: string, c: ModelConfig, file: string, ropeMode: 'normal' | 'neox'): DecoderHParams {
   if (c.nExperts > 0) throw new ModelFormatError(file, `mixture-of-experts models (${c.nExperts} experts) are not supported by the runtime yet`);
-  if (c.ropeType !== 'normal' && c.ropeType !== 'neox') throw new ModelFormatError(file, `rope type "${c.ropeType}" is not supported`);
+  if (c.ropeType !== 'unknown' && c.ropeType !== ropeMode) throw new ModelFormatError(file, `${name} rotates with ${ropeMode} rope, the config says "${c.ropeType}"`);
   if (c.ropeScaling && c.ropeScaling.type !== 'linear' && c.ropeScaling.type !== 'llama3') {
     throw new ModelFormatError(file, `rope scaling "${c.ropeScaling.type}" is not supported yet`);
   }
@@ -48,7 +52,7 @@ export function decoderHParams(name: string, c: ModelConfig, file: string): Deco
     headDim: c.headDim,
     ropeDims: c.ropeDims,
     ropeBase: c.ropeTheta,
-    ropeMode: c.ropeType,
+    ropeMode,
     // llama3 scaling lives in the rope_freqs tensor; linear scaling divides positions
     ropeFreqScale: c.ropeScaling?.type === 'linear' ? 1 / c.ropeScaling.factor : 1,
     normEps: c.normEps,
@@ -62,6 +66,6 @@ export const llama: Architecture<DecoderHParams, DecoderWeights> = {
   hfClasses: ['LlamaForCausalLM'],
   hfModelTypes: ['llama'],
   tensors: LLAMA_TENSORS,
-  hparams: (config, file) => decoderHParams('llama', config, file),
+  hparams: (config, file) => decoderHParams('llama', config, file, 'normal'),
   buildStep: buildDecoderStep,
 };

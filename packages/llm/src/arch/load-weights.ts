@@ -15,12 +15,13 @@ export async function loadWeights<W>(file: ModelFile, table: TensorTable, nLayer
   const placed = new Map<string, Tensor>();
   const load = async (spec: TensorSpec, layer?: number): Promise<Tensor | undefined> => {
     const name = layer === undefined ? spec.gguf : spec.gguf.replace('{n}', String(layer));
+    const hf = layer === undefined ? spec.hf : spec.hf.replace('{n}', String(layer));
     const hit = placed.get(name);
     if (hit) return hit;
-    const entry = file.tensors.get(name);
+    // a Hugging Face folder keeps the names its reader has no GGUF name for
+    const entry = file.tensors.get(name) ?? file.tensors.get(hf);
     if (!entry) {
       if (spec.optional || spec.tiedTo) return undefined;
-      const hf = layer === undefined ? spec.hf : spec.hf.replace('{n}', String(layer));
       throw new ModelFormatError(file.path, `missing tensor "${name}" (Hugging Face "${hf}") needed by the ${arch} graph`);
     }
     const t = await place(entry, backend);

@@ -1,4 +1,3 @@
-import { ModelFormatError } from '@ix/core';
 import type { Architecture } from './architecture.js';
 import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { decoderHParams, LLAMA_TENSORS } from './llama.js';
@@ -15,9 +14,6 @@ export const qwen2: Architecture<DecoderHParams, DecoderWeights> = {
     global: LLAMA_TENSORS.global,
     layer: { ...layer, bq: { ...bq, optional: false }, bk: { ...bk, optional: false }, bv: { ...bv, optional: false } },
   },
-  hparams(config, file) {
-    if (config.ropeType !== 'neox') throw new ModelFormatError(file, `qwen2 rotates with NeoX rope, the config says "${config.ropeType}"`);
-    return decoderHParams('qwen2', config, file);
-  },
+  hparams: (config, file) => decoderHParams('qwen2', config, file, 'neox'),
   buildStep: buildDecoderStep,
 };

@@ -1,4 +1,3 @@
-import { ModelFormatError } from '@ix/core';
 import type { Architecture } from './architecture.js';
 import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { decoderHParams, LLAMA_TENSORS } from './llama.js';
@@ -17,9 +16,6 @@ export const qwen3: Architecture<DecoderHParams, DecoderWeights> = {
       kNorm: { gguf: 'blk.{n}.attn_k_norm.weight', hf: 'model.layers.{n}.self_attn.k_norm.weight' },
     },
   },
-  hparams(config, file) {
-    if (config.ropeType !== 'neox') throw new ModelFormatError(file, `qwen3 rotates with NeoX rope, the config says "${config.ropeType}"`);
-    return decoderHParams('qwen3', config, file);
-  },
+  hparams: (config, file) => decoderHParams('qwen3', config, file, 'neox'),
   buildStep: buildDecoderStep,
 };
