@@ -52,7 +52,8 @@ struct KernelTable {
   // in a mode when it has its decode kernel there
   PackedGemvFn packed_gemv[2][T_COUNT];  // [fast][type]
   PackedPrefillFn packed_prefill[T_COUNT];  // exact mode
-  PackedPanelFn packed_panel[T_COUNT];      // fast mode
+  PackedPanelFn packed_panel[T_COUNT];      // fast mode, types without packed_gemm
+  PackedGemvFn packed_gemm[T_COUNT];        // fast-mode prefill: the decode kernels on many act_q8_32 rows
   QuantizeFn quantize_planes;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
