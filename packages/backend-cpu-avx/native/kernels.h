@@ -53,7 +53,7 @@ struct KernelTable {
   PackedGemvFn packed_gemv[2][T_COUNT];  // [fast][type]
   PackedPrefillFn packed_prefill[T_COUNT];  // exact mode
   PackedPanelFn packed_panel[T_COUNT];      // fast mode, types without packed_gemm
-  PackedGemvFn packed_gemm[T_COUNT];        // fast-mode prefill: the decode kernels on many act_q8_32 rows
+  PackedGemvFn packed_gemm[2][T_COUNT];     // [fast][type] prefill: the decode kernels on many rows (act_q8_planes / act_q8_32)
   QuantizeFn quantize_planes;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;

@@ -57,7 +57,8 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
 // given back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
   if (!w.readonly || !c.repack || !repack_enabled() || !c.k->packed_gemv[c.fast][w.dtype]) return false;
-  return M < kPanelRows || (c.fast ? c.k->packed_gemm[w.dtype] != nullptr || c.k->packed_panel[w.dtype] != nullptr : c.k->packed_prefill[w.dtype] != nullptr);
+  return M < kPanelRows || c.k->packed_gemm[c.fast][w.dtype] != nullptr ||
+         (c.fast ? c.k->packed_panel[w.dtype] != nullptr : c.k->packed_prefill[w.dtype] != nullptr);
 }
 
 void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
@@ -66,26 +67,16 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
   int block = 0, type_size = 0;
   dtype_layout(w.dtype, &block, &type_size);
   const int nb = (int)(K / block);
-  if (M >= kPanelRows && !c.fast) {
-    const PackedPrefillFn prefill = c.k->packed_prefill[w.dtype];
-    // tasks: runs of row groups x tiles of 64 activation rows (their f32 rows stay in L2)
-    const int64_t gpt = std::max<int64_t>(1, std::min<int64_t>(4, pk.groups / ((int64_t)c.pool.size() * 4)));
-    const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
-    c.pool.run(gtasks * mtiles, [&](int64_t t) {
-      const int64_t gt = t / mtiles, m0 = (t % mtiles) * 64;
-      const int64_t g0 = gt * gpt, g1 = std::min(pk.groups, g0 + gpt);
-      prefill(pk.data, nb, g0, g1, N, x + m0 * K, (size_t)K, (int)std::min<int64_t>(64, M - m0), y + m0 * N, (size_t)N);
-    });
-    return;
-  }
-  if (M >= kPanelRows && c.k->packed_gemm[w.dtype]) {
-    // fast-mode prefill: every activation row quantized once (act_q8_32), then the decode kernels
-    // over 64-row tiles x runs of row groups, each unpacked weight block serving several rows
-    const PackedGemvFn gemm = c.k->packed_gemm[w.dtype];
-    const size_t xs = act_row_bytes(ACT_Q8_32, (int)K);
+  if (M >= kPanelRows && c.k->packed_gemm[c.fast][w.dtype]) {
+    // prefill: every activation row quantized once (fast: act_q8_32; exact: act_q8_planes, as
+    // exact as f32 products), then the decode kernels over 64-row tiles x runs of row groups,
+    // each unpacked weight block serving several rows
+    const PackedGemvFn gemm = c.k->packed_gemm[c.fast][w.dtype];
+    const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
+    const QuantizeFn quant = c.fast ? c.k->quantize_q8_32 : c.k->quantize_planes;
+    const size_t xs = act_row_bytes(af, (int)K);
     c.scratch.resize(xs * (size_t)M);
     uint8_t* q = c.scratch.data();
-    const QuantizeFn quant = c.k->quantize_q8_32;
     parallel_range(c.pool, M, 1, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) quant(x + r * K, (int)K, q + (size_t)r * xs);
     });
@@ -95,6 +86,18 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
       const int64_t gt = t / mtiles, m0 = (t % mtiles) * 64;
       const int64_t g0 = gt * gpt, g1 = std::min(pk.groups, g0 + gpt);
       gemm(pk.data, nb, g0, g1, N, q + (size_t)m0 * xs, xs, (int)std::min<int64_t>(64, M - m0), y + m0 * N, (size_t)N);
+    });
+    return;
+  }
+  if (M >= kPanelRows && !c.fast) {
+    const PackedPrefillFn prefill = c.k->packed_prefill[w.dtype];
+    // tasks: runs of row groups x tiles of 64 activation rows (their f32 rows stay in L2)
+    const int64_t gpt = std::max<int64_t>(1, std::min<int64_t>(4, pk.groups / ((int64_t)c.pool.size() * 4)));
+    const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
+    c.pool.run(gtasks * mtiles, [&](int64_t t) {
+      const int64_t gt = t / mtiles, m0 = (t % mtiles) * 64;
+      const int64_t g0 = gt * gpt, g1 = std::min(pk.groups, g0 + gpt);
+      prefill(pk.data, nb, g0, g1, N, x + m0 * K, (size_t)K, (int)std::min<int64_t>(64, M - m0), y + m0 * N, (size_t)N);
     });
     return;
   }
