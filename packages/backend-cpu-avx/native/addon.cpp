@@ -166,11 +166,13 @@ class Context : public Napi::ObjectWrap<Context> {
     }
     Napi::Float64Array prog = info[0].As<Napi::Float64Array>();
     const std::vector<Node> nodes = decode_program(prog.Data(), prog.ElementLength(), *buffers_);
-    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, &repack_};
-    if (profile_.on()) {
-      for (const Node& n : nodes) profile_.time(n, [&] { run_node(ctx, n); });
-    } else {
-      for (const Node& n : nodes) run_node(ctx, n);
+    // nothing quantized is kept from an earlier call: buffers may have been uploaded to since
+    QuantizedActs acts{acts_};
+    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, &repack_, acts};
+    for (const Node& n : nodes) {
+      if (profile_.on()) profile_.time(n, [&] { run_node(ctx, n); });
+      else run_node(ctx, n);
+      acts.forget_if_written(n.t[0]);
     }
     return info.Env().Undefined();
   }
@@ -181,6 +183,7 @@ class Context : public Napi::ObjectWrap<Context> {
     pool_.reset();
     buffers_.reset();
     std::vector<uint8_t>().swap(scratch_);
+    std::vector<uint8_t>().swap(acts_);
     return info.Env().Undefined();
   }
 
@@ -189,6 +192,7 @@ class Context : public Napi::ObjectWrap<Context> {
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<BufferTable> buffers_;
   std::vector<uint8_t> scratch_;
+  std::vector<uint8_t> acts_;  // QuantizedActs' bytes, reused from call to call
   OpProfile profile_;
   RepackCache repack_;
 };

@@ -25,7 +25,6 @@ namespace isa_avx512 {
 #include "kernels_fast.inc"
 #include "kernels_panel16.inc"
 #include "kernels_repacked_gemv.inc"
-#include "kernels_repacked_prefill.inc"
 #include "kernels_table.inc"
 #undef IX_VNNI
 
@@ -49,11 +48,7 @@ static KernelTable make_vnni_table() {
   t.packed_gemv[0][T_Q6_K] = gemv_q6_Kx16<kPlanes>;
   t.packed_gemv[1][T_Q6_K] = gemv_q6_Kx16<1>;
   t.packed_gemv[0][T_Q8_0] = gemv_q8_0x16<kPlanes>;
-  t.packed_prefill[T_Q4_0] = prefill_packed<PrefQ4_0>;
-  t.packed_prefill[T_Q4_K] = prefill_packed<PrefQ4_K>;
-  t.packed_prefill[T_Q6_K] = prefill_packed<PrefQ6_K>;
-  t.packed_prefill[T_Q8_0] = prefill_packed<PrefQ8_0>;
-  // prefill: the decode kernels over 8 (Q4_0) or 4 activation rows at a time
+  // prefill: the decode kernels over more activation rows at once (measured on Zen 5)
   t.packed_gemm[1][T_Q4_0] = gemv_q4_0x16<1, 8>;
   t.packed_gemm[1][T_Q4_K] = gemv_q4_Kx16<1, 4>;
   t.packed_gemm[1][T_Q6_K] = gemv_q6_Kx16<1, 4>;
@@ -61,9 +56,6 @@ static KernelTable make_vnni_table() {
   t.packed_gemm[0][T_Q4_K] = gemv_q4_Kx16<kPlanes, 8>;
   t.packed_gemm[0][T_Q6_K] = gemv_q6_Kx16<kPlanes, 8>;
   t.packed_gemm[0][T_Q8_0] = gemv_q8_0x16<kPlanes, 4>;
-  t.packed_panel[T_Q4_0] = panel_packed<PanelW<WQ4_0>, block_q4_0, gather_q4_0, kQ4_0x16Bytes>;
-  t.packed_panel[T_Q4_K] = panel_packed<PanelQ4_K, block_q4_K, gather_q4_K, kQ4_Kx16Bytes>;
-  t.packed_panel[T_Q6_K] = panel_packed<PanelQ6_K, block_q6_K, gather_q6_K, kQ6_Kx16Bytes>;
   return t;
 }
 }  // namespace isa_avx512

@@ -32,13 +32,9 @@ inline void prefetch_ahead(const uint8_t* p) { __builtin_prefetch(p + kPrefetchB
 constexpr size_t kPanelBlockBytes = 768;  // per 32 positions of a panel
 
 // Kernels on weights repacked 16 rows at a time (repack.h), nb = blocks (super-blocks) per row:
-// decode: y[r * ys + row] for nx < 16 activation rows (xs bytes apart: act_q8_32 in fast mode,
-// act_q8_planes in exact mode) and the rows of groups [g0, g1)
+// y[r * ys + row] for nx activation rows (xs bytes apart: act_q8_32 in fast mode, act_q8_planes in
+// exact mode) and the rows of groups [g0, g1)
 using PackedGemvFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t g1, int64_t N, const uint8_t* x, size_t xs, int nx, float* y, size_t ys);
-// fast prefill: as PanelFn, for weight rows [i0, i0 + nw)
-using PackedPanelFn = void (*)(const uint8_t* packed, int nb, int64_t i0, int nw, const uint8_t* panels, size_t pstride, int np, int rows, float* y, size_t ys);
-// exact prefill: y[r * ys + row] for nx f32 rows (ldx floats apart) and the rows of groups [g0, g1)
-using PackedPrefillFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t g1, int64_t N, const float* x, size_t ldx, int nx, float* y, size_t ys);
 
 struct KernelTable {
   const char* isa;
@@ -50,10 +46,8 @@ struct KernelTable {
   PanelQuantizeFn quantize_panel16;
   // repacked kernels by weight type, null where a type (or the ISA) has none; a type is repacked
   // in a mode when it has its decode kernel there
-  PackedGemvFn packed_gemv[2][T_COUNT];  // [fast][type]
-  PackedPrefillFn packed_prefill[T_COUNT];  // exact mode
-  PackedPanelFn packed_panel[T_COUNT];      // fast mode, types without packed_gemm
-  PackedGemvFn packed_gemm[2][T_COUNT];     // [fast][type] prefill: the decode kernels on many rows (act_q8_planes / act_q8_32)
+  PackedGemvFn packed_gemv[2][T_COUNT];  // [fast][type] decode (fewer than 16 rows)
+  PackedGemvFn packed_gemm[2][T_COUNT];  // [fast][type] prefill: the same kernels, more rows at once
   QuantizeFn quantize_planes;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;

@@ -50,15 +50,37 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
   });
 }
 
+// The M rows of x quantized to `af` (ActFormat), each `xs` bytes: kept in c.acts, so a matmul
+// reading the same unchanged rows as the one before it quantizes nothing.
+const uint8_t* quantized_rows(ExecCtx& c, const float* x, int64_t M, int64_t K, int af, size_t xs) {
+  QuantizedActs& a = c.acts;
+  const uint8_t* src = (const uint8_t*)x;
+  if (a.src == src && a.rows == M && a.cols == K && a.format == af) return a.data.data();
+  a.src = nullptr;
+  a.data.resize(xs * (size_t)M);
+  uint8_t* q = a.data.data();
+  const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : c.k->quantize_planes;
+  parallel_range(c.pool, M, 4, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) quant(x + r * K, (int)K, q + (size_t)r * xs);
+  });
+  a.src = src;
+  a.src_bytes = (size_t)(M * K) * sizeof(float);
+  a.rows = M;
+  a.cols = K;
+  a.format = af;
+  return q;
+}
+
 // Weights repacked 16 rows at a time (repack.h), lanes = weight rows, for the types and modes
-// the kernel table has repacked kernels for. Decode: integer dot products (exact: activations as
-// three 8-bit planes, as exact as f32 products; blocks.h). Prefill: exact f32 with lanes = weight
-// rows, fast on panels. Nothing reads the original layout afterwards, so the mapping's pages are
-// given back.
+// the kernel table has repacked kernels for: integer dot products against activations quantized
+// once per row (fast: act_q8_32; exact: act_q8_planes, three 8-bit planes as exact as f32
+// products; blocks.h). Decode runs packed_gemv over runs of row groups; prefill runs packed_gemm,
+// the same kernels over more activation rows at once, on runs of row groups x 64-row tiles, so
+// each unpacked weight block serves many rows. Nothing reads the original layout afterwards, so
+// the mapping's pages are given back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
   if (!w.readonly || !c.repack || !repack_enabled() || !c.k->packed_gemv[c.fast][w.dtype]) return false;
-  return M < kPanelRows || c.k->packed_gemm[c.fast][w.dtype] != nullptr ||
-         (c.fast ? c.k->packed_panel[w.dtype] != nullptr : c.k->packed_prefill[w.dtype] != nullptr);
+  return M < kPanelRows || c.k->packed_gemm[c.fast][w.dtype] != nullptr;
 }
 
 void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
@@ -67,19 +89,11 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
   int block = 0, type_size = 0;
   dtype_layout(w.dtype, &block, &type_size);
   const int nb = (int)(K / block);
-  if (M >= kPanelRows && c.k->packed_gemm[c.fast][w.dtype]) {
-    // prefill: every activation row quantized once (fast: act_q8_32; exact: act_q8_planes, as
-    // exact as f32 products), then the decode kernels over 64-row tiles x runs of row groups,
-    // each unpacked weight block serving several rows
+  const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
+  const size_t xs = act_row_bytes(af, (int)K);
+  const uint8_t* q = quantized_rows(c, x, M, K, af, xs);
+  if (M >= kPanelRows) {
     const PackedGemvFn gemm = c.k->packed_gemm[c.fast][w.dtype];
-    const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
-    const QuantizeFn quant = c.fast ? c.k->quantize_q8_32 : c.k->quantize_planes;
-    const size_t xs = act_row_bytes(af, (int)K);
-    c.scratch.resize(xs * (size_t)M);
-    uint8_t* q = c.scratch.data();
-    parallel_range(c.pool, M, 1, [&](int64_t b, int64_t e) {
-      for (int64_t r = b; r < e; ++r) quant(x + r * K, (int)K, q + (size_t)r * xs);
-    });
     const int64_t gpt = std::max<int64_t>(1, std::min<int64_t>(4, pk.groups / ((int64_t)c.pool.size() * 4)));
     const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
     c.pool.run(gtasks * mtiles, [&](int64_t t) {
@@ -89,33 +103,7 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
     });
     return;
   }
-  if (M >= kPanelRows && !c.fast) {
-    const PackedPrefillFn prefill = c.k->packed_prefill[w.dtype];
-    // tasks: runs of row groups x tiles of 64 activation rows (their f32 rows stay in L2)
-    const int64_t gpt = std::max<int64_t>(1, std::min<int64_t>(4, pk.groups / ((int64_t)c.pool.size() * 4)));
-    const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
-    c.pool.run(gtasks * mtiles, [&](int64_t t) {
-      const int64_t gt = t / mtiles, m0 = (t % mtiles) * 64;
-      const int64_t g0 = gt * gpt, g1 = std::min(pk.groups, g0 + gpt);
-      prefill(pk.data, nb, g0, g1, N, x + m0 * K, (size_t)K, (int)std::min<int64_t>(64, M - m0), y + m0 * N, (size_t)N);
-    });
-    return;
-  }
-  if (M >= kPanelRows) {
-    const PackedPanelFn panel = c.k->packed_panel[w.dtype];
-    const Panels p = quantize_panels(c, x, M, K);
-    over_panels(c, N, M, p, [&](int64_t r0, int64_t nr, int64_t p0, int64_t npg, int64_t m0, int64_t rows) {
-      panel(pk.data, nb, r0, (int)nr, p.data + (size_t)p0 * p.stride, p.stride, (int)npg, (int)rows, y + m0 * N + r0, (size_t)N);
-    });
-    return;
-  }
-  const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
-  const QuantizeFn quant = c.fast ? c.k->quantize_q8_32 : c.k->quantize_planes;
   const PackedGemvFn gemv = c.k->packed_gemv[c.fast][w.dtype];
-  const size_t xs = act_row_bytes(af, (int)K);
-  c.scratch.resize(xs * (size_t)M);
-  uint8_t* q = c.scratch.data();
-  for (int64_t r = 0; r < M; ++r) quant(x + r * K, (int)K, q + r * xs);
   const int64_t per_task = std::max<int64_t>(1, pk.groups / ((int64_t)c.pool.size() * 8));
   c.pool.run((pk.groups + per_task - 1) / per_task, [&](int64_t t) {
     const int64_t g0 = t * per_task, g1 = std::min(pk.groups, g0 + per_task);

@@ -13,12 +13,27 @@
 
 namespace ix {
 
+// Activation rows quantized for the repacked kernels, kept while the f32 rows they came from are
+// unchanged: matmuls that read one input (q/k/v, gate/up) quantize it once. Valid within one
+// compute call; any node that writes over the source forgets it.
+struct QuantizedActs {
+  std::vector<uint8_t>& data;
+  const uint8_t* src = nullptr;  // null: nothing kept
+  size_t src_bytes = 0;
+  int64_t rows = 0, cols = 0;
+  int format = -1;
+  void forget_if_written(const TensorRef& out) {
+    if (src && out.data < src + src_bytes && src < out.data + out.bytes) src = nullptr;
+  }
+};
+
 struct ExecCtx {
   ThreadPool& pool;
   const KernelTable* k;
   bool fast;                      // quantize activations for the integer kernels
   std::vector<uint8_t>& scratch;  // quantized activations
   RepackCache* repack;            // weights repacked for the fast kernels (null: never repack)
+  QuantizedActs& acts;
 };
 
 [[noreturn]] void op_error(const Node& n, const std::string& problem);

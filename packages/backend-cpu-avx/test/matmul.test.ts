@@ -139,3 +139,37 @@ describe('matmul input checks', () => {
     be.dispose();
   });
 });
+
+describe('quantized activations kept between matmuls', () => {
+  // Matmuls reading the same unchanged rows share one quantization (q/k/v); rows written over in
+  // between (here by write_rows into the same buffer) must be quantized again.
+  const isa = isaMatrix().find((i) => i.supported && i.isa === 'avx512') ?? isaMatrix().find((i) => i.supported)!;
+  it.each(['exact', 'fast'] as const)('%s mode: a second matmul over rows written in between sees the new rows', async (accuracy) => {
+    const be = makeBackend(isa.isa, accuracy);
+    try {
+      const K = 256;
+      for (const M of [1, 20]) {
+        const w = mappedTensor(be, [32, K], 'Q4_0', quantize('Q4_0', randomF32(32 * K, rng(7))));
+        const first = randomF32(M * K, rng(8));
+        const second = randomF32(M * K, rng(9));
+        const rows = tensorOn(be, [M, K], 'F32', bytesOf(first), 'rows');
+        const outs = await run(be, (g: Graph) => {
+          const x = g.constant(rows);
+          const y1 = g.matmul(x, g.constant(w));
+          const y2 = g.matmul(x, g.constant(w)); // same rows: may reuse the quantization
+          const x2 = g.writeRows(x, g.input('next', [M, K]), 0);
+          return [y1, y2, g.matmul(x2, g.constant(w))];
+        }, { next: second });
+        // each result against a graph that only ever saw its rows
+        const alone = async (rowsData: Float32Array) => (await run(be, (g: Graph) => [g.matmul(g.input('x', [M, K]), g.constant(w))], { x: rowsData }))[0];
+        expect(outs[1]).toEqual(outs[0]);
+        expect(outs[0]).toEqual(await alone(first));
+        expect(outs[2]).toEqual(await alone(second));
+        be.free(w.buffer);
+        be.free(rows.buffer);
+      }
+    } finally {
+      be.dispose();
+    }
+  });
+});
