@@ -40,7 +40,6 @@ static KernelTable make_vnni_table() {
   t.panel16[T_Q6_K] = panel_tile<PanelQ6_K>;
   t.quantize_panel16 = quantize_panel16;
   t.quantize_planes = quantize_planes;
-  // Q8_0 is repacked in exact mode only: in fast mode its per-row and panel kernels are as fast
   t.packed_gemv[0][T_Q4_0] = gemv_q4_0x16<kPlanes>;
   t.packed_gemv[1][T_Q4_0] = gemv_q4_0x16<1>;
   t.packed_gemv[0][T_Q4_K] = gemv_q4_Kx16<kPlanes>;
@@ -48,10 +47,12 @@ static KernelTable make_vnni_table() {
   t.packed_gemv[0][T_Q6_K] = gemv_q6_Kx16<kPlanes>;
   t.packed_gemv[1][T_Q6_K] = gemv_q6_Kx16<1>;
   t.packed_gemv[0][T_Q8_0] = gemv_q8_0x16<kPlanes>;
+  t.packed_gemv[1][T_Q8_0] = gemv_q8_0x16<1>;
   // prefill: the decode kernels over more activation rows at once (measured on Zen 5)
   t.packed_gemm[1][T_Q4_0] = gemv_q4_0x16<1, 8>;
   t.packed_gemm[1][T_Q4_K] = gemv_q4_Kx16<1, 4>;
   t.packed_gemm[1][T_Q6_K] = gemv_q6_Kx16<1, 4>;
+  t.packed_gemm[1][T_Q8_0] = gemv_q8_0x16<1, 8>;
   t.packed_gemm[0][T_Q4_0] = gemv_q4_0x16<kPlanes, 16>;
   t.packed_gemm[0][T_Q4_K] = gemv_q4_Kx16<kPlanes, 8>;
   t.packed_gemm[0][T_Q6_K] = gemv_q6_Kx16<kPlanes, 8>;
