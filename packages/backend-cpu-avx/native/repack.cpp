@@ -40,6 +40,7 @@ inline void put4(uint8_t* area, int k, int r, const void* from) { std::memcpy(ar
 void repack_rows(int dtype, const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, uint8_t* out) {
   switch (dtype) {
     case T_Q4_0:
+    case T_IQ4_NL:  // the same block: an f16 scale and 16 bytes of nibbles
       return repack_group<block_q4_0>(w, row_bytes, N, g, nb, kQ4_0x16Bytes, out, [](uint8_t* dst, int r, const block_q4_0* src) {
         std::memcpy(dst + 2 * r, &src->d, 2);
         for (int k = 0; k < 4; ++k) put4(dst + 32, k, r, src->qs + 4 * k);
@@ -84,7 +85,7 @@ void give_back_pages(const uint8_t* p, size_t len) {
 
 size_t repacked_block_bytes(int dtype) {
   switch (dtype) {
-    case T_Q4_0: return kQ4_0x16Bytes;
+    case T_Q4_0: case T_IQ4_NL: return kQ4_0x16Bytes;
     case T_Q8_0: return kQ8_0x16Bytes;
     case T_Q4_K: return kQ4_Kx16Bytes;
     case T_Q6_K: return kQ6_Kx16Bytes;

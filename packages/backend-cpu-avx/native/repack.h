@@ -15,7 +15,8 @@ namespace ix {
 
 // Q4_0 x 16 rows: per row group g and block b, at ((g * nb) + b) * 288 bytes:
 //   uint16_t d[16]; uint8_t qs[4][16][4]  (qs[k][r] = bytes 4k..4k+3 of row r's block)
-// A last, partial group has zero rows. Same size as 16 plain blocks.
+// A last, partial group has zero rows. Same size as 16 plain blocks. IQ4_NL (the same block, its
+// nibbles indices into 16 values) is repacked the same way.
 constexpr int kRepackRows = 16;
 constexpr size_t kQ4_0x16Bytes = 288;
 
@@ -44,7 +45,7 @@ struct Repacked {
 
 class RepackCache {
  public:
-  // the repacked form of weight w (Q4_0, Q8_0, Q4_K or Q6_K, read-only buffer), made on first use; with
+  // the repacked form of weight w (Q4_0, IQ4_NL, Q8_0, Q4_K or Q6_K, read-only buffer), made on first use; with
   // release_source the mapping's pages are given back (when nothing reads the original layout)
   Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
   // the original layout of w is read too (get_rows on a tied embedding that is also the output
