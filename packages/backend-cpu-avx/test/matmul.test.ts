@@ -18,17 +18,19 @@ import { bytesOf, isaMatrix, makeBackend, randomF32, rng, run, tensorOn } from '
  * Odd sizes: N = 37 weight rows (not a multiple of any tile or of a repacked 16-row group),
  * M in {1, 2, 7, 69} (matvec; two rows; 4 + 3; crosses the 64-row activation block), K just past 1024 (the kernels' K chunk): 1029, 33·32, 5·256.
  */
-const N = 37;
+const ROWS = 37;
 const U = 2 ** -24;
 
 interface Case {
   dtype: DTypeName;
+  /** weight rows */
+  N: number;
   K: number;
   w: Float32Array; // dequantized truth, [N, K]
   bytes: Uint8Array;
 }
 
-function makeCase(dtype: DTypeName, seed: number): Case {
+function makeCase(dtype: DTypeName, seed: number, N = ROWS): Case {
   const block = dtype.endsWith('_K') || dtype === 'IQ4_XS' ? 256 : dtype.startsWith('F') || dtype === 'BF16' ? 1 : 32;
   // past 1024 so the kernels' K-chunking (1024) is crossed; plain types also get a SIMD tail
   const K = block === 1 ? 1029 : block === 32 ? 33 * 32 : 5 * 256;
@@ -40,12 +42,12 @@ function makeCase(dtype: DTypeName, seed: number): Case {
     for (let j = i; j < i + 32 && j < src.length; j++) src[j]! *= s;
   }
   const bytes = quantize(dtype, src);
-  return { dtype, K, w: dequantize(dtype, bytes, N * K), bytes };
+  return { dtype, N, K, w: dequantize(dtype, bytes, N * K), bytes };
 }
 
 /** max over outputs of |y - truth| / bound */
 function check(c: Case, x: Float32Array, M: number, y: Float32Array, accuracy: Accuracy, actBlock: number) {
-  const { K, w } = c;
+  const { N, K, w } = c;
   let worst = 0;
   let errSq = 0;
   let refSq = 0;
@@ -111,7 +113,7 @@ describe.each(isaMatrix())('matmul on $isa', ({ isa, supported }) => {
     it.skipIf(!supported).each(cases)('$accuracy mode, $source weights, matches the reference dequantizer within its bound', async ({ accuracy, source }) => {
       const c = makeCase(dtype, seed);
       const be = backend(accuracy);
-      const w = source === 'memory' ? tensorOn(be, [N, c.K], dtype, c.bytes, 'w') : mappedTensor(be, [N, c.K], dtype, c.bytes);
+      const w = source === 'memory' ? tensorOn(be, [c.N, c.K], dtype, c.bytes, 'w') : mappedTensor(be, [c.N, c.K], dtype, c.bytes);
       const rel: number[] = [];
       for (const M of [1, 2, 7, 69]) {
         const x = randomF32(M * c.K, rng(seed + M));
@@ -137,6 +139,26 @@ describe('matmul input checks', () => {
     const w = tensorOn(be, [4, 32], 'F32', bytesOf(new Float32Array(128)));
     expect(() => g.matmul(g.input('x', [1, 31]), g.constant(w))).toThrow(/does not match/);
     be.dispose();
+  });
+});
+
+describe('repacked decode over many row groups', () => {
+  // with enough rows each task covers several 16-row groups, and decode (1-2 activation rows)
+  // runs them two at a time, sharing the activation broadcasts; an odd group count leaves a single
+  const isa = isaMatrix().find((i) => i.supported && i.isa === 'avx512');
+  it.skipIf(!isa).each(['exact', 'fast'] as const)('%s mode, Q4_0, 1040 rows: within the bound for 1 and 2 rows', async (accuracy) => {
+    const be = makeBackend('avx512', accuracy);
+    try {
+      const c = makeCase('Q4_0', 77, 1040);
+      const w = mappedTensor(be, [c.N, c.K], 'Q4_0', c.bytes);
+      for (const M of [1, 2, 3]) {
+        const x = randomF32(M * c.K, rng(78 + M));
+        const [y] = await run(be, (g: Graph) => [g.matmul(g.input('x', [M, c.K]), g.constant(w))], { x });
+        expect(check(c, x, M, y as Float32Array, accuracy, 32).worst, `M=${M}`).toBeLessThanOrEqual(1);
+      }
+    } finally {
+      be.dispose();
+    }
   });
 });
 
