@@ -16,7 +16,7 @@ import { writeGGUF, type GGUFTensorInput } from '../src/formats/gguf/writer.js';
 import { FileSink, FileSource } from '../src/formats/node-source.js';
 import { MemorySink } from '../src/formats/sink.js';
 import { MemorySource } from '../src/formats/source.js';
-import { randomValues } from './helpers/random-values.js';
+import { randomValues } from '../../core/test/helpers/run-graph.js';
 import { equalBytes, STORIES_GGUF, tempDir } from './fixtures/model-files.js';
 
 const tmp = tempDir();

@@ -9,7 +9,7 @@ import { openHFModel } from '../src/formats/safetensors/hf-model.js';
 import { mapHFTensorName } from '../src/formats/safetensors/hf-names.js';
 import { writeSafetensorsFolder } from '../src/formats/safetensors/folder.js';
 import { ModelFormatError } from '@ix/core';
-import { randomValues } from './helpers/random-values.js';
+import { randomValues } from '../../core/test/helpers/run-graph.js';
 import { equalBytes, tempDir } from './fixtures/model-files.js';
 
 const tmp = tempDir();
