@@ -59,19 +59,26 @@ function layer(g: Graph, w: Record<string, GraphNode>, cache: { k: GraphNode; v:
   ];
 }
 
-/** Both steps (prefill 5, decode 1) on `backend` (with `fallbacks`); the caches and weights live on `home`. */
-async function runSteps(home: Backend, backend: Backend, fallbacks: Backend[], weights: Weights): Promise<HostArray[][]> {
+/** The weights and F16 KV caches on `home`, and the layer's graph at pos0 for T tokens over them. */
+function layerOn(home: Backend, weights: Weights) {
   const tensors: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(weights)) tensors[name] = tensorOn(home, t.shape, t.dtype, t.bytes, name);
   const zeros = f32ToF16Bytes(new Float32Array(S * HKV * D));
-  const kCache = tensorOn(home, [S, HKV, D], 'F16', zeros, 'k');
-  const vCache = tensorOn(home, [S, HKV, D], 'F16', zeros, 'v');
+  const cache = { k: tensorOn(home, [S, HKV, D], 'F16', zeros, 'k'), v: tensorOn(home, [S, HKV, D], 'F16', zeros, 'v') };
+  return (pos0: number, T: number) => {
+    const g = new Graph();
+    const w = Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, g.constant(t)]));
+    return { g, outs: layer(g, w, { k: g.constant(cache.k), v: g.constant(cache.v) }, pos0, T) };
+  };
+}
+
+/** Both steps (prefill 5, decode 1) on `backend` (with `fallbacks`); the caches and weights live on `home`. */
+async function runSteps(home: Backend, backend: Backend, fallbacks: Backend[], weights: Weights): Promise<HostArray[][]> {
+  const build = layerOn(home, weights);
   const exec = new Executor(backend, fallbacks);
   const results: HostArray[][] = [];
   for (const [pos0, toks] of [[0, [3, 60, 7, 7, 41]], [5, [12]]] as const) {
-    const g = new Graph();
-    const w = Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, g.constant(t)]));
-    const outs = layer(g, w, { k: g.constant(kCache), v: g.constant(vCache) }, pos0, toks.length);
+    const { g, outs } = build(pos0, toks.length);
     results.push(await exec.run(g, { tokens: Int32Array.from(toks), pos: Int32Array.from(toks, (_, i) => pos0 + i) }, outs));
   }
   return results;
@@ -150,16 +157,8 @@ describe('fallback', () => {
 describe('a graph replayed at moving positions (the kept program)', () => {
   /** prefill 5 tokens, then decode at 5, 6, 7: with one decode graph moved from step to step, or one built per step */
   async function decode(be: Backend, keep: boolean): Promise<HostArray[][]> {
-    const tensors: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(weights)) tensors[name] = tensorOn(be, t.shape, t.dtype, t.bytes, name);
-    const zeros = f32ToF16Bytes(new Float32Array(S * HKV * D));
-    const cache = { k: tensorOn(be, [S, HKV, D], 'F16', zeros, 'k'), v: tensorOn(be, [S, HKV, D], 'F16', zeros, 'v') };
+    const build = layerOn(be, weights);
     const exec = new Executor(be);
-    const build = (pos0: number, T: number) => {
-      const g = new Graph();
-      const w = Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, g.constant(t)]));
-      return { g, outs: layer(g, w, { k: g.constant(cache.k), v: g.constant(cache.v) }, pos0, T) };
-    };
     const results: HostArray[][] = [];
     const prefill = build(0, 5);
     results.push(await exec.run(prefill.g, { tokens: Int32Array.from([3, 60, 7, 7, 41]), pos: Int32Array.from([0, 1, 2, 3, 4]) }, prefill.outs));
