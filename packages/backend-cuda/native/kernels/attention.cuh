@@ -1,0 +1,83 @@
+// Attention of q[T, Hq, D] over a KV cache [S, Hkv, D] (F32 or F16): one block per (query, head),
+// keys in tiles of kKeyTile with an online softmax, so any context length runs in fixed shared memory.
+// Positions (pos0, kvLen) are read from device memory: they move every step under a replayed graph.
+#pragma once
+#include "common.cuh"
+
+namespace ix {
+
+constexpr int kAttnThreads = 128, kKeyTile = 128, kMaxHeadDim = 512;
+
+template <typename KV>
+__device__ __forceinline__ float kv_at(const KV* p, uint64_t i) {
+  if constexpr (sizeof(KV) == 2) return __half2float(p[i]);
+  else return p[i];
+}
+
+// p: q, k, v, y, positions.  u: T, Hq, Hkv, D, causal, scale bits, positionIndex
+template <typename KV>
+__device__ void attention(const Args& a) {
+  __shared__ float qs[kMaxHeadDim];
+  __shared__ float sc[kKeyTile];
+  __shared__ float scratch[32];
+  const uint32_t Hq = a.u[1], Hkv = a.u[2], D = a.u[3], causal = a.u[4];
+  const float scale = f32_of(a.u[5]);
+  const uint32_t* pos = (const uint32_t*)a.p[4] + a.u[6];
+  const uint32_t pos0 = pos[0], kvLen = pos[1];
+  const uint32_t t = blockIdx.x / Hq, h = blockIdx.x % Hq, g = (uint32_t)(((uint64_t)h * Hkv) / Hq);
+  const uint32_t seen = causal ? min(kvLen, pos0 + t + 1) : kvLen;
+  const float* q = (const float*)a.p[0] + ((uint64_t)t * Hq + h) * D;
+  const KV* K = (const KV*)a.p[1];
+  const KV* V = (const KV*)a.p[2];
+  float* y = (float*)a.p[3] + ((uint64_t)t * Hq + h) * D;
+  for (uint32_t d = threadIdx.x; d < D; d += kAttnThreads) qs[d] = q[d];
+  float acc[kMaxHeadDim / kAttnThreads];
+#pragma unroll
+  for (int i = 0; i < kMaxHeadDim / kAttnThreads; ++i) acc[i] = 0.f;
+  float runMax = -INFINITY, runSum = 0.f;
+  const uint32_t lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();
+  for (uint32_t j0 = 0; j0 < seen; j0 += kKeyTile) {
+    const uint32_t n = min((uint32_t)kKeyTile, seen - j0);
+    for (uint32_t j = warp; j < n; j += kAttnThreads / 32) {
+      const uint64_t row = ((uint64_t)(j0 + j) * Hkv + g) * D;
+      float s = 0.f;
+      for (uint32_t d = lane; d < D; d += 32) s = fmaf(qs[d], kv_at(K, row + d), s);
+      s = warp_sum(s);
+      if (lane == 0) sc[j] = s * scale;
+    }
+    __syncthreads();
+    float m = -INFINITY;
+    for (uint32_t j = threadIdx.x; j < n; j += kAttnThreads) m = fmaxf(m, sc[j]);
+    const float tileMax = block_max(m, scratch);
+    const float newMax = fmaxf(runMax, tileMax);
+    float s = 0.f;
+    for (uint32_t j = threadIdx.x; j < n; j += kAttnThreads) {
+      const float p = expf(sc[j] - newMax);
+      sc[j] = p;
+      s += p;
+    }
+    const float tileSum = block_sum(s, scratch);  // its barriers also publish sc[]
+    const float corr = runMax == -INFINITY ? 0.f : expf(runMax - newMax);
+    runSum = runSum * corr + tileSum;
+    runMax = newMax;
+#pragma unroll
+    for (int i = 0; i < kMaxHeadDim / kAttnThreads; ++i) {
+      const uint32_t d = threadIdx.x + i * kAttnThreads;
+      if (d < D) {
+        float o = acc[i] * corr;
+        for (uint32_t j = 0; j < n; ++j) o = fmaf(sc[j], kv_at(V, ((uint64_t)(j0 + j) * Hkv + g) * D + d), o);
+        acc[i] = o;
+      }
+    }
+    __syncthreads();
+  }
+  const float inv = runSum > 0.f ? 1.f / runSum : 0.f;
+#pragma unroll
+  for (int i = 0; i < kMaxHeadDim / kAttnThreads; ++i) {
+    const uint32_t d = threadIdx.x + i * kAttnThreads;
+    if (d < D) y[d] = acc[i] * inv;
+  }
+}
+
+}  // namespace ix

@@ -1,0 +1,56 @@
+// y[m, col0 + r] = x[m, :] · w[r, :] for m <= kMatvecRows: one warp per weight row, each lane
+// decoding chunks of 8 weights in float32 (decode is bound by reading the weights once).
+#pragma once
+#include "common.cuh"
+
+namespace ix {
+
+constexpr int kMatvecRows = 8;
+
+// p: x, w (first row of the chunk), y.  u: k, rows, m, ldy, col0, rowBytes
+template <int T>
+__device__ void matvec(const Args& a) {
+  const float* x = (const float*)a.p[0];
+  const uint8_t* w = (const uint8_t*)a.p[1];
+  float* y = (float*)a.p[2];
+  const uint32_t k = a.u[0], rows = a.u[1], m = a.u[2], ldy = a.u[3], col0 = a.u[4], rowBytes = a.u[5];
+  const uint32_t lane = threadIdx.x & 31;
+  const uint32_t r = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (r >= rows) return;
+  const uint8_t* row = w + (uint64_t)r * rowBytes;
+  float acc[kMatvecRows];
+#pragma unroll
+  for (int i = 0; i < kMatvecRows; ++i) acc[i] = 0.f;
+  const uint32_t chunks = k >> 3;
+  for (uint32_t c = lane; c < chunks; c += 32) {
+    float wv[8];
+    dequant8<T>(row, c, wv);
+#pragma unroll
+    for (int i = 0; i < kMatvecRows; ++i) {
+      if (i < (int)m) {
+        const float* xi = x + (uint64_t)i * k + c * 8;
+        float s = 0.f;
+#pragma unroll
+        for (int j = 0; j < 8; ++j) s = fmaf(wv[j], xi[j], s);
+        acc[i] += s;
+      }
+    }
+  }
+  if (!is_quant(T)) {
+    for (uint32_t e = chunks * 8 + lane; e < k; e += 32) {
+      const float wv = plain_at<T>(row, e);
+#pragma unroll
+      for (int i = 0; i < kMatvecRows; ++i)
+        if (i < (int)m) acc[i] = fmaf(wv, x[(uint64_t)i * k + e], acc[i]);
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < kMatvecRows; ++i) {
+    if (i < (int)m) {
+      const float s = warp_sum(acc[i]);
+      if (lane == 0) y[(uint64_t)i * ldy + col0 + r] = s;
+    }
+  }
+}
+
+}  // namespace ix

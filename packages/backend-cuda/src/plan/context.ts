@@ -1,0 +1,15 @@
+import type { GraphNode, Tensor } from '@ix/core';
+
+import type { ProgramBuilder } from '../program.js';
+
+/** What a planner sees of one node: its tensors and the program being built. */
+export interface PlanContext {
+  readonly b: ProgramBuilder;
+  readonly node: GraphNode;
+  /** the tensor of input k */
+  input(k: number): Tensor;
+  /** the node's own tensor */
+  readonly out: Tensor;
+}
+
+export type Planner = (ctx: PlanContext) => void;

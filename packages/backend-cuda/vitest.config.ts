@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@ix/core': fileURLToPath(new URL('../core/src/index.ts', import.meta.url)),
+      '@ix/llm': fileURLToPath(new URL('../llm/src/index.ts', import.meta.url)),
+    },
+  },
+  // one Vulkan device per test file: files run one after another so lavapipe's threads are not oversubscribed
+  test: { include: ['test/**/*.test.ts'], testTimeout: 120_000, fileParallelism: false },
+});
