@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The GPU check of @ix/backend-cuda, for a machine with an NVIDIA GPU (the build machines have none):
+#   1. builds llama.cpp with CUDA (llama-bench, llama-quantize) from the source that ships inside the
+#      node-llama-cpp package, in the background;
+#   2. runs the CUDA backend's tests with IX_CUDA_REQUIRED=1 (a skip is a failure);
+#   3. writes a random-weight TinyLlama-1.1B GGUF in F16 (model-gen) and quantizes it with llama.cpp's
+#      own llama-quantize to Q8_0, Q4_0 and Q4_K_M;
+#   4. benchmarks ix (cuda backend) and llama-bench on each file: pp512 and tg128, medians of 5 runs
+#      after a warm-up, ratios ix/llama.cpp, and decode's weight bytes per second against peak bandwidth.
+# Every step logs into the output folder and a failed step does not stop the next ones.
+# usage: tools/bench/cuda-check.sh <llama.cpp source: folder or .tar.xz> <output folder> [quant...]
+set -uo pipefail
+SRC=$1
+OUT=$2
+shift 2
+QUANTS=("${@:-F16 Q8_0 Q4_0 Q4_K_M}")
+read -r -a QUANTS <<<"${QUANTS[*]}"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=${IX_CHECK_WORK:-/tmp/ix-cuda-check}
+REPEATS=${IX_CHECK_REPEATS:-3}
+mkdir -p "$OUT" "$WORK/models"
+export PATH="$PATH:/usr/local/cuda/bin"
+log() { echo "[cuda-check $(date +%T)] $*"; }
+
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.memory --format=csv | tee "$OUT/gpu.txt"
+lscpu | grep -m1 'Model name' | tee -a "$OUT/gpu.txt"
+
+# 1. llama.cpp + CUDA, static, for this GPU only. cuBLAS may live outside the toolkit (a pip wheel).
+log "llama.cpp build started"
+(
+  set -e
+  if [ -f "$SRC" ]; then mkdir -p "$WORK/llama-src" && tar xJf "$SRC" -C "$WORK/llama-src" && S="$WORK/llama-src"; else S="$SRC"; fi
+  extra=()
+  if ! ls /usr/local/cuda/lib64/libcublas.so* >/dev/null 2>&1; then
+    lib=$(find /usr/local /opt /usr/lib -name 'libcublas.so.*' 2>/dev/null | head -1)
+    libLt=$(find /usr/local /opt /usr/lib -name 'libcublasLt.so.*' 2>/dev/null | head -1)
+    inc=$(find /usr/local /opt /usr/include -name cublas_v2.h 2>/dev/null | head -1)
+    echo "cuBLAS outside the toolkit: $lib $libLt $inc"
+    extra=(-DCUDA_cublas_LIBRARY="$lib" -DCUDA_cublasLt_LIBRARY="$libLt" -DCMAKE_CUDA_FLAGS="-I$(dirname "$inc")" -DCMAKE_CXX_FLAGS="-I$(dirname "$inc")")
+    export LIBRARY_PATH="$(dirname "$lib"):${LIBRARY_PATH:-}"
+  fi
+  cmake -S "$S" -B "$WORK/llama-build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=native \
+    -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF -DGGML_CUDA_NCCL=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF \
+    -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF "${extra[@]}"
+  cmake --build "$WORK/llama-build" --target llama-bench llama-quantize -j"$(nproc)"
+) >"$OUT/llama-build.log" 2>&1 &
+BUILD=$!
+
+# 3a. the F16 model, while llama.cpp builds
+F16="$WORK/models/tinyllama-1.1b-F16.gguf"
+(node "$ROOT/tools/model-gen/dist/cli.js" --preset tinyllama-1.1b --quant F16 --seed 1 --gguf "$F16" >"$OUT/model-gen.log" 2>&1; log "F16 model written") &
+GEN=$!
+
+# 2. the tests, on the GPU
+log "tests"
+(cd "$ROOT/packages/backend-cuda" && IX_CUDA_REQUIRED=1 timeout 240 node "$ROOT/node_modules/vitest/vitest.mjs" run --reporter=verbose >"$OUT/tests.log" 2>&1)
+log "tests exit $?: $(grep -E 'Tests +[0-9]' "$OUT/tests.log" | tail -1)"
+
+wait $GEN
+wait $BUILD
+BUILD_RC=$?
+BIN="$WORK/llama-build/bin"
+log "llama.cpp build exit $BUILD_RC"
+tail -3 "$OUT/llama-build.log"
+
+# 3b. quantized files made by llama.cpp itself
+for q in "${QUANTS[@]}"; do
+  [ "$q" = F16 ] && continue
+  [ -x "$BIN/llama-quantize" ] && "$BIN/llama-quantize" "$F16" "$WORK/models/tinyllama-1.1b-$q.gguf" "$q" "$(nproc)" >"$OUT/quantize-$q.log" 2>&1
+done
+ls -la "$WORK/models"
+
+# 4. side by side, one model at a time
+for q in "${QUANTS[@]}"; do
+  m="$WORK/models/tinyllama-1.1b-$q.gguf"
+  [ -f "$m" ] || { log "no $m"; continue; }
+  log "bench $q: ix"
+  timeout 150 node "$ROOT/packages/cli/dist/ix.js" bench "$m" --backend cuda -p 512 -n 128 --sampling none -r "$REPEATS" --json >"$OUT/ix-$q.json" 2>"$OUT/ix-$q.err"
+  log "bench $q: llama-bench"
+  [ -x "$BIN/llama-bench" ] && timeout 150 "$BIN/llama-bench" -m "$m" -p 512 -n 128 -r "$REPEATS" -o json >"$OUT/llama-$q.json" 2>"$OUT/llama-$q.err"
+done
+
+node "$ROOT/tools/bench/cuda-summary.mjs" "$OUT" "${QUANTS[@]}" | tee "$OUT/summary.md"
