@@ -5,8 +5,9 @@
 #   2. runs the CUDA backend's tests with IX_CUDA_REQUIRED=1 (a skip is a failure);
 #   3. writes a random-weight TinyLlama-1.1B GGUF in F16 (model-gen) and quantizes it with llama.cpp's
 #      own llama-quantize to Q8_0, Q4_0 and Q4_K_M;
-#   4. benchmarks ix (cuda backend) and llama-bench on each file: pp512 and tg128, medians of 5 runs
-#      after a warm-up, ratios ix/llama.cpp, and decode's weight bytes per second against peak bandwidth.
+#   4. benchmarks ix (cuda backend, exact and fast accuracy; Q4_0 also without CUDA graphs) and
+#      llama-bench on each file: pp512 and tg128, medians of IX_CHECK_REPEATS runs (default 3) after a
+#      warm-up, ratios ix/llama.cpp, and decode's weight bytes per second against peak bandwidth.
 # Every step logs into the output folder and a failed step does not stop the next ones.
 # usage: tools/bench/cuda-check.sh <llama.cpp source: folder or .tar.xz> <output folder> [quant...]
 set -uo pipefail
@@ -74,8 +75,14 @@ ls -la "$WORK/models"
 for q in "${QUANTS[@]}"; do
   m="$WORK/models/tinyllama-1.1b-$q.gguf"
   [ -f "$m" ] || { log "no $m"; continue; }
-  log "bench $q: ix"
-  timeout 150 node "$ROOT/packages/cli/dist/ix.js" bench "$m" --backend cuda -p 512 -n 128 --sampling none -r "$REPEATS" --json >"$OUT/ix-$q.json" 2>"$OUT/ix-$q.err"
+  for mode in exact fast; do
+    log "bench $q: ix ($mode)"
+    IX_CUDA_ACCURACY=$mode timeout 150 node "$ROOT/packages/cli/dist/ix.js" bench "$m" --backend cuda -p 512 -n 128 --sampling none -r "$REPEATS" --json >"$OUT/ix-$q-$mode.json" 2>"$OUT/ix-$q-$mode.err"
+  done
+  if [ "$q" = Q4_0 ]; then
+    log "bench $q: ix without CUDA graphs"
+    IX_CUDA_GRAPHS=0 timeout 150 node "$ROOT/packages/cli/dist/ix.js" bench "$m" --backend cuda -p 512 -n 128 --sampling none -r "$REPEATS" --json >"$OUT/ix-$q-nographs.json" 2>"$OUT/ix-$q-nographs.err"
+  fi
   log "bench $q: llama-bench"
   [ -x "$BIN/llama-bench" ] && timeout 150 "$BIN/llama-bench" -m "$m" -p 512 -n 128 -r "$REPEATS" -o json >"$OUT/llama-$q.json" 2>"$OUT/llama-$q.err"
 done

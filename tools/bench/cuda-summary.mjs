@@ -19,22 +19,30 @@ const peak = Number(process.env.IX_PEAK_GBS ?? 4800);
 const gpu = read('gpu.txt').trim().split('\n');
 const rows = [];
 for (const q of quants) {
-  const ix = json(`ix-${q}.json`);
+  const ix = json(`ix-${q}-exact.json`);
+  const fast = json(`ix-${q}-fast.json`);
+  const plain = json(`ix-${q}-nographs.json`);
   const ll = json(`llama-${q}.json`);
-  const ixOf = (t) => ix?.results?.find((r) => r.test === t)?.tokensPerSecond;
+  const of = (run, t) => run?.results?.find((r) => r.test === t)?.tokensPerSecond;
+  const ixOf = (t) => of(ix, t);
   const llOf = (pp) => {
     const r = ll?.find((x) => (pp ? x.n_prompt > 0 && x.n_gen === 0 : x.n_gen > 0 && x.n_prompt === 0));
     return r ? median(r.samples_ts) : undefined;
   };
   const [ipp, itg, lpp, ltg] = [ixOf('pp512'), ixOf('tg128'), llOf(true), llOf(false)];
+  const [fpp, ftg, ntg] = [of(fast, 'pp512'), of(fast, 'tg128'), of(plain, 'tg128')];
   const bytes = ll?.[0]?.model_size;
   const fmt = (v) => (v === undefined ? 'n/a' : v.toFixed(0));
   const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : 'n/a');
   const share = (tg) => (tg && bytes ? `${((100 * tg * bytes) / (peak * 1e9)).toFixed(0)}%` : 'n/a');
-  rows.push(`| ${q} | ${fmt(ipp)} | ${fmt(lpp)} | ${ratio(ipp, lpp)} | ${fmt(itg)} | ${fmt(ltg)} | ${ratio(itg, ltg)} | ${share(itg)} | ${share(ltg)} |`);
+  rows.push(
+    `| ${q} | ${fmt(ipp)} | ${fmt(fpp)} | ${fmt(lpp)} | ${ratio(ipp, lpp)} | ${ratio(fpp, lpp)} | ${fmt(itg)} | ${fmt(ftg)} | ${ntg ? fmt(ntg) : '-'} | ${fmt(ltg)} | ${ratio(itg, ltg)} | ${share(itg)} | ${share(ltg)} |`,
+  );
 }
 console.log(`GPU: ${gpu.join(' / ')}\n`);
-console.log('| TinyLlama-1.1B | ix pp512 t/s | llama.cpp pp512 | ratio | ix tg128 t/s | llama.cpp tg128 | ratio | ix decode % of peak BW | llama.cpp % |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(
+  '| TinyLlama-1.1B | ix pp512 exact | ix pp512 fast | llama.cpp pp512 | ratio exact | ratio fast | ix tg128 exact | ix tg128 fast | ix tg128 no graphs | llama.cpp tg128 | tg ratio | ix decode % of peak BW | llama.cpp % |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`\npeak bandwidth taken as ${peak} GB/s (IX_PEAK_GBS); decode bytes per token = the model file's weight bytes (llama-bench model_size)`);

@@ -155,7 +155,7 @@ export class CudaBackend implements Backend {
       const planner = PLANNERS[node.op];
       const dtypes = node.inputs.map((i) => split.graph.node(i).dtype);
       if (!planner || !supportsNode(node, dtypes)) throw new UnsupportedOpError(node.op, `with inputs ${dtypes.join(', ')} on cuda`);
-      const ctx: PlanContext = { b: builder, node, input: (k) => split.tensorOf(node.inputs[k]!), out: split.tensorOf(node.id) };
+      const ctx: PlanContext = { b: builder, node, input: (k) => split.tensorOf(node.inputs[k]!), out: split.tensorOf(node.id), accuracy: this.settings.accuracy };
       planner(ctx);
     }
     const enc = builder.encode();

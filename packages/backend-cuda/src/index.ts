@@ -10,7 +10,7 @@ export { CudaBackend, CudaBuffer } from './backend.js';
 export { peakBandwidth } from './devices.js';
 export type { NativeDevice } from './native.js';
 export { loadAddon } from './native.js';
-export type { CudaOptions } from './options.js';
+export type { Accuracy, CudaOptions } from './options.js';
 export { SUPPORTED_OPS, WEIGHT_DTYPES } from './ops.js';
 
 export const cudaBackend: BackendFactory = {

@@ -1,6 +1,15 @@
 import { InvalidArgumentError, type BackendOptions } from '@ix/core';
 
+/**
+ * Accuracy of prefill matmuls: 'exact' keeps activations and decoded weights in float32 (the matvec
+ * kernel over 8 activation rows at a time); 'fast' rounds both to f16 for tensor-core tiles. Decode
+ * (8 rows or fewer) is float32 in both.
+ */
+export type Accuracy = 'exact' | 'fast';
+
 export interface CudaOptions extends BackendOptions {
+  /** default 'exact' (or IX_CUDA_ACCURACY) */
+  accuracy?: Accuracy;
   /** device index (see probe().details.devices); default: the first usable one (or IX_CUDA_DEVICE) */
   device?: number;
   /** the driver library; default libcuda.so.1 (or IX_CUDA_LIBRARY) */
@@ -12,6 +21,7 @@ export interface CudaOptions extends BackendOptions {
 }
 
 export interface ResolvedOptions {
+  accuracy: Accuracy;
   device: number | undefined;
   library: string;
   stagingBytes: number;
@@ -38,5 +48,7 @@ export function resolveOptions(options: CudaOptions = {}, env: Env = process.env
   if (graphsEnv !== undefined && graphsEnv !== '0' && graphsEnv !== '1') throw new InvalidArgumentError(`cuda: IX_CUDA_GRAPHS must be 0 or 1, got "${graphsEnv}"`);
   const graphs = options.graphs ?? graphsEnv !== '0';
   if (typeof graphs !== 'boolean') throw new InvalidArgumentError('cuda: graphs must be a boolean');
-  return { device: deviceRaw, library, stagingBytes, graphs };
+  const accuracy = (options.accuracy ?? (env.IX_CUDA_ACCURACY || undefined) ?? 'exact') as string;
+  if (accuracy !== 'exact' && accuracy !== 'fast') throw new InvalidArgumentError(`cuda: accuracy must be 'exact' or 'fast', got "${accuracy}"`);
+  return { accuracy, device: deviceRaw, library, stagingBytes, graphs };
 }

@@ -25,6 +25,7 @@ export function probeWith(load: AddonLoad, env: Record<string, string | undefine
     features: [`sm_${d.computeCapability.replace('.', '')}`, 'tensor-cores', ...(settings.graphs ? ['cuda-graphs'] : [])],
     ops: SUPPORTED_OPS,
     details: {
+      accuracy: settings.accuracy,
       deviceIndex: d.index,
       devices: list.devices.length,
       computeCapability: d.computeCapability,

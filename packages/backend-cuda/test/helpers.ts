@@ -1,4 +1,4 @@
-import { errorLog as sharedErrorLog } from '@ix/backend-testing';
+import { errorLog as sharedErrorLog } from '@ix/kernel-testing';
 
 import { cudaBackend, type CudaBackend, type CudaOptions } from '../src/index.js';
 
@@ -18,7 +18,7 @@ export function makeCuda(options: CudaOptions = {}): CudaBackend {
   return cudaBackend.create(options) as CudaBackend;
 }
 
-export { bytesOf, expectClose, maxAbsErr, randomF32, reference, rng, runBoth, runOn, tensorOn, type Constant, type GraphBuilder } from '@ix/backend-testing';
+export { bytesOf, expectClose, maxAbsErr, randomF32, reference, rng, runBoth, runOn, tensorOn, type Constant, type GraphBuilder } from '@ix/kernel-testing';
 
 /** Errors recorded by tests, printed once at the end of a file for the report. */
 export const errorLog = (title: string) => sharedErrorLog('backend-cuda', title);

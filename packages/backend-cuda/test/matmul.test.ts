@@ -6,10 +6,10 @@ import { MATVEC_MAX_ROWS } from '../src/plan/matmul.js';
 import { errorLog, expectClose, hasDevice, makeCuda, randomF32, rng, runBoth, skipReason } from './helpers.js';
 
 /**
- * Fused dequant x matvec (x with <= 8 rows, float32) and the tensor-core matmul (more rows: weights
- * and activations rounded to f16, f32 accumulation) for every weight type, against the reference
- * backend (f64 sums over the same dequantized weights) on random data with odd sizes. Tolerance
- * relative to max |y|: f32 accumulation order for the matvec, f16 rounding of both operands for tiles.
+ * Fused dequant x matvec (float32: decode, and prefill in exact mode) and the tensor-core matmul (fast
+ * mode, more than 8 rows: weights and activations rounded to f16, f32 accumulation) for every weight
+ * type, against the reference backend (f64 sums over the same dequantized weights) on random data with
+ * odd sizes. Tolerance relative to max |y|: f32 accumulation order, or f16 rounding of both operands.
  */
 const log = errorLog('matmul');
 afterAll(() => log.print());
@@ -17,9 +17,10 @@ afterAll(() => log.print());
 const blockOf = (t: DTypeName) => (t.endsWith('_K') ? 256 : t.startsWith('Q') || t.startsWith('IQ') ? 32 : 1);
 const plainBytes = (t: DTypeName, w: Float32Array) => (t === 'F32' ? new Uint8Array(w.buffer) : quantize(t, w));
 
-describe.skipIf(!hasDevice)(`matmul on CUDA${skipReason ? ` (${skipReason})` : ''}`, () => {
-  const be = hasDevice ? makeCuda() : undefined!;
+describe.skipIf(!hasDevice).each(['exact', 'fast'] as const)(`matmul on CUDA, %s${skipReason ? ` (${skipReason})` : ''}`, (accuracy) => {
+  const be = hasDevice ? makeCuda({ accuracy }) : undefined!;
   afterAll(() => be?.dispose());
+  const tolerance = (m: number) => (m <= MATVEC_MAX_ROWS || accuracy === 'exact' ? 2e-6 : 3e-3);
 
   describe.each([...WEIGHT_DTYPES])('%s weights', (dtype) => {
     // K: a few blocks (odd count) for quantized types, an odd number for F32/F16; N odd too
@@ -31,7 +32,7 @@ describe.skipIf(!hasDevice)(`matmul on CUDA${skipReason ? ` (${skipReason})` : '
     it.each([1, 3, MATVEC_MAX_ROWS, MATVEC_MAX_ROWS + 1, 37, 130])('x with %i rows', async (m) => {
       const x = randomF32(m * k, rng(100 + m), 2);
       const { ours, ref } = await runBoth(be, [{ shape: [n, k], dtype, bytes }], (g, c) => [g.matmul(g.input('x', [m, k]), c(0))], { x });
-      log.add(`${dtype} K=${k} N=${n} M=${m}`, expectClose(ours[0]!, ref[0]!, m <= MATVEC_MAX_ROWS ? 2e-6 : 3e-3, `${dtype} M=${m}`));
+      log.add(`${accuracy} ${dtype} K=${k} N=${n} M=${m}`, expectClose(ours[0]!, ref[0]!, tolerance(m), `${dtype} M=${m}`));
     });
   });
 
@@ -40,6 +41,6 @@ describe.skipIf(!hasDevice)(`matmul on CUDA${skipReason ? ` (${skipReason})` : '
     const x = randomF32(2 * 3 * 64, rng(4));
     const { ours, ref } = await runBoth(be, [{ shape: [5, 64], dtype: 'Q8_0', bytes: quantize('Q8_0', w) }], (g, c) => [g.matmul(g.input('x', [2, 3, 64]), c(0))], { x });
     expect(ours[0]!.length).toBe(30);
-    expectClose(ours[0]!, ref[0]!, 3e-3, 'leading dims');
+    expectClose(ours[0]!, ref[0]!, tolerance(6), 'leading dims');
   });
 });

@@ -75,5 +75,8 @@ describe('no usable addon', () => {
     expect(() => resolveOptions({ stagingBytes: 10 })).toThrow(/stagingBytes/);
     expect(resolveOptions({}, { IX_CUDA_GRAPHS: '0' }).graphs).toBe(false);
     expect(resolveOptions({ graphs: true }, { IX_CUDA_GRAPHS: '0' }).graphs).toBe(true);
+    expect(resolveOptions({}, {}).accuracy).toBe('exact');
+    expect(resolveOptions({}, { IX_CUDA_ACCURACY: 'fast' }).accuracy).toBe('fast');
+    expect(probeWith(loadAddon(), { IX_CUDA_ACCURACY: 'sloppy' }).reason).toMatch(/accuracy must be 'exact' or 'fast'/);
   });
 });

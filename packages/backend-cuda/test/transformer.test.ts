@@ -93,14 +93,17 @@ async function generate(home: Backend, executor: Executor, specs: Specs, prefill
 }
 
 describe.skipIf(!hasDevice)(`decoder graph on CUDA${skipReason ? ` (${skipReason})` : ''}`, () => {
-  const be = hasDevice ? makeCuda() : undefined!;
-  afterAll(() => be?.dispose());
+  const exact = hasDevice ? makeCuda({ accuracy: 'exact' }) : undefined!;
+  const fast = hasDevice ? makeCuda({ accuracy: 'fast' }) : undefined!;
+  afterAll(() => [exact, fast].forEach((b) => b?.dispose()));
 
   it.each([
-    { upType: 'Q4_0' as DTypeName, fallbacks: 0, prefill: 4, tol: 3e-5 },
-    { upType: 'Q5_0' as DTypeName, fallbacks: 2, prefill: 4, tol: 3e-5 }, // one matmul per step falls back to the reference
-    { upType: 'Q5_K' as DTypeName, fallbacks: 0, prefill: 12, tol: 1e-2 },
-  ])('weights with $upType in layer 1, $prefill-token prefill: equals the reference alone ($fallbacks ops on the reference)', async ({ upType, fallbacks, prefill, tol }) => {
+    { upType: 'Q4_0' as DTypeName, fallbacks: 0, prefill: 4, accuracy: 'fast', tol: 3e-5 },
+    { upType: 'Q5_0' as DTypeName, fallbacks: 2, prefill: 4, accuracy: 'fast', tol: 3e-5 }, // one matmul per step falls back to the reference
+    { upType: 'Q5_K' as DTypeName, fallbacks: 0, prefill: 12, accuracy: 'exact', tol: 3e-5 },
+    { upType: 'Q5_K' as DTypeName, fallbacks: 0, prefill: 12, accuracy: 'fast', tol: 1e-2 }, // f16 tensor-core prefill
+  ])('weights with $upType in layer 1, $prefill-token prefill, $accuracy: equals the reference alone ($fallbacks ops on the reference)', async ({ upType, fallbacks, prefill, accuracy, tol }) => {
+    const be = accuracy === 'exact' ? exact : fast;
     const specs = modelSpecs(upType);
     const ours = await generate(be, new Executor(be, [reference]), specs, prefill);
     const ref = await generate(reference, new Executor(reference), specs, prefill);

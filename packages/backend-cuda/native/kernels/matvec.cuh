@@ -1,5 +1,6 @@
-// y[m, col0 + r] = x[m, :] · w[r, :] for m <= kMatvecRows: one warp per weight row, each lane
-// decoding chunks of 8 weights in float32 (decode is bound by reading the weights once).
+// y[m, col0 + r] = x[m, :] · w[r, :] in float32: one warp per weight row, each lane decoding chunks of
+// 8 weights. Block row y takes activation rows 8y .. 8y+7, so decode (m <= 8) reads the weights once and
+// exact-mode prefill (any m) re-reads them per 8 rows, mostly from L2.
 #pragma once
 #include "common.cuh"
 
@@ -13,7 +14,10 @@ __device__ void matvec(const Args& a) {
   const float* x = (const float*)a.p[0];
   const uint8_t* w = (const uint8_t*)a.p[1];
   float* y = (float*)a.p[2];
-  const uint32_t k = a.u[0], rows = a.u[1], m = a.u[2], ldy = a.u[3], col0 = a.u[4], rowBytes = a.u[5];
+  const uint32_t k = a.u[0], rows = a.u[1], ldy = a.u[3], col0 = a.u[4], rowBytes = a.u[5];
+  const uint32_t m = min((uint32_t)kMatvecRows, a.u[2] - blockIdx.y * kMatvecRows);
+  x += (uint64_t)blockIdx.y * kMatvecRows * k;
+  y += (uint64_t)blockIdx.y * kMatvecRows * ldy;
   const uint32_t lane = threadIdx.x & 31;
   const uint32_t r = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
   if (r >= rows) return;

@@ -10,6 +10,8 @@ export interface PlanContext {
   input(k: number): Tensor;
   /** the node's own tensor */
   readonly out: Tensor;
+  /** 'fast' allows f16 tensor-core tiles for prefill matmuls */
+  readonly accuracy: 'exact' | 'fast';
 }
 
 export type Planner = (ctx: PlanContext) => void;
