@@ -37,6 +37,20 @@ void repack_group(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int 
 // 4 bytes of a row at `from` to slot k of a 16-row interleaved area at `area`
 inline void put4(uint8_t* area, int k, int r, const void* from) { std::memcpy(area + (k * kRepackRows + r) * 4, from, 4); }
 
+// the Q4_K part of a Q4_K or Q5_K row's super-block: scales, mins (6-bit, unpacked) and low nibbles
+template <class Block>
+void put_k4(uint8_t* dst, int r, const Block& src) {
+  std::memcpy(dst + 2 * r, &src.d, 2);
+  std::memcpy(dst + 32 + 2 * r, &src.dmin, 2);
+  uint8_t sm[16];
+  k4_scales_mins(src.scales, sm);
+  for (int j = 0; j < 8; ++j) {
+    dst[64 + 16 * j + r] = sm[j];
+    dst[192 + 16 * j + r] = sm[8 + j];
+  }
+  for (int k = 0; k < 32; ++k) put4(dst + 320, k, r, src.qs + 4 * k);  // pair p = k / 8
+}
+
 void repack_rows(int dtype, const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, uint8_t* out) {
   switch (dtype) {
     case T_Q4_0:
@@ -51,16 +65,11 @@ void repack_rows(int dtype, const uint8_t* w, size_t row_bytes, int64_t N, int64
         for (int k = 0; k < 8; ++k) put4(dst + 32, k, r, src->qs + 4 * k);
       });
     case T_Q4_K:
-      return repack_group<block_q4_K>(w, row_bytes, N, g, nb, kQ4_Kx16Bytes, out, [](uint8_t* dst, int r, const block_q4_K* src) {
-        std::memcpy(dst + 2 * r, &src->d, 2);
-        std::memcpy(dst + 32 + 2 * r, &src->dmin, 2);
-        uint8_t sm[16];
-        k4_scales_mins(src->scales, sm);
-        for (int j = 0; j < 8; ++j) {
-          dst[64 + 16 * j + r] = sm[j];
-          dst[192 + 16 * j + r] = sm[8 + j];
-        }
-        for (int k = 0; k < 32; ++k) put4(dst + 320, k, r, src->qs + 4 * k);  // pair p = k / 8
+      return repack_group<block_q4_K>(w, row_bytes, N, g, nb, kQ4_Kx16Bytes, out, [](uint8_t* dst, int r, const block_q4_K* src) { put_k4(dst, r, *src); });
+    case T_Q5_K:
+      return repack_group<block_q5_K>(w, row_bytes, N, g, nb, kQ5_Kx16Bytes, out, [](uint8_t* dst, int r, const block_q5_K* src) {
+        put_k4(dst, r, *src);
+        for (int k = 0; k < 8; ++k) put4(dst + kQ4_Kx16Bytes, k, r, src->qh + 4 * k);
       });
     case T_Q6_K:
       return repack_group<block_q6_K>(w, row_bytes, N, g, nb, kQ6_Kx16Bytes, out, [](uint8_t* dst, int r, const block_q6_K* src) {
@@ -88,6 +97,7 @@ size_t repacked_block_bytes(int dtype) {
     case T_Q4_0: case T_IQ4_NL: return kQ4_0x16Bytes;
     case T_Q8_0: return kQ8_0x16Bytes;
     case T_Q4_K: return kQ4_Kx16Bytes;
+    case T_Q5_K: return kQ5_Kx16Bytes;
     case T_Q6_K: return kQ6_Kx16Bytes;
     default: return 0;
   }

@@ -29,6 +29,10 @@ constexpr size_t kQ8_0x16Bytes = 32 + 512;
 //   uint8_t qs[4][8][16][4]  (qs[p][k][r] = bytes 32p + 4k .. 32p + 4k + 3 of row r's qs)
 constexpr size_t kQ4_Kx16Bytes = 64 + 256 + 2048;
 
+// Q5_K x 16 rows: Q4_K's layout (its low 4 bits), then the fifth bits at byte 2368:
+//   uint8_t qh[8][16][4]  (qh[k][r] = bytes 4k .. 4k + 3 of row r's qh; bit j is sub-block j's)
+constexpr size_t kQ5_Kx16Bytes = kQ4_Kx16Bytes + 512;
+
 // Q6_K x 16 rows: per row group g and super-block s, at ((g * nsb) + s) * 3360 bytes:
 //   uint16_t d[16]; int8_t sc[16][16]  (sc[i][r] = row r's scale of elements 16i..16i+15)
 //   uint8_t ql[2][16][16][4]  (ql[n][k][r] = bytes 64n + 4k .. 64n + 4k + 3 of row r's ql)
@@ -45,7 +49,7 @@ struct Repacked {
 
 class RepackCache {
  public:
-  // the repacked form of weight w (Q4_0, IQ4_NL, Q8_0, Q4_K or Q6_K, read-only buffer), made on first use; with
+  // the repacked form of weight w (Q4_0, IQ4_NL, Q8_0, Q4_K, Q5_K or Q6_K, read-only buffer), made on first use; with
   // release_source the mapping's pages are given back (when nothing reads the original layout)
   Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
   // the original layout of w is read too (get_rows on a tied embedding that is also the output

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
  * that ships inside the node-llama-cpp package (llama/gitRelease.bundle), with -march=native, in a
  * cache outside the repository keyed by the bundle's commit. Built once; later calls only check.
  */
-export const NATIVE_TOOLS = ['llama-bench', 'llama-server', 'llama-perplexity', 'llama-tokenize', 'llama-embedding'] as const;
+export const NATIVE_TOOLS = ['llama-bench', 'llama-server', 'llama-perplexity', 'llama-tokenize', 'llama-embedding', 'llama-quantize'] as const;
 export type NativeTool = (typeof NATIVE_TOOLS)[number];
 
 export function peerCacheRoot(): string {
