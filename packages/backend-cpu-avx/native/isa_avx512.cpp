@@ -25,6 +25,7 @@ namespace isa_avx512 {
 #include "kernels_fast.inc"
 #include "kernels_panel16.inc"
 #include "kernels_repacked_gemv.inc"
+#include "kernels_bf16.inc"
 #include "kernels_table.inc"
 #undef IX_VNNI
 
@@ -38,6 +39,11 @@ static KernelTable make_vnni_table() {
   t.panel16[T_IQ4_NL] = panel_tile<PanelW<WIQ4_NL>>;
   t.panel16[T_Q4_K] = panel_tile<PanelQ4_K>;
   t.panel16[T_Q6_K] = panel_tile<PanelQ6_K>;
+  if (__builtin_cpu_supports("avx512bf16")) {
+    t.fast[T_BF16] = tile_bf16;
+    t.fast_act[T_BF16] = ACT_BF16;
+    t.quantize_bf16 = quantize_bf16;
+  }
   t.quantize_panel16 = quantize_panel16;
   t.quantize_planes = quantize_planes;
   t.packed_gemv[0][T_Q4_0] = gemv_q4_0x16<kPlanes>;

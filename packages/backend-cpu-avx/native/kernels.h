@@ -9,7 +9,7 @@
 namespace ix {
 
 // Activation format a weight type's fast kernel consumes.
-enum ActFormat : int { ACT_F32 = 0, ACT_Q8_32 = 1, ACT_Q8_K = 2, ACT_Q8_PLANES = 3 };
+enum ActFormat : int { ACT_F32 = 0, ACT_Q8_32 = 1, ACT_Q8_K = 2, ACT_Q8_PLANES = 3, ACT_BF16 = 4 };
 
 // y[r * ys + i] = dot(weight row i, activation row r) for i < nw, r < nx.
 // w: nw rows of ws bytes; x: nx activation rows of xs bytes (f32, or quantized blocks).
@@ -51,6 +51,7 @@ struct KernelTable {
   QuantizeFn quantize_planes;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
+  QuantizeFn quantize_bf16;  // ACT_BF16 (AVX512-BF16 CPUs only)
   float (*dot_f32)(const float* a, const float* b, int n);
   float (*dot_f16)(const uint16_t* a, const float* b, int n);
   void (*axpy_f32)(float a, const float* x, float* y, int n);  // y += a * x
@@ -72,6 +73,7 @@ inline size_t act_row_bytes(ActFormat f, int K) {
     case ACT_Q8_32: return (size_t)(K / QK) * sizeof(act_q8_32);
     case ACT_Q8_K: return (size_t)(K / QK_K) * sizeof(act_q8_K);
     case ACT_Q8_PLANES: return (size_t)(K / QK) * sizeof(act_q8_planes);
+    case ACT_BF16: return (size_t)(K + 31) / 32 * 64;  // zero-padded to whole 32-element steps
     default: return (size_t)K * 4;
   }
 }

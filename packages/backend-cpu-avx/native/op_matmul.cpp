@@ -134,12 +134,15 @@ void op_matmul(ExecCtx& c, const Node& n) {
   TileFn tile = c.k->exact[w.dtype];
   const uint8_t* act = x.data;
   size_t act_stride = (size_t)K * 4;
-  const ActFormat af = c.fast ? c.k->fast_act[w.dtype] : ACT_F32;
+  ActFormat af = c.fast ? c.k->fast_act[w.dtype] : ACT_F32;
+  // bf16 dot products pay off when activation rows share each weight load (prefill); decode reads
+  // BF16 weights as fast in f32 (measured on Zen 5), and f32 activations are exact
+  if (af == ACT_BF16 && M < 4) af = ACT_F32;
   if (af != ACT_F32) {
     act_stride = act_row_bytes(af, (int)K);
     c.scratch.resize(act_stride * (size_t)M);
     uint8_t* q = c.scratch.data();
-    const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : c.k->quantize_q8_K;
+    const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : af == ACT_BF16 ? c.k->quantize_bf16 : c.k->quantize_q8_K;
     const float* xf = (const float*)x.data;
     parallel_range(c.pool, M, 1, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) quant(xf + r * K, (int)K, q + r * act_stride);

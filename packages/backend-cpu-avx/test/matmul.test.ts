@@ -55,7 +55,10 @@ function check(c: Case, x: Float32Array, M: number, y: Float32Array, accuracy: A
     const xr = x.subarray(m * K, (m + 1) * K);
     // per-block activation step d/2 of the fast mode
     const halfStep = new Float64Array(K);
-    if (accuracy === 'fast' && actBlock > 1) {
+    if (accuracy === 'fast' && actBlock === BF16_ACTIVATIONS) {
+      // rounded to bf16 (AVX512-BF16 CPUs): half an ulp of 8 significant bits
+      for (let k = 0; k < K; k++) halfStep[k] = Math.abs(xr[k]!) * 2 ** -8;
+    } else if (accuracy === 'fast' && actBlock > 1) {
       for (let b = 0; b < K; b += actBlock) {
         let amax = 0;
         for (let k = b; k < b + actBlock; k++) amax = Math.max(amax, Math.abs(xr[k]!));
@@ -82,7 +85,10 @@ function check(c: Case, x: Float32Array, M: number, y: Float32Array, accuracy: A
   return { worst, relRms: Math.sqrt(errSq / refSq) };
 }
 
+/** fast mode's activations for BF16 weights: rounded to bf16 where the CPU has AVX512-BF16 */
+const BF16_ACTIVATIONS = -1;
 const FAST_BLOCK: Partial<Record<DTypeName, number>> = {
+  BF16: BF16_ACTIVATIONS,
   Q4_0: 32, Q4_1: 32, Q5_0: 32, Q5_1: 32, Q8_0: 32, IQ4_NL: 32,
   Q2_K: 256, Q3_K: 256, Q4_K: 256, Q5_K: 256, Q6_K: 256, IQ4_XS: 256,
 };

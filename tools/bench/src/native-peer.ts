@@ -26,6 +26,22 @@ function bundlePath(): string {
   return join(dir, 'llama', 'gitRelease.bundle');
 }
 
+/**
+ * Build flavours: 'native' (-march=native, the default) and 'avx2' (AVX2 + FMA + F16C, AVX-512 off:
+ * the peer for ix's IX_CPU_ISA=avx2 path). IX_PEER_FLAVOUR picks one; each has its own build folder.
+ */
+export type PeerFlavour = 'native' | 'avx2';
+const FLAVOUR_FLAGS: Record<PeerFlavour, string[]> = {
+  native: ['-DGGML_NATIVE=ON'],
+  avx2: ['-DGGML_NATIVE=OFF', '-DGGML_AVX=ON', '-DGGML_AVX2=ON', '-DGGML_FMA=ON', '-DGGML_F16C=ON', '-DGGML_BMI2=ON', '-DGGML_AVX512=OFF'],
+};
+
+export function peerFlavour(): PeerFlavour {
+  const f = process.env.IX_PEER_FLAVOUR ?? 'native';
+  if (f !== 'native' && f !== 'avx2') throw new Error(`IX_PEER_FLAVOUR must be native or avx2, got "${f}"`);
+  return f;
+}
+
 const run = (cmd: string, args: string[], cwd?: string) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
 /** Path of a native llama.cpp tool, building it (and the source checkout) first if needed. */
@@ -33,7 +49,9 @@ export function nativePeer(tool: NativeTool, log: (s: string) => void = (s) => p
   const bundle = bundlePath();
   const commit = run('git', ['bundle', 'list-heads', bundle]).split(/\s+/)[0]!.slice(0, 12);
   const src = join(peerCacheRoot(), `llama.cpp-${commit}`);
-  const bin = join(src, 'build', 'bin', tool);
+  const flavour = peerFlavour();
+  const build = flavour === 'native' ? 'build' : `build-${flavour}`;
+  const bin = join(src, build, 'bin', tool);
   if (existsSync(bin)) return bin;
   if (!existsSync(join(src, 'CMakeLists.txt'))) {
     log(`native peer: cloning llama.cpp ${commit} from node-llama-cpp's bundle into ${src}`);
@@ -41,16 +59,16 @@ export function nativePeer(tool: NativeTool, log: (s: string) => void = (s) => p
     mkdirSync(dirname(src), { recursive: true });
     run('git', ['clone', '-q', bundle, src]);
   }
-  if (!existsSync(join(src, 'build', 'CMakeCache.txt'))) {
-    log('native peer: configuring (GGML_NATIVE=ON, static, no curl)');
-    run('cmake', ['-S', '.', '-B', 'build', '-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DCMAKE_C_FLAGS=-w', '-DCMAKE_CXX_FLAGS=-w'], src);
+  if (!existsSync(join(src, build, 'CMakeCache.txt'))) {
+    log(`native peer: configuring ${build} (${FLAVOUR_FLAGS[flavour].join(' ')}, static, no curl)`);
+    run('cmake', ['-S', '.', '-B', build, '-DCMAKE_BUILD_TYPE=Release', ...FLAVOUR_FLAGS[flavour], '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DCMAKE_C_FLAGS=-w', '-DCMAKE_CXX_FLAGS=-w'], src);
   }
-  log(`native peer: building ${tool} (minutes on 2 cores; cached afterwards; log in ${src}/build.log)`);
-  const out = openSync(join(src, 'build.log'), 'a');
+  log(`native peer: building ${tool} in ${build} (minutes on 2 cores; cached afterwards; log in ${src}/${build}.log)`);
+  const out = openSync(join(src, `${build}.log`), 'a');
   try {
-    execFileSync('cmake', ['--build', 'build', '-j', String(availableParallelism()), '--target', tool], { cwd: src, stdio: ['ignore', out, out] });
+    execFileSync('cmake', ['--build', build, '-j', String(availableParallelism()), '--target', tool], { cwd: src, stdio: ['ignore', out, out] });
   } catch {
-    throw new Error(`native peer: building ${tool} failed; see ${src}/build.log`);
+    throw new Error(`native peer: building ${tool} failed; see ${src}/${build}.log`);
   } finally {
     closeSync(out);
   }
@@ -62,7 +80,7 @@ export function nativePeer(tool: NativeTool, log: (s: string) => void = (s) => p
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const wanted = process.argv.slice(2);
   if (wanted.includes('--help') || wanted.includes('-h')) {
-    process.stdout.write(`usage: node tools/bench/dist/native-peer.js [${NATIVE_TOOLS.join('|')} ...]\n(cache: ${peerCacheRoot()}, or $IX_PEER_CACHE)\n`);
+    process.stdout.write(`usage: node tools/bench/dist/native-peer.js [${NATIVE_TOOLS.join('|')} ...]\n(cache: ${peerCacheRoot()}, or $IX_PEER_CACHE; IX_PEER_FLAVOUR=avx2 builds with AVX-512 off)\n`);
   } else {
     for (const t of wanted.length ? wanted : NATIVE_TOOLS) {
       if (!(NATIVE_TOOLS as readonly string[]).includes(t)) throw new Error(`unknown tool ${t} (${NATIVE_TOOLS.join(', ')})`);
