@@ -75,16 +75,3 @@ export function nativePeer(tool: NativeTool, log: (s: string) => void = (s) => p
   if (!existsSync(bin)) throw new Error(`native peer: the build did not produce ${bin}`);
   return bin;
 }
-
-// `node tools/bench/dist/native-peer.js [tool...]`: build ahead of a benchmark, print the paths
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const wanted = process.argv.slice(2);
-  if (wanted.includes('--help') || wanted.includes('-h')) {
-    process.stdout.write(`usage: node tools/bench/dist/native-peer.js [${NATIVE_TOOLS.join('|')} ...]\n(cache: ${peerCacheRoot()}, or $IX_PEER_CACHE; IX_PEER_FLAVOUR=avx2 builds with AVX-512 off)\n`);
-  } else {
-    for (const t of wanted.length ? wanted : NATIVE_TOOLS) {
-      if (!(NATIVE_TOOLS as readonly string[]).includes(t)) throw new Error(`unknown tool ${t} (${NATIVE_TOOLS.join(', ')})`);
-      process.stdout.write(nativePeer(t as NativeTool) + '\n');
-    }
-  }
-}
