@@ -1,5 +1,6 @@
 // Node-API surface: cpuInfo() and the Context class (thread pool + kernels + buffers).
 // C++ exceptions become JS errors (NODE_ADDON_API_CPP_EXCEPTIONS_ALL).
+#include <ix/napi_args.h>
 #include <napi.h>
 
 #include <cmath>
@@ -18,24 +19,10 @@ namespace ix {
 
 namespace {
 
-uint64_t arg_size(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsNumber()) throw std::invalid_argument(std::string(what) + " must be a number");
-  const double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(v) || v < 0 || v != std::floor(v) || v > 9007199254740991.0) {
-    throw std::invalid_argument(std::string(what) + " must be a non-negative integer, got " + std::to_string(v));
-  }
-  return (uint64_t)v;
-}
-
 uint32_t arg_id(const Napi::CallbackInfo& info, size_t i) {
   const uint64_t v = arg_size(info, i, "buffer id");
   if (v == 0 || v > 0xffffffffULL) throw std::invalid_argument("invalid buffer id " + std::to_string(v));
   return (uint32_t)v;
-}
-
-std::string arg_string(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsString()) throw std::invalid_argument(std::string(what) + " must be a string");
-  return info[i].As<Napi::String>().Utf8Value();
 }
 
 Napi::Value CpuInfoJs(const Napi::CallbackInfo& info) {

@@ -1,5 +1,6 @@
 // Node-API surface: probe(), kernelNames(), hostDequantize() and the Context class (device, buffers,
 // programs). C++ exceptions become JS errors (NODE_ADDON_API_CPP_EXCEPTIONS_ALL).
+#include <ix/napi_args.h>
 #include <napi.h>
 
 #include <cmath>
@@ -14,40 +15,6 @@
 namespace ix {
 
 namespace {
-
-uint64_t arg_size(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsNumber()) throw std::invalid_argument(std::string(what) + " must be a number");
-  const double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(v) || v < 0 || v != std::floor(v) || v > 9007199254740991.0) {
-    throw std::invalid_argument(std::string(what) + " must be a non-negative integer, got " + std::to_string(v));
-  }
-  return (uint64_t)v;
-}
-
-uint32_t arg_u32(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  const uint64_t v = arg_size(info, i, what);
-  if (v > 0xffffffffULL) throw std::invalid_argument(std::string(what) + " is too large");
-  return (uint32_t)v;
-}
-
-std::string arg_string(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsString()) throw std::invalid_argument(std::string(what) + " must be a string");
-  return info[i].As<Napi::String>().Utf8Value();
-}
-
-Napi::Uint8Array arg_bytes(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw std::invalid_argument(std::string(what) + " must be a Uint8Array");
-  }
-  return info[i].As<Napi::Uint8Array>();
-}
-
-Napi::Uint32Array arg_words(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-    throw std::invalid_argument(std::string(what) + " must be a Uint32Array");
-  }
-  return info[i].As<Napi::Uint32Array>();
-}
 
 Napi::Object report_js(Napi::Env env, const DeviceReport& r) {
   Napi::Object o = Napi::Object::New(env);

@@ -1,50 +1,15 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-import { loadModel, type Model } from '@ix/llm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { storiesSuite } from '@ix/kernel-testing';
+import { afterAll, expect } from 'vitest';
 
 import type { CudaBackend } from '../src/index.js';
-import { errorLog, expectClose, hasDevice, skipReason } from './helpers.js';
+import { errorLog, hasDevice, skipReason } from './helpers.js';
 
-/** A real model end to end: stories260K (llama2.c TinyStories, GGUF, F32) on CUDA vs the reference backend; decode steps replay as CUDA graphs. */
-const MODEL = fileURLToPath(new URL('../../../../shared/models/stories260K/stories260K.gguf', import.meta.url));
-const why = skipReason ?? (existsSync(MODEL) ? undefined : `model file missing: ${MODEL}`);
-if (hasDevice && why) console.warn(`[backend-cuda] skipping stories260K: ${why}`);
+/** stories260K end to end on CUDA vs the reference backend (the shared suite); decode steps replay as CUDA graphs. */
 const log = errorLog('stories260K');
 afterAll(() => log.print());
 
-async function generate(model: Model, prompt: string, maxTokens: number, kvType: 'F16' | 'F32'): Promise<{ logits: Float32Array; tokens: number[] }> {
-  const session = model.createSession({ contextLength: 128, kvType });
-  const logits = await session.evaluate(model.promptTokens(prompt), true);
-  session.reset();
-  const run = session.generate(prompt, { temperature: 0, maxTokens });
-  let r = await run.next();
-  while (!r.done) r = await run.next();
-  return { logits, tokens: r.value.tokens };
-}
-
-describe.skipIf(!!why)(`stories260K on CUDA${why ? ` (${why})` : ''}`, () => {
-  it('prompt logits match the reference and greedy decoding picks the same 40 tokens', async () => {
-    const ours = await loadModel(MODEL, { backend: 'cuda' });
-    const ref = await loadModel(MODEL, { backend: 'reference' });
-    try {
-      expect(ours.backend.name).toBe('cuda');
-      const prompt = 'Once upon a time, there was a little dog';
-      // an F32 cache for the logits: with F16 one rounding that goes the other way (values differing in
-      // the last f32 bit) moves a key by an f16 ulp, which shows as ~1e-4 relative in the logits
-      for (const kvType of ['F32', 'F16'] as const) {
-        const a = await generate(ours, prompt, 40, kvType);
-        const b = await generate(ref, prompt, 40, kvType);
-        log.add(`prompt logits, ${kvType} cache`, expectClose(a.logits, b.logits, kvType === 'F32' ? 2e-5 : 5e-4, `logits (${kvType} cache)`));
-        expect(a.tokens, kvType).toEqual(b.tokens);
-        expect(a.tokens.length).toBe(40);
-      }
-      // the decode step graphs ran again and again: replayed as CUDA graphs with moving positions
-      expect((ours.backend as CudaBackend).programStats.graphed).toBeGreaterThan(0);
-    } finally {
-      await ours.dispose();
-      await ref.dispose();
-    }
-  });
+storiesSuite({
+  label: 'CUDA', backend: 'cuda', tag: 'backend-cuda', hasDevice, skipReason, log,
+  // the decode step graphs ran again and again: replayed as CUDA graphs with moving positions
+  after: (model) => expect((model.backend as CudaBackend).programStats.graphed).toBeGreaterThan(0),
 });

@@ -89,10 +89,19 @@ export function expectClose(ours: ArrayLike<number>, ref: ArrayLike<number>, tol
 }
 
 /** Errors recorded by tests, printed once at the end of a file for the report. */
-export function errorLog(tag: string, title: string): { add(what: string, err: number): void; print(): void } {
+/** Errors recorded by tests, printed once at the end of a file for the report. */
+export interface ErrorLog {
+  add(what: string, err: number): void;
+  print(): void;
+}
+
+export function errorLog(tag: string, title: string): ErrorLog {
   const rows: string[] = [];
   return {
     add: (what, err) => void rows.push(`${what}: ${err.toExponential(2)}`),
     print: () => rows.length && console.log(`[${tag}] ${title} max abs error vs reference\n  ${rows.join('\n  ')}`),
   };
 }
+
+export { ropeAttentionSuite, type SuiteOptions } from './suites/rope-attention.js';
+export { storiesSuite } from './suites/stories.js';
