@@ -1,7 +1,7 @@
 import { f32ToF16Bytes, type Backend } from '@ix/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { expectClose, randomF32, rng, runBoth, type ErrorLog } from '../index.js';
+import { expectClose, randomF32, rng, runBoth, type ErrorLog } from '../helpers.js';
 
 export interface SuiteOptions<B extends Backend> {
   /** how the device is named in test titles */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel, type Model } from '@ix/llm';
 import { describe, expect, it } from 'vitest';
 
-import { expectClose, type ErrorLog } from '../index.js';
+import { expectClose, type ErrorLog } from '../helpers.js';
 
 /** stories260K beside the repository (../shared/models), as every package's tests find it */
 const MODEL = fileURLToPath(new URL('../../../../../shared/models/stories260K/stories260K.gguf', import.meta.url));
