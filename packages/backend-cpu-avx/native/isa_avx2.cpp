@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "kernels.h"
+#include "repack.h"
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c,bmi2")
@@ -20,19 +21,40 @@ namespace isa_avx2 {
 #include "kernels_exact.inc"
 #include "kernels_fast.inc"
 #include "kernels_table.inc"
+#include "kernels_repacked_avx2.inc"
+
+static KernelTable make_avx2_table() {
+  KernelTable t = make_table("avx2");
+  t.quantize_planes = quantize_planes_scalar;
+  t.packed_gemv[0][T_Q4_0] = gemv_q4_0x16_avx2<kPlanes>;
+  t.packed_gemv[1][T_Q4_0] = gemv_q4_0x16_avx2<1>;
+  t.packed_gemm[0][T_Q4_0] = gemv_q4_0x16_avx2<kPlanes, 4>;
+  t.packed_gemm[1][T_Q4_0] = gemv_q4_0x16_avx2<1, 4>;
+  return t;
+}
 }  // namespace isa_avx2
 
 const KernelTable* kernels_avx2() {
-  static const KernelTable t = isa_avx2::make_table("avx2");
+  static const KernelTable t = isa_avx2::make_avx2_table();
   return &t;
 }
 
-// AVX-512 without VNNI: 512-bit exact kernels, the AVX2 integer kernels for fast mode.
+// AVX-512 without VNNI: 512-bit exact kernels, the AVX2 integer kernels (fast mode, repacked).
 const KernelTable* kernels_avx512_novnni() {
   static const KernelTable t = [] {
     KernelTable k = *kernels_avx512();
     const KernelTable& a2 = *kernels_avx2();
     for (int i = 0; i < T_COUNT; ++i) if (k.fast[i] != k.exact[i]) k.fast[i] = a2.fast[i];
+    // the AVX-512 table's integer kernels (panels, repacked) use vpdpbusd: take AVX2's
+    for (int i = 0; i < T_COUNT; ++i) {
+      k.panel16[i] = nullptr;
+      for (int f = 0; f < 2; ++f) {
+        k.packed_gemv[f][i] = a2.packed_gemv[f][i];
+        k.packed_gemm[f][i] = a2.packed_gemm[f][i];
+      }
+    }
+    k.quantize_planes = a2.quantize_planes;
+    k.quantize_panel16 = nullptr;
     k.quantize_q8_32 = a2.quantize_q8_32;
     k.quantize_q8_K = a2.quantize_q8_K;
     k.isa = "avx512";

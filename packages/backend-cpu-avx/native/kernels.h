@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "blocks.h"
 
@@ -67,6 +68,17 @@ const KernelTable* kernels_avx512();      // requires avx512f/bw/vl/dq + vnni
 const KernelTable* kernels_avx512_novnni();  // avx512 exact kernels, AVX2 integer kernels
 const KernelTable* kernels_avx2();
 const KernelTable* kernels_scalar();
+
+// fn(NX, r) over nx activation rows in blocks of Max, the rest in one smaller block (NX a
+// compile-time constant)
+template <int Max, class Fn>
+inline void by_rows(int nx, Fn&& fn) {
+  int r = 0;
+  for (; r + Max <= nx; r += Max) fn(std::integral_constant<int, Max>{}, r);
+  if constexpr (Max > 1) {
+    if (r < nx) by_rows<Max - 1>(nx - r, [&](auto nxc, int rr) { fn(nxc, r + rr); });
+  }
+}
 
 inline size_t act_row_bytes(ActFormat f, int K) {
   switch (f) {
