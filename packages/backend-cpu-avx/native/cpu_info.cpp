@@ -1,5 +1,7 @@
 #include "cpu_info.h"
 
+#include <cstdlib>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -87,7 +89,9 @@ const KernelTable* select_kernels(const std::string& isa) {
   const CpuInfo& cpu = cpu_info();
   if (isa == "avx512") {
     if (!cpu.avx512) throw std::invalid_argument("ISA avx512 was requested but this CPU lacks AVX-512 F/BW/VL/DQ (" + cpu.model + ")");
-    return cpu.avx512vnni ? kernels_avx512() : kernels_avx512_novnni();
+    // IX_CPU_VNNI=0 takes the table of AVX-512 CPUs without VNNI (Skylake-SP) on one with it, for tests
+    const char* vnni = std::getenv("IX_CPU_VNNI");
+    return cpu.avx512vnni && !(vnni && std::string(vnni) == "0") ? kernels_avx512() : kernels_avx512_novnni();
   }
   if (isa == "avx2") {
     if (!cpu.avx2) throw std::invalid_argument("ISA avx2 was requested but this CPU lacks AVX2/FMA/F16C (" + cpu.model + ")");

@@ -168,6 +168,32 @@ describe('repacked decode over many row groups', () => {
   });
 });
 
+describe('AVX-512 without VNNI (IX_CPU_VNNI=0 forces the table such CPUs get)', () => {
+  // its integer kernels (fast mode, repacked decode and prefill) are AVX2's: nothing may use vpdpbusd
+  const avx512 = isaMatrix().find((i) => i.supported && i.isa === 'avx512');
+  it.skipIf(!avx512).each(['exact', 'fast'] as const)('%s mode: Q4_0, Q4_K, Q8_0 mapped weights within the bound', async (accuracy) => {
+    const prev = process.env.IX_CPU_VNNI;
+    process.env.IX_CPU_VNNI = '0';
+    const be = makeBackend('avx512', accuracy);
+    try {
+      for (const [dtype, seed] of [['Q4_0', 91], ['Q4_K', 92], ['Q8_0', 93]] as const) {
+        const c = makeCase(dtype, seed);
+        const w = mappedTensor(be, [c.N, c.K], dtype, c.bytes);
+        for (const M of [1, 20]) {
+          const x = randomF32(M * c.K, rng(seed + M));
+          const [y] = await run(be, (g: Graph) => [g.matmul(g.input('x', [M, c.K]), g.constant(w))], { x });
+          expect(check(c, x, M, y as Float32Array, accuracy, FAST_BLOCK[dtype] ?? 1).worst, `${dtype} M=${M}`).toBeLessThanOrEqual(1);
+        }
+        be.free(w.buffer);
+      }
+    } finally {
+      be.dispose();
+      if (prev === undefined) delete process.env.IX_CPU_VNNI;
+      else process.env.IX_CPU_VNNI = prev;
+    }
+  });
+});
+
 describe('quantized activations kept between matmuls', () => {
   // Matmuls reading the same unchanged rows share one quantization (q/k/v); rows written over in
   // between (here by write_rows into the same buffer) must be quantized again.
