@@ -38,6 +38,10 @@ static KernelTable make_avx2_table() {
   t.packed_gemv[1][T_Q5_K] = gemv_q4_Kx16_avx2<1, 2, true>;
   t.packed_gemm[0][T_Q5_K] = gemv_q4_Kx16_avx2<kPlanes, 4, true>;
   t.packed_gemm[1][T_Q5_K] = gemv_q4_Kx16_avx2<1, 4, true>;
+  t.packed_gemv[0][T_Q6_K] = gemv_q6_Kx16_avx2<kPlanes>;
+  t.packed_gemv[1][T_Q6_K] = gemv_q6_Kx16_avx2<1>;
+  t.packed_gemm[0][T_Q6_K] = gemv_q6_Kx16_avx2<kPlanes, 4>;
+  t.packed_gemm[1][T_Q6_K] = gemv_q6_Kx16_avx2<1, 4>;
   return t;
 }
 }  // namespace isa_avx2
