@@ -41,8 +41,8 @@ interface Compiled {
 
 /**
  * The CUDA backend: tensors live in device memory; each split is planned once into kernel launches
- * on one stream (no wait: the next download waits), and a split run again is replayed as a CUDA graph
- * with only its positions rewritten, so a decode step costs one graph launch.
+ * on one stream, and a split run again is replayed as a CUDA graph with only its positions
+ * rewritten, so a decode step costs one graph launch.
  */
 export class CudaBackend implements Backend {
   readonly name = BACKEND_NAME;
@@ -115,10 +115,16 @@ export class CudaBackend implements Backend {
     fillPositions(c.positional, c.positions);
     const program = c.program;
     const positions = c.positions;
-    native(() => program.run(positions));
+    // wait for the GPU here rather than in the download that follows (which would wait anyway): a
+    // failed kernel is reported by the compute that ran it, and the executor's compute time is the
+    // device's, not the host's
+    native(() => {
+      program.run(positions);
+      this.context().synchronize();
+    });
   }
 
-  /** Wait for every queued kernel (tests and benchmarks; downloads wait by themselves). */
+  /** Wait for every queued kernel (compute() and downloads wait by themselves). */
   synchronize(): void {
     native(() => this.context().synchronize());
   }
