@@ -14,23 +14,7 @@ export function makeBackend(isa: Isa, accuracy: Accuracy = 'exact', threads = 2)
   return cpuAvxBackend.create({ isa, accuracy, threads }) as CpuAvxBackend;
 }
 
-/** Deterministic uniform [0, 1) (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomF32(n: number, rand: () => number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (rand() * 2 - 1) * scale;
-  return a;
-}
+export { bytesOf, randomF32, rng } from '@ix/kernel-testing';
 
 /** Upload bytes into a fresh buffer of `backend` and wrap them as a tensor. */
 export function tensorOn(backend: Backend, shape: number[], dtype: DTypeName, bytes: Uint8Array, name?: string): Tensor {
@@ -39,9 +23,6 @@ export function tensorOn(backend: Backend, shape: number[], dtype: DTypeName, by
   return new Tensor(shape, dtype, buf, 0, name);
 }
 
-export function bytesOf(a: Float32Array | Int32Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
 
 /** Run a graph built by `build` on one backend (alone) and return the outputs as host arrays. */
 export async function run(
