@@ -56,14 +56,10 @@ Napi::Value HostDequantize(const Napi::CallbackInfo& info) {
 
 class ProgramObject : public Napi::ObjectWrap<ProgramObject> {
  public:
-  static Napi::FunctionReference* constructor;
-
   static Napi::Function Init(Napi::Env env) {
-    Napi::Function f = DefineClass(env, "Program",
-                                   {InstanceMethod("run", &ProgramObject::Run), InstanceMethod("launches", &ProgramObject::Launches),
-                                    InstanceMethod("graphed", &ProgramObject::Graphed), InstanceMethod("dispose", &ProgramObject::Dispose)});
-    constructor = new Napi::FunctionReference(Napi::Persistent(f));
-    return f;
+    return DefineClass(env, "Program",
+                       {InstanceMethod("run", &ProgramObject::Run), InstanceMethod("launches", &ProgramObject::Launches),
+                        InstanceMethod("graphed", &ProgramObject::Graphed), InstanceMethod("dispose", &ProgramObject::Dispose)});
   }
 
   explicit ProgramObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramObject>(info) {}
@@ -86,7 +82,10 @@ class ProgramObject : public Napi::ObjectWrap<ProgramObject> {
   std::unique_ptr<Program> program_;
 };
 
-Napi::FunctionReference* ProgramObject::constructor = nullptr;
+// per Node environment (the main thread and each worker load the addon on their own)
+struct AddonData {
+  Napi::FunctionReference program;
+};
 
 class Context : public Napi::ObjectWrap<Context> {
  public:
@@ -149,7 +148,7 @@ class Context : public Napi::ObjectWrap<Context> {
     const bool graphs = info.Length() > 2 && info[2].ToBoolean().Value();
     dev();
     auto program = std::make_unique<Program>(device_, words.Data(), words.ElementLength(), positions, graphs);
-    Napi::Object obj = ProgramObject::constructor->New({});
+    Napi::Object obj = info.Env().GetInstanceData<AddonData>()->program.New({});
     ProgramObject::Unwrap(obj)->adopt(std::move(program));
     return obj;
   }
@@ -171,7 +170,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe));
   exports.Set("kernelNames", Napi::Function::New(env, KernelNames));
   exports.Set("hostDequantize", Napi::Function::New(env, HostDequantize));
-  exports.Set("Program", ProgramObject::Init(env));
+  auto* data = new AddonData{Napi::Persistent(ProgramObject::Init(env))};
+  env.SetInstanceData(data);  // deleted with the environment
+  exports.Set("Program", data->program.Value());
   exports.Set("Context", Context::Init(env));
   return exports;
 }
