@@ -1,7 +1,9 @@
 // Table of one cuda-check.sh run: ix vs llama-bench per quant type (pp512, tg128, ratios) and decode's
 // weight bytes per second against the GPU's peak bandwidth.
 // usage: node tools/bench/cuda-summary.mjs <output folder of cuda-check.sh> <quant...>
-import { existsSync, readFileSync } from 'node:fs';
+// IX_CHECK_NAME names the model; IX_CHECK_MODELS (folder of <name>-<quant>.gguf) gives the decode bytes
+// per token when llama-bench did not run.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, ...quants] = process.argv.slice(2);
@@ -17,6 +19,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 // peak bandwidth from nvidia-smi's max memory clock is unreliable on HBM parts: take it from the env
 const peak = Number(process.env.IX_PEAK_GBS ?? 4800);
 const gpu = read('gpu.txt').trim().split('\n');
+const name = process.env.IX_CHECK_NAME ?? 'tinyllama-1.1b';
 const rows = [];
 for (const q of quants) {
   const ix = json(`ix-${q}-exact.json`);
@@ -31,7 +34,8 @@ for (const q of quants) {
   };
   const [ipp, itg, lpp, ltg] = [ixOf('pp512'), ixOf('tg128'), llOf(true), llOf(false)];
   const [fpp, ftg, ntg] = [of(fast, 'pp512'), of(fast, 'tg128'), of(plain, 'tg128')];
-  const bytes = ll?.[0]?.model_size;
+  const file = process.env.IX_CHECK_MODELS ? join(process.env.IX_CHECK_MODELS, `${name}-${q}.gguf`) : '';
+  const bytes = ll?.[0]?.model_size ?? (file && existsSync(file) ? statSync(file).size : undefined);
   const fmt = (v) => (v === undefined ? 'n/a' : v.toFixed(0));
   const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : 'n/a');
   const share = (tg) => (tg && bytes ? `${((100 * tg * bytes) / (peak * 1e9)).toFixed(0)}%` : 'n/a');
@@ -41,8 +45,8 @@ for (const q of quants) {
 }
 console.log(`GPU: ${gpu.join(' / ')}\n`);
 console.log(
-  '| TinyLlama-1.1B | ix pp512 exact | ix pp512 fast | llama.cpp pp512 | ratio exact | ratio fast | ix tg128 exact | ix tg128 fast | ix tg128 no graphs | llama.cpp tg128 | tg ratio | ix decode % of peak BW | llama.cpp % |',
+  `| ${name} | ix pp512 exact | ix pp512 fast | llama.cpp pp512 | ratio exact | ratio fast | ix tg128 exact | ix tg128 fast | ix tg128 no graphs | llama.cpp tg128 | tg ratio | ix decode % of peak BW | llama.cpp % |`,
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
-console.log(`\npeak bandwidth taken as ${peak} GB/s (IX_PEAK_GBS); decode bytes per token = the model file's weight bytes (llama-bench model_size)`);
+console.log(`\npeak bandwidth taken as ${peak} GB/s (IX_PEAK_GBS); decode bytes per token = the model's weight bytes (llama-bench model_size, else the file size)`);

@@ -34,6 +34,9 @@ Loaded load(const std::string& library) {
   if (!api->fn) missing += std::string(missing.empty() ? "" : ", ") + IX_STR(fn);
 #include "cuda_functions.inc"
 #undef IX_CU_FN
+#define IX_CU_FN(fn) api->fn = reinterpret_cast<decltype(&::fn)>(dlsym(lib, IX_STR(fn)));
+#include "cuda_optional_functions.inc"
+#undef IX_CU_FN
   if (!missing.empty()) return {nullptr, name + " lacks " + missing + " (the driver is older than CUDA 12)"};
   const CUresult r = api->cuInit(0);
   if (r != CUDA_SUCCESS) {

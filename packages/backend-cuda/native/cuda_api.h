@@ -11,6 +11,7 @@ namespace ix {
 struct CudaApi {
 #define IX_CU_FN(name) decltype(&::name) name = nullptr;
 #include "cuda_functions.inc"
+#include "cuda_optional_functions.inc"
 #undef IX_CU_FN
 };
 

@@ -1,5 +1,8 @@
 #include "program.h"
 
+#include "kernel_table.h"
+#include "profiler.h"
+
 #include <algorithm>
 #include <string>
 
@@ -25,7 +28,7 @@ constexpr unsigned kMaxBlock = 1024, kMaxShared = 48 * 1024;
 }  // namespace
 
 Program::Program(std::shared_ptr<Device> device, const uint32_t* words, size_t count, uint32_t positionCount, bool graphs)
-    : device_(std::move(device)), positionCount_(positionCount), graphs_(graphs) {
+    : device_(std::move(device)), positionCount_(positionCount), graphs_(graphs && !profiling_enabled()) {
   Device& dev = *device_;
   dev.bind();
   if (positionCount_ > 0) cu_check(dev.api(), dev.api().cuMemAlloc(&positions_, positionCount_ * 4), "cuMemAlloc (positions)");
@@ -35,7 +38,8 @@ Program::Program(std::shared_ptr<Device> device, const uint32_t* words, size_t c
     launches_.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       Launch l{};
-      l.fn = dev.function(r.next("kernel"));
+      l.kernel = r.next("kernel");
+      l.fn = dev.function(l.kernel);
       for (unsigned& g : l.grid) g = r.next("grid");
       l.block = r.next("block");
       l.shared = r.next("shared bytes");
@@ -82,6 +86,7 @@ Program::~Program() {
   device_->bind();
   api.cuStreamSynchronize(device_->stream());
   if (exec_) api.cuGraphExecDestroy(exec_);
+  for (CUevent e : events_) api.cuEventDestroy(e);
   if (positions_) api.cuMemFree(positions_);
 }
 
@@ -90,6 +95,33 @@ void Program::launch_all() {
   for (Launch& l : launches_) {
     void* params[] = {&l.args};
     cu_check(api, api.cuLaunchKernel(l.fn, l.grid[0], l.grid[1], l.grid[2], l.block, 1, 1, l.shared, device_->stream(), params, nullptr), "cuLaunchKernel");
+  }
+}
+
+void Program::launch_all_timed() {
+  const CudaApi& api = device_->api();
+  if (!api.cuEventCreate || !api.cuEventRecord || !api.cuEventSynchronize || !api.cuEventElapsedTime || !api.cuEventDestroy) {
+    throw std::runtime_error("IX_CUDA_PROFILE: this NVIDIA driver lacks the event functions profiling needs");
+  }
+  while (events_.size() < launches_.size() + 1) {
+    CUevent e = nullptr;
+    cu_check(api, api.cuEventCreate(&e, CU_EVENT_DEFAULT), "cuEventCreate");
+    events_.push_back(e);
+  }
+  cu_check(api, api.cuEventRecord(events_[0], device_->stream()), "cuEventRecord");
+  for (size_t i = 0; i < launches_.size(); ++i) {
+    Launch& l = launches_[i];
+    void* params[] = {&l.args};
+    cu_check(api, api.cuLaunchKernel(l.fn, l.grid[0], l.grid[1], l.grid[2], l.block, 1, 1, l.shared, device_->stream(), params, nullptr), "cuLaunchKernel");
+    cu_check(api, api.cuEventRecord(events_[i + 1], device_->stream()), "cuEventRecord");
+  }
+  cu_check(api, api.cuEventSynchronize(events_[launches_.size()]), "cuEventSynchronize");
+  for (size_t i = 0; i < launches_.size(); ++i) {
+    float ms = 0;
+    cu_check(api, api.cuEventElapsedTime(&ms, events_[i], events_[i + 1]), "cuEventElapsedTime");
+    const Launch& l = launches_[i];
+    const char* name = l.kernel < kKernelCount ? kKernelNames[l.kernel] : "?";
+    profile_record(std::string(name) + " " + std::to_string(l.grid[0]) + "x" + std::to_string(l.grid[1]) + "x" + std::to_string(l.block), ms);
   }
 }
 
@@ -103,6 +135,10 @@ void Program::run(const uint32_t* positions, size_t count) {
   // pageable source: the driver stages it before returning, so the caller may reuse it at once
   if (positionCount_ > 0) device_->upload_async(positions_, positions, positionCount_ * 4);
   ++runs_;
+  if (profiling_enabled()) {
+    launch_all_timed();
+    return;
+  }
   if (!graphs_ || launches_.empty() || runs_ == 1) {
     launch_all();  // the first run also loads every kernel lazily before a capture
     return;

@@ -35,6 +35,7 @@ class Program {
 
  private:
   struct Launch {
+    uint32_t kernel;
     CUfunction fn;
     unsigned grid[3];
     unsigned block;
@@ -42,6 +43,8 @@ class Program {
     Args args;
   };
   void launch_all();
+  /** launch_all with an event around each launch, timings added to the profile (IX_CUDA_PROFILE) */
+  void launch_all_timed();
 
   std::shared_ptr<Device> device_;
   std::vector<Launch> launches_;
@@ -51,6 +54,7 @@ class Program {
   bool graphs_ = false;
   uint64_t runs_ = 0;
   CUgraphExec exec_ = nullptr;
+  std::vector<CUevent> events_;  // launches + 1, only when profiling
 };
 
 }  // namespace ix

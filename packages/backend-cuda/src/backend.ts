@@ -1,6 +1,5 @@
 import {
   InvalidArgumentError,
-  UnsupportedOpError,
   type Backend,
   type BackendBuffer,
   type DeviceInfo,
@@ -14,7 +13,7 @@ import { deviceInfo } from './devices.js';
 import type { NativeAddon, NativeContext, NativeDevice, NativeProgram } from './native.js';
 import { supportsNode } from './ops.js';
 import type { ResolvedOptions } from './options.js';
-import { PLANNERS, type PlanContext } from './plan/index.js';
+import { planSplit } from './plan/index.js';
 import { fillPositions, ProgramBuilder, type Positional } from './program.js';
 
 export const BACKEND_NAME = 'cuda';
@@ -157,13 +156,7 @@ export class CudaBackend implements Backend {
       if (i === undefined) throw new InvalidArgumentError(`cuda: the addon has no kernel "${name}"`);
       return i;
     });
-    for (const node of split.nodes) {
-      const planner = PLANNERS[node.op];
-      const dtypes = node.inputs.map((i) => split.graph.node(i).dtype);
-      if (!planner || !supportsNode(node, dtypes)) throw new UnsupportedOpError(node.op, `with inputs ${dtypes.join(', ')} on cuda`);
-      const ctx: PlanContext = { b: builder, node, input: (k) => split.tensorOf(node.inputs[k]!), out: split.tensorOf(node.id), accuracy: this.settings.accuracy };
-      planner(ctx);
-    }
+    planSplit(builder, split, this.settings);
     const enc = builder.encode();
     const program = native(() => this.context().compile(enc.words, enc.positionCount, this.settings.graphs));
     return { program, positional: enc.positional, positions: new Uint32Array(enc.positionCount) };

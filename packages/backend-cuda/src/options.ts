@@ -1,9 +1,8 @@
 import { InvalidArgumentError, type BackendOptions } from '@ix/core';
 
 /**
- * Accuracy of prefill matmuls: 'exact' keeps activations and decoded weights in float32 (the matvec
- * kernel over 8 activation rows at a time); 'fast' rounds both to f16 for tensor-core tiles. Decode
- * (8 rows or fewer) is float32 in both.
+ * Accuracy of prefill matmuls: 'exact' keeps activations and decoded weights in float32 (float32
+ * tiles); 'fast' rounds both to f16 for tensor-core tiles. Decode (8 rows or fewer) is float32 in both.
  */
 export type Accuracy = 'exact' | 'fast';
 
@@ -18,6 +17,8 @@ export interface CudaOptions extends BackendOptions {
   stagingBytes?: number;
   /** replay a split that runs again as a CUDA graph; default true (IX_CUDA_GRAPHS=0 turns it off) */
   graphs?: boolean;
+  /** plan runs of nodes as one launch (norm·weight, matmul + residual, gate/up/swiglu); default true (IX_CUDA_FUSE=0 turns it off) */
+  fuse?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -26,6 +27,7 @@ export interface ResolvedOptions {
   library: string;
   stagingBytes: number;
   graphs: boolean;
+  fuse: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -44,11 +46,18 @@ export function resolveOptions(options: CudaOptions = {}, env: Env = process.env
   if (!Number.isSafeInteger(stagingBytes) || stagingBytes < 4096) {
     throw new InvalidArgumentError(`cuda: stagingBytes must be an integer of at least 4096, got ${stagingBytes}`);
   }
-  const graphsEnv = env.IX_CUDA_GRAPHS;
-  if (graphsEnv !== undefined && graphsEnv !== '0' && graphsEnv !== '1') throw new InvalidArgumentError(`cuda: IX_CUDA_GRAPHS must be 0 or 1, got "${graphsEnv}"`);
-  const graphs = options.graphs ?? graphsEnv !== '0';
-  if (typeof graphs !== 'boolean') throw new InvalidArgumentError('cuda: graphs must be a boolean');
+  const graphs = switchOption('graphs', options.graphs, 'IX_CUDA_GRAPHS', env);
+  const fuse = switchOption('fuse', options.fuse, 'IX_CUDA_FUSE', env);
   const accuracy = (options.accuracy ?? (env.IX_CUDA_ACCURACY || undefined) ?? 'exact') as string;
   if (accuracy !== 'exact' && accuracy !== 'fast') throw new InvalidArgumentError(`cuda: accuracy must be 'exact' or 'fast', got "${accuracy}"`);
-  return { accuracy, device: deviceRaw, library, stagingBytes, graphs };
+  return { accuracy, device: deviceRaw, library, stagingBytes, graphs, fuse };
+}
+
+/** An on/off setting, on by default: the option, else the variable (0 or 1). */
+function switchOption(name: string, option: boolean | undefined, variable: string, env: Env): boolean {
+  const raw = env[variable];
+  if (raw !== undefined && raw !== '0' && raw !== '1') throw new InvalidArgumentError(`cuda: ${variable} must be 0 or 1, got "${raw}"`);
+  const on = option ?? raw !== '0';
+  if (typeof on !== 'boolean') throw new InvalidArgumentError(`cuda: ${name} must be a boolean`);
+  return on;
 }

@@ -53,6 +53,12 @@ export interface GraphSplit {
   nodes: readonly GraphNode[];
   /** tensor holding the value of a node: every input of `nodes` and every node of `nodes` has one */
   tensorOf(nodeId: number): Tensor;
+  /**
+   * ids of the nodes whose values the run hands back. With the graph's readers it tells a backend
+   * which values no one sees outside `nodes`: those it may fuse away (never write). Absent: assume
+   * any value may be read.
+   */
+  outputs?: ReadonlySet<number>;
 }
 
 export interface Backend {

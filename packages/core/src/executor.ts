@@ -197,6 +197,7 @@ export class Executor {
           setValue(node.id, node.tensor!);
         }
       }
+      const outputIds = new Set(outputs.map((o) => o.id));
       let i = 0;
       while (i < order.length) {
         const backend = placement[order[i]!.id]!;
@@ -224,6 +225,7 @@ export class Executor {
         const split: GraphSplit = {
           graph,
           nodes: splitNodes,
+          outputs: outputIds,
           tensorOf: (id) => {
             const t = values.get(id)?.get(backend.name);
             if (!t) throw new InvalidArgumentError(`executor: node ${id} has no value on ${backend.name}`);
@@ -321,6 +323,7 @@ function bindSplit(graph: Graph, plan: Plan, arena: BackendBuffer): NonNullable<
   const split: GraphSplit = {
     graph,
     nodes: plan.order,
+    outputs: new Set(plan.outputs),
     tensorOf: (id) => {
       const t = tensors[id];
       if (!t) throw new InvalidArgumentError(`executor: node ${id} has no value`);

@@ -4,13 +4,15 @@ import { PRESETS } from './shapes.js';
 import type { QuantPreset } from './quant-mix.js';
 import { toolArgs, toolProgress } from './tool-cli.js';
 
-const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|...] [--seed N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16]`;
+const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16]`;
 
 const values = toolArgs(
   {
     preset: { type: 'string' },
     quant: { type: 'string', default: 'F32' },
     seed: { type: 'string', default: '1' },
+    // fewer layers than the preset: a big model's layer shapes at a fraction of the file (speed checks)
+    layers: { type: 'string' },
     gguf: { type: 'string' },
     hf: { type: 'string' },
     'hf-dtype': { type: 'string', default: 'F32' },
@@ -23,9 +25,14 @@ if (!preset || (!values.gguf && !values.hf)) {
   process.stderr.write(`${values.preset && !preset ? `error: unknown preset "${values.preset}"\n` : ''}${usage}\n`);
   process.exit(2);
 }
+const layers = values.layers === undefined ? preset.shape.nLayers : Number(values.layers);
+if (!Number.isInteger(layers) || layers < 1) {
+  process.stderr.write(`error: --layers must be a positive integer, got "${values.layers}"\n${usage}\n`);
+  process.exit(2);
+}
 await generateModel({
   arch: preset.arch,
-  shape: preset.shape,
+  shape: { ...preset.shape, nLayers: layers },
   seed: Number(values.seed),
   gguf: values.gguf,
   hf: values.hf,

@@ -22,6 +22,11 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'llama',
     shape: { vocabSize: 32000, hiddenSize: 2048, intermediateSize: 5632, nLayers: 22, nHeads: 32, nKVHeads: 4, contextLength: 2048, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false },
   },
+  // Mistral-7B-v0.1 config.json (a Llama with GQA and a 32000-token SentencePiece vocabulary)
+  'mistral-7b': {
+    arch: 'llama',
+    shape: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, nLayers: 32, nHeads: 32, nKVHeads: 8, contextLength: 32768, ropeTheta: 1000000, normEps: 1e-5, tiedEmbeddings: false },
+  },
   // small shapes for tests: real structure (GQA, several layers), seconds to run
   'llama-tiny': {
     arch: 'llama',

@@ -36,15 +36,28 @@ __device__ void attention(const Args& a) {
   for (int i = 0; i < kMaxHeadDim / kAttnThreads; ++i) acc[i] = 0.f;
   float runMax = -INFINITY, runSum = 0.f;
   const uint32_t lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  // values: a small head (D dividing the block) splits the keys over kAttnThreads / D thread groups
+  const uint32_t groups = D < kAttnThreads && kAttnThreads % D == 0 ? kAttnThreads / D : 1;
+  const uint32_t span = groups > 1 ? D : kAttnThreads;
+  const uint32_t group = threadIdx.x / span, d0 = threadIdx.x % span;
   __syncthreads();
   for (uint32_t j0 = 0; j0 < seen; j0 += kKeyTile) {
     const uint32_t n = min((uint32_t)kKeyTile, seen - j0);
-    for (uint32_t j = warp; j < n; j += kAttnThreads / 32) {
-      const uint64_t row = ((uint64_t)(j0 + j) * Hkv + g) * D;
-      float s = 0.f;
-      for (uint32_t d = lane; d < D; d += 32) s = fmaf(qs[d], kv_at(K, row + d), s);
-      s = warp_sum(s);
-      if (lane == 0) sc[j] = s * scale;
+    // a warp scores 4 keys at a time, so their loads are in flight together
+    for (uint32_t j = warp * 4; j < n; j += kAttnThreads / 32 * 4) {
+      float s[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        if (j + u < n) {
+          const uint64_t row = ((uint64_t)(j0 + j + u) * Hkv + g) * D;
+          for (uint32_t d = lane; d < D; d += 32) s[u] = fmaf(qs[d], kv_at(K, row + d), s[u]);
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        const float dot = warp_sum(s[u]);
+        if (lane == 0 && j + u < n) sc[j + u] = dot * scale;
+      }
     }
     __syncthreads();
     float m = -INFINITY;
@@ -61,21 +74,34 @@ __device__ void attention(const Args& a) {
     const float corr = runMax == -INFINITY ? 0.f : expf(runMax - newMax);
     runSum = runSum * corr + tileSum;
     runMax = newMax;
+    // thread (group, d0) sums keys group, group + groups, ... for dims d0, d0 + span, ...
 #pragma unroll
     for (int i = 0; i < kMaxHeadDim / kAttnThreads; ++i) {
-      const uint32_t d = threadIdx.x + i * kAttnThreads;
+      const uint32_t d = d0 + i * span;
       if (d < D) {
         float o = acc[i] * corr;
-        for (uint32_t j = 0; j < n; ++j) o = fmaf(sc[j], kv_at(V, ((uint64_t)(j0 + j) * Hkv + g) * D + d), o);
+#pragma unroll 4
+        for (uint32_t j = group; j < n; j += groups) o = fmaf(sc[j], kv_at(V, ((uint64_t)(j0 + j) * Hkv + g) * D + d), o);
         acc[i] = o;
       }
     }
     __syncthreads();
   }
   const float inv = runSum > 0.f ? 1.f / runSum : 0.f;
+  if (groups > 1) {
+    // the groups' partial sums meet in shared memory (sc is free now: D <= kKeyTile here)
+    for (uint32_t gi = 1; gi < groups; ++gi) {
+      if (group == gi && d0 < D) sc[d0] = acc[0];
+      __syncthreads();
+      if (group == 0 && d0 < D) acc[0] += sc[d0];
+      __syncthreads();
+    }
+    if (group == 0 && d0 < D) y[d0] = acc[0] * inv;
+    return;
+  }
 #pragma unroll
   for (int i = 0; i < kMaxHeadDim / kAttnThreads; ++i) {
-    const uint32_t d = threadIdx.x + i * kAttnThreads;
+    const uint32_t d = d0 + i * span;
     if (d < D) y[d] = acc[i] * inv;
   }
 }

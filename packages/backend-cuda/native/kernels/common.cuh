@@ -17,6 +17,8 @@ __device__ __forceinline__ double f64_of(uint32_t lo, uint32_t hi) {
 /** The linear index of this thread over a 1-D launch. */
 __device__ __forceinline__ uint64_t global_index() { return (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; }
 
+__device__ __forceinline__ float silu(float v) { return v / (1.f + expf(-v)); }
+
 __device__ __forceinline__ float warp_sum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;

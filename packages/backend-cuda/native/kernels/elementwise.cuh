@@ -4,8 +4,6 @@
 
 namespace ix {
 
-__device__ __forceinline__ float silu(float v) { return v / (1.f + expf(-v)); }
-
 // p: a, b, y.  u: n, nb (b repeats over a's leading dims), op (0 add, 1 mul, 2 swiglu)
 __device__ void binary(const Args& a) {
   const uint64_t i = global_index();

@@ -9,9 +9,11 @@
 
 using ix::Args;
 
-#define IX_WEIGHT_KERNELS(suffix, W)                                                                   \
-  extern "C" __global__ void __launch_bounds__(256) matvec_##suffix(Args a) { ix::matvec<W>(a); }      \
+#define IX_WEIGHT_KERNELS(suffix, W)                                                                            \
+  extern "C" __global__ void __launch_bounds__(256) matvec_##suffix(Args a) { ix::matvec<W, false>(a); }       \
+  extern "C" __global__ void __launch_bounds__(256) matvec_glu_##suffix(Args a) { ix::matvec<W, true>(a); }    \
   extern "C" __global__ void __launch_bounds__(ix::kMatmulThreads) matmul_##suffix(Args a) { ix::matmul<W>(a); } \
+  extern "C" __global__ void __launch_bounds__(ix::kExactThreads) matmul_exact_##suffix(Args a) { ix::matmul_exact<W>(a); } \
   extern "C" __global__ void get_rows_##suffix(Args a) { ix::get_rows<W>(a); }
 
 IX_WEIGHT_KERNELS(f32, ix::W_F32)

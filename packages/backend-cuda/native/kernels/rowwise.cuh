@@ -4,18 +4,24 @@
 
 namespace ix {
 
-// p: x, y.  u: cols, op (0 rms_norm, 1 layer_norm, 2 softmax), eps or scale bits
+// p: x, y, weight (op 3).  u: cols, op (0 rms_norm, 1 layer_norm, 2 softmax, 3 rms_norm times a
+// weight row: the norm and the mul that follows it in one pass), eps or scale bits
 __device__ void rowwise(const Args& a) {
   __shared__ float scratch[32];
   const uint32_t c = a.u[0], op = a.u[1];
   const float param = f32_of(a.u[2]);
   const float* x = (const float*)a.p[0] + (uint64_t)blockIdx.x * c;
   float* y = (float*)a.p[1] + (uint64_t)blockIdx.x * c;
-  if (op == 0) {
+  if (op == 0 || op == 3) {
     float s = 0.f;
     for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) s += x[i] * x[i];
     const float inv = 1.f / sqrtf(block_sum(s, scratch) / c + param);
-    for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) y[i] = x[i] * inv;
+    const float* wt = (const float*)a.p[2];
+    if (op == 3) {
+      for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) y[i] = x[i] * inv * wt[i];
+    } else {
+      for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) y[i] = x[i] * inv;
+    }
   } else if (op == 1) {
     float s = 0.f;
     for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) s += x[i];

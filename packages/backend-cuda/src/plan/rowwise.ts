@@ -6,7 +6,7 @@ import type { PlanContext } from './context.js';
 const ROWWISE = { rms_norm: 0, layer_norm: 1, softmax: 2 } as const;
 
 /** Threads for a row of `c` elements: enough to cover it, at most 1024. */
-function rowBlock(c: number): number {
+export function rowBlock(c: number): number {
   return Math.min(1024, Math.max(32, Math.ceil(c / 32 / 4) * 32));
 }
 

@@ -1,0 +1,33 @@
+import type { OpName } from '@ix/core';
+
+import { planAttention } from './attention.js';
+import type { Planner } from './context.js';
+import { planBinary, planConcat, planCopy, planUnary, planView } from './elementwise.js';
+import { planMatmul } from './matmul.js';
+import { planRope } from './rope.js';
+import { planNormLike, planSelect } from './rowwise.js';
+import { planGetRows, planWriteRows } from './rows.js';
+
+
+/** The launches of each computed op. */
+export const PLANNERS: Partial<Record<OpName, Planner>> = {
+  matmul: planMatmul,
+  get_rows: planGetRows,
+  add: planBinary,
+  mul: planBinary,
+  swiglu: planBinary,
+  scale: planUnary,
+  silu: planUnary,
+  gelu: planUnary,
+  rms_norm: planNormLike,
+  layer_norm: planNormLike,
+  softmax: planNormLike,
+  rope: planRope,
+  write_rows: planWriteRows,
+  attention: planAttention,
+  concat: planConcat,
+  copy: planCopy,
+  view: planView,
+  argmax: planSelect,
+  top_k: planSelect,
+};
