@@ -35,7 +35,7 @@ Program::Program(std::shared_ptr<Device> device, const uint32_t* words, size_t c
   try {
     Reader r{words, count};
     const uint32_t n = r.next("launch count");
-    launches_.reserve(n);
+    launches_.reserve(std::min<size_t>(n, (count - r.at) / 9));  // a launch takes 9 words or more: a count can lie
     for (uint32_t i = 0; i < n; ++i) {
       Launch l{};
       l.kernel = r.next("kernel");

@@ -81,7 +81,7 @@ describe.skipIf(!hasDevice)(`buffers on CUDA${skipReason ? ` (${skipReason})` : 
 
 describe.skipIf(!hasDevice)(`hostile programs${skipReason ? ` (${skipReason})` : ''}`, () => {
   const addon = loadAddon().addon!;
-  const ctx: NativeContext = hasDevice ? new addon.Context('', Number(probe.details?.deviceIndex), 65536) : undefined!;
+  const ctx: NativeContext = hasDevice ? new addon.Context(process.env.IX_CUDA_LIBRARY ?? '', Number(probe.details?.deviceIndex), 65536) : undefined!;
   afterAll(() => ctx?.dispose());
   const unary = hasDevice ? addon.kernelNames().indexOf('unary') : 0;
   const buf = hasDevice ? ctx.allocate(1024) : 0;

@@ -1,16 +1,37 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 import { errorLog as sharedErrorLog } from '@ix/kernel-testing';
 
 import { cudaBackend, type CudaBackend, type CudaOptions } from '../src/index.js';
 
+/** The CPU stand-in for the NVIDIA driver (native/emu), built beside the addon on x86-64. */
+const EMULATOR = fileURLToPath(new URL('../build/Release/libix_cuda_emu.so', import.meta.url));
+
 /**
- * Whether this machine has a usable CUDA device. Without one (CI, most build machines) the device
- * tests skip, printing why; IX_CUDA_REQUIRED=1 (the GPU check script) turns a skip into a failure.
+ * The device the tests run on: a real GPU when the driver has one; else the emulator, which runs the
+ * same kernels as host code (every test, slowly, at CPU speed: index math, barriers, fusion, graphs);
+ * else none, and the device tests skip saying why. IX_CUDA_REQUIRED=1 (the GPU check script) demands
+ * a real GPU; IX_CUDA_EMULATOR=0 never uses the emulator.
  */
-export const probe = await cudaBackend.probe();
+async function pickDevice() {
+  const real = await cudaBackend.probe();
+  if (real.available || process.env.IX_CUDA_LIBRARY || process.env.IX_CUDA_REQUIRED === '1' || process.env.IX_CUDA_EMULATOR === '0' || !existsSync(EMULATOR)) {
+    return { probe: real, emulated: false };
+  }
+  process.env.IX_CUDA_LIBRARY = EMULATOR;
+  return { probe: await cudaBackend.probe(), emulated: true, why: real.reason };
+}
+const picked = await pickDevice();
+export const probe = picked.probe;
+/** the tests run on the CPU emulator, not a GPU */
+export const emulated = picked.emulated;
 export const skipReason = probe.available ? undefined : `no usable CUDA device: ${probe.reason}`;
 if (skipReason) {
   if (process.env.IX_CUDA_REQUIRED === '1') throw new Error(`IX_CUDA_REQUIRED=1 but ${skipReason}`);
   console.warn(`[backend-cuda] skipping device tests: ${skipReason}`);
+} else if (emulated) {
+  console.warn(`[backend-cuda] no GPU (${picked.why}): the device tests run on the CPU emulator, native/emu`);
 }
 export const hasDevice = !skipReason;
 

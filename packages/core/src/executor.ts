@@ -334,9 +334,16 @@ function bindSplit(graph: Graph, plan: Plan, arena: BackendBuffer): NonNullable<
 }
 
 /**
+ * Steps a value's bytes stay untouched after its last reader ran. A backend may run a few
+ * consecutive nodes as one launch (GraphSplit.outputs); with this window no node of such a run gets
+ * bytes that an earlier node of the run still reads, for runs of up to FUSION_WINDOW + 1 nodes.
+ */
+const FUSION_WINDOW = 2;
+
+/**
  * Arena offsets for the values a run computes on their own backend (and its inputs, on the
- * primary), from each value's last reader in execution order. A `write_rows` node's value is its
- * destination, so reading it keeps the destination alive; outputs live to the end.
+ * primary), from each value's last reader in execution order (plus FUSION_WINDOW). A `write_rows`
+ * node's value is its destination, so reading it keeps the destination alive; outputs live to the end.
  */
 function planArenas(graph: Graph, order: readonly GraphNode[], placement: readonly Backend[], outputs: readonly GraphNode[]) {
   const root = (id: number): number => {
@@ -357,7 +364,8 @@ function planArenas(graph: Graph, order: readonly GraphNode[], placement: readon
     const bytes = bytesOf(node);
     offsets.set(node.id, p.alloc(bytes));
     const last = lastUse.get(node.id) ?? now;
-    if (last !== Infinity) held[Math.max(last, now, 0)]!.push({ id: node.id, backend, bytes });
+    const release = Math.max(last, now, 0) + FUSION_WINDOW;
+    if (last !== Infinity && release < order.length) held[release]!.push({ id: node.id, backend, bytes });
   };
   for (const node of graph.nodes) if (node.op === 'input' && lastUse.has(node.id)) take(node, placement[node.id]!, -1);
   order.forEach((node, k) => {
