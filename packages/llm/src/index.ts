@@ -6,3 +6,4 @@ export * from './model-config.js';
 export * from './formats/index.js';
 export * from './arch/index.js';
 export * from './runtime/index.js';
+export * from './grammar/index.js';

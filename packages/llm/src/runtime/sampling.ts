@@ -68,6 +68,7 @@ export class Sampler {
   private readonly histMass = new Float64Array(HISTOGRAM_BINS);
   private readonly histCount = new Int32Array(HISTOGRAM_BINS);
   private sortBuf = new Float32Array(0);
+  private maskBuf = new Float32Array(0);
 
   constructor(options: SamplingOptions = {}) {
     const { logitBias, seed, ...rest } = options;
@@ -89,7 +90,12 @@ export class Sampler {
    * the tokens bias and penalties change, the draw uses them instead of a pass over the vocabulary,
    * with the same result.
    */
-  sample(logits: Float32Array, history: readonly number[], candidates?: Int32Array): number {
+  sample(logits: Float32Array, history: readonly number[], candidates?: Int32Array, allowed?: Int32Array): number {
+    if (allowed) {
+      // a grammar's mask: the others become -Infinity in a copy, and the backend's candidates may all be banned
+      logits = this.masked(logits, allowed);
+      candidates = undefined;
+    }
     this.adjust(logits, history);
     try {
       if (candidates && this.fromCandidates(logits, candidates)) return this.greedy ? this.top.ids[0]! : this.drawFrom(this.top.size, undefined);
@@ -97,6 +103,28 @@ export class Sampler {
     } finally {
       this.restore(logits);
     }
+  }
+
+  /** `logits` with every token `allowed` (bit t % 32 of word t >> 5) lacks set to -Infinity, in a reused buffer. */
+  private masked(logits: Float32Array, allowed: Int32Array): Float32Array {
+    if (allowed.length * 32 < logits.length) throw new InvalidArgumentError(`sample: a mask of ${allowed.length * 32} tokens for ${logits.length} logits`);
+    if (this.maskBuf.length !== logits.length) this.maskBuf = new Float32Array(logits.length);
+    const out = this.maskBuf;
+    out.fill(-Infinity);
+    let any = false;
+    for (let w = 0; w < allowed.length; w++) {
+      let bits = allowed[w]!;
+      while (bits !== 0) {
+        const t = (w << 5) + (31 - Math.clz32(bits & -bits));
+        bits &= bits - 1;
+        if (t < logits.length) {
+          out[t] = logits[t]!;
+          any = true;
+        }
+      }
+    }
+    if (!any) throw new InvalidArgumentError('sample: the grammar allows no token of this vocabulary');
+    return out;
   }
 
   /**

@@ -6,6 +6,7 @@ import { Sampler, logprobs as logprobsOf, type SamplingOptions, type TokenLogpro
 import { StopStringFilter } from './stop-strings.js';
 import type { ChatMessage } from '../chat/index.js';
 import { continuationDecoder } from '../tokenizer/continuation.js';
+import { TokenConstraint, type GrammarSpec } from '../grammar/index.js';
 
 /** What a session uses of its model (a Model; declared here so that sessions do not import it). */
 export interface SessionModel {
@@ -40,6 +41,8 @@ export interface GenerateOptions extends SamplingOptions {
   chat?: boolean;
   /** stop at end-of-generation tokens (default true) */
   stopAtEos?: boolean;
+  /** constrain the output to a JSON Schema, any JSON object or a GBNF grammar */
+  grammar?: GrammarSpec;
 }
 
 export interface GeneratedToken {
@@ -227,6 +230,16 @@ export class Session {
     const maxTokens = options.maxTokens ?? Infinity;
     if (!(maxTokens >= 0)) throw new InvalidArgumentError(`maxTokens must be >= 0, got ${options.maxTokens}`);
     const sampler = new Sampler(options);
+    const constraint = options.grammar ? await TokenConstraint.create(model.tokenizer, options.grammar, model.hparams.vocabSize) : undefined;
+    try {
+      return yield* this.generateFrom(promptTokens, maxTokens, sampler, constraint, options);
+    } finally {
+      constraint?.dispose();
+    }
+  }
+
+  private async *generateFrom(promptTokens: number[], maxTokens: number, sampler: Sampler, constraint: TokenConstraint | undefined, options: GenerateOptions): AsyncGenerator<GeneratedToken, GenerateResult> {
+    const model = this.model;
     const stops = new StopStringFilter(options.stop ?? []);
     const decoder = continuationDecoder(model.tokenizer, promptTokens);
     const generated: number[] = [];
@@ -241,11 +254,13 @@ export class Session {
         finishReason = 'aborted';
         break;
       }
-      const token = sampler.sample(logits, history);
-      if (options.stopAtEos !== false && model.isEndOfGeneration(token)) {
+      // under a grammar, an end-of-generation token is allowed only once the output is complete
+      const token = sampler.sample(logits, history, undefined, constraint ? await constraint.allowed() : undefined);
+      if ((options.stopAtEos !== false || constraint) && model.isEndOfGeneration(token)) {
         finishReason = 'stop';
         break;
       }
+      constraint?.accept(token);
       generated.push(token);
       history.push(token);
       const { text, stopped } = stops.push(decoder.push(token));

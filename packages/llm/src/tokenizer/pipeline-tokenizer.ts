@@ -35,6 +35,8 @@ export interface PipelineParts {
   stopIds: readonly number[];
 }
 
+const utf8 = new TextEncoder();
+
 /** encodeAsync gives the event loop a turn after this much work */
 const YIELD_EVERY_MS = 4;
 
@@ -153,6 +155,12 @@ export class PipelineTokenizer implements Tokenizer {
   isSpecial(id: number): boolean {
     this.check(id);
     return this.parts.specialIds.has(id);
+  }
+
+  tokenBytes(id: number): Uint8Array {
+    this.check(id);
+    const r = this.parts.renderer.render(id, 1); // index 1: mid-sequence, no start-of-text rules
+    return typeof r === 'string' ? utf8.encode(r) : r;
   }
 
   private kept(ids: readonly number[], skipSpecial: boolean): number[] {

@@ -77,4 +77,6 @@ export interface Tokenizer {
   /** The vocabulary entry of `id` as stored (e.g. "▁the", "Ġthe", "##ing", "<0x0A>"). */
   tokenToPiece(id: number): string;
   isSpecial(id: number): boolean;
+  /** The bytes `id` adds to the text after other tokens (its piece rendered mid-sequence; may be part of a character). */
+  tokenBytes(id: number): Uint8Array;
 }

@@ -1,0 +1,129 @@
+/**
+ * Constrained decoding: which tokens may come next so that the output matches a JSON Schema, any
+ * JSON object, or a GBNF grammar. The matching is XGrammar's (compiled token masks, a pushdown
+ * automaton per sequence; see docs/structured-output.md for why this engine); this file turns ix's
+ * tokenizer into its vocabulary and its errors into ix's.
+ */
+import { InvalidArgumentError } from '@ix/core';
+
+import { BYTE_TO_CHAR } from '../tokenizer/byte-level.js';
+import { normalizeGbnf } from './gbnf.js';
+import { checkJsonSchemaSupported } from './json-schema-support.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { loadXGrammar, withXGrammarErrors, type XGrammar } from './xgrammar.js';
+
+/** What the output must match. */
+export type GrammarSpec =
+  /** any JSON object (OpenAI `json_object`, Ollama `format: "json"`) */
+  | { type: 'json_object' }
+  /** a JSON Schema (OpenAI `json_schema`, Ollama `format: {schema}`); `strict` (default true) allows no properties the schema does not name */
+  | { type: 'json_schema'; schema: unknown; strict?: boolean }
+  /** a GBNF grammar as llama.cpp takes it (`root` rule unless named) */
+  | { type: 'gbnf'; grammar: string; root?: string };
+
+type Compiler = Awaited<ReturnType<XGrammar['GrammarCompiler']['createGrammarCompiler']>>;
+type Matcher = Awaited<ReturnType<XGrammar['GrammarMatcher']['createGrammarMatcher']>>;
+
+/** One compiler per tokenizer and vocabulary size: XGrammar preprocesses the vocabulary once and caches compiled grammars. */
+const compilers = new WeakMap<Tokenizer, Map<number, Promise<Compiler>>>();
+
+/**
+ * The vocabulary as XGrammar's byte-level strings: each token's bytes mid-sequence (so SentencePiece,
+ * byte-fallback and byte-level BPE vocabularies all come out exact), written in GPT-2's byte
+ * alphabet. Special tokens and ids past the tokenizer are empty: XGrammar never allows those inside
+ * the text, only the stop tokens at the end.
+ */
+function encodedVocab(tokenizer: Tokenizer, vocabSize: number): string[] {
+  const out: string[] = new Array(vocabSize);
+  for (let id = 0; id < vocabSize; id++) {
+    if (id >= tokenizer.vocabSize || tokenizer.isSpecial(id)) {
+      out[id] = '';
+      continue;
+    }
+    let s = '';
+    for (const b of tokenizer.tokenBytes(id)) s += BYTE_TO_CHAR[b];
+    out[id] = s;
+  }
+  return out;
+}
+
+function compilerFor(xg: XGrammar, tokenizer: Tokenizer, vocabSize: number): Promise<Compiler> {
+  let bySize = compilers.get(tokenizer);
+  if (!bySize) compilers.set(tokenizer, (bySize = new Map()));
+  let c = bySize.get(vocabSize);
+  if (!c) {
+    const stops = tokenizer.stopIds.filter((id) => id < vocabSize);
+    c = xg.TokenizerInfo.createTokenizerInfo(encodedVocab(tokenizer, vocabSize), 'byte_level', false, vocabSize, stops).then((info) =>
+      xg.GrammarCompiler.createGrammarCompiler(info, true),
+    );
+    bySize.set(vocabSize, c);
+  }
+  return c;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Checks a spec's shape and gives the error a request would get. */
+export function validateGrammarSpec(spec: unknown): asserts spec is GrammarSpec {
+  const s = spec as Partial<Record<string, unknown>> | null;
+  if (!s || typeof s !== 'object') throw new InvalidArgumentError('grammar: expected an object with a type');
+  if (s.type === 'json_object') return;
+  if (s.type === 'json_schema') {
+    if (!s.schema || typeof s.schema !== 'object' || Array.isArray(s.schema)) throw new InvalidArgumentError('grammar: json_schema needs a schema object');
+    if (s.strict !== undefined && typeof s.strict !== 'boolean') throw new InvalidArgumentError('grammar: strict must be a boolean');
+    checkJsonSchemaSupported(s.schema);
+    return;
+  }
+  if (s.type === 'gbnf') {
+    if (typeof s.grammar !== 'string' || s.grammar.trim() === '') throw new InvalidArgumentError('grammar: gbnf needs a non-empty grammar string');
+    if (s.root !== undefined && typeof s.root !== 'string') throw new InvalidArgumentError('grammar: root must be a rule name');
+    return;
+  }
+  throw new InvalidArgumentError(`grammar: unknown type ${JSON.stringify(s.type)} (json_object, json_schema or gbnf)`);
+}
+
+/**
+ * The grammar state of one sequence. Before each token ask `allowed()` (a bitmask over the
+ * vocabulary: bit t % 32 of word t >> 5), sample among those, then `accept` the token.
+ */
+export class TokenConstraint {
+  private constructor(private readonly matcher: Matcher, readonly vocabSize: number) {}
+
+  /** Compiles `spec` for `tokenizer` (cached per spec text); `vocabSize` is the model's logit count. */
+  static async create(tokenizer: Tokenizer, spec: GrammarSpec, vocabSize = tokenizer.vocabSize): Promise<TokenConstraint> {
+    validateGrammarSpec(spec);
+    const xg = await loadXGrammar();
+    const compiler = await compilerFor(xg, tokenizer, vocabSize);
+    let compiled;
+    try {
+      compiled = await withXGrammarErrors(() => {
+        if (spec.type === 'json_object') return compiler.compileJSONSchema(JSON.stringify({ type: 'object' }), false, -1, [', ', ': '], false);
+        if (spec.type === 'json_schema') return compiler.compileJSONSchema(JSON.stringify(spec.schema), false, -1, [', ', ': '], spec.strict ?? true);
+        return compiler.compileGrammar(normalizeGbnf(spec.grammar), spec.root ?? 'root');
+      });
+    } catch (err) {
+      throw new InvalidArgumentError(`grammar: the ${spec.type === 'gbnf' ? 'GBNF grammar' : 'JSON schema'} cannot be compiled: ${message(err)}`);
+    }
+    try {
+      return new TokenConstraint(await xg.GrammarMatcher.createGrammarMatcher(compiled), vocabSize);
+    } finally {
+      compiled.dispose();
+    }
+  }
+
+  /** The tokens that may come next: ceil(vocabSize / 32) words. */
+  allowed(): Promise<Int32Array> {
+    return this.matcher.getNextTokenBitmask();
+  }
+
+  /** Advances past `token`; a token the grammar refuses is an error (sample under allowed()). */
+  accept(token: number): void {
+    if (!this.matcher.acceptToken(token)) throw new InvalidArgumentError(`grammar: token ${token} does not continue the grammar`);
+  }
+
+  dispose(): void {
+    this.matcher.dispose();
+  }
+}
