@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Graph, InvalidArgumentError } from '@ix/core';
-import { continuationDecoder, Session, type Model } from '@ix/llm';
+import { continuationDecoder, Session, TokenConstraint, type GrammarSpec, type Model } from '@ix/llm';
 import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
 /**
@@ -133,6 +133,10 @@ export class CoreEngine implements Engine {
 
   isEndOfGeneration(id: number): boolean {
     return this.model.isEndOfGeneration(id);
+  }
+
+  createConstraint(spec: GrammarSpec): Promise<TokenConstraint> {
+    return TokenConstraint.create(this.model.tokenizer, spec, this.model.hparams.vocabSize);
   }
 
   async close(): Promise<void> {

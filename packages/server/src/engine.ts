@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@ix/llm';
+import type { ChatMessage, GrammarSpec, TokenConstraint } from '@ix/llm';
 
 /**
  * What the server needs from a model. The scheduler drives generation one step at a time through
@@ -25,6 +25,8 @@ export interface Engine {
   /** Detokenizer for tokens generated after `prompt` (the text continues the prompt's: a leading space is kept). */
   createStreamDecoder(prompt: readonly number[]): { push(id: number): string; flush(): string };
   isEndOfGeneration(id: number): boolean;
+  /** A compiled grammar over this engine's vocabulary (structured output); absent: the engine cannot constrain */
+  createConstraint?(spec: GrammarSpec): Promise<TokenConstraint>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { Sampler, StopStringFilter, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from '@ix/llm';
+import { Sampler, StopStringFilter, logprobs as logprobsOf, type SamplingOptions, type TokenConstraint, type TokenLogprob } from '@ix/llm';
 import type { Engine } from './engine.js';
 
 export interface GenerationRequest extends SamplingOptions {
@@ -8,6 +8,8 @@ export interface GenerationRequest extends SamplingOptions {
   stop?: readonly string[];
   /** report each token's logprob and this many alternatives */
   logprobs?: number;
+  /** the grammar the output follows (structured output): owned by the generation from submit on */
+  constraint?: TokenConstraint;
 }
 
 export interface TokenEvent {
@@ -35,6 +37,11 @@ export class Generation {
   private readonly decoder: ReturnType<Engine['createStreamDecoder']>;
   private readonly maxTokens: number;
   private hitStopString = false;
+  /** the tokens the grammar allows next, once computed (see ready()) */
+  private mask: Int32Array | undefined;
+  private pending: Promise<void> | undefined;
+  private released = false;
+  private maskError: unknown;
 
   constructor(
     readonly request: GenerationRequest,
@@ -49,6 +56,29 @@ export class Generation {
     this.maxTokens = request.maxTokens ?? Infinity;
   }
 
+  /**
+   * Resolves when accept() may run: the grammar's mask for the next token is computed (at once
+   * without a grammar). The first call starts the first mask; each accept() starts the next.
+   */
+  ready(): Promise<void> | undefined {
+    if (this.request.constraint && !this.mask && !this.pending) this.refreshMask();
+    return this.pending;
+  }
+
+  private refreshMask(): void {
+    const c = this.request.constraint;
+    if (!c || this.done) return;
+    this.mask = undefined;
+    this.pending = c.allowed().then(
+      (m) => {
+        this.mask = m;
+      },
+      (err: unknown) => {
+        this.maskError = err;
+      },
+    );
+  }
+
   get done(): boolean {
     return this.finishReason !== undefined;
   }
@@ -61,8 +91,15 @@ export class Generation {
   /** Consume the logits after the last history token (and the backend's best ids, if any); returns the events to send. */
   accept(logits: Float32Array, candidates?: Int32Array): TokenEvent[] {
     if (this.generated.length >= this.maxTokens) return this.finish('length');
-    const token = this.sampler.sample(logits, this.history, candidates);
+    const constraint = this.request.constraint;
+    if (this.maskError) throw this.maskError;
+    if (constraint && !this.mask) throw new Error('Generation.accept before ready(): the grammar mask is not computed');
+    const token = this.sampler.sample(logits, this.history, candidates, this.mask);
     if (this.engine.isEndOfGeneration(token)) return this.finish('stop');
+    if (constraint) {
+      constraint.accept(token);
+      this.refreshMask();
+    }
     this.generated.push(token);
     this.history.push(token);
     const { text, stopped } = this.stops.push(this.decoder.push(token));
@@ -82,12 +119,22 @@ export class Generation {
     return [event];
   }
 
+  /** Frees the grammar (finish does; the scheduler also calls it for a generation it never ran). */
+  release(): void {
+    const c = this.request.constraint;
+    if (!c || this.released) return;
+    this.released = true;
+    // a mask still being computed is waited for: the matcher is not freed under it
+    void (this.pending ?? Promise.resolve()).finally(() => c.dispose());
+  }
+
   abort(): TokenEvent[] {
     return this.finish('aborted');
   }
 
   private finish(reason: FinishReason): TokenEvent[] {
     this.finishReason = reason;
+    this.release();
     if (this.hitStopString) return [];
     // release held-back bytes and text; a stop string may still complete in them
     const rest = this.stops.push(this.decoder.flush());

@@ -104,6 +104,16 @@ export class Scheduler {
    * Throws QueueFullError when they do not fit, ApiError 400 when a prompt exceeds the context.
    */
   submit(requests: readonly GenerationRequest[], signal?: AbortSignal): Channel<JobEvent>[] {
+    try {
+      return this.enqueue(requests, signal);
+    } catch (err) {
+      // refused: the grammars the requests brought are freed here
+      for (const r of requests) r.constraint?.dispose();
+      throw err;
+    }
+  }
+
+  private enqueue(requests: readonly GenerationRequest[], signal?: AbortSignal): Channel<JobEvent>[] {
     if (!this.accepting) throw new ShuttingDownError();
     for (const r of requests) {
       if (r.promptTokens.length === 0) throw new ApiError(400, 'the prompt encodes to no tokens', 'invalid_request_error', 'empty_prompt');
@@ -126,6 +136,8 @@ export class Scheduler {
       prefilled: 0,
       submittedAt: now(),
     }));
+    // every generation is built: their grammars may start on the first token's mask
+    for (const j of jobs) void j.gen.ready();
     this.queue.push(...jobs);
     this.dispatch();
     // the flag is cleared by the loop itself as it exits, so a job submitted after that starts a new one
@@ -180,7 +192,10 @@ export class Scheduler {
     } catch (err) {
       // a bug, not an engine failure (those fail their step's jobs): fail everything, keep serving
       for (const slot of this.slots) this.fail(slot, err);
-      for (const job of this.queue.splice(0)) job.events.fail(err);
+      for (const job of this.queue.splice(0)) {
+        job.gen.release();
+        job.events.fail(err);
+      }
       this.updateGauges();
     } finally {
       this.looping = false;
@@ -214,6 +229,8 @@ export class Scheduler {
           for (const w of work) this.fail(w.slot, err);
           continue;
         }
+        // grammar masks for the next token (started when the last token was accepted; a failed one fails its job in accept)
+        await Promise.all(work.map((w) => (w.promptEnd ? w.job.gen.ready() : undefined)));
         work.forEach((w, i) => this.advance(w.slot, w.job, w.tokens.length, w.promptEnd, rows[i]!));
       }
       this.updateGauges();
@@ -230,7 +247,14 @@ export class Scheduler {
     }
     job.prefilled = job.gen.request.promptTokens.length;
     job.firstLogitsAt ??= now();
-    const events = job.gen.accept(row.logits, row.candidates);
+    let events: TokenEvent[];
+    try {
+      events = job.gen.accept(row.logits, row.candidates);
+    } catch (err) {
+      // this request's grammar failed: it alone ends
+      this.fail(slot, err);
+      return;
+    }
     this.emit(job, events);
     if (job.gen.done) this.release(slot, []);
   }
@@ -278,6 +302,7 @@ export class Scheduler {
     const job = slot.job;
     if (!job) return;
     slot.job = undefined;
+    job.gen.release();
     job.events.fail(err);
   }
 

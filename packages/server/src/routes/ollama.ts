@@ -4,6 +4,7 @@ import type { ChatMessage } from '@ix/llm';
 import { checkModel, type ServerContext } from '../context.js';
 import { invalidRequest, toApiError } from '../errors.js';
 import type { GenerationRequest } from '../generation.js';
+import { constraintsFor, ollamaGrammarOf } from '../grammar.js';
 import type { Channel } from '../channel.js';
 import type { JobEvent, JobResult } from '../scheduler.js';
 import { clientGone, collectJobs, sendStream } from '../streaming.js';
@@ -56,7 +57,7 @@ function rejectUnsupported(request: object): void {
     const v = body[field];
     if (Array.isArray(v) && v.length > 0) throw invalidRequest(`"${field}" is not supported by this server`, 'unsupported_parameter');
   }
-  for (const field of ['format', 'template', 'suffix']) {
+  for (const field of ['template', 'suffix']) {
     if (body[field] !== undefined && body[field] !== '' && body[field] !== null) throw invalidRequest(`"${field}" is not supported by this server`, 'unsupported_parameter');
   }
 }
@@ -124,7 +125,8 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
     const useTemplate = !body.raw && info.chatTemplate !== undefined;
     const messages: ChatMessage[] = [...(body.system ? [{ role: 'system', content: body.system }] : []), { role: 'user', content: body.prompt }];
     const promptTokens = await (useTemplate ? engine.promptTokens({ messages }) : engine.promptTokens({ text: body.prompt }));
-    const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens }], clientGone(reply));
+    const [constraint] = await constraintsFor(engine, ollamaGrammarOf(body as object), 1);
+    const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens, constraint }], clientGone(reply));
     return respond(channels, body.stream !== false, reply, (text) => ({ response: text }));
   });
 
@@ -136,7 +138,8 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
     if (!body.messages?.length) return { model: ctx.modelName, created_at: createdAt(), ...message(''), done: true, done_reason: 'load' };
     if (body.messages.some((m) => Array.isArray(m.images) && m.images.length > 0)) throw invalidRequest('"images" is not supported by this server', 'unsupported_parameter');
     const promptTokens = await engine.promptTokens({ messages: body.messages });
-    const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens }], clientGone(reply));
+    const [constraint] = await constraintsFor(engine, ollamaGrammarOf(body as object), 1);
+    const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens, constraint }], clientGone(reply));
     return respond(channels, body.stream !== false, reply, message);
   });
 

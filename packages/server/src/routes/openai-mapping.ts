@@ -116,8 +116,6 @@ export function rejectUnsupported(request: object): void {
       throw invalidRequest(`${field} is not supported by this server (tool calling is not implemented yet)`, 'unsupported_parameter', field);
     }
   }
-  const format = body.response_format as { type?: unknown } | undefined | null;
-  if (format && format.type !== 'text') throw invalidRequest('response_format other than "text" is not supported', 'unsupported_parameter', 'response_format');
   if (typeof body.suffix === 'string' && body.suffix !== '') throw invalidRequest('suffix is not supported', 'unsupported_parameter', 'suffix');
 }
 

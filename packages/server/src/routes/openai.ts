@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { checkModel, type ServerContext } from '../context.js';
 import { toApiError, modelNotFound, invalidRequest } from '../errors.js';
 import type { GenerationRequest } from '../generation.js';
+import { constraintsFor, openAIGrammarOf } from '../grammar.js';
 import type { JobResult } from '../scheduler.js';
 import { clientGone, collectJobs, mergeJobs, sendStream } from '../streaming.js';
 import { chatCompletionSchema, completionSchema } from './openai-schemas.js';
@@ -68,7 +69,8 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const n = body.n ?? 1;
     // parsed once for the n choices (a text key is tokenized)
     const logitBias = logitBiasOf(body.logit_bias, engine);
-    const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens, logprobs }));
+    const constraints = await constraintsFor(engine, openAIGrammarOf(body as object), n);
+    const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens, logprobs, constraint: constraints[i] }));
     const channels = scheduler.submit(requests, clientGone(reply));
     const id = newId('chatcmpl');
     const created = Math.floor(Date.now() / 1000);
@@ -137,8 +139,9 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const n = body.n ?? 1;
     // choice index = prompt index * n + choice within the prompt, as OpenAI numbers them
     const logitBias = logitBiasOf(body.logit_bias, engine);
-    const requests: GenerationRequest[] = promptTokens.flatMap((tokens) =>
-      Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens: tokens, logprobs })),
+    const constraints = await constraintsFor(engine, openAIGrammarOf(body as object), promptTokens.length * n);
+    const requests: GenerationRequest[] = promptTokens.flatMap((tokens, p) =>
+      Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens: tokens, logprobs, constraint: constraints[p * n + i] })),
     );
     const echoOf = (index: number) => (body.echo ? (prompts[Math.floor(index / n)] as string) : '');
     const channels = scheduler.submit(requests, clientGone(reply));
