@@ -237,3 +237,33 @@ function randomLogits(n: number, seed: number, odd = false): Float32Array {
   }
   return l;
 }
+
+describe('a grammar mask (bit t % 32 of word t >> 5)', () => {
+  const maskOf = (vocab: number, allowed: number[]) => {
+    const m = new Int32Array(Math.ceil(vocab / 32));
+    for (const t of allowed) m[t >> 5]! |= 1 << (t & 31);
+    return m;
+  };
+
+  it('greedy and random draws only ever pick allowed tokens; the logits are left as given', () => {
+    const vocab = 1000; // not a multiple of 32: the last word is partial
+    const logits = Float32Array.from({ length: vocab }, (_, i) => Math.sin(i) * 5);
+    const copy = logits.slice();
+    const allowedSets = [[3], [999], [31, 32, 33], Array.from({ length: 900 }, (_, i) => i + 50), Array.from({ length: 40 }, (_, i) => i * 25)];
+    for (const allowed of allowedSets) {
+      const mask = maskOf(vocab, allowed);
+      const set = new Set(allowed);
+      const best = allowed.reduce((a, b) => (logits[b]! > logits[a]! ? b : a));
+      expect(new Sampler({ temperature: 0 }).sample(logits, [], undefined, mask)).toBe(best);
+      const s = new Sampler({ temperature: 1.5, topK: 0, topP: 1, minP: 0, seed: 3 });
+      for (let i = 0; i < 200; i++) expect(set.has(s.sample(logits, [], undefined, mask))).toBe(true);
+    }
+    expect(logits).toEqual(copy);
+  });
+
+  it('a mask that allows nothing, or is too short, is an error', () => {
+    const logits = new Float32Array(64);
+    expect(() => new Sampler({}).sample(logits, [], undefined, new Int32Array(2))).toThrow(/allows no token/);
+    expect(() => new Sampler({}).sample(logits, [], undefined, new Int32Array(1))).toThrow(/mask of 32 tokens for 64 logits/);
+  });
+});

@@ -107,21 +107,31 @@ export class Sampler {
 
   /** `logits` with every token `allowed` (bit t % 32 of word t >> 5) lacks set to -Infinity, in a reused buffer. */
   private masked(logits: Float32Array, allowed: Int32Array): Float32Array {
-    if (allowed.length * 32 < logits.length) throw new InvalidArgumentError(`sample: a mask of ${allowed.length * 32} tokens for ${logits.length} logits`);
-    if (this.maskBuf.length !== logits.length) this.maskBuf = new Float32Array(logits.length);
+    const n = logits.length;
+    if (allowed.length * 32 < n) throw new InvalidArgumentError(`sample: a mask of ${allowed.length * 32} tokens for ${n} logits`);
+    if (this.maskBuf.length !== n) this.maskBuf = new Float32Array(n);
     const out = this.maskBuf;
-    out.fill(-Infinity);
+    out.set(logits);
     let any = false;
-    for (let w = 0; w < allowed.length; w++) {
-      let bits = allowed[w]!;
-      while (bits !== 0) {
-        const t = (w << 5) + (31 - Math.clz32(bits & -bits));
-        bits &= bits - 1;
-        if (t < logits.length) {
-          out[t] = logits[t]!;
-          any = true;
-        }
+    // words are mostly all-allowed (inside a string) or all-banned (between values): both cost little
+    for (let w = 0; w * 32 < n; w++) {
+      const bits = allowed[w]!;
+      if (bits === -1) {
+        any = true;
+        continue;
       }
+      const base = w * 32, end = Math.min(n, base + 32);
+      if (bits === 0) {
+        for (let t = base; t < end; t++) out[t] = -Infinity;
+        continue;
+      }
+      let banned = ~bits;
+      while (banned !== 0) {
+        const t = base + (31 - Math.clz32(banned & -banned));
+        banned &= banned - 1;
+        if (t < end) out[t] = -Infinity;
+      }
+      if ((end - base === 32 ? bits : bits & ((1 << (end - base)) - 1)) !== 0) any = true;
     }
     if (!any) throw new InvalidArgumentError('sample: the grammar allows no token of this vocabulary');
     return out;
