@@ -1,6 +1,6 @@
 import { type Backend, Executor, getBackendFactory, InvalidArgumentError, ModelFormatError, selectBackend } from '@ix/core';
 import { openModel, type ModelFile } from '../formats/index.js';
-import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage } from '../chat/index.js';
+import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage, type ChatTool } from '../chat/index.js';
 import { TokenLimitError, type EncodeOptions, type Tokenizer } from '../tokenizer/index.js';
 import { tokenizerFromSource } from './tokenizer-source.js';
 import { architectureFor, loadWeights, type Architecture, type ModelHParams, type ModelWeights, type ProgressCallback } from '../arch/index.js';
@@ -90,8 +90,8 @@ export class Model {
    * With `contextLength`, a prompt that cannot fit is a ContextFullError found with bounded work
    * (the tokenizer stops past the limit, or refuses a text too long for it without starting).
    */
-  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): number[] {
-    const p = this.promptText(prompt, chat);
+  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number; tools?: readonly ChatTool[] } = {}): number[] {
+    const p = this.promptText(prompt, chat, options.tools);
     if ('ids' in p) return p.ids;
     try {
       return this.tokenizer.encode(p.text, { ...p.options, maxTokens: options.contextLength });
@@ -101,8 +101,8 @@ export class Model {
   }
 
   /** promptTokens(), giving the event loop turns while a long prompt is tokenized (for servers) */
-  async promptTokensAsync(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number } = {}): Promise<number[]> {
-    const p = this.promptText(prompt, chat);
+  async promptTokensAsync(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options: { contextLength?: number; tools?: readonly ChatTool[] } = {}): Promise<number[]> {
+    const p = this.promptText(prompt, chat, options.tools);
     if ('ids' in p) return p.ids;
     try {
       return await this.tokenizer.encodeAsync(p.text, { ...p.options, maxTokens: options.contextLength });
@@ -112,22 +112,24 @@ export class Model {
   }
 
   /** what a prompt encodes from: token ids as given, or a text and how to encode it */
-  private promptText(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean): { ids: number[] } | { text: string; options: EncodeOptions } {
+  private promptText(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, tools?: readonly ChatTool[]): { ids: number[] } | { text: string; options: EncodeOptions } {
     const templated = { addSpecial: false, parseSpecial: true };
     if (typeof prompt === 'string') {
-      if (chat) return { text: this.renderChat([{ role: 'user', content: prompt }]), options: templated };
+      if (chat) return { text: this.renderChat([{ role: 'user', content: prompt }], tools), options: templated };
       return { text: prompt, options: { addSpecial: true } };
     }
     if (prompt.length === 0) return { text: '', options: { addSpecial: true } };
     if (typeof prompt[0] === 'number') return { ids: [...(prompt as readonly number[])] };
     if (chat === false) throw new InvalidArgumentError('chat messages need the chat template (chat: false was given)');
-    return { text: this.renderChat(prompt as readonly ChatMessage[]), options: templated };
+    return { text: this.renderChat(prompt as readonly ChatMessage[], tools), options: templated };
   }
 
-  renderChat(messages: readonly ChatMessage[]): string {
+  /** The prompt text of a conversation, with the tools the model may call rendered by its template. */
+  renderChat(messages: readonly ChatMessage[], tools?: readonly ChatTool[]): string {
     const template = resolveChatTemplate({ template: this.chatTemplate, model: this.file.path });
     return renderChat(template, messages, {
       addGenerationPrompt: true,
+      tools: tools && tools.length > 0 ? tools : undefined,
       bosToken: this.tokenizer.bos !== undefined ? this.tokenizer.tokenToPiece(this.tokenizer.bos) : '',
       eosToken: this.tokenizer.eos !== undefined ? this.tokenizer.tokenToPiece(this.tokenizer.eos) : '',
     });

@@ -4,7 +4,7 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import type { StepGraphs } from './step-graphs.js';
 import { Sampler, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from './sampling.js';
 import { StopStringFilter } from './stop-strings.js';
-import type { ChatMessage } from '../chat/index.js';
+import type { ChatMessage, ChatTool } from '../chat/index.js';
 import { continuationDecoder } from '../tokenizer/continuation.js';
 import { TokenConstraint, type GrammarSpec } from '../grammar/index.js';
 
@@ -16,7 +16,7 @@ export interface SessionModel {
   readonly tokenizer: Tokenizer;
   readonly stepGraphs: StepGraphs;
   readonly disposed: boolean;
-  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean): number[];
+  promptTokens(prompt: string | readonly number[] | readonly ChatMessage[], chat?: boolean, options?: { tools?: readonly ChatTool[] }): number[];
   isEndOfGeneration(token: number): boolean;
   stepLogits(elements: number): Float32Array;
   stepCandidates(elements: number): Int32Array;
@@ -43,6 +43,8 @@ export interface GenerateOptions extends SamplingOptions {
   stopAtEos?: boolean;
   /** constrain the output to a JSON Schema, any JSON object or a GBNF grammar */
   grammar?: GrammarSpec;
+  /** tools the chat template shows the model (parse its calls from the text with parseToolCalls) */
+  tools?: readonly ChatTool[];
 }
 
 export interface GeneratedToken {
@@ -225,7 +227,7 @@ export class Session {
   /** Stream a completion of `prompt` (text, token ids or chat messages). */
   async *generate(prompt: string | readonly number[] | readonly ChatMessage[], options: GenerateOptions = {}): AsyncGenerator<GeneratedToken, GenerateResult> {
     const model = this.model;
-    const promptTokens = model.promptTokens(prompt, options.chat);
+    const promptTokens = model.promptTokens(prompt, options.chat, { tools: options.tools });
     if (promptTokens.length === 0) throw new InvalidArgumentError('the prompt encodes to no tokens and the model has no BOS token');
     const maxTokens = options.maxTokens ?? Infinity;
     if (!(maxTokens >= 0)) throw new InvalidArgumentError(`maxTokens must be >= 0, got ${options.maxTokens}`);
