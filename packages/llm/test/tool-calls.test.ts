@@ -60,7 +60,7 @@ describe('a call forced by grammar (tool_choice required / named)', () => {
     let finished = 0;
     for (const seed of [1, 2, 3]) {
       const session = model.createSession({ contextLength: 512 });
-      const it = session.generate('Once upon a time', { grammar: { type: 'json_schema', schema }, temperature: 1, seed, maxTokens: 200 });
+      const it = session.generate('Once upon a time', { grammar: { type: 'json_schema', schema }, temperature: 1, seed, maxTokens: 600 });
       let r = await it.next();
       while (!r.done) r = await it.next();
       session.dispose();

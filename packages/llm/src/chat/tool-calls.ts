@@ -82,8 +82,11 @@ function joinCalls(parts: (ParsedToolCall[] | undefined)[]): ParsedToolCall[] | 
 
 /**
  * The JSON Schema of a forced call: `{"name": <one of the tools>, "arguments": <its parameters>}`
- * (`only` narrows it to one tool), or with `parallel` an array of one or more such calls.
+ * (`only` narrows it to one tool), or with `parallel` an array of one to MAX_PARALLEL_CALLS such calls.
  */
+/** calls one forced turn may make at most (a bound, so that a forced array always ends) */
+export const MAX_PARALLEL_CALLS = 8;
+
 export function toolCallSchema(tools: readonly ChatTool[], only?: string, parallel = false): Record<string, unknown> {
   const chosen = only === undefined ? tools : tools.filter((t) => t.function.name === only);
   const one = chosen.map((t) => ({
@@ -93,5 +96,5 @@ export function toolCallSchema(tools: readonly ChatTool[], only?: string, parall
     additionalProperties: false,
   }));
   const call = one.length === 1 ? one[0]! : { anyOf: one };
-  return parallel ? { type: 'array', items: call, minItems: 1 } : call;
+  return parallel ? { type: 'array', items: call, minItems: 1, maxItems: MAX_PARALLEL_CALLS } : call;
 }
