@@ -114,7 +114,7 @@ export class CoreEngine implements Engine {
     if (this.model.chatTemplate === undefined) {
       throw new InvalidArgumentError('this model has no chat template: start the server with --chat-template, or use a completion endpoint');
     }
-    return this.model.promptTokensAsync(input.messages, true, { contextLength });
+    return this.model.promptTokensAsync(input.messages, true, { contextLength, tools: input.tools });
   }
 
   tokenize(text: string): number[] {

@@ -1,4 +1,4 @@
-import type { ChatMessage, GrammarSpec, TokenConstraint } from '@ix/llm';
+import type { ChatMessage, ChatTool, GrammarSpec, TokenConstraint } from '@ix/llm';
 
 /**
  * What the server needs from a model. The scheduler drives generation one step at a time through
@@ -30,7 +30,7 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-export type PromptInput = { text: string } | { messages: readonly ChatMessage[] };
+export type PromptInput = { text: string } | { messages: readonly ChatMessage[]; tools?: readonly ChatTool[] };
 
 export interface EngineSequence {
   /** tokens whose keys/values the sequence holds, in order */

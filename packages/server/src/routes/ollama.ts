@@ -5,6 +5,7 @@ import { checkModel, type ServerContext } from '../context.js';
 import { invalidRequest, toApiError } from '../errors.js';
 import type { GenerationRequest } from '../generation.js';
 import { constraintsFor, ollamaGrammarOf } from '../grammar.js';
+import { assistantTurn, toolUseOf, type ToolUse } from '../tools.js';
 import type { Channel } from '../channel.js';
 import type { JobEvent, JobResult } from '../scheduler.js';
 import { clientGone, collectJobs, sendStream } from '../streaming.js';
@@ -53,7 +54,7 @@ function samplingOf(o: OllamaOptions = {}): Omit<GenerationRequest, 'promptToken
 /** Fields we do not implement are refused rather than silently ignored. */
 function rejectUnsupported(request: object): void {
   const body = request as Record<string, unknown>;
-  for (const field of ['images', 'tools', 'context']) {
+  for (const field of ['images', 'context']) {
     const v = body[field];
     if (Array.isArray(v) && v.length > 0) throw invalidRequest(`"${field}" is not supported by this server`, 'unsupported_parameter');
   }
@@ -94,15 +95,30 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
   const digest = createHash('sha256').update(`${ctx.modelName}\0${info.sizeBytes}\0${info.modifiedAt.toISOString()}`).digest('hex');
   const createdAt = () => new Date().toISOString();
 
-  /** Generate, then answer as one object or as NDJSON lines; `piece` shapes the text of a line. */
-  async function respond(channels: Channel<JobEvent>[], stream: boolean, reply: FastifyReply, piece: (text: string) => object) {
+  /**
+   * Generate, then answer as one object or as NDJSON lines; `piece` shapes the text of a line. With
+   * `tools` the turn is sent whole once it ends (its calls taken out of the text, Ollama's
+   * `message.tool_calls` with arguments as objects).
+   */
+  async function respond(channels: Channel<JobEvent>[], stream: boolean, reply: FastifyReply, piece: (text: string, calls?: object[]) => object, tools?: ToolUse) {
+    const whole = (result: JobResult) => {
+      const turn = assistantTurn(result.text, tools);
+      const calls = turn.calls.map((c) => ({ function: { name: c.function.name, arguments: JSON.parse(c.function.arguments) } }));
+      return calls.length ? piece(turn.content ?? '', calls) : piece(result.text);
+    };
     if (!stream) {
       const [{ result }] = await collectJobs(channels);
-      return { model: ctx.modelName, created_at: createdAt(), ...piece(result.text), ...finalStats(result) };
+      return { model: ctx.modelName, created_at: createdAt(), ...whole(result), ...finalStats(result) };
     }
     async function* lines() {
       try {
         for await (const event of channels[0]!) {
+          if (tools) {
+            if (event.type === 'token') continue;
+            yield JSON.stringify({ model: ctx.modelName, created_at: createdAt(), ...whole(event.result), done: false }) + '\n';
+            yield JSON.stringify({ model: ctx.modelName, created_at: createdAt(), ...piece(''), ...finalStats(event.result) }) + '\n';
+            continue;
+          }
           if (event.type === 'token') {
             if (event.text) yield JSON.stringify({ model: ctx.modelName, created_at: createdAt(), ...piece(event.text), done: false }) + '\n';
           } else {
@@ -134,13 +150,14 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
     const body = req.body;
     checkModel(ctx, body.model, true);
     rejectUnsupported(body);
-    const message = (content: string) => ({ message: { role: 'assistant', content } });
+    const message = (content: string, calls?: object[]) => ({ message: { role: 'assistant', content, ...(calls ? { tool_calls: calls } : {}) } });
     if (!body.messages?.length) return { model: ctx.modelName, created_at: createdAt(), ...message(''), done: true, done_reason: 'load' };
     if (body.messages.some((m) => Array.isArray(m.images) && m.images.length > 0)) throw invalidRequest('"images" is not supported by this server', 'unsupported_parameter');
-    const promptTokens = await engine.promptTokens({ messages: body.messages });
+    const tools = toolUseOf({ tools: (body as { tools?: unknown }).tools });
+    const promptTokens = await engine.promptTokens({ messages: body.messages, tools: tools?.tools });
     const [constraint] = await constraintsFor(engine, ollamaGrammarOf(body as object), 1);
     const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens, constraint }], clientGone(reply));
-    return respond(channels, body.stream !== false, reply, message);
+    return respond(channels, body.stream !== false, reply, message, tools);
   });
 
   const listed = () => ({ name: ctx.modelName, model: ctx.modelName, size: info.sizeBytes, digest, details });

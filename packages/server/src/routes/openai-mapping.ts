@@ -84,6 +84,19 @@ interface OpenAIMessage {
   role: string;
   content?: string | null | { type: string; text?: string }[];
   name?: string;
+  tool_calls?: { id?: string; type?: string; function?: { name?: string; arguments?: unknown } }[];
+  tool_call_id?: string;
+}
+
+/** a call's arguments as the templates want them (an object; OpenAI sends a JSON string) */
+function argumentsOf(args: unknown): string | Record<string, unknown> {
+  if (typeof args !== 'string') return (args ?? {}) as Record<string, unknown>;
+  try {
+    const v = JSON.parse(args);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : args;
+  } catch {
+    return args;
+  }
 }
 
 /** OpenAI messages as chat-template messages: text parts joined, "developer" read as "system". */
@@ -102,6 +115,14 @@ export function chatMessagesOf(messages: readonly OpenAIMessage[]): ChatMessage[
     }
     const msg: ChatMessage = { role: m.role === 'developer' ? 'system' : m.role, content: content ?? '' };
     if (m.name !== undefined) msg.name = m.name;
+    if (m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0) {
+      msg.tool_calls = m.tool_calls.map((c, k) => {
+        if (typeof c?.function?.name !== 'string') throw invalidRequest(`messages[${i}].tool_calls[${k}] needs function.name`, 'invalid_value', `messages[${i}].tool_calls`);
+        return { id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: argumentsOf(c.function.arguments) } };
+      });
+      if (content === null) msg.content = null;
+    }
+    if (m.role === 'tool' && m.tool_call_id !== undefined) msg.tool_call_id = m.tool_call_id;
     return msg;
   });
 }
@@ -109,11 +130,10 @@ export function chatMessagesOf(messages: readonly OpenAIMessage[]): ChatMessage[
 /** Fields we do not implement are refused rather than silently ignored. */
 export function rejectUnsupported(request: object): void {
   const body = request as Record<string, unknown>;
-  if (Array.isArray(body.tools) && body.tools.length > 0) throw invalidRequest('tools are not supported by this server', 'unsupported_parameter', 'tools');
-  for (const field of ['functions', 'function_call', 'tool_choice']) {
+  for (const field of ['functions', 'function_call']) {
     const v = body[field];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && v !== 'none') {
-      throw invalidRequest(`${field} is not supported by this server (tool calling is not implemented yet)`, 'unsupported_parameter', field);
+      throw invalidRequest(`${field} (deprecated by OpenAI) is not supported: use tools and tool_choice`, 'unsupported_parameter', field);
     }
   }
   if (typeof body.suffix === 'string' && body.suffix !== '') throw invalidRequest('suffix is not supported', 'unsupported_parameter', 'suffix');

@@ -4,6 +4,7 @@ import { checkModel, type ServerContext } from '../context.js';
 import { toApiError, modelNotFound, invalidRequest } from '../errors.js';
 import type { GenerationRequest } from '../generation.js';
 import { constraintsFor, openAIGrammarOf } from '../grammar.js';
+import { assistantTurn, toolGrammarOf, toolUseOf } from '../tools.js';
 import type { JobResult } from '../scheduler.js';
 import { clientGone, collectJobs, mergeJobs, sendStream } from '../streaming.js';
 import { chatCompletionSchema, completionSchema } from './openai-schemas.js';
@@ -63,13 +64,16 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const body = req.body;
     checkModel(ctx, body.model);
     rejectUnsupported(body);
-    const promptTokens = await engine.promptTokens({ messages: chatMessagesOf(body.messages) });
+    const toolUse = toolUseOf(body);
+    const promptTokens = await engine.promptTokens({ messages: chatMessagesOf(body.messages), tools: toolUse?.tools });
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
     const logprobs = body.logprobs ? (body.top_logprobs ?? 0) : undefined;
     const n = body.n ?? 1;
     // parsed once for the n choices (a text key is tokenized)
     const logitBias = logitBiasOf(body.logit_bias, engine);
-    const constraints = await constraintsFor(engine, openAIGrammarOf(body as object), n);
+    const format = openAIGrammarOf(body as object), forced = toolGrammarOf(toolUse);
+    if (format && forced) throw invalidRequest(`${format.param} and a required tool call cannot both constrain the output`, 'invalid_value', format.param);
+    const constraints = await constraintsFor(engine, format ?? forced, n);
     const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens, logprobs, constraint: constraints[i] }));
     const channels = scheduler.submit(requests, clientGone(reply));
     const id = newId('chatcmpl');
@@ -81,12 +85,15 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
       return {
         ...base,
         object: 'chat.completion',
-        choices: jobs.map(({ tokens, result }, index) => ({
-          index,
-          message: { role: 'assistant', content: result.text },
-          logprobs: logprobs === undefined ? null : { content: tokens.filter((t) => t.logprob).map((t) => chatLogprob(engine, t.logprob!, t.topLogprobs)) },
-          finish_reason: openaiFinishReason(result.finishReason),
-        })),
+        choices: jobs.map(({ tokens, result }, index) => {
+          const turn = assistantTurn(result.text, toolUse);
+          return {
+            index,
+            message: turn.calls.length ? { role: 'assistant', content: turn.content, tool_calls: turn.calls } : { role: 'assistant', content: result.text },
+            logprobs: logprobs === undefined ? null : { content: tokens.filter((t) => t.logprob).map((t) => chatLogprob(engine, t.logprob!, t.topLogprobs)) },
+            finish_reason: turn.calls.length ? 'tool_calls' : openaiFinishReason(result.finishReason),
+          };
+        }),
         usage: usageOf(
           jobs.map((j) => j.result),
           [promptTokens.length],
@@ -101,6 +108,16 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
       try {
         yield Array.from({ length: n }, (_, index) => chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])).join('');
         for await (const { index, event } of mergeJobs(channels)) {
+          if (toolUse) {
+            // with tools, a turn is text or calls only once it has ended: sent whole then
+            if (event.type === 'token') continue;
+            results[index] = event.result;
+            const turn = assistantTurn(event.result.text, toolUse);
+            if (turn.content) yield chunk([{ index, delta: { content: turn.content }, logprobs: null, finish_reason: null }]);
+            if (turn.calls.length) yield chunk([{ index, delta: { tool_calls: turn.calls.map((c, k) => ({ index: k, ...c })) }, logprobs: null, finish_reason: null }]);
+            yield chunk([{ index, delta: {}, logprobs: null, finish_reason: turn.calls.length ? 'tool_calls' : openaiFinishReason(event.result.finishReason) }]);
+            continue;
+          }
           if (event.type === 'token') {
             if (!event.text && !event.logprob) continue;
             const lp = event.logprob ? { content: [chatLogprob(engine, event.logprob, event.topLogprobs)] } : null;
