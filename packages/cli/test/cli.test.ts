@@ -49,6 +49,22 @@ describe('ix run', () => {
     expect(EXPECTED.startsWith('Once upon a time' + out.text)).toBe(true);
   });
 
+  it('--json-schema and --grammar-file constrain the output; what cannot be honoured is one clear line', async () => {
+    const schema = { type: 'object', properties: { hero: { enum: ['Lily', 'Tom'] }, age: { type: 'integer', minimum: 1, maximum: 9 } }, required: ['hero', 'age'] };
+    const r = await ix(['run', STORIES, '--no-chat', '-p', 'Once upon a time', '-s', '1', '--json-schema', JSON.stringify(schema)]);
+    expect(r.code).toBe(0);
+    const value = JSON.parse(r.stdout);
+    expect(['Lily', 'Tom']).toContain(value.hero);
+    expect(value.age).toBeGreaterThanOrEqual(1);
+    const grammar = await ix(['run', STORIES, '--no-chat', '-p', 'x', '-s', '2', '--grammar', 'root ::= ("yes" | "no") "."']);
+    expect(grammar.stdout.trim()).toMatch(/^(yes|no)\.$/);
+    const bad = await ix(['run', STORIES, '-p', 'x', '--json-schema', '{"type": "number", "multipleOf": 2}']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/unsupported JSON Schema features: "multipleOf" at #/);
+    const both = await ix(['run', STORIES, '-p', 'x', '--grammar', 'root ::= "a"', '--json-schema', '{}']);
+    expect(both.stderr).toMatch(/give one of --grammar/);
+  });
+
   it('bad input: a missing file and an unknown backend are one clear line and exit 1', async () => {
     const missing = await ix(['run', 'no/such/model.gguf', '-p', 'x']);
     expect(missing.code).toBe(1);

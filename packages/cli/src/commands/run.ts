@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import type { ChatMessage, GenerateOptions, GenerateResult, Session } from '@ix/llm';
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from '@ix/core';
+import { validateGrammarSpec, type ChatMessage, type GenerateOptions, type GenerateResult, type GrammarSpec, type Session } from '@ix/llm';
 import { loadModelFromFlags } from '../load.js';
 import { int, num, seedOption } from '../parse.js';
 
@@ -22,6 +24,35 @@ interface RunOptions {
   tokenizer?: string;
   system?: string;
   json?: boolean;
+  grammar?: string;
+  grammarFile?: string;
+  jsonSchema?: string;
+  jsonSchemaFile?: string;
+}
+
+/** The structured-output flags as one grammar (at most one of them), read and checked before the model loads. */
+function grammarOf(opts: RunOptions): GrammarSpec | undefined {
+  const given = (['grammar', 'grammarFile', 'jsonSchema', 'jsonSchemaFile'] as const).filter((k) => opts[k] !== undefined);
+  if (given.length > 1) throw new InvalidArgumentError('give one of --grammar, --grammar-file, --json-schema, --json-schema-file');
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new InvalidArgumentError(`cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  const schema = (text: string, where: string): GrammarSpec => {
+    try {
+      return { type: 'json_schema', schema: JSON.parse(text) };
+    } catch (err) {
+      throw new InvalidArgumentError(`${where} is not JSON: ${(err as Error).message}`);
+    }
+  };
+  if (opts.grammar !== undefined) return { type: 'gbnf', grammar: opts.grammar };
+  if (opts.grammarFile !== undefined) return { type: 'gbnf', grammar: read(opts.grammarFile) };
+  if (opts.jsonSchema !== undefined) return schema(opts.jsonSchema, '--json-schema');
+  if (opts.jsonSchemaFile !== undefined) return schema(read(opts.jsonSchemaFile), opts.jsonSchemaFile);
+  return undefined;
 }
 
 export function registerRun(program: Command): void {
@@ -44,7 +75,13 @@ export function registerRun(program: Command): void {
     .option('--tokenizer <path>', 'tokenizer.bin for llama2.c checkpoints')
     .option('--system <text>', 'system message for chat')
     .option('--json', 'print the result as JSON (text, tokens, finish reason, timings)')
+    .option('--grammar <gbnf>', 'constrain the output to a GBNF grammar (llama.cpp syntax)')
+    .option('--grammar-file <path>', 'constrain the output to the GBNF grammar in a file')
+    .option('--json-schema <json>', 'constrain the output to JSON valid for this JSON Schema')
+    .option('--json-schema-file <path>', 'constrain the output to JSON valid for the JSON Schema in a file')
     .action(async (modelPath: string, opts: RunOptions) => {
+      const grammar = grammarOf(opts);
+      if (grammar) validateGrammarSpec(grammar);
       const model = await loadModelFromFlags(modelPath, opts);
       process.stderr.write(`ix: ${model.hparams.arch} model on backend "${model.backend.name}"\n`);
       const session = model.createSession({ contextLength: opts.ctxSize });
@@ -56,6 +93,7 @@ export function registerRun(program: Command): void {
         minP: opts.minP,
         repeatPenalty: opts.repeatPenalty,
         seed: opts.seed,
+        grammar,
       };
       try {
         // a base model without a chat template and no prompt: complete from BOS alone
