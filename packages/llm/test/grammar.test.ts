@@ -139,6 +139,20 @@ describe("llama.cpp's GBNF grammars", () => {
   });
 });
 
+describe('regular expressions', () => {
+  it.each(['[a-c]{2,5}', '[0-9]{3}-[0-9]{4}', '(yes|no|maybe)!?', 'Once upon a [a-z]+\\.'])('every output matches /^%s$/', async (pattern) => {
+    const re = new RegExp(`^(?:${pattern})$`);
+    let finished = 0;
+    for (const seed of [1, 2, 3]) {
+      const r = await run({ type: 'regex', pattern }, seed, 60);
+      if (r.finishReason !== 'stop') continue;
+      finished++;
+      expect(r.text).toMatch(re);
+    }
+    expect(finished).toBeGreaterThan(0);
+  });
+});
+
 describe('what constrained decoding refuses', () => {
   it.each([
     [{ type: 'number', minimum: 1.5, maximum: 2.5 }, /"minimum" at # on a type other than integer/],
@@ -156,7 +170,8 @@ describe('what constrained decoding refuses', () => {
     // GBNF's empty alternative, which XGrammar's own parser refuses, is accepted
     expect((await run({ type: 'gbnf', grammar: 'root ::= "a" ("!" | )' }, 1)).text).toMatch(/^a!?$/);
     await expect(run({ type: 'gbnf', grammar: 'root ::= undefined-rule' }, 1)).rejects.toThrow(InvalidArgumentError);
-    await expect(run({ type: 'regex' } as never, 1)).rejects.toThrow(/unknown type "regex"/);
+    await expect(run({ type: 'regexp' } as never, 1)).rejects.toThrow(/unknown type "regexp"/);
+    await expect(run({ type: 'regex', pattern: '(ab' }, 1)).rejects.toThrow(/regular expression cannot be compiled/);
     await expect(run({ type: 'json_schema', schema: 'x' } as never, 1)).rejects.toThrow(/needs a schema object/);
   });
 });

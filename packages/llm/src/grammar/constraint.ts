@@ -19,7 +19,9 @@ export type GrammarSpec =
   /** a JSON Schema (OpenAI `json_schema`, Ollama `format: {schema}`); `strict` (default true) allows no properties the schema does not name */
   | { type: 'json_schema'; schema: unknown; strict?: boolean }
   /** a GBNF grammar as llama.cpp takes it (`root` rule unless named) */
-  | { type: 'gbnf'; grammar: string; root?: string };
+  | { type: 'gbnf'; grammar: string; root?: string }
+  /** a regular expression the whole output matches (XGrammar's dialect: ECMAScript-like, no lookaround or backreferences) */
+  | { type: 'regex'; pattern: string };
 
 type Compiler = Awaited<ReturnType<XGrammar['GrammarCompiler']['createGrammarCompiler']>>;
 type Matcher = Awaited<ReturnType<XGrammar['GrammarMatcher']['createGrammarMatcher']>>;
@@ -81,7 +83,11 @@ export function validateGrammarSpec(spec: unknown): asserts spec is GrammarSpec 
     if (s.root !== undefined && typeof s.root !== 'string') throw new InvalidArgumentError('grammar: root must be a rule name');
     return;
   }
-  throw new InvalidArgumentError(`grammar: unknown type ${JSON.stringify(s.type)} (json_object, json_schema or gbnf)`);
+  if (s.type === 'regex') {
+    if (typeof s.pattern !== 'string' || s.pattern === '') throw new InvalidArgumentError('grammar: regex needs a non-empty pattern string');
+    return;
+  }
+  throw new InvalidArgumentError(`grammar: unknown type ${JSON.stringify(s.type)} (json_object, json_schema, gbnf or regex)`);
 }
 
 /**
@@ -101,10 +107,12 @@ export class TokenConstraint {
       compiled = await withXGrammarErrors(() => {
         if (spec.type === 'json_object') return compiler.compileJSONSchema(JSON.stringify({ type: 'object' }), false, -1, [', ', ': '], false);
         if (spec.type === 'json_schema') return compiler.compileJSONSchema(JSON.stringify(spec.schema), false, -1, [', ', ': '], spec.strict ?? true);
+        if (spec.type === 'regex') return compiler.compileStructuralTag({ type: 'structural_tag', format: { type: 'regex', pattern: spec.pattern } });
         return compiler.compileGrammar(normalizeGbnf(spec.grammar), spec.root ?? 'root');
       });
     } catch (err) {
-      throw new InvalidArgumentError(`grammar: the ${spec.type === 'gbnf' ? 'GBNF grammar' : 'JSON schema'} cannot be compiled: ${message(err)}`);
+      const what = { gbnf: 'GBNF grammar', regex: 'regular expression', json_schema: 'JSON schema', json_object: 'JSON schema' }[spec.type];
+      throw new InvalidArgumentError(`grammar: the ${what} cannot be compiled: ${message(err)}`);
     }
     try {
       return new TokenConstraint(await xg.GrammarMatcher.createGrammarMatcher(compiled), vocabSize);
