@@ -62,6 +62,16 @@ describe('OpenAI response_format', () => {
     expect(free.choices[0]!.message.content!.startsWith('{')).toBe(false);
   });
 
+  it("the openai client's chat.completions.parse gets a parsed object", async () => {
+    const r = await client.chat.completions.parse({
+      model: 'stories260K', messages: [{ role: 'user', content: 'A boy.' }], temperature: 1, seed: 21, max_tokens: 150,
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } },
+    });
+    const parsed = r.choices[0]!.message.parsed as { name: string; age: number; pets: string[] } | null;
+    expect(parsed).not.toBeNull();
+    expect(validate(parsed)).toBe(true);
+  });
+
   it('json_schema streamed: the deltas join into valid JSON', async () => {
     const stream = await client.chat.completions.create({
       model: 'stories260K', messages: [{ role: 'user', content: 'A dog.' }], temperature: 0.9, seed: 11, max_tokens: 150, stream: true,
