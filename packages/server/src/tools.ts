@@ -12,6 +12,8 @@ import { invalidRequest } from './errors.js';
 
 export interface ToolUse {
   tools: ChatTool[];
+  /** asked through the deprecated `functions` / `function_call`: answered as `message.function_call` */
+  legacy?: boolean;
   /** the model may call (auto), must call (required), or must call this one tool */
   mode: 'auto' | 'required' | 'named';
   name?: string;
@@ -21,6 +23,15 @@ export interface ToolUse {
 /** The tools of a request and how they may be used; undefined when none may be called. */
 export function toolUseOf(request: object): ToolUse | undefined {
   const body = request as Record<string, unknown>;
+  const functions = body.functions;
+  if (Array.isArray(functions) && functions.length > 0) {
+    // OpenAI's deprecated form of the same thing: functions are tools, function_call is tool_choice
+    if (body.tools !== undefined && body.tools !== null) throw invalidRequest('give tools or the deprecated functions, not both', 'invalid_value', 'functions');
+    const fc = body.function_call;
+    const choice = fc === undefined || fc === null || fc === 'auto' || fc === 'none' ? (fc ?? 'auto') : { type: 'function', function: { name: (fc as { name?: unknown }).name } };
+    const use = toolUseOf({ tools: functions.map((f) => ({ type: 'function', function: f })), tool_choice: choice, parallel_tool_calls: false });
+    return use && { ...use, legacy: true, parallel: false };
+  }
   const raw = body.tools;
   if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
     const choice = body.tool_choice;

@@ -98,6 +98,22 @@ describe('OpenAI tools', () => {
     expect(rendered).toContain('"name": "get_weather"');
   });
 
+  it("the deprecated functions / function_call: a forced call answers message.function_call", async () => {
+    const r = await json(await post('/v1/chat/completions', {
+      model: 'stories260K', messages: [{ role: 'user', content: 'Time?' }], functions: [time.function], function_call: { name: 'get_time' }, temperature: 1, seed: 4, max_tokens: 100,
+    }));
+    expect(r.choices[0].finish_reason).toBe('function_call');
+    expect(r.choices[0].message.tool_calls).toBeUndefined();
+    expect(r.choices[0].message.function_call.name).toBe('get_time');
+    expect(validate.validate(time.function.parameters, JSON.parse(r.choices[0].message.function_call.arguments))).toBe(true);
+    // and its result comes back as a "function" message
+    const next = await post('/v1/chat/completions', {
+      model: 'stories260K', functions: [time.function], temperature: 0, max_tokens: 5,
+      messages: [{ role: 'user', content: 'Time?' }, { role: 'assistant', content: null, function_call: r.choices[0].message.function_call }, { role: 'function', name: 'get_time', content: '12:00' }],
+    });
+    expect(next.status).toBe(200);
+  });
+
   it('response_format and a required call at once is a 400', async () => {
     const r = await post('/v1/chat/completions', { model: 'stories260K', messages: [{ role: 'user', content: 'x' }], tools: [weather], tool_choice: 'required', response_format: { type: 'json_object' } });
     expect(r.status).toBe(400);

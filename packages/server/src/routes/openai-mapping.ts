@@ -86,6 +86,8 @@ interface OpenAIMessage {
   name?: string;
   tool_calls?: { id?: string; type?: string; function?: { name?: string; arguments?: unknown } }[];
   tool_call_id?: string;
+  /** deprecated: an assistant turn's one call */
+  function_call?: { name?: string; arguments?: unknown };
 }
 
 /** a call's arguments as the templates want them (an object; OpenAI sends a JSON string) */
@@ -113,8 +115,10 @@ export function chatMessagesOf(messages: readonly OpenAIMessage[]): ChatMessage[
       if (other) throw invalidRequest(`messages[${i}]: content parts of type "${other.type}" are not supported (text only)`, 'unsupported_content');
       content = m.content.map((p) => p.text ?? '').join('');
     }
-    const msg: ChatMessage = { role: m.role === 'developer' ? 'system' : m.role, content: content ?? '' };
+    const role = m.role === 'developer' ? 'system' : m.role === 'function' ? 'tool' : m.role; // "function": a deprecated tool result
+    const msg: ChatMessage = { role, content: content ?? '' };
     if (m.name !== undefined) msg.name = m.name;
+    if (m.role === 'assistant' && m.function_call && !m.tool_calls) m.tool_calls = [{ type: 'function', function: m.function_call }];
     if (m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0) {
       msg.tool_calls = m.tool_calls.map((c, k) => {
         if (typeof c?.function?.name !== 'string') throw invalidRequest(`messages[${i}].tool_calls[${k}] needs function.name`, 'invalid_value', `messages[${i}].tool_calls`);
@@ -130,11 +134,9 @@ export function chatMessagesOf(messages: readonly OpenAIMessage[]): ChatMessage[
 /** Fields we do not implement are refused rather than silently ignored. */
 export function rejectUnsupported(request: object): void {
   const body = request as Record<string, unknown>;
-  for (const field of ['functions', 'function_call']) {
-    const v = body[field];
-    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && v !== 'none') {
-      throw invalidRequest(`${field} (deprecated by OpenAI) is not supported: use tools and tool_choice`, 'unsupported_parameter', field);
-    }
+  const fc = body.function_call;
+  if (fc !== undefined && fc !== null && fc !== 'none' && !(Array.isArray(body.functions) && body.functions.length > 0)) {
+    throw invalidRequest('function_call needs functions', 'invalid_value', 'function_call');
   }
   if (typeof body.suffix === 'string' && body.suffix !== '') throw invalidRequest('suffix is not supported', 'unsupported_parameter', 'suffix');
 }

@@ -45,7 +45,7 @@ export const chatCompletionSchema = {
         type: 'object',
         required: ['role'],
         properties: {
-          role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool'] },
+          role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] },
           content: nullable({ anyOf: [{ type: 'string' }, { type: 'array', items: contentPart }] }),
           name: { type: 'string' },
         },

@@ -89,9 +89,13 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
           const turn = assistantTurn(result.text, toolUse);
           return {
             index,
-            message: turn.calls.length ? { role: 'assistant', content: turn.content, tool_calls: turn.calls } : { role: 'assistant', content: result.text },
+            message: !turn.calls.length
+              ? { role: 'assistant', content: result.text }
+              : toolUse?.legacy
+                ? { role: 'assistant', content: turn.content, function_call: turn.calls[0]!.function }
+                : { role: 'assistant', content: turn.content, tool_calls: turn.calls },
             logprobs: logprobs === undefined ? null : { content: tokens.filter((t) => t.logprob).map((t) => chatLogprob(engine, t.logprob!, t.topLogprobs)) },
-            finish_reason: turn.calls.length ? 'tool_calls' : openaiFinishReason(result.finishReason),
+            finish_reason: turn.calls.length ? (toolUse?.legacy ? 'function_call' : 'tool_calls') : openaiFinishReason(result.finishReason),
           };
         }),
         usage: usageOf(
@@ -114,8 +118,11 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
             results[index] = event.result;
             const turn = assistantTurn(event.result.text, toolUse);
             if (turn.content) yield chunk([{ index, delta: { content: turn.content }, logprobs: null, finish_reason: null }]);
-            if (turn.calls.length) yield chunk([{ index, delta: { tool_calls: turn.calls.map((c, k) => ({ index: k, ...c })) }, logprobs: null, finish_reason: null }]);
-            yield chunk([{ index, delta: {}, logprobs: null, finish_reason: turn.calls.length ? 'tool_calls' : openaiFinishReason(event.result.finishReason) }]);
+            if (turn.calls.length) {
+              const delta = toolUse.legacy ? { function_call: turn.calls[0]!.function } : { tool_calls: turn.calls.map((c, k) => ({ index: k, ...c })) };
+              yield chunk([{ index, delta, logprobs: null, finish_reason: null }]);
+            }
+            yield chunk([{ index, delta: {}, logprobs: null, finish_reason: turn.calls.length ? (toolUse.legacy ? 'function_call' : 'tool_calls') : openaiFinishReason(event.result.finishReason) }]);
             continue;
           }
           if (event.type === 'token') {
