@@ -1,7 +1,7 @@
 // y[m, col0 + r] = x[m, :] · w[r, :] in float32: one warp per weight row, each lane decoding chunks of
 // 8 weights, four chunks per step so their loads are in flight together (a lane's chunks would
-// otherwise cost one memory latency each). Block row y takes activation rows 8y .. 8y+7, so decode
-// (m <= 8) reads the weights once and exact-mode prefill re-reads them per 8 rows, mostly from L2.
+// otherwise cost one memory latency each). Block row y takes activation rows 8y .. 8y+7: the planner
+// sends at most 8 rows here (decode), so the weights are read once; prefill goes to matmul.cuh.
 // Fused epilogues: `+ residual` (x + W·h of a residual stream) and GLU (silu(x·w) * (x·w_up), the
 // gate and up projections and swiglu in one pass).
 #pragma once

@@ -1,4 +1,4 @@
-import { tensorByteSize, type Tensor } from '@ix/core';
+import { InvalidArgumentError, tensorByteSize, type Tensor } from '@ix/core';
 
 import { alignOf, type ProgramBuilder } from '../program.js';
 import type { PlanContext } from './context.js';
@@ -35,7 +35,7 @@ export function emitMatmul(b: ProgramBuilder, accuracy: 'exact' | 'fast', { x, w
     b.launch(`${up ? 'matvec_glu' : 'matvec'}_${t}`, [Math.ceil(n / MATVEC_ROWS_PER_BLOCK), Math.ceil(m / MATVEC_MAX_ROWS)], 32 * MATVEC_ROWS_PER_BLOCK, ptrs, args);
     return;
   }
-  if (up) throw new Error('cuda: a fused GLU needs the matvec path (at most 8 activation rows)');
+  if (up) throw new InvalidArgumentError('cuda: a fused GLU needs the matvec path (at most 8 activation rows)');
   if (accuracy === 'exact') b.launch(`matmul_exact_${t}`, [Math.ceil(n / TILE), Math.ceil(m / TILE)], 256, ptrs, args);
   else b.launch(`matmul_${t}`, [Math.ceil(n / TILE), Math.ceil(m / TILE)], 128, ptrs, args);
 }
