@@ -24,6 +24,7 @@ struct Reader {
 };
 
 constexpr unsigned kMaxBlock = 1024, kMaxShared = 48 * 1024;
+constexpr uint64_t kMaxScratch = 1ull << 30;
 
 }  // namespace
 
@@ -32,6 +33,13 @@ Program::Program(std::shared_ptr<Device> device, const uint32_t* words, size_t c
   Device& dev = *device_;
   dev.bind();
   if (positionCount_ > 0) cu_check(dev.api(), dev.api().cuMemAlloc(&positions_, positionCount_ * 4), "cuMemAlloc (positions)");
+  struct Fixup {
+    size_t launch;
+    uint32_t slot;
+    uint64_t offset;
+  };
+  std::vector<Fixup> fixups;  // scratch pointers, set once the scratch is allocated
+  uint64_t scratchBytes = 0;
   try {
     Reader r{words, count};
     const uint32_t n = r.next("launch count");
@@ -65,6 +73,10 @@ Program::Program(std::shared_ptr<Device> device, const uint32_t* words, size_t c
         } else if (kind == 2) {
           if ((uint64_t)id + 2 > positionCount_) throw std::invalid_argument("cuda program: position index out of range");
           l.args.p[p] = reinterpret_cast<const void*>(positions_);
+        } else if (kind == 3) {
+          if (offset > kMaxScratch || bytes > kMaxScratch - offset) throw std::invalid_argument("cuda program: scratch range over 1 GiB");
+          scratchBytes = std::max(scratchBytes, offset + bytes);
+          fixups.push_back({launches_.size(), p, offset});
         } else {
           throw std::invalid_argument("cuda program: unknown pointer kind " + std::to_string(kind));
         }
@@ -75,8 +87,13 @@ Program::Program(std::shared_ptr<Device> device, const uint32_t* words, size_t c
       launches_.push_back(l);
     }
     if (r.at != count) throw std::invalid_argument("cuda program: trailing words");
+    if (scratchBytes > 0) {
+      cu_check(dev.api(), dev.api().cuMemAlloc(&scratch_, scratchBytes), "cuMemAlloc (scratch)");
+      for (const Fixup& f : fixups) launches_[f.launch].args.p[f.slot] = reinterpret_cast<const void*>(scratch_ + f.offset);
+    }
   } catch (...) {
     if (positions_) dev.api().cuMemFree(positions_);
+    if (scratch_) dev.api().cuMemFree(scratch_);
     throw;
   }
 }
@@ -88,6 +105,7 @@ Program::~Program() {
   if (exec_) api.cuGraphExecDestroy(exec_);
   for (CUevent e : events_) api.cuEventDestroy(e);
   if (positions_) api.cuMemFree(positions_);
+  if (scratch_) api.cuMemFree(scratch_);
 }
 
 void Program::launch_all() {

@@ -18,7 +18,9 @@ namespace ix {
  *   kernel, gridX, gridY, gridZ, blockX, sharedBytes,
  *   pointerCount, pointerCount x {kind, bufferId|index, offsetLo, offsetHi, bytesLo, bytesHi},
  *   wordCount, wordCount x word
- * Pointer kinds: 0 null, 1 a byte range of a buffer, 2 the positions buffer from word `index` on.
+ * Pointer kinds: 0 null, 1 a byte range of a buffer, 2 the positions buffer from word `index` on,
+ * 3 a byte range (offset, bytes) of the program's own scratch memory (partial results between two
+ * launches), allocated once with the program.
  * Everything is validated (kernel, sizes, buffers and byte ranges) before anything runs.
  */
 class Program {
@@ -51,6 +53,7 @@ class Program {
   std::vector<uint32_t> buffers_;
   uint32_t positionCount_ = 0;
   CUdeviceptr positions_ = 0;
+  CUdeviceptr scratch_ = 0;
   bool graphs_ = false;
   uint64_t runs_ = 0;
   CUgraphExec exec_ = nullptr;

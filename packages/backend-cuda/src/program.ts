@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type GraphNode, type OpParams, type Tensor } from '@ix/core';
 
-/** A kernel pointer argument: none, a byte range of a tensor's buffer, or the program's positions. */
-export type Ptr = { kind: 0 } | { kind: 1; id: number; offset: number; bytes: number } | { kind: 2; index: number };
+/** A kernel pointer argument: none, a byte range of a tensor's buffer, the program's positions, or its scratch. */
+export type Ptr = { kind: 0 } | { kind: 1; id: number; offset: number; bytes: number } | { kind: 2; index: number } | { kind: 3; offset: number; bytes: number };
 
 /** An argument word: an unsigned integer, a float (its f32 bits), or a double (two words, low first). */
 export type Word = number | { f32: number } | { f64: number };
@@ -39,6 +39,7 @@ export class ProgramBuilder {
   private count = 0;
   private positions = 0;
   private readonly positional: Positional[] = [];
+  private scratchTop = 0;
 
   constructor(
     private readonly bufferId: (t: Tensor) => number,
@@ -58,6 +59,13 @@ export class ProgramBuilder {
     return { kind: 0 };
   }
 
+  /** `bytes` of the program's own device memory (partial results passed from one launch to the next). */
+  scratch(bytes: number): Ptr {
+    const offset = this.scratchTop;
+    this.scratchTop += Math.ceil(bytes / 256) * 256;
+    return { kind: 3, offset, bytes };
+  }
+
   /** Two position words for `node`, filled from its params before every run. */
   position(node: GraphNode): { ptr: Ptr; index: number } {
     const index = this.positions;
@@ -74,6 +82,7 @@ export class ProgramBuilder {
     for (const p of ptrs) {
       if (p.kind === 0) this.words.push(0, 0, 0, 0, 0, 0);
       else if (p.kind === 2) this.words.push(2, p.index, 0, 0, 8, 0);
+      else if (p.kind === 3) this.words.push(3, 0, p.offset % 2 ** 32, Math.floor(p.offset / 2 ** 32), p.bytes % 2 ** 32, Math.floor(p.bytes / 2 ** 32));
       else this.words.push(1, p.id, p.offset % 2 ** 32, Math.floor(p.offset / 2 ** 32), p.bytes % 2 ** 32, Math.floor(p.bytes / 2 ** 32));
     }
     const flat: number[] = [];

@@ -108,6 +108,7 @@ describe.skipIf(!hasDevice)(`hostile programs${skipReason ? ` (${skipReason})` :
     ['a range past the buffer', { offset: 1000 }, /reads bytes 1000\.\.1064 of a buffer of 1024/],
     ['an unknown pointer kind', { kind: 5 }, /unknown pointer kind/],
     ['a position index without positions', { kind: 2 }, /position index out of range/],
+    ['scratch over 1 GiB', { kind: 3, bytes: 2 ** 30 + 1 }, /scratch range over 1 GiB/],
     ['zero blocks', { grid: [0, 1, 1] }, /grid 0x1x1/],
     ['a block that is not whole warps', { block: 33 }, /bad block size/],
     ['too many words', { words: new Array(23).fill(0) }, /too many words/],

@@ -1,6 +1,8 @@
 // Attention of q[T, Hq, D] over a KV cache [S, Hkv, D] (F32 or F16): one block per (query, head),
 // keys in tiles of kKeyTile with an online softmax, so any context length runs in fixed shared memory.
 // Positions (pos0, kvLen) are read from device memory: they move every step under a replayed graph.
+// Split (decode over long caches): blockIdx.y takes keys [y * chunk, (y + 1) * chunk) and writes its
+// partial softmax (max, sum, unnormalised output) to scratch; attention_merge combines the parts.
 #pragma once
 #include "common.cuh"
 
@@ -14,8 +16,9 @@ __device__ __forceinline__ float kv_at(const KV* p, uint64_t i) {
   else return p[i];
 }
 
-// p: q, k, v, y, positions.  u: T, Hq, Hkv, D, causal, scale bits, positionIndex
-template <typename KV>
+// p: q, k, v, y (split: the partials), positions.  u: T, Hq, Hkv, D, causal, scale bits, positionIndex,
+// chunk (split: keys per part)
+template <typename KV, bool SPLIT>
 __device__ void attention(const Args& a) {
   __shared__ float qs[kMaxHeadDim];
   __shared__ float sc[kKeyTile];
@@ -29,7 +32,7 @@ __device__ void attention(const Args& a) {
   const float* q = (const float*)a.p[0] + ((uint64_t)t * Hq + h) * D;
   const KV* K = (const KV*)a.p[1];
   const KV* V = (const KV*)a.p[2];
-  float* y = (float*)a.p[3] + ((uint64_t)t * Hq + h) * D;
+  float* y = SPLIT ? nullptr : (float*)a.p[3] + ((uint64_t)t * Hq + h) * D;
   for (uint32_t d = threadIdx.x; d < D; d += kAttnThreads) qs[d] = q[d];
   float acc[kMaxHeadDim / kAttnThreads];
 #pragma unroll
@@ -41,8 +44,10 @@ __device__ void attention(const Args& a) {
   const uint32_t span = groups > 1 ? D : kAttnThreads;
   const uint32_t group = threadIdx.x / span, d0 = threadIdx.x % span;
   __syncthreads();
-  for (uint32_t j0 = 0; j0 < seen; j0 += kKeyTile) {
-    const uint32_t n = min((uint32_t)kKeyTile, seen - j0);
+  const uint32_t begin = SPLIT ? blockIdx.y * a.u[7] : 0;
+  const uint32_t end = SPLIT ? min(seen, begin + a.u[7]) : seen;
+  for (uint32_t j0 = begin; j0 < end; j0 += kKeyTile) {
+    const uint32_t n = min((uint32_t)kKeyTile, end - j0);
     // a warp scores 4 keys at a time, so their loads are in flight together
     for (uint32_t j = warp * 4; j < n; j += kAttnThreads / 32 * 4) {
       float s[4] = {0.f, 0.f, 0.f, 0.f};
@@ -87,7 +92,12 @@ __device__ void attention(const Args& a) {
     }
     __syncthreads();
   }
-  const float inv = runSum > 0.f ? 1.f / runSum : 0.f;
+  // split: the part's max, sum and unnormalised output; else the normalised output
+  const float inv = SPLIT ? 1.f : runSum > 0.f ? 1.f / runSum : 0.f;
+  if constexpr (SPLIT) {
+    y = (float*)a.p[3] + ((uint64_t)blockIdx.x * gridDim.y + blockIdx.y) * (D + 2) + 2;
+    if (threadIdx.x == 0) y[-2] = runMax, y[-1] = runSum;
+  }
   if (groups > 1) {
     // the groups' partial sums meet in shared memory (sc is free now: D <= kKeyTile here)
     for (uint32_t gi = 1; gi < groups; ++gi) {
@@ -103,6 +113,30 @@ __device__ void attention(const Args& a) {
   for (int i = 0; i < kMaxHeadDim / kAttnThreads; ++i) {
     const uint32_t d = d0 + i * span;
     if (d < D) y[d] = acc[i] * inv;
+  }
+}
+
+// The parts of a split attention into its output: each part's sum and output rescaled to the largest
+// max. p: partials [rows, parts, D + 2], y [rows, D].  u: parts, D
+__device__ void attention_merge(const Args& a) {
+  const uint32_t parts = a.u[0], D = a.u[1];
+  const float* part = (const float*)a.p[0] + (uint64_t)blockIdx.x * parts * (D + 2);
+  float* y = (float*)a.p[1] + (uint64_t)blockIdx.x * D;
+  float m = -INFINITY;
+  for (uint32_t s = 0; s < parts; ++s) m = fmaxf(m, part[s * (D + 2)]);
+  float total = 0.f;
+  for (uint32_t s = 0; s < parts; ++s) {
+    const float ms = part[s * (D + 2)];
+    if (ms != -INFINITY) total += part[s * (D + 2) + 1] * expf(ms - m);
+  }
+  const float inv = total > 0.f ? 1.f / total : 0.f;
+  for (uint32_t d = threadIdx.x; d < D; d += blockDim.x) {
+    float o = 0.f;
+    for (uint32_t s = 0; s < parts; ++s) {
+      const float ms = part[s * (D + 2)];
+      if (ms != -INFINITY) o += part[s * (D + 2) + 2 + d] * expf(ms - m);
+    }
+    y[d] = o * inv;
   }
 }
 

@@ -34,5 +34,8 @@ extern "C" __global__ void write_rows(Args a) { ix::write_rows(a); }
 extern "C" __global__ void rowwise(Args a) { ix::rowwise(a); }
 extern "C" __global__ void select_top(Args a) { ix::select_top(a); }
 extern "C" __global__ void rope(Args a) { ix::rope(a); }
-extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_f32(Args a) { ix::attention<float>(a); }
-extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_f16(Args a) { ix::attention<__half>(a); }
+extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_f32(Args a) { ix::attention<float, false>(a); }
+extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_f16(Args a) { ix::attention<__half, false>(a); }
+extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_split_f32(Args a) { ix::attention<float, true>(a); }
+extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_split_f16(Args a) { ix::attention<__half, true>(a); }
+extern "C" __global__ void attention_merge(Args a) { ix::attention_merge(a); }

@@ -44,6 +44,9 @@ export function ropeAttentionSuite<B extends Backend>(opts: SuiteOptions<B> & { 
         { name: 'prefill over a tile boundary, causal', T: 5, Hq: 4, Hkv: 4, D: 24, S: 140, pos0: 125, causal: true, kvLen: 130 },
         { name: 'not causal, kvLen < cache, wide head', T: 3, Hq: 2, Hkv: 1, D: 200, S: 50, pos0: 10, causal: false, kvLen: 31 },
         { name: 'head dim 512, several key tiles', T: 2, Hq: 2, Hkv: 2, D: 512, S: 400, pos0: 300, causal: true, kvLen: 302 },
+        // caches of 512 rows and more: GPU backends may split a head's keys over several blocks
+        { name: 'decode over a long cache', T: 1, Hq: 4, Hkv: 2, D: 64, S: 1100, pos0: 1000, causal: true, kvLen: 1001 },
+        { name: 'a few queries over a long, mostly empty cache', T: 3, Hq: 2, Hkv: 1, D: 48, S: 2000, pos0: 300, causal: true, kvLen: 303 },
       ])('write_rows then attention: $name', async ({ T, Hq, Hkv, D, S, pos0, causal, kvLen }) => {
         const kc = randomF32(S * Hkv * D, rng(2), 1.5);
         const vc = randomF32(S * Hkv * D, rng(3), 1);
