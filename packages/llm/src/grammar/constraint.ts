@@ -26,8 +26,22 @@ export type GrammarSpec =
 type Compiler = Awaited<ReturnType<XGrammar['GrammarCompiler']['createGrammarCompiler']>>;
 type Matcher = Awaited<ReturnType<XGrammar['GrammarMatcher']['createGrammarMatcher']>>;
 
-/** One compiler per tokenizer and vocabulary size: XGrammar preprocesses the vocabulary once and caches compiled grammars. */
-const compilers = new WeakMap<Tokenizer, Map<number, Promise<Compiler>>>();
+/**
+ * One compiler per tokenizer and vocabulary size: XGrammar preprocesses the vocabulary once and caches
+ * the grammars it compiles. The cache has no bound of its own, so after MAX_CACHED_GRAMMARS distinct
+ * grammars the compiler is replaced by a fresh one (matchers already made keep working).
+ */
+const MAX_CACHED_GRAMMARS = 64;
+
+interface CompilerSlot {
+  info: Awaited<ReturnType<XGrammar['TokenizerInfo']['createTokenizerInfo']>>;
+  compiler: Compiler;
+  seen: Set<string>;
+  /** the compiler replaced last, freed at the next renewal (a compile may still be running on it) */
+  retired?: Compiler;
+}
+
+const compilers = new WeakMap<Tokenizer, Map<number, Promise<CompilerSlot>>>();
 
 /**
  * The vocabulary as XGrammar's byte-level strings: each token's bytes mid-sequence (so SentencePiece,
@@ -49,18 +63,34 @@ function encodedVocab(tokenizer: Tokenizer, vocabSize: number): string[] {
   return out;
 }
 
-function compilerFor(xg: XGrammar, tokenizer: Tokenizer, vocabSize: number): Promise<Compiler> {
+function slotFor(xg: XGrammar, tokenizer: Tokenizer, vocabSize: number): Promise<CompilerSlot> {
   let bySize = compilers.get(tokenizer);
   if (!bySize) compilers.set(tokenizer, (bySize = new Map()));
-  let c = bySize.get(vocabSize);
-  if (!c) {
+  let slot = bySize.get(vocabSize);
+  if (!slot) {
     const stops = tokenizer.stopIds.filter((id) => id < vocabSize);
-    c = xg.TokenizerInfo.createTokenizerInfo(encodedVocab(tokenizer, vocabSize), 'byte_level', false, vocabSize, stops).then((info) =>
-      xg.GrammarCompiler.createGrammarCompiler(info, true),
-    );
-    bySize.set(vocabSize, c);
+    slot = xg.TokenizerInfo.createTokenizerInfo(encodedVocab(tokenizer, vocabSize), 'byte_level', false, vocabSize, stops).then(async (info) => ({
+      info,
+      compiler: await xg.GrammarCompiler.createGrammarCompiler(info, true),
+      seen: new Set<string>(),
+    }));
+    bySize.set(vocabSize, slot);
   }
-  return c;
+  return slot;
+}
+
+/** The compiler for `spec`, renewed when its cache would hold too many grammars. */
+async function compilerFor(xg: XGrammar, tokenizer: Tokenizer, vocabSize: number, spec: GrammarSpec): Promise<Compiler> {
+  const slot = await slotFor(xg, tokenizer, vocabSize);
+  const key = JSON.stringify(spec);
+  if (!slot.seen.has(key) && slot.seen.size >= MAX_CACHED_GRAMMARS) {
+    slot.retired?.dispose();
+    slot.retired = slot.compiler;
+    slot.compiler = await xg.GrammarCompiler.createGrammarCompiler(slot.info, true);
+    slot.seen.clear();
+  }
+  slot.seen.add(key);
+  return slot.compiler;
 }
 
 function message(err: unknown): string {
@@ -101,7 +131,7 @@ export class TokenConstraint {
   static async create(tokenizer: Tokenizer, spec: GrammarSpec, vocabSize = tokenizer.vocabSize): Promise<TokenConstraint> {
     validateGrammarSpec(spec);
     const xg = await loadXGrammar();
-    const compiler = await compilerFor(xg, tokenizer, vocabSize);
+    const compiler = await compilerFor(xg, tokenizer, vocabSize, spec);
     let compiled;
     try {
       compiled = await withXGrammarErrors(() => {
