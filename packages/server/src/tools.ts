@@ -27,6 +27,9 @@ export function toolUseOf(request: object): ToolUse | undefined {
   if (Array.isArray(functions) && functions.length > 0) {
     // OpenAI's deprecated form of the same thing: functions are tools, function_call is tool_choice
     if (body.tools !== undefined && body.tools !== null) throw invalidRequest('give tools or the deprecated functions, not both', 'invalid_value', 'functions');
+    functions.forEach((f, i) => {
+      if (typeof (f as { name?: unknown })?.name !== 'string') throw invalidRequest(`functions[${i}] needs a name`, 'invalid_value', `functions[${i}]`);
+    });
     const fc = body.function_call;
     const choice = fc === undefined || fc === null || fc === 'auto' || fc === 'none' ? (fc ?? 'auto') : { type: 'function', function: { name: (fc as { name?: unknown }).name } };
     const use = toolUseOf({ tools: functions.map((f) => ({ type: 'function', function: f })), tool_choice: choice, parallel_tool_calls: false });
