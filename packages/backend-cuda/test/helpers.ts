@@ -29,6 +29,8 @@ export const emulated = picked.emulated;
 export const skipReason = probe.available ? undefined : `no usable CUDA device: ${probe.reason}`;
 if (skipReason) {
   if (process.env.IX_CUDA_REQUIRED === '1') throw new Error(`IX_CUDA_REQUIRED=1 but ${skipReason}`);
+  // CI: the emulator is built wherever nvcc is, so the device tests must run on it at least
+  if (process.env.IX_CUDA_EMULATED_REQUIRED === '1') throw new Error(`IX_CUDA_EMULATED_REQUIRED=1 but ${skipReason} and no emulator at ${EMULATOR}`);
   console.warn(`[backend-cuda] skipping device tests: ${skipReason}`);
 } else if (emulated) {
   console.warn(`[backend-cuda] no GPU (${picked.why}): the device tests run on the CPU emulator, native/emu`);
