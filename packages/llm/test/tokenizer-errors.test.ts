@@ -10,6 +10,8 @@ import {
   tokenizerFromHF,
   tokenizerFromLlama2c,
   tokenizerFromSentencePieceModel,
+  parseSentencePieceModel,
+  sentencePieceTokenizer,
 } from '../src/tokenizer/index.js';
 import { lenmlFiles, sharedModelFile } from './corpus/fixtures.js';
 
@@ -224,4 +226,48 @@ describe('encodeAsync', () => {
     // the same ids as llama.cpp gives the whole text is checked on the corpus (tokenizer-gguf.test.ts)
     expect(tok.decode(ids, { skipSpecial: true })).toBe(long);
   });
+
+  it('SentencePiece with pieces that cross a space: the text is one word, merged in turns too, ids as a plain BPE gives', async () => {
+    const m = parseSentencePieceModel(fs.readFileSync(sharedModelFile('llama2-tokenizer', 'tokenizer.model')));
+    // "e▁" and "s▁the" cross a word start, so no split of the text is safe
+    const pieces = [...m.pieces, 'e\u2581', 's\u2581the'];
+    const scores = Float32Array.from([...m.scores, 0, 0.5]);
+    const types = Uint8Array.from([...m.types, 1, 1]);
+    const tok = sentencePieceTokenizer({ pieces, scores, types, unk: m.unkId, bos: m.bosId, eos: m.eosId, addBos: false, addEos: false, addSpacePrefix: true }, 'test');
+    const text = 'The houses the horse rode are some of the best places here. ';
+    expect(tok.encode(text)).toEqual(plainScoredBpe(pieces, scores, '\u2581' + text.replaceAll(' ', '\u2581')));
+    expect(tok.encode(text)).toContain(pieces.length - 2);
+
+    const long = text.repeat(2500);
+    // count the turns other work got while the one long word was merged (one, at its end, if none within)
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const ids = await tok.encodeAsync(long);
+    done = true;
+    expect(turns).toBeGreaterThan(3);
+    expect(ids).toEqual(tok.encode(long));
+    expect(tok.decode(ids)).toBe(long);
+  });
 });
+
+/** SentencePiece BPE the slow, obvious way: merge the best-scored adjacent pair (leftmost on ties) until none is a piece */
+function plainScoredBpe(pieces: readonly string[], scores: ArrayLike<number>, text: string): number[] {
+  const id = new Map<string, number>();
+  pieces.forEach((p, i) => id.has(p) || id.set(p, i));
+  const symbols = Array.from(text);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i + 1 < symbols.length; i++) {
+      const merged = id.get(symbols[i] + symbols[i + 1]);
+      if (merged !== undefined && (best < 0 || scores[merged] > scores[id.get(symbols[best] + symbols[best + 1])!])) best = i;
+    }
+    if (best < 0) break;
+    symbols.splice(best, 2, symbols[best] + symbols[best + 1]);
+  }
+  return symbols.map((s) => id.get(s)!);
+}

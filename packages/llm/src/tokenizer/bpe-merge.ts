@@ -3,10 +3,25 @@
  * lowest rank (ties: leftmost pair first) until no adjacent pair has a rank.
  * HF/GPT-2 ranks are positions in the merges list; SentencePiece ranks are negated piece scores.
  * A heap over candidate pairs with lazy invalidation keeps this O(n log n) per word.
+ * bpeMergeSteps is the same loop as steps, so one very long word (a SentencePiece text that cannot
+ * be split into words) can be merged in turns with the event loop.
  */
 export type PairRank = (left: string, right: string) => number | undefined;
 
+/** merges between two yields of bpeMergeSteps (a few milliseconds of work) */
+const MERGES_PER_STEP = 16384;
+
 export function bpeMerge(symbols: string[], rankOf: PairRank): string[] {
+  return runSteps(bpeMergeSteps(symbols, rankOf));
+}
+
+/** run a stepwise computation to its end at once */
+export function runSteps<T>(work: Generator<void, T>): T {
+  for (let r = work.next(); ; r = work.next()) if (r.done) return r.value;
+}
+
+/** bpeMerge as steps: yields every MERGES_PER_STEP candidates, returns the pieces */
+export function* bpeMergeSteps(symbols: string[], rankOf: PairRank): Generator<void, string[]> {
   const n = symbols.length;
   if (n < 2) return symbols;
   const text = symbols.slice();
@@ -26,7 +41,12 @@ export function bpeMerge(symbols: string[], rankOf: PairRank): string[] {
   };
   for (let i = 0; i + 1 < n; i++) consider(i);
 
+  let budget = MERGES_PER_STEP;
   for (let c = heap.pop(); c; c = heap.pop()) {
+    if (--budget === 0) {
+      budget = MERGES_PER_STEP;
+      yield;
+    }
     const right = next[c.left];
     // stale: one side was merged away or changed since this candidate was queued
     if (right < 0 || text[c.left] === '' || version[c.left] !== c.leftVersion || version[right] !== c.rightVersion) continue;

@@ -6,7 +6,7 @@
  * Characters that end up outside the vocabulary become <0xNN> byte tokens when the vocabulary has
  * them, else the unknown token.
  */
-import { bpeMerge } from './bpe-merge.js';
+import { bpeMerge, bpeMergeSteps, runSteps } from './bpe-merge.js';
 
 const utf8 = new TextEncoder();
 
@@ -51,13 +51,23 @@ export interface ScoredBpeOptions {
   unkId?: number;
 }
 
-export function scoredBpe(o: ScoredBpeOptions): (word: string) => number[] {
+export interface StepwiseWordModel {
+  (word: string): number[];
+  /** the same as steps that yield now and then: for words too long to merge in one go */
+  steps: (word: string) => Generator<void, number[]>;
+}
+
+export function scoredBpe(o: ScoredBpeOptions): StepwiseWordModel {
   const rankOf = (left: string, right: string) => {
     const id = o.vocab.get(left + right);
     return id === undefined ? undefined : -o.scores[id];
   };
   const byteIds = byteTokenIds(o.vocab);
-  return (word) => piecesToIds(bpeMerge(Array.from(word), rankOf), o.vocab, byteIds, o.unkId, false);
+  const steps = function* (word: string): Generator<void, number[]> {
+    const pieces = yield* bpeMergeSteps(Array.from(word), rankOf);
+    return piecesToIds(pieces, o.vocab, byteIds, o.unkId, false);
+  };
+  return Object.assign((word: string) => runSteps(steps(word)), { steps });
 }
 
 /** byte -> id of its "<0xNN>" token, when the vocabulary has all 256 */

@@ -26,6 +26,8 @@ export interface PipelineParts {
   preTokenize?: (text: string, sectionIndex: number) => string[];
   /** ids of one word */
   model: (word: string) => number[];
+  /** model as steps that yield now and then, for long words (a text that is one word) */
+  modelSteps?: (word: string) => Generator<void, number[]>;
   /** add the special tokens the model wants around a sequence */
   addSpecial: (ids: number[]) => number[];
   renderer: PieceRenderer;
@@ -39,6 +41,8 @@ const utf8 = new TextEncoder();
 
 /** encodeAsync gives the event loop a turn after this much work */
 const YIELD_EVERY_MS = 4;
+/** words at least this long go through modelSteps when there is one */
+const LONG_WORD = 4096;
 
 export class PipelineTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -80,7 +84,7 @@ export class PipelineTokenizer implements Tokenizer {
   private *encodeSteps(text: string, options: EncodeOptions): Generator<void, number[]> {
     if (typeof text !== 'string') throw new TokenizerError(`encode() needs a string, got ${typeof text}`);
     const { addSpecial = true, parseSpecial = false, maxTokens } = options;
-    const { normalize, preTokenize, model } = this.parts;
+    const { normalize, preTokenize, model, modelSteps } = this.parts;
     const limit = maxTokens ?? Infinity;
     // A token covers at most maxPieceBytes bytes of normalized text, a text has at least as many
     // UTF-8 bytes as UTF-16 units, and normalization (NFKC, accents) shrinks text by under 4x.
@@ -107,7 +111,8 @@ export class PipelineTokenizer implements Tokenizer {
         if (run === '') continue;
         for (const word of preTokenize ? preTokenize(run, sectionIndex) : [run]) {
           if (word === '') continue;
-          for (const id of model(word)) push(id);
+          const wordIds = modelSteps && word.length >= LONG_WORD ? yield* modelSteps(word) : model(word);
+          for (const id of wordIds) push(id);
           yield;
         }
       }

@@ -66,10 +66,13 @@ export function sentencePieceTokenizer(v: SentencePieceVocab, source: string): T
   // SentencePiece merges over the whole text. When no piece has a "▁" after another character (true
   // of vocabularies trained with split_by_whitespace, llama's among them), no token crosses the
   // point before such a "▁": the text splits there into words with the same ids, so long inputs
-  // are encoded word by word (bounded by maxTokens, in turns with the event loop).
+  // are encoded word by word (bounded by maxTokens, in turns with the event loop). Otherwise the
+  // text is one word, merged in steps (modelSteps) so that it too takes turns with the event loop.
   const wordStart = new RegExp(`(?<=[^${SPACE_MARK}])(?=${SPACE_MARK})`, 'u');
   const innerSpace = new RegExp(`[^${SPACE_MARK}]${SPACE_MARK}`, 'u');
   const splitsAtSpace = !v.pieces.some((p) => p !== undefined && innerSpace.test(p));
+
+  const model = scoredBpe({ vocab, scores: v.scores, unkId: unk >= 0 ? unk : undefined });
 
   return new PipelineTokenizer({
     pieces: v.pieces,
@@ -80,7 +83,8 @@ export function sentencePieceTokenizer(v: SentencePieceVocab, source: string): T
       return text === '' ? '' : prefix + text.replaceAll(' ', SPACE_MARK);
     },
     preTokenize: splitsAtSpace ? (text) => text.split(wordStart) : undefined,
-    model: scoredBpe({ vocab, scores: v.scores, unkId: unk >= 0 ? unk : undefined }),
+    model,
+    modelSteps: model.steps,
     addSpecial: (ids) => [
       ...(v.addBos && v.bos !== undefined ? [v.bos] : []),
       ...ids,
