@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -59,9 +59,11 @@ export function nativePeer(tool: NativeTool, log: (s: string) => void = (s) => p
     mkdirSync(dirname(src), { recursive: true });
     run('git', ['clone', '-q', bundle, src]);
   }
-  if (!existsSync(join(src, build, 'CMakeCache.txt'))) {
+  // llama-embedding is one of llama.cpp's examples: a build configured without them is reconfigured
+  const cache = join(src, build, 'CMakeCache.txt');
+  if (!existsSync(cache) || readFileSync(cache, 'utf8').includes('LLAMA_BUILD_EXAMPLES:BOOL=OFF')) {
     log(`native peer: configuring ${build} (${FLAVOUR_FLAGS[flavour].join(' ')}, static, no curl)`);
-    run('cmake', ['-S', '.', '-B', build, '-DCMAKE_BUILD_TYPE=Release', ...FLAVOUR_FLAGS[flavour], '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=ON', '-DCMAKE_C_FLAGS=-w', '-DCMAKE_CXX_FLAGS=-w'], src);
+    run('cmake', ['-S', '.', '-B', build, '-DCMAKE_BUILD_TYPE=Release', ...FLAVOUR_FLAGS[flavour], '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=ON', '-DLLAMA_BUILD_SERVER=ON', '-DCMAKE_C_FLAGS=-w', '-DCMAKE_CXX_FLAGS=-w'], src);
   }
   log(`native peer: building ${tool} in ${build} (minutes on 2 cores; cached afterwards; log in ${src}/${build}.log)`);
   const out = openSync(join(src, `${build}.log`), 'a');

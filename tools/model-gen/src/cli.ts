@@ -4,7 +4,7 @@ import { PRESETS } from './shapes.js';
 import type { QuantPreset } from './quant-mix.js';
 import { toolArgs, toolProgress } from './tool-cli.js';
 
-const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16]`;
+const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16] [--tokenizer-dir folder (BERT: its WordPiece tokenizer.json)]`;
 
 const values = toolArgs(
   {
@@ -16,6 +16,7 @@ const values = toolArgs(
     gguf: { type: 'string' },
     hf: { type: 'string' },
     'hf-dtype': { type: 'string', default: 'F32' },
+    'tokenizer-dir': { type: 'string' },
   },
   usage,
 );
@@ -38,5 +39,6 @@ await generateModel({
   hf: values.hf,
   quant: values.quant as QuantPreset,
   hfDType: values['hf-dtype'] as 'F32' | 'BF16',
+  tokenizerDir: values['tokenizer-dir'],
   onProgress: toolProgress('tensors'),
 });

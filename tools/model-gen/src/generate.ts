@@ -18,6 +18,8 @@ export interface GenerateOptions {
   /** HF folder to write (config.json, model.safetensors, tokenizer files), weights in F32 or BF16 */
   hf?: string;
   hfDType?: 'F32' | 'BF16';
+  /** BERT: the WordPiece tokenizer folder (tokenizer.json, tokenizer_config.json) whose vocabulary the model gets */
+  tokenizerDir?: string;
   onProgress?: (done: number, total: number, name: string) => void;
 }
 
@@ -51,7 +53,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeSafetensorsFolder(
       o.hf,
       specs.map((t) => ({
-        name: hfName(t.name),
+        name: o.arch === 'bert' ? hfBertName(t.name) : hfName(t.name),
         shape: t.shape,
         dtype: bf16 ? 'BF16' : 'F32',
         data: async () => {
@@ -63,8 +65,9 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
         },
       })),
     );
-    const tok = generatedTokenizer(o.arch);
+    const tok = generatedTokenizer(o.arch, o.tokenizerDir);
     await writeFile(join(o.hf, 'config.json'), JSON.stringify(hfConfig(o), null, 2));
+    if (o.arch === 'bert') await writeSentenceTransformersFiles(o.hf);
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
   }
@@ -117,7 +120,41 @@ export function hfName(name: string): string {
   return `model.layers.${m[1]}.${HF_LAYER_NAMES[m[2]!]}.${m[3]}`;
 }
 
+const HF_BERT_NAMES: [RegExp, string][] = [
+  [/^token_embd\.weight$/, 'embeddings.word_embeddings.weight'],
+  [/^position_embd\.weight$/, 'embeddings.position_embeddings.weight'],
+  [/^token_types\.weight$/, 'embeddings.token_type_embeddings.weight'],
+  [/^token_embd_norm\.(weight|bias)$/, 'embeddings.LayerNorm.$1'],
+  [/^blk\.(\d+)\.attn_q\.(weight|bias)$/, 'encoder.layer.$1.attention.self.query.$2'],
+  [/^blk\.(\d+)\.attn_k\.(weight|bias)$/, 'encoder.layer.$1.attention.self.key.$2'],
+  [/^blk\.(\d+)\.attn_v\.(weight|bias)$/, 'encoder.layer.$1.attention.self.value.$2'],
+  [/^blk\.(\d+)\.attn_output\.(weight|bias)$/, 'encoder.layer.$1.attention.output.dense.$2'],
+  [/^blk\.(\d+)\.attn_output_norm\.(weight|bias)$/, 'encoder.layer.$1.attention.output.LayerNorm.$2'],
+  [/^blk\.(\d+)\.ffn_up\.(weight|bias)$/, 'encoder.layer.$1.intermediate.dense.$2'],
+  [/^blk\.(\d+)\.ffn_down\.(weight|bias)$/, 'encoder.layer.$1.output.dense.$2'],
+  [/^blk\.(\d+)\.layer_output_norm\.(weight|bias)$/, 'encoder.layer.$1.output.LayerNorm.$2'],
+];
+
+/** BertModel's safetensors name of a GGUF tensor */
+export function hfBertName(name: string): string {
+  for (const [re, hf] of HF_BERT_NAMES) if (re.test(name)) return name.replace(re, hf);
+  throw new Error(`no HF name for ${name}`);
+}
+
+/** sentence-transformers' module list (Transformer, mean Pooling, Normalize), as all-MiniLM ships it */
+async function writeSentenceTransformersFiles(dir: string): Promise<void> {
+  const modules = [
+    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+    { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
+  ];
+  await writeFile(join(dir, 'modules.json'), JSON.stringify(modules, null, 2));
+  await mkdir(join(dir, '1_Pooling'), { recursive: true });
+  await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify({ pooling_mode_cls_token: false, pooling_mode_mean_tokens: true, pooling_mode_max_tokens: false, pooling_mode_mean_sqrt_len_tokens: false }, null, 2));
+}
+
 function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
+  if (o.arch === 'bert') return bertGGUFMetadata(o);
   const s = o.shape;
   const a = o.arch;
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
@@ -137,7 +174,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     [`${a}.rope.freq_base`]: s.ropeTheta,
     [`${a}.attention.layer_norm_rms_epsilon`]: s.normEps,
   };
-  const tok = generatedTokenizer(a).gguf(s.vocabSize);
+  const tok = generatedTokenizer(a, o.tokenizerDir).gguf(s.vocabSize);
   if (tok['tokenizer.ggml.scores']) tok['tokenizer.ggml.scores'] = Float32Array.from(tok['tokenizer.ggml.scores'] as number[]);
   tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
   for (const [k, v] of Object.entries(tok)) if (v === undefined) delete tok[k];
@@ -151,9 +188,57 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   };
 }
 
+/** llama.cpp's BERT keys (convert_hf_to_gguf BertModel): LayerNorm epsilon, non-causal, mean pooling */
+function bertGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
+  const s = o.shape;
+  const u32: Record<string, number> = {
+    'bert.context_length': s.contextLength,
+    'bert.embedding_length': s.hiddenSize,
+    'bert.block_count': s.nLayers,
+    'bert.feed_forward_length': s.intermediateSize,
+    'bert.attention.head_count': s.nHeads,
+    'bert.pooling_type': 1,
+    'tokenizer.ggml.token_type_count': s.typeVocabSize ?? 2,
+    'general.alignment': 32,
+  };
+  const tok = generatedTokenizer('bert', o.tokenizerDir).gguf(s.vocabSize);
+  tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
+  const types: Record<string, GGUFTypeTag> = { 'bert.attention.layer_norm_epsilon': GGUFValueType.FLOAT32, 'bert.attention.causal': GGUFValueType.BOOL };
+  for (const k of Object.keys(tok)) if (k.endsWith('_id')) types[k] = GGUFValueType.UINT32;
+  for (const k of Object.keys(u32)) types[k] = GGUFValueType.UINT32;
+  return {
+    metadata: {
+      'general.architecture': 'bert',
+      'general.name': `ix random bert (seed ${o.seed})`,
+      ...u32,
+      'bert.attention.layer_norm_epsilon': s.normEps,
+      'bert.attention.causal': false,
+      ...tok,
+    },
+    types,
+  };
+}
+
 function hfConfig(o: GenerateOptions): Record<string, unknown> {
   const s = o.shape;
-  const cls = { llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM' }[o.arch];
+  if (o.arch === 'bert') {
+    return {
+      architectures: ['BertModel'],
+      model_type: 'bert',
+      vocab_size: s.vocabSize,
+      hidden_size: s.hiddenSize,
+      intermediate_size: s.intermediateSize,
+      num_hidden_layers: s.nLayers,
+      num_attention_heads: s.nHeads,
+      max_position_embeddings: s.contextLength,
+      type_vocab_size: s.typeVocabSize ?? 2,
+      layer_norm_eps: s.normEps,
+      hidden_act: 'gelu',
+      position_embedding_type: 'absolute',
+      torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
+    };
+  }
+  const cls = { llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM' }[o.arch as 'llama' | 'qwen2' | 'qwen3'];
   return {
     architectures: [cls],
     model_type: o.arch,

@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3';
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'bert';
 
 export interface ModelShape {
   vocabSize: number;
@@ -14,6 +14,8 @@ export interface ModelShape {
   ropeTheta: number;
   normEps: number;
   tiedEmbeddings: boolean;
+  /** BERT: rows of the token type table */
+  typeVocabSize?: number;
 }
 
 export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }> = {
@@ -31,6 +33,15 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   'llama-tiny': {
     arch: 'llama',
     shape: { vocabSize: 32000, hiddenSize: 256, intermediateSize: 768, nLayers: 2, nHeads: 8, nKVHeads: 2, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false },
+  },
+  // all-MiniLM-L6-v2 config.json (a BERT embedder; the WordPiece vocabulary comes from its tokenizer folder)
+  'minilm-l6': {
+    arch: 'bert',
+    shape: { vocabSize: 30522, hiddenSize: 384, intermediateSize: 1536, nLayers: 6, nHeads: 12, nKVHeads: 12, contextLength: 512, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 },
+  },
+  'bert-tiny': {
+    arch: 'bert',
+    shape: { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 },
   },
   'qwen2-tiny': {
     arch: 'qwen2',
@@ -52,6 +63,7 @@ export interface TensorSpec {
 
 /** The tensors of a model, in GGUF naming. */
 export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
+  if (arch === 'bert') return bertTensorSpecs(s);
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
   const q = s.nHeads * hd;
   const kv = s.nKVHeads * hd;
@@ -84,5 +96,39 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   }
   out.push({ name: 'output_norm.weight', shape: [s.hiddenSize], kind: 'norm' });
   if (!s.tiedEmbeddings) out.push({ name: 'output.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'matrix' });
+  return out;
+}
+
+/** BERT as llama.cpp names it: learned positions and token types, LayerNorm after each block, biases everywhere. */
+function bertTensorSpecs(s: ModelShape): TensorSpec[] {
+  const h = s.hiddenSize;
+  const f = s.intermediateSize;
+  const linear = (name: string, rows: number, cols: number): TensorSpec[] => [
+    { name: `${name}.weight`, shape: [rows, cols], kind: 'matrix' },
+    { name: `${name}.bias`, shape: [rows], kind: 'bias' },
+  ];
+  const norm = (name: string): TensorSpec[] => [
+    { name: `${name}.weight`, shape: [h], kind: 'norm' },
+    { name: `${name}.bias`, shape: [h], kind: 'bias' },
+  ];
+  const out: TensorSpec[] = [
+    { name: 'token_embd.weight', shape: [s.vocabSize, h], kind: 'embedding' },
+    { name: 'token_types.weight', shape: [s.typeVocabSize ?? 2, h], kind: 'embedding' },
+    { name: 'position_embd.weight', shape: [s.contextLength, h], kind: 'embedding' },
+    ...norm('token_embd_norm'),
+  ];
+  for (let l = 0; l < s.nLayers; l++) {
+    const p = `blk.${l}.`;
+    out.push(
+      ...linear(`${p}attn_q`, h, h),
+      ...linear(`${p}attn_k`, h, h),
+      ...linear(`${p}attn_v`, h, h),
+      ...linear(`${p}attn_output`, h, h),
+      ...norm(`${p}attn_output_norm`),
+      ...linear(`${p}ffn_up`, f, h),
+      ...linear(`${p}ffn_down`, h, f),
+      ...norm(`${p}layer_output_norm`),
+    );
+  }
   return out;
 }

@@ -53,7 +53,11 @@ function pieces(json: Record<string, unknown>, vocabSize: number) {
   return { tokens: tokens.slice(0, vocabSize), types: types.slice(0, vocabSize), merges: m.merges };
 }
 
-export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3'): GeneratedTokenizer {
+export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'bert', tokenizerDir?: string): GeneratedTokenizer {
+  if (arch === 'bert') {
+    if (!tokenizerDir) throw new Error('a BERT model needs a WordPiece tokenizer folder (tokenizer.json), e.g. ../shared/models/all-MiniLM-L6-v2-tokenizer-only');
+    return wordPieceTokenizer(tokenizerDir);
+  }
   if (arch === 'llama') {
     const hf = lenml('llama2');
     const size = Object.keys((hf.tokenizerJson.model as HFModelSection).vocab).length;
@@ -98,6 +102,47 @@ export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3'): Generated
         'tokenizer.ggml.bos_token_id': id('<|endoftext|>'),
         'tokenizer.ggml.add_bos_token': false,
         'tokenizer.chat_template': hf.tokenizerConfig.chat_template,
+      };
+    },
+  };
+}
+
+/**
+ * A BERT WordPiece tokenizer from a folder (tokenizer.json, tokenizer_config.json), written to GGUF
+ * as convert_hf_to_gguf's BertModel does: "##piece" becomes "piece", other words "▁word", "[...]"
+ * stays; CLS/SEP/UNK/PAD/MASK ids from the vocabulary.
+ */
+function wordPieceTokenizer(dir: string): GeneratedTokenizer {
+  const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+  const tokenizerJson = read('tokenizer.json');
+  const tokenizerConfig = read('tokenizer_config.json');
+  const model = tokenizerJson.model as HFModelSection & { type?: string };
+  if (model.type !== 'WordPiece') throw new Error(`${dir}/tokenizer.json is a ${String(model.type)} tokenizer, not WordPiece`);
+  const size = Object.keys(model.vocab).length;
+  return {
+    tokenizerJson,
+    tokenizerConfig,
+    size,
+    gguf(vocabSize) {
+      const { tokens, types } = pieces(tokenizerJson, vocabSize);
+      const phantom = tokens.map((t, i) => (types[i] !== NORMAL || /^\[.*\]$/.test(t) ? t : t.startsWith('##') ? t.slice(2) : '\u2581' + t));
+      const id = (s: string) => {
+        const i = tokens.indexOf(s);
+        if (i < 0) throw new Error(`${dir}: the vocabulary has no ${s}`);
+        return i;
+      };
+      return {
+        'tokenizer.ggml.model': 'bert',
+        'tokenizer.ggml.pre': 'default',
+        'tokenizer.ggml.tokens': phantom,
+        'tokenizer.ggml.token_type': types,
+        'tokenizer.ggml.token_type_count': 2,
+        'tokenizer.ggml.bos_token_id': id('[CLS]'),
+        'tokenizer.ggml.cls_token_id': id('[CLS]'),
+        'tokenizer.ggml.seperator_token_id': id('[SEP]'),
+        'tokenizer.ggml.unknown_token_id': id('[UNK]'),
+        'tokenizer.ggml.padding_token_id': id('[PAD]'),
+        'tokenizer.ggml.mask_token_id': id('[MASK]'),
       };
     },
   };

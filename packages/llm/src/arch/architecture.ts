@@ -1,5 +1,5 @@
 import type { Graph, GraphNode, Tensor } from '@ix/core';
-import type { ModelConfig } from '../model-config.js';
+import type { ModelConfig, PoolingType } from '../model-config.js';
 
 /**
  * One architecture: how its hyper-parameters are read, which tensors it needs (by GGUF and by
@@ -18,8 +18,10 @@ export interface Architecture<H extends ModelHParams = ModelHParams, W extends M
   readonly tensors: TensorTable;
   /** the graph's view of a model config; refuses what the graph cannot run, saying why */
   hparams(config: ModelConfig, file: string): H;
-  /** the forward step over one or more sequences (see StepSegment) */
-  buildStep(hp: H, weights: W, segments: readonly StepSegment[], options?: StepOptions): StepGraph;
+  /** generative models: the forward step over one or more sequences (see StepSegment) */
+  buildStep?(hp: H, weights: W, segments: readonly StepSegment[], options?: StepOptions): StepGraph;
+  /** embedding models: the last hidden states of several whole inputs at once (see EmbedGraph) */
+  buildEmbed?(hp: H, weights: W, lengths: readonly number[]): EmbedGraph;
 }
 
 /** What the runtime (sessions, KV caches, samplers) needs of every architecture's hyper-parameters. */
@@ -27,11 +29,15 @@ export interface ModelHParams {
   /** the architecture's name */
   arch: string;
   vocabSize: number;
+  /** width of a token's hidden state */
+  embedDim: number;
   nLayers: number;
   /** KV cache rows are [nKVHeads, headDim] per layer */
   nKVHeads: number;
   headDim: number;
   contextLength: number;
+  /** embedding models: how the file says token states become an input's embedding */
+  pooling?: PoolingType;
 }
 
 /**
@@ -91,4 +97,15 @@ export interface StepGraph {
   logits: GraphNode;
   /** with `candidates: k`: ids of each row's k largest logits, best first (ties: lower id first) */
   candidates?: GraphNode;
+}
+
+/**
+ * An embedding model's graph over several inputs packed back to back (no padding): inputs
+ * "tokens", "pos" (each input's positions from 0) and "types" (token type ids), all I32 [T].
+ * Each input attends to itself only.
+ */
+export interface EmbedGraph {
+  graph: Graph;
+  /** [T, embedding width]: every token's final state, input after input */
+  hidden: GraphNode;
 }

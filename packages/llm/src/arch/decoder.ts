@@ -1,5 +1,6 @@
 import { Graph, type GraphNode, type Tensor } from '@ix/core';
 import type { ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
+import { joinRows, rowsOf } from './graph-rows.js';
 
 /**
  * One forward step of a Llama-family decoder (Llama 1/2/3, Mistral, TinyLlama, Qwen2, Qwen3),
@@ -10,7 +11,6 @@ import type { ModelHParams, StepGraph, StepOptions, StepSegment } from './archit
  * Qwen2 adds Q/K/V biases, Qwen3 an RMS norm on each Q and K head; Llama 3 may carry rope_freqs.
  */
 export interface DecoderHParams extends ModelHParams {
-  embedDim: number;
   ffnDim: number;
   nHeads: number;
   ropeDims: number;
@@ -64,13 +64,8 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     const y = g.matmul(x, c(weight));
     return bias ? g.add(y, c(bias)) : y;
   };
-  // rows [row, row + n) of a [T, ...rest] value
-  const rows = (x: GraphNode, row: number, n: number) => {
-    const rest = x.shape.slice(1);
-    const width = rest.reduce((a, b) => a * b, 1);
-    return n === x.shape[0] ? x : g.view(x, [n, ...rest], row * width);
-  };
-  const joinRows = (parts: GraphNode[]) => parts.reduce((a, b) => g.concat(a, b, 0));
+  const rows = (x: GraphNode, row: number, n: number) => rowsOf(g, x, row, n);
+  const join = (parts: GraphNode[]) => joinRows(g, parts);
   const positional: StepGraph['positional'] = segments.map(() => []);
 
   let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
@@ -92,7 +87,7 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
       row += s.nTokens;
       return a;
     });
-    x = g.add(x, g.matmul(g.view(joinRows(attended), [T, H * D]), c(L.wo)));
+    x = g.add(x, g.matmul(g.view(join(attended), [T, H * D]), c(L.wo)));
     const f = norm(x, L.ffnNorm);
     x = g.add(x, g.matmul(g.swiglu(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)));
   });
@@ -102,7 +97,7 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     row += s.nTokens;
     return part;
   });
-  const logits = g.matmul(norm(joinRows(wanted), w.outputNorm), c(w.output));
+  const logits = g.matmul(norm(join(wanted), w.outputNorm), c(w.output));
   // the sampler's top-k runs on the backend, over every row at once
   const candidates = options.candidates ? g.topK(logits, Math.min(options.candidates, hp.vocabSize)) : undefined;
   return { graph: g, logits, candidates, positional };

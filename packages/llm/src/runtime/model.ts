@@ -3,10 +3,11 @@ import { openModel, type ModelFile } from '../formats/index.js';
 import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage, type ChatTool } from '../chat/index.js';
 import { TokenLimitError, type EncodeOptions, type Tokenizer } from '../tokenizer/index.js';
 import { tokenizerFromSource } from './tokenizer-source.js';
-import { architectureFor, loadWeights, type Architecture, type ModelHParams, type ModelWeights, type ProgressCallback } from '../arch/index.js';
+import { architectureFor, loadWeights, type Architecture, type EmbedGraph, type ModelHParams, type ModelWeights, type ProgressCallback } from '../arch/index.js';
 import { ContextFullError, Session, type SessionOptions } from './session.js';
 import { StepGraphs } from './step-graphs.js';
 import { atLeast } from './grow.js';
+import { embed, type EmbedOptions, type EmbedResult } from './embed.js';
 
 export interface LoadModelOptions {
   /** force a backend by name (else IX_BACKEND, else the best available) */
@@ -37,7 +38,36 @@ export class Model {
     readonly weights: ModelWeights,
     readonly chatTemplate: string | undefined,
   ) {
-    this.stepGraphs = new StepGraphs((segments, options) => arch.buildStep(hparams, weights, segments, options));
+    this.stepGraphs = new StepGraphs((segments, options) => {
+      if (!arch.buildStep) throw notGenerative(arch);
+      return arch.buildStep(hparams, weights, segments, options);
+    });
+  }
+
+  /** true for models that generate text (decoders); embedding models answer embed() only */
+  get generates(): boolean {
+    return this.arch.buildStep !== undefined;
+  }
+
+  /** Embeddings of texts or token-id arrays (embedding models: BERT); see EmbedOptions. */
+  embed(inputs: readonly (string | readonly number[])[], options?: EmbedOptions): Promise<EmbedResult> {
+    return embed(this, inputs, options);
+  }
+
+  private readonly embedGraphs = new Map<string, EmbedGraph>();
+
+  /** @internal the embedding graph for inputs of these lengths, kept (a few shapes) so a repeated batch replays its plan */
+  embedGraph(lengths: readonly number[]): EmbedGraph {
+    const key = lengths.join(',');
+    let kept = this.embedGraphs.get(key);
+    if (!kept) {
+      if (!this.arch.buildEmbed) throw new InvalidArgumentError(`${this.arch.name} has no embedding graph`);
+      if (this.embedGraphs.size >= 8) this.embedGraphs.delete(this.embedGraphs.keys().next().value!);
+      kept = this.arch.buildEmbed(this.hparams, this.weights, lengths);
+    }
+    this.embedGraphs.delete(key);
+    this.embedGraphs.set(key, kept);
+    return kept;
   }
 
   static async load(path: string, options: LoadModelOptions = {}): Promise<Model> {
@@ -77,6 +107,7 @@ export class Model {
   }
 
   createSession(options?: SessionOptions): Session {
+    if (!this.arch.buildStep) throw notGenerative(this.arch);
     return new Session(this, options);
   }
 
@@ -153,6 +184,10 @@ export class Model {
 
 export function loadModel(path: string, options?: LoadModelOptions): Promise<Model> {
   return Model.load(path, options);
+}
+
+function notGenerative(arch: Architecture): InvalidArgumentError {
+  return new InvalidArgumentError(`${arch.name} is an embedding model: it does not generate text (use embed())`);
 }
 
 function modelChatTemplate(file: ModelFile): string | undefined {

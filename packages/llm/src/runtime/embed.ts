@@ -1,0 +1,141 @@
+import { InvalidArgumentError, IxError } from '@ix/core';
+import { ARCHITECTURES } from '../arch/index.js';
+import type { PoolingType } from '../model-config.js';
+import type { Model } from './model.js';
+
+export interface EmbedOptions {
+  /** how token states become one vector per input; default: the model's own (mean when it names none) */
+  pooling?: Exclude<PoolingType, 'rank'>;
+  /** scale each vector to unit length (default true; with pooling 'none', each token's) */
+  normalize?: boolean;
+  /** keep the first `dimensions` values (Matryoshka embeddings), before normalizing */
+  dimensions?: number;
+  /** tokens of one forward pass: inputs are packed into passes of at most this many (default 2048) */
+  batchTokens?: number;
+}
+
+export interface EmbedResult {
+  /** one per input; with pooling 'none', every token's vector back to back (tokens × width) */
+  embeddings: Float32Array[];
+  /** tokens of each input, special tokens included */
+  tokens: number[];
+  pooling: Exclude<PoolingType, 'rank'>;
+  /** values per vector (after `dimensions`) */
+  width: number;
+}
+
+const POOLINGS = ['none', 'mean', 'cls', 'last'] as const;
+
+/**
+ * Embeddings of texts (or token ids) with an embedding model. Inputs are packed back to back into
+ * forward passes without padding (each attends only to itself); the graph of a pass is kept by
+ * its lengths, so repeating a batch shape builds and plans nothing.
+ */
+export async function embed(model: Model, inputs: readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
+  const hp = model.hparams;
+  if (!model.arch.buildEmbed) throw new InvalidArgumentError(`${model.arch.name} is a generative model without an embedding graph; load an embedding model (${embeddingArchNames()})`);
+  if (!Array.isArray(inputs)) throw new InvalidArgumentError('embed() needs an array of inputs');
+  const pooling = options.pooling ?? (hp.pooling && hp.pooling !== 'none' && hp.pooling !== 'rank' ? hp.pooling : 'mean');
+  if (!POOLINGS.includes(pooling)) throw new InvalidArgumentError(`pooling must be one of ${POOLINGS.join(', ')}, got ${JSON.stringify(pooling)}`);
+  const full = hp.embedDim;
+  const width = options.dimensions ?? full;
+  if (!Number.isInteger(width) || width < 1 || width > full) throw new InvalidArgumentError(`dimensions must be an integer from 1 to ${full}, got ${String(options.dimensions)}`);
+  const batchTokens = Math.max(options.batchTokens ?? 2048, hp.contextLength);
+
+  const ids: number[][] = [];
+  for (const [i, input] of inputs.entries()) {
+    const t = typeof input === 'string' ? await encode(model, input, i) : checkIds(model, input, i);
+    if (t.length === 0) throw new InvalidArgumentError(`input ${i} has no tokens`);
+    if (t.length > hp.contextLength) throw tooLong(i, `${t.length} tokens`, hp.contextLength);
+    ids.push(t);
+  }
+
+  const embeddings: Float32Array[] = [];
+  for (let first = 0; first < ids.length; ) {
+    let end = first;
+    let total = 0;
+    while (end < ids.length && (end === first || total + ids[end]!.length <= batchTokens)) total += ids[end++]!.length;
+    const batch = ids.slice(first, end);
+    const hidden = await runPass(model, batch);
+    let row = 0;
+    for (const t of batch) {
+      embeddings.push(pool(hidden, row, t.length, full, width, pooling, options.normalize ?? true));
+      row += t.length;
+    }
+    first = end;
+  }
+  return { embeddings, tokens: ids.map((t) => t.length), pooling, width };
+}
+
+async function runPass(model: Model, batch: readonly number[][]): Promise<Float32Array> {
+  const lengths = batch.map((t) => t.length);
+  const step = model.embedGraph(lengths);
+  const T = lengths.reduce((a, b) => a + b, 0);
+  const tokens = new Int32Array(T);
+  const pos = new Int32Array(T);
+  let at = 0;
+  for (const t of batch) {
+    for (let i = 0; i < t.length; i++, at++) {
+      tokens[at] = t[i]!;
+      pos[at] = i;
+    }
+  }
+  const [hidden] = await model.executor.run(step.graph, { tokens, pos, types: new Int32Array(T) }, [step.hidden]);
+  return hidden as Float32Array;
+}
+
+/** one input's vector from its rows [row, row + n) of the hidden states */
+function pool(hidden: Float32Array, row: number, n: number, full: number, width: number, pooling: (typeof POOLINGS)[number], normalize: boolean): Float32Array {
+  if (pooling === 'none') {
+    const out = new Float32Array(n * width);
+    for (let t = 0; t < n; t++) out.set(finish(hidden.subarray((row + t) * full, (row + t) * full + width), normalize), t * width);
+    return out;
+  }
+  if (pooling === 'cls' || pooling === 'last') {
+    const r = pooling === 'cls' ? row : row + n - 1;
+    return finish(hidden.subarray(r * full, r * full + width), normalize);
+  }
+  const sum = new Float64Array(width);
+  for (let t = row; t < row + n; t++) for (let i = 0; i < width; i++) sum[i]! += hidden[t * full + i]!;
+  return finish(sum.map((s) => s / n), normalize);
+}
+
+/** a float32 copy, scaled to unit length when asked (a zero vector stays zero) */
+function finish(v: ArrayLike<number>, normalize: boolean): Float32Array {
+  let scale = 1;
+  if (normalize) {
+    let sq = 0;
+    for (let i = 0; i < v.length; i++) sq += v[i]! * v[i]!;
+    scale = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+  }
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! * scale;
+  return out;
+}
+
+function checkIds(model: Model, input: readonly number[], index: number): number[] {
+  if (!Array.isArray(input)) throw new InvalidArgumentError(`input ${index} must be a string or an array of token ids`);
+  for (const id of input) {
+    if (!Number.isInteger(id) || id < 0 || id >= model.hparams.vocabSize) throw new InvalidArgumentError(`input ${index}: token ${String(id)} is outside the vocabulary (0..${model.hparams.vocabSize - 1})`);
+  }
+  return [...input];
+}
+
+/** a text's tokens (with the model's special tokens), refused early when it cannot fit */
+async function encode(model: Model, text: string, index: number): Promise<number[]> {
+  const limit = model.hparams.contextLength;
+  try {
+    return await model.tokenizer.encodeAsync(text, { addSpecial: true, maxTokens: limit });
+  } catch (err) {
+    if (err instanceof IxError && err.code === 'CONTEXT_FULL') throw tooLong(index, `more than ${limit} tokens`, limit);
+    throw err;
+  }
+}
+
+function tooLong(index: number, has: string, limit: number): InvalidArgumentError {
+  return new InvalidArgumentError(`input ${index} has ${has} but the model takes at most ${limit}`);
+}
+
+function embeddingArchNames(): string {
+  return ARCHITECTURES.filter((a) => a.buildEmbed).map((a) => a.name).join(', ');
+}
