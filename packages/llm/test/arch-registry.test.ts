@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, ReferenceBackend, Tensor } from '@ix/core';
-import { ARCHITECTURES, architectureFor, decoderHParams, llama, loadWeights, mistral, qwen2, qwen3 } from '../src/arch/index.js';
+import { ARCHITECTURES, architectureFor, bert, decoderHParams, llama, loadWeights, mistral, qwen2, qwen3 } from '../src/arch/index.js';
 import { configFromGGUF } from '../src/formats/config/gguf-config.js';
 import { configFromHF } from '../src/formats/config/hf-config.js';
 import { mapHFTensorName } from '../src/formats/safetensors/hf-names.js';
@@ -28,14 +28,15 @@ describe('architecture registry', () => {
     expect(architectureFor(hfConfig({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }), 'c')).toBe(llama);
     expect(architectureFor(hfConfig({ model_type: 'qwen2' }), 'c')).toBe(qwen2);
     expect(architectureFor(hfConfig({ model_type: 'qwen3', architectures: [] }), 'c')).toBe(qwen3);
+    expect(architectureFor(hfConfig({ model_type: 'bert', architectures: ['BertModel'] }), 'c')).toBe(bert);
   });
 
   it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
     const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'gemma2' }, 'g.gguf');
     expect(gguf).toThrow(ModelFormatError);
-    expect(gguf).toThrow('architecture "gemma2" is not supported yet (supported: llama, qwen2, qwen3)');
+    expect(gguf).toThrow('architecture "gemma2" is not supported yet (supported: llama, qwen2, qwen3, bert)');
     const hf = () => architectureFor(hfConfig({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], num_experts: 4, moe_intermediate_size: 32 }), 'c');
-    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)');
+    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining)');
   });
 
   it('the names are unique across architectures', () => {
@@ -50,10 +51,10 @@ describe('architecture registry', () => {
     for (const spec of Object.values(global)) {
       // computed from config.json by the folder reader, not stored
       if (spec.gguf === 'rope_freqs.weight') continue;
-      expect(mapHFTensorName(spec.hf, 'llama')).toEqual({ kind: 'tensor', name: spec.gguf });
+      expect(mapHFTensorName(spec.hf, arch.ggufNames[0]!)).toEqual({ kind: 'tensor', name: spec.gguf });
     }
     for (const spec of Object.values(layer)) {
-      expect(mapHFTensorName(spec.hf.replace('{n}', '7'), 'llama')).toEqual({ kind: 'tensor', name: spec.gguf.replace('{n}', '7') });
+      expect(mapHFTensorName(spec.hf.replace('{n}', '7'), arch.ggufNames[0]!)).toEqual({ kind: 'tensor', name: spec.gguf.replace('{n}', '7') });
     }
   });
 

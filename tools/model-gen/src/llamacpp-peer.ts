@@ -47,3 +47,24 @@ export async function openPeer(modelPath: string, options: { threads?: number; c
     },
   };
 }
+
+export interface EmbeddingPeer {
+  /** llama.cpp's pooled embedding of a text (the model's pooling type), as it tokenizes it */
+  embed(text: string): Promise<number[]>;
+  tokenize(text: string): number[];
+  dispose(): Promise<void>;
+}
+
+export async function openEmbeddingPeer(modelPath: string, options: { threads?: number; contextSize?: number } = {}): Promise<EmbeddingPeer> {
+  const l = await cpuLlama();
+  const model = await l.loadModel({ modelPath, gpuLayers: 0 });
+  const context = await model.createEmbeddingContext({ contextSize: options.contextSize ?? 128, threads: options.threads ?? 2 });
+  return {
+    embed: async (text) => [...(await context.getEmbeddingFor(text)).vector],
+    tokenize: (text) => [...model.tokenize(text, false)].map(Number),
+    async dispose() {
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+}

@@ -16,6 +16,8 @@ export function quantMix(preset: QuantPreset, nLayers: number): (t: TensorSpec) 
   const useMoreBits = (i: number) => i < nLayers / 8 || i >= (7 * nLayers) / 8 || (i - Math.floor(nLayers / 8)) % 3 === 2;
   return (t) => {
     if (t.kind === 'norm' || t.kind === 'bias') return 'F32';
+    // as llama-quantize: BERT's position and token-type tables stay F32 (llama.cpp adds a token-type row as it is)
+    if (t.name === 'position_embd.weight' || t.name === 'token_types.weight') return 'F32';
     const cols = t.shape[t.shape.length - 1]!;
     if (base.startsWith('Q') && base.endsWith('_K') && cols % 256 !== 0) return 'Q8_0';
     if (!mixed) return base;
