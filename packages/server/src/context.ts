@@ -1,5 +1,5 @@
 import type { Engine } from './engine.js';
-import { modelNotFound } from './errors.js';
+import { modelNotFound, notGenerative } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -19,4 +19,9 @@ export function checkModel(ctx: ServerContext, name: string, allowTag = false): 
   if (name === ctx.modelName) return;
   if (allowTag && name === `${ctx.modelName}:latest`) return;
   throw modelNotFound(name);
+}
+
+/** Generation routes refuse an embedding model before tokenizing anything. */
+export function checkGenerative(ctx: ServerContext): void {
+  if (ctx.engine.info.kind === 'embedding') throw notGenerative();
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Graph, InvalidArgumentError } from '@ix/core';
 import { continuationDecoder, Session, TokenConstraint, type GrammarSpec, type Model } from '@ix/llm';
-import type { Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
+import type { EmbedOutput, EmbedRequestOptions, Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
 /**
  * Best tokens per row found on the backend: top-k 40 (llama.cpp's default) plus up to 24 tokens
@@ -75,6 +75,8 @@ export class CoreEngine implements Engine {
       model,
       {
         arch: model.hparams.arch,
+        kind: model.generates ? 'generative' : 'embedding',
+        ...(model.generates ? {} : { embeddingLength: model.hparams.embedDim }),
         vocabSize: model.hparams.vocabSize,
         contextLength,
         chatTemplate: model.chatTemplate,
@@ -133,6 +135,15 @@ export class CoreEngine implements Engine {
 
   isEndOfGeneration(id: number): boolean {
     return this.model.isEndOfGeneration(id);
+  }
+
+  private embedding: Promise<unknown> = Promise.resolve();
+
+  /** one embedding pass at a time: concurrent requests queue here rather than share the backend */
+  embed(inputs: readonly (string | readonly number[])[], options: EmbedRequestOptions): Promise<EmbedOutput> {
+    const run = this.embedding.then(() => this.model.embed(inputs, options));
+    this.embedding = run.catch(() => undefined);
+    return run;
   }
 
   createConstraint(spec: GrammarSpec): Promise<TokenConstraint> {

@@ -25,6 +25,8 @@ export interface Engine {
   /** Detokenizer for tokens generated after `prompt` (the text continues the prompt's: a leading space is kept). */
   createStreamDecoder(prompt: readonly number[]): { push(id: number): string; flush(): string };
   isEndOfGeneration(id: number): boolean;
+  /** Embeddings of texts or token ids (embedding models); absent or refusing: the model has none */
+  embed?(inputs: readonly (string | readonly number[])[], options: EmbedRequestOptions): Promise<EmbedOutput>;
   /** A compiled grammar over this engine's vocabulary (structured output); absent: the engine cannot constrain */
   createConstraint?(spec: GrammarSpec): Promise<TokenConstraint>;
   close(): Promise<void>;
@@ -54,9 +56,28 @@ export interface StepItem {
   tokens: readonly number[];
 }
 
+export interface EmbedRequestOptions {
+  /** unit-length vectors (default true) */
+  normalize?: boolean;
+  /** keep the first `dimensions` values (Matryoshka), before normalizing */
+  dimensions?: number;
+  /** cut inputs longer than the model takes (keeping its end-of-input token) instead of refusing them */
+  truncate?: boolean;
+}
+
+export interface EmbedOutput {
+  embeddings: Float32Array[];
+  /** tokens of each input as embedded */
+  tokens: number[];
+}
+
 export interface EngineInfo {
   /** architecture name, e.g. "llama" */
   arch: string;
+  /** what the model does: generate text (chat/completions) or embed it (embeddings) */
+  kind: 'generative' | 'embedding';
+  /** values per embedding (embedding models) */
+  embeddingLength?: number;
   vocabSize: number;
   /** context length of each sequence */
   contextLength: number;

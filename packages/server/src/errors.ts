@@ -33,6 +33,14 @@ export interface ErrorBody {
 export const invalidRequest = (message: string, code = 'invalid_value', param: string | null = null) =>
   new ApiError(400, message, 'invalid_request_error', code, {}, param);
 
+/** a generation request to an embedding model */
+export const notGenerative = () =>
+  new ApiError(400, 'this model is an embedding model: it does not generate text (use /v1/embeddings, /api/embed)', 'invalid_request_error', 'model_not_generative');
+
+/** an embedding request to a model that has no embedding graph */
+export const notEmbedding = () =>
+  new ApiError(400, 'this model does not produce embeddings: serve an embedding model (e.g. a BERT GGUF) for /v1/embeddings and /api/embed', 'invalid_request_error', 'model_not_embedding');
+
 export const modelNotFound = (name: string) =>
   new ApiError(404, `The model '${name}' does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
 

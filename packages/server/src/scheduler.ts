@@ -1,6 +1,6 @@
 import { Channel } from './channel.js';
 import type { Engine, EngineSequence, StepOutput } from './engine.js';
-import { ApiError, QueueFullError, ShuttingDownError } from './errors.js';
+import { ApiError, notGenerative, QueueFullError, ShuttingDownError } from './errors.js';
 import { Generation, type FinishReason, type GenerationRequest, type TokenEvent } from './generation.js';
 import type { Metrics } from './metrics.js';
 
@@ -76,10 +76,12 @@ export class Scheduler {
     private readonly options: SchedulerOptions,
   ) {
     if (!Number.isInteger(options.parallel) || options.parallel < 1) throw new RangeError(`parallel must be a positive integer, got ${options.parallel}`);
+    // an embedding model generates nothing: no slots (the generation routes refuse before queueing)
+    const slots = engine.info.kind === 'embedding' ? 0 : options.parallel;
     if (!Number.isInteger(options.maxQueue) || options.maxQueue < 0) throw new RangeError(`maxQueue must be an integer >= 0, got ${options.maxQueue}`);
     this.prefillChunk = options.prefillChunk ?? 128;
-    this.slots = Array.from({ length: options.parallel }, () => ({ seq: engine.createSequence(), lastUsed: 0 }));
-    this.contextLength = this.slots[0]!.seq.contextLength;
+    this.slots = Array.from({ length: slots }, () => ({ seq: engine.createSequence(), lastUsed: 0 }));
+    this.contextLength = this.slots[0]?.seq.contextLength ?? engine.info.contextLength;
   }
 
   get queueDepth(): number {
@@ -115,6 +117,7 @@ export class Scheduler {
 
   private enqueue(requests: readonly GenerationRequest[], signal?: AbortSignal): Channel<JobEvent>[] {
     if (!this.accepting) throw new ShuttingDownError();
+    if (this.slots.length === 0) throw notGenerative();
     for (const r of requests) {
       if (r.promptTokens.length === 0) throw new ApiError(400, 'the prompt encodes to no tokens', 'invalid_request_error', 'empty_prompt');
       if (r.promptTokens.length > this.contextLength) {

@@ -4,6 +4,7 @@ import type { ServerContext } from './context.js';
 import type { Engine } from './engine.js';
 import { ApiError, ShuttingDownError, toApiError } from './errors.js';
 import { Metrics } from './metrics.js';
+import { registerEmbeddings } from './routes/embeddings.js';
 import { registerOllama } from './routes/ollama.js';
 import { registerOpenAI } from './routes/openai.js';
 import { registerSystem } from './routes/system.js';
@@ -96,6 +97,7 @@ export function createServer(options: ServerOptions): IxServer {
 
   registerSystem(app, ctx);
   registerOpenAI(app, ctx);
+  registerEmbeddings(app, ctx);
   registerOllama(app, ctx);
 
   return {

@@ -50,6 +50,7 @@ export class FakeEngine implements Engine {
     this.failAtLength = options.failAtLength;
     this.info = {
       arch: 'fake',
+      kind: 'generative',
       vocabSize: VOCAB,
       contextLength: options.contextLength ?? 256,
       chatTemplate: options.chatTemplate === false ? undefined : '(role: content lines)',

@@ -12,6 +12,8 @@ export interface EmbedOptions {
   dimensions?: number;
   /** tokens of one forward pass: inputs are packed into passes of at most this many (default 2048) */
   batchTokens?: number;
+  /** cut an input longer than the model takes to its first tokens (keeping the end-of-input special token) instead of refusing it */
+  truncate?: boolean;
 }
 
 export interface EmbedResult {
@@ -44,8 +46,9 @@ export async function embed(model: Model, inputs: readonly (string | readonly nu
 
   const ids: number[][] = [];
   for (const [i, input] of inputs.entries()) {
-    const t = typeof input === 'string' ? await encode(model, input, i) : checkIds(model, input, i);
+    let t = typeof input === 'string' ? await encode(model, input, i, options.truncate ?? false) : checkIds(model, input, i);
     if (t.length === 0) throw new InvalidArgumentError(`input ${i} has no tokens`);
+    if (options.truncate && t.length > hp.contextLength) t = truncated(model, t, typeof input === 'string');
     if (t.length > hp.contextLength) throw tooLong(i, `${t.length} tokens`, hp.contextLength);
     ids.push(t);
   }
@@ -121,15 +124,32 @@ function checkIds(model: Model, input: readonly number[], index: number): number
   return [...input];
 }
 
-/** a text's tokens (with the model's special tokens), refused early when it cannot fit */
-async function encode(model: Model, text: string, index: number): Promise<number[]> {
+/** a text's tokens (with the model's special tokens), refused early when it cannot fit and will not be cut */
+async function encode(model: Model, text: string, index: number, truncate: boolean): Promise<number[]> {
   const limit = model.hparams.contextLength;
   try {
-    return await model.tokenizer.encodeAsync(text, { addSpecial: true, maxTokens: limit });
+    return await model.tokenizer.encodeAsync(text, { addSpecial: true, maxTokens: truncate ? undefined : limit });
   } catch (err) {
     if (err instanceof IxError && err.code === 'CONTEXT_FULL') throw tooLong(index, `more than ${limit} tokens`, limit);
     throw err;
   }
+}
+
+/**
+ * The first tokens of an input that fit, keeping the special tokens the tokenizer puts after a text
+ * (BERT's [SEP]) at the end, as sentence-transformers truncates. Token-id inputs are cut as given.
+ */
+function truncated(model: Model, ids: readonly number[], wrapped: boolean): number[] {
+  const limit = model.hparams.contextLength;
+  let suffix = 0;
+  if (wrapped) {
+    // the specials around an empty text: those not at its start close every text
+    const around = model.tokenizer.encode('', { addSpecial: true });
+    let prefix = 0;
+    while (prefix < around.length && around[prefix] === ids[prefix]) prefix++;
+    suffix = Math.min(around.length - prefix, limit - 1);
+  }
+  return [...ids.slice(0, limit - suffix), ...ids.slice(ids.length - suffix)];
 }
 
 function tooLong(index: number, has: string, limit: number): InvalidArgumentError {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ChatMessage } from '@ix/llm';
-import { checkModel, type ServerContext } from '../context.js';
+import { checkGenerative, checkModel, type ServerContext } from '../context.js';
 import { invalidRequest, toApiError } from '../errors.js';
 import type { GenerationRequest } from '../generation.js';
 import { constraintsFor, ollamaGrammarOf } from '../grammar.js';
@@ -135,6 +135,7 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: GenerateBody }>('/api/generate', { schema: { body: generateSchema } }, async (req, reply) => {
     const body = req.body;
     checkModel(ctx, body.model, true);
+    checkGenerative(ctx);
     rejectUnsupported(body);
     // an empty prompt only loads the model in Ollama; ours is loaded already
     if (!body.prompt) return { model: ctx.modelName, created_at: createdAt(), response: '', done: true, done_reason: 'load' };
@@ -149,6 +150,7 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: ChatBody }>('/api/chat', { schema: { body: chatSchema } }, async (req, reply) => {
     const body = req.body;
     checkModel(ctx, body.model, true);
+    checkGenerative(ctx);
     rejectUnsupported(body);
     const message = (content: string, calls?: object[]) => ({ message: { role: 'assistant', content, ...(calls ? { tool_calls: calls } : {}) } });
     if (!body.messages?.length) return { model: ctx.modelName, created_at: createdAt(), ...message(''), done: true, done_reason: 'load' };
@@ -182,7 +184,7 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
         [`${info.arch}.context_length`]: info.contextLength,
         [`${info.arch}.vocab_size`]: info.vocabSize,
       },
-      capabilities: ['completion'],
+      capabilities: info.kind === 'embedding' ? ['embedding'] : ['completion'],
       modified_at: info.modifiedAt.toISOString(),
     };
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { checkModel, type ServerContext } from '../context.js';
+import { checkGenerative, checkModel, type ServerContext } from '../context.js';
 import { toApiError, modelNotFound, invalidRequest } from '../errors.js';
 import type { GenerationRequest } from '../generation.js';
 import { constraintsFor, openAIGrammarOf } from '../grammar.js';
@@ -63,6 +63,7 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: ChatBody }>('/v1/chat/completions', { schema: { body: chatCompletionSchema } }, async (req, reply) => {
     const body = req.body;
     checkModel(ctx, body.model);
+    checkGenerative(ctx);
     rejectUnsupported(body);
     const toolUse = toolUseOf(body);
     const promptTokens = await engine.promptTokens({ messages: chatMessagesOf(body.messages), tools: toolUse?.tools });
@@ -146,6 +147,7 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: CompletionBody }>('/v1/completions', { schema: { body: completionSchema } }, async (req, reply) => {
     const body = req.body;
     checkModel(ctx, body.model);
+    checkGenerative(ctx);
     rejectUnsupported(body);
     const prompts = promptList(body.prompt);
     if (body.echo && prompts.some((p) => typeof p !== 'string')) throw invalidRequest('echo needs text prompts', 'unsupported_parameter');

@@ -1,0 +1,159 @@
+/**
+ * The embedding endpoints over a real BERT model (random weights of a real shape, written by
+ * model-gen with all-MiniLM's WordPiece vocabulary from ../shared), through the `openai` and
+ * `ollama` clients; vectors checked against llama.cpp's (node-llama-cpp) for the same GGUF.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import { Ollama } from 'ollama';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, type Model } from '@ix/llm';
+import { generateModel, openEmbeddingPeer, PRESETS } from '@ix/model-gen';
+import { CoreEngine } from '../src/core-engine.js';
+import type { IxServer } from '../src/server.js';
+import { json, startServer } from './helpers.js';
+
+const TOKENIZER_DIR = fileURLToPath(new URL('../../../../shared/models/all-MiniLM-L6-v2-tokenizer-only', import.meta.url));
+const STORIES = fileURLToPath(new URL('../../../models/stories260K/stories260K.gguf', import.meta.url));
+const TEXTS = ['The cat sat on the mat.', 'Vectors of meaning: 東京 and café', 'a'];
+const { arch, shape } = PRESETS['bert-tiny']!;
+
+const norm = (v: ArrayLike<number>) => Math.hypot(...Array.from(v));
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+  return dot / (norm(a) * norm(b));
+}
+
+describe.skipIf(!existsSync(TOKENIZER_DIR))('embeddings through the server (bert-tiny)', () => {
+  let dir: string;
+  let gguf: string;
+  let model: Model;
+  let server: IxServer;
+  let url: string;
+  let openai: OpenAI;
+  let ollama: Ollama;
+  let peer: number[][];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ix-server-embed-'));
+    gguf = join(dir, 'bert-tiny.gguf');
+    await generateModel({ arch, shape, seed: 21, gguf, quant: 'F32', tokenizerDir: TOKENIZER_DIR });
+    const p = await openEmbeddingPeer(gguf, { contextSize: shape.contextLength });
+    try {
+      peer = [];
+      for (const t of TEXTS) peer.push(await p.embed(t));
+    } finally {
+      await p.dispose();
+    }
+    model = await loadModel(gguf);
+    ({ server, url } = await startServer({ engine: await CoreEngine.create(model), modelName: 'bert' }));
+    openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
+    ollama = new Ollama({ host: url });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await model?.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('OpenAI: texts in, unit vectors that match llama.cpp out, with usage (the client asks for base64 and decodes it)', async () => {
+    const r = await openai.embeddings.create({ model: 'bert', input: TEXTS });
+    expect(r.object).toBe('list');
+    expect(r.data.map((d) => d.index)).toEqual([0, 1, 2]);
+    r.data.forEach((d, i) => {
+      expect(d.embedding).toHaveLength(shape.hiddenSize);
+      expect(norm(d.embedding)).toBeCloseTo(1, 5);
+      expect(cosine(d.embedding, peer[i]!)).toBeGreaterThanOrEqual(0.9999);
+    });
+    const tokens = TEXTS.map((t) => model.tokenizer.encode(t).length).reduce((a, b) => a + b, 0);
+    expect(r.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens });
+  });
+
+  it('OpenAI: float and base64 give the same vectors; token ids, one text and dimensions are accepted', async () => {
+    const res = await fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bert', input: TEXTS[0], encoding_format: 'float' }) });
+    const asFloat = (await json(res)).data[0].embedding as number[];
+    const res64 = await fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bert', input: TEXTS[0], encoding_format: 'base64' }) });
+    const b = Buffer.from((await json(res64)).data[0].embedding as string, 'base64');
+    expect(Array.from(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4))).toEqual(asFloat);
+
+    const ids = model.tokenizer.encode(TEXTS[0]!);
+    const byIds = await openai.embeddings.create({ model: 'bert', input: [ids, ids], encoding_format: 'float' });
+    expect(byIds.data[1]!.embedding).toEqual(asFloat);
+    const single = await openai.embeddings.create({ model: 'bert', input: ids, encoding_format: 'float' });
+    expect(single.data[0]!.embedding).toEqual(asFloat);
+
+    const short = await openai.embeddings.create({ model: 'bert', input: TEXTS[0]!, dimensions: 16, encoding_format: 'float' });
+    expect(short.data[0]!.embedding).toHaveLength(16);
+    expect(norm(short.data[0]!.embedding)).toBeCloseTo(1, 5);
+  });
+
+  it('OpenAI: bad input is a 400 naming the field', async () => {
+    const post = (body: unknown) => fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const cases: [unknown, RegExp, string | null][] = [
+      [{ model: 'bert', input: [] }, /input/, 'input'],
+      [{ model: 'bert', input: ['ok', ''] }, /input\[1\] must not be an empty string/, 'input[1]'],
+      [{ model: 'bert', input: 'x', dimensions: 65 }, /dimensions 65 exceeds the model's 64/, 'dimensions'],
+      [{ model: 'bert', input: [1, 2, 99999999] }, /token 99999999 is outside the vocabulary/, null],
+      [{ model: 'bert', input: 'word '.repeat(200) }, /input 0 has .*tokens but the model takes at most 128/, null],
+      [{ model: 'bert', input: 'x', encoding_format: 'hex' }, /encoding_format/, 'encoding_format'],
+    ];
+    for (const [body, message, param] of cases) {
+      const r = await post(body);
+      expect(r.status, JSON.stringify(body).slice(0, 60)).toBe(400);
+      const e = (await json(r)).error;
+      expect(e.message).toMatch(message);
+      if (param) expect(e.param).toBe(param);
+    }
+    const wrong = await post({ model: 'other', input: 'x' });
+    expect(wrong.status).toBe(404);
+  });
+
+  it('Ollama: /api/embed gives unit vectors, truncates long inputs by default; legacy /api/embeddings the raw vector', async () => {
+    const r = await ollama.embed({ model: 'bert', input: TEXTS });
+    expect(r.embeddings).toHaveLength(3);
+    r.embeddings.forEach((e, i) => expect(cosine(e, peer[i]!)).toBeGreaterThanOrEqual(0.9999));
+    expect(r.prompt_eval_count).toBe(TEXTS.map((t) => model.tokenizer.encode(t).length).reduce((a, b) => a + b, 0));
+
+    const long = 'word '.repeat(300);
+    const cut = await ollama.embed({ model: 'bert:latest', input: long });
+    expect(cut.prompt_eval_count).toBe(shape.contextLength);
+    // the cut input is the first tokens and the closing [SEP], as the library embeds them
+    const ids = model.tokenizer.encode(long);
+    const want = (await model.embed([[...ids.slice(0, shape.contextLength - 1), ids.at(-1)!]])).embeddings[0]!;
+    expect(cosine(cut.embeddings[0]!, want)).toBeGreaterThan(0.999999);
+    await expect(ollama.embed({ model: 'bert', input: long, truncate: false })).rejects.toThrow(/input 0 has .*tokens but the model takes at most 128/);
+
+    const legacy = await ollama.embeddings({ model: 'bert', prompt: TEXTS[0]! });
+    expect(norm(legacy.embedding)).not.toBeCloseTo(1, 2);
+    expect(cosine(legacy.embedding, r.embeddings[0]!)).toBeGreaterThan(0.999999);
+  });
+
+  it('generation endpoints refuse an embedding model, in each dialect', async () => {
+    await expect(openai.chat.completions.create({ model: 'bert', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 400, code: 'model_not_generative' });
+    await expect(openai.completions.create({ model: 'bert', prompt: 'hi' })).rejects.toMatchObject({ status: 400 });
+    await expect(ollama.generate({ model: 'bert', prompt: 'hi' })).rejects.toThrow(/embedding model/);
+    await expect(ollama.chat({ model: 'bert', messages: [{ role: 'user', content: 'hi' }] })).rejects.toThrow(/embedding model/);
+    const show = await ollama.show({ model: 'bert' });
+    expect(show.capabilities).toEqual(['embedding']);
+  });
+});
+
+describe('embedding endpoints on a generative model', () => {
+  it('answer 400 with what to do', async () => {
+    const model = await loadModel(STORIES);
+    const { server, url } = await startServer({ engine: await CoreEngine.create(model), modelName: 'stories' });
+    try {
+      const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
+      await expect(openai.embeddings.create({ model: 'stories', input: 'hi' })).rejects.toMatchObject({ status: 400, code: 'model_not_embedding' });
+      await expect(new Ollama({ host: url }).embed({ model: 'stories', input: 'hi' })).rejects.toThrow(/does not produce embeddings/);
+    } finally {
+      await server.close();
+      await model.dispose();
+    }
+  });
+});
