@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { discoverBackends, IxError } from '@ix/core';
 import { registerBench } from './commands/bench.js';
+import { registerEmbed } from './commands/embed.js';
 import { registerInfo } from './commands/info.js';
 import { registerProbe } from './commands/probe.js';
 import { registerRun } from './commands/run.js';
@@ -29,6 +30,7 @@ registerInfo(program);
 registerProbe(program);
 registerBench(program);
 registerServe(program);
+registerEmbed(program);
 
 // `ix frobnicate --help` would print the main help and exit 0 (commander reads --help first): an
 // unknown command is an error that names the commands, whatever flags follow it

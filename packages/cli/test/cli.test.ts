@@ -3,6 +3,11 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel } from '@ix/llm';
+import { generateModel, PRESETS } from '@ix/model-gen';
 
 const run = promisify(execFile);
 const IX = fileURLToPath(new URL('../dist/ix.js', import.meta.url));
@@ -156,6 +161,40 @@ describe('ix bench', () => {
     const bad = await ix(['bench', STORIES, '--sampling', 'bogus']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^ix: --sampling must be one of default, greedy, none/m);
+  });
+});
+
+const BERT_TOKENIZER = fileURLToPath(new URL('../../../../shared/models/all-MiniLM-L6-v2-tokenizer-only', import.meta.url));
+
+describe.skipIf(!existsSync(BERT_TOKENIZER))('ix embed', () => {
+  it('prints each text\'s vector as the library embeds it, a similarity table, and refuses a generative model', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ix-cli-embed-'));
+    try {
+      const gguf = join(dir, 'bert.gguf');
+      const { arch, shape } = PRESETS['bert-tiny']!;
+      await generateModel({ arch, shape, seed: 2, gguf, quant: 'F32', tokenizerDir: BERT_TOKENIZER });
+      const texts = ['a cat sat on the mat', 'stock prices fell'];
+      const model = await loadModel(gguf, { backend: 'reference' });
+      const want = await model.embed(texts, { dimensions: 8 });
+      await model.dispose();
+
+      const r = await ix(['embed', gguf, ...texts, '--dimensions', '8', '--backend', 'reference']);
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
+      expect(lines).toEqual(want.embeddings.map((e) => Array.from(e)));
+
+      const sim = await ix(['embed', gguf, ...texts, '--similarity']);
+      expect(sim.stdout).toMatch(/^0: a cat sat on the mat\s+1\.0000\s+\S+$/m);
+
+      const refused = await ix(['embed', STORIES, 'hi']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/llama is a generative model: ix embed needs an embedding model/);
+      const noRun = await ix(['run', gguf, '-p', 'hi']);
+      expect(noRun.code).toBe(1);
+      expect(noRun.stderr).toMatch(/bert is an embedding model: it does not generate text \(use ix embed/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
