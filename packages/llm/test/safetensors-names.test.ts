@@ -69,8 +69,10 @@ describe('name mapping', () => {
     expect(mapHFTensorName(hf, 'bert')).toEqual({ kind: 'tensor', name: internal });
   });
 
-  it('drops what llama.cpp drops (pooler, pre-training heads, rotary caches)', () => {
-    for (const n of ['pooler.dense.weight', 'cls.predictions.bias', 'embeddings.position_ids']) expect(mapHFTensorName(n, 'bert').kind).toBe('skip');
+  it('drops what llama.cpp drops (pre-training heads, rotary caches); a classifier head becomes cls / cls.output', () => {
+    for (const n of ['cls.predictions.bias', 'cls.seq_relationship.weight', 'embeddings.position_ids']) expect(mapHFTensorName(n, 'bert').kind).toBe('skip');
+    expect(mapHFTensorName('bert.pooler.dense.weight', 'bert')).toEqual({ kind: 'tensor', name: 'cls.weight' });
+    expect(mapHFTensorName('classifier.bias', 'bert')).toEqual({ kind: 'tensor', name: 'cls.output.bias' });
     expect(mapHFTensorName('model.layers.0.self_attn.rotary_emb.inv_freq', 'llama').kind).toBe('skip');
   });
 });

@@ -20,6 +20,11 @@ export interface GenerateOptions {
   hfDType?: 'F32' | 'BF16';
   /** BERT: the WordPiece tokenizer folder (tokenizer.json, tokenizer_config.json) whose vocabulary the model gets */
   tokenizerDir?: string;
+  /**
+   * BERT: every token-type row equal to row 0. llama.cpp adds row 0 to every token (it has no token
+   * types), so only such a model scores a pair in llama.cpp as in transformers (tests against it)
+   */
+  identicalTokenTypes?: boolean;
   onProgress?: (done: number, total: number, name: string) => void;
 }
 
@@ -53,7 +58,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeSafetensorsFolder(
       o.hf,
       specs.map((t) => ({
-        name: o.arch === 'bert' ? hfBertName(t.name) : hfName(t.name),
+        name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : hfName(t.name),
         shape: t.shape,
         dtype: bf16 ? 'BF16' : 'F32',
         data: async () => {
@@ -67,7 +72,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     );
     const tok = generatedTokenizer(o.arch, o.tokenizerDir);
     await writeFile(join(o.hf, 'config.json'), JSON.stringify(hfConfig(o), null, 2));
-    if (o.arch === 'bert') await writeSentenceTransformersFiles(o.hf);
+    if (o.arch === 'bert' && !o.shape.classifierLabels) await writeSentenceTransformersFiles(o.hf);
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
   }
@@ -75,6 +80,13 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
 
 function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
   const count = t.shape.reduce((a, b) => a * b, 1);
+  if (o.identicalTokenTypes && t.name === 'token_types.weight') {
+    const width = t.shape[1]!;
+    const row = tensorValues(o.seed, t.name, width, t.kind, width);
+    const out = new Float32Array(count);
+    for (let r = 0; r < t.shape[0]!; r++) out.set(row, r * width);
+    return out;
+  }
   return tensorValues(o.seed, t.name, count, t.kind, t.shape[t.shape.length - 1]!);
 }
 
@@ -135,9 +147,11 @@ const HF_BERT_NAMES: [RegExp, string][] = [
   [/^blk\.(\d+)\.layer_output_norm\.(weight|bias)$/, 'encoder.layer.$1.output.LayerNorm.$2'],
 ];
 
-/** BertModel's safetensors name of a GGUF tensor */
-export function hfBertName(name: string): string {
-  for (const [re, hf] of HF_BERT_NAMES) if (re.test(name)) return name.replace(re, hf);
+/** BertModel's safetensors name of a GGUF tensor (BertForSequenceClassification's, under "bert.", with its head) */
+export function hfBertName(name: string, classifier = false): string {
+  if (classifier && /^cls\.output\.(weight|bias)$/.test(name)) return name.replace(/^cls\.output\./, 'classifier.');
+  if (classifier && /^cls\.(weight|bias)$/.test(name)) return name.replace(/^cls\./, 'bert.pooler.dense.');
+  for (const [re, hf] of HF_BERT_NAMES) if (re.test(name)) return (classifier ? 'bert.' : '') + name.replace(re, hf);
   throw new Error(`no HF name for ${name}`);
 }
 
@@ -197,7 +211,8 @@ function bertGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknow
     'bert.block_count': s.nLayers,
     'bert.feed_forward_length': s.intermediateSize,
     'bert.attention.head_count': s.nHeads,
-    'bert.pooling_type': 1,
+    // mean for embedders, rank for cross-encoders (llama_pooling_type)
+    'bert.pooling_type': s.classifierLabels ? 4 : 1,
     'tokenizer.ggml.token_type_count': s.typeVocabSize ?? 2,
     'general.alignment': 32,
   };
@@ -223,7 +238,8 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
   const s = o.shape;
   if (o.arch === 'bert') {
     return {
-      architectures: ['BertModel'],
+      architectures: [s.classifierLabels ? 'BertForSequenceClassification' : 'BertModel'],
+      ...(s.classifierLabels ? { id2label: Object.fromEntries(Array.from({ length: s.classifierLabels }, (_, i) => [String(i), `LABEL_${i}`])) } : {}),
       model_type: 'bert',
       vocab_size: s.vocabSize,
       hidden_size: s.hiddenSize,

@@ -68,3 +68,26 @@ export async function openEmbeddingPeer(modelPath: string, options: { threads?: 
     },
   };
 }
+
+export interface RankingPeer {
+  /**
+   * llama.cpp's relevance (sigmoid of the classifier's output) of a document to a query, given as
+   * tokens: node-llama-cpp frames them as [BOS] query [EOS] [SEP] document [EOS], the tokens a
+   * vocabulary without an EOS leaves out
+   */
+  rank(query: readonly number[], document: readonly number[]): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+export async function openRankingPeer(modelPath: string, options: { threads?: number; contextSize?: number } = {}): Promise<RankingPeer> {
+  const l = await cpuLlama();
+  const model = await l.loadModel({ modelPath, gpuLayers: 0 });
+  const context = await model.createRankingContext({ contextSize: options.contextSize ?? 128, threads: options.threads ?? 2 });
+  return {
+    rank: (query, document) => context.rank([...query] as never, [...document] as never),
+    async dispose() {
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+}

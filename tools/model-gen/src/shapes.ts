@@ -16,6 +16,8 @@ export interface ModelShape {
   tiedEmbeddings: boolean;
   /** BERT: rows of the token type table */
   typeVocabSize?: number;
+  /** BERT cross-encoder (BertForSequenceClassification): outputs of its classification head */
+  classifierLabels?: number;
 }
 
 export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }> = {
@@ -42,6 +44,11 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   'bert-tiny': {
     arch: 'bert',
     shape: { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 },
+  },
+  // a cross-encoder reranker of cross-encoder/ms-marco-MiniLM-L-6-v2's kind, at bert-tiny size
+  'bert-rerank-tiny': {
+    arch: 'bert',
+    shape: { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2, classifierLabels: 1 },
   },
   'qwen2-tiny': {
     arch: 'qwen2',
@@ -130,5 +137,7 @@ function bertTensorSpecs(s: ModelShape): TensorSpec[] {
       ...norm(`${p}layer_output_norm`),
     );
   }
+  // a sequence classifier's head: BERT's pooler (dense + tanh on [CLS]) and the classifier, named as llama.cpp does
+  if (s.classifierLabels) out.push(...linear('cls', h, h), ...linear('cls.output', s.classifierLabels, h));
   return out;
 }

@@ -109,8 +109,8 @@ export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'bert', t
 
 /**
  * A BERT WordPiece tokenizer from a folder (tokenizer.json, tokenizer_config.json), written to GGUF
- * as convert_hf_to_gguf's BertModel does: "##piece" becomes "piece", other words "▁word", "[...]"
- * stays; CLS/SEP/UNK/PAD/MASK ids from the vocabulary.
+ * as convert_hf_to_gguf's BertModel does: "##piece" becomes "piece", control tokens stay, every
+ * other piece becomes "▁piece"; CLS/SEP/UNK/PAD/MASK ids from the vocabulary.
  */
 function wordPieceTokenizer(dir: string): GeneratedTokenizer {
   const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
@@ -125,7 +125,7 @@ function wordPieceTokenizer(dir: string): GeneratedTokenizer {
     size,
     gguf(vocabSize) {
       const { tokens, types } = pieces(tokenizerJson, vocabSize);
-      const phantom = tokens.map((t, i) => (types[i] !== NORMAL || /^\[.*\]$/.test(t) ? t : t.startsWith('##') ? t.slice(2) : '\u2581' + t));
+      const phantom = tokens.map((t, i) => (types[i] === CONTROL ? t : t.startsWith('##') ? t.slice(2) : '\u2581' + t));
       const id = (s: string) => {
         const i = tokens.indexOf(s);
         if (i < 0) throw new Error(`${dir}: the vocabulary has no ${s}`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { discoverBackends, registeredBackends } from '@ix/core';
 import { loadModel, type Model } from '@ix/llm';
-import { generateModel, openEmbeddingPeer, PRESETS, type QuantPreset } from '../src/index.js';
+import { generateModel, openEmbeddingPeer, openRankingPeer, PRESETS, type QuantPreset } from '../src/index.js';
 
 /**
  * BERT embeddings: ix against llama.cpp (node-llama-cpp's prebuilt CPU build, whose embedding
@@ -152,6 +152,59 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
       await expect(m.embed(['x'], { dimensions: 65 })).rejects.toThrow(/dimensions must be an integer from 1 to 64/);
       await expect(m.embed(['x'], { pooling: 'max' as never })).rejects.toThrow(/pooling must be one of/);
       expect(() => m.createSession()).toThrow(/bert is an embedding model: it does not generate text/);
+    });
+  });
+
+  describe('bert-rerank-tiny: a cross-encoder', () => {
+    const rerank = PRESETS['bert-rerank-tiny']!;
+    const QUERY = 'what is a cat?';
+    const DOCS = ['A cat is a small furry animal.', 'Stocks fell today.', 'cats', 'The domestic cat is a small carnivorous mammal kept as a pet; cats are valued by humans for companionship.'];
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+    it('scores pairs as llama.cpp does (token-type rows equal: llama.cpp types every token 0), from GGUF and safetensors alike', async () => {
+      const gguf = join(dir, 'rerank.gguf');
+      const hf = join(dir, 'rerank-hf');
+      await generateModel({ arch: rerank.arch, shape: rerank.shape, seed: 4, gguf, hf, quant: 'F32', tokenizerDir: TOKENIZER_DIR, identicalTokenTypes: true });
+      const peer = await openRankingPeer(gguf, { contextSize: rerank.shape.contextLength });
+      for (const backend of backends) {
+        await withModel(gguf, backend, async (m) => {
+          const r = await m.rerank(QUERY, DOCS);
+          const q = m.tokenizer.encode(QUERY, { addSpecial: false });
+          for (const [i, d] of DOCS.entries()) {
+            // node-llama-cpp frames [CLS] query [SEP] document; the closing [SEP] goes with the document
+            const want = await peer.rank(q, [...m.tokenizer.encode(d, { addSpecial: false }), 102]);
+            expect(r.tokens[i]).toBe(q.length + m.tokenizer.encode(d, { addSpecial: false }).length + 3);
+            expect(Math.abs(sigmoid(r.scores[i]!) - want), `${m.backend.name} doc ${i}`).toBeLessThan(1e-4);
+          }
+        });
+      }
+      await peer.dispose();
+      const fromGGUF = await withModel(gguf, 'reference', (m) => m.rerank(QUERY, DOCS));
+      const fromHF = await withModel(hf, 'reference', async (m) => {
+        expect(m.hparams.pooling).toBe('rank');
+        return m.rerank(QUERY, DOCS);
+      });
+      expect(fromHF.scores).toEqual(fromGGUF.scores);
+    });
+
+    it('types the document 1 (as transformers does), cuts a long document to fit, and refuses an embedder', async () => {
+      const typed = join(dir, 'rerank-typed.gguf');
+      const same = join(dir, 'rerank-same.gguf');
+      await generateModel({ arch: rerank.arch, shape: rerank.shape, seed: 9, gguf: typed, quant: 'F32', tokenizerDir: TOKENIZER_DIR });
+      await generateModel({ arch: rerank.arch, shape: rerank.shape, seed: 9, gguf: same, quant: 'F32', tokenizerDir: TOKENIZER_DIR, identicalTokenTypes: true });
+      // the two files differ only in token-type row 1: equal scores would mean the document was typed 0
+      const a = await withModel(typed, 'reference', (m) => m.rerank(QUERY, DOCS));
+      const b = await withModel(same, 'reference', (m) => m.rerank(QUERY, DOCS));
+      a.scores.forEach((s, i) => expect(Math.abs(s - b.scores[i]!)).toBeGreaterThan(1e-4));
+
+      await withModel(typed, 'reference', async (m) => {
+        const long = await m.rerank(QUERY, ['cat '.repeat(500)]);
+        expect(long.tokens[0]).toBe(rerank.shape.contextLength);
+        await expect(m.rerank('cat '.repeat(200), ['x'])).rejects.toThrow(/no room for a document/);
+      });
+      const embedder = join(dir, 'embedder.gguf');
+      await generateModel({ arch, shape, seed: 1, gguf: embedder, quant: 'F32', tokenizerDir: TOKENIZER_DIR });
+      await withModel(embedder, 'reference', (m) => expect(m.rerank(QUERY, DOCS)).rejects.toThrow(/is an embedding model \(pooling mean\), not a reranker/));
     });
   });
 });

@@ -38,6 +38,8 @@ export interface ModelHParams {
   contextLength: number;
   /** embedding models: how the file says token states become an input's embedding */
   pooling?: PoolingType;
+  /** encoders: rows of the token-type table (2 for BERT: a pair's second text is type 1) */
+  typeVocabSize?: number;
 }
 
 /**

@@ -64,6 +64,7 @@ export function bertHParams(c: ModelConfig, file: string): BertHParams {
     contextLength: c.contextLength,
     normEps: c.normEps,
     pooling: c.pooling ?? 'none',
+    typeVocabSize: c.typeVocabSize ?? 2,
   };
 }
 
@@ -100,7 +101,7 @@ export function buildBertEmbed(hp: BertHParams, w: BertWeights, lengths: readonl
 export const bert: Architecture<BertHParams, BertWeights> = {
   name: 'bert',
   ggufNames: ['bert'],
-  hfClasses: ['BertModel', 'BertForMaskedLM', 'BertForPreTraining'],
+  hfClasses: ['BertModel', 'BertForMaskedLM', 'BertForPreTraining', 'BertForSequenceClassification'],
   hfModelTypes: ['bert'],
   tensors: {
     global: {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, IxError } from '@ix/core';
 import { ARCHITECTURES } from '../arch/index.js';
 import type { PoolingType } from '../model-config.js';
+import type { Tokenizer } from '../tokenizer/index.js';
 import type { Model } from './model.js';
 
 export interface EmbedOptions {
@@ -42,7 +43,7 @@ export async function embed(model: Model, inputs: readonly (string | readonly nu
   const full = hp.embedDim;
   const width = options.dimensions ?? full;
   if (!Number.isInteger(width) || width < 1 || width > full) throw new InvalidArgumentError(`dimensions must be an integer from 1 to ${full}, got ${String(options.dimensions)}`);
-  const batchTokens = Math.max(options.batchTokens ?? 2048, hp.contextLength);
+  const batchTokens = options.batchTokens ?? 2048;
 
   const ids: number[][] = [];
   for (const [i, input] of inputs.entries()) {
@@ -54,37 +55,50 @@ export async function embed(model: Model, inputs: readonly (string | readonly nu
   }
 
   const embeddings: Float32Array[] = [];
+  await encodeInputs(model, ids, [], batchTokens, (i, hidden, row, n) => {
+    embeddings[i] = pool(hidden, row, n, full, width, pooling, options.normalize ?? true);
+  });
+  return { embeddings, tokens: ids.map((t) => t.length), pooling, width };
+}
+
+/**
+ * Every token's final state for inputs packed back to back, in passes of at most `batchTokens`
+ * tokens; `types` gives an input's token types (a reranker's pair), zeros otherwise. `each` gets
+ * an input's rows of a pass's states.
+ */
+export async function encodeInputs(
+  model: Model,
+  ids: readonly (readonly number[])[],
+  types: readonly (readonly number[] | undefined)[],
+  batchTokens: number,
+  each: (index: number, hidden: Float32Array, row: number, n: number) => void,
+): Promise<void> {
   for (let first = 0; first < ids.length; ) {
     let end = first;
     let total = 0;
     while (end < ids.length && (end === first || total + ids[end]!.length <= batchTokens)) total += ids[end++]!.length;
-    const batch = ids.slice(first, end);
-    const hidden = await runPass(model, batch);
+    const lengths = ids.slice(first, end).map((t) => t.length);
+    const step = model.embedGraph(lengths);
+    const tokens = new Int32Array(total);
+    const pos = new Int32Array(total);
+    const typeIds = new Int32Array(total);
+    let at = 0;
+    for (let k = first; k < end; k++) {
+      const t = ids[k]!;
+      typeIds.set(types[k] ?? [], at);
+      for (let i = 0; i < t.length; i++, at++) {
+        tokens[at] = t[i]!;
+        pos[at] = i;
+      }
+    }
+    const [hidden] = (await model.executor.run(step.graph, { tokens, pos, types: typeIds }, [step.hidden])) as [Float32Array];
     let row = 0;
-    for (const t of batch) {
-      embeddings.push(pool(hidden, row, t.length, full, width, pooling, options.normalize ?? true));
-      row += t.length;
+    for (let k = first; k < end; k++) {
+      each(k, hidden, row, ids[k]!.length);
+      row += ids[k]!.length;
     }
     first = end;
   }
-  return { embeddings, tokens: ids.map((t) => t.length), pooling, width };
-}
-
-async function runPass(model: Model, batch: readonly number[][]): Promise<Float32Array> {
-  const lengths = batch.map((t) => t.length);
-  const step = model.embedGraph(lengths);
-  const T = lengths.reduce((a, b) => a + b, 0);
-  const tokens = new Int32Array(T);
-  const pos = new Int32Array(T);
-  let at = 0;
-  for (const t of batch) {
-    for (let i = 0; i < t.length; i++, at++) {
-      tokens[at] = t[i]!;
-      pos[at] = i;
-    }
-  }
-  const [hidden] = await model.executor.run(step.graph, { tokens, pos, types: new Int32Array(T) }, [step.hidden]);
-  return hidden as Float32Array;
 }
 
 /** one input's vector from its rows [row, row + n) of the hidden states */
@@ -141,15 +155,18 @@ async function encode(model: Model, text: string, index: number, truncate: boole
  */
 function truncated(model: Model, ids: readonly number[], wrapped: boolean): number[] {
   const limit = model.hparams.contextLength;
-  let suffix = 0;
-  if (wrapped) {
-    // the specials around an empty text: those not at its start close every text
-    const around = model.tokenizer.encode('', { addSpecial: true });
-    let prefix = 0;
-    while (prefix < around.length && around[prefix] === ids[prefix]) prefix++;
-    suffix = Math.min(around.length - prefix, limit - 1);
-  }
+  const suffix = wrapped ? Math.min(specialFrame(model.tokenizer).close.length, limit - 1) : 0;
   return [...ids.slice(0, limit - suffix), ...ids.slice(ids.length - suffix)];
+}
+
+/** The special tokens the tokenizer puts before a text (BERT's [CLS]) and after it ([SEP]). */
+export function specialFrame(tok: Tokenizer): { open: number[]; close: number[] } {
+  const body = tok.encode('a', { addSpecial: false });
+  const full = tok.encode('a', { addSpecial: true });
+  let at = 0;
+  while (at + body.length <= full.length && !body.every((id, i) => full[at + i] === id)) at++;
+  if (at + body.length > full.length) return { open: [], close: [] };
+  return { open: full.slice(0, at), close: full.slice(at + body.length) };
 }
 
 function tooLong(index: number, has: string, limit: number): InvalidArgumentError {

@@ -1,5 +1,6 @@
 export { loadModel, Model, type LoadModelOptions } from './model.js';
 export { embed, type EmbedOptions, type EmbedResult } from './embed.js';
+export { rerank, type RerankOptions, type RerankResult } from './rerank.js';
 export { Session, ContextFullError, type SessionModel, type StepInput, type StepRow, type SessionOptions, type GenerateOptions, type GeneratedToken, type GenerateResult, type FinishReason } from './session.js';
 export { Sampler, DEFAULT_SAMPLING, argmax, logprobs, type SamplingOptions, type TokenLogprob } from './sampling.js';
 export { Rng } from './rng.js';

@@ -8,6 +8,7 @@ import { ContextFullError, Session, type SessionOptions } from './session.js';
 import { StepGraphs } from './step-graphs.js';
 import { atLeast } from './grow.js';
 import { embed, type EmbedOptions, type EmbedResult } from './embed.js';
+import { rerank, type RerankOptions, type RerankResult } from './rerank.js';
 
 export interface LoadModelOptions {
   /** force a backend by name (else IX_BACKEND, else the best available) */
@@ -52,6 +53,11 @@ export class Model {
   /** Embeddings of texts or token-id arrays (embedding models: BERT); see EmbedOptions. */
   embed(inputs: readonly (string | readonly number[])[], options?: EmbedOptions): Promise<EmbedResult> {
     return embed(this, inputs, options);
+  }
+
+  /** Relevance scores of documents for a query (cross-encoder rerankers); see rerank(). */
+  rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult> {
+    return rerank(this, query, documents, options);
   }
 
   private readonly embedGraphs = new Map<string, EmbedGraph>();

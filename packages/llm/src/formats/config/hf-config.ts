@@ -84,7 +84,8 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   if (scaling) cfg.ropeScaling = scaling;
   if (isBert) {
     cfg.typeVocabSize = num('type_vocab_size', 2);
-    cfg.pooling = pooling ?? 'none';
+    // a cross-encoder scores pairs with its classification head (llama.cpp's "rank" pooling)
+    cfg.pooling = cfg.hf?.architectures.includes('BertForSequenceClassification') ? 'rank' : (pooling ?? 'none');
     const act = get('hidden_act');
     if (act !== undefined && act !== 'gelu') throw new ModelFormatError(file, `BERT hidden_act ${JSON.stringify(act)} is not supported (gelu)`);
   }

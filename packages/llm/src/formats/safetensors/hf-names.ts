@@ -77,8 +77,11 @@ export function mapHFTensorName(hfName: string, architecture: string): HFNameMap
 
 function mapBert(hfName: string): HFNameMapping {
   const name = hfName.replace(/^bert\./, '').replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
-  // llama.cpp uses BERT for embeddings only: the pooler and the pre-training heads are dropped
-  if (/^(pooler\.|cls\.)/.test(name) || name === 'embeddings.position_ids') return { kind: 'skip' };
+  // the pre-training heads are dropped; a sequence classifier's head (BertForSequenceClassification:
+  // pooler dense + tanh, then the classifier) becomes llama.cpp's cls / cls.output
+  if (/^cls\./.test(name) || name === 'embeddings.position_ids') return { kind: 'skip' };
+  const head = /^(pooler\.dense|classifier)\.(weight|bias)$/.exec(name);
+  if (head) return { kind: 'tensor', name: `${head[1] === 'classifier' ? 'cls.output' : 'cls'}.${head[2]}` };
   const g = match(BERT_GLOBAL, name);
   if (g) return { kind: 'tensor', name: g };
   const layer = /^encoder\.layer\.(\d+)\.(.+)$/.exec(name);
