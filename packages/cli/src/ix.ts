@@ -4,6 +4,7 @@ import { registerBench } from './commands/bench.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerInfo } from './commands/info.js';
 import { registerProbe } from './commands/probe.js';
+import { registerRerank } from './commands/rerank.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 
@@ -31,6 +32,7 @@ registerProbe(program);
 registerBench(program);
 registerServe(program);
 registerEmbed(program);
+registerRerank(program);
 
 // `ix frobnicate --help` would print the main help and exit 0 (commander reads --help first): an
 // unknown command is an error that names the commands, whatever flags follow it

@@ -166,8 +166,8 @@ describe('ix bench', () => {
 
 const BERT_TOKENIZER = fileURLToPath(new URL('../../../../shared/models/all-MiniLM-L6-v2-tokenizer-only', import.meta.url));
 
-describe.skipIf(!existsSync(BERT_TOKENIZER))('ix embed', () => {
-  it('prints each text\'s vector as the library embeds it, a similarity table, and refuses a generative model', async () => {
+describe.skipIf(!existsSync(BERT_TOKENIZER))('ix embed and ix rerank', () => {
+  it('ix embed prints each text\'s vector as the library embeds it, a similarity table; ix rerank ranks as the library scores; each refuses the wrong kind of model', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ix-cli-embed-'));
     try {
       const gguf = join(dir, 'bert.gguf');
@@ -189,6 +189,19 @@ describe.skipIf(!existsSync(BERT_TOKENIZER))('ix embed', () => {
       const refused = await ix(['embed', STORIES, 'hi']);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/llama is a generative model: ix embed needs an embedding model/);
+      const rerankGguf = join(dir, 'rerank.gguf');
+      const rr = PRESETS['bert-rerank-tiny']!;
+      await generateModel({ arch: rr.arch, shape: rr.shape, seed: 2, gguf: rerankGguf, quant: 'F32', tokenizerDir: BERT_TOKENIZER });
+      const reranker = await loadModel(rerankGguf, { backend: 'reference' });
+      const scores = (await reranker.rerank('what is a cat?', texts)).scores;
+      await reranker.dispose();
+      const ranked = await ix(['rerank', rerankGguf, 'what is a cat?', ...texts, '--json', '--backend', 'reference']);
+      expect(ranked.code).toBe(0);
+      const results = (JSON.parse(ranked.stdout) as { results: { index: number; score: number }[] }).results;
+      expect(results.map((x) => x.score)).toEqual([...scores].sort((a, b) => b - a));
+      expect(results.map((x) => scores[x.index])).toEqual(results.map((x) => x.score));
+      expect((await ix(['rerank', gguf, 'q', 'd'])).stderr).toMatch(/is not a reranker/);
+
       const noRun = await ix(['run', gguf, '-p', 'hi']);
       expect(noRun.code).toBe(1);
       expect(noRun.stderr).toMatch(/bert is an embedding model: it does not generate text \(use ix embed/);

@@ -23,5 +23,5 @@ export function checkModel(ctx: ServerContext, name: string, allowTag = false): 
 
 /** Generation routes refuse an embedding model before tokenizing anything. */
 export function checkGenerative(ctx: ServerContext): void {
-  if (ctx.engine.info.kind === 'embedding') throw notGenerative();
+  if (ctx.engine.info.kind !== 'generative') throw notGenerative(ctx.engine.info.kind);
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Graph, InvalidArgumentError } from '@ix/core';
 import { continuationDecoder, Session, TokenConstraint, type GrammarSpec, type Model } from '@ix/llm';
-import type { EmbedOutput, EmbedRequestOptions, Engine, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
+import type { EmbedOutput, EmbedRequestOptions, Engine, RerankOutput, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
 /**
  * Best tokens per row found on the backend: top-k 40 (llama.cpp's default) plus up to 24 tokens
@@ -75,7 +75,7 @@ export class CoreEngine implements Engine {
       model,
       {
         arch: model.hparams.arch,
-        kind: model.generates ? 'generative' : 'embedding',
+        kind: model.generates ? 'generative' : model.hparams.pooling === 'rank' ? 'reranker' : 'embedding',
         ...(model.generates ? {} : { embeddingLength: model.hparams.embedDim }),
         vocabSize: model.hparams.vocabSize,
         contextLength,
@@ -137,13 +137,21 @@ export class CoreEngine implements Engine {
     return this.model.isEndOfGeneration(id);
   }
 
-  private embedding: Promise<unknown> = Promise.resolve();
+  private encoderWork: Promise<unknown> = Promise.resolve();
 
-  /** one embedding pass at a time: concurrent requests queue here rather than share the backend */
-  embed(inputs: readonly (string | readonly number[])[], options: EmbedRequestOptions): Promise<EmbedOutput> {
-    const run = this.embedding.then(() => this.model.embed(inputs, options));
-    this.embedding = run.catch(() => undefined);
+  /** one encoder pass at a time: concurrent embedding and rerank requests queue here rather than share the backend */
+  private queued<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.encoderWork.then(work);
+    this.encoderWork = run.catch(() => undefined);
     return run;
+  }
+
+  embed(inputs: readonly (string | readonly number[])[], options: EmbedRequestOptions): Promise<EmbedOutput> {
+    return this.queued(() => this.model.embed(inputs, options));
+  }
+
+  rerank(query: string, documents: readonly string[]): Promise<RerankOutput> {
+    return this.queued(() => this.model.rerank(query, documents));
   }
 
   createConstraint(spec: GrammarSpec): Promise<TokenConstraint> {

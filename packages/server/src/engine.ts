@@ -27,6 +27,8 @@ export interface Engine {
   isEndOfGeneration(id: number): boolean;
   /** Embeddings of texts or token ids (embedding models); absent or refusing: the model has none */
   embed?(inputs: readonly (string | readonly number[])[], options: EmbedRequestOptions): Promise<EmbedOutput>;
+  /** Relevance scores of documents for a query (rerankers) */
+  rerank?(query: string, documents: readonly string[]): Promise<RerankOutput>;
   /** A compiled grammar over this engine's vocabulary (structured output); absent: the engine cannot constrain */
   createConstraint?(spec: GrammarSpec): Promise<TokenConstraint>;
   close(): Promise<void>;
@@ -71,11 +73,18 @@ export interface EmbedOutput {
   tokens: number[];
 }
 
+export interface RerankOutput {
+  /** one per document, in order: the classifier's raw output */
+  scores: number[];
+  /** tokens of each (query, document) pair */
+  tokens: number[];
+}
+
 export interface EngineInfo {
   /** architecture name, e.g. "llama" */
   arch: string;
-  /** what the model does: generate text (chat/completions) or embed it (embeddings) */
-  kind: 'generative' | 'embedding';
+  /** what the model does: generate text (chat/completions), embed it (embeddings) or score pairs (rerank) */
+  kind: 'generative' | 'embedding' | 'reranker';
   /** values per embedding (embedding models) */
   embeddingLength?: number;
   vocabSize: number;

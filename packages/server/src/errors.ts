@@ -33,9 +33,18 @@ export interface ErrorBody {
 export const invalidRequest = (message: string, code = 'invalid_value', param: string | null = null) =>
   new ApiError(400, message, 'invalid_request_error', code, {}, param);
 
-/** a generation request to an embedding model */
-export const notGenerative = () =>
-  new ApiError(400, 'this model is an embedding model: it does not generate text (use /v1/embeddings, /api/embed)', 'invalid_request_error', 'model_not_generative');
+/** a generation request to an embedding model or a reranker */
+export const notGenerative = (kind: string) =>
+  new ApiError(
+    400,
+    kind === 'reranker' ? 'this model is a reranker: it does not generate text (use /v1/rerank)' : 'this model is an embedding model: it does not generate text (use /v1/embeddings, /api/embed)',
+    'invalid_request_error',
+    'model_not_generative',
+  );
+
+/** a rerank request to a model that is not a reranker */
+export const notReranker = () =>
+  new ApiError(400, 'this model does not rerank: serve a cross-encoder reranker (e.g. a BERT sequence classifier GGUF) for /v1/rerank', 'invalid_request_error', 'model_not_reranker');
 
 /** an embedding request to a model that has no embedding graph */
 export const notEmbedding = () =>

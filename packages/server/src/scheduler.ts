@@ -76,8 +76,8 @@ export class Scheduler {
     private readonly options: SchedulerOptions,
   ) {
     if (!Number.isInteger(options.parallel) || options.parallel < 1) throw new RangeError(`parallel must be a positive integer, got ${options.parallel}`);
-    // an embedding model generates nothing: no slots (the generation routes refuse before queueing)
-    const slots = engine.info.kind === 'embedding' ? 0 : options.parallel;
+    // an embedding model or a reranker generates nothing: no slots (the generation routes refuse before queueing)
+    const slots = engine.info.kind === 'generative' ? options.parallel : 0;
     if (!Number.isInteger(options.maxQueue) || options.maxQueue < 0) throw new RangeError(`maxQueue must be an integer >= 0, got ${options.maxQueue}`);
     this.prefillChunk = options.prefillChunk ?? 128;
     this.slots = Array.from({ length: slots }, () => ({ seq: engine.createSequence(), lastUsed: 0 }));
@@ -117,7 +117,7 @@ export class Scheduler {
 
   private enqueue(requests: readonly GenerationRequest[], signal?: AbortSignal): Channel<JobEvent>[] {
     if (!this.accepting) throw new ShuttingDownError();
-    if (this.slots.length === 0) throw notGenerative();
+    if (this.slots.length === 0) throw notGenerative(this.engine.info.kind);
     for (const r of requests) {
       if (r.promptTokens.length === 0) throw new ApiError(400, 'the prompt encodes to no tokens', 'invalid_request_error', 'empty_prompt');
       if (r.promptTokens.length > this.contextLength) {

@@ -5,6 +5,7 @@ import type { Engine } from './engine.js';
 import { ApiError, ShuttingDownError, toApiError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { registerEmbeddings } from './routes/embeddings.js';
+import { registerRerank } from './routes/rerank.js';
 import { registerOllama } from './routes/ollama.js';
 import { registerOpenAI } from './routes/openai.js';
 import { registerSystem } from './routes/system.js';
@@ -98,6 +99,7 @@ export function createServer(options: ServerOptions): IxServer {
   registerSystem(app, ctx);
   registerOpenAI(app, ctx);
   registerEmbeddings(app, ctx);
+  registerRerank(app, ctx);
   registerOllama(app, ctx);
 
   return {

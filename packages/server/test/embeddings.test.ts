@@ -143,6 +143,64 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('embeddings through the server (bert
   });
 });
 
+describe.skipIf(!existsSync(TOKENIZER_DIR))('reranking through the server (bert-rerank-tiny)', () => {
+  const rerank = PRESETS['bert-rerank-tiny']!;
+  const QUERY = 'what is a cat?';
+  const DOCS = ['Stocks fell today.', 'A cat is a small furry animal.', 'cats', 'The weather is mild.'];
+  let dir: string;
+  let model: Model;
+  let server: IxServer;
+  let url: string;
+  const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ix-server-rerank-'));
+    const gguf = join(dir, 'rerank.gguf');
+    await generateModel({ arch: rerank.arch, shape: rerank.shape, seed: 4, gguf, quant: 'F32', tokenizerDir: TOKENIZER_DIR });
+    model = await loadModel(gguf);
+    ({ server, url } = await startServer({ engine: await CoreEngine.create(model), modelName: 'rr' }));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await model?.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('/v1/rerank: every document scored as Model.rerank scores it, best first, with usage', async () => {
+    const want = await model.rerank(QUERY, DOCS);
+    const r = await json(await post('/v1/rerank', { model: 'rr', query: QUERY, documents: DOCS }));
+    expect(r.object).toBe('list');
+    expect(r.model).toBe('rr');
+    const order = DOCS.map((_, i) => i).sort((a, b) => want.scores[b]! - want.scores[a]!);
+    expect(r.results.map((x: { index: number }) => x.index)).toEqual(order);
+    for (const x of r.results) expect(x.relevance_score).toBeCloseTo(want.scores[x.index]!, 12);
+    expect(r.results[0].document).toBeUndefined();
+    const tokens = want.tokens.reduce((a, b) => a + b, 0);
+    expect(r.usage).toEqual({ prompt_tokens: tokens, total_tokens: tokens });
+  });
+
+  it('top_n, return_documents, documents as {text}, and llama.cpp\'s other paths', async () => {
+    const r = await json(await post('/rerank', { query: QUERY, documents: DOCS.map((text) => ({ text })), top_n: 2, return_documents: true }));
+    expect(r.results).toHaveLength(2);
+    for (const x of r.results) expect(x.document).toEqual({ text: DOCS[x.index] });
+    const same = await json(await post('/v1/reranking', { query: QUERY, documents: DOCS, top_n: 2, return_text: true }));
+    expect(same.results).toEqual(r.results);
+  });
+
+  it('refuses bad requests and the wrong kind of model, naming what to do', async () => {
+    for (const body of [{ query: '', documents: ['x'] }, { query: 'q', documents: [] }, { query: 'q', documents: ['x'], top_n: 0 }, { query: 'q' }]) {
+      const r = await post('/v1/rerank', body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await post('/v1/rerank', { model: 'other', query: 'q', documents: ['x'] })).status).toBe(404);
+    const embed = await post('/v1/embeddings', { model: 'rr', input: 'x' });
+    expect(embed.status).toBe(400);
+    expect((await json(embed)).error.code).toBe('model_not_embedding');
+    const chat = await post('/v1/chat/completions', { model: 'rr', messages: [{ role: 'user', content: 'hi' }] });
+    expect((await json(chat)).error.message).toMatch(/this model is a reranker: it does not generate text \(use \/v1\/rerank\)/);
+  });
+});
+
 describe('embedding endpoints on a generative model', () => {
   it('answer 400 with what to do', async () => {
     const model = await loadModel(STORIES);
@@ -151,6 +209,9 @@ describe('embedding endpoints on a generative model', () => {
       const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
       await expect(openai.embeddings.create({ model: 'stories', input: 'hi' })).rejects.toMatchObject({ status: 400, code: 'model_not_embedding' });
       await expect(new Ollama({ host: url }).embed({ model: 'stories', input: 'hi' })).rejects.toThrow(/does not produce embeddings/);
+      const rr = await fetch(`${url}/v1/rerank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'q', documents: ['d'] }) });
+      expect(rr.status).toBe(400);
+      expect(((await rr.json()) as { error: { code: string } }).error.code).toBe('model_not_reranker');
     } finally {
       await server.close();
       await model.dispose();

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@ix/core';
 import type { EmbedOptions } from '@ix/llm';
 import { loadModelFromFlags } from '../load.js';
 import { int } from '../parse.js';
 import { table } from '../table.js';
+import { linesOf } from '../lines.js';
 
 interface EmbedCommandOptions {
   file?: string;
@@ -19,21 +19,6 @@ interface EmbedCommandOptions {
 }
 
 const POOLINGS = ['mean', 'cls', 'last', 'none'];
-
-/** the texts to embed: arguments, else the lines of --file, else the lines of stdin */
-function textsOf(args: string[], opts: EmbedCommandOptions): string[] {
-  if (args.length && opts.file) throw new InvalidArgumentError('give texts as arguments or --file, not both');
-  if (args.length) return args;
-  let text: string;
-  try {
-    text = readFileSync(opts.file ?? 0, 'utf8');
-  } catch (err) {
-    throw new InvalidArgumentError(`cannot read ${opts.file ?? 'stdin'}: ${(err as Error).message}`);
-  }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (!lines.length) throw new InvalidArgumentError(`no texts: ${opts.file ?? 'stdin'} has no non-empty line`);
-  return lines;
-}
 
 export function registerEmbed(program: Command): void {
   program
@@ -51,7 +36,7 @@ export function registerEmbed(program: Command): void {
     .action(async (modelPath: string, args: string[], opts: EmbedCommandOptions) => {
       if (opts.pooling !== undefined && !POOLINGS.includes(opts.pooling)) throw new InvalidArgumentError(`--pooling must be one of ${POOLINGS.join(', ')}, got "${opts.pooling}"`);
       if (opts.similarity && opts.pooling === 'none') throw new InvalidArgumentError('--similarity needs one vector per text (not --pooling none)');
-      const texts = textsOf(args, opts);
+      const texts = linesOf(args, opts.file, 'texts');
       const model = await loadModelFromFlags(modelPath, opts);
       try {
         if (model.generates) throw new InvalidArgumentError(`${model.arch.name} is a generative model: ix embed needs an embedding model (e.g. a BERT GGUF); use ix run for text`);

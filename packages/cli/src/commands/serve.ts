@@ -55,7 +55,9 @@ export function registerServe(program: Command): void {
       });
       const address = await server.listen({ host: opts.host, port: opts.port });
       process.stderr.write(
-        engine.info.kind === 'embedding'
+        engine.info.kind === 'reranker'
+          ? `ix: serving reranker "${modelName}" (${engine.info.arch}, backend "${engine.info.backend}", pairs of up to ${model.hparams.contextLength} tokens) at ${address}: /v1/rerank\n`
+          : engine.info.kind === 'embedding'
           ? `ix: serving embedding model "${modelName}" (${engine.info.arch}, backend "${engine.info.backend}", inputs of up to ${model.hparams.contextLength} tokens) at ${address}: /v1/embeddings, /api/embed\n`
           : `ix: serving "${modelName}" (${engine.info.arch}, backend "${engine.info.backend}", ${opts.parallel} slots of ${engine.info.contextLength} tokens) at ${address}\n`,
       );

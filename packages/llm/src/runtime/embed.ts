@@ -38,6 +38,7 @@ export async function embed(model: Model, inputs: readonly (string | readonly nu
   const hp = model.hparams;
   if (!model.arch.buildEmbed) throw new InvalidArgumentError(`${model.arch.name} is a generative model without an embedding graph; load an embedding model (${embeddingArchNames()})`);
   if (!Array.isArray(inputs)) throw new InvalidArgumentError('embed() needs an array of inputs');
+  if (hp.pooling === 'rank' && !options.pooling) throw new InvalidArgumentError('this model is a reranker: score pairs with rerank() (or give a pooling to embed its token states)');
   const pooling = options.pooling ?? (hp.pooling && hp.pooling !== 'none' && hp.pooling !== 'rank' ? hp.pooling : 'mean');
   if (!POOLINGS.includes(pooling)) throw new InvalidArgumentError(`pooling must be one of ${POOLINGS.join(', ')}, got ${JSON.stringify(pooling)}`);
   const full = hp.embedDim;

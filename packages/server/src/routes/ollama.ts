@@ -184,7 +184,7 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
         [`${info.arch}.context_length`]: info.contextLength,
         [`${info.arch}.vocab_size`]: info.vocabSize,
       },
-      capabilities: info.kind === 'embedding' ? ['embedding'] : ['completion'],
+      capabilities: info.kind === 'generative' ? ['completion'] : ['embedding'],
       modified_at: info.modifiedAt.toISOString(),
     };
   });
