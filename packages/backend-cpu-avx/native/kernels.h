@@ -58,6 +58,9 @@ struct KernelTable {
   void (*axpy_f32)(float a, const float* x, float* y, int n);  // y += a * x
   void (*axpy_f16)(float a, const uint16_t* x, float* y, int n);
   void (*exp_shifted)(float* x, float sub, int n);  // x = e^(x - sub), all x <= sub
+  void (*silu)(const float* x, float* y, int64_t n);
+  void (*gelu)(const float* x, float* y, int64_t n);  // tanh approximation, as ggml
+  void (*swiglu)(const float* g, const float* u, float* y, int64_t n);
   // attention, prefill, for `heads` query heads sharing a KV head: scores against the transposed
   // keys, and the probability-weighted sums of the value rows
   void (*scores_t)(const float* kT, size_t ld, const float* q, size_t ldq, int heads, int D, int n, float scale, float* out, size_t ldo);

@@ -55,13 +55,9 @@ void op_unary(ExecCtx& c, const Node& n) {
     if (op == OP_SCALE) {
       for (int64_t i = b; i < e; ++i) out[i] = x[i] * s;
     } else if (op == OP_SILU) {
-      for (int64_t i = b; i < e; ++i) out[i] = x[i] / (1.0f + std::exp(-x[i]));
+      c.k->silu(x + b, out + b, e - b);
     } else {
-      // tanh approximation, as ggml
-      for (int64_t i = b; i < e; ++i) {
-        const float v = x[i];
-        out[i] = 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * v * (1.0f + 0.044715f * v * v)));
-      }
+      c.k->gelu(x + b, out + b, e - b);
     }
   });
 }
@@ -74,7 +70,7 @@ void op_swiglu(ExecCtx& c, const Node& n) {
   float* out = (float*)n.t[0].data;
   const float *g = (const float*)n.t[1].data, *u = (const float*)n.t[2].data;
   parallel_range(c.pool, n.t[0].numel, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) out[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+    c.k->swiglu(g + b, u + b, out + b, e - b);
   });
 }
 

@@ -14,6 +14,10 @@ struct SF {
   static inline F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
   static inline F mul(F a, F b) { return _mm256_mul_ps(a, b); }
   static inline F add(F a, F b) { return _mm256_add_ps(a, b); }
+  static inline F div(F a, F b) { return _mm256_div_ps(a, b); }
+  static inline F neg_abs(F x) { return _mm256_or_ps(x, _mm256_set1_ps(-0.0f)); }
+  // z >= 0 ? a : b, lane by lane
+  static inline F select_nonneg(F z, F a, F b) { return _mm256_blendv_ps(a, b, _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ)); }
   static inline float hsum(F v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

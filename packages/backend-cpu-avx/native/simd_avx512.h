@@ -14,6 +14,10 @@ struct SF {
   static inline F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
   static inline F mul(F a, F b) { return _mm512_mul_ps(a, b); }
   static inline F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static inline F div(F a, F b) { return _mm512_div_ps(a, b); }
+  static inline F neg_abs(F x) { return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u))); }
+  // z >= 0 ? a : b, lane by lane
+  static inline F select_nonneg(F z, F a, F b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_GE_OQ), b, a); }
   static inline float hsum(F v) { return _mm512_reduce_add_ps(v); }
   static inline float half(uint16_t h) { return _cvtsh_ss(h); }
   static inline F load_f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)p)); }

@@ -16,6 +16,9 @@ struct SF {
   static inline F fma(F a, F b, F c) { return a * b + c; }
   static inline F mul(F a, F b) { return a * b; }
   static inline F add(F a, F b) { return a + b; }
+  static inline F div(F a, F b) { return a / b; }
+  static inline F neg_abs(F x) { return -std::fabs(x); }
+  static inline F select_nonneg(F z, F a, F b) { return z >= 0 ? a : b; }
   static inline float hsum(F v) { return v; }
   static inline float half(uint16_t h) { return fp16_to_fp32(h); }
   static inline F load_f16(const uint16_t* p) { return fp16_to_fp32(*p); }

@@ -30,6 +30,27 @@ function counting(be: CpuAvxBackend): { calls: number } {
 }
 
 describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
+  it.skipIf(!supported)('silu, gelu and swiglu over the whole float range (vector bodies and tails, no overflow)', async () => {
+    const be = makeBackend(isa);
+    try {
+      const n = 1001;
+      const x = Float32Array.from({ length: n }, (_, i) => -100 + (200 * i) / (n - 1));
+      x.set([0, -0, 1e-30, -1e-30, 1e30, -1e30, 88.7, -88.7, 9.5, -9.5], 0);
+      const u = randomF32(n, rng(5), 3);
+      const [silu, gelu, swiglu] = await run(be, (g: Graph) => {
+        const xi = g.input('x', [n]);
+        return [g.silu(xi), g.gelu(xi), g.swiglu(xi, g.input('u', [n]))] as GraphNode[];
+      }, { x, u });
+      // gelu's cubic overflows f32 at |v| ~ 1e13: the oracle's limits (v or 0) are what f32 gives
+      const geluRef = (v: number) => (Math.abs(v) > 1e12 ? Math.max(v, 0) : O.gelu(v));
+      close(silu!, Array.from(x, O.silu), 2e-6, 'silu');
+      close(gelu!, Array.from(x, geluRef), 2e-6, 'gelu');
+      close(swiglu!, Array.from(x, (v, i) => O.silu(v) * u[i]!), 2e-6, 'swiglu');
+    } finally {
+      be.dispose();
+    }
+  });
+
   it.skipIf(!supported)('elementwise, norm, softmax, selection, copy, view and concat in one native call', async () => {
     const be = makeBackend(isa);
     const calls = counting(be);

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { mkdir } from 'node:fs/promises';
@@ -7,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateModel, PRESETS, toolArgs, type QuantPreset } from '@ix/model-gen';
 import { nativePeer } from './native-peer.js';
+import { startServer, stopServer, type Server } from './servers.js';
 
 /**
  * Load on `ix serve` and llama.cpp's `llama-server`, in one run, on the same GGUF with the same slots
@@ -67,51 +67,18 @@ async function modelPath(): Promise<string> {
   return path;
 }
 
-interface Server {
-  name: string;
-  proc: ChildProcess;
-  url: string;
-  /** the model id the server lists first (ix checks it) */
-  model: string;
-}
-
-async function startServer(name: string, model: string, port: number): Promise<Server> {
-  let cmd: string;
-  let args: string[];
+async function startBenchServer(name: string, model: string, port: number): Promise<Server> {
   if (name === 'ix') {
-    cmd = process.execPath;
     const cli = fileURLToPath(new URL('../../../packages/cli/dist/ix.js', import.meta.url));
-    args = [cli, 'serve', model, '--port', String(port), '--parallel', String(parallel), '-t', String(threads), '-c', String(ctx), '--max-queue', '1024'];
-  } else if (name === 'llama-server') {
-    cmd = values['llama-server'] ?? nativePeer('llama-server', log);
-    // -c is the total over all slots in llama-server
-    args = ['-m', model, '--port', String(port), '--host', '127.0.0.1', '-np', String(parallel), '-t', String(threads), '-tb', String(threads), '-c', String(ctx * parallel), '--no-webui'];
-  } else throw new Error(`unknown server ${name} (ix, llama-server)`);
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, IX_CPU_ACCURACY: values.accuracy } });
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited (${proc.exitCode}):\n${stderr}`);
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) {
-      const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
-      return { name, proc, url, model: models.data[0]!.id };
-    }
-    await new Promise((r) => setTimeout(r, 200));
+    const args = [cli, 'serve', model, '--port', String(port), '--parallel', String(parallel), '-t', String(threads), '-c', String(ctx), '--max-queue', '1024'];
+    return startServer(name, process.execPath, args, port, { IX_CPU_ACCURACY: values.accuracy });
   }
-  proc.kill();
-  throw new Error(`${name} did not become healthy in 120 s:\n${stderr}`);
-}
-
-async function stopServer(s: Server): Promise<void> {
-  const exited = new Promise((r) => s.proc.once('exit', r));
-  s.proc.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
+  if (name === 'llama-server') {
+    // -c is the total over all slots in llama-server
+    const args = ['-m', model, '--port', String(port), '--host', '127.0.0.1', '-np', String(parallel), '-t', String(threads), '-tb', String(threads), '-c', String(ctx * parallel), '--no-webui'];
+    return startServer(name, values['llama-server'] ?? nativePeer('llama-server', log), args, port);
+  }
+  throw new Error(`unknown server ${name} (ix, llama-server)`);
 }
 
 interface RequestResult {
@@ -229,7 +196,7 @@ log(`${model}: ${endpoint}, ix accuracy ${values.accuracy}, ${clientCounts.join(
 const rows: LoadResult[] = [];
 let port = 18000 + Math.floor(Math.random() * 1000);
 for (const name of values.servers!.split(',')) {
-  const server = await startServer(name, model, port++);
+  const server = await startBenchServer(name, model, port++);
   try {
     // warm-up, the same for both: first-use setup, page faults and (for ix) the JIT are not counted
     await Promise.all(Array.from({ length: 4 }, async (_, c) => {
