@@ -1,4 +1,5 @@
 // Elementwise ops and data movement: add, mul, scale, silu, gelu, swiglu, copy, view, concat, write_rows.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -29,11 +30,18 @@ void op_binary(ExecCtx& c, const Node& n) {
   const float *pa = (const float*)a.data, *pb = (const float*)b.data;
   const int64_t nb = b.numel;
   const bool add = n.op == OP_ADD;
-  parallel_range(c.pool, a.numel, kGrain, [&](int64_t s, int64_t e) {
-    int64_t j = s % (nb ? nb : 1);
-    for (int64_t i = s; i < e; ++i) {
-      out[i] = add ? pa[i] + pb[j] : pa[i] * pb[j];
-      if (++j == nb) j = 0;
+  if (nb == 0) return;
+  // row by row against b: the inner loops have no index arithmetic, so they vectorize
+  const int64_t rows = a.numel / nb;
+  parallel_range(c.pool, rows, std::max<int64_t>(1, kGrain / nb), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; ++r) {
+      const float* x = pa + r * nb;
+      float* y = out + r * nb;
+      if (add) {
+        for (int64_t j = 0; j < nb; ++j) y[j] = x[j] + pb[j];
+      } else {
+        for (int64_t j = 0; j < nb; ++j) y[j] = x[j] * pb[j];
+      }
     }
   });
 }
