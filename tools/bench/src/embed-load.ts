@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateModel, PRESETS, toolArgs, type QuantPreset } from '@ix/model-gen';
+import { toolArgs } from '@ix/model-gen';
+import { benchModel, positiveInt } from './bench-model.js';
 import { nativePeer } from './native-peer.js';
 import { startServer, stopServer, type Server } from './servers.js';
 
@@ -32,27 +31,12 @@ const values = toolArgs(
   usage,
 );
 const log = (s: string) => process.stderr.write(s + '\n');
-const num = (name: string, v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-  return n;
-};
+const num = positiveInt;
 const nTexts = num('texts', values.texts!);
 const rounds = num('rounds', values.rounds!);
 const threads = num('threads', values.threads!);
 
-async function modelPath(): Promise<string> {
-  if (values.model) return values.model;
-  const preset = PRESETS[values.preset!];
-  if (!preset) throw new Error(`unknown preset ${values.preset} (${Object.keys(PRESETS).join(', ')})`);
-  await mkdir(values['model-dir']!, { recursive: true });
-  const path = join(values['model-dir']!, `${values.preset}-${values.quant}-seed1.gguf`);
-  if (!existsSync(path)) {
-    log(`generating ${path} ...`);
-    await generateModel({ ...preset, seed: 1, gguf: path, quant: values.quant as QuantPreset, tokenizerDir: values['tokenizer-dir'] });
-  }
-  return path;
-}
+const modelPath = () => benchModel({ model: values.model, preset: values.preset!, quant: values.quant!, modelDir: values['model-dir']!, tokenizerDir: values['tokenizer-dir'] }, log);
 
 /** short search-engine-like texts of 6-15 words, the same every run */
 function texts(n: number): string[] {

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { mkdir } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateModel, PRESETS, toolArgs, type QuantPreset } from '@ix/model-gen';
+import { toolArgs } from '@ix/model-gen';
+import { benchModel, positiveInt } from './bench-model.js';
 import { nativePeer } from './native-peer.js';
 import { startServer, stopServer, type Server } from './servers.js';
 
@@ -40,11 +40,7 @@ const values = toolArgs(
   usage,
 );
 const log = (s: string) => process.stderr.write(s + '\n');
-const num = (name: string, v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
-  return n;
-};
+const num = positiveInt;
 const clientCounts = values.clients!.split(',').map((c) => num('clients', c));
 const tokens = num('tokens', values.tokens!);
 const rounds = num('rounds', values.rounds!);
@@ -54,18 +50,7 @@ const ctx = num('ctx', values.ctx!);
 const endpoint = values.endpoint!;
 if (endpoint !== 'chat' && endpoint !== 'completions') throw new Error(`--endpoint must be chat or completions, got ${endpoint}`);
 
-async function modelPath(): Promise<string> {
-  if (values.model) return values.model;
-  const preset = PRESETS[values.preset!];
-  if (!preset) throw new Error(`unknown preset ${values.preset} (${Object.keys(PRESETS).join(', ')})`);
-  await mkdir(values['model-dir']!, { recursive: true });
-  const path = join(values['model-dir']!, `${values.preset}-${values.quant}-seed1.gguf`);
-  if (!existsSync(path)) {
-    log(`generating ${path} ...`);
-    await generateModel({ ...preset, seed: 1, gguf: path, quant: values.quant as QuantPreset });
-  }
-  return path;
-}
+const modelPath = () => benchModel({ model: values.model, preset: values.preset!, quant: values.quant!, modelDir: values['model-dir']! }, log);
 
 async function startBenchServer(name: string, model: string, port: number): Promise<Server> {
   if (name === 'ix') {
