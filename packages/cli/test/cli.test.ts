@@ -186,9 +186,14 @@ describe.skipIf(!existsSync(BERT_TOKENIZER))('ix embed and ix rerank', () => {
       const sim = await ix(['embed', gguf, ...texts, '--similarity']);
       expect(sim.stdout).toMatch(/^0: a cat sat on the mat\s+1\.0000\s+\S+$/m);
 
-      const refused = await ix(['embed', STORIES, 'hi']);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/llama is a generative model: ix embed needs an embedding model/);
+      // a decoder embeds too (its last token's normed state, as llama.cpp), a reranker does not
+      const decoder = await ix(['embed', STORIES, 'Once upon a time', '--backend', 'reference']);
+      expect(decoder.code).toBe(0);
+      const stories = await loadModel(join(REPO, STORIES), { backend: 'reference' });
+      const last = await stories.embed(['Once upon a time']);
+      await stories.dispose();
+      expect(last.pooling).toBe('last');
+      expect(JSON.parse(decoder.stdout)).toEqual(Array.from(last.embeddings[0]!));
       const rerankGguf = join(dir, 'rerank.gguf');
       const rr = PRESETS['bert-rerank-tiny']!;
       await generateModel({ arch: rr.arch, shape: rr.shape, seed: 2, gguf: rerankGguf, quant: 'F32', tokenizerDir: BERT_TOKENIZER });
@@ -201,6 +206,7 @@ describe.skipIf(!existsSync(BERT_TOKENIZER))('ix embed and ix rerank', () => {
       expect(results.map((x) => x.score)).toEqual([...scores].sort((a, b) => b - a));
       expect(results.map((x) => scores[x.index])).toEqual(results.map((x) => x.score));
       expect((await ix(['rerank', gguf, 'q', 'd'])).stderr).toMatch(/is not a reranker/);
+      expect((await ix(['embed', rerankGguf, 'hi'])).stderr).toMatch(/is a reranker: use ix rerank/);
 
       const noRun = await ix(['run', gguf, '-p', 'hi']);
       expect(noRun.code).toBe(1);

@@ -75,8 +75,8 @@ export class CoreEngine implements Engine {
       model,
       {
         arch: model.hparams.arch,
-        kind: model.generates ? 'generative' : model.hparams.pooling === 'rank' ? 'reranker' : 'embedding',
-        ...(model.generates ? {} : { embeddingLength: model.hparams.embedDim }),
+        kind: model.kind,
+        ...(model.kind === 'embedding' ? { embeddingLength: model.hparams.embedDim } : {}),
         vocabSize: model.hparams.vocabSize,
         contextLength,
         chatTemplate: model.chatTemplate,

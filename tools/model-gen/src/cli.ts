@@ -4,7 +4,7 @@ import { PRESETS } from './shapes.js';
 import type { QuantPreset } from './quant-mix.js';
 import { toolArgs, toolProgress } from './tool-cli.js';
 
-const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16] [--tokenizer-dir folder (BERT: its WordPiece tokenizer.json)]`;
+const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16] [--tokenizer-dir folder (BERT: its WordPiece tokenizer.json)] [--pooling mean|cls|last]`;
 
 const values = toolArgs(
   {
@@ -17,6 +17,8 @@ const values = toolArgs(
     hf: { type: 'string' },
     'hf-dtype': { type: 'string', default: 'F32' },
     'tokenizer-dir': { type: 'string' },
+    // an embedding model's pooling (mean, cls, last): a decoder so marked is an embedder
+    pooling: { type: 'string' },
   },
   usage,
 );
@@ -24,6 +26,10 @@ const values = toolArgs(
 const preset = values.preset ? PRESETS[values.preset] : undefined;
 if (!preset || (!values.gguf && !values.hf)) {
   process.stderr.write(`${values.preset && !preset ? `error: unknown preset "${values.preset}"\n` : ''}${usage}\n`);
+  process.exit(2);
+}
+if (values.pooling !== undefined && !['mean', 'cls', 'last'].includes(values.pooling)) {
+  process.stderr.write(`error: --pooling must be mean, cls or last, got "${values.pooling}"\n${usage}\n`);
   process.exit(2);
 }
 const layers = values.layers === undefined ? preset.shape.nLayers : Number(values.layers);
@@ -40,5 +46,6 @@ await generateModel({
   quant: values.quant as QuantPreset,
   hfDType: values['hf-dtype'] as 'F32' | 'BF16',
   tokenizerDir: values['tokenizer-dir'],
+  pooling: values.pooling as 'mean' | 'cls' | 'last' | undefined,
   onProgress: toolProgress('tensors'),
 });

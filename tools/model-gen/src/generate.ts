@@ -25,6 +25,11 @@ export interface GenerateOptions {
    * types), so only such a model scores a pair in llama.cpp as in transformers (tests against it)
    */
   identicalTokenTypes?: boolean;
+  /**
+   * An embedding model's pooling, written as llama.cpp's `<arch>.pooling_type` and as
+   * sentence-transformers' 1_Pooling (a decoder so marked is an embedder, as Qwen3-Embedding)
+   */
+  pooling?: 'mean' | 'cls' | 'last';
   onProgress?: (done: number, total: number, name: string) => void;
 }
 
@@ -72,7 +77,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     );
     const tok = generatedTokenizer(o.arch, o.tokenizerDir);
     await writeFile(join(o.hf, 'config.json'), JSON.stringify(hfConfig(o), null, 2));
-    if (o.arch === 'bert' && !o.shape.classifierLabels) await writeSentenceTransformersFiles(o.hf);
+    if ((o.arch === 'bert' && !o.shape.classifierLabels) || o.pooling) await writeSentenceTransformersFiles(o.hf, o.pooling ?? 'mean');
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
   }
@@ -132,6 +137,9 @@ export function hfName(name: string): string {
   return `model.layers.${m[1]}.${HF_LAYER_NAMES[m[2]!]}.${m[3]}`;
 }
 
+/** llama.cpp's enum llama_pooling_type */
+const POOLING_TYPE = { mean: 1, cls: 2, last: 3 } as const;
+
 const HF_BERT_NAMES: [RegExp, string][] = [
   [/^token_embd\.weight$/, 'embeddings.word_embeddings.weight'],
   [/^position_embd\.weight$/, 'embeddings.position_embeddings.weight'],
@@ -156,7 +164,7 @@ export function hfBertName(name: string, classifier = false): string {
 }
 
 /** sentence-transformers' module list (Transformer, mean Pooling, Normalize), as all-MiniLM ships it */
-async function writeSentenceTransformersFiles(dir: string): Promise<void> {
+async function writeSentenceTransformersFiles(dir: string, pooling: 'mean' | 'cls' | 'last'): Promise<void> {
   const modules = [
     { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
     { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
@@ -164,7 +172,8 @@ async function writeSentenceTransformersFiles(dir: string): Promise<void> {
   ];
   await writeFile(join(dir, 'modules.json'), JSON.stringify(modules, null, 2));
   await mkdir(join(dir, '1_Pooling'), { recursive: true });
-  await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify({ pooling_mode_cls_token: false, pooling_mode_mean_tokens: true, pooling_mode_max_tokens: false, pooling_mode_mean_sqrt_len_tokens: false }, null, 2));
+  const mode = { pooling_mode_cls_token: pooling === 'cls', pooling_mode_mean_tokens: pooling === 'mean', pooling_mode_max_tokens: false, pooling_mode_mean_sqrt_len_tokens: false, pooling_mode_lasttoken: pooling === 'last' };
+  await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify(mode, null, 2));
 }
 
 function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
@@ -184,6 +193,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     [`${a}.attention.value_length`]: hd,
     'general.alignment': 32,
   };
+  if (o.pooling) u32[`${a}.pooling_type`] = POOLING_TYPE[o.pooling];
   const f32: Record<string, number> = {
     [`${a}.rope.freq_base`]: s.ropeTheta,
     [`${a}.attention.layer_norm_rms_epsilon`]: s.normEps,
@@ -212,7 +222,7 @@ function bertGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknow
     'bert.feed_forward_length': s.intermediateSize,
     'bert.attention.head_count': s.nHeads,
     // mean for embedders, rank for cross-encoders (llama_pooling_type)
-    'bert.pooling_type': s.classifierLabels ? 4 : 1,
+    'bert.pooling_type': s.classifierLabels ? 4 : POOLING_TYPE[o.pooling ?? 'mean'],
     'tokenizer.ggml.token_type_count': s.typeVocabSize ?? 2,
     'general.alignment': 32,
   };

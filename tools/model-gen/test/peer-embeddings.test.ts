@@ -207,4 +207,32 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
       await withModel(embedder, 'reference', (m) => expect(m.rerank(QUERY, DOCS)).rejects.toThrow(/is an embedding model \(pooling mean\), not a reranker/));
     });
   });
+
+  it('a decoder embedder (qwen3-tiny marked last-token, as Qwen3-Embedding): llama.cpp\'s vectors, GGUF and safetensors alike', async () => {
+    const q3 = PRESETS['qwen3-tiny']!;
+    const gguf = join(dir, 'qwen3-embed.gguf');
+    const hf = join(dir, 'qwen3-embed-hf');
+    await generateModel({ arch: q3.arch, shape: q3.shape, seed: 6, gguf, hf, quant: 'F32', pooling: 'last' });
+    const peer = await openEmbeddingPeer(gguf, { contextSize: 128 });
+    const expected: number[][] = [];
+    try {
+      for (const t of TEXTS) expected.push(await peer.embed(t));
+    } finally {
+      await peer.dispose();
+    }
+    for (const backend of backends) {
+      await withModel(gguf, backend, async (m) => {
+        expect(m.kind).toBe('embedding');
+        const r = await m.embed(TEXTS);
+        expect(r.pooling).toBe('last');
+        r.embeddings.forEach((e, i) => expect(cosine(e, expected[i]!), `${m.backend.name} text ${i}`).toBeGreaterThanOrEqual(0.9999));
+      });
+    }
+    const fromGGUF = await withModel(gguf, 'reference', (m) => m.embed(TEXTS));
+    const fromHF = await withModel(hf, 'reference', async (m) => {
+      expect(m.hparams.pooling).toBe('last');
+      return m.embed(TEXTS);
+    });
+    fromHF.embeddings.forEach((e, i) => expect(maxDiff(e, fromGGUF.embeddings[i]!)).toBe(0));
+  });
 });

@@ -39,7 +39,7 @@ export function registerEmbed(program: Command): void {
       const texts = linesOf(args, opts.file, 'texts');
       const model = await loadModelFromFlags(modelPath, opts);
       try {
-        if (model.generates) throw new InvalidArgumentError(`${model.arch.name} is a generative model: ix embed needs an embedding model (e.g. a BERT GGUF); use ix run for text`);
+        if (model.kind === 'reranker') throw new InvalidArgumentError(`${modelPath} is a reranker: use ix rerank`);
         const r = await model.embed(texts, { pooling: opts.pooling, normalize: opts.normalize, dimensions: opts.dimensions, truncate: opts.truncate });
         if (opts.json) {
           const data = r.embeddings.map((e, index) => ({ index, tokens: r.tokens[index], embedding: Array.from(e) }));

@@ -83,9 +83,13 @@ export function registerRun(program: Command): void {
       const grammar = grammarOf(opts);
       if (grammar) validateGrammarSpec(grammar);
       const model = await loadModelFromFlags(modelPath, opts);
-      if (!model.generates) {
+      if (model.kind !== 'generative') {
         await model.dispose();
-        throw new InvalidArgumentError(`${model.arch.name} is an embedding model: it does not generate text (use ix embed, or ix serve for /v1/embeddings)`);
+        throw new InvalidArgumentError(
+          model.kind === 'reranker'
+            ? `${model.arch.name} is a reranker: it does not generate text (use ix rerank, or ix serve for /v1/rerank)`
+            : `${model.arch.name} is an embedding model: it does not generate text (use ix embed, or ix serve for /v1/embeddings)`,
+        );
       }
       process.stderr.write(`ix: ${model.hparams.arch} model on backend "${model.backend.name}"\n`);
       const session = model.createSession({ contextLength: opts.ctxSize });

@@ -1,5 +1,5 @@
 import { Graph, type GraphNode, type Tensor } from '@ix/core';
-import type { ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
+import type { EmbedGraph, ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
 import { joinRows, rowsOf } from './graph-rows.js';
 
 /**
@@ -53,6 +53,61 @@ export interface LayerWeights {
 export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments: readonly StepSegment[], options: StepOptions = {}): StepGraph {
   const g = new Graph();
   const T = segments.reduce((n, s) => n + s.nTokens, 0);
+  const c = (t: Tensor) => g.constant(t);
+  const rows = (x: GraphNode, row: number, n: number) => rowsOf(g, x, row, n);
+  const positional: StepGraph['positional'] = segments.map(() => []);
+
+  // each segment writes its new keys/values into its cache and attends to all it holds
+  const x = decoderLayers(g, hp, w, T, (l, q, k, v) => {
+    let row = 0;
+    const attended = segments.map((s, i) => {
+      const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
+      const vc = g.writeRows(c(s.cache.v[l]!), rows(v, row, s.nTokens), s.pos0);
+      const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, scale: 1 / Math.sqrt(hp.headDim), causal: true });
+      positional[i]!.push(kc, vc, a);
+      row += s.nTokens;
+      return a;
+    });
+    return joinRows(g, attended);
+  });
+  let row = 0;
+  const wanted = segments.map((s) => {
+    const part = s.allLogits ? rows(x, row, s.nTokens) : rows(x, row + s.nTokens - 1, 1);
+    row += s.nTokens;
+    return part;
+  });
+  const logits = g.matmul(g.mul(g.rmsNorm(joinRows(g, wanted), hp.normEps), c(w.outputNorm)), c(w.output));
+  // the sampler's top-k runs on the backend, over every row at once
+  const candidates = options.candidates ? g.topK(logits, Math.min(options.candidates, hp.vocabSize)) : undefined;
+  return { graph: g, logits, candidates, positional };
+}
+
+/**
+ * A decoder as an embedding model (Qwen3-Embedding, or any decoder asked for embeddings): whole
+ * inputs packed back to back, each attending causally to itself, no cache; the hidden states
+ * after the output norm (what the output projection would read) are pooled by the runtime.
+ */
+export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths: readonly number[]): EmbedGraph {
+  const g = new Graph();
+  const T = lengths.reduce((a, b) => a + b, 0);
+  const x = decoderLayers(g, hp, w, T, (_, q, k, v) => {
+    let row = 0;
+    const attended = lengths.map((n) => {
+      const [qs, ks, vs] = [q, k, v].map((t) => rowsOf(g, t, row, n));
+      row += n;
+      return g.attention(qs!, ks!, vs!, { pos0: 0, kvLen: n, scale: 1 / Math.sqrt(hp.headDim), causal: true });
+    });
+    return joinRows(g, attended);
+  });
+  return { graph: g, hidden: g.mul(g.rmsNorm(x, hp.normEps), g.constant(w.outputNorm)) };
+}
+
+/**
+ * The decoder's layers over T rows (inputs "tokens" and "pos"): the state after the last layer.
+ * `attend(layer, q, k, v)` is each layer's attention, [T, H, D] rows in order; where keys and values
+ * come from (a KV cache, or the rows themselves) is the caller's.
+ */
+function decoderLayers(g: Graph, hp: DecoderHParams, w: DecoderWeights, T: number, attend: (layer: number, q: GraphNode, k: GraphNode, v: GraphNode) => GraphNode): GraphNode {
   const { nHeads: H, nKVHeads: HKV, headDim: D } = hp;
   const tokens = g.input('tokens', [T], 'I32');
   const pos = g.input('pos', [T], 'I32');
@@ -64,9 +119,6 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     const y = g.matmul(x, c(weight));
     return bias ? g.add(y, c(bias)) : y;
   };
-  const rows = (x: GraphNode, row: number, n: number) => rowsOf(g, x, row, n);
-  const join = (parts: GraphNode[]) => joinRows(g, parts);
-  const positional: StepGraph['positional'] = segments.map(() => []);
 
   let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
   w.layers.forEach((L, l) => {
@@ -78,27 +130,9 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     if (L.kNorm) k = norm(k, L.kNorm);
     q = g.rope(q, pos, rope, ropeFreqs);
     k = g.rope(k, pos, rope, ropeFreqs);
-    let row = 0;
-    const attended = segments.map((s, i) => {
-      const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
-      const vc = g.writeRows(c(s.cache.v[l]!), rows(v, row, s.nTokens), s.pos0);
-      const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, scale: 1 / Math.sqrt(D), causal: true });
-      positional[i]!.push(kc, vc, a);
-      row += s.nTokens;
-      return a;
-    });
-    x = g.add(x, g.matmul(g.view(join(attended), [T, H * D]), c(L.wo)));
+    x = g.add(x, g.matmul(g.view(attend(l, q, k, v), [T, H * D]), c(L.wo)));
     const f = norm(x, L.ffnNorm);
     x = g.add(x, g.matmul(g.swiglu(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)));
   });
-  let row = 0;
-  const wanted = segments.map((s) => {
-    const part = s.allLogits ? rows(x, row, s.nTokens) : rows(x, row + s.nTokens - 1, 1);
-    row += s.nTokens;
-    return part;
-  });
-  const logits = g.matmul(norm(join(wanted), w.outputNorm), c(w.output));
-  // the sampler's top-k runs on the backend, over every row at once
-  const candidates = options.candidates ? g.topK(logits, Math.min(options.candidates, hp.vocabSize)) : undefined;
-  return { graph: g, logits, candidates, positional };
+  return x;
 }

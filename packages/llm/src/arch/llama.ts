@@ -1,7 +1,7 @@
 import { ModelFormatError } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
-import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
+import { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
 
 /** Llama 1/2/3 (and TinyLlama, SmolLM, Vicuna, ...): the decoder graph, optional attention biases. */
 export const LLAMA_TENSORS = {
@@ -57,6 +57,7 @@ export function decoderHParams(name: string, c: ModelConfig, file: string, ropeM
     ropeFreqScale: c.ropeScaling?.type === 'linear' ? 1 / c.ropeScaling.factor : 1,
     normEps: c.normEps,
     contextLength: c.contextLength,
+    ...(c.pooling && c.pooling !== 'none' ? { pooling: c.pooling } : {}),
   };
 }
 
@@ -68,4 +69,5 @@ export const llama: Architecture<DecoderHParams, DecoderWeights> = {
   tensors: LLAMA_TENSORS,
   hparams: (config, file) => decoderHParams('llama', config, file, 'normal'),
   buildStep: buildDecoderStep,
+  buildEmbed: buildDecoderEmbed,
 };

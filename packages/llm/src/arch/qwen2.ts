@@ -1,5 +1,5 @@
 import type { Architecture } from './architecture.js';
-import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
+import { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { decoderHParams, LLAMA_TENSORS } from './llama.js';
 
 /** Qwen2 / Qwen2.5: the Llama graph with NeoX rope and biases on Q, K and V. */
@@ -16,4 +16,5 @@ export const qwen2: Architecture<DecoderHParams, DecoderWeights> = {
   },
   hparams: (config, file) => decoderHParams('qwen2', config, file, 'neox'),
   buildStep: buildDecoderStep,
+  buildEmbed: buildDecoderEmbed,
 };

@@ -1,5 +1,5 @@
 import type { Architecture } from './architecture.js';
-import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
+import { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { decoderHParams, LLAMA_TENSORS } from './llama.js';
 
 /** Qwen3 (dense): the Llama graph with NeoX rope and an RMS norm on every Q and K head. */
@@ -18,4 +18,5 @@ export const qwen3: Architecture<DecoderHParams, DecoderWeights> = {
   },
   hparams: (config, file) => decoderHParams('qwen3', config, file, 'neox'),
   buildStep: buildDecoderStep,
+  buildEmbed: buildDecoderEmbed,
 };

@@ -1,11 +1,22 @@
-import { InvalidArgumentError, IxError } from '@ix/core';
-import { ARCHITECTURES } from '../arch/index.js';
+import { InvalidArgumentError, IxError, type Executor } from '@ix/core';
+import { ARCHITECTURES, type Architecture, type EmbedGraph, type ModelHParams } from '../arch/index.js';
 import type { PoolingType } from '../model-config.js';
+import type { ModelFile } from '../formats/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
-import type { Model } from './model.js';
+
+/** What embed() and rerank() need of a model (Model provides it). */
+export interface EncoderModel {
+  readonly arch: Architecture;
+  readonly hparams: ModelHParams;
+  readonly tokenizer: Tokenizer;
+  readonly executor: Executor;
+  readonly file: ModelFile;
+  readonly generates: boolean;
+  embedGraph(lengths: readonly number[]): EmbedGraph;
+}
 
 export interface EmbedOptions {
-  /** how token states become one vector per input; default: the model's own (mean when it names none) */
+  /** how token states become one vector per input; default: the model's own (else mean for encoders, last for decoders) */
   pooling?: Exclude<PoolingType, 'rank'>;
   /** scale each vector to unit length (default true; with pooling 'none', each token's) */
   normalize?: boolean;
@@ -34,12 +45,12 @@ const POOLINGS = ['none', 'mean', 'cls', 'last'] as const;
  * forward passes without padding (each attends only to itself); the graph of a pass is kept by
  * its lengths, so repeating a batch shape builds and plans nothing.
  */
-export async function embed(model: Model, inputs: readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
+export async function embed(model: EncoderModel, inputs: readonly (string | readonly number[])[], options: EmbedOptions = {}): Promise<EmbedResult> {
   const hp = model.hparams;
   if (!model.arch.buildEmbed) throw new InvalidArgumentError(`${model.arch.name} is a generative model without an embedding graph; load an embedding model (${embeddingArchNames()})`);
   if (!Array.isArray(inputs)) throw new InvalidArgumentError('embed() needs an array of inputs');
   if (hp.pooling === 'rank' && !options.pooling) throw new InvalidArgumentError('this model is a reranker: score pairs with rerank() (or give a pooling to embed its token states)');
-  const pooling = options.pooling ?? (hp.pooling && hp.pooling !== 'none' && hp.pooling !== 'rank' ? hp.pooling : 'mean');
+  const pooling = options.pooling ?? (hp.pooling && hp.pooling !== 'none' && hp.pooling !== 'rank' ? hp.pooling : model.generates ? 'last' : 'mean');
   if (!POOLINGS.includes(pooling)) throw new InvalidArgumentError(`pooling must be one of ${POOLINGS.join(', ')}, got ${JSON.stringify(pooling)}`);
   const full = hp.embedDim;
   const width = options.dimensions ?? full;
@@ -68,7 +79,7 @@ export async function embed(model: Model, inputs: readonly (string | readonly nu
  * an input's rows of a pass's states.
  */
 export async function encodeInputs(
-  model: Model,
+  model: EncoderModel,
   ids: readonly (readonly number[])[],
   types: readonly (readonly number[] | undefined)[],
   batchTokens: number,
@@ -131,7 +142,7 @@ function finish(v: ArrayLike<number>, normalize: boolean): Float32Array {
   return out;
 }
 
-function checkIds(model: Model, input: readonly number[], index: number): number[] {
+function checkIds(model: EncoderModel, input: readonly number[], index: number): number[] {
   if (!Array.isArray(input)) throw new InvalidArgumentError(`input ${index} must be a string or an array of token ids`);
   for (const id of input) {
     if (!Number.isInteger(id) || id < 0 || id >= model.hparams.vocabSize) throw new InvalidArgumentError(`input ${index}: token ${String(id)} is outside the vocabulary (0..${model.hparams.vocabSize - 1})`);
@@ -140,7 +151,7 @@ function checkIds(model: Model, input: readonly number[], index: number): number
 }
 
 /** a text's tokens (with the model's special tokens), refused early when it cannot fit and will not be cut */
-async function encode(model: Model, text: string, index: number, truncate: boolean): Promise<number[]> {
+async function encode(model: EncoderModel, text: string, index: number, truncate: boolean): Promise<number[]> {
   const limit = model.hparams.contextLength;
   try {
     return await model.tokenizer.encodeAsync(text, { addSpecial: true, maxTokens: truncate ? undefined : limit });
@@ -154,7 +165,7 @@ async function encode(model: Model, text: string, index: number, truncate: boole
  * The first tokens of an input that fit, keeping the special tokens the tokenizer puts after a text
  * (BERT's [SEP]) at the end, as sentence-transformers truncates. Token-id inputs are cut as given.
  */
-function truncated(model: Model, ids: readonly number[], wrapped: boolean): number[] {
+function truncated(model: EncoderModel, ids: readonly number[], wrapped: boolean): number[] {
   const limit = model.hparams.contextLength;
   const suffix = wrapped ? Math.min(specialFrame(model.tokenizer).close.length, limit - 1) : 0;
   return [...ids.slice(0, limit - suffix), ...ids.slice(ids.length - suffix)];

@@ -45,9 +45,20 @@ export class Model {
     });
   }
 
-  /** true for models that generate text (decoders); embedding models answer embed() only */
+  /** true for models that generate text (decoders); encoders answer embed() / rerank() only */
   get generates(): boolean {
     return this.arch.buildStep !== undefined;
+  }
+
+  /**
+   * What the model is for: a reranker (rank pooling), an embedding model (an encoder, or a decoder
+   * whose file names a pooling, e.g. Qwen3-Embedding), else a generative model. Any model with an
+   * embedding graph can still embed(); a decoder of either kind can still generate.
+   */
+  get kind(): 'generative' | 'embedding' | 'reranker' {
+    const pooling = this.hparams.pooling;
+    if (pooling === 'rank') return 'reranker';
+    return !this.generates || (pooling !== undefined && pooling !== 'none') ? 'embedding' : 'generative';
   }
 
   /** Embeddings of texts or token-id arrays (embedding models: BERT); see EmbedOptions. */

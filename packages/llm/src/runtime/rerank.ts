@@ -1,7 +1,6 @@
 import { dequantize, InvalidArgumentError, type DTypeName } from '@ix/core';
 import { TokenLimitError } from '../tokenizer/index.js';
-import type { Model } from './model.js';
-import { encodeInputs, specialFrame } from './embed.js';
+import { encodeInputs, specialFrame, type EncoderModel } from './embed.js';
 
 export interface RerankOptions {
   /** tokens of one forward pass (default 2048) */
@@ -31,15 +30,15 @@ interface Linear {
   cols: number;
 }
 
-const heads = new WeakMap<Model, Promise<Head>>();
+const heads = new WeakMap<EncoderModel, Promise<Head>>();
 
-async function headOf(model: Model): Promise<Head> {
+async function headOf(model: EncoderModel): Promise<Head> {
   let head = heads.get(model);
   if (!head) heads.set(model, (head = readHead(model)));
   return head;
 }
 
-async function readHead(model: Model): Promise<Head> {
+async function readHead(model: EncoderModel): Promise<Head> {
   const read = async (name: string) => {
     const t = model.file.tensors.get(name);
     if (!t) return undefined;
@@ -78,8 +77,8 @@ function apply(l: Linear, x: Float64Array, f?: (v: number) => number): Float64Ar
  * tokens typed 1 where the model has a second token type (llama.cpp types every token 0). A pair
  * longer than the model takes loses the end of its document.
  */
-export async function rerank(model: Model, query: string, documents: readonly string[], options: RerankOptions = {}): Promise<RerankResult> {
-  if (!model.arch.buildEmbed) throw new InvalidArgumentError(`${model.arch.name} is a generative model: reranking needs a cross-encoder (a BERT sequence classifier)`);
+export async function rerank(model: EncoderModel, query: string, documents: readonly string[], options: RerankOptions = {}): Promise<RerankResult> {
+  if (model.generates) throw new InvalidArgumentError(`${model.arch.name}: reranking needs a cross-encoder (a BERT sequence classifier); decoder rerankers (Qwen3-Reranker) are not supported yet`);
   if (model.hparams.pooling !== 'rank') throw new InvalidArgumentError(`this ${model.arch.name} model is an embedding model (pooling ${model.hparams.pooling}), not a reranker: it has no classification head`);
   if (typeof query !== 'string' || !Array.isArray(documents) || documents.some((d) => typeof d !== 'string')) throw new InvalidArgumentError('rerank() needs a query string and an array of document strings');
   const head = await headOf(model);

@@ -61,8 +61,10 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     causal: typeof causal === 'boolean' ? causal : !isBert,
     extra: {},
   };
+  // embedding models say how they pool (BERT; decoders converted as embedders, e.g. Qwen3-Embedding)
+  if (pooling !== undefined) config.pooling = POOLING[pooling] ?? 'none';
   if (isBert) {
-    config.pooling = pooling === undefined ? 'none' : (POOLING[pooling] ?? 'none');
+    config.pooling ??= 'none';
     config.typeVocabSize = scalarNumber(metadata['tokenizer.ggml.token_type_count']) ?? tensors.get('token_types.weight')?.shape[0];
   }
   // llama-architecture MoE (Mixtral) experts use feed_forward_length

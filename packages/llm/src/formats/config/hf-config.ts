@@ -82,6 +82,8 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   else if (nExperts) cfg.expertIntermediateSize = cfg.intermediateSize;
   const scaling = ropeScaling(get('rope_scaling'), file);
   if (scaling) cfg.ropeScaling = scaling;
+  // a sentence-transformers folder of a decoder (Qwen3-Embedding) is an embedding model too
+  if (pooling && pooling !== 'none') cfg.pooling = pooling;
   if (isBert) {
     cfg.typeVocabSize = num('type_vocab_size', 2);
     // a cross-encoder scores pairs with its classification head (llama.cpp's "rank" pooling)
