@@ -58,6 +58,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
   }
   if (o.hf) {
+    if (o.arch === 'nomic-bert') throw new Error('model-gen writes nomic-bert as GGUF only (ix reads nomic-bert from GGUF)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
     await writeSafetensorsFolder(
@@ -177,7 +178,7 @@ async function writeSentenceTransformersFiles(dir: string, pooling: 'mean' | 'cl
 }
 
 function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
-  if (o.arch === 'bert') return bertGGUFMetadata(o);
+  if (o.arch === 'bert' || o.arch === 'nomic-bert') return bertGGUFMetadata(o);
   const s = o.shape;
   const a = o.arch;
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
@@ -212,34 +213,34 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   };
 }
 
-/** llama.cpp's BERT keys (convert_hf_to_gguf BertModel): LayerNorm epsilon, non-causal, mean pooling */
+/**
+ * llama.cpp's keys for BERT-family encoders (convert_hf_to_gguf BertModel / NomicBertModel):
+ * LayerNorm epsilon, non-causal, the pooling; nomic-bert adds its rotary base
+ */
 function bertGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
   const s = o.shape;
+  const a = o.arch;
   const u32: Record<string, number> = {
-    'bert.context_length': s.contextLength,
-    'bert.embedding_length': s.hiddenSize,
-    'bert.block_count': s.nLayers,
-    'bert.feed_forward_length': s.intermediateSize,
-    'bert.attention.head_count': s.nHeads,
+    [`${a}.context_length`]: s.contextLength,
+    [`${a}.embedding_length`]: s.hiddenSize,
+    [`${a}.block_count`]: s.nLayers,
+    [`${a}.feed_forward_length`]: s.intermediateSize,
+    [`${a}.attention.head_count`]: s.nHeads,
     // mean for embedders, rank for cross-encoders (llama_pooling_type)
-    'bert.pooling_type': s.classifierLabels ? 4 : POOLING_TYPE[o.pooling ?? 'mean'],
+    [`${a}.pooling_type`]: s.classifierLabels ? 4 : POOLING_TYPE[o.pooling ?? 'mean'],
     'tokenizer.ggml.token_type_count': s.typeVocabSize ?? 2,
     'general.alignment': 32,
   };
+  const f32: Record<string, number> = { [`${a}.attention.layer_norm_epsilon`]: s.normEps };
+  if (a === 'nomic-bert') f32[`${a}.rope.freq_base`] = s.ropeTheta;
   const tok = generatedTokenizer('bert', o.tokenizerDir).gguf(s.vocabSize);
   tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
-  const types: Record<string, GGUFTypeTag> = { 'bert.attention.layer_norm_epsilon': GGUFValueType.FLOAT32, 'bert.attention.causal': GGUFValueType.BOOL };
+  const types: Record<string, GGUFTypeTag> = { [`${a}.attention.causal`]: GGUFValueType.BOOL };
   for (const k of Object.keys(tok)) if (k.endsWith('_id')) types[k] = GGUFValueType.UINT32;
   for (const k of Object.keys(u32)) types[k] = GGUFValueType.UINT32;
+  for (const k of Object.keys(f32)) types[k] = GGUFValueType.FLOAT32;
   return {
-    metadata: {
-      'general.architecture': 'bert',
-      'general.name': `ix random bert (seed ${o.seed})`,
-      ...u32,
-      'bert.attention.layer_norm_epsilon': s.normEps,
-      'bert.attention.causal': false,
-      ...tok,
-    },
+    metadata: { 'general.architecture': a, 'general.name': `ix random ${a} (seed ${o.seed})`, ...u32, ...f32, [`${a}.attention.causal`]: false, ...tok },
     types,
   };
 }

@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'bert';
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'bert' | 'nomic-bert';
 
 export interface ModelShape {
   vocabSize: number;
@@ -50,6 +50,15 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'bert',
     shape: { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2, classifierLabels: 1 },
   },
+  // nomic-embed-text-v1.5 config.json (rotary BERT, SwiGLU, fused QKV; bert-base-uncased's vocabulary)
+  'nomic-embed-text': {
+    arch: 'nomic-bert',
+    shape: { vocabSize: 30522, hiddenSize: 768, intermediateSize: 3072, nLayers: 12, nHeads: 12, nKVHeads: 12, contextLength: 2048, ropeTheta: 1000, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 },
+  },
+  'nomic-tiny': {
+    arch: 'nomic-bert',
+    shape: { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 256, ropeTheta: 1000, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 },
+  },
   'qwen2-tiny': {
     arch: 'qwen2',
     shape: { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true },
@@ -71,6 +80,7 @@ export interface TensorSpec {
 /** The tensors of a model, in GGUF naming. */
 export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   if (arch === 'bert') return bertTensorSpecs(s);
+  if (arch === 'nomic-bert') return nomicTensorSpecs(s);
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
   const q = s.nHeads * hd;
   const kv = s.nKVHeads * hd;
@@ -139,5 +149,33 @@ function bertTensorSpecs(s: ModelShape): TensorSpec[] {
   }
   // a sequence classifier's head: BERT's pooler (dense + tanh on [CLS]) and the classifier, named as llama.cpp does
   if (s.classifierLabels) out.push(...linear('cls', h, h), ...linear('cls.output', s.classifierLabels, h));
+  return out;
+}
+
+/** nomic-bert as llama.cpp names it: no position table (rotary), one fused QKV, SwiGLU, no biases. */
+function nomicTensorSpecs(s: ModelShape): TensorSpec[] {
+  const h = s.hiddenSize;
+  const f = s.intermediateSize;
+  const norm = (name: string): TensorSpec[] => [
+    { name: `${name}.weight`, shape: [h], kind: 'norm' },
+    { name: `${name}.bias`, shape: [h], kind: 'bias' },
+  ];
+  const out: TensorSpec[] = [
+    { name: 'token_embd.weight', shape: [s.vocabSize, h], kind: 'embedding' },
+    { name: 'token_types.weight', shape: [s.typeVocabSize ?? 2, h], kind: 'embedding' },
+    ...norm('token_embd_norm'),
+  ];
+  for (let l = 0; l < s.nLayers; l++) {
+    const p = `blk.${l}.`;
+    out.push(
+      { name: `${p}attn_qkv.weight`, shape: [3 * h, h], kind: 'matrix' },
+      { name: `${p}attn_output.weight`, shape: [h, h], kind: 'matrix' },
+      ...norm(`${p}attn_output_norm`),
+      { name: `${p}ffn_up.weight`, shape: [f, h], kind: 'matrix' },
+      { name: `${p}ffn_gate.weight`, shape: [f, h], kind: 'matrix' },
+      { name: `${p}ffn_down.weight`, shape: [h, f], kind: 'matrix' },
+      ...norm(`${p}layer_output_norm`),
+    );
+  }
   return out;
 }

@@ -63,9 +63,11 @@ async function withModel<T>(path: string, backend: string | undefined, f: (m: Mo
 }
 
 describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece vocabulary from ../shared)', () => {
-  for (const quant of Object.keys(MIN_COSINE) as QuantPreset[]) {
-    it(`${quant}: tokens and embeddings agree with llama.cpp, on every backend`, async () => {
-      const path = join(dir, `bert-${quant}.gguf`);
+  // BERT, and nomic-bert (rotary, fused QKV, SwiGLU: nomic-embed-text)
+  for (const [preset, quant] of (['bert-tiny', 'nomic-tiny'] as const).flatMap((p) => (Object.keys(MIN_COSINE) as QuantPreset[]).map((q) => [p, q] as const))) {
+    it(`${preset} ${quant}: tokens and embeddings agree with llama.cpp, on every backend`, async () => {
+      const path = join(dir, `${preset}-${quant}.gguf`);
+      const { arch, shape } = PRESETS[preset]!;
       await generateModel({ arch, shape, seed: 11, gguf: path, quant, tokenizerDir: TOKENIZER_DIR });
       const peer = await openEmbeddingPeer(path, { contextSize: shape.contextLength });
       let expected: number[][];
@@ -84,7 +86,7 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
           expect(r.pooling).toBe('mean');
           r.embeddings.forEach((e, i) => {
             const c = cosine(e, expected[i]!);
-            if (i === 0) console.log(`bert-tiny ${quant} (${m.backend.name}): cosine with llama.cpp ${c.toFixed(7)}`);
+            if (i === 0) console.log(`${preset} ${quant} (${m.backend.name}): cosine with llama.cpp ${c.toFixed(7)}`);
             expect(c, `${quant} ${m.backend.name} text ${i}`).toBeGreaterThanOrEqual(MIN_COSINE[quant]!);
           });
         });

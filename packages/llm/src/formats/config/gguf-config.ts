@@ -28,7 +28,8 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
   const tokens = metadata['tokenizer.ggml.tokens'];
   const embd = tensors.get('token_embd.weight');
   const vocabSize = num('vocab_size', Array.isArray(tokens) ? tokens.length : (embd?.shape[0] ?? 0));
-  const isBert = arch === 'bert';
+  // BERT-family encoders: LayerNorm after each block, no output projection (nomic-bert: rotary, SwiGLU)
+  const isBert = arch === 'bert' || arch === 'nomic-bert';
   const nExperts = num('expert_count', 0);
   const pooling = scalarNumber(get('pooling_type'));
   const causal = get('attention.causal');
@@ -45,12 +46,12 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     headDim,
     contextLength: num('context_length'),
     ropeTheta: num('rope.freq_base', 10000),
-    ropeDims: isBert ? 0 : num('rope.dimension_count', headDim),
+    ropeDims: arch === 'bert' ? 0 : num('rope.dimension_count', headDim),
     ropeType: ropeTypeOf(arch),
     ropeScaling: ropeScaling(get, tensors),
     normEps: isBert ? num('attention.layer_norm_epsilon') : num('attention.layer_norm_rms_epsilon'),
     normType: isBert ? 'layer' : 'rms',
-    activation: isBert ? 'gelu' : 'silu',
+    activation: arch === 'bert' ? 'gelu' : 'silu',
     // encoders have no output projection to tie
     tiedEmbeddings: !isBert && !tensors.has('output.weight'),
     qkvBias: tensors.has('blk.0.attn_q.bias'),

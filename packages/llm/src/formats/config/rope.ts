@@ -8,6 +8,7 @@ const ROPE_TYPES: Record<string, RopeType> = {
   qwen3: 'neox',
   qwen3moe: 'neox',
   bert: 'none',
+  'nomic-bert': 'neox',
 };
 
 export function ropeTypeOf(architecture: string): RopeType {
