@@ -69,6 +69,13 @@ describe('name mapping', () => {
     expect(mapHFTensorName(hf, 'bert')).toEqual({ kind: 'tensor', name: internal });
   });
 
+  it('reads a bare decoder\'s names (Qwen3Model, as Qwen3-Embedding saves them) like the LM\'s', () => {
+    expect(mapHFTensorName('embed_tokens.weight', 'qwen3')).toEqual({ kind: 'tensor', name: 'token_embd.weight' });
+    expect(mapHFTensorName('norm.weight', 'qwen3')).toEqual({ kind: 'tensor', name: 'output_norm.weight' });
+    expect(mapHFTensorName('layers.3.self_attn.k_norm.weight', 'qwen3')).toEqual(mapHFTensorName('model.layers.3.self_attn.k_norm.weight', 'qwen3'));
+    expect(mapHFTensorName('layers.3.mlp.down_proj.weight', 'qwen3')).toEqual({ kind: 'tensor', name: 'blk.3.ffn_down.weight' });
+  });
+
   it('drops what llama.cpp drops (pre-training heads, rotary caches); a classifier head becomes cls / cls.output', () => {
     for (const n of ['cls.predictions.bias', 'cls.seq_relationship.weight', 'embeddings.position_ids']) expect(mapHFTensorName(n, 'bert').kind).toBe('skip');
     expect(mapHFTensorName('bert.pooler.dense.weight', 'bert')).toEqual({ kind: 'tensor', name: 'cls.weight' });

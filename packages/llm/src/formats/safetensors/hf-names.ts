@@ -57,6 +57,9 @@ function match(rules: [RegExp, string][], name: string): string | undefined {
 
 export function mapHFTensorName(hfName: string, architecture: string): HFNameMapping {
   if (architecture === 'bert') return mapBert(hfName);
+  // a bare decoder saved without its LM wrapper (Qwen3Model: Qwen3-Embedding) names its weights
+  // without the "model." prefix
+  if (/^(layers\.\d+\.|embed_tokens\.weight$|norm\.weight$)/.test(hfName)) hfName = `model.${hfName}`;
   const global: Record<string, string> = {
     'model.embed_tokens.weight': 'token_embd.weight',
     'model.norm.weight': 'output_norm.weight',
