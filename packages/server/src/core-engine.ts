@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Graph, InvalidArgumentError } from '@ix/core';
 import { continuationDecoder, Session, TokenConstraint, type GrammarSpec, type Model } from '@ix/llm';
+import { EmbedBatcher } from './embed-batcher.js';
 import type { EmbedOutput, EmbedRequestOptions, Engine, RerankOutput, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
 /**
@@ -146,8 +147,11 @@ export class CoreEngine implements Engine {
     return run;
   }
 
+  /** concurrent requests are merged into one call while a pass runs (EmbedBatcher) */
+  private readonly embedBatcher = new EmbedBatcher((inputs, options) => this.queued(() => this.model.embed(inputs, options)));
+
   embed(inputs: readonly (string | readonly number[])[], options: EmbedRequestOptions): Promise<EmbedOutput> {
-    return this.queued(() => this.model.embed(inputs, options));
+    return this.embedBatcher.embed(inputs, options);
   }
 
   rerank(query: string, documents: readonly string[]): Promise<RerankOutput> {

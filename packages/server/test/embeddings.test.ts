@@ -113,6 +113,20 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('embeddings through the server (bert
     expect(wrong.status).toBe(404);
   });
 
+  it('concurrent requests (merged into shared passes) each get their own vectors; a bad one fails alone', async () => {
+    const texts = Array.from({ length: 8 }, (_, i) => `query number ${i}: ${TEXTS[i % TEXTS.length]}`);
+    const post = (input: unknown) => fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bert', input }) });
+    const answers = await Promise.all([...texts.map((t) => post(t)), post(['fine', 'word '.repeat(200)])]);
+    expect(answers.map((r) => r.status)).toEqual([...texts.map(() => 200), 400]);
+    const bad = (await json(answers.at(-1)!)).error;
+    expect(bad.message).toMatch(/^input 1 has/);
+    for (const [i, r] of answers.slice(0, -1).entries()) {
+      const got = (await json(r)).data[0].embedding as number[];
+      const alone = (await model.embed([texts[i]!])).embeddings[0]!;
+      expect(cosine(got, alone)).toBeGreaterThan(0.999999);
+    }
+  });
+
   it('Ollama: /api/embed gives unit vectors, truncates long inputs by default; legacy /api/embeddings the raw vector', async () => {
     const r = await ollama.embed({ model: 'bert', input: TEXTS });
     expect(r.embeddings).toHaveLength(3);

@@ -12,7 +12,8 @@ import { startServer, stopServer, type Server } from './servers.js';
  * as embeddings/s and their ratio. Default model: all-MiniLM-L6-v2's shape with random weights.
  */
 const usage = `usage: node tools/bench/dist/embed-load.js [--model file.gguf | --preset minilm-l6 --quant F16 --tokenizer-dir dir]
-  [--texts 256] [--rounds 5] [--threads 2] [--servers ix,llama-server] [--llama-server path] [--json]`;
+  [--texts 256] [--clients 0] [--rounds 5] [--threads 2] [--servers ix,llama-server] [--llama-server path] [--json]
+  --clients N: N concurrent clients send the texts one per request instead of one request of all`;
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const values = toolArgs(
   {
@@ -21,6 +22,7 @@ const values = toolArgs(
     quant: { type: 'string', default: 'F16' },
     'tokenizer-dir': { type: 'string', default: join(REPO, '..', 'shared', 'models', 'all-MiniLM-L6-v2-tokenizer-only') },
     texts: { type: 'string', default: '256' },
+    clients: { type: 'string', default: '0' },
     rounds: { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
     servers: { type: 'string', default: 'ix,llama-server' },
@@ -34,6 +36,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 const num = positiveInt;
 const nTexts = num('texts', values.texts!);
 const rounds = num('rounds', values.rounds!);
+const clients = values.clients === '0' ? 0 : num('clients', values.clients!);
 const threads = num('threads', values.threads!);
 
 const modelPath = () => benchModel({ model: values.model, preset: values.preset!, quant: values.quant!, modelDir: values['model-dir']!, tokenizerDir: values['tokenizer-dir'] }, log);
@@ -68,6 +71,24 @@ async function embedOnce(s: Server, input: string[]): Promise<{ ms: number; firs
   return { ms, first: body.data[0]!.embedding, tokens: body.usage?.prompt_tokens ?? 0 };
 }
 
+/** the texts one per request, from `clients` concurrent closed-loop clients; the first text's vector and the token total */
+async function embedConcurrently(s: Server, input: string[]): Promise<{ ms: number; first: number[]; tokens: number }> {
+  const t0 = performance.now();
+  let next = 0;
+  let tokens = 0;
+  let first: number[] = [];
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < input.length; i = next++) {
+        const r = await embedOnce(s, [input[i]!]);
+        tokens += r.tokens;
+        if (i === 0) first = r.first;
+      }
+    }),
+  );
+  return { ms: performance.now() - t0, first, tokens };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const model = await modelPath();
 const input = texts(nTexts);
@@ -77,9 +98,10 @@ for (const name of values.servers!.split(',')) {
   log(`${name}: starting on ${model}`);
   const server = await start(name, model, port++);
   try {
-    await embedOnce(server, input); // warm-up: graphs, plans, caches
+    const measure = () => (clients ? embedConcurrently(server, input) : embedOnce(server, input));
+    await measure(); // warm-up: graphs, plans, caches
     const runs = [];
-    for (let r = 0; r < rounds; r++) runs.push(await embedOnce(server, input));
+    for (let r = 0; r < rounds; r++) runs.push(await measure());
     const ms = median(runs.map((r) => r.ms));
     results.push({ server: name, ms, perSecond: (nTexts / ms) * 1000, tokens: runs[0]!.tokens, first: runs[0]!.first });
     log(`${name}: ${ms.toFixed(1)} ms per request of ${nTexts} texts`);
@@ -94,8 +116,9 @@ const peer = results.find((r) => r.server === 'llama-server');
 if (values.json) {
   process.stdout.write(JSON.stringify({ model, cpu, threads, texts: nTexts, results: results.map(({ first: _, ...r }) => r), ratio: ixResult && peer ? ixResult.perSecond / peer.perSecond : undefined }, null, 2) + '\n');
 } else {
-  process.stdout.write(`${model}, ${nTexts} texts per /v1/embeddings request, ${threads} threads, ${cpu}, medians of ${rounds}\n\n`);
-  process.stdout.write('| server | ms/request | embeddings/s | prompt tokens |\n|---|---|---|---|\n');
+  const how = clients ? `${nTexts} texts from ${clients} concurrent clients, one text per /v1/embeddings request` : `${nTexts} texts per /v1/embeddings request`;
+  process.stdout.write(`${model}, ${how}, ${threads} threads, ${cpu}, medians of ${rounds}\n\n`);
+  process.stdout.write(`| server | ms/${clients ? 'round' : 'request'} | embeddings/s | prompt tokens |\n|---|---|---|---|\n`);
   for (const r of results) process.stdout.write(`| ${r.server} | ${r.ms.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.tokens} |\n`);
   if (ixResult && peer) process.stdout.write(`\nix / llama-server: ${(ixResult.perSecond / peer.perSecond).toFixed(2)}x; first vectors agree to cosine ${cosine(ixResult.first, peer.first).toFixed(6)}\n`);
 }
