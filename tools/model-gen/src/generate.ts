@@ -59,6 +59,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
   }
   if (o.hf) {
     if (o.arch === 'nomic-bert') throw new Error('model-gen writes nomic-bert as GGUF only (ix reads nomic-bert from GGUF)');
+    if (o.arch !== 'bert' && o.shape.classifierLabels) throw new Error('model-gen writes decoder rerankers as GGUF only (a Hugging Face folder does not mark one)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
     await writeSafetensorsFolder(
@@ -138,6 +139,10 @@ export function hfName(name: string): string {
   return `model.layers.${m[1]}.${HF_LAYER_NAMES[m[2]!]}.${m[3]}`;
 }
 
+/** the rerank template llama.cpp's converter writes for Qwen3-Reranker ({query}, {document}) */
+const QWEN3_RERANK_TEMPLATE =
+  '<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the Instruct provided. Note that the answer can only be "yes" or "no".<|im_end|>\n<|im_start|>user\n<Instruct>: Given a web search query, retrieve relevant passages that answer the query\n<Query>: {query}\n<Document>: {document}<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n';
+
 /** llama.cpp's enum llama_pooling_type */
 const POOLING_TYPE = { mean: 1, cls: 2, last: 3 } as const;
 
@@ -195,6 +200,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     'general.alignment': 32,
   };
   if (o.pooling) u32[`${a}.pooling_type`] = POOLING_TYPE[o.pooling];
+  if (s.classifierLabels) u32[`${a}.pooling_type`] = 4; // rank
   const f32: Record<string, number> = {
     [`${a}.rope.freq_base`]: s.ropeTheta,
     [`${a}.attention.layer_norm_rms_epsilon`]: s.normEps,
@@ -203,12 +209,14 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   if (tok['tokenizer.ggml.scores']) tok['tokenizer.ggml.scores'] = Float32Array.from(tok['tokenizer.ggml.scores'] as number[]);
   tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
   for (const [k, v] of Object.entries(tok)) if (v === undefined) delete tok[k];
+  // as the converter marks Qwen3-Reranker: its head's labels and its rerank template
+  const rerank = s.classifierLabels ? { [`${a}.classifier.output_labels`]: ['yes', 'no'], 'tokenizer.chat_template.rerank': QWEN3_RERANK_TEMPLATE } : {};
   const types: Record<string, GGUFTypeTag> = {};
   for (const k of Object.keys(u32)) types[k] = GGUFValueType.UINT32;
   for (const k of Object.keys(f32)) types[k] = GGUFValueType.FLOAT32;
   for (const k of Object.keys(tok)) if (k.endsWith('_id')) types[k] = GGUFValueType.UINT32;
   return {
-    metadata: { 'general.architecture': a, 'general.name': `ix random ${a} (seed ${o.seed})`, ...u32, ...f32, ...tok },
+    metadata: { 'general.architecture': a, 'general.name': `ix random ${a} (seed ${o.seed})`, ...u32, ...f32, ...tok, ...rerank },
     types,
   };
 }

@@ -76,15 +76,23 @@ export interface RankingPeer {
    * vocabulary without an EOS leaves out
    */
   rank(query: readonly number[], document: readonly number[]): Promise<number>;
+  /** llama.cpp's tokens of a text (special tokens parsed when asked) */
+  tokenize(text: string, special?: boolean): number[];
   dispose(): Promise<void>;
 }
 
-export async function openRankingPeer(modelPath: string, options: { threads?: number; contextSize?: number } = {}): Promise<RankingPeer> {
+/**
+ * `template` replaces node-llama-cpp's framing ("{{query}}{{document}}" takes the tokens as given:
+ * a decoder reranker's whole prompt can be passed, as llama.cpp's server builds it from the GGUF's
+ * rerank template; node-llama-cpp's own use of that template tokenizes it differently)
+ */
+export async function openRankingPeer(modelPath: string, options: { threads?: number; contextSize?: number; template?: string } = {}): Promise<RankingPeer> {
   const l = await cpuLlama();
   const model = await l.loadModel({ modelPath, gpuLayers: 0 });
-  const context = await model.createRankingContext({ contextSize: options.contextSize ?? 128, threads: options.threads ?? 2 });
+  const context = await model.createRankingContext({ contextSize: options.contextSize ?? 128, threads: options.threads ?? 2, template: options.template });
   return {
     rank: (query, document) => context.rank([...query] as never, [...document] as never),
+    tokenize: (text, special = false) => [...model.tokenize(text, special)].map(Number),
     async dispose() {
       await context.dispose();
       await model.dispose();

@@ -16,7 +16,10 @@ export interface ModelShape {
   tiedEmbeddings: boolean;
   /** BERT: rows of the token type table */
   typeVocabSize?: number;
-  /** BERT cross-encoder (BertForSequenceClassification): outputs of its classification head */
+  /**
+   * A reranker's classification head: BERT cross-encoders (BertForSequenceClassification) have
+   * `classifierLabels` outputs; a decoder (Qwen3-Reranker) 2, its "yes" and "no" rows
+   */
   classifierLabels?: number;
 }
 
@@ -58,6 +61,11 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   'nomic-tiny': {
     arch: 'nomic-bert',
     shape: { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 256, ropeTheta: 1000, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 },
+  },
+  // Qwen3-Reranker's kind (a yes/no head and a rerank template) at qwen3-tiny size
+  'qwen3-rerank-tiny': {
+    arch: 'qwen3',
+    shape: { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true, classifierLabels: 2 },
   },
   'qwen2-tiny': {
     arch: 'qwen2',
@@ -112,6 +120,8 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
     );
   }
   out.push({ name: 'output_norm.weight', shape: [s.hiddenSize], kind: 'norm' });
+  // a decoder reranker's head as llama.cpp's converter writes Qwen3-Reranker: the yes/no rows
+  if (s.classifierLabels) out.push({ name: 'cls.output.weight', shape: [s.classifierLabels, s.hiddenSize], kind: 'matrix' });
   if (!s.tiedEmbeddings) out.push({ name: 'output.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'matrix' });
   return out;
 }

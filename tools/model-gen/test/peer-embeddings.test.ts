@@ -206,7 +206,7 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
       });
       const embedder = join(dir, 'embedder.gguf');
       await generateModel({ arch, shape, seed: 1, gguf: embedder, quant: 'F32', tokenizerDir: TOKENIZER_DIR });
-      await withModel(embedder, 'reference', (m) => expect(m.rerank(QUERY, DOCS)).rejects.toThrow(/is an embedding model \(pooling mean\), not a reranker/));
+      await withModel(embedder, 'reference', (m) => expect(m.rerank(QUERY, DOCS)).rejects.toThrow(/this bert model is not a reranker \(pooling mean\)/));
     });
   });
 
@@ -236,5 +236,33 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
       return m.embed(TEXTS);
     });
     fromHF.embeddings.forEach((e, i) => expect(maxDiff(e, fromGGUF.embeddings[i]!)).toBe(0));
+  });
+
+  it('a decoder reranker (qwen3-rerank-tiny: a yes/no head and a rerank template, as Qwen3-Reranker converts): P(yes) as llama.cpp scores it', async () => {
+    const { arch: qArch, shape: qShape } = PRESETS['qwen3-rerank-tiny']!;
+    const gguf = join(dir, 'qwen3-rerank.gguf');
+    await generateModel({ arch: qArch, shape: qShape, seed: 4, gguf, quant: 'F32' });
+    const query = 'what is a cat?';
+    const docs = ['A cat is a small furry animal.', 'Stocks fell today.', 'cats'];
+    const peer = await openRankingPeer(gguf, { contextSize: 512, template: '{{query}}{{document}}' });
+    try {
+      for (const backend of backends) {
+        await withModel(gguf, backend, async (m) => {
+          expect(m.kind).toBe('reranker');
+          const r = await m.rerank(query, docs);
+          const template = m.file.metadata['tokenizer.chat_template.rerank'] as string;
+          for (const [i, d] of docs.entries()) {
+            // the prompt llama.cpp's server builds; its tokens as llama.cpp makes them
+            const prompt = template.replace('{query}', query).replace('{document}', d);
+            const ids = peer.tokenize(prompt, true);
+            expect(r.tokens[i]).toBe(ids.length);
+            const want = await peer.rank(ids.slice(0, -1), ids.slice(-1));
+            expect(Math.abs(r.scores[i]! - want), `${m.backend.name} doc ${i}`).toBeLessThan(2e-4);
+          }
+        });
+      }
+    } finally {
+      await peer.dispose();
+    }
   });
 });

@@ -8,15 +8,16 @@ export interface RerankOptions {
 }
 
 export interface RerankResult {
-  /** one relevance score per document, in the order given: the classifier's raw output (a logit) */
+  /** one relevance score per document, in the order given: a cross-encoder's raw output (a logit), a decoder reranker's P("yes") */
   scores: number[];
   /** tokens of each (query, document) pair as scored */
   tokens: number[];
 }
 
 /**
- * A cross-encoder's classification head, as BertForSequenceClassification computes it and llama.cpp
- * runs "rank" pooling: the [CLS] state, then `cls` (dense + tanh, when present), then `cls.output`.
+ * A reranker's classification head, as BertForSequenceClassification computes it and llama.cpp runs
+ * "rank" pooling: the [CLS] state (a decoder's: its last token's), then `cls` (dense + tanh, when
+ * present), then `cls.output`.
  * Applied on the host in float64: a few matrix-vector products per pair.
  */
 interface Head {
@@ -72,16 +73,33 @@ function apply(l: Linear, x: Float64Array, f?: (v: number) => number): Float64Ar
 }
 
 /**
- * Relevance of each document to the query with a cross-encoder (BERT sequence classifier): each
- * pair is encoded as the tokenizer frames a pair ([CLS] query [SEP] document [SEP]), the document's
- * tokens typed 1 where the model has a second token type (llama.cpp types every token 0). A pair
- * longer than the model takes loses the end of its document.
+ * Relevance of each document to the query. A cross-encoder (BERT sequence classifier) reads each
+ * pair as the tokenizer frames a pair ([CLS] query [SEP] document [SEP]), the document's tokens
+ * typed 1 where the model has a second token type (llama.cpp types every token 0); a pair longer
+ * than the model takes loses the end of its document; its score is the classifier's raw output. A
+ * decoder reranker (Qwen3-Reranker, GGUF) reads its rerank template; its score is P("yes").
  */
 export async function rerank(model: EncoderModel, query: string, documents: readonly string[], options: RerankOptions = {}): Promise<RerankResult> {
-  if (model.generates) throw new InvalidArgumentError(`${model.arch.name}: reranking needs a cross-encoder (a BERT sequence classifier); decoder rerankers (Qwen3-Reranker) are not supported yet`);
-  if (model.hparams.pooling !== 'rank') throw new InvalidArgumentError(`this ${model.arch.name} model is an embedding model (pooling ${model.hparams.pooling}), not a reranker: it has no classification head`);
+  if (model.hparams.pooling !== 'rank') throw new InvalidArgumentError(`this ${model.arch.name} model is not a reranker (pooling ${model.hparams.pooling ?? 'none'}): it has no classification head`);
   if (typeof query !== 'string' || !Array.isArray(documents) || documents.some((d) => typeof d !== 'string')) throw new InvalidArgumentError('rerank() needs a query string and an array of document strings');
   const head = await headOf(model);
+  const pairs = model.generates ? await decoderPairs(model, query, documents) : await crossEncoderPairs(model, query, documents);
+  const width = model.hparams.embedDim;
+  const scores: number[] = [];
+  await encodeInputs(model, pairs.ids, pairs.types, options.batchTokens ?? 2048, (i, hidden, row, n) => {
+    // a cross-encoder reads its [CLS] state, a decoder the state after its last token
+    const at = model.generates ? row + n - 1 : row;
+    let x: Float64Array = Float64Array.from(hidden.subarray(at * width, (at + 1) * width));
+    if (head.dense) x = apply(head.dense, x, Math.tanh);
+    if (head.out) x = apply(head.out, x);
+    // a decoder reranker's head gives the "yes" and "no" logits: the score is P(yes), as llama.cpp
+    scores[i] = model.generates ? 1 / (1 + Math.exp(x[1]! - x[0]!)) : x[0]!;
+  });
+  return { scores, tokens: pairs.ids.map((t) => t.length) };
+}
+
+/** [CLS] query [SEP] document [SEP], the document typed 1; a long document loses its end */
+async function crossEncoderPairs(model: EncoderModel, query: string, documents: readonly string[]): Promise<{ ids: number[][]; types: number[][] }> {
   const tok = model.tokenizer;
   const limit = model.hparams.contextLength;
   // the special tokens around one text: those before it open a pair, those after it close each part
@@ -99,13 +117,26 @@ export async function rerank(model: EncoderModel, query: string, documents: read
     ids.push(pair);
     types.push(pair.map((_, i) => (i < q.length ? 0 : secondType)));
   }
-  const scores: number[] = [];
-  await encodeInputs(model, ids, types, options.batchTokens ?? 2048, (i, hidden, row) => {
-    const width = model.hparams.embedDim;
-    let x: Float64Array = Float64Array.from(hidden.subarray(row * width, (row + 1) * width));
-    if (head.dense) x = apply(head.dense, x, Math.tanh);
-    if (head.out) x = apply(head.out, x);
-    scores[i] = x[0]!;
-  });
-  return { scores, tokens: ids.map((t) => t.length) };
+  return { ids, types };
+}
+
+/**
+ * A decoder reranker (Qwen3-Reranker) reads its GGUF's rerank template (tokenizer.chat_template.rerank)
+ * with {query} and {document} filled in, special tokens parsed, as llama.cpp's server formats it.
+ */
+async function decoderPairs(model: EncoderModel, query: string, documents: readonly string[]): Promise<{ ids: number[][]; types: number[][] }> {
+  const template = model.file.metadata['tokenizer.chat_template.rerank'];
+  if (typeof template !== 'string' || !template.includes('{query}') || !template.includes('{document}')) {
+    throw new InvalidArgumentError(`${model.file.path}: a decoder reranker needs its rerank template (tokenizer.chat_template.rerank with {query} and {document})`);
+  }
+  const limit = model.hparams.contextLength;
+  const ids: number[][] = [];
+  for (const [i, d] of documents.entries()) {
+    const prompt = template.replaceAll('{query}', query).replaceAll('{document}', d);
+    const t = await model.tokenizer.encodeAsync(prompt, { addSpecial: false, parseSpecial: true, maxTokens: limit }).catch((e: unknown) =>
+      Promise.reject(e instanceof TokenLimitError ? new InvalidArgumentError(`document ${i} with the query needs more than the ${limit} tokens the model takes`) : e),
+    );
+    ids.push(t);
+  }
+  return { ids, types: [] };
 }
