@@ -86,7 +86,10 @@ export interface RankingPeer {
  * a decoder reranker's whole prompt can be passed, as llama.cpp's server builds it from the GGUF's
  * rerank template; node-llama-cpp's own use of that template tokenizes it differently)
  */
-export async function openRankingPeer(modelPath: string, options: { threads?: number; contextSize?: number; template?: string } = {}): Promise<RankingPeer> {
+/** node-llama-cpp's ranking template: the text around {{query}} and {{document}} */
+export type RankingTemplate = `${string}{{query}}${string}{{document}}${string}`;
+
+export async function openRankingPeer(modelPath: string, options: { threads?: number; contextSize?: number; template?: RankingTemplate } = {}): Promise<RankingPeer> {
   const l = await cpuLlama();
   const model = await l.loadModel({ modelPath, gpuLayers: 0 });
   const context = await model.createRankingContext({ contextSize: options.contextSize ?? 128, threads: options.threads ?? 2, template: options.template });
