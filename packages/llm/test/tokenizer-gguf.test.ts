@@ -11,6 +11,10 @@ import fs from 'node:fs';
 import { getLlama, readGgufFileInfo, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLlama2cTokenizer, tokenizerFromGGUF, tokenizerFromLlama2c, type Tokenizer } from '../src/tokenizer/index.js';
+import { writeGGUF } from '../src/formats/gguf/writer.js';
+import { GGUFValueType } from '../src/formats/gguf/types.js';
+import { FileSink } from '../src/formats/node-source.js';
+import { tempDir } from './fixtures/model-files.js';
 import { CORPUS } from './corpus/corpus.js';
 import { lenmlFiles, miniLmFiles, mismatches, sharedModelFile, type LenmlModel } from './corpus/fixtures.js';
 
@@ -168,5 +172,56 @@ describe('GGUF WordPiece (all-MiniLM-L6-v2 vocabulary in GGUF form) vs the token
   it('decodes the same', () => {
     const r = mismatches(inputs, (s) => ix.decode(oracle.encode(s).ids), (s) => oracle.decode(oracle.encode(s).ids));
     expect(r.examples).toEqual([]);
+  });
+});
+
+/**
+ * Every pre-tokenizer name ix maps, against llama.cpp itself: a vocabulary-only GGUF with Qwen3's
+ * byte-level BPE vocabulary and the name in tokenizer.ggml.pre, tokenized by node-llama-cpp and by
+ * ix over the corpus. (The vocabulary is not the family's own; the splits are what differ.)
+ */
+describe('GGUF pre-tokenizers vs llama.cpp (node-llama-cpp, vocabulary only)', () => {
+  const tmp = tempDir();
+  let llama: Llama;
+  const f = lenmlFiles('qwen3');
+  beforeAll(async () => {
+    llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  });
+  afterAll(async () => {
+    await llama?.dispose();
+  });
+
+  // the names new in this list and one of each older family
+  const NAMES = ['qwen35', 'starcoder', 'refact', 'command-r', 'smollm', 'codeshell', 'exaone', 'minerva-7b', 'falcon', 'deepseek-coder', 'deepseek-llm', 'gpt-2', 'qwen2', 'llama-bpe', 'deepseek-v3'];
+  it.each(NAMES)('%s: every corpus string tokenizes as llama.cpp does', async (pre) => {
+    const md: Record<string, unknown> = {
+      'general.architecture': 'qwen3',
+      'qwen3.context_length': 512,
+      'qwen3.embedding_length': 64,
+      'qwen3.block_count': 1,
+      'qwen3.feed_forward_length': 128,
+      'qwen3.attention.head_count': 4,
+      'qwen3.attention.head_count_kv': 4,
+      'qwen3.attention.layer_norm_rms_epsilon': 1e-6,
+      ...ggufFromTokenizerJson(f.tokenizerJson, 'gpt2', pre),
+    };
+    md['tokenizer.ggml.token_type'] = Int32Array.from(md['tokenizer.ggml.token_type'] as number[]);
+    const u32 = ['context_length', 'embedding_length', 'block_count', 'feed_forward_length', 'attention.head_count', 'attention.head_count_kv'];
+    const types = { ...Object.fromEntries(u32.map((k) => [`qwen3.${k}`, GGUFValueType.UINT32])), 'qwen3.attention.layer_norm_rms_epsilon': GGUFValueType.FLOAT32 };
+    const file = `${tmp.dir}/vocab-${pre}.gguf`;
+    await writeGGUF(await FileSink.create(file), { metadata: md, types, tensors: [] });
+    const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
+    try {
+      const ix = tokenizerFromGGUF(md);
+      // llama.cpp applies no normalizer: compare on NFC text, as the tokenizer.json comparison does.
+      // Strings with special-token text are left out: llama.cpp promotes "control-looking" tokens
+      // (<|fim_prefix|>, </s>, ...) to control tokens by their text, which ix does not copy.
+      const inputs = CORPUS.map((c) => c.normalize('NFC')).filter((c) => !/<\/?s>|<\||\|>|<(PRE|SUF|MID|EOT)>/.test(c));
+      expect(inputs.length).toBeGreaterThan(CORPUS.length / 2);
+      const r = mismatches(inputs, (t) => ix.encode(t, { addSpecial: false }), (t) => [...peer.tokenize(t, false)].map(Number));
+      expect(r.examples).toEqual([]);
+    } finally {
+      await peer.dispose();
+    }
   });
 });
