@@ -23,6 +23,10 @@ export interface ModelShape {
   classifierLabels?: number;
 }
 
+// small shapes that several presets share
+const BERT_TINY: ModelShape = { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 };
+const QWEN3_TINY: ModelShape = { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true };
+
 export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }> = {
   // TinyLlama-1.1B-Chat-v1.0 config.json
   'tinyllama-1.1b': {
@@ -46,12 +50,12 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   },
   'bert-tiny': {
     arch: 'bert',
-    shape: { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 },
+    shape: BERT_TINY,
   },
   // a cross-encoder reranker of cross-encoder/ms-marco-MiniLM-L-6-v2's kind, at bert-tiny size
   'bert-rerank-tiny': {
     arch: 'bert',
-    shape: { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2, classifierLabels: 1 },
+    shape: { ...BERT_TINY, classifierLabels: 1 },
   },
   // nomic-embed-text-v1.5 config.json (rotary BERT, SwiGLU, fused QKV; bert-base-uncased's vocabulary)
   'nomic-embed-text': {
@@ -65,7 +69,7 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   // Qwen3-Reranker's kind (a yes/no head and a rerank template) at qwen3-tiny size
   'qwen3-rerank-tiny': {
     arch: 'qwen3',
-    shape: { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true, classifierLabels: 2 },
+    shape: { ...QWEN3_TINY, classifierLabels: 2 },
   },
   'qwen2-tiny': {
     arch: 'qwen2',
@@ -73,7 +77,7 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   },
   'qwen3-tiny': {
     arch: 'qwen3',
-    shape: { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true },
+    shape: QWEN3_TINY,
   },
 };
 
