@@ -182,17 +182,25 @@ async function writeSentenceTransformersFiles(dir: string, pooling: 'mean' | 'cl
   await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify(mode, null, 2));
 }
 
+/** The size keys every architecture has (`<arch>.context_length`, ...). */
+function sizeKeys(o: GenerateOptions): Record<string, number> {
+  const { arch: a, shape: s } = o;
+  return {
+    [`${a}.context_length`]: s.contextLength,
+    [`${a}.embedding_length`]: s.hiddenSize,
+    [`${a}.block_count`]: s.nLayers,
+    [`${a}.feed_forward_length`]: s.intermediateSize,
+    [`${a}.attention.head_count`]: s.nHeads,
+  };
+}
+
 function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
   if (o.arch === 'bert' || o.arch === 'nomic-bert') return bertGGUFMetadata(o);
   const s = o.shape;
   const a = o.arch;
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
   const u32: Record<string, number> = {
-    [`${a}.context_length`]: s.contextLength,
-    [`${a}.embedding_length`]: s.hiddenSize,
-    [`${a}.block_count`]: s.nLayers,
-    [`${a}.feed_forward_length`]: s.intermediateSize,
-    [`${a}.attention.head_count`]: s.nHeads,
+    ...sizeKeys(o),
     [`${a}.attention.head_count_kv`]: s.nKVHeads,
     [`${a}.rope.dimension_count`]: hd,
     [`${a}.attention.key_length`]: hd,
@@ -229,11 +237,7 @@ function bertGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknow
   const s = o.shape;
   const a = o.arch;
   const u32: Record<string, number> = {
-    [`${a}.context_length`]: s.contextLength,
-    [`${a}.embedding_length`]: s.hiddenSize,
-    [`${a}.block_count`]: s.nLayers,
-    [`${a}.feed_forward_length`]: s.intermediateSize,
-    [`${a}.attention.head_count`]: s.nHeads,
+    ...sizeKeys(o),
     // mean for embedders, rank for cross-encoders (llama_pooling_type)
     [`${a}.pooling_type`]: s.classifierLabels ? 4 : POOLING_TYPE[o.pooling ?? 'mean'],
     'tokenizer.ggml.token_type_count': s.typeVocabSize ?? 2,

@@ -130,6 +130,25 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   return out;
 }
 
+/** A LayerNorm's weight and bias. */
+function layerNormSpecs(name: string, width: number): TensorSpec[] {
+  return [
+    { name: `${name}.weight`, shape: [width], kind: 'norm' },
+    { name: `${name}.bias`, shape: [width], kind: 'bias' },
+  ];
+}
+
+/** A BERT-family encoder's input tables and their LayerNorm (a position table unless it rotates). */
+function encoderEmbeddingSpecs(s: ModelShape, positions: boolean): TensorSpec[] {
+  const h = s.hiddenSize;
+  return [
+    { name: 'token_embd.weight', shape: [s.vocabSize, h], kind: 'embedding' },
+    { name: 'token_types.weight', shape: [s.typeVocabSize ?? 2, h], kind: 'embedding' },
+    ...(positions ? [{ name: 'position_embd.weight', shape: [s.contextLength, h], kind: 'embedding' } as TensorSpec] : []),
+    ...layerNormSpecs('token_embd_norm', h),
+  ];
+}
+
 /** BERT as llama.cpp names it: learned positions and token types, LayerNorm after each block, biases everywhere. */
 function bertTensorSpecs(s: ModelShape): TensorSpec[] {
   const h = s.hiddenSize;
@@ -138,16 +157,8 @@ function bertTensorSpecs(s: ModelShape): TensorSpec[] {
     { name: `${name}.weight`, shape: [rows, cols], kind: 'matrix' },
     { name: `${name}.bias`, shape: [rows], kind: 'bias' },
   ];
-  const norm = (name: string): TensorSpec[] => [
-    { name: `${name}.weight`, shape: [h], kind: 'norm' },
-    { name: `${name}.bias`, shape: [h], kind: 'bias' },
-  ];
-  const out: TensorSpec[] = [
-    { name: 'token_embd.weight', shape: [s.vocabSize, h], kind: 'embedding' },
-    { name: 'token_types.weight', shape: [s.typeVocabSize ?? 2, h], kind: 'embedding' },
-    { name: 'position_embd.weight', shape: [s.contextLength, h], kind: 'embedding' },
-    ...norm('token_embd_norm'),
-  ];
+  const norm = (name: string) => layerNormSpecs(name, h);
+  const out = encoderEmbeddingSpecs(s, true);
   for (let l = 0; l < s.nLayers; l++) {
     const p = `blk.${l}.`;
     out.push(
@@ -170,15 +181,8 @@ function bertTensorSpecs(s: ModelShape): TensorSpec[] {
 function nomicTensorSpecs(s: ModelShape): TensorSpec[] {
   const h = s.hiddenSize;
   const f = s.intermediateSize;
-  const norm = (name: string): TensorSpec[] => [
-    { name: `${name}.weight`, shape: [h], kind: 'norm' },
-    { name: `${name}.bias`, shape: [h], kind: 'bias' },
-  ];
-  const out: TensorSpec[] = [
-    { name: 'token_embd.weight', shape: [s.vocabSize, h], kind: 'embedding' },
-    { name: 'token_types.weight', shape: [s.typeVocabSize ?? 2, h], kind: 'embedding' },
-    ...norm('token_embd_norm'),
-  ];
+  const norm = (name: string) => layerNormSpecs(name, h);
+  const out = encoderEmbeddingSpecs(s, false);
   for (let l = 0; l < s.nLayers; l++) {
     const p = `blk.${l}.`;
     out.push(
