@@ -61,12 +61,12 @@ export class Model {
     return !this.generates || (pooling !== undefined && pooling !== 'none') ? 'embedding' : 'generative';
   }
 
-  /** Embeddings of texts or token-id arrays (embedding models: BERT); see EmbedOptions. */
+  /** Embeddings of texts or token-id arrays (encoders such as BERT, or a decoder's last states); see EmbedOptions. */
   embed(inputs: readonly (string | readonly number[])[], options?: EmbedOptions): Promise<EmbedResult> {
     return embed(this, inputs, options);
   }
 
-  /** Relevance scores of documents for a query (cross-encoder rerankers); see rerank(). */
+  /** Relevance scores of documents for a query (cross-encoders, and decoder rerankers from GGUF); see rerank(). */
   rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult> {
     return rerank(this, query, documents, options);
   }
