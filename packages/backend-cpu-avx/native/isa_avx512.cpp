@@ -25,6 +25,7 @@ namespace isa_avx512 {
 #include "kernels_fast.inc"
 #include "kernels_panel16.inc"
 #include "kernels_repacked_gemv.inc"
+#include "kernels_repacked_plain.inc"
 #include "kernels_bf16.inc"
 #include "kernels_table.inc"
 #undef IX_VNNI
@@ -39,10 +40,17 @@ static KernelTable make_vnni_table() {
   t.panel16[T_IQ4_NL] = panel_tile<PanelW<WIQ4_NL>>;
   t.panel16[T_Q4_K] = panel_tile<PanelQ4_K>;
   t.panel16[T_Q6_K] = panel_tile<PanelQ6_K>;
+  // plain weights: the same f32 kernel in both modes (activations stay f32), decode and prefill
+  for (int f = 0; f < 2; ++f) {
+    t.packed_gemv[f][T_F32] = t.packed_gemm[f][T_F32] = gemm_plain16<PlainF32>;
+    t.packed_gemv[f][T_F16] = t.packed_gemm[f][T_F16] = gemm_plain16<PlainF16>;
+    t.packed_gemv[f][T_BF16] = t.packed_gemm[f][T_BF16] = gemm_plain16<PlainBF16>;
+  }
   if (__builtin_cpu_supports("avx512bf16")) {
     t.fast[T_BF16] = tile_bf16;
     t.fast_act[T_BF16] = ACT_BF16;
     t.quantize_bf16 = quantize_bf16;
+    t.packed_gemm[1][T_BF16] = gemm_bf16x16;  // fast-mode prefill: bf16 activations (packed_act)
   }
   t.quantize_panel16 = quantize_panel16;
   t.quantize_planes = quantize_planes;

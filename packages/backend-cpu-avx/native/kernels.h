@@ -32,9 +32,9 @@ constexpr int kPrefetchBytes = 4096;
 inline void prefetch_ahead(const uint8_t* p) { __builtin_prefetch(p + kPrefetchBytes, 0, 3); }
 constexpr size_t kPanelBlockBytes = 768;  // per 32 positions of a panel
 
-// Kernels on weights repacked 16 rows at a time (repack.h), nb = blocks (super-blocks) per row:
-// y[r * ys + row] for nx activation rows (xs bytes apart: act_q8_32 in fast mode, act_q8_planes in
-// exact mode) and the rows of groups [g0, g1)
+// Kernels on weights repacked 16 rows at a time (repack.h), nb = blocks (super-blocks, units) per
+// row: y[r * ys + row] for nx activation rows (xs bytes apart, in packed_act's format) and the rows
+// of groups [g0, g1)
 using PackedGemvFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t g1, int64_t N, const uint8_t* x, size_t xs, int nx, float* y, size_t ys);
 
 struct KernelTable {
@@ -81,6 +81,15 @@ inline void by_rows(int nx, Fn&& fn) {
   if constexpr (Max > 1) {
     if (r < nx) by_rows<Max - 1>(nx - r, [&](auto nxc, int rr) { fn(nxc, r + rr); });
   }
+}
+
+// The activations a repacked kernel reads: quantized blocks (act_q8_32 in fast mode, act_q8_planes
+// in exact mode) for block types; f32 rows for plain types, except fast-mode prefill (gemm) on
+// BF16 weights, which takes ACT_BF16 where the table has that kernel (AVX512-BF16 CPUs).
+inline ActFormat packed_act(int dtype, bool fast, bool gemm, bool has_bf16) {
+  if (dtype == T_F32 || dtype == T_F16) return ACT_F32;
+  if (dtype == T_BF16) return fast && gemm && has_bf16 ? ACT_BF16 : ACT_F32;
+  return fast ? ACT_Q8_32 : ACT_Q8_PLANES;
 }
 
 inline size_t act_row_bytes(ActFormat f, int K) {

@@ -50,16 +50,17 @@ void matmul_panels(ExecCtx& c, PanelFn tile, const uint8_t* w, size_t wrow, int6
   });
 }
 
-// The M rows of x quantized to `af` (ActFormat), each `xs` bytes: kept in c.acts, so a matmul
+// The M rows of x quantized to `af` (ActFormat; ACT_F32: x itself), each `xs` bytes: kept in c.acts, so a matmul
 // reading the same unchanged rows as the one before it quantizes nothing.
 const uint8_t* quantized_rows(ExecCtx& c, const float* x, int64_t M, int64_t K, int af, size_t xs) {
   QuantizedActs& a = c.acts;
   const uint8_t* src = (const uint8_t*)x;
   if (a.src == src && a.rows == M && a.cols == K && a.format == af) return a.data.data();
+  if (af == ACT_F32) return src;
   a.src = nullptr;
   a.data.resize(xs * (size_t)M);
   uint8_t* q = a.data.data();
-  const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : c.k->quantize_planes;
+  const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : af == ACT_BF16 ? c.k->quantize_bf16 : c.k->quantize_planes;
   parallel_range(c.pool, M, 4, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) quant(x + r * K, (int)K, q + (size_t)r * xs);
   });
@@ -74,27 +75,31 @@ const uint8_t* quantized_rows(ExecCtx& c, const float* x, int64_t M, int64_t K, 
 // Weights repacked 16 rows at a time (repack.h), lanes = weight rows, for the types and modes
 // the kernel table has repacked kernels for: integer dot products against activations quantized
 // once per row (fast: act_q8_32; exact: act_q8_planes, three 8-bit planes as exact as f32
-// products; blocks.h). Decode runs packed_gemv over runs of row groups; prefill runs packed_gemm,
+// products; blocks.h), FMAs against f32 activations for plain weights (bf16 dot products in
+// fast-mode BF16 prefill; packed_act in kernels.h says which). Decode runs packed_gemv over runs of row groups; prefill runs packed_gemm,
 // the same kernels over more activation rows at once, on runs of row groups x 64-row tiles, so
 // each unpacked weight block serves many rows. Nothing reads the original layout afterwards, so
 // the mapping's pages are given back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
   if (!w.readonly || !c.repack || !repack_enabled() || !c.k->packed_gemv[c.fast][w.dtype]) return false;
+  if (w.dims[1] % repack_unit(w.dtype) != 0) return false;  // BF16 rows of odd length
   return M < kPanelRows || c.k->packed_gemm[c.fast][w.dtype] != nullptr;
 }
 
 void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y) {
   const Repacked pk = c.repack->get(w, c.pool, true);
   const int64_t N = w.dims[0];
-  int block = 0, type_size = 0;
-  dtype_layout(w.dtype, &block, &type_size);
-  const int nb = (int)(K / block);
-  const ActFormat af = c.fast ? ACT_Q8_32 : ACT_Q8_PLANES;
+  const int nb = (int)(K / repack_unit(w.dtype));
+  const bool gemm_path = M >= kPanelRows;
+  const ActFormat af = packed_act(w.dtype, c.fast, gemm_path, c.k->quantize_bf16 != nullptr);
   const size_t xs = act_row_bytes(af, (int)K);
   const uint8_t* q = quantized_rows(c, x, M, K, af, xs);
-  if (M >= kPanelRows) {
+  if (gemm_path) {
     const PackedGemvFn gemm = c.k->packed_gemm[c.fast][w.dtype];
-    const int64_t gpt = std::max<int64_t>(1, std::min<int64_t>(4, pk.groups / ((int64_t)c.pool.size() * 4)));
+    // row groups per task, enough tasks to balance the threads; the plain kernels take groups in threes
+    const int64_t threads = c.pool.size();
+    const bool plain = w.dtype == T_F32 || w.dtype == T_F16 || w.dtype == T_BF16;
+    const int64_t gpt = plain ? 3 * std::clamp<int64_t>(pk.groups / (threads * 12), 1, 2) : std::clamp<int64_t>(pk.groups / (threads * 4), 1, 4);
     const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
     c.pool.run(gtasks * mtiles, [&](int64_t t) {
       const int64_t gt = t / mtiles, m0 = (t % mtiles) * 64;

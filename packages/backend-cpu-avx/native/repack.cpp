@@ -51,8 +51,24 @@ void put_k4(uint8_t* dst, int r, const Block& src) {
   for (int k = 0; k < 32; ++k) put4(dst + 320, k, r, src.qs + 4 * k);  // pair p = k / 8
 }
 
+// Row group g of a plain weight (ES-byte elements, nu units of U elements per row): unit u of the
+// group holds element k = U·u + j of row r at byte (u · 16 + r) · U · ES + j · ES, rows past N zero.
+template <size_t ES, int U>
+void repack_plain(const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nu, uint8_t* out) {
+  constexpr size_t unit_bytes = kRepackRows * U * ES;
+  uint8_t* dst = out + (size_t)g * nu * unit_bytes;
+  std::memset(dst, 0, (size_t)nu * unit_bytes);
+  for (int r = 0; r < kRepackRows && g * kRepackRows + r < N; ++r) {
+    const uint8_t* src = w + (size_t)(g * kRepackRows + r) * row_bytes;
+    for (int u = 0; u < nu; ++u) std::memcpy(dst + (size_t)u * unit_bytes + r * U * ES, src + (size_t)u * U * ES, U * ES);
+  }
+}
+
 void repack_rows(int dtype, const uint8_t* w, size_t row_bytes, int64_t N, int64_t g, int nb, uint8_t* out) {
   switch (dtype) {
+    case T_F32: return repack_plain<4, 1>(w, row_bytes, N, g, nb, out);
+    case T_F16: return repack_plain<2, 1>(w, row_bytes, N, g, nb, out);
+    case T_BF16: return repack_plain<2, 2>(w, row_bytes, N, g, nb, out);
     case T_Q4_0:
     case T_IQ4_NL:  // the same block: an f16 scale and 16 bytes of nibbles
       return repack_group<block_q4_0>(w, row_bytes, N, g, nb, kQ4_0x16Bytes, out, [](uint8_t* dst, int r, const block_q4_0* src) {
@@ -99,21 +115,36 @@ size_t repacked_block_bytes(int dtype) {
     case T_Q4_K: return kQ4_Kx16Bytes;
     case T_Q5_K: return kQ5_Kx16Bytes;
     case T_Q6_K: return kQ6_Kx16Bytes;
+    case T_F32: case T_BF16: return 64;
+    case T_F16: return 32;
     default: return 0;
   }
+}
+
+int repack_unit(int dtype) {
+  if (dtype == T_F32 || dtype == T_F16) return 1;
+  if (dtype == T_BF16) return 2;
+  int block = 0, type_size = 0;
+  dtype_layout(dtype, &block, &type_size);
+  return block;
 }
 
 Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_source) {
   auto it = entries_.find(w.data);
   if (it != entries_.end()) return {it->second.data.get(), it->second.groups};
   const int64_t N = w.dims[0], K = w.dims[1];
-  int block = 0, type_size = 0;
-  dtype_layout(w.dtype, &block, &type_size);
-  const int nb = (int)(K / block);
+  const int nb = (int)(K / repack_unit(w.dtype));
   const int64_t groups = (N + kRepackRows - 1) / kRepackRows;
   const size_t bytes = (size_t)groups * nb * repacked_block_bytes(w.dtype);
   void* mem = nullptr;
-  if (posix_memalign(&mem, 64, bytes ? bytes : 64) != 0) throw std::bad_alloc();
+  // on 2 MiB boundaries, and asking for huge pages where the kernel gives them on request
+  // (transparent_hugepage=madvise): a decode step streams every weight once, and with 4 KiB pages
+  // each 4 KiB of it costs a TLB miss
+  const size_t huge = size_t(2) << 20;
+  const bool large = bytes >= huge;
+  const size_t alloc = large ? (bytes + huge - 1) / huge * huge : (bytes ? bytes : 64);
+  if (posix_memalign(&mem, large ? huge : 64, alloc) != 0) throw std::bad_alloc();
+  if (large) madvise(mem, alloc, MADV_HUGEPAGE);
   Entry e{w.buffer, groups, std::unique_ptr<uint8_t, void (*)(void*)>((uint8_t*)mem, std::free)};
   const size_t row_bytes = w.bytes / (size_t)N;
   pool.run(groups, [&](int64_t g) { repack_rows(w.dtype, w.data, row_bytes, N, g, nb, (uint8_t*)mem); });

@@ -1,7 +1,8 @@
-// Weights repacked for the fast-mode integer kernels: 16 rows interleaved 4 bytes at a time, so a
-// 64-byte load holds the same 4 positions of 16 rows and every vector lane is one output row (no
-// horizontal sums; llama.cpp's CPU "repack" buffers do the same). Only read-only file mappings are
-// repacked (their bytes never change), lazily at first use.
+// Weights repacked for the integer kernels: 16 rows interleaved 4 bytes at a time, so a 64-byte
+// load holds the same 4 positions of 16 rows and every vector lane is one output row (no
+// horizontal sums; llama.cpp's CPU "repack" buffers do the same); plain weights (F32, F16, BF16)
+// interleaved one element (BF16: two) at a time, for FMA kernels with rows in the lanes. Only
+// read-only file mappings are repacked (their bytes never change), lazily at first use.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -39,8 +40,18 @@ constexpr size_t kQ5_Kx16Bytes = kQ4_Kx16Bytes + 512;
 //   uint8_t qh[2][8][16][4]   (qh[n][k][r] = bytes 32n + 4k .. 32n + 4k + 3 of row r's qh)
 constexpr size_t kQ6_Kx16Bytes = 32 + 256 + 2048 + 1024;
 
-// bytes per group and block (or super-block) of a repackable type; 0 if it is not repacked
+// Plain weights x 16 rows, per row group g and unit u (repack_unit elements of each row) at
+// ((g * nu) + u) * 64 bytes:
+//   F32:  float    v[16]      (v[r] = row r's element u)
+//   F16:  uint16_t v[16]      (32 bytes per unit)
+//   BF16: uint16_t v[16][2]   (v[r] = row r's elements 2u, 2u + 1: the pairs vdpbf16ps multiplies)
+
+// bytes per group and block (or super-block, or unit of a plain type) of a repackable type; 0 if
+// it is not repacked
 size_t repacked_block_bytes(int dtype);
+// elements of a row per repacked block: the type's block, or a plain type's unit (a row's length
+// must be a multiple of it)
+int repack_unit(int dtype);
 
 struct Repacked {
   const uint8_t* data;
@@ -49,7 +60,7 @@ struct Repacked {
 
 class RepackCache {
  public:
-  // the repacked form of weight w (Q4_0, IQ4_NL, Q8_0, Q4_K, Q5_K or Q6_K, read-only buffer), made on first use; with
+  // the repacked form of weight w (Q4_0, IQ4_NL, Q8_0, Q4_K, Q5_K, Q6_K, F32, F16 or BF16; read-only buffer), made on first use; with
   // release_source the mapping's pages are given back (when nothing reads the original layout)
   Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
   // the original layout of w is read too (get_rows on a tied embedding that is also the output
