@@ -22,10 +22,16 @@ namespace isa_avx2 {
 #include "kernels_fast.inc"
 #include "kernels_table.inc"
 #include "kernels_repacked_avx2.inc"
+#include "kernels_repacked_plain.inc"
 
 static KernelTable make_avx2_table() {
   KernelTable t = make_table("avx2");
   t.quantize_planes = quantize_planes_scalar;
+  for (int f = 0; f < 2; ++f) {  // plain weights: f32 activations in both modes
+    t.packed_gemv[f][T_F32] = t.packed_gemm[f][T_F32] = gemm_plain16<PlainF32>;
+    t.packed_gemv[f][T_F16] = t.packed_gemm[f][T_F16] = gemm_plain16<PlainF16>;
+    t.packed_gemv[f][T_BF16] = t.packed_gemm[f][T_BF16] = gemm_plain16<PlainBF16>;
+  }
   t.packed_gemv[0][T_Q4_0] = gemv_q4_0x16_avx2<kPlanes>;
   t.packed_gemv[1][T_Q4_0] = gemv_q4_0x16_avx2<1>;
   t.packed_gemm[0][T_Q4_0] = gemv_q4_0x16_avx2<kPlanes, 4>;
@@ -68,7 +74,7 @@ const KernelTable* kernels_avx512_novnni() {
     // the AVX-512 table's integer kernels (panels, repacked) use vpdpbusd: take AVX2's
     for (int i = 0; i < T_COUNT; ++i) {
       k.panel16[i] = nullptr;
-      if (i == T_F32 || i == T_F16 || i == T_BF16) continue;  // FMA kernels: AVX-512F is enough
+      if (i == T_F32 || i == T_F16 || i == T_BF16) continue;  // FMA kernels: keep the 512-bit ones
       for (int f = 0; f < 2; ++f) {
         k.packed_gemv[f][i] = a2.packed_gemv[f][i];
         k.packed_gemm[f][i] = a2.packed_gemm[f][i];

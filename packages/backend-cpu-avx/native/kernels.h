@@ -83,6 +83,17 @@ inline void by_rows(int nx, Fn&& fn) {
   }
 }
 
+// fn(NG, g) over row groups [g0, g1) in blocks of Max, the rest in one smaller block (NG a
+// compile-time constant)
+template <int Max, class Fn>
+inline void by_groups(int64_t g0, int64_t g1, Fn&& fn) {
+  int64_t g = g0;
+  for (; g + Max <= g1; g += Max) fn(std::integral_constant<int, Max>{}, g);
+  if constexpr (Max > 1) {
+    if (g < g1) by_groups<Max - 1>(g, g1, fn);
+  }
+}
+
 // The activations a repacked kernel reads: quantized blocks (act_q8_32 in fast mode, act_q8_planes
 // in exact mode) for block types; f32 rows for plain types, except fast-mode prefill (gemm) on
 // BF16 weights, which takes ACT_BF16 where the table has that kernel (AVX512-BF16 CPUs).

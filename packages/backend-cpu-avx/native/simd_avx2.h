@@ -40,6 +40,8 @@ struct SF {
   static inline I srl(I a, int n) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(n)); }
   static inline I sll(I a, int n) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(n)); }
   static inline I srlv(I a, I n) { return _mm256_srlv_epi32(a, n); }
+  static inline I load_bits(const void* p) { return _mm256_loadu_si256((const __m256i*)p); }
+  static inline F as_float(I a) { return _mm256_castsi256_ps(a); }
   static inline F cvt(I a) { return _mm256_cvtepi32_ps(a); }
   // e^x for x <= 0 (softmax after the max is subtracted): 2^n * p(r), |r| <= ln2/2, p = Taylor to
   // degree 7 (truncation < 6e-9 relative, under an f32 ulp); below -87.3 the result is 0.

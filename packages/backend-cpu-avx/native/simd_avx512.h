@@ -35,6 +35,8 @@ struct SF {
   static inline I srl(I a, int n) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(n)); }
   static inline I sll(I a, int n) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(n)); }
   static inline I srlv(I a, I n) { return _mm512_srlv_epi32(a, n); }
+  static inline I load_bits(const void* p) { return _mm512_loadu_si512(p); }
+  static inline F as_float(I a) { return _mm512_castsi512_ps(a); }
   static inline F cvt(I a) { return _mm512_cvtepi32_ps(a); }
   static inline I lut16(const int32_t* table, I idx) { return _mm512_permutexvar_epi32(idx, _mm512_loadu_si512(table)); }
   // 16-float table lookup: one permute, and only bits 0..3 of each index lane are read
