@@ -48,6 +48,9 @@ enum DType : int {
   T_COUNT = 40,
 };
 
+// Plain (unblocked float) weight types: FMA kernels, f32 activations
+inline bool is_plain_type(int dtype) { return dtype == T_F32 || dtype == T_F16 || dtype == T_BF16; }
+
 // Exact IEEE half -> float, subnormals included (used where F16C is not assumed).
 inline float fp16_to_fp32(uint16_t h) {
   const uint32_t sign = (uint32_t)(h & 0x8000) << 16;

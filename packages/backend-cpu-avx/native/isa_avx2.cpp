@@ -74,7 +74,7 @@ const KernelTable* kernels_avx512_novnni() {
     // the AVX-512 table's integer kernels (panels, repacked) use vpdpbusd: take AVX2's
     for (int i = 0; i < T_COUNT; ++i) {
       k.panel16[i] = nullptr;
-      if (i == T_F32 || i == T_F16 || i == T_BF16) continue;  // FMA kernels: keep the 512-bit ones
+      if (is_plain_type(i)) continue;  // FMA kernels: keep the 512-bit ones
       for (int f = 0; f < 2; ++f) {
         k.packed_gemv[f][i] = a2.packed_gemv[f][i];
         k.packed_gemm[f][i] = a2.packed_gemm[f][i];

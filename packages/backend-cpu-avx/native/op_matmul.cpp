@@ -98,8 +98,7 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
     const PackedGemvFn gemm = c.k->packed_gemm[c.fast][w.dtype];
     // row groups per task, enough tasks to balance the threads; the plain kernels take groups in threes
     const int64_t threads = c.pool.size();
-    const bool plain = w.dtype == T_F32 || w.dtype == T_F16 || w.dtype == T_BF16;
-    const int64_t gpt = plain ? 3 * std::clamp<int64_t>(pk.groups / (threads * 12), 1, 2) : std::clamp<int64_t>(pk.groups / (threads * 4), 1, 4);
+    const int64_t gpt = is_plain_type(w.dtype) ? 3 * std::clamp<int64_t>(pk.groups / (threads * 12), 1, 2) : std::clamp<int64_t>(pk.groups / (threads * 4), 1, 4);
     const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;
     c.pool.run(gtasks * mtiles, [&](int64_t t) {
       const int64_t gt = t / mtiles, m0 = (t % mtiles) * 64;
