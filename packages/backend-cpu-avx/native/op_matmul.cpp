@@ -96,7 +96,8 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
   const uint8_t* q = quantized_rows(c, x, M, K, af, xs);
   if (gemm_path) {
     const PackedGemvFn gemm = c.k->packed_gemm[c.fast][w.dtype];
-    // row groups per task, enough tasks to balance the threads; the plain kernels take groups in threes
+    // row groups per task, enough tasks to balance the threads; plain kernels take groups in threes
+    // (AVX-512, and decode on AVX2), so their tasks hold whole threes
     const int64_t threads = c.pool.size();
     const int64_t gpt = is_plain_type(w.dtype) ? 3 * std::clamp<int64_t>(pk.groups / (threads * 12), 1, 2) : std::clamp<int64_t>(pk.groups / (threads * 4), 1, 4);
     const int64_t gtasks = (pk.groups + gpt - 1) / gpt, mtiles = (M + 63) / 64;

@@ -153,7 +153,7 @@ describe('repacked decode over many row groups', () => {
   // with enough rows each task covers several 16-row groups, and decode (1-2 activation rows)
   // runs them two at a time, sharing the activation broadcasts; an odd group count leaves a single
   const isa = isaMatrix().find((i) => i.supported && i.isa === 'avx512');
-  // plain weights go in threes of groups on AVX-512: 65 groups leave a pair or a single at the end of tasks
+  // plain weights go in threes of groups (AVX-512; AVX2 in decode): 65 groups leave a pair or a single at the end of tasks
   const plainCases = isaMatrix().filter((i) => i.supported && i.isa !== 'scalar').flatMap(({ isa }) => (['F32', 'F16', 'BF16'] as const).map((dtype) => ({ isa, dtype })));
   it.each(plainCases)('$isa, $dtype, 1040 rows: within the bound for 1, 2, 3 and 40 rows in both modes', async ({ isa, dtype }) => {
     for (const accuracy of ['exact', 'fast'] as const) {
