@@ -60,6 +60,7 @@ struct KernelTable {
   void (*exp_shifted)(float* x, float sub, int n);  // x = e^(x - sub), all x <= sub
   void (*silu)(const float* x, float* y, int64_t n);
   void (*gelu)(const float* x, float* y, int64_t n);  // tanh approximation, as ggml
+  void (*softcap)(const float* x, float* y, int64_t n, float cap);  // cap·tanh(x / cap)
   void (*swiglu)(const float* g, const float* u, float* y, int64_t n);
   // attention, prefill, for `heads` query heads sharing a KV head: scores against the transposed
   // keys, and the probability-weighted sums of the value rows

@@ -1,4 +1,4 @@
-// Elementwise ops and data movement: add, mul, scale, silu, gelu, swiglu, copy, view, concat, write_rows.
+// Elementwise ops and data movement: add, mul, scale, silu, gelu, softcap, swiglu, copy, view, concat, write_rows.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -55,15 +55,18 @@ void op_unary(ExecCtx& c, const Node& n) {
   const float* x = (const float*)n.t[1].data;
   const int op = n.op;
   float s = 1.0f;
-  if (op == OP_SCALE) {
-    require(n.params.size() == 1, n, "expected params [scale]");
+  if (op == OP_SCALE || op == OP_SOFTCAP) {
+    require(n.params.size() == 1, n, op == OP_SCALE ? "expected params [scale]" : "expected params [cap]");
     s = (float)n.params[0];
+    require(op == OP_SCALE || (s > 0 && std::isfinite(s)), n, "cap must be a positive number");
   }
   parallel_range(c.pool, n.t[1].numel, kGrain, [&](int64_t b, int64_t e) {
     if (op == OP_SCALE) {
       for (int64_t i = b; i < e; ++i) out[i] = x[i] * s;
     } else if (op == OP_SILU) {
       c.k->silu(x + b, out + b, e - b);
+    } else if (op == OP_SOFTCAP) {
+      c.k->softcap(x + b, out + b, e - b, s);
     } else {
       c.k->gelu(x + b, out + b, e - b);
     }

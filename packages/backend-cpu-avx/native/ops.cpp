@@ -24,7 +24,7 @@ void run_node(ExecCtx& c, const Node& n) {
     case OP_MATMUL: return op_matmul(c, n);
     case OP_GET_ROWS: return op_get_rows(c, n);
     case OP_ADD: case OP_MUL: return op_binary(c, n);
-    case OP_SCALE: case OP_SILU: case OP_GELU: return op_unary(c, n);
+    case OP_SCALE: case OP_SILU: case OP_GELU: case OP_SOFTCAP: return op_unary(c, n);
     case OP_SWIGLU: return op_swiglu(c, n);
     case OP_WRITE_ROWS: return op_write_rows(c, n);
     case OP_COPY: return op_copy(c, n);

@@ -6,7 +6,7 @@ import { dtypeInfo, InvalidArgumentError, UnsupportedOpError, type GraphNode, ty
  */
 const OP_CODES = {
   matmul: 1, get_rows: 2, add: 3, mul: 4, scale: 5, rms_norm: 6, layer_norm: 7, rope: 8, softmax: 9, silu: 10,
-  gelu: 11, swiglu: 12, write_rows: 13, attention: 14, concat: 15, copy: 16, view: 17, argmax: 18, top_k: 19,
+  gelu: 11, swiglu: 12, write_rows: 13, attention: 14, concat: 15, copy: 16, view: 17, argmax: 18, top_k: 19, softcap: 20,
 } as const;
 
 const PROGRAM_VERSION = 1;
@@ -68,11 +68,12 @@ function paramsOf(node: GraphNode): number[] {
     case 'write_rows': return [(p as OpParams['write_rows']).row];
     case 'attention': {
       const a = p as OpParams['attention'];
-      return [a.pos0, a.kvLen, a.scale, a.causal ? 1 : 0];
+      return [a.pos0, a.kvLen, a.scale, a.causal ? 1 : 0, a.softcap ?? 0, a.window ?? 0];
     }
     case 'concat': return [(p as OpParams['concat']).axis];
     case 'view': return [(p as OpParams['view']).offset];
     case 'top_k': return [(p as OpParams['top_k']).k];
+    case 'softcap': return [(p as OpParams['softcap']).cap];
     default: return [];
   }
 }

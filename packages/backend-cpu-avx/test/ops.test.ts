@@ -30,22 +30,25 @@ function counting(be: CpuAvxBackend): { calls: number } {
 }
 
 describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
-  it.skipIf(!supported)('silu, gelu and swiglu over the whole float range (vector bodies and tails, no overflow)', async () => {
+  it.skipIf(!supported)('silu, gelu, swiglu and softcap over the whole float range (vector bodies and tails, no overflow)', async () => {
     const be = makeBackend(isa);
     try {
       const n = 1001;
       const x = Float32Array.from({ length: n }, (_, i) => -100 + (200 * i) / (n - 1));
       x.set([0, -0, 1e-30, -1e-30, 1e30, -1e30, 88.7, -88.7, 9.5, -9.5], 0);
       const u = randomF32(n, rng(5), 3);
-      const [silu, gelu, swiglu] = await run(be, (g: Graph) => {
+      const [silu, gelu, swiglu, cap30, tanh] = await run(be, (g: Graph) => {
         const xi = g.input('x', [n]);
-        return [g.silu(xi), g.gelu(xi), g.swiglu(xi, g.input('u', [n]))] as GraphNode[];
+        return [g.silu(xi), g.gelu(xi), g.swiglu(xi, g.input('u', [n])), g.softcap(xi, 30), g.softcap(xi, 1)] as GraphNode[];
       }, { x, u });
       // gelu's cubic overflows f32 at |v| ~ 1e13: the oracle's limits (v or 0) are what f32 gives
       const geluRef = (v: number) => (Math.abs(v) > 1e12 ? Math.max(v, 0) : O.gelu(v));
       close(silu!, Array.from(x, O.silu), 2e-6, 'silu');
       close(gelu!, Array.from(x, geluRef), 2e-6, 'gelu');
       close(swiglu!, Array.from(x, (v, i) => O.silu(v) * u[i]!), 2e-6, 'swiglu');
+      // tanh through a sigmoid: absolute error a few ulps of the cap near 0
+      close(cap30!, Array.from(x, (v) => 30 * Math.tanh(v / 30)), 4e-6, 'softcap 30');
+      close(tanh!, Array.from(x, Math.tanh), 2e-7, 'softcap 1');
     } finally {
       be.dispose();
     }
@@ -125,7 +128,7 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
 
   // T = 3: the per-query path; T = 21: the prefill path (keys transposed, from 16 queries on)
   const attentionCases = (['F32', 'F16'] as const).flatMap((cacheType) => [3, 21].map((T) => ({ cacheType, T })));
-  it.skipIf(!supported).each(attentionCases)('write_rows of $T rows into an $cacheType KV cache, then GQA attention (causal and not)', async ({ cacheType, T }) => {
+  it.skipIf(!supported).each(attentionCases)('write_rows of $T rows into an $cacheType KV cache, then GQA attention (causal and not, soft-capped, windowed)', async ({ cacheType, T }) => {
     const be = makeBackend(isa);
     const calls = counting(be);
     try {
@@ -148,6 +151,7 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
           return [
             g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: true }),
             g.attention(qi, kw, vw, { pos0, kvLen: 5, scale, causal: false }),
+            g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: true, softcap: 0.5, window: 6 }),
           ];
         },
         { q, k: kNew, v: vNew },
@@ -163,6 +167,7 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
       expect(storedK).toEqual(kAll);
       close(outs[0]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true }), 4e-6, 'causal');
       close(outs[1]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen: 5, scale, causal: false }), 4e-6, 'full');
+      close(outs[2]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true, softcap: 0.5, window: 6 }), 4e-6, 'capped, window 6');
     } finally {
       be.dispose();
     }

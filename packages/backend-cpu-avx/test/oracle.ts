@@ -58,18 +58,19 @@ export function rope(
 
 export function attention(
   q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, [T, Hq, D]: number[], Hkv: number,
-  p: { pos0: number; kvLen: number; scale: number; causal: boolean },
+  p: { pos0: number; kvLen: number; scale: number; causal: boolean; softcap?: number; window?: number },
 ): number[] {
   const out: number[] = [];
   for (let t = 0; t < T; t++) {
     for (let h = 0; h < Hq; h++) {
       const kh = Math.floor((h * Hkv) / Hq);
       const seen: number[] = [];
-      for (let j = 0; j < p.kvLen && (!p.causal || j <= p.pos0 + t); j++) seen.push(j);
+      // a sliding window hides keys `window` or more positions behind the query (llama.cpp's is_masked_swa)
+      for (let j = 0; j < p.kvLen && (!p.causal || j <= p.pos0 + t); j++) if (!p.window || p.pos0 + t - j < p.window) seen.push(j);
       const s = seen.map((j) => {
         let d = 0;
         for (let i = 0; i < D; i++) d += q[(t * Hq + h) * D + i]! * k[(j * Hkv + kh) * D + i]!;
-        return d * p.scale;
+        return p.softcap ? p.softcap * Math.tanh((d * p.scale) / p.softcap) : d * p.scale;
       });
       const m = Math.max(...s);
       const e = s.map((a) => Math.exp(a - m));

@@ -6,7 +6,8 @@ export const WEIGHT_DTYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q5_
 /** Largest head dimension attention.cuh handles. */
 export const MAX_HEAD_DIM = 512;
 
-const support = opSupport(WEIGHT_DTYPES);
+// soft-capping (op and attention option) and sliding windows run on the fallback backend
+const support = opSupport(WEIGHT_DTYPES, { omit: ['softcap'], plainAttentionOnly: true });
 /** kernels index elements with 32-bit integers */
 const MAX_ELEMENTS = 2 ** 31;
 

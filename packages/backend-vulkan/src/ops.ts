@@ -6,7 +6,8 @@ export const WEIGHT_DTYPES = ['F32', 'F16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q6_K'] as c
 /** Largest head dimension attention.comp handles (DPT x WG). */
 export const MAX_HEAD_DIM = 512;
 
-const support = opSupport(WEIGHT_DTYPES);
+// soft-capping (op and attention option) and sliding windows run on the fallback backend
+const support = opSupport(WEIGHT_DTYPES, { omit: ['softcap'], plainAttentionOnly: true });
 /** shaders index with 32-bit integers */
 const MAX_ELEMENTS = 2 ** 31;
 

@@ -21,11 +21,15 @@ import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from '
  * - softmax      softmax(x · scale) over the last dim
  * - silu, gelu   elementwise (gelu: tanh approximation, as ggml)
  * - swiglu       gate, up (same shape) -> silu(gate) · up
+ * - softcap      cap · tanh(x / cap) elementwise (Gemma 2's logit soft-capping; cap 1 is tanh)
  * - write_rows   dst[S, ...], src[T, ...] -> writes src rows into dst rows row..row+T-1, converting
  *                to dst's dtype (F32/F16). Mutates dst; the node's value IS dst (use it as the cache).
  * - attention    q[T, Hq, D], k[S, Hkv, D], v[S, Hkv, D] (F32/F16) -> [T, Hq, D].
  *                Query t (absolute position pos0+t) sees keys j < kvLen, and j <= pos0+t when causal.
- *                Query head h uses kv head floor(h·Hkv/Hq) (GQA). Scores scaled by `scale`.
+ *                Query head h uses kv head floor(h·Hkv/Hq) (GQA). Scores scaled by `scale`, then
+ *                soft-capped when `softcap` is set (s -> softcap·tanh(s / softcap)). With `window`
+ *                (causal only) query t sees only keys j > pos0 + t - window (sliding-window layers,
+ *                as llama.cpp's standard SWA mask).
  * - concat       a, b joined along `axis`
  * - copy         x converted to params.dtype (F32 <-> F16)
  * - view         x seen with another shape, starting `offset` elements in (contiguous; F32/I32)
@@ -58,6 +62,7 @@ export const OPS = [
   'view',
   'argmax',
   'top_k',
+  'softcap',
 ] as const;
 export type OpName = (typeof OPS)[number];
 
@@ -85,12 +90,13 @@ export interface OpParams {
   gelu: Record<string, never>;
   swiglu: Record<string, never>;
   write_rows: { row: number };
-  attention: { pos0: number; kvLen: number; scale: number; causal: boolean };
+  attention: { pos0: number; kvLen: number; scale: number; causal: boolean; softcap?: number; window?: number };
   concat: { axis: number };
   copy: { dtype: DTypeName };
   view: { offset: number };
   argmax: Record<string, never>;
   top_k: { k: number };
+  softcap: { cap: number };
 }
 
 export interface GraphNode<O extends OpName = OpName> {
@@ -210,6 +216,11 @@ export class Graph {
     return this.push('gelu', [f32('gelu', x)], {}, x.shape, 'F32');
   }
 
+  softcap(x: GraphNode, cap: number): GraphNode<'softcap'> {
+    if (!(cap > 0) || !Number.isFinite(cap)) throw new InvalidArgumentError(`softcap: cap must be a positive number, got ${cap}`);
+    return this.push('softcap', [f32('softcap', x)], { cap }, x.shape, 'F32');
+  }
+
   swiglu(gate: GraphNode, up: GraphNode): GraphNode<'swiglu'> {
     f32('swiglu', gate);
     f32('swiglu', up);
@@ -257,6 +268,12 @@ export class Graph {
     const [s, hkv, dk] = k.shape as [number, number, number];
     if (dk !== d || hq % hkv !== 0) throw new ShapeError(`attention: head dims ${d}/${dk} or heads ${hq}/${hkv} do not match`);
     checkPositions(s, params.pos0, params.kvLen);
+    if (params.softcap !== undefined && (!(params.softcap > 0) || !Number.isFinite(params.softcap))) {
+      throw new InvalidArgumentError(`attention: softcap must be a positive number, got ${params.softcap}`);
+    }
+    if (params.window !== undefined && (!Number.isInteger(params.window) || params.window < 1 || !params.causal)) {
+      throw new InvalidArgumentError(`attention: window must be a positive integer on causal attention, got ${params.window}`);
+    }
     return this.push('attention', [q, k, v], { ...params }, q.shape, 'F32');
   }
 

@@ -1,5 +1,5 @@
 import type { DTypeName } from './dtype.js';
-import type { GraphNode, OpName } from './graph.js';
+import type { GraphNode, OpName, OpParams } from './graph.js';
 
 /**
  * The dtype rules of the op set, shared by every backend: activations are F32 (ids and positions
@@ -17,7 +17,15 @@ const CACHE: readonly DTypeName[] = ['F32', 'F16'];
 const F32: readonly DTypeName[] = ['F32'];
 const JOINABLE: readonly DTypeName[] = ['F32', 'F16', 'I32'];
 
-export function opSupport(weightDTypes: readonly DTypeName[]): OpSupport {
+/** What of the op set a backend leaves out (it runs on a fallback backend instead). */
+export interface OpSupportLimits {
+  /** ops it does not implement */
+  omit?: readonly OpName[];
+  /** attention it runs only without soft-capping or a sliding window */
+  plainAttentionOnly?: boolean;
+}
+
+export function opSupport(weightDTypes: readonly DTypeName[], limits: OpSupportLimits = {}): OpSupport {
   const ops: Partial<Record<OpName, readonly DTypeName[]>> = {
     matmul: weightDTypes,
     get_rows: weightDTypes,
@@ -31,6 +39,7 @@ export function opSupport(weightDTypes: readonly DTypeName[]): OpSupport {
     silu: F32,
     gelu: F32,
     swiglu: F32,
+    softcap: F32,
     write_rows: CACHE,
     attention: CACHE,
     concat: JOINABLE,
@@ -39,6 +48,7 @@ export function opSupport(weightDTypes: readonly DTypeName[]): OpSupport {
     argmax: F32,
     top_k: F32,
   };
+  for (const op of limits.omit ?? []) delete ops[op];
   const is = (list: readonly DTypeName[] | undefined, d: DTypeName | undefined) => d !== undefined && list !== undefined && list.includes(d);
   const supports = (node: GraphNode, dt: readonly DTypeName[]): boolean => {
     switch (node.op) {
@@ -54,8 +64,11 @@ export function opSupport(weightDTypes: readonly DTypeName[]): OpSupport {
         return dt[0] === 'F32' && dt[1] === 'I32' && (dt.length === 2 || dt[2] === 'F32');
       case 'write_rows':
         return is(CACHE, dt[0]) && dt[1] === 'F32';
-      case 'attention':
+      case 'attention': {
+        const p = node.params as OpParams['attention'];
+        if (limits.plainAttentionOnly && (p.softcap !== undefined || p.window !== undefined)) return false;
         return dt[0] === 'F32' && is(CACHE, dt[1]) && is(CACHE, dt[2]);
+      }
       case 'concat':
         return dt[0] === dt[1] && is(JOINABLE, dt[0]);
       case 'copy':

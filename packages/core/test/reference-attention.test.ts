@@ -35,17 +35,17 @@ async function attention(c: Case): Promise<number[]> {
 /** Truth: the full masked score matrix (-Infinity where hidden), a plain softmax, then probabilities · v. */
 function naiveAttention(c: Case): number[] {
   const { t, hq, s, hkv, d } = c;
-  const { pos0, kvLen, scale, causal } = c.params;
+  const { pos0, kvLen, scale, causal, softcap, window } = c.params;
   const out: number[] = [];
   for (let ti = 0; ti < t; ti++) {
     for (let h = 0; h < hq; h++) {
       const g = Math.floor((h * hkv) / hq);
       const at = (j: number, i: number) => (j * hkv + g) * d + i;
       const scores = Array.from({ length: s }, (_, j) => {
-        if (j >= kvLen || (causal && j > pos0 + ti)) return -Infinity;
+        if (j >= kvLen || (causal && j > pos0 + ti) || (window && pos0 + ti - j >= window)) return -Infinity;
         let sum = 0;
         for (let i = 0; i < d; i++) sum += c.q[(ti * hq + h) * d + i]! * c.k[at(j, i)]!;
-        return sum * scale;
+        return softcap ? softcap * Math.tanh((sum * scale) / softcap) : sum * scale;
       });
       const max = Math.max(...scores);
       const e = scores.map((x) => Math.exp(x - max));
@@ -90,6 +90,25 @@ describe('reference attention', () => {
       expectClose(await attention(c), naiveAttention(c), 1e-6);
     });
   }
+
+  it('soft-capped scores and a sliding window (Gemma 2): the masked-matrix formula', async () => {
+    const c: Case = { ...sizes, q: randomValues(72, 41), k: randomValues(64, 42), v: randomValues(64, 43), params: { pos0: 4, kvLen: 7, scale: 2, causal: true, softcap: 0.7, window: 3 } };
+    expectClose(await attention(c), naiveAttention(c), 1e-6);
+  });
+
+  it('a window of 1 sees only its own position', async () => {
+    const y = await attention({ q: Float32Array.from([3, -4, 1, 1]), k: [1, 2, 9, 9], v: [5, 6, 7, 8], t: 2, hq: 1, s: 2, hkv: 1, d: 2, params: { pos0: 0, kvLen: 2, scale: 1, causal: true, window: 1 } });
+    expect(y).toEqual([5, 6, 7, 8]);
+  });
+
+  it('refuses a window on non-causal attention, and a non-positive cap', () => {
+    const g = new Graph();
+    const q = g.input('q', [1, 1, 2]);
+    const k = g.input('k', [2, 1, 2]);
+    expect(() => g.attention(q, k, k, { pos0: 0, kvLen: 2, scale: 1, causal: false, window: 4 })).toThrow(/window/);
+    expect(() => g.attention(q, k, k, { pos0: 0, kvLen: 2, scale: 1, causal: true, softcap: 0 })).toThrow(/softcap/);
+    expect(() => g.softcap(q, -1)).toThrow(/cap/);
+  });
 
   it('F16 caches read as their f16 values', async () => {
     const c: Case = { ...sizes, q: randomValues(72, 31), k: randomValues(64, 32), v: randomValues(64, 33), params: { pos0: 0, kvLen: 8, scale: 0.5, causal: true } };

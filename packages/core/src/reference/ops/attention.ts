@@ -5,9 +5,10 @@ import { softmaxInto } from './softmax.js';
 /**
  * Scaled dot-product attention over a KV cache: q[T, Hq, D], k, v[S, Hkv, D] (F32 or F16).
  * Query t sits at absolute position pos0 + t and sees cache rows j < kvLen (and j <= pos0 + t when
- * causal); query head h reads kv head floor(h·Hkv/Hq). Scores, softmax and the weighted sum are float64.
+ * causal, and j > pos0 + t - window with a window); query head h reads kv head floor(h·Hkv/Hq).
+ * Scores (soft-capped when asked), softmax and the weighted sum are float64.
  */
-export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal }, [q, k, v], out) => {
+export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal, softcap, window }, [q, k, v], out) => {
   const [tokens, qHeads, d] = q!.shape as [number, number, number];
   const kvHeads = k!.shape[1]!;
   const qs = q!.f32();
@@ -18,14 +19,19 @@ export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal }, [
   const probs = new Float64Array(kvLen);
   for (let t = 0; t < tokens; t++) {
     const seen = causal ? Math.min(kvLen, pos0 + t + 1) : kvLen;
+    const first = window ? Math.max(0, pos0 + t - window + 1) : 0;
+    const n = seen - first;
     for (let h = 0; h < qHeads; h++) {
       const g = Math.floor((h * kvHeads) / qHeads);
       const qo = (t * qHeads + h) * d;
-      for (let j = 0; j < seen; j++) scores[j] = dot(qs, qo, keys, (j * kvHeads + g) * d, d);
-      softmaxInto(scores, 0, seen, scale, probs, 0);
+      for (let j = first; j < seen; j++) {
+        const s = dot(qs, qo, keys, (j * kvHeads + g) * d, d) * scale;
+        scores[j - first] = softcap ? softcap * Math.tanh(s / softcap) : s;
+      }
+      softmaxInto(scores, 0, n, 1, probs, 0);
       for (let i = 0; i < d; i++) {
         let acc = 0;
-        for (let j = 0; j < seen; j++) acc += probs[j]! * values[(j * kvHeads + g) * d + i]!;
+        for (let j = 0; j < n; j++) acc += probs[j]! * values[((first + j) * kvHeads + g) * d + i]!;
         ys[qo + i] = acc;
       }
     }

@@ -1,5 +1,5 @@
 import { attention } from './attention.js';
-import { add, geluKernel, mul, scale, siluKernel, swiglu } from './elementwise.js';
+import { add, geluKernel, mul, scale, siluKernel, softcap, swiglu } from './elementwise.js';
 import type { ComputedOp, Kernel } from './kernel.js';
 import { concat, copy, getRows, view, writeRows } from './layout.js';
 import { matmul } from './matmul.js';
@@ -31,4 +31,5 @@ export const KERNELS: { [O in ComputedOp]: Kernel<O> } = {
   view,
   argmax,
   top_k: topK,
+  softcap,
 };
