@@ -48,6 +48,21 @@ export interface ModelConfig {
   /** FFN width of one expert */
   expertIntermediateSize?: number;
   causal: boolean;
+  /** attention scores soft-capped: s -> cap·tanh(s / cap) (Gemma 2) */
+  attnSoftcap?: number;
+  /** logits soft-capped the same way (Gemma 2) */
+  finalSoftcap?: number;
+  /** query scale when the file states one (HF query_pre_attn_scalar^-1/2); else 1/√headDim or the architecture's rule */
+  attentionScale?: number;
+  /** sliding-window attention: the window as the file states it */
+  slidingWindow?: number;
+  /**
+   * which layers slide, as the file states it: a period n (layers with l % n < n - 1 slide, llama.cpp's
+   * pattern) or a flag per layer; absent: the architecture's default
+   */
+  slidingWindowPattern?: number | boolean[];
+  /** rope base of sliding-window layers (GGUF rope.freq_base_swa, HF rope_local_base_freq) */
+  ropeThetaSwa?: number;
   /** embedding models (BERT) */
   pooling?: PoolingType;
   typeVocabSize?: number;

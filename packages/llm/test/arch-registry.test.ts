@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, ReferenceBackend, Tensor } from '@ix/core';
-import { ARCHITECTURES, architectureFor, bert, decoderHParams, llama, loadWeights, mistral, qwen2, qwen3 } from '../src/arch/index.js';
+import { ARCHITECTURES, architectureFor, bert, decoderHParams, gemma2, gemma3, llama, loadWeights, mistral, qwen2, qwen3 } from '../src/arch/index.js';
 import { configFromGGUF } from '../src/formats/config/gguf-config.js';
 import { configFromHF } from '../src/formats/config/hf-config.js';
 import { mapHFTensorName } from '../src/formats/safetensors/hf-names.js';
@@ -9,9 +9,18 @@ import type { ModelFile } from '../src/formats/index.js';
 const hfConfig = (extra: Record<string, unknown>) =>
   configFromHF({ hidden_size: 64, num_attention_heads: 4, intermediate_size: 128, num_hidden_layers: 2, vocab_size: 100, max_position_embeddings: 8192, ...extra }, 'config.json');
 
-const ggufConfig = (arch: string) =>
+const ggufConfig = (arch: string, extra: Record<string, unknown> = {}) =>
   configFromGGUF(
-    { 'general.architecture': arch, [`${arch}.embedding_length`]: 64, [`${arch}.attention.head_count`]: 4, [`${arch}.block_count`]: 2, [`${arch}.context_length`]: 512, [`${arch}.attention.layer_norm_rms_epsilon`]: 1e-5, [`${arch}.vocab_size`]: 100 },
+    {
+      'general.architecture': arch,
+      [`${arch}.embedding_length`]: 64,
+      [`${arch}.attention.head_count`]: 4,
+      [`${arch}.block_count`]: 2,
+      [`${arch}.context_length`]: 512,
+      [`${arch}.attention.layer_norm_rms_epsilon`]: 1e-5,
+      [`${arch}.vocab_size`]: 100,
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`${arch}.${k}`, v])),
+    },
     new Map(),
     'model.gguf',
   );
@@ -32,11 +41,11 @@ describe('architecture registry', () => {
   });
 
   it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
-    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'gemma2' }, 'g.gguf');
+    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'phi3' }, 'g.gguf');
     expect(gguf).toThrow(ModelFormatError);
-    expect(gguf).toThrow('architecture "gemma2" is not supported yet (supported: llama, qwen2, qwen3, bert, nomic-bert)');
+    expect(gguf).toThrow('architecture "phi3" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, bert, nomic-bert)');
     const hf = () => architectureFor(hfConfig({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], num_experts: 4, moe_intermediate_size: 32 }), 'c');
-    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
+    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
   });
 
   it('the names are unique across architectures', () => {
@@ -51,10 +60,11 @@ describe('architecture registry', () => {
     for (const spec of Object.values(global)) {
       // computed from config.json by the folder reader, not stored
       if (spec.gguf === 'rope_freqs.weight') continue;
-      expect(mapHFTensorName(spec.hf, arch.ggufNames[0]!)).toEqual({ kind: 'tensor', name: spec.gguf });
+      // a folder's config names the GGUF architecture it converts to (Mistral's: llama)
+      expect(mapHFTensorName(spec.hf, arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'tensor', name: spec.gguf });
     }
     for (const spec of Object.values(layer)) {
-      expect(mapHFTensorName(spec.hf.replace('{n}', '7'), arch.ggufNames[0]!)).toEqual({ kind: 'tensor', name: spec.gguf.replace('{n}', '7') });
+      expect(mapHFTensorName(spec.hf.replace('{n}', '7'), arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'tensor', name: spec.gguf.replace('{n}', '7') });
     }
   });
 
@@ -71,6 +81,37 @@ describe('architecture registry', () => {
     const unknown = ggufConfig('olmo2');
     expect(unknown.ropeType).toBe('unknown');
     expect(decoderHParams('olmo2', unknown, 'm.gguf', 'neox')).toMatchObject({ arch: 'olmo2', ropeMode: 'neox', nLayers: 2, headDim: 16 });
+  });
+
+  it('gemma2 from GGUF: llama.cpp defaults (window 4096 on even layers, √width embedding scale, 1/√headDim queries except 27B)', () => {
+    const hp = gemma2.hparams(ggufConfig('gemma2', { block_count: 4, 'attention.key_length': 32, attn_logit_softcapping: 50, final_logit_softcapping: 30 }), 'g.gguf');
+    expect(hp).toMatchObject({ ropeMode: 'neox', ffnGate: 'gelu', embedScale: 8, attnScale: 1 / Math.sqrt(32), attnSoftcap: 50, finalSoftcap: 30 });
+    expect(hp.slidingWindow).toEqual({ size: 4096, layers: [true, false, true, false], ropeBase: 10000, ropeFreqScale: 1 });
+    // the 27B (46 layers) scales queries by 1/√(width / heads) = 1/√16
+    expect(gemma2.hparams(ggufConfig('gemma2', { block_count: 46, 'attention.key_length': 32 }), 'g.gguf').attnScale).toBe(0.25);
+  });
+
+  it('gemma3 from GGUF: no sliding layers without a window; with one, five of each six slide on rope base 10000, unscaled', () => {
+    expect(gemma3.hparams(ggufConfig('gemma3'), 'g.gguf').slidingWindow).toBeUndefined();
+    const hp = gemma3.hparams(ggufConfig('gemma3', { block_count: 8, 'attention.sliding_window': 512, 'rope.freq_base': 1e6, 'rope.scaling.type': 'linear', 'rope.scaling.factor': 8 }), 'g.gguf');
+    expect(hp).toMatchObject({ ropeBase: 1e6, ropeFreqScale: 0.125 });
+    expect(hp.slidingWindow).toEqual({ size: 512, layers: [true, true, true, true, true, false, true, true], ropeBase: 10000, ropeFreqScale: 1 });
+    // a per-layer pattern in the file wins
+    const listed = gemma3.hparams(ggufConfig('gemma3', { 'attention.sliding_window': 16, 'attention.sliding_window_pattern': [false, true] }), 'g.gguf');
+    expect(listed.slidingWindow?.layers).toEqual([false, true]);
+  });
+
+  it('gemma from Hugging Face configs: query_pre_attn_scalar, soft-caps, layer_types, rope_local_base_freq, tied by default', () => {
+    const g2 = hfConfig({ model_type: 'gemma2', architectures: ['Gemma2ForCausalLM'], head_dim: 32, query_pre_attn_scalar: 144, sliding_window: 4096, attn_logit_softcapping: 50, final_logit_softcapping: 30, hidden_activation: 'gelu_pytorch_tanh' });
+    expect(architectureFor(g2, 'c')).toBe(gemma2);
+    expect(g2.tiedEmbeddings).toBe(true);
+    expect(gemma2.hparams(g2, 'c')).toMatchObject({ attnScale: 1 / 12, attnSoftcap: 50, finalSoftcap: 30, slidingWindow: { size: 4096, layers: [true, false] } });
+    const g3 = hfConfig({ model_type: 'gemma3_text', architectures: ['Gemma3ForCausalLM'], sliding_window: 512, layer_types: ['full_attention', 'sliding_attention'], rope_local_base_freq: 20000, rope_theta: 1e6, final_logit_softcapping: null });
+    expect(architectureFor(g3, 'c')).toBe(gemma3);
+    const hp = gemma3.hparams(g3, 'c');
+    expect(hp.finalSoftcap).toBeUndefined();
+    expect(hp.slidingWindow).toEqual({ size: 512, layers: [false, true], ropeBase: 20000, ropeFreqScale: 1 });
+    expect(() => hfConfig({ model_type: 'gemma2', hidden_activation: 'relu' })).toThrow('hidden_activation "relu"');
   });
 
   it('refuses mixture-of-experts configs (no expert graph yet)', () => {

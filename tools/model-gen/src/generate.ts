@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { f32ToBf16, type DTypeName } from '@ix/core';
 import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, type GGUFTensorInput, type GGUFTypeTag } from '@ix/llm';
 import { tensorValues } from './random.js';
-import { tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
+import { isGemma, tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
 import { generatedTokenizer } from './tokenizers.js';
 import { quantMix, type QuantPreset } from './quant-mix.js';
 
@@ -65,7 +65,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeSafetensorsFolder(
       o.hf,
       specs.map((t) => ({
-        name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : hfName(t.name),
+        name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : hfName(t.name, isGemma(o.arch)),
         shape: t.shape,
         dtype: bf16 ? 'BF16' : 'F32',
         data: async () => {
@@ -87,6 +87,8 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
 
 function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
   const count = t.shape.reduce((a, b) => a * b, 1);
+  // Gemma's RMS norms multiply by 1 + w: HF stores w (the generated norm minus 1), GGUF 1 + w
+  if (isGemma(o.arch) && t.kind === 'norm') return tensorValues(o.seed, t.name, count, t.kind, t.shape[0]!).map((v) => v - 1);
   if (o.identicalTokenTypes && t.name === 'token_types.weight') {
     const width = t.shape[1]!;
     const row = tensorValues(o.seed, t.name, width, t.kind, width);
@@ -99,6 +101,7 @@ function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
 
 /** convert_hf_to_gguf's LlamaModel.permute on q/k rows: (head, 2, d/2) -> (head, d/2, 2) */
 function toGGUFLayout(o: GenerateOptions, t: TensorSpec, v: Float32Array): Float32Array {
+  if (isGemma(o.arch) && t.kind === 'norm') return v.map((w) => w + 1);
   const heads = /\.attn_q\.weight$/.test(t.name) ? o.shape.nHeads : /\.attn_k\.weight$/.test(t.name) ? o.shape.nKVHeads : 0;
   if (o.arch !== 'llama' || !heads) return v;
   const [rows, cols] = t.shape as [number, number];
@@ -116,6 +119,13 @@ function toGGUFLayout(o: GenerateOptions, t: TensorSpec, v: Float32Array): Float
   return out;
 }
 
+// Gemma's names where they differ (its post_attention_layernorm is the attention output's norm)
+const HF_GEMMA_LAYER_NAMES: Record<string, string> = {
+  post_attention_norm: 'post_attention_layernorm',
+  ffn_norm: 'pre_feedforward_layernorm',
+  post_ffw_norm: 'post_feedforward_layernorm',
+};
+
 const HF_LAYER_NAMES: Record<string, string> = {
   attn_norm: 'input_layernorm',
   attn_q: 'self_attn.q_proj',
@@ -130,13 +140,14 @@ const HF_LAYER_NAMES: Record<string, string> = {
   ffn_down: 'mlp.down_proj',
 };
 
-export function hfName(name: string): string {
+export function hfName(name: string, gemma = false): string {
   if (name === 'token_embd.weight') return 'model.embed_tokens.weight';
   if (name === 'output_norm.weight') return 'model.norm.weight';
   if (name === 'output.weight') return 'lm_head.weight';
   const m = /^blk\.(\d+)\.(\w+)\.(weight|bias)$/.exec(name);
-  if (!m || !HF_LAYER_NAMES[m[2]!]) throw new Error(`no HF name for ${name}`);
-  return `model.layers.${m[1]}.${HF_LAYER_NAMES[m[2]!]}.${m[3]}`;
+  const layerName = m && ((gemma && HF_GEMMA_LAYER_NAMES[m[2]!]) || HF_LAYER_NAMES[m[2]!]);
+  if (!m || !layerName) throw new Error(`no HF name for ${name}`);
+  return `model.layers.${m[1]}.${layerName}.${m[3]}`;
 }
 
 /** the rerank template llama.cpp's converter writes for Qwen3-Reranker ({query}, {document}) */
@@ -213,6 +224,17 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     [`${a}.rope.freq_base`]: s.ropeTheta,
     [`${a}.attention.layer_norm_rms_epsilon`]: s.normEps,
   };
+  // as convert_hf_to_gguf's Gemma2Model / Gemma3Model write them
+  const strings: Record<string, string> = {};
+  if (s.slidingWindow) u32[`${a}.attention.sliding_window`] = s.slidingWindow;
+  if (s.slidingWindowPattern) u32[`${a}.attention.sliding_window_pattern`] = s.slidingWindowPattern;
+  if (s.attnSoftcap) f32[`${a}.attn_logit_softcapping`] = s.attnSoftcap;
+  if (s.finalSoftcap) f32[`${a}.final_logit_softcapping`] = s.finalSoftcap;
+  if (s.ropeThetaSwa && s.ropeThetaSwa !== 10000) f32[`${a}.rope.freq_base_swa`] = s.ropeThetaSwa;
+  if (s.ropeScalingLinear) {
+    strings[`${a}.rope.scaling.type`] = 'linear';
+    f32[`${a}.rope.scaling.factor`] = s.ropeScalingLinear;
+  }
   const tok = generatedTokenizer(a, o.tokenizerDir).gguf(s.vocabSize);
   if (tok['tokenizer.ggml.scores']) tok['tokenizer.ggml.scores'] = Float32Array.from(tok['tokenizer.ggml.scores'] as number[]);
   tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
@@ -224,7 +246,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   for (const k of Object.keys(f32)) types[k] = GGUFValueType.FLOAT32;
   for (const k of Object.keys(tok)) if (k.endsWith('_id')) types[k] = GGUFValueType.UINT32;
   return {
-    metadata: { 'general.architecture': a, 'general.name': `ix random ${a} (seed ${o.seed})`, ...u32, ...f32, ...tok, ...rerank },
+    metadata: { 'general.architecture': a, 'general.name': `ix random ${a} (seed ${o.seed})`, ...u32, ...f32, ...strings, ...tok, ...rerank },
     types,
   };
 }
@@ -277,10 +299,22 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
       torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
     };
   }
-  const cls = { llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM' }[o.arch as 'llama' | 'qwen2' | 'qwen3'];
+  const cls = { llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM' }[o.arch as 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3'];
+  // Gemma2Config / Gemma3TextConfig keys
+  const gemma = isGemma(o.arch)
+    ? {
+        hidden_activation: 'gelu_pytorch_tanh',
+        query_pre_attn_scalar: s.headDim ?? s.hiddenSize / s.nHeads,
+        sliding_window: s.slidingWindow ?? null,
+        attn_logit_softcapping: s.attnSoftcap ?? null,
+        final_logit_softcapping: s.finalSoftcap ?? null,
+        ...(o.arch === 'gemma3' && { rope_local_base_freq: s.ropeThetaSwa ?? 10000, sliding_window_pattern: s.slidingWindowPattern ?? 6 }),
+        rope_scaling: s.ropeScalingLinear ? { rope_type: 'linear', factor: s.ropeScalingLinear } : null,
+      }
+    : { hidden_act: 'silu' };
   return {
     architectures: [cls],
-    model_type: o.arch,
+    model_type: o.arch === 'gemma3' ? 'gemma3_text' : o.arch,
     vocab_size: s.vocabSize,
     hidden_size: s.hiddenSize,
     intermediate_size: s.intermediateSize,
@@ -291,7 +325,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     max_position_embeddings: s.contextLength,
     rope_theta: s.ropeTheta,
     rms_norm_eps: s.normEps,
-    hidden_act: 'silu',
+    ...gemma,
     tie_word_embeddings: s.tiedEmbeddings,
     torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
   };

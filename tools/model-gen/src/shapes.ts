@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'bert' | 'nomic-bert';
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'bert' | 'nomic-bert';
 
 export interface ModelShape {
   vocabSize: number;
@@ -21,6 +21,15 @@ export interface ModelShape {
    * `classifierLabels` outputs; a decoder (Qwen3-Reranker) 2, its "yes" and "no" rows
    */
   classifierLabels?: number;
+  /** Gemma: the sliding window, and which layers slide (a period: l % n < n - 1; else Gemma's default) */
+  slidingWindow?: number;
+  slidingWindowPattern?: number;
+  /** Gemma 2: soft-caps of attention scores and of logits */
+  attnSoftcap?: number;
+  finalSoftcap?: number;
+  /** rope of sliding layers (Gemma 3: 10000); global layers' linear rope scaling factor */
+  ropeThetaSwa?: number;
+  ropeScalingLinear?: number;
 }
 
 // small shapes that several presets share
@@ -79,6 +88,26 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'qwen3',
     shape: QWEN3_TINY,
   },
+  // gemma-2-2b config.json (its 256000-token vocabulary stands in as the llama tokenizer plus padding)
+  'gemma2-2b': {
+    arch: 'gemma2',
+    shape: { vocabSize: 256000, hiddenSize: 2304, intermediateSize: 9216, nLayers: 26, nHeads: 8, nKVHeads: 4, headDim: 256, contextLength: 8192, ropeTheta: 10000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 4096, attnSoftcap: 50, finalSoftcap: 30 },
+  },
+  // gemma-3-1b-it config.json
+  'gemma3-1b': {
+    arch: 'gemma3',
+    shape: { vocabSize: 262144, hiddenSize: 1152, intermediateSize: 6912, nLayers: 26, nHeads: 4, nKVHeads: 1, headDim: 256, contextLength: 32768, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 512, ropeThetaSwa: 10000 },
+  },
+  // Gemma 2's structure at test size: a window of 4 over a 12-token prompt, caps small enough to bite
+  'gemma2-tiny': {
+    arch: 'gemma2',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 3, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 10000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 4, attnSoftcap: 2, finalSoftcap: 10 },
+  },
+  // Gemma 3's: five sliding layers then a global one (and a sliding one after), the global rope scaled
+  'gemma3-tiny': {
+    arch: 'gemma3',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 7, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 4, ropeThetaSwa: 10000, ropeScalingLinear: 8 },
+  },
 };
 
 export interface TensorSpec {
@@ -87,6 +116,10 @@ export interface TensorSpec {
   /** row-major shape */
   shape: number[];
   kind: 'matrix' | 'embedding' | 'norm' | 'bias';
+}
+
+export function isGemma(arch: GeneratedArch): arch is 'gemma2' | 'gemma3' {
+  return arch === 'gemma2' || arch === 'gemma3';
 }
 
 /** The tensors of a model, in GGUF naming. */
@@ -113,15 +146,18 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
         { name: `${p}attn_v.bias`, shape: [kv], kind: 'bias' },
       );
     }
-    if (arch === 'qwen3') {
+    if (arch === 'qwen3' || arch === 'gemma3') {
       out.push({ name: `${p}attn_q_norm.weight`, shape: [hd], kind: 'norm' }, { name: `${p}attn_k_norm.weight`, shape: [hd], kind: 'norm' });
     }
+    // Gemma norms each block's output too
+    if (isGemma(arch)) out.push({ name: `${p}post_attention_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
     out.push(
       { name: `${p}ffn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' },
       { name: `${p}ffn_gate.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
       { name: `${p}ffn_up.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
       { name: `${p}ffn_down.weight`, shape: [s.hiddenSize, s.intermediateSize], kind: 'matrix' },
     );
+    if (isGemma(arch)) out.push({ name: `${p}post_ffw_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
   }
   out.push({ name: 'output_norm.weight', shape: [s.hiddenSize], kind: 'norm' });
   // a decoder reranker's head as llama.cpp's converter writes Qwen3-Reranker: the yes/no rows

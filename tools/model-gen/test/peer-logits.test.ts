@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { discoverBackends, registeredBackends } from '@ix/core';
 import { loadModel } from '@ix/llm';
 import { generateModel, openPeer, PRESETS, type QuantPreset } from '../src/index.js';
 
@@ -21,15 +22,18 @@ const TOLERANCE: Record<string, { relDiff: number; top1: number }> = {
 };
 
 let dir: string;
+let avx = false;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ix-peer-'));
+  await discoverBackends();
+  avx = registeredBackends().some((b) => b.name === 'cpu-avx');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function ixLogits(path: string, tokens: number[], vocab: number): Promise<Float32Array[]> {
-  const model = await loadModel(path, { backend: 'reference' });
+async function ixLogits(path: string, tokens: number[], vocab: number, backend = 'reference'): Promise<Float32Array[]> {
+  const model = await loadModel(path, { backend, backendOptions: backend === 'cpu-avx' ? { accuracy: 'exact' } : undefined });
   try {
     const all = await model.createSession({ contextLength: 64 }).evaluate(tokens, true);
     return tokens.map((_, i) => all.subarray(i * vocab, (i + 1) * vocab));
@@ -58,7 +62,7 @@ function compare(a: Float32Array[], b: Float32Array[]) {
   return { maxDiff, relDiff: maxDiff / spread, top1: agree / a.length };
 }
 
-for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny'] as const) {
+for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', 'gemma3-tiny'] as const) {
   const { arch, shape } = PRESETS[preset]!;
   describe(`${preset}: ix vs llama.cpp logits`, () => {
     for (const quant of Object.keys(TOLERANCE) as QuantPreset[]) {
@@ -79,6 +83,25 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny'] as const) {
         expect(r.top1).toBeGreaterThanOrEqual(TOLERANCE[quant]!.top1);
       });
     }
+
+    // the native kernels (soft-capped and windowed attention among them) on the same file
+    it('cpu-avx (exact mode), F32: as close to llama.cpp as the reference backend', async (ctx) => {
+      if (!avx) ctx.skip();
+      const path = join(dir, `${preset}-avx.gguf`);
+      await generateModel({ arch, shape, seed: 7, gguf: path, quant: 'F32' });
+      const ix = await ixLogits(path, PROMPT, shape.vocabSize, 'cpu-avx');
+      const peer = await openPeer(path, { vocabSize: shape.vocabSize, contextSize: 64 });
+      let ref: Float32Array[];
+      try {
+        ref = await peer.logits(PROMPT, PROMPT.map((_, i) => i));
+      } finally {
+        await peer.dispose();
+      }
+      const r = compare(ix, ref);
+      console.log(`${preset} cpu-avx F32: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
+      expect(r.relDiff).toBeLessThan(TOLERANCE.F32!.relDiff);
+      expect(r.top1).toBe(1);
+    });
 
     it('the safetensors folder of the same weights gives the same logits as the F32 GGUF', async () => {
       const gguf = join(dir, `${preset}-st.gguf`);

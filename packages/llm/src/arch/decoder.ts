@@ -1,14 +1,16 @@
-import { Graph, type GraphNode, type Tensor } from '@ix/core';
+import { Graph, type GraphNode, type OpParams, type Tensor } from '@ix/core';
 import type { EmbedGraph, ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
 import { joinRows, rowsOf } from './graph-rows.js';
 
 /**
- * One forward step of a Llama-family decoder (Llama 1/2/3, Mistral, TinyLlama, Qwen2, Qwen3),
- * as a graph. Like llama2.c's `forward`, in graph form:
+ * One forward step of a Llama-family decoder (Llama 1/2/3, Mistral, TinyLlama, Qwen2, Qwen3,
+ * Gemma 2/3), as a graph. Like llama2.c's `forward`, in graph form:
  *   x = embed(tokens)
  *   per layer: x += Wo·attn(rope(Wq·n(x)), rope(Wk·n(x)), Wv·n(x));  x += W2·(silu(W1·n(x)) * W3·n(x))
  *   logits = Wout·n(x)
  * Qwen2 adds Q/K/V biases, Qwen3 an RMS norm on each Q and K head; Llama 3 may carry rope_freqs.
+ * Gemma scales the embeddings, norms each block's output too (post norms), gates with GELU,
+ * soft-caps scores and logits, and has sliding-window layers with a rope base of their own.
  */
 export interface DecoderHParams extends ModelHParams {
   ffnDim: number;
@@ -18,6 +20,21 @@ export interface DecoderHParams extends ModelHParams {
   ropeMode: 'normal' | 'neox';
   ropeFreqScale: number;
   normEps: number;
+  /** the FFN's gate: silu (SwiGLU, the default) or gelu (GeGLU) */
+  ffnGate?: 'silu' | 'gelu';
+  /** token embeddings are multiplied by this (Gemma: √embedDim) */
+  embedScale?: number;
+  /** scores are q·k times this (default 1/√headDim) */
+  attnScale?: number;
+  /** attention scores soft-capped at this (Gemma 2) */
+  attnSoftcap?: number;
+  /** logits soft-capped at this (Gemma 2) */
+  finalSoftcap?: number;
+  /**
+   * Sliding-window layers (`layers[l]` true) attend to the last `size` positions only, rotating
+   * with their own rope base and scale
+   */
+  slidingWindow?: { size: number; layers: readonly boolean[]; ropeBase: number; ropeFreqScale: number };
 }
 
 export interface DecoderWeights {
@@ -43,6 +60,18 @@ export interface LayerWeights {
   wGate: Tensor;
   wUp: Tensor;
   wDown: Tensor;
+  /** Gemma: RMS norms on the attention's and the FFN's outputs, before the residual adds */
+  attnPostNorm?: Tensor;
+  ffnPostNorm?: Tensor;
+}
+
+/** What a layer's attention needs besides q, k and v. */
+export type AttentionShape = Pick<OpParams['attention'], 'scale' | 'softcap' | 'window'>;
+
+/** Layer l's attention scale, soft-cap and window. */
+function attentionShape(hp: DecoderHParams, l: number): AttentionShape {
+  const window = hp.slidingWindow?.layers[l] ? hp.slidingWindow.size : undefined;
+  return { scale: hp.attnScale ?? 1 / Math.sqrt(hp.headDim), ...(hp.attnSoftcap && { softcap: hp.attnSoftcap }), ...(window && { window }) };
 }
 
 /**
@@ -58,12 +87,12 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
   const positional: StepGraph['positional'] = segments.map(() => []);
 
   // each segment writes its new keys/values into its cache and attends to all it holds
-  const x = decoderLayers(g, hp, w, T, (l, q, k, v) => {
+  const x = decoderLayers(g, hp, w, T, (l, q, k, v, shape) => {
     let row = 0;
     const attended = segments.map((s, i) => {
       const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
       const vc = g.writeRows(c(s.cache.v[l]!), rows(v, row, s.nTokens), s.pos0);
-      const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, scale: 1 / Math.sqrt(hp.headDim), causal: true });
+      const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, causal: true, ...shape });
       positional[i]!.push(kc, vc, a);
       row += s.nTokens;
       return a;
@@ -76,7 +105,8 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     row += s.nTokens;
     return part;
   });
-  const logits = g.matmul(g.mul(g.rmsNorm(joinRows(g, wanted), hp.normEps), c(w.outputNorm)), c(w.output));
+  let logits: GraphNode = g.matmul(g.mul(g.rmsNorm(joinRows(g, wanted), hp.normEps), c(w.outputNorm)), c(w.output));
+  if (hp.finalSoftcap) logits = g.softcap(logits, hp.finalSoftcap);
   // the sampler's top-k runs on the backend, over every row at once
   const candidates = options.candidates ? g.topK(logits, Math.min(options.candidates, hp.vocabSize)) : undefined;
   return { graph: g, logits, candidates, positional };
@@ -90,12 +120,12 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
 export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths: readonly number[]): EmbedGraph {
   const g = new Graph();
   const T = lengths.reduce((a, b) => a + b, 0);
-  const x = decoderLayers(g, hp, w, T, (_, q, k, v) => {
+  const x = decoderLayers(g, hp, w, T, (_, q, k, v, shape) => {
     let row = 0;
     const attended = lengths.map((n) => {
       const [qs, ks, vs] = [q, k, v].map((t) => rowsOf(g, t, row, n));
       row += n;
-      return g.attention(qs!, ks!, vs!, { pos0: 0, kvLen: n, scale: 1 / Math.sqrt(hp.headDim), causal: true });
+      return g.attention(qs!, ks!, vs!, { pos0: 0, kvLen: n, causal: true, ...shape });
     });
     return joinRows(g, attended);
   });
@@ -104,15 +134,23 @@ export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths
 
 /**
  * The decoder's layers over T rows (inputs "tokens" and "pos"): the state after the last layer.
- * `attend(layer, q, k, v)` is each layer's attention, [T, H, D] rows in order; where keys and values
- * come from (a KV cache, or the rows themselves) is the caller's.
+ * `attend(layer, q, k, v, shape)` is each layer's attention, [T, H, D] rows in order; where keys and
+ * values come from (a KV cache, or the rows themselves) is the caller's.
  */
-function decoderLayers(g: Graph, hp: DecoderHParams, w: DecoderWeights, T: number, attend: (layer: number, q: GraphNode, k: GraphNode, v: GraphNode) => GraphNode): GraphNode {
+function decoderLayers(
+  g: Graph,
+  hp: DecoderHParams,
+  w: DecoderWeights,
+  T: number,
+  attend: (layer: number, q: GraphNode, k: GraphNode, v: GraphNode, shape: AttentionShape) => GraphNode,
+): GraphNode {
   const { nHeads: H, nKVHeads: HKV, headDim: D } = hp;
   const tokens = g.input('tokens', [T], 'I32');
   const pos = g.input('pos', [T], 'I32');
   const c = (t: Tensor) => g.constant(t);
   const rope = { mode: hp.ropeMode, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale };
+  const swa = hp.slidingWindow;
+  const ropeSliding = swa ? { ...rope, base: swa.ropeBase, freqScale: swa.ropeFreqScale } : rope;
   const ropeFreqs = w.ropeFreqs ? c(w.ropeFreqs) : undefined;
   const norm = (x: GraphNode, weight: Tensor) => g.mul(g.rmsNorm(x, hp.normEps), c(weight));
   const linear = (x: GraphNode, weight: Tensor, bias?: Tensor) => {
@@ -120,7 +158,11 @@ function decoderLayers(g: Graph, hp: DecoderHParams, w: DecoderWeights, T: numbe
     return bias ? g.add(y, c(bias)) : y;
   };
 
+  const gated = (gate: GraphNode, up: GraphNode) => (hp.ffnGate === 'gelu' ? g.mul(g.gelu(gate), up) : g.swiglu(gate, up));
+  const postNorm = (x: GraphNode, weight?: Tensor) => (weight ? norm(x, weight) : x);
+
   let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
+  if (hp.embedScale) x = g.scale(x, hp.embedScale);
   w.layers.forEach((L, l) => {
     const h = norm(x, L.attnNorm);
     let q: GraphNode = g.view(linear(h, L.wq, L.bq), [T, H, D]);
@@ -128,11 +170,12 @@ function decoderLayers(g: Graph, hp: DecoderHParams, w: DecoderWeights, T: numbe
     const v = g.view(linear(h, L.wv, L.bv), [T, HKV, D]);
     if (L.qNorm) q = norm(q, L.qNorm);
     if (L.kNorm) k = norm(k, L.kNorm);
-    q = g.rope(q, pos, rope, ropeFreqs);
-    k = g.rope(k, pos, rope, ropeFreqs);
-    x = g.add(x, g.matmul(g.view(attend(l, q, k, v), [T, H * D]), c(L.wo)));
+    const layerRope = swa?.layers[l] ? ropeSliding : rope;
+    q = g.rope(q, pos, layerRope, ropeFreqs);
+    k = g.rope(k, pos, layerRope, ropeFreqs);
+    x = g.add(x, postNorm(g.matmul(g.view(attend(l, q, k, v, attentionShape(hp, l)), [T, H * D]), c(L.wo)), L.attnPostNorm));
     const f = norm(x, L.ffnNorm);
-    x = g.add(x, g.matmul(g.swiglu(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)));
+    x = g.add(x, postNorm(g.matmul(gated(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)), L.ffnPostNorm));
   });
   return x;
 }

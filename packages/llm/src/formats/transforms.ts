@@ -40,6 +40,22 @@ export function permuteQK(entry: TensorEntry, nHead: number): TensorEntry {
   });
 }
 
+/** A vector with `by` added to every value, as F32 (convert_hf_to_gguf's Gemma norm weights: 1 + w). */
+export function shiftValues(entry: TensorEntry, by: number): TensorEntry {
+  const count = safeElementCount(entry.shape);
+  if (count === undefined || entry.shape.length !== 1) throw new ModelFormatError(entry.file ?? entry.name, `cannot shift "${entry.name}" [${entry.shape.join(', ')}]: not a vector`);
+  return computed(entry, {
+    dtype: 'F32',
+    byteLength: count * 4,
+    read: async () => {
+      const v = dequantize(entry.dtype, await entry.read(), count);
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = v[i]! + by;
+      return new Uint8Array(out.buffer);
+    },
+  });
+}
+
 /** Stack per-expert matrices into one [nExperts, ...] tensor (convert_hf_to_gguf's *_exps). */
 export function mergeExperts(name: string, experts: (TensorEntry | undefined)[], file: string): TensorEntry {
   const first = experts[0];

@@ -34,6 +34,8 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
   const pooling = scalarNumber(get('pooling_type'));
   const causal = get('attention.causal');
   get('attention.value_length');
+  const isGemma = /^gemma/.test(arch);
+  const pattern = get('attention.sliding_window_pattern');
 
   const config: ModelConfig = {
     architecture: arch,
@@ -51,7 +53,7 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     ropeScaling: ropeScaling(get, tensors),
     normEps: isBert ? num('attention.layer_norm_epsilon') : num('attention.layer_norm_rms_epsilon'),
     normType: isBert ? 'layer' : 'rms',
-    activation: arch === 'bert' ? 'gelu' : 'silu',
+    activation: arch === 'bert' || isGemma ? 'gelu' : 'silu',
     // encoders have no output projection to tie
     tiedEmbeddings: !isBert && !tensors.has('output.weight'),
     qkvBias: tensors.has('blk.0.attn_q.bias'),
@@ -60,8 +62,14 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     nExpertsUsed: num('expert_used_count', 0),
     expertIntermediateSize: scalarNumber(get('expert_feed_forward_length')),
     causal: typeof causal === 'boolean' ? causal : !isBert,
+    attnSoftcap: scalarNumber(get('attn_logit_softcapping')),
+    finalSoftcap: scalarNumber(get('final_logit_softcapping')),
+    slidingWindow: scalarNumber(get('attention.sliding_window')),
+    slidingWindowPattern: Array.isArray(pattern) ? pattern.map((v) => v === true || v === 1) : scalarNumber(pattern),
+    ropeThetaSwa: scalarNumber(get('rope.freq_base_swa')),
     extra: {},
   };
+  for (const key of ['attnSoftcap', 'finalSoftcap', 'slidingWindow', 'slidingWindowPattern', 'ropeThetaSwa'] as const) if (config[key] === undefined) delete config[key];
   // embedding models say how they pool (BERT; decoders converted as embedders, e.g. Qwen3-Embedding)
   if (pooling !== undefined) config.pooling = POOLING[pooling] ?? 'none';
   if (isBert) {

@@ -15,6 +15,8 @@ const ARCHITECTURES: Record<string, string> = {
   qwen2: 'qwen2',
   qwen3: 'qwen3',
   qwen3_moe: 'qwen3moe',
+  gemma2: 'gemma2',
+  gemma3_text: 'gemma3',
   bert: 'bert',
 };
 
@@ -48,6 +50,7 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   };
 
   const isBert = architecture === 'bert';
+  const isGemma = architecture.startsWith('gemma');
   const hiddenSize = num('hidden_size');
   const nHeads = num('num_attention_heads');
   const headDim = num('head_dim', hiddenSize / nHeads);
@@ -67,9 +70,10 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
     ropeType: ropeTypeOf(architecture),
     normEps: isBert ? num('layer_norm_eps', 1e-12) : num('rms_norm_eps', 1e-6),
     normType: isBert ? 'layer' : 'rms',
-    activation: isBert ? 'gelu' : 'silu',
-    // LlamaConfig defaults tie_word_embeddings to false, the Qwen configs state it; encoders have no output projection
-    tiedEmbeddings: !isBert && bool('tie_word_embeddings', false),
+    activation: isBert || isGemma ? 'gelu' : 'silu',
+    // LlamaConfig defaults tie_word_embeddings to false, the Gemma configs to true, the Qwen configs
+    // state it; encoders have no output projection
+    tiedEmbeddings: !isBert && bool('tie_word_embeddings', isGemma),
     qkvBias: architecture === 'qwen2' || isBert || bool('attention_bias', false),
     qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
     nExperts,
@@ -78,6 +82,7 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
     hf: { modelType, architectures: stringList(get('architectures')) },
     extra: {},
   };
+  if (isGemma) gemmaKeys(cfg, get, num, file);
   if (architecture === 'qwen3moe') cfg.expertIntermediateSize = num('moe_intermediate_size');
   else if (nExperts) cfg.expertIntermediateSize = cfg.intermediateSize;
   const scaling = ropeScaling(get('rope_scaling'), file);
@@ -93,6 +98,29 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   }
   for (const key of Object.keys(config)) if (!used.has(key)) cfg.extra[key] = config[key];
   return cfg;
+}
+
+/** Gemma 2/3 (Gemma2Config, Gemma3TextConfig): soft-capping, query scale, sliding windows. */
+function gemmaKeys(cfg: ModelConfig, get: (key: string) => unknown, num: (key: string, fallback?: number) => number, file: string): void {
+  const optional = (key: string) => {
+    const v = get(key);
+    return typeof v === 'number' && v > 0 ? v : undefined;
+  };
+  const act = get('hidden_activation') ?? get('hidden_act');
+  if (act !== undefined && act !== 'gelu_pytorch_tanh' && act !== 'gelu') throw new ModelFormatError(file, `Gemma hidden_activation ${JSON.stringify(act)} is not supported (gelu_pytorch_tanh)`);
+  const attnSoftcap = optional('attn_logit_softcapping');
+  const finalSoftcap = optional('final_logit_softcapping');
+  if (attnSoftcap) cfg.attnSoftcap = attnSoftcap;
+  if (finalSoftcap) cfg.finalSoftcap = finalSoftcap;
+  cfg.attentionScale = 1 / Math.sqrt(num('query_pre_attn_scalar', cfg.headDim));
+  const window = optional('sliding_window');
+  if (window) cfg.slidingWindow = window;
+  const types = get('layer_types');
+  const period = optional('sliding_window_pattern');
+  if (Array.isArray(types)) cfg.slidingWindowPattern = types.map((t) => t === 'sliding_attention');
+  else if (period) cfg.slidingWindowPattern = period;
+  const local = optional('rope_local_base_freq');
+  if (local) cfg.ropeThetaSwa = local;
 }
 
 function stringList(v: unknown): string[] {

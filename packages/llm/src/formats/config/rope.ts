@@ -7,6 +7,8 @@ const ROPE_TYPES: Record<string, RopeType> = {
   qwen2moe: 'neox',
   qwen3: 'neox',
   qwen3moe: 'neox',
+  gemma2: 'neox',
+  gemma3: 'neox',
   bert: 'none',
   'nomic-bert': 'neox',
 };

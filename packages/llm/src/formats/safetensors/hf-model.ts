@@ -16,7 +16,7 @@ import type { TensorEntry } from '../tensor-entry.js';
 import { openSafetensorsFolder } from './folder.js';
 import { mapHFTensorName } from './hf-names.js';
 import { readSafetensors } from './reader.js';
-import { mergeExperts, permuteQK, quantizeOnRead, shouldQuantize } from '../transforms.js';
+import { mergeExperts, permuteQK, quantizeOnRead, shiftValues, shouldQuantize } from '../transforms.js';
 
 export interface OpenHFOptions {
   /** quantize float matrices to this type when they are read (e.g. 'Q8_0') */
@@ -82,6 +82,8 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
   };
   // convert_hf_to_gguf permutes q/k for LlamaModel (Llama, Mistral, Mixtral) only
   const permute = config.architecture === 'llama';
+  // Gemma's RMS norms multiply by 1 + weight; convert_hf_to_gguf stores 1 + weight (Gemma2Model, Gemma3Model)
+  const normShift = config.architecture.startsWith('gemma') ? 1 : 0;
   for (const [hfName, entry] of hfTensors) {
     const m = mapHFTensorName(hfName, config.architecture);
     if (m.kind === 'skip') continue;
@@ -95,6 +97,7 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
     let t: TensorEntry = { ...entry, name: m.name };
     if (permute && /\.attn_q\.(weight|bias)$/.test(m.name)) t = permuteQK(t, config.nHeads);
     else if (permute && /\.attn_k\.(weight|bias)$/.test(m.name)) t = permuteQK(t, config.nKVHeads);
+    if (normShift && /norm\.weight$/.test(m.name)) t = shiftValues(t, normShift);
     add(t);
   }
   for (const [name, slots] of experts) add(mergeExperts(name, slots, dir));

@@ -23,6 +23,14 @@ const DECODER_LAYER: [RegExp, string][] = [
   [/^(?:block_sparse_moe|mlp)\.gate\.weight$/, 'ffn_gate_inp.weight'],
 ];
 
+// Gemma 2/3 norm every block's input and output: their post_attention_layernorm is the attention
+// output's norm, not the FFN's input norm as in Llama
+const GEMMA_LAYER: [RegExp, string][] = [
+  [/^post_attention_layernorm\.weight$/, 'post_attention_norm.weight'],
+  [/^pre_feedforward_layernorm\.weight$/, 'ffn_norm.weight'],
+  [/^post_feedforward_layernorm\.weight$/, 'post_ffw_norm.weight'],
+];
+
 const EXPERTS: [RegExp, string][] = [
   [/^block_sparse_moe\.experts\.(\d+)\.w1\.weight$/, 'ffn_gate_exps.weight'],
   [/^block_sparse_moe\.experts\.(\d+)\.w2\.weight$/, 'ffn_down_exps.weight'],
@@ -74,7 +82,7 @@ export function mapHFTensorName(hfName: string, architecture: string): HFNameMap
     const m = re.exec(rest!);
     if (m) return { kind: 'expert', name: `blk.${n}.${out}`, expert: Number(m[1]) };
   }
-  const mapped = match(DECODER_LAYER, rest!);
+  const mapped = (architecture.startsWith('gemma') ? match(GEMMA_LAYER, rest!) : undefined) ?? match(DECODER_LAYER, rest!);
   return { kind: 'tensor', name: mapped ? `blk.${n}.${mapped}` : hfName };
 }
 
