@@ -12,7 +12,9 @@ export type RopeScaling =
    * Llama 3.x frequency scaling. Both the GGUF and the HF path expose the per-dimension divisors as
    * tensor `rope_freqs.weight`; the parameters are only known when read from config.json.
    */
-  | { type: 'llama3'; factor?: number; lowFreqFactor?: number; highFreqFactor?: number; originalContextLength?: number };
+  | { type: 'llama3'; factor?: number; lowFreqFactor?: number; highFreqFactor?: number; originalContextLength?: number }
+  /** Phi-3 128k's LongRoPE (per-dimension factors for short and long contexts): recognised, not run yet */
+  | { type: 'longrope' };
 
 export type PoolingType = 'none' | 'mean' | 'cls' | 'last' | 'rank';
 
@@ -63,6 +65,10 @@ export interface ModelConfig {
   slidingWindowPattern?: number | boolean[];
   /** rope base of sliding-window layers (GGUF rope.freq_base_swa, HF rope_local_base_freq) */
   ropeThetaSwa?: number;
+  /** Granite's multipliers: token embeddings, block outputs before the residual adds, and logits (divided by) */
+  embeddingScale?: number;
+  residualScale?: number;
+  logitScale?: number;
   /** embedding models (BERT) */
   pooling?: PoolingType;
   typeVocabSize?: number;

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, ReferenceBackend, Tensor } from '@ix/core';
-import { ARCHITECTURES, architectureFor, bert, decoderHParams, gemma2, gemma3, llama, loadWeights, mistral, qwen2, qwen3 } from '../src/arch/index.js';
+import { ARCHITECTURES, architectureFor, bert, decoderHParams, gemma2, gemma3, granite, llama, loadWeights, mistral, phi3, qwen2, qwen3 } from '../src/arch/index.js';
 import { configFromGGUF } from '../src/formats/config/gguf-config.js';
 import { configFromHF } from '../src/formats/config/hf-config.js';
 import { mapHFTensorName } from '../src/formats/safetensors/hf-names.js';
 import type { ModelFile } from '../src/formats/index.js';
+import type { GGUFValue } from '../src/formats/gguf/types.js';
 
 const hfConfig = (extra: Record<string, unknown>) =>
   configFromHF({ hidden_size: 64, num_attention_heads: 4, intermediate_size: 128, num_hidden_layers: 2, vocab_size: 100, max_position_embeddings: 8192, ...extra }, 'config.json');
 
-const ggufConfig = (arch: string, extra: Record<string, unknown> = {}) =>
+const ggufConfig = (arch: string, extra: Record<string, GGUFValue> = {}) =>
   configFromGGUF(
     {
       'general.architecture': arch,
@@ -41,11 +42,11 @@ describe('architecture registry', () => {
   });
 
   it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
-    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'phi3' }, 'g.gguf');
+    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'starcoder2' }, 'g.gguf');
     expect(gguf).toThrow(ModelFormatError);
-    expect(gguf).toThrow('architecture "phi3" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, bert, nomic-bert)');
+    expect(gguf).toThrow('architecture "starcoder2" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, bert, nomic-bert)');
     const hf = () => architectureFor(hfConfig({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], num_experts: 4, moe_intermediate_size: 32 }), 'c');
-    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
+    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
   });
 
   it('the names are unique across architectures', () => {
@@ -78,9 +79,9 @@ describe('architecture registry', () => {
     expect(() => qwen3.hparams(ggufConfig('llama'), 'm.gguf')).toThrow('qwen3 rotates with neox rope, the config says "normal"');
     expect(() => llama.hparams(ggufConfig('qwen2'), 'm.gguf')).toThrow('llama rotates with normal rope, the config says "neox"');
     // a GGUF architecture the file readers have never heard of: its file in arch/ decides
-    const unknown = ggufConfig('olmo2');
+    const unknown = ggufConfig('exaone');
     expect(unknown.ropeType).toBe('unknown');
-    expect(decoderHParams('olmo2', unknown, 'm.gguf', 'neox')).toMatchObject({ arch: 'olmo2', ropeMode: 'neox', nLayers: 2, headDim: 16 });
+    expect(decoderHParams('exaone', unknown, 'm.gguf', 'neox')).toMatchObject({ arch: 'exaone', ropeMode: 'neox', nLayers: 2, headDim: 16 });
   });
 
   it('gemma2 from GGUF: llama.cpp defaults (window 4096 on even layers, √width embedding scale, 1/√headDim queries except 27B)', () => {
@@ -112,6 +113,25 @@ describe('architecture registry', () => {
     expect(hp.finalSoftcap).toBeUndefined();
     expect(hp.slidingWindow).toEqual({ size: 512, layers: [false, true], ropeBase: 20000, ropeFreqScale: 1 });
     expect(() => hfConfig({ model_type: 'gemma2', hidden_activation: 'relu' })).toThrow('hidden_activation "relu"');
+  });
+
+  it("phi3: Phi-3 128k's LongRoPE (factor tensors in GGUF, rope_type longrope in config.json) is refused by name", () => {
+    const hf = hfConfig({ model_type: 'phi3', rope_scaling: { rope_type: 'longrope', long_factor: [1], short_factor: [1] } });
+    expect(() => phi3.hparams(hf, 'c')).toThrow('rope scaling "longrope" is not supported yet');
+    const gguf = configFromGGUF(
+      { 'general.architecture': 'phi3', 'phi3.embedding_length': 64, 'phi3.attention.head_count': 4, 'phi3.block_count': 1, 'phi3.context_length': 512, 'phi3.attention.layer_norm_rms_epsilon': 1e-5 },
+      new Map([['rope_factors_long.weight', { shape: [8] }]]),
+      'p.gguf',
+    );
+    expect(() => phi3.hparams(gguf, 'p.gguf')).toThrow('longrope');
+  });
+
+  it('granite: the multipliers from GGUF keys and from config.json (stored as f32, as the converter does)', () => {
+    const fromGGUF = granite.hparams(ggufConfig('granite', { 'attention.scale': 0.015625, embedding_scale: 12, residual_scale: 0.22, logit_scale: 8 }), 'g.gguf');
+    // (a real file holds f32 values; these metadata are plain numbers)
+    expect(fromGGUF).toMatchObject({ attnScale: 0.015625, embedScale: 12, residualScale: 0.22, logitScale: 1 / 8, ropeMode: 'normal' });
+    const fromHF = granite.hparams(hfConfig({ model_type: 'granite', attention_multiplier: 0.015625, embedding_multiplier: 12, residual_multiplier: 0.22, logits_scaling: 8 }), 'c');
+    expect(fromHF).toMatchObject({ attnScale: 0.015625, embedScale: 12, residualScale: Math.fround(0.22), logitScale: 1 / 8 });
   });
 
   it('refuses mixture-of-experts configs (no expert graph yet)', () => {

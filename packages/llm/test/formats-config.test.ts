@@ -168,8 +168,8 @@ describe('unknown keys and bad configs', () => {
     [{ model_type: 'llama', hidden_size: 64 }, /"num_attention_heads" is missing/],
     [{ model_type: 'llama', hidden_size: '64', num_attention_heads: 4 }, /"hidden_size" is not a number/],
     [
-      { model_type: 'llama', hidden_size: 64, num_attention_heads: 4, vocab_size: 10, intermediate_size: 8, num_hidden_layers: 1, max_position_embeddings: 8, rope_scaling: { rope_type: 'longrope' } },
-      /rope_scaling type "longrope"/,
+      { model_type: 'llama', hidden_size: 64, num_attention_heads: 4, vocab_size: 10, intermediate_size: 8, num_hidden_layers: 1, max_position_embeddings: 8, rope_scaling: { rope_type: 'dynamic' } },
+      /rope_scaling type "dynamic"/,
     ],
   ])('HF %j -> ModelFormatError', (cfg, message) => {
     expect(() => configFromHF(cfg as Record<string, unknown>, 'config.json')).toThrow(ModelFormatError);

@@ -65,7 +65,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeSafetensorsFolder(
       o.hf,
       specs.map((t) => ({
-        name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : hfName(t.name, isGemma(o.arch)),
+        name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : hfName(t.name, o.arch),
         shape: t.shape,
         dtype: bf16 ? 'BF16' : 'F32',
         data: async () => {
@@ -103,7 +103,8 @@ function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
 function toGGUFLayout(o: GenerateOptions, t: TensorSpec, v: Float32Array): Float32Array {
   if (isGemma(o.arch) && t.kind === 'norm') return v.map((w) => w + 1);
   const heads = /\.attn_q\.weight$/.test(t.name) ? o.shape.nHeads : /\.attn_k\.weight$/.test(t.name) ? o.shape.nKVHeads : 0;
-  if (o.arch !== 'llama' || !heads) return v;
+  // convert_hf_to_gguf's LlamaModel and its subclass GraniteModel permute
+  if ((o.arch !== 'llama' && o.arch !== 'granite') || !heads) return v;
   const [rows, cols] = t.shape as [number, number];
   const hd = rows / heads;
   const out = new Float32Array(v.length);
@@ -119,8 +120,8 @@ function toGGUFLayout(o: GenerateOptions, t: TensorSpec, v: Float32Array): Float
   return out;
 }
 
-// Gemma's names where they differ (its post_attention_layernorm is the attention output's norm)
-const HF_GEMMA_LAYER_NAMES: Record<string, string> = {
+// Gemma's and OLMo 2's names where they differ (their post_attention_layernorm is the attention output's norm)
+const HF_POST_NORM_LAYER_NAMES: Record<string, string> = {
   post_attention_norm: 'post_attention_layernorm',
   ffn_norm: 'pre_feedforward_layernorm',
   post_ffw_norm: 'post_feedforward_layernorm',
@@ -138,14 +139,19 @@ const HF_LAYER_NAMES: Record<string, string> = {
   ffn_gate: 'mlp.gate_proj',
   ffn_up: 'mlp.up_proj',
   ffn_down: 'mlp.down_proj',
+  // Phi-3's fused Q, K and V
+  attn_qkv: 'self_attn.qkv_proj',
 };
 
-export function hfName(name: string, gemma = false): string {
+export function hfName(name: string, arch: GeneratedArch = 'llama'): string {
   if (name === 'token_embd.weight') return 'model.embed_tokens.weight';
   if (name === 'output_norm.weight') return 'model.norm.weight';
   if (name === 'output.weight') return 'lm_head.weight';
   const m = /^blk\.(\d+)\.(\w+)\.(weight|bias)$/.exec(name);
-  const layerName = m && ((gemma && HF_GEMMA_LAYER_NAMES[m[2]!]) || HF_LAYER_NAMES[m[2]!]);
+  const postNorms = isGemma(arch) || arch === 'olmo2';
+  // Phi-3's ffn_up holds the gate rows, then the up rows: HF's gate_up_proj
+  const own = arch === 'phi3' && m?.[2] === 'ffn_up' ? 'mlp.gate_up_proj' : postNorms ? HF_POST_NORM_LAYER_NAMES[m?.[2] ?? ''] : undefined;
+  const layerName = m && (own ?? HF_LAYER_NAMES[m[2]!]);
   if (!m || !layerName) throw new Error(`no HF name for ${name}`);
   return `model.layers.${m[1]}.${layerName}.${m[3]}`;
 }
@@ -231,6 +237,12 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   if (s.attnSoftcap) f32[`${a}.attn_logit_softcapping`] = s.attnSoftcap;
   if (s.finalSoftcap) f32[`${a}.final_logit_softcapping`] = s.finalSoftcap;
   if (s.ropeThetaSwa && s.ropeThetaSwa !== 10000) f32[`${a}.rope.freq_base_swa`] = s.ropeThetaSwa;
+  if (s.granite) {
+    f32[`${a}.attention.scale`] = s.granite.attention;
+    f32[`${a}.embedding_scale`] = s.granite.embedding;
+    f32[`${a}.residual_scale`] = s.granite.residual;
+    f32[`${a}.logit_scale`] = s.granite.logits;
+  }
   if (s.ropeScalingLinear) {
     strings[`${a}.rope.scaling.type`] = 'linear';
     f32[`${a}.rope.scaling.factor`] = s.ropeScalingLinear;
@@ -299,7 +311,12 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
       torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
     };
   }
-  const cls = { llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM' }[o.arch as 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3'];
+  const classes = {
+    llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM',
+    phi3: 'Phi3ForCausalLM', olmo2: 'Olmo2ForCausalLM', granite: 'GraniteForCausalLM',
+  };
+  const cls = classes[o.arch as keyof typeof classes];
+  const granite = s.granite ? { attention_multiplier: s.granite.attention, embedding_multiplier: s.granite.embedding, residual_multiplier: s.granite.residual, logits_scaling: s.granite.logits } : {};
   // Gemma2Config / Gemma3TextConfig keys
   const gemma = isGemma(o.arch)
     ? {
@@ -326,6 +343,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     rope_theta: s.ropeTheta,
     rms_norm_eps: s.normEps,
     ...gemma,
+    ...granite,
     tie_word_embeddings: s.tiedEmbeddings,
     torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
   };

@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'bert' | 'nomic-bert';
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'bert' | 'nomic-bert';
 
 export interface ModelShape {
   vocabSize: number;
@@ -30,6 +30,8 @@ export interface ModelShape {
   /** rope of sliding layers (Gemma 3: 10000); global layers' linear rope scaling factor */
   ropeThetaSwa?: number;
   ropeScalingLinear?: number;
+  /** Granite's multipliers (config.json attention_multiplier, embedding_multiplier, residual_multiplier, logits_scaling) */
+  granite?: { attention: number; embedding: number; residual: number; logits: number };
 }
 
 // small shapes that several presets share
@@ -98,6 +100,33 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'gemma3',
     shape: { vocabSize: 262144, hiddenSize: 1152, intermediateSize: 6912, nLayers: 26, nHeads: 4, nKVHeads: 1, headDim: 256, contextLength: 32768, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 512, ropeThetaSwa: 10000 },
   },
+  // Phi-3-mini-4k-instruct config.json (fused QKV and gate+up; llama's 32000-token SentencePiece vocabulary, padded to 32064)
+  'phi3-mini': {
+    arch: 'phi3',
+    shape: { vocabSize: 32064, hiddenSize: 3072, intermediateSize: 8192, nLayers: 32, nHeads: 32, nKVHeads: 32, contextLength: 4096, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false },
+  },
+  'phi3-tiny': {
+    arch: 'phi3',
+    shape: { vocabSize: 32064, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false },
+  },
+  // OLMo-2-0425-1B config.json (norms after each block, Q/K norms over all heads)
+  'olmo2-1b': {
+    arch: 'olmo2',
+    shape: { vocabSize: 100352, hiddenSize: 2048, intermediateSize: 8192, nLayers: 16, nHeads: 16, nKVHeads: 16, contextLength: 4096, ropeTheta: 500000, normEps: 1e-6, tiedEmbeddings: false },
+  },
+  'olmo2-tiny': {
+    arch: 'olmo2',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 512, ropeTheta: 500000, normEps: 1e-6, tiedEmbeddings: false },
+  },
+  // granite-3.3-2b-instruct config.json (its 49155-token vocabulary stands in as llama's, padded)
+  'granite-3-2b': {
+    arch: 'granite',
+    shape: { vocabSize: 49159, hiddenSize: 2048, intermediateSize: 8192, nLayers: 40, nHeads: 32, nKVHeads: 8, contextLength: 131072, ropeTheta: 10000000, normEps: 1e-5, tiedEmbeddings: true, granite: { attention: 0.015625, embedding: 12, residual: 0.22, logits: 8 } },
+  },
+  'granite-tiny': {
+    arch: 'granite',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: true, granite: { attention: 0.1, embedding: 3, residual: 0.5, logits: 4 } },
+  },
   // Gemma 2's structure at test size: a window of 4 over a 12-token prompt, caps small enough to bite
   'gemma2-tiny': {
     arch: 'gemma2',
@@ -132,13 +161,18 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   const out: TensorSpec[] = [{ name: 'token_embd.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'embedding' }];
   for (let l = 0; l < s.nLayers; l++) {
     const p = `blk.${l}.`;
-    out.push(
-      { name: `${p}attn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' },
-      { name: `${p}attn_q.weight`, shape: [q, s.hiddenSize], kind: 'matrix' },
-      { name: `${p}attn_k.weight`, shape: [kv, s.hiddenSize], kind: 'matrix' },
-      { name: `${p}attn_v.weight`, shape: [kv, s.hiddenSize], kind: 'matrix' },
-      { name: `${p}attn_output.weight`, shape: [s.hiddenSize, q], kind: 'matrix' },
-    );
+    // OLMo 2 norms block outputs only
+    if (arch !== 'olmo2') out.push({ name: `${p}attn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
+    // Phi-3 stores Q, K and V as one matrix
+    if (arch === 'phi3') out.push({ name: `${p}attn_qkv.weight`, shape: [q + 2 * kv, s.hiddenSize], kind: 'matrix' });
+    else {
+      out.push(
+        { name: `${p}attn_q.weight`, shape: [q, s.hiddenSize], kind: 'matrix' },
+        { name: `${p}attn_k.weight`, shape: [kv, s.hiddenSize], kind: 'matrix' },
+        { name: `${p}attn_v.weight`, shape: [kv, s.hiddenSize], kind: 'matrix' },
+      );
+    }
+    out.push({ name: `${p}attn_output.weight`, shape: [s.hiddenSize, q], kind: 'matrix' });
     if (arch === 'qwen2') {
       out.push(
         { name: `${p}attn_q.bias`, shape: [q], kind: 'bias' },
@@ -149,15 +183,22 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
     if (arch === 'qwen3' || arch === 'gemma3') {
       out.push({ name: `${p}attn_q_norm.weight`, shape: [hd], kind: 'norm' }, { name: `${p}attn_k_norm.weight`, shape: [hd], kind: 'norm' });
     }
-    // Gemma norms each block's output too
-    if (isGemma(arch)) out.push({ name: `${p}post_attention_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
-    out.push(
-      { name: `${p}ffn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' },
-      { name: `${p}ffn_gate.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
-      { name: `${p}ffn_up.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
-      { name: `${p}ffn_down.weight`, shape: [s.hiddenSize, s.intermediateSize], kind: 'matrix' },
-    );
-    if (isGemma(arch)) out.push({ name: `${p}post_ffw_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
+    // OLMo 2 norms all of Q and all of K
+    if (arch === 'olmo2') out.push({ name: `${p}attn_q_norm.weight`, shape: [q], kind: 'norm' }, { name: `${p}attn_k_norm.weight`, shape: [kv], kind: 'norm' });
+    // Gemma and OLMo 2 norm each block's output
+    const postNorms = isGemma(arch) || arch === 'olmo2';
+    if (postNorms) out.push({ name: `${p}post_attention_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
+    if (arch !== 'olmo2') out.push({ name: `${p}ffn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
+    // Phi-3's gate and up projections are one matrix, gate rows first
+    if (arch === 'phi3') out.push({ name: `${p}ffn_up.weight`, shape: [2 * s.intermediateSize, s.hiddenSize], kind: 'matrix' });
+    else {
+      out.push(
+        { name: `${p}ffn_gate.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
+        { name: `${p}ffn_up.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
+      );
+    }
+    out.push({ name: `${p}ffn_down.weight`, shape: [s.hiddenSize, s.intermediateSize], kind: 'matrix' });
+    if (postNorms) out.push({ name: `${p}post_ffw_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
   }
   out.push({ name: 'output_norm.weight', shape: [s.hiddenSize], kind: 'norm' });
   // a decoder reranker's head as llama.cpp's converter writes Qwen3-Reranker: the yes/no rows

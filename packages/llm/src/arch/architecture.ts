@@ -1,4 +1,5 @@
 import type { Graph, GraphNode, Tensor } from '@ix/core';
+import type { TensorEntry } from '../formats/index.js';
 import type { ModelConfig, PoolingType } from '../model-config.js';
 
 /**
@@ -18,6 +19,11 @@ export interface Architecture<H extends ModelHParams = ModelHParams, W extends M
   readonly tensors: TensorTable;
   /** the graph's view of a model config; refuses what the graph cannot run, saying why */
   hparams(config: ModelConfig, file: string): H;
+  /**
+   * tensors the file stores fused that the table names apart (Phi-3's attn_qkv, its gate+up
+   * ffn_up): the file's tensors with those split, before loading
+   */
+  unfuse?(tensors: ReadonlyMap<string, TensorEntry>, hp: H, file: string): ReadonlyMap<string, TensorEntry>;
   /** generative models: the forward step over one or more sequences (see StepSegment) */
   buildStep?(hp: H, weights: W, segments: readonly StepSegment[], options?: StepOptions): StepGraph;
   /** embedding models: the last hidden states of several whole inputs at once (see EmbedGraph) */

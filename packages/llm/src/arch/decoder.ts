@@ -35,6 +35,10 @@ export interface DecoderHParams extends ModelHParams {
    * with their own rope base and scale
    */
   slidingWindow?: { size: number; layers: readonly boolean[]; ropeBase: number; ropeFreqScale: number };
+  /** each block's output is multiplied by this before its residual add (Granite) */
+  residualScale?: number;
+  /** logits are multiplied by this (Granite: 1 / logits_scaling) */
+  logitScale?: number;
 }
 
 export interface DecoderWeights {
@@ -46,7 +50,8 @@ export interface DecoderWeights {
 }
 
 export interface LayerWeights {
-  attnNorm: Tensor;
+  /** absent in OLMo 2, which norms block outputs only */
+  attnNorm?: Tensor;
   wq: Tensor;
   wk: Tensor;
   wv: Tensor;
@@ -54,9 +59,10 @@ export interface LayerWeights {
   bq?: Tensor;
   bk?: Tensor;
   bv?: Tensor;
+  /** RMS norm on each Q and K head (Qwen3, Gemma 3), or on all heads at once (OLMo 2: its length is H·D) */
   qNorm?: Tensor;
   kNorm?: Tensor;
-  ffnNorm: Tensor;
+  ffnNorm?: Tensor;
   wGate: Tensor;
   wUp: Tensor;
   wDown: Tensor;
@@ -106,6 +112,7 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     return part;
   });
   let logits: GraphNode = g.matmul(g.mul(g.rmsNorm(joinRows(g, wanted), hp.normEps), c(w.outputNorm)), c(w.output));
+  if (hp.logitScale) logits = g.scale(logits, hp.logitScale);
   if (hp.finalSoftcap) logits = g.softcap(logits, hp.finalSoftcap);
   // the sampler's top-k runs on the backend, over every row at once
   const candidates = options.candidates ? g.topK(logits, Math.min(options.candidates, hp.vocabSize)) : undefined;
@@ -159,23 +166,28 @@ function decoderLayers(
   };
 
   const gated = (gate: GraphNode, up: GraphNode) => (hp.ffnGate === 'gelu' ? g.mul(g.gelu(gate), up) : g.swiglu(gate, up));
-  const postNorm = (x: GraphNode, weight?: Tensor) => (weight ? norm(x, weight) : x);
+  const optionalNorm = (x: GraphNode, weight?: Tensor) => (weight ? norm(x, weight) : x);
+  const residual = (x: GraphNode) => (hp.residualScale ? g.scale(x, hp.residualScale) : x);
+  // a Q or K norm as long as all heads together norms them before they are split into heads
+  const headNorms = (x: GraphNode, heads: number, weight?: Tensor): GraphNode => {
+    const whole = weight !== undefined && weight.shape[0] !== D;
+    const split = g.view(whole ? norm(x, weight) : x, [T, heads, D]);
+    return weight && !whole ? norm(split, weight) : split;
+  };
 
   let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
   if (hp.embedScale) x = g.scale(x, hp.embedScale);
   w.layers.forEach((L, l) => {
-    const h = norm(x, L.attnNorm);
-    let q: GraphNode = g.view(linear(h, L.wq, L.bq), [T, H, D]);
-    let k: GraphNode = g.view(linear(h, L.wk, L.bk), [T, HKV, D]);
+    const h = optionalNorm(x, L.attnNorm);
+    let q = headNorms(linear(h, L.wq, L.bq), H, L.qNorm);
+    let k = headNorms(linear(h, L.wk, L.bk), HKV, L.kNorm);
     const v = g.view(linear(h, L.wv, L.bv), [T, HKV, D]);
-    if (L.qNorm) q = norm(q, L.qNorm);
-    if (L.kNorm) k = norm(k, L.kNorm);
     const layerRope = swa?.layers[l] ? ropeSliding : rope;
     q = g.rope(q, pos, layerRope, ropeFreqs);
     k = g.rope(k, pos, layerRope, ropeFreqs);
-    x = g.add(x, postNorm(g.matmul(g.view(attend(l, q, k, v, attentionShape(hp, l)), [T, H * D]), c(L.wo)), L.attnPostNorm));
-    const f = norm(x, L.ffnNorm);
-    x = g.add(x, postNorm(g.matmul(gated(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)), L.ffnPostNorm));
+    x = g.add(x, residual(optionalNorm(g.matmul(g.view(attend(l, q, k, v, attentionShape(hp, l)), [T, H * D]), c(L.wo)), L.attnPostNorm)));
+    const f = optionalNorm(x, L.ffnNorm);
+    x = g.add(x, residual(optionalNorm(g.matmul(gated(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)), L.ffnPostNorm)));
   });
   return x;
 }

@@ -9,7 +9,7 @@ export type ProgressCallback = (loadedBytes: number, totalBytes: number) => void
  * backend can map files (no copy), uploaded otherwise. 1-D tensors (norms, biases) are converted to
  * F32, the only type elementwise ops take. Returns one field per table entry, and `layers`.
  */
-export async function loadWeights<W>(file: ModelFile, table: TensorTable, nLayers: number, arch: string, backend: Backend, onProgress?: ProgressCallback): Promise<W> {
+export async function loadWeights<W>(file: { path: string; tensors: ReadonlyMap<string, TensorEntry> }, table: TensorTable, nLayers: number, arch: string, backend: Backend, onProgress?: ProgressCallback): Promise<W> {
   const total = [...file.tensors.values()].reduce((s, t) => s + t.byteLength, 0);
   let loaded = 0;
   const placed = new Map<string, Tensor>();

@@ -40,6 +40,27 @@ export function permuteQK(entry: TensorEntry, nHead: number): TensorEntry {
   });
 }
 
+/**
+ * Rows [first, first + rows) of a matrix as a tensor of its own (Phi-3's fused QKV and gate+up
+ * matrices, split). Rows are contiguous bytes, so a stored tensor's slice stays mappable.
+ */
+export function rowSlice(entry: TensorEntry, name: string, first: number, rows: number): TensorEntry {
+  const total = entry.shape[0] ?? 0;
+  if (entry.shape.length < 2 || first < 0 || rows <= 0 || first + rows > total) {
+    throw new ModelFormatError(entry.file ?? entry.name, `cannot take rows ${first}..${first + rows - 1} of "${entry.name}" [${entry.shape.join(', ')}]`);
+  }
+  const rowBytes = entry.byteLength / total;
+  const [from, to] = [first * rowBytes, (first + rows) * rowBytes];
+  return {
+    name,
+    shape: [rows, ...entry.shape.slice(1)],
+    dtype: entry.dtype,
+    byteLength: to - from,
+    ...(entry.file !== undefined && entry.offset !== undefined && { file: entry.file, offset: entry.offset + from }),
+    read: async () => (await entry.read()).slice(from, to),
+  };
+}
+
 /** A vector with `by` added to every value, as F32 (convert_hf_to_gguf's Gemma norm weights: 1 + w). */
 export function shiftValues(entry: TensorEntry, by: number): TensorEntry {
   const count = safeElementCount(entry.shape);

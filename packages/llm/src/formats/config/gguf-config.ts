@@ -67,9 +67,14 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     slidingWindow: scalarNumber(get('attention.sliding_window')),
     slidingWindowPattern: Array.isArray(pattern) ? pattern.map((v) => v === true || v === 1) : scalarNumber(pattern),
     ropeThetaSwa: scalarNumber(get('rope.freq_base_swa')),
+    attentionScale: scalarNumber(get('attention.scale')),
+    embeddingScale: scalarNumber(get('embedding_scale')),
+    residualScale: scalarNumber(get('residual_scale')),
+    logitScale: scalarNumber(get('logit_scale')),
     extra: {},
   };
-  for (const key of ['attnSoftcap', 'finalSoftcap', 'slidingWindow', 'slidingWindowPattern', 'ropeThetaSwa'] as const) if (config[key] === undefined) delete config[key];
+  const optional = ['attnSoftcap', 'finalSoftcap', 'slidingWindow', 'slidingWindowPattern', 'ropeThetaSwa', 'attentionScale', 'embeddingScale', 'residualScale', 'logitScale'] as const;
+  for (const key of optional) if (config[key] === undefined || config[key] === 0) delete config[key];
   // embedding models say how they pool (BERT; decoders converted as embedders, e.g. Qwen3-Embedding)
   if (pooling !== undefined) config.pooling = POOLING[pooling] ?? 'none';
   if (isBert) {
@@ -93,6 +98,7 @@ function ropeScaling(get: (key: string) => unknown, tensors: ReadonlyMap<string,
   if (type === 'linear' || (type === undefined && factor !== undefined && factor !== 1)) return { type: 'linear', factor: factor ?? 1 };
   if (type === 'yarn') return { type: 'yarn', factor: factor ?? 1, ...(original !== undefined && { originalContextLength: original }) };
   if (tensors.has('rope_freqs.weight')) return { type: 'llama3' };
+  if (tensors.has('rope_factors_long.weight')) return { type: 'longrope' };
   return undefined;
 }
 

@@ -17,6 +17,9 @@ const ARCHITECTURES: Record<string, string> = {
   qwen3_moe: 'qwen3moe',
   gemma2: 'gemma2',
   gemma3_text: 'gemma3',
+  phi3: 'phi3',
+  olmo2: 'olmo2',
+  granite: 'granite',
   bert: 'bert',
 };
 
@@ -83,6 +86,10 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
     extra: {},
   };
   if (isGemma) gemmaKeys(cfg, get, num, file);
+  if (architecture === 'granite') graniteKeys(cfg, get);
+  // Phi-3 rotates part of each head when partial_rotary_factor says so
+  const rotary = get('partial_rotary_factor');
+  if (typeof rotary === 'number' && rotary > 0 && rotary < 1) cfg.ropeDims = Math.floor((rotary * hiddenSize) / nHeads);
   if (architecture === 'qwen3moe') cfg.expertIntermediateSize = num('moe_intermediate_size');
   else if (nExperts) cfg.expertIntermediateSize = cfg.intermediateSize;
   const scaling = ropeScaling(get('rope_scaling'), file);
@@ -98,6 +105,16 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   }
   for (const key of Object.keys(config)) if (!used.has(key)) cfg.extra[key] = config[key];
   return cfg;
+}
+
+/** GraniteConfig's multipliers, as convert_hf_to_gguf's GraniteModel names them (attention_multiplier is the query scale). */
+function graniteKeys(cfg: ModelConfig, get: (key: string) => unknown): void {
+  const keys = { attention_multiplier: 'attentionScale', embedding_multiplier: 'embeddingScale', residual_multiplier: 'residualScale', logits_scaling: 'logitScale' } as const;
+  for (const [key, field] of Object.entries(keys)) {
+    const v = get(key);
+    // as f32, the way the converter stores them (so a folder and its GGUF agree to the bit)
+    if (typeof v === 'number' && v !== 0) cfg[field] = Math.fround(v);
+  }
 }
 
 /** Gemma 2/3 (Gemma2Config, Gemma3TextConfig): soft-capping, query scale, sliding windows. */
@@ -141,6 +158,9 @@ function ropeScaling(v: unknown, file: string): RopeScaling | undefined {
       return { type: 'linear', factor };
     case 'yarn':
       return { type: 'yarn', factor, ...(original !== undefined && { originalContextLength: original }) };
+    case 'longrope':
+    case 'su':
+      return { type: 'longrope' };
     case 'llama3':
       return {
         type: 'llama3',

@@ -9,6 +9,9 @@ const ROPE_TYPES: Record<string, RopeType> = {
   qwen3moe: 'neox',
   gemma2: 'neox',
   gemma3: 'neox',
+  phi3: 'neox',
+  olmo2: 'neox',
+  granite: 'normal',
   bert: 'none',
   'nomic-bert': 'neox',
 };

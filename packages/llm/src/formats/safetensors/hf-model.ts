@@ -80,8 +80,8 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
     if (out.has(t.name)) throw new ModelFormatError(dir, `two tensors map to "${t.name}"`);
     out.set(t.name, t);
   };
-  // convert_hf_to_gguf permutes q/k for LlamaModel (Llama, Mistral, Mixtral) only
-  const permute = config.architecture === 'llama';
+  // convert_hf_to_gguf permutes q/k for LlamaModel and its subclasses (Llama, Mistral, Mixtral, Granite) only
+  const permute = config.architecture === 'llama' || config.architecture === 'granite';
   // Gemma's RMS norms multiply by 1 + weight; convert_hf_to_gguf stores 1 + weight (Gemma2Model, Gemma3Model)
   const normShift = config.architecture.startsWith('gemma') ? 1 : 0;
   for (const [hfName, entry] of hfTensors) {

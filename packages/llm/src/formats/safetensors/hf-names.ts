@@ -20,12 +20,15 @@ const DECODER_LAYER: [RegExp, string][] = [
   [/^mlp\.gate_proj\.weight$/, 'ffn_gate.weight'],
   [/^mlp\.up_proj\.weight$/, 'ffn_up.weight'],
   [/^mlp\.down_proj\.weight$/, 'ffn_down.weight'],
+  // Phi-3 stores Q, K, V as one matrix, and the gate and up projections as another
+  [/^self_attn\.qkv_proj\.weight$/, 'attn_qkv.weight'],
+  [/^mlp\.gate_up_proj\.weight$/, 'ffn_up.weight'],
   [/^(?:block_sparse_moe|mlp)\.gate\.weight$/, 'ffn_gate_inp.weight'],
 ];
 
-// Gemma 2/3 norm every block's input and output: their post_attention_layernorm is the attention
+// Gemma 2/3 and OLMo 2 norm each block's output: their post_attention_layernorm is the attention
 // output's norm, not the FFN's input norm as in Llama
-const GEMMA_LAYER: [RegExp, string][] = [
+const POST_NORM_LAYER: [RegExp, string][] = [
   [/^post_attention_layernorm\.weight$/, 'post_attention_norm.weight'],
   [/^pre_feedforward_layernorm\.weight$/, 'ffn_norm.weight'],
   [/^post_feedforward_layernorm\.weight$/, 'post_ffw_norm.weight'],
@@ -82,7 +85,8 @@ export function mapHFTensorName(hfName: string, architecture: string): HFNameMap
     const m = re.exec(rest!);
     if (m) return { kind: 'expert', name: `blk.${n}.${out}`, expert: Number(m[1]) };
   }
-  const mapped = (architecture.startsWith('gemma') ? match(GEMMA_LAYER, rest!) : undefined) ?? match(DECODER_LAYER, rest!);
+  const postNorms = architecture.startsWith('gemma') || architecture === 'olmo2';
+  const mapped = (postNorms ? match(POST_NORM_LAYER, rest!) : undefined) ?? match(DECODER_LAYER, rest!);
   return { kind: 'tensor', name: mapped ? `blk.${n}.${mapped}` : hfName };
 }
 
