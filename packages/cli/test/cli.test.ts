@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '@ix/llm';
+import { ARCHITECTURES, loadModel } from '@ix/llm';
 import { generateModel, PRESETS } from '@ix/model-gen';
 
 const run = promisify(execFile);
@@ -105,6 +105,17 @@ describe('ix info', () => {
     expect(info.architecture).toBe('llama');
     expect(info.tensorCount).toBe(48);
     expect(info.contextLength).toBe(2048);
+  });
+
+  it('with no model lists every registered architecture and the GGUF tokenizers, each loadable name once', async () => {
+    const r = await ix(['info', '--json']);
+    const { architectures, tokenizers } = JSON.parse(r.stdout) as { architectures: { name: string; gguf: string[]; huggingFace: string[] }[]; tokenizers: { gguf: string[]; ggufPreTokenizers: string[] } };
+    expect(architectures.map((a) => a.name)).toEqual(ARCHITECTURES.map((a) => a.name));
+    expect(architectures.find((a) => a.name === 'gemma3')).toMatchObject({ gguf: ['gemma3'], huggingFace: ['Gemma3ForCausalLM'] });
+    expect(tokenizers.gguf).toEqual(['llama', 'gpt2', 'bert']);
+    expect(tokenizers.ggufPreTokenizers).toContain('command-r');
+    const text = await ix(['info']);
+    expect(text.stdout).toMatch(/^starcoder2 +generative +starcoder2 +Starcoder2ForCausalLM$/m);
   });
 });
 

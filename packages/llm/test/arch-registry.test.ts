@@ -42,11 +42,11 @@ describe('architecture registry', () => {
   });
 
   it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
-    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'starcoder2' }, 'g.gguf');
+    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'command-r' }, 'g.gguf');
     expect(gguf).toThrow(ModelFormatError);
-    expect(gguf).toThrow('architecture "starcoder2" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, bert, nomic-bert)');
+    expect(gguf).toThrow('architecture "command-r" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, bert, nomic-bert)');
     const hf = () => architectureFor(hfConfig({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], num_experts: 4, moe_intermediate_size: 32 }), 'c');
-    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
+    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, Starcoder2ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
   });
 
   it('the names are unique across architectures', () => {
@@ -86,7 +86,7 @@ describe('architecture registry', () => {
 
   it('gemma2 from GGUF: llama.cpp defaults (window 4096 on even layers, √width embedding scale, 1/√headDim queries except 27B)', () => {
     const hp = gemma2.hparams(ggufConfig('gemma2', { block_count: 4, 'attention.key_length': 32, attn_logit_softcapping: 50, final_logit_softcapping: 30 }), 'g.gguf');
-    expect(hp).toMatchObject({ ropeMode: 'neox', ffnGate: 'gelu', embedScale: 8, attnScale: 1 / Math.sqrt(32), attnSoftcap: 50, finalSoftcap: 30 });
+    expect(hp).toMatchObject({ ropeMode: 'neox', ffn: 'geglu', embedScale: 8, attnScale: 1 / Math.sqrt(32), attnSoftcap: 50, finalSoftcap: 30 });
     expect(hp.slidingWindow).toEqual({ size: 4096, layers: [true, false, true, false], ropeBase: 10000, ropeFreqScale: 1 });
     // the 27B (46 layers) scales queries by 1/√(width / heads) = 1/√16
     expect(gemma2.hparams(ggufConfig('gemma2', { block_count: 46, 'attention.key_length': 32 }), 'g.gguf').attnScale).toBe(0.25);

@@ -58,7 +58,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
   }
   if (o.hf) {
-    if (o.arch === 'nomic-bert') throw new Error('model-gen writes nomic-bert as GGUF only (ix reads nomic-bert from GGUF)');
+    if (o.arch === 'nomic-bert' || o.arch === 'gpt2') throw new Error(`model-gen writes ${o.arch} as GGUF only (ix reads ${o.arch} from GGUF)`);
     if (o.arch !== 'bert' && o.shape.classifierLabels) throw new Error('model-gen writes decoder rerankers as GGUF only (a Hugging Face folder does not mark one)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
@@ -127,6 +127,9 @@ const HF_POST_NORM_LAYER_NAMES: Record<string, string> = {
   post_ffw_norm: 'post_feedforward_layernorm',
 };
 
+// StarCoder2's ungated MLP
+const HF_STARCODER2_LAYER_NAMES: Record<string, string> = { ffn_up: 'mlp.c_fc', ffn_down: 'mlp.c_proj' };
+
 const HF_LAYER_NAMES: Record<string, string> = {
   attn_norm: 'input_layernorm',
   attn_q: 'self_attn.q_proj',
@@ -145,12 +148,12 @@ const HF_LAYER_NAMES: Record<string, string> = {
 
 export function hfName(name: string, arch: GeneratedArch = 'llama'): string {
   if (name === 'token_embd.weight') return 'model.embed_tokens.weight';
-  if (name === 'output_norm.weight') return 'model.norm.weight';
+  if (name === 'output_norm.weight' || name === 'output_norm.bias') return name.replace('output_norm', 'model.norm');
   if (name === 'output.weight') return 'lm_head.weight';
   const m = /^blk\.(\d+)\.(\w+)\.(weight|bias)$/.exec(name);
   const postNorms = isGemma(arch) || arch === 'olmo2';
   // Phi-3's ffn_up holds the gate rows, then the up rows: HF's gate_up_proj
-  const own = arch === 'phi3' && m?.[2] === 'ffn_up' ? 'mlp.gate_up_proj' : postNorms ? HF_POST_NORM_LAYER_NAMES[m?.[2] ?? ''] : undefined;
+  const own = arch === 'phi3' && m?.[2] === 'ffn_up' ? 'mlp.gate_up_proj' : postNorms ? HF_POST_NORM_LAYER_NAMES[m?.[2] ?? ''] : arch === 'starcoder2' ? HF_STARCODER2_LAYER_NAMES[m?.[2] ?? ''] : undefined;
   const layerName = m && (own ?? HF_LAYER_NAMES[m[2]!]);
   if (!m || !layerName) throw new Error(`no HF name for ${name}`);
   return `model.layers.${m[1]}.${layerName}.${m[3]}`;
@@ -226,9 +229,11 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   };
   if (o.pooling) u32[`${a}.pooling_type`] = POOLING_TYPE[o.pooling];
   if (s.classifierLabels) u32[`${a}.pooling_type`] = 4; // rank
+  // StarCoder2 and GPT-2 use LayerNorm (and GPT-2 no rope)
+  const layerNorm = a === 'starcoder2' || a === 'gpt2';
   const f32: Record<string, number> = {
-    [`${a}.rope.freq_base`]: s.ropeTheta,
-    [`${a}.attention.layer_norm_rms_epsilon`]: s.normEps,
+    ...(a !== 'gpt2' && { [`${a}.rope.freq_base`]: s.ropeTheta }),
+    [layerNorm ? `${a}.attention.layer_norm_epsilon` : `${a}.attention.layer_norm_rms_epsilon`]: s.normEps,
   };
   // as convert_hf_to_gguf's Gemma2Model / Gemma3Model write them
   const strings: Record<string, string> = {};
@@ -313,7 +318,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
   }
   const classes = {
     llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM',
-    phi3: 'Phi3ForCausalLM', olmo2: 'Olmo2ForCausalLM', granite: 'GraniteForCausalLM',
+    phi3: 'Phi3ForCausalLM', olmo2: 'Olmo2ForCausalLM', granite: 'GraniteForCausalLM', starcoder2: 'Starcoder2ForCausalLM',
   };
   const cls = classes[o.arch as keyof typeof classes];
   const granite = s.granite ? { attention_multiplier: s.granite.attention, embedding_multiplier: s.granite.embedding, residual_multiplier: s.granite.residual, logits_scaling: s.granite.logits } : {};
@@ -328,7 +333,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
         ...(o.arch === 'gemma3' && { rope_local_base_freq: s.ropeThetaSwa ?? 10000, sliding_window_pattern: s.slidingWindowPattern ?? 6 }),
         rope_scaling: s.ropeScalingLinear ? { rope_type: 'linear', factor: s.ropeScalingLinear } : null,
       }
-    : { hidden_act: 'silu' };
+    : { hidden_act: o.arch === 'starcoder2' ? 'gelu_pytorch_tanh' : 'silu' };
   return {
     architectures: [cls],
     model_type: o.arch === 'gemma3' ? 'gemma3_text' : o.arch,
@@ -341,7 +346,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     ...(s.headDim ? { head_dim: s.headDim } : {}),
     max_position_embeddings: s.contextLength,
     rope_theta: s.ropeTheta,
-    rms_norm_eps: s.normEps,
+    ...(o.arch === 'starcoder2' ? { norm_epsilon: s.normEps, use_bias: true } : { rms_norm_eps: s.normEps }),
     ...gemma,
     ...granite,
     tie_word_embeddings: s.tiedEmbeddings,

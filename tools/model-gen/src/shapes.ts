@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'bert' | 'nomic-bert';
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'bert' | 'nomic-bert';
 
 export interface ModelShape {
   vocabSize: number;
@@ -127,6 +127,24 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'granite',
     shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: true, granite: { attention: 0.1, embedding: 3, residual: 0.5, logits: 4 } },
   },
+  // starcoder2-3b config.json (LayerNorm, biases, GELU; its 49152-token vocabulary stands in as llama's, padded)
+  'starcoder2-3b': {
+    arch: 'starcoder2',
+    shape: { vocabSize: 49152, hiddenSize: 3072, intermediateSize: 12288, nLayers: 30, nHeads: 24, nKVHeads: 2, contextLength: 16384, ropeTheta: 999999.4420358813, normEps: 1e-5, tiedEmbeddings: true },
+  },
+  'starcoder2-tiny': {
+    arch: 'starcoder2',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 256, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 100000, normEps: 1e-5, tiedEmbeddings: false },
+  },
+  // GPT-2 (124M) config.json: learned positions, fused QKV, LayerNorm, GELU (its 50257-token BPE vocabulary stands in as llama's, padded)
+  gpt2: {
+    arch: 'gpt2',
+    shape: { vocabSize: 50257, hiddenSize: 768, intermediateSize: 3072, nLayers: 12, nHeads: 12, nKVHeads: 12, contextLength: 1024, ropeTheta: 0, normEps: 1e-5, tiedEmbeddings: true },
+  },
+  'gpt2-tiny': {
+    arch: 'gpt2',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 256, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-5, tiedEmbeddings: true },
+  },
   // Gemma 2's structure at test size: a window of 4 over a 12-token prompt, caps small enough to bite
   'gemma2-tiny': {
     arch: 'gemma2',
@@ -154,6 +172,7 @@ export function isGemma(arch: GeneratedArch): arch is 'gemma2' | 'gemma3' {
 /** The tensors of a model, in GGUF naming. */
 export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   if (arch === 'bert') return bertTensorSpecs(s);
+  if (arch === 'starcoder2' || arch === 'gpt2') return layerNormDecoderSpecs(arch, s);
   if (arch === 'nomic-bert') return nomicTensorSpecs(s);
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
   const q = s.nHeads * hd;
@@ -204,6 +223,32 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   // a decoder reranker's head as llama.cpp's converter writes Qwen3-Reranker: the yes/no rows
   if (s.classifierLabels) out.push({ name: 'cls.output.weight', shape: [s.classifierLabels, s.hiddenSize], kind: 'matrix' });
   if (!s.tiedEmbeddings) out.push({ name: 'output.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'matrix' });
+  return out;
+}
+
+/**
+ * StarCoder2 and GPT-2 as llama.cpp names them: LayerNorm, a bias on every projection, an ungated
+ * FFN; GPT-2 has a position table and one fused QKV matrix.
+ */
+function layerNormDecoderSpecs(arch: 'starcoder2' | 'gpt2', s: ModelShape): TensorSpec[] {
+  const h = s.hiddenSize;
+  const hd = s.headDim ?? h / s.nHeads;
+  const q = s.nHeads * hd, kv = s.nKVHeads * hd;
+  const linear = (name: string, rows: number, cols: number): TensorSpec[] => [
+    { name: `${name}.weight`, shape: [rows, cols], kind: 'matrix' },
+    { name: `${name}.bias`, shape: [rows], kind: 'bias' },
+  ];
+  const out: TensorSpec[] = [{ name: 'token_embd.weight', shape: [s.vocabSize, h], kind: 'embedding' }];
+  if (arch === 'gpt2') out.push({ name: 'position_embd.weight', shape: [s.contextLength, h], kind: 'embedding' });
+  for (let l = 0; l < s.nLayers; l++) {
+    const p = `blk.${l}.`;
+    out.push(...layerNormSpecs(`${p}attn_norm`, h));
+    if (arch === 'gpt2') out.push(...linear(`${p}attn_qkv`, q + 2 * kv, h));
+    else out.push(...linear(`${p}attn_q`, q, h), ...linear(`${p}attn_k`, kv, h), ...linear(`${p}attn_v`, kv, h));
+    out.push(...linear(`${p}attn_output`, h, q), ...layerNormSpecs(`${p}ffn_norm`, h), ...linear(`${p}ffn_up`, s.intermediateSize, h), ...linear(`${p}ffn_down`, h, s.intermediateSize));
+  }
+  out.push(...layerNormSpecs('output_norm', h));
+  if (!s.tiedEmbeddings) out.push({ name: 'output.weight', shape: [s.vocabSize, h], kind: 'matrix' });
   return out;
 }
 

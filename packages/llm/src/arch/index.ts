@@ -3,9 +3,11 @@ export { bert, nomicBert, buildBertEmbed, type BertHParams, type BertWeights, ty
 export { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights, type LayerWeights } from './decoder.js';
 export { decoderHParams, llama, LLAMA_TENSORS } from './llama.js';
 export { gemma2, gemma3 } from './gemma.js';
+export { gpt2 } from './gpt2.js';
 export { granite } from './granite.js';
 export { olmo2 } from './olmo2.js';
 export { phi3 } from './phi3.js';
+export { starcoder2 } from './starcoder2.js';
 export { mistral } from './mistral.js';
 export { qwen2 } from './qwen2.js';
 export { qwen3 } from './qwen3.js';

@@ -3,16 +3,18 @@ import type { ModelConfig } from '../model-config.js';
 import type { Architecture } from './architecture.js';
 import { bert, nomicBert } from './bert.js';
 import { gemma2, gemma3 } from './gemma.js';
+import { gpt2 } from './gpt2.js';
 import { granite } from './granite.js';
 import { olmo2 } from './olmo2.js';
 import { phi3 } from './phi3.js';
+import { starcoder2 } from './starcoder2.js';
 import { llama } from './llama.js';
 import { mistral } from './mistral.js';
 import { qwen2 } from './qwen2.js';
 import { qwen3 } from './qwen3.js';
 
 /** Every architecture ix runs. Adding one: its file, and a line here. */
-export const ARCHITECTURES: readonly Architecture[] = [llama, mistral, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, bert, nomicBert];
+export const ARCHITECTURES: readonly Architecture[] = [llama, mistral, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, bert, nomicBert];
 
 /**
  * The architecture that runs a model config: by its Hugging Face `architectures[]` class or

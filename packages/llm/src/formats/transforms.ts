@@ -41,12 +41,13 @@ export function permuteQK(entry: TensorEntry, nHead: number): TensorEntry {
 }
 
 /**
- * Rows [first, first + rows) of a matrix as a tensor of its own (Phi-3's fused QKV and gate+up
- * matrices, split). Rows are contiguous bytes, so a stored tensor's slice stays mappable.
+ * Rows [first, first + rows) of a matrix (elements of a vector) as a tensor of its own (Phi-3's and
+ * GPT-2's fused QKV, Phi-3's gate+up, split). Rows are contiguous bytes, so a stored tensor's slice
+ * stays mappable.
  */
 export function rowSlice(entry: TensorEntry, name: string, first: number, rows: number): TensorEntry {
   const total = entry.shape[0] ?? 0;
-  if (entry.shape.length < 2 || first < 0 || rows <= 0 || first + rows > total) {
+  if (first < 0 || rows <= 0 || first + rows > total) {
     throw new ModelFormatError(entry.file ?? entry.name, `cannot take rows ${first}..${first + rows - 1} of "${entry.name}" [${entry.shape.join(', ')}]`);
   }
   const rowBytes = entry.byteLength / total;

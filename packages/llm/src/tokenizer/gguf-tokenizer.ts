@@ -22,6 +22,10 @@ import { TokenizerError, type Tokenizer } from './tokenizer.js';
 
 const K = 'tokenizer.ggml.';
 
+/** The GGUF tokenizer models (tokenizer.ggml.model) and pre-tokenizers (tokenizer.ggml.pre) ix reads. */
+export const GGUF_TOKENIZER_MODELS = ['llama', 'gpt2', 'bert'] as const;
+export const GGUF_PRE_TOKENIZER_NAMES: readonly string[] = Object.keys(GGUF_PRE_TOKENIZERS);
+
 export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer {
   const model = metadata[K + 'model'];
   const tokens = stringArray(metadata, 'tokens');
@@ -53,7 +57,7 @@ export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer 
     case 'bert':
       return bertTokenizer(metadata, tokens, types, { unk });
     default:
-      throw new TokenizerError(`GGUF tokenizer.ggml.model ${JSON.stringify(model)} is not supported (llama, gpt2, bert)`);
+      throw new TokenizerError(`GGUF tokenizer.ggml.model ${JSON.stringify(model)} is not supported (${GGUF_TOKENIZER_MODELS.join(', ')})`);
   }
 }
 

@@ -35,6 +35,8 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
   const causal = get('attention.causal');
   get('attention.value_length');
   const isGemma = /^gemma/.test(arch);
+  // LayerNorm decoders (GELU, biases): StarCoder2, GPT-2
+  const layerNorm = isBert || arch === 'starcoder2' || arch === 'gpt2';
   const pattern = get('attention.sliding_window_pattern');
 
   const config: ModelConfig = {
@@ -51,9 +53,9 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     ropeDims: arch === 'bert' ? 0 : num('rope.dimension_count', headDim),
     ropeType: ropeTypeOf(arch),
     ropeScaling: ropeScaling(get, tensors),
-    normEps: isBert ? num('attention.layer_norm_epsilon') : num('attention.layer_norm_rms_epsilon'),
-    normType: isBert ? 'layer' : 'rms',
-    activation: arch === 'bert' || isGemma ? 'gelu' : 'silu',
+    normEps: layerNorm ? num('attention.layer_norm_epsilon') : num('attention.layer_norm_rms_epsilon'),
+    normType: layerNorm ? 'layer' : 'rms',
+    activation: (layerNorm && arch !== 'nomic-bert') || isGemma ? 'gelu' : 'silu',
     // encoders have no output projection to tie
     tiedEmbeddings: !isBert && !tensors.has('output.weight'),
     qkvBias: tensors.has('blk.0.attn_q.bias'),

@@ -20,6 +20,7 @@ const ARCHITECTURES: Record<string, string> = {
   phi3: 'phi3',
   olmo2: 'olmo2',
   granite: 'granite',
+  starcoder2: 'starcoder2',
   bert: 'bert',
 };
 
@@ -54,6 +55,8 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
 
   const isBert = architecture === 'bert';
   const isGemma = architecture.startsWith('gemma');
+  // StarCoder2: LayerNorm (norm_epsilon), GELU, biases (use_bias)
+  const isStarCoder2 = architecture === 'starcoder2';
   const hiddenSize = num('hidden_size');
   const nHeads = num('num_attention_heads');
   const headDim = num('head_dim', hiddenSize / nHeads);
@@ -71,13 +74,13 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
     ropeTheta: isBert ? 10000 : num('rope_theta', modelType === 'mixtral' ? 1e6 : 10000),
     ropeDims: isBert ? 0 : headDim,
     ropeType: ropeTypeOf(architecture),
-    normEps: isBert ? num('layer_norm_eps', 1e-12) : num('rms_norm_eps', 1e-6),
-    normType: isBert ? 'layer' : 'rms',
-    activation: isBert || isGemma ? 'gelu' : 'silu',
+    normEps: isBert ? num('layer_norm_eps', 1e-12) : isStarCoder2 ? num('norm_epsilon', 1e-5) : num('rms_norm_eps', 1e-6),
+    normType: isBert || isStarCoder2 ? 'layer' : 'rms',
+    activation: isBert || isGemma || isStarCoder2 ? 'gelu' : 'silu',
     // LlamaConfig defaults tie_word_embeddings to false, the Gemma configs to true, the Qwen configs
     // state it; encoders have no output projection
     tiedEmbeddings: !isBert && bool('tie_word_embeddings', isGemma),
-    qkvBias: architecture === 'qwen2' || isBert || bool('attention_bias', false),
+    qkvBias: architecture === 'qwen2' || isBert || bool(isStarCoder2 ? 'use_bias' : 'attention_bias', isStarCoder2),
     qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
     nExperts,
     nExpertsUsed: nExperts ? num('num_experts_per_tok', 2) : 0,
@@ -87,6 +90,10 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   };
   if (isGemma) gemmaKeys(cfg, get, num, file);
   if (architecture === 'granite') graniteKeys(cfg, get);
+  if (isStarCoder2) {
+    const act = get('hidden_act');
+    if (act !== undefined && act !== 'gelu_pytorch_tanh' && act !== 'gelu') throw new ModelFormatError(file, `StarCoder2 hidden_act ${JSON.stringify(act)} is not supported (gelu_pytorch_tanh)`);
+  }
   // Phi-3 rotates part of each head when partial_rotary_factor says so
   const rotary = get('partial_rotary_factor');
   if (typeof rotary === 'number' && rotary > 0 && rotary < 1) cfg.ropeDims = Math.floor((rotary * hiddenSize) / nHeads);

@@ -12,6 +12,8 @@ const ROPE_TYPES: Record<string, RopeType> = {
   phi3: 'neox',
   olmo2: 'neox',
   granite: 'normal',
+  starcoder2: 'neox',
+  gpt2: 'none',
   bert: 'none',
   'nomic-bert': 'neox',
 };

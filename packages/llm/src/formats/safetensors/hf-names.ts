@@ -9,8 +9,8 @@ export type HFNameMapping =
   | { kind: 'skip' };
 
 const DECODER_LAYER: [RegExp, string][] = [
-  [/^input_layernorm\.weight$/, 'attn_norm.weight'],
-  [/^post_attention_layernorm\.weight$/, 'ffn_norm.weight'],
+  [/^input_layernorm\.(weight|bias)$/, 'attn_norm.$1'],
+  [/^post_attention_layernorm\.(weight|bias)$/, 'ffn_norm.$1'],
   [/^self_attn\.q_proj\.(weight|bias)$/, 'attn_q.$1'],
   [/^self_attn\.k_proj\.(weight|bias)$/, 'attn_k.$1'],
   [/^self_attn\.v_proj\.(weight|bias)$/, 'attn_v.$1'],
@@ -20,6 +20,9 @@ const DECODER_LAYER: [RegExp, string][] = [
   [/^mlp\.gate_proj\.weight$/, 'ffn_gate.weight'],
   [/^mlp\.up_proj\.weight$/, 'ffn_up.weight'],
   [/^mlp\.down_proj\.weight$/, 'ffn_down.weight'],
+  // StarCoder2's ungated MLP
+  [/^mlp\.c_fc\.(weight|bias)$/, 'ffn_up.$1'],
+  [/^mlp\.c_proj\.(weight|bias)$/, 'ffn_down.$1'],
   // Phi-3 stores Q, K, V as one matrix, and the gate and up projections as another
   [/^self_attn\.qkv_proj\.weight$/, 'attn_qkv.weight'],
   [/^mlp\.gate_up_proj\.weight$/, 'ffn_up.weight'],
@@ -74,6 +77,7 @@ export function mapHFTensorName(hfName: string, architecture: string): HFNameMap
   const global: Record<string, string> = {
     'model.embed_tokens.weight': 'token_embd.weight',
     'model.norm.weight': 'output_norm.weight',
+    'model.norm.bias': 'output_norm.bias',
     'lm_head.weight': 'output.weight',
   };
   if (global[hfName]) return { kind: 'tensor', name: global[hfName]! };
