@@ -65,9 +65,10 @@ export interface ModelConfig {
   slidingWindowPattern?: number | boolean[];
   /** rope base of sliding-window layers (GGUF rope.freq_base_swa, HF rope_local_base_freq) */
   ropeThetaSwa?: number;
-  /** Granite's multipliers: token embeddings, block outputs before the residual adds, and logits (divided by) */
+  /** Granite's multipliers: token embeddings, block outputs before the residual adds */
   embeddingScale?: number;
   residualScale?: number;
+  /** logit_scale as the file stores it: Granite divides the logits by it, Command-R multiplies */
   logitScale?: number;
   /** embedding models (BERT) */
   pooling?: PoolingType;

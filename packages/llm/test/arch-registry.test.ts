@@ -42,11 +42,11 @@ describe('architecture registry', () => {
   });
 
   it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
-    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'command-r' }, 'g.gguf');
+    const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'deepseek2' }, 'g.gguf');
     expect(gguf).toThrow(ModelFormatError);
-    expect(gguf).toThrow('architecture "command-r" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, bert, nomic-bert)');
+    expect(gguf).toThrow('architecture "deepseek2" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, command-r, cohere2, bert, nomic-bert)');
     const hf = () => architectureFor(hfConfig({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], num_experts: 4, moe_intermediate_size: 32 }), 'c');
-    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, Starcoder2ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
+    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, Starcoder2ForCausalLM, CohereForCausalLM, Cohere2ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
   });
 
   it('the names are unique across architectures', () => {

@@ -229,8 +229,8 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   };
   if (o.pooling) u32[`${a}.pooling_type`] = POOLING_TYPE[o.pooling];
   if (s.classifierLabels) u32[`${a}.pooling_type`] = 4; // rank
-  // StarCoder2 and GPT-2 use LayerNorm (and GPT-2 no rope)
-  const layerNorm = a === 'starcoder2' || a === 'gpt2';
+  // StarCoder2, GPT-2 and Command-R use LayerNorm (and GPT-2 no rope)
+  const layerNorm = a === 'starcoder2' || a === 'gpt2' || a === 'command-r' || a === 'cohere2';
   const f32: Record<string, number> = {
     ...(a !== 'gpt2' && { [`${a}.rope.freq_base`]: s.ropeTheta }),
     [layerNorm ? `${a}.attention.layer_norm_epsilon` : `${a}.attention.layer_norm_rms_epsilon`]: s.normEps,
@@ -242,6 +242,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   if (s.attnSoftcap) f32[`${a}.attn_logit_softcapping`] = s.attnSoftcap;
   if (s.finalSoftcap) f32[`${a}.final_logit_softcapping`] = s.finalSoftcap;
   if (s.ropeThetaSwa && s.ropeThetaSwa !== 10000) f32[`${a}.rope.freq_base_swa`] = s.ropeThetaSwa;
+  if (s.logitScale) f32[`${a}.logit_scale`] = s.logitScale;
   if (s.granite) {
     f32[`${a}.attention.scale`] = s.granite.attention;
     f32[`${a}.embedding_scale`] = s.granite.embedding;
@@ -319,7 +320,10 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
   const classes = {
     llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM',
     phi3: 'Phi3ForCausalLM', olmo2: 'Olmo2ForCausalLM', granite: 'GraniteForCausalLM', starcoder2: 'Starcoder2ForCausalLM',
+    'command-r': 'CohereForCausalLM', cohere2: 'Cohere2ForCausalLM',
   };
+  const cohere = o.arch === 'command-r' || o.arch === 'cohere2';
+  const cohereKeys = cohere ? { logit_scale: s.logitScale, ...(o.arch === 'cohere2' && { sliding_window: s.slidingWindow, sliding_window_pattern: 4 }) } : {};
   const cls = classes[o.arch as keyof typeof classes];
   const granite = s.granite ? { attention_multiplier: s.granite.attention, embedding_multiplier: s.granite.embedding, residual_multiplier: s.granite.residual, logits_scaling: s.granite.logits } : {};
   // Gemma2Config / Gemma3TextConfig keys
@@ -336,7 +340,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     : { hidden_act: o.arch === 'starcoder2' ? 'gelu_pytorch_tanh' : 'silu' };
   return {
     architectures: [cls],
-    model_type: o.arch === 'gemma3' ? 'gemma3_text' : o.arch,
+    model_type: o.arch === 'gemma3' ? 'gemma3_text' : o.arch === 'command-r' ? 'cohere' : o.arch,
     vocab_size: s.vocabSize,
     hidden_size: s.hiddenSize,
     intermediate_size: s.intermediateSize,
@@ -346,7 +350,8 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     ...(s.headDim ? { head_dim: s.headDim } : {}),
     max_position_embeddings: s.contextLength,
     rope_theta: s.ropeTheta,
-    ...(o.arch === 'starcoder2' ? { norm_epsilon: s.normEps, use_bias: true } : { rms_norm_eps: s.normEps }),
+    ...(o.arch === 'starcoder2' ? { norm_epsilon: s.normEps, use_bias: true } : cohere ? { layer_norm_eps: s.normEps } : { rms_norm_eps: s.normEps }),
+    ...cohereKeys,
     ...gemma,
     ...granite,
     tie_word_embeddings: s.tiedEmbeddings,

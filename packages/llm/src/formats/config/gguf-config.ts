@@ -35,8 +35,9 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
   const causal = get('attention.causal');
   get('attention.value_length');
   const isGemma = /^gemma/.test(arch);
-  // LayerNorm decoders (GELU, biases): StarCoder2, GPT-2
-  const layerNorm = isBert || arch === 'starcoder2' || arch === 'gpt2';
+  // LayerNorm decoders: StarCoder2, GPT-2 (GELU, biases), Command-R and Cohere2 (SwiGLU)
+  const layerNorm = isBert || ['starcoder2', 'gpt2', 'command-r', 'cohere2'].includes(arch);
+  const gelu = arch === 'bert' || arch === 'starcoder2' || arch === 'gpt2' || isGemma;
   const pattern = get('attention.sliding_window_pattern');
 
   const config: ModelConfig = {
@@ -55,7 +56,7 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     ropeScaling: ropeScaling(get, tensors),
     normEps: layerNorm ? num('attention.layer_norm_epsilon') : num('attention.layer_norm_rms_epsilon'),
     normType: layerNorm ? 'layer' : 'rms',
-    activation: (layerNorm && arch !== 'nomic-bert') || isGemma ? 'gelu' : 'silu',
+    activation: gelu ? 'gelu' : 'silu',
     // encoders have no output projection to tie
     tiedEmbeddings: !isBert && !tensors.has('output.weight'),
     qkvBias: tensors.has('blk.0.attn_q.bias'),

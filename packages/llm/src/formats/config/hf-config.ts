@@ -21,6 +21,8 @@ const ARCHITECTURES: Record<string, string> = {
   olmo2: 'olmo2',
   granite: 'granite',
   starcoder2: 'starcoder2',
+  cohere: 'command-r',
+  cohere2: 'cohere2',
   bert: 'bert',
 };
 
@@ -57,6 +59,8 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   const isGemma = architecture.startsWith('gemma');
   // StarCoder2: LayerNorm (norm_epsilon), GELU, biases (use_bias)
   const isStarCoder2 = architecture === 'starcoder2';
+  // Command-R / Cohere2: LayerNorm without bias (layer_norm_eps), SwiGLU
+  const isCohere = architecture === 'command-r' || architecture === 'cohere2';
   const hiddenSize = num('hidden_size');
   const nHeads = num('num_attention_heads');
   const headDim = num('head_dim', hiddenSize / nHeads);
@@ -74,12 +78,12 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
     ropeTheta: isBert ? 10000 : num('rope_theta', modelType === 'mixtral' ? 1e6 : 10000),
     ropeDims: isBert ? 0 : headDim,
     ropeType: ropeTypeOf(architecture),
-    normEps: isBert ? num('layer_norm_eps', 1e-12) : isStarCoder2 ? num('norm_epsilon', 1e-5) : num('rms_norm_eps', 1e-6),
-    normType: isBert || isStarCoder2 ? 'layer' : 'rms',
+    normEps: isBert ? num('layer_norm_eps', 1e-12) : isStarCoder2 ? num('norm_epsilon', 1e-5) : isCohere ? num('layer_norm_eps', 1e-5) : num('rms_norm_eps', 1e-6),
+    normType: isBert || isStarCoder2 || isCohere ? 'layer' : 'rms',
     activation: isBert || isGemma || isStarCoder2 ? 'gelu' : 'silu',
     // LlamaConfig defaults tie_word_embeddings to false, the Gemma configs to true, the Qwen configs
     // state it; encoders have no output projection
-    tiedEmbeddings: !isBert && bool('tie_word_embeddings', isGemma),
+    tiedEmbeddings: !isBert && bool('tie_word_embeddings', isGemma || isCohere),
     qkvBias: architecture === 'qwen2' || isBert || bool(isStarCoder2 ? 'use_bias' : 'attention_bias', isStarCoder2),
     qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
     nExperts,
@@ -90,12 +94,13 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   };
   if (isGemma) gemmaKeys(cfg, get, num, file);
   if (architecture === 'granite') graniteKeys(cfg, get);
+  if (isCohere) cohereKeys(cfg, get);
   if (isStarCoder2) {
     const act = get('hidden_act');
     if (act !== undefined && act !== 'gelu_pytorch_tanh' && act !== 'gelu') throw new ModelFormatError(file, `StarCoder2 hidden_act ${JSON.stringify(act)} is not supported (gelu_pytorch_tanh)`);
   }
-  // Phi-3 rotates part of each head when partial_rotary_factor says so
-  const rotary = get('partial_rotary_factor');
+  // Phi-3 and Cohere2 rotate part of each head when partial_rotary_factor / rotary_pct says so
+  const rotary = get('partial_rotary_factor') ?? get('rotary_pct');
   if (typeof rotary === 'number' && rotary > 0 && rotary < 1) cfg.ropeDims = Math.floor((rotary * hiddenSize) / nHeads);
   if (architecture === 'qwen3moe') cfg.expertIntermediateSize = num('moe_intermediate_size');
   else if (nExperts) cfg.expertIntermediateSize = cfg.intermediateSize;
@@ -122,6 +127,19 @@ function graniteKeys(cfg: ModelConfig, get: (key: string) => unknown): void {
     // as f32, the way the converter stores them (so a folder and its GGUF agree to the bit)
     if (typeof v === 'number' && v !== 0) cfg[field] = Math.fround(v);
   }
+}
+
+/** CohereConfig / Cohere2Config: logit_scale, and Cohere2's sliding window. */
+function cohereKeys(cfg: ModelConfig, get: (key: string) => unknown): void {
+  const scale = get('logit_scale');
+  if (typeof scale === 'number' && scale !== 0) cfg.logitScale = Math.fround(scale);
+  const window = get('sliding_window');
+  if (typeof window === 'number' && window > 0) cfg.slidingWindow = window;
+  const types = get('layer_types');
+  const period = get('sliding_window_pattern');
+  if (Array.isArray(types)) cfg.slidingWindowPattern = types.map((t) => t === 'sliding_attention');
+  else if (typeof period === 'number' && period > 0) cfg.slidingWindowPattern = period;
+  get('use_qk_norm');
 }
 
 /** Gemma 2/3 (Gemma2Config, Gemma3TextConfig): soft-capping, query scale, sliding windows. */

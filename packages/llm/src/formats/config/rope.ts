@@ -13,6 +13,8 @@ const ROPE_TYPES: Record<string, RopeType> = {
   olmo2: 'neox',
   granite: 'normal',
   starcoder2: 'neox',
+  'command-r': 'normal',
+  cohere2: 'normal',
   gpt2: 'none',
   bert: 'none',
   'nomic-bert': 'neox',
