@@ -5,6 +5,10 @@
  */
 import { Template } from '@huggingface/jinja';
 import { ChatTemplateError } from './chat-errors.js';
+import { installJinjaCompat } from './jinja-compat.js';
+
+// jinja2's behaviour where the engine differs (jinja-compat.ts)
+installJinjaCompat();
 
 export interface ChatToolCall {
   id?: string;
