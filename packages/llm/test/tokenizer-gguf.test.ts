@@ -180,6 +180,86 @@ describe('GGUF WordPiece (all-MiniLM-L6-v2 vocabulary in GGUF form) vs the token
  * byte-level BPE vocabulary and the name in tokenizer.ggml.pre, tokenized by node-llama-cpp and by
  * ix over the corpus. (The vocabulary is not the family's own; the splits are what differ.)
  */
+/**
+ * A SentencePiece ("llama") GGUF tokenizer section from a SentencePiece-BPE tokenizer.json, as
+ * convert_hf_to_gguf's _set_vocab_sentencepiece writes one (pieces in id order, <0xNN> byte pieces,
+ * added tokens as control / user-defined); scores fall with the id, the order SentencePiece BPE
+ * stores its merges in.
+ */
+function ggufSentencePiece(json: Record<string, unknown>, ids: { bos: number; eos: number; unk: number; pad?: number }, addSpacePrefix: boolean): Record<string, unknown> {
+  const m = json.model as { vocab: Record<string, number> };
+  const tokens: string[] = [];
+  const types: number[] = [];
+  for (const [piece, id] of Object.entries(m.vocab)) {
+    tokens[id] = piece;
+    types[id] = /^<0x[0-9A-F]{2}>$/.test(piece) ? 6 : 1; // BYTE : NORMAL
+  }
+  for (const t of json.added_tokens as { id: number; content: string; special: boolean }[]) {
+    tokens[t.id] = t.content;
+    types[t.id] = t.special ? 3 : 4;
+  }
+  types[ids.unk] = 2; // UNKNOWN
+  for (let i = 0; i < tokens.length; i++) if (tokens[i] === undefined) [tokens[i], types[i]] = [`[PAD${i}]`, 5];
+  return {
+    'tokenizer.ggml.model': 'llama',
+    'tokenizer.ggml.tokens': tokens,
+    'tokenizer.ggml.scores': Float32Array.from(tokens, (_, i) => (types[i] === 1 ? -i : 0)),
+    'tokenizer.ggml.token_type': Int32Array.from(types),
+    'tokenizer.ggml.bos_token_id': ids.bos,
+    'tokenizer.ggml.eos_token_id': ids.eos,
+    'tokenizer.ggml.unknown_token_id': ids.unk,
+    ...(ids.pad !== undefined && { 'tokenizer.ggml.padding_token_id': ids.pad }),
+    'tokenizer.ggml.add_space_prefix': addSpacePrefix,
+  };
+}
+
+describe('GGUF SentencePiece with the Gemma 3 vocabulary (262k pieces, no space prefix) vs llama.cpp', () => {
+  const tmp = tempDir();
+  let llama: Llama;
+  beforeAll(async () => {
+    llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  });
+  afterAll(async () => {
+    await llama?.dispose();
+  });
+
+  it('every corpus string tokenizes as llama.cpp does, and BOS is added', async () => {
+    const f = lenmlFiles('gemma3');
+    // Gemma 3's special ids, as its tokenizer_config.json and convert_hf_to_gguf's Gemma3Model give them
+    const md: Record<string, unknown> = {
+      'general.architecture': 'gemma3',
+      'gemma3.context_length': 512,
+      'gemma3.embedding_length': 64,
+      'gemma3.block_count': 1,
+      'gemma3.feed_forward_length': 128,
+      'gemma3.attention.head_count': 4,
+      'gemma3.attention.layer_norm_rms_epsilon': 1e-6,
+      ...ggufSentencePiece(f.tokenizerJson, { bos: 2, eos: 1, unk: 3, pad: 0 }, false),
+    };
+    const u32 = ['context_length', 'embedding_length', 'block_count', 'feed_forward_length', 'attention.head_count'];
+    const types = {
+      ...Object.fromEntries(u32.map((k) => [`gemma3.${k}`, GGUFValueType.UINT32])),
+      'gemma3.attention.layer_norm_rms_epsilon': GGUFValueType.FLOAT32,
+      ...Object.fromEntries(['bos', 'eos', 'unknown', 'padding'].map((k) => [`tokenizer.ggml.${k}_token_id`, GGUFValueType.UINT32])),
+    };
+    const file = `${tmp.dir}/vocab-gemma3.gguf`;
+    await writeGGUF(await FileSink.create(file), { metadata: md, types, tensors: [] });
+    const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
+    try {
+      const ix = tokenizerFromGGUF(md);
+      expect(ix.encode('hi')[0]).toBe(2);
+      // as in the pre-tokenizer test: llama.cpp promotes control-looking text to control tokens
+      const inputs = CORPUS.filter((c) => !/<\/?s>|<\||\|>|<(PRE|SUF|MID|EOT)>|<(start|end)_of_turn>|<(bos|eos|pad|unk)>/.test(c));
+      expect(inputs.length).toBeGreaterThan(CORPUS.length / 2);
+      const r = mismatches(inputs, (t) => ix.encode(t, { addSpecial: false }), (t) => [...peer.tokenize(t, false)].map(Number));
+      console.info(`Gemma 3 SentencePiece GGUF: ${inputs.length - r.count}/${inputs.length} agree with llama.cpp`);
+      expect(r.examples).toEqual([]);
+    } finally {
+      await peer.dispose();
+    }
+  }, 120_000);
+});
+
 describe('GGUF pre-tokenizers vs llama.cpp (node-llama-cpp, vocabulary only)', () => {
   const tmp = tempDir();
   let llama: Llama;
