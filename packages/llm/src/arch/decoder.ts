@@ -3,8 +3,8 @@ import type { EmbedGraph, ModelHParams, StepGraph, StepOptions, StepSegment } fr
 import { joinRows, rowsOf } from './graph-rows.js';
 
 /**
- * One forward step of a Llama-family decoder (Llama 1/2/3, Mistral, TinyLlama, Qwen2, Qwen3,
- * Gemma 2/3), as a graph. Like llama2.c's `forward`, in graph form:
+ * One forward step of a decoder (Llama 1/2/3, Mistral, TinyLlama, Qwen2, Qwen3, Gemma 2/3, Phi-3,
+ * OLMo 2, Granite, StarCoder2, GPT-2, Command-R, Cohere2), as a graph. Like llama2.c's `forward`, in graph form:
  *   x = embed(tokens)
  *   per layer: x += Wo·attn(rope(Wq·n(x)), rope(Wk·n(x)), Wv·n(x));  x += W2·(silu(W1·n(x)) * W3·n(x))
  *   logits = Wout·n(x)
@@ -12,7 +12,8 @@ import { joinRows, rowsOf } from './graph-rows.js';
  * Gemma scales the embeddings, norms each block's output too (post norms), gates with GELU,
  * soft-caps scores and logits, and has sliding-window layers with a rope base of their own.
  * StarCoder2 and GPT-2 use LayerNorm and biases everywhere and an ungated GELU FFN; GPT-2 adds
- * learned positions instead of rope. Command-R runs attention and FFN side by side.
+ * learned positions instead of rope. Command-R runs attention and FFN side by side. Each family
+ * sets the options below in its own file (gemma.ts, phi3.ts, ...); their tensors switch the rest on.
  */
 export interface DecoderHParams extends ModelHParams {
   ffnDim: number;
@@ -88,7 +89,7 @@ export interface LayerWeights {
   wDown: Tensor;
   bUp?: Tensor;
   bDown?: Tensor;
-  /** Gemma: RMS norms on the attention's and the FFN's outputs, before the residual adds */
+  /** Gemma, OLMo 2: norms on the attention's and the FFN's outputs, before the residual adds */
   attnPostNorm?: Tensor;
   ffnPostNorm?: Tensor;
 }
