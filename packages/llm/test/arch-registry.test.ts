@@ -46,7 +46,7 @@ describe('architecture registry', () => {
     expect(gguf).toThrow(ModelFormatError);
     expect(gguf).toThrow('architecture "deepseek2" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, command-r, cohere2, bert, nomic-bert)');
     const hf = () => architectureFor(hfConfig({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], num_experts: 4, moe_intermediate_size: 32 }), 'c');
-    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, Starcoder2ForCausalLM, CohereForCausalLM, Cohere2ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
+    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, Starcoder2ForCausalLM, GPT2LMHeadModel, CohereForCausalLM, Cohere2ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
   });
 
   it('the names are unique across architectures', () => {
@@ -65,7 +65,9 @@ describe('architecture registry', () => {
       expect(mapHFTensorName(spec.hf, arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'tensor', name: spec.gguf });
     }
     for (const spec of Object.values(layer)) {
-      expect(mapHFTensorName(spec.hf.replace('{n}', '7'), arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'tensor', name: spec.gguf.replace('{n}', '7') });
+      // a split tensor's HF name is its fused source's: it converts to the fused GGUF name
+      const fused = spec.split ? spec.gguf.replace(/attn_[qkv]\./, 'attn_qkv.') : spec.gguf;
+      expect(mapHFTensorName(spec.hf.replace('{n}', '7'), arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'tensor', name: fused.replace('{n}', '7') });
     }
   });
 

@@ -58,18 +58,18 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
   }
   if (o.hf) {
-    if (o.arch === 'nomic-bert' || o.arch === 'gpt2') throw new Error(`model-gen writes ${o.arch} as GGUF only (ix reads ${o.arch} from GGUF)`);
+    if (o.arch === 'nomic-bert') throw new Error('model-gen writes nomic-bert as GGUF only (ix reads nomic-bert from GGUF)');
     if (o.arch !== 'bert' && o.shape.classifierLabels) throw new Error('model-gen writes decoder rerankers as GGUF only (a Hugging Face folder does not mark one)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
     await writeSafetensorsFolder(
       o.hf,
       specs.map((t) => ({
-        name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : hfName(t.name, o.arch),
-        shape: t.shape,
+        name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : hfName(t.name, o.arch),
+        shape: gpt2Conv1D(o, t) ? [t.shape[1]!, t.shape[0]!] : t.shape,
         dtype: bf16 ? 'BF16' : 'F32',
         data: async () => {
-          const v = values(t);
+          const v = gpt2Conv1D(o, t) ? transpose(values(t), t.shape[0]!, t.shape[1]!) : values(t);
           if (!bf16) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
           const out = new Uint16Array(v.length);
           for (let i = 0; i < v.length; i++) out[i] = f32ToBf16(v[i]!);
@@ -83,6 +83,35 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
   }
+}
+
+/** GPT-2's Conv1D layers store their matrices [in, out]: the transpose of the GGUF (llama.cpp) layout */
+function gpt2Conv1D(o: GenerateOptions, t: TensorSpec): boolean {
+  return o.arch === 'gpt2' && /\.(attn_qkv|attn_output|ffn_up|ffn_down)\.weight$/.test(t.name);
+}
+
+function transpose(v: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = v[r * cols + c]!;
+  return out;
+}
+
+const HF_GPT2_NAMES: [RegExp, string][] = [
+  [/^token_embd\.weight$/, 'transformer.wte.weight'],
+  [/^position_embd\.weight$/, 'transformer.wpe.weight'],
+  [/^output_norm\.(weight|bias)$/, 'transformer.ln_f.$1'],
+  [/^blk\.(\d+)\.attn_norm\.(weight|bias)$/, 'transformer.h.$1.ln_1.$2'],
+  [/^blk\.(\d+)\.attn_qkv\.(weight|bias)$/, 'transformer.h.$1.attn.c_attn.$2'],
+  [/^blk\.(\d+)\.attn_output\.(weight|bias)$/, 'transformer.h.$1.attn.c_proj.$2'],
+  [/^blk\.(\d+)\.ffn_norm\.(weight|bias)$/, 'transformer.h.$1.ln_2.$2'],
+  [/^blk\.(\d+)\.ffn_up\.(weight|bias)$/, 'transformer.h.$1.mlp.c_fc.$2'],
+  [/^blk\.(\d+)\.ffn_down\.(weight|bias)$/, 'transformer.h.$1.mlp.c_proj.$2'],
+];
+
+/** GPT2LMHeadModel's safetensors name of a GGUF tensor */
+export function hfGpt2Name(name: string): string {
+  for (const [re, hf] of HF_GPT2_NAMES) if (re.test(name)) return name.replace(re, hf);
+  throw new Error(`no HF name for ${name}`);
 }
 
 function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
@@ -299,6 +328,24 @@ function bertGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknow
 
 function hfConfig(o: GenerateOptions): Record<string, unknown> {
   const s = o.shape;
+  if (o.arch === 'gpt2') {
+    // GPT2Config's own names
+    return {
+      architectures: ['GPT2LMHeadModel'],
+      model_type: 'gpt2',
+      vocab_size: s.vocabSize,
+      n_embd: s.hiddenSize,
+      n_layer: s.nLayers,
+      n_head: s.nHeads,
+      n_positions: s.contextLength,
+      n_ctx: s.contextLength,
+      n_inner: s.intermediateSize,
+      layer_norm_epsilon: s.normEps,
+      activation_function: 'gelu_new',
+      tie_word_embeddings: true,
+      torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
+    };
+  }
   if (o.arch === 'bert') {
     return {
       architectures: [s.classifierLabels ? 'BertForSequenceClassification' : 'BertModel'],

@@ -114,8 +114,7 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
       expect(r.top1).toBe(1);
     });
 
-    // GPT-2 folders store transposed Conv1D weights, which ix does not read yet
-    it.skipIf(arch === 'gpt2')('the safetensors folder of the same weights gives the same logits as the F32 GGUF', async () => {
+    it('the safetensors folder of the same weights gives the same logits as the F32 GGUF', async () => {
       const gguf = join(dir, `${preset}-st.gguf`);
       const hf = join(dir, `${preset}-hf`);
       await generateModel({ arch, shape, seed: 7, gguf, hf, quant: 'F32' });

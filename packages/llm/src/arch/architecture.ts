@@ -59,6 +59,8 @@ export interface TensorSpec {
   hf: string;
   optional?: boolean;
   tiedTo?: string;
+  /** made by the architecture's `unfuse` from a fused tensor (`hf` names the fused one) */
+  split?: boolean;
 }
 
 /** `global` tensors once per model, `layer` tensors once per layer (the loader fills `layers`). */

@@ -62,6 +62,26 @@ export function rowSlice(entry: TensorEntry, name: string, first: number, rows: 
   };
 }
 
+/** A matrix of a plain type (F32, F16, BF16) transposed: [a, b] -> [b, a] (GPT-2's Conv1D weights). */
+export function transposed(entry: TensorEntry): TensorEntry {
+  const size = { F32: 4, F16: 2, BF16: 2 }[entry.dtype as string];
+  if (entry.shape.length !== 2 || size === undefined) {
+    throw new ModelFormatError(entry.file ?? entry.name, `cannot transpose "${entry.name}" ${entry.dtype} [${entry.shape.join(', ')}]: F32, F16 or BF16 matrices only`);
+  }
+  const [rows, cols] = entry.shape as [number, number];
+  return computed(entry, {
+    shape: [cols, rows],
+    read: async () => {
+      let src = await entry.read();
+      if (src.byteOffset % size !== 0) src = src.slice();
+      const n = rows * cols;
+      const [from, to] = size === 4 ? [new Uint32Array(src.buffer as ArrayBuffer, src.byteOffset, n), new Uint32Array(n)] : [new Uint16Array(src.buffer as ArrayBuffer, src.byteOffset, n), new Uint16Array(n)];
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) to[c * rows + r] = from[r * cols + c]!;
+      return new Uint8Array(to.buffer);
+    },
+  });
+}
+
 /** A vector with `by` added to every value, as F32 (convert_hf_to_gguf's Gemma norm weights: 1 + w). */
 export function shiftValues(entry: TensorEntry, by: number): TensorEntry {
   const count = safeElementCount(entry.shape);

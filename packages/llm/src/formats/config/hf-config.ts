@@ -22,6 +22,7 @@ const ARCHITECTURES: Record<string, string> = {
   granite: 'granite',
   starcoder2: 'starcoder2',
   cohere: 'command-r',
+  gpt2: 'gpt2',
   cohere2: 'cohere2',
   bert: 'bert',
 };
@@ -34,7 +35,8 @@ function hfArchitecture(config: Record<string, unknown>, file: string): string {
 }
 
 /** `pooling` comes from sentence-transformers' 1_Pooling/config.json when the folder has one. */
-export function configFromHF(config: Record<string, unknown>, file: string, pooling?: PoolingType): ModelConfig {
+export function configFromHF(config0: Record<string, unknown>, file: string, pooling?: PoolingType): ModelConfig {
+  const config = config0['model_type'] === 'gpt2' ? gpt2Keys(config0) : config0;
   const architecture = hfArchitecture(config, file);
   const modelType = config['model_type'] as string;
   const used = new Set<string>(['model_type']);
@@ -56,6 +58,7 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
   };
 
   const isBert = architecture === 'bert';
+  const isGpt2 = architecture === 'gpt2';
   const isGemma = architecture.startsWith('gemma');
   // StarCoder2: LayerNorm (norm_epsilon), GELU, biases (use_bias)
   const isStarCoder2 = architecture === 'starcoder2';
@@ -78,12 +81,12 @@ export function configFromHF(config: Record<string, unknown>, file: string, pool
     ropeTheta: isBert ? 10000 : num('rope_theta', modelType === 'mixtral' ? 1e6 : 10000),
     ropeDims: isBert ? 0 : headDim,
     ropeType: ropeTypeOf(architecture),
-    normEps: isBert ? num('layer_norm_eps', 1e-12) : isStarCoder2 ? num('norm_epsilon', 1e-5) : isCohere ? num('layer_norm_eps', 1e-5) : num('rms_norm_eps', 1e-6),
-    normType: isBert || isStarCoder2 || isCohere ? 'layer' : 'rms',
-    activation: isBert || isGemma || isStarCoder2 ? 'gelu' : 'silu',
+    normEps: isBert ? num('layer_norm_eps', 1e-12) : isStarCoder2 ? num('norm_epsilon', 1e-5) : isCohere || isGpt2 ? num('layer_norm_eps', 1e-5) : num('rms_norm_eps', 1e-6),
+    normType: isBert || isStarCoder2 || isCohere || isGpt2 ? 'layer' : 'rms',
+    activation: isBert || isGemma || isStarCoder2 || isGpt2 ? 'gelu' : 'silu',
     // LlamaConfig defaults tie_word_embeddings to false, the Gemma configs to true, the Qwen configs
     // state it; encoders have no output projection
-    tiedEmbeddings: !isBert && bool('tie_word_embeddings', isGemma || isCohere),
+    tiedEmbeddings: !isBert && bool('tie_word_embeddings', isGemma || isCohere || isGpt2),
     qkvBias: architecture === 'qwen2' || isBert || bool(isStarCoder2 ? 'use_bias' : 'attention_bias', isStarCoder2),
     qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
     nExperts,
@@ -127,6 +130,26 @@ function graniteKeys(cfg: ModelConfig, get: (key: string) => unknown): void {
     // as f32, the way the converter stores them (so a folder and its GGUF agree to the bit)
     if (typeof v === 'number' && v !== 0) cfg[field] = Math.fround(v);
   }
+}
+
+/**
+ * GPT2Config's names as the common ones (n_embd -> hidden_size, ...); the context is n_ctx, as
+ * convert_hf_to_gguf writes it, and the FFN 4 x n_embd unless n_inner says otherwise.
+ */
+function gpt2Keys(c: Record<string, unknown>): Record<string, unknown> {
+  const { n_embd, n_layer, n_head, n_positions, n_ctx, n_inner, layer_norm_epsilon, activation_function, ...rest } = c;
+  if (activation_function !== undefined && activation_function !== 'gelu_new' && activation_function !== 'gelu_pytorch_tanh') {
+    throw new ModelFormatError('config.json', `GPT-2 activation_function ${JSON.stringify(activation_function)} is not supported (gelu_new)`);
+  }
+  return {
+    ...rest,
+    hidden_size: n_embd,
+    num_hidden_layers: n_layer,
+    num_attention_heads: n_head,
+    max_position_embeddings: n_ctx ?? n_positions,
+    intermediate_size: n_inner ?? (typeof n_embd === 'number' ? 4 * n_embd : undefined),
+    layer_norm_eps: layer_norm_epsilon,
+  };
 }
 
 /** CohereConfig / Cohere2Config: logit_scale, and Cohere2's sliding window. */

@@ -16,7 +16,7 @@ import type { TensorEntry } from '../tensor-entry.js';
 import { openSafetensorsFolder } from './folder.js';
 import { mapHFTensorName } from './hf-names.js';
 import { readSafetensors } from './reader.js';
-import { mergeExperts, permuteQK, quantizeOnRead, shiftValues, shouldQuantize } from '../transforms.js';
+import { mergeExperts, permuteQK, quantizeOnRead, shiftValues, shouldQuantize, transposed } from '../transforms.js';
 
 export interface OpenHFOptions {
   /** quantize float matrices to this type when they are read (e.g. 'Q8_0') */
@@ -98,6 +98,8 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
     if (permute && /\.attn_q\.(weight|bias)$/.test(m.name)) t = permuteQK(t, config.nHeads);
     else if (permute && /\.attn_k\.(weight|bias)$/.test(m.name)) t = permuteQK(t, config.nKVHeads);
     if (normShift && /norm\.weight$/.test(m.name)) t = shiftValues(t, normShift);
+    // GPT-2's Conv1D layers store [in, out]: convert_hf_to_gguf transposes them
+    if (config.architecture === 'gpt2' && /\.(attn_qkv|attn_output|ffn_up|ffn_down)\.weight$/.test(m.name)) t = transposed(t);
     add(t);
   }
   for (const [name, slots] of experts) add(mergeExperts(name, slots, dir));

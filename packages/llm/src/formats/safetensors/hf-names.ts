@@ -71,6 +71,7 @@ function match(rules: [RegExp, string][], name: string): string | undefined {
 
 export function mapHFTensorName(hfName: string, architecture: string): HFNameMapping {
   if (architecture === 'bert') return mapBert(hfName);
+  if (architecture === 'gpt2') return mapGpt2(hfName);
   // a bare decoder saved without its LM wrapper (Qwen3Model: Qwen3-Embedding) names its weights
   // without the "model." prefix
   if (/^(layers\.\d+\.|embed_tokens\.weight$|norm\.weight$)/.test(hfName)) hfName = `model.${hfName}`;
@@ -92,6 +93,27 @@ export function mapHFTensorName(hfName: string, architecture: string): HFNameMap
   const postNorms = architecture.startsWith('gemma') || architecture === 'olmo2';
   const mapped = (postNorms ? match(POST_NORM_LAYER, rest!) : undefined) ?? match(DECODER_LAYER, rest!);
   return { kind: 'tensor', name: mapped ? `blk.${n}.${mapped}` : hfName };
+}
+
+const GPT2_GLOBAL: Record<string, string> = { 'wte.weight': 'token_embd.weight', 'wpe.weight': 'position_embd.weight', 'ln_f.weight': 'output_norm.weight', 'ln_f.bias': 'output_norm.bias' };
+const GPT2_LAYER: [RegExp, string][] = [
+  [/^ln_1\.(weight|bias)$/, 'attn_norm.$1'],
+  [/^attn\.c_attn\.(weight|bias)$/, 'attn_qkv.$1'],
+  [/^attn\.c_proj\.(weight|bias)$/, 'attn_output.$1'],
+  [/^ln_2\.(weight|bias)$/, 'ffn_norm.$1'],
+  [/^mlp\.c_fc\.(weight|bias)$/, 'ffn_up.$1'],
+  [/^mlp\.c_proj\.(weight|bias)$/, 'ffn_down.$1'],
+];
+
+/** GPT-2 (GPT2LMHeadModel, with or without the "transformer." prefix); its causal-mask buffers are dropped. */
+function mapGpt2(hfName: string): HFNameMapping {
+  const name = hfName.replace(/^transformer\./, '');
+  if (name === 'lm_head.weight') return { kind: 'tensor', name: 'output.weight' };
+  if (GPT2_GLOBAL[name]) return { kind: 'tensor', name: GPT2_GLOBAL[name]! };
+  const layer = /^h\.(\d+)\.(.+)$/.exec(name);
+  if (layer && /^attn\.(masked_)?bias$/.test(layer[2]!)) return { kind: 'skip' };
+  const mapped = layer ? match(GPT2_LAYER, layer[2]!) : undefined;
+  return { kind: 'tensor', name: mapped ? `blk.${layer![1]}.${mapped}` : hfName };
 }
 
 function mapBert(hfName: string): HFNameMapping {
