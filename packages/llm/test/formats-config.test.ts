@@ -164,7 +164,8 @@ describe('unknown keys and bad configs', () => {
   });
 
   it.each([
-    [{ model_type: 'gpt2' }, /model_type "gpt2" is not supported/],
+    [{ model_type: 'gptj' }, /model_type "gptj" is not supported/],
+    [{ model_type: 'gpt2', n_layer: 2, n_head: 4, n_ctx: 64, vocab_size: 10 }, /"n_embd" is missing/],
     [{ model_type: 'llama', hidden_size: 64 }, /"num_attention_heads" is missing/],
     [{ model_type: 'llama', hidden_size: '64', num_attention_heads: 4 }, /"hidden_size" is not a number/],
     [

@@ -36,7 +36,7 @@ function hfArchitecture(config: Record<string, unknown>, file: string): string {
 
 /** `pooling` comes from sentence-transformers' 1_Pooling/config.json when the folder has one. */
 export function configFromHF(config0: Record<string, unknown>, file: string, pooling?: PoolingType): ModelConfig {
-  const config = config0['model_type'] === 'gpt2' ? gpt2Keys(config0) : config0;
+  const config = config0['model_type'] === 'gpt2' ? gpt2Keys(config0, file) : config0;
   const architecture = hfArchitecture(config, file);
   const modelType = config['model_type'] as string;
   const used = new Set<string>(['model_type']);
@@ -136,10 +136,13 @@ function graniteKeys(cfg: ModelConfig, get: (key: string) => unknown): void {
  * GPT2Config's names as the common ones (n_embd -> hidden_size, ...); the context is n_ctx, as
  * convert_hf_to_gguf writes it, and the FFN 4 x n_embd unless n_inner says otherwise.
  */
-function gpt2Keys(c: Record<string, unknown>): Record<string, unknown> {
+function gpt2Keys(c: Record<string, unknown>, file: string): Record<string, unknown> {
   const { n_embd, n_layer, n_head, n_positions, n_ctx, n_inner, layer_norm_epsilon, activation_function, ...rest } = c;
+  for (const [key, v] of Object.entries({ n_embd, n_layer, n_head })) {
+    if (typeof v !== 'number') throw new ModelFormatError(file, `"${key}" is ${v === undefined ? 'missing' : `not a number (${JSON.stringify(v)})`}`);
+  }
   if (activation_function !== undefined && activation_function !== 'gelu_new' && activation_function !== 'gelu_pytorch_tanh') {
-    throw new ModelFormatError('config.json', `GPT-2 activation_function ${JSON.stringify(activation_function)} is not supported (gelu_new)`);
+    throw new ModelFormatError(file, `GPT-2 activation_function ${JSON.stringify(activation_function)} is not supported (gelu_new)`);
   }
   return {
     ...rest,
