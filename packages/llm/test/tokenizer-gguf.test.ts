@@ -272,7 +272,13 @@ describe('GGUF pre-tokenizers vs llama.cpp (node-llama-cpp, vocabulary only)', (
   });
 
   // the names new in this list and one of each older family
-  const NAMES = ['qwen35', 'starcoder', 'refact', 'command-r', 'smollm', 'codeshell', 'exaone', 'minerva-7b', 'falcon', 'deepseek-coder', 'deepseek-llm', 'gpt-2', 'qwen2', 'llama-bpe', 'deepseek-v3'];
+  const NAMES = [
+    ...['qwen35', 'starcoder', 'refact', 'command-r', 'smollm', 'codeshell', 'exaone', 'minerva-7b', 'falcon', 'deepseek-coder', 'deepseek-llm', 'gpt-2', 'qwen2', 'llama-bpe', 'deepseek-v3'],
+    // one per pattern list added later, and a few of the aliases
+    ...['jais-2', 'dbrx', 'laguna', 'ufakzeka', 'bailingmoe', 'seed-coder', 'exaone-moe', 'minicpm5', 'spark2_5', 'afmoe', 'youtu', 'kimi-k2'],
+    ...['gpt-4o', 'granite-embed-multi-97m', 'tekken', 'tiny_aya', 'superbpe', 'bloom', 'viking', 'chameleon'],
+    ...['lfm2', 'grok-2', 'hunyuan-dense', 'glm4', 'jais', 'roberta-bpe'],
+  ];
   it.each(NAMES)('%s: every corpus string tokenizes as llama.cpp does', async (pre) => {
     const md: Record<string, unknown> = {
       'general.architecture': 'qwen3',

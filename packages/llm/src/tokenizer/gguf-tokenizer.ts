@@ -79,7 +79,7 @@ function byteLevelTokenizer(
     return [m.slice(0, space), m.slice(space + 1)] as const;
   });
   const { vocab, addedTokens, specialIds } = classify(tokens, types);
-  const addBos = flag(metadata, 'add_bos_token') ?? pre.ignoreMerges; // llama.cpp: Llama 3 vocabularies add BOS
+  const addBos = flag(metadata, 'add_bos_token') ?? pre.addBos ?? false; // llama.cpp: Llama 3, Tekken and Chameleon vocabularies add BOS
   const addEos = flag(metadata, 'add_eos_token') ?? false;
   const plainText = new Set(addedTokens.map((t) => t.id));
   return new PipelineTokenizer({
