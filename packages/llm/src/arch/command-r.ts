@@ -1,7 +1,7 @@
 import { ModelFormatError } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
-import { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
+import { buildDecoderEmbed, buildDecoderStep, slidingLayers, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { LLAMA_TENSORS } from './llama.js';
 
 /**
@@ -50,7 +50,7 @@ function cohereHParams(name: string, c: ModelConfig, file: string, sliding: bool
   if (sliding) {
     if (!c.slidingWindow) throw new ModelFormatError(file, `${name}: the sliding window (attention.sliding_window) is missing`);
     const pattern = c.slidingWindowPattern ?? 4;
-    const layers = Array.from({ length: c.nLayers }, (_, l) => (typeof pattern === 'number' ? pattern === 0 || l % pattern < pattern - 1 : pattern[l] === true));
+    const layers = slidingLayers(c.nLayers, pattern);
     hp.slidingWindow = { size: c.slidingWindow, layers, ropeBase: c.ropeThetaSwa ?? c.ropeTheta, ropeFreqScale: 1 };
     // global layers attend without positions
     hp.ropeLayers = layers;

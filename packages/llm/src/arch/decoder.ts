@@ -94,6 +94,14 @@ export interface LayerWeights {
   ffnPostNorm?: Tensor;
 }
 
+/**
+ * Which of nLayers layers slide, from a file's pattern: a period n (layer l slides when
+ * l % n < n - 1, llama.cpp's set_swa_pattern; 0: all) or a flag per layer
+ */
+export function slidingLayers(nLayers: number, pattern: number | readonly boolean[]): boolean[] {
+  return Array.from({ length: nLayers }, (_, l) => (typeof pattern === 'number' ? pattern === 0 || l % pattern < pattern - 1 : pattern[l] === true));
+}
+
 /** What a layer's attention needs besides q, k and v. */
 export type AttentionShape = Pick<OpParams['attention'], 'scale' | 'softcap' | 'window'>;
 

@@ -1,7 +1,7 @@
 import { ModelFormatError } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
-import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
+import { buildDecoderStep, slidingLayers, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { LLAMA_TENSORS } from './llama.js';
 
 /**
@@ -51,7 +51,7 @@ function gemmaHParams(name: string, c: ModelConfig, file: string, rules: GemmaRu
   const ropeFreqScale = c.ropeScaling?.type === 'linear' ? 1 / c.ropeScaling.factor : 1;
   const window = c.slidingWindow ?? rules.window;
   const pattern = c.slidingWindowPattern ?? rules.period;
-  const layers = Array.from({ length: c.nLayers }, (_, l) => (typeof pattern === 'number' ? pattern === 0 || l % pattern < pattern - 1 : pattern[l] === true));
+  const layers = slidingLayers(c.nLayers, pattern);
   const local = rules.slidingRope === 'local';
   const attnScale = c.attentionScale ?? (c.nLayers === rules.layersOf27B ? 1 / Math.sqrt(c.hiddenSize / c.nHeads) : 1 / Math.sqrt(c.headDim));
   return {

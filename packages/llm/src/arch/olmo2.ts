@@ -1,5 +1,5 @@
 import type { Architecture } from './architecture.js';
-import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
+import { buildDecoderStep, slidingLayers, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { decoderHParams, LLAMA_TENSORS } from './llama.js';
 
 /**
@@ -30,7 +30,7 @@ export const olmo2: Architecture<DecoderHParams, DecoderWeights> = {
     const window = config.slidingWindow ?? 0;
     if (window > 0) {
       const period = config.slidingWindowPattern ?? 4;
-      const layers = Array.from({ length: hp.nLayers }, (_, l) => (typeof period === 'number' ? period === 0 || l % period < period - 1 : period[l] === true));
+      const layers = slidingLayers(hp.nLayers, period);
       hp.slidingWindow = { size: window, layers, ropeBase: config.ropeThetaSwa ?? hp.ropeBase, ropeFreqScale: 1 };
     }
     return hp;
