@@ -47,6 +47,16 @@ async function ixLogits(path: string, tokens: number[], vocab: number, backend =
  * agrees, and `decisiveMisses`: positions where llama.cpp's best token leads its second by more
  * than twice that row's largest difference, yet ix picks another (near-ties may flip either way)
  */
+/** llama.cpp's logits after every prompt position */
+async function llamaCppLogits(path: string, vocab: number): Promise<Float32Array[]> {
+  const peer = await openPeer(path, { vocabSize: vocab, contextSize: 64 });
+  try {
+    return await peer.logits(PROMPT, PROMPT.map((_, i) => i));
+  } finally {
+    await peer.dispose();
+  }
+}
+
 function compare(a: Float32Array[], b: Float32Array[]) {
   let maxDiff = 0;
   let spread = 0;
@@ -79,15 +89,7 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
       it(quant, async () => {
         const path = join(dir, `${preset}-${quant}.gguf`);
         await generateModel({ arch, shape, seed: 7, gguf: path, quant });
-        const ix = await ixLogits(path, PROMPT, shape.vocabSize);
-        const peer = await openPeer(path, { vocabSize: shape.vocabSize, contextSize: 64 });
-        let ref: Float32Array[];
-        try {
-          ref = await peer.logits(PROMPT, PROMPT.map((_, i) => i));
-        } finally {
-          await peer.dispose();
-        }
-        const r = compare(ix, ref);
+        const r = compare(await ixLogits(path, PROMPT, shape.vocabSize), await llamaCppLogits(path, shape.vocabSize));
         console.log(`${preset} ${quant}: max abs diff ${r.maxDiff.toExponential(2)} (relative ${r.relDiff.toExponential(2)}), top-1 agreement ${(r.top1 * 100).toFixed(0)}%`);
         expect(r.relDiff).toBeLessThan(TOLERANCE[quant]!.relDiff);
         expect(r.top1).toBeGreaterThanOrEqual(TOLERANCE[quant]!.top1);
@@ -100,15 +102,7 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
       if (!avx) ctx.skip();
       const path = join(dir, `${preset}-avx.gguf`);
       await generateModel({ arch, shape, seed: 7, gguf: path, quant: 'F32' });
-      const ix = await ixLogits(path, PROMPT, shape.vocabSize, 'cpu-avx');
-      const peer = await openPeer(path, { vocabSize: shape.vocabSize, contextSize: 64 });
-      let ref: Float32Array[];
-      try {
-        ref = await peer.logits(PROMPT, PROMPT.map((_, i) => i));
-      } finally {
-        await peer.dispose();
-      }
-      const r = compare(ix, ref);
+      const r = compare(await ixLogits(path, PROMPT, shape.vocabSize, 'cpu-avx'), await llamaCppLogits(path, shape.vocabSize));
       console.log(`${preset} cpu-avx F32: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
       expect(r.relDiff).toBeLessThan(TOLERANCE.F32!.relDiff);
       expect(r.top1).toBe(1);

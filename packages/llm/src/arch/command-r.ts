@@ -2,7 +2,7 @@ import { ModelFormatError } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
 import { buildDecoderEmbed, buildDecoderStep, slidingLayers, type DecoderHParams, type DecoderWeights } from './decoder.js';
-import { LLAMA_TENSORS } from './llama.js';
+import { decoderShape, LLAMA_TENSORS } from './llama.js';
 
 /**
  * Command-R (GGUF `command-r`) and Command R7B / Command A (`cohere2`): LayerNorm without bias, and
@@ -29,20 +29,7 @@ function cohereHParams(name: string, c: ModelConfig, file: string, sliding: bool
   if (c.normType !== 'layer' || c.activation !== 'silu') throw new ModelFormatError(file, `${c.normType} norm with ${c.activation} is not a ${name} decoder (LayerNorm, SwiGLU)`);
   if (c.ropeScaling) throw new ModelFormatError(file, `rope scaling "${c.ropeScaling.type}" is not supported for ${name}`);
   const hp: DecoderHParams = {
-    arch: name,
-    vocabSize: c.vocabSize,
-    embedDim: c.hiddenSize,
-    ffnDim: c.intermediateSize,
-    nLayers: c.nLayers,
-    nHeads: c.nHeads,
-    nKVHeads: c.nKVHeads,
-    headDim: c.headDim,
-    ropeDims: c.ropeDims,
-    ropeBase: c.ropeTheta,
-    ropeMode: 'normal',
-    ropeFreqScale: 1,
-    normEps: c.normEps,
-    contextLength: c.contextLength,
+    ...decoderShape(name, c, 'normal'),
     norm: 'layer',
     parallel: true,
     ...(c.logitScale && { logitScale: c.logitScale }),

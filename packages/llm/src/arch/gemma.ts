@@ -2,7 +2,7 @@ import { ModelFormatError } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
 import { buildDecoderStep, slidingLayers, type DecoderHParams, type DecoderWeights } from './decoder.js';
-import { LLAMA_TENSORS } from './llama.js';
+import { decoderShape, LLAMA_TENSORS } from './llama.js';
 
 /**
  * Gemma 2 and Gemma 3 (text): the decoder graph with embeddings scaled by √width, RMS norms on each
@@ -55,20 +55,7 @@ function gemmaHParams(name: string, c: ModelConfig, file: string, rules: GemmaRu
   const local = rules.slidingRope === 'local';
   const attnScale = c.attentionScale ?? (c.nLayers === rules.layersOf27B ? 1 / Math.sqrt(c.hiddenSize / c.nHeads) : 1 / Math.sqrt(c.headDim));
   return {
-    arch: name,
-    vocabSize: c.vocabSize,
-    embedDim: c.hiddenSize,
-    ffnDim: c.intermediateSize,
-    nLayers: c.nLayers,
-    nHeads: c.nHeads,
-    nKVHeads: c.nKVHeads,
-    headDim: c.headDim,
-    ropeDims: c.ropeDims,
-    ropeBase: c.ropeTheta,
-    ropeMode: 'neox',
-    ropeFreqScale,
-    normEps: c.normEps,
-    contextLength: c.contextLength,
+    ...decoderShape(name, c, 'neox'),
     ffn: 'geglu',
     embedScale: Math.sqrt(c.hiddenSize),
     attnScale,

@@ -41,6 +41,11 @@ export function decoderHParams(name: string, c: ModelConfig, file: string, ropeM
     throw new ModelFormatError(file, `rope scaling "${c.ropeScaling.type}" is not supported yet`);
   }
   if (c.normType !== 'rms' || c.activation !== 'silu') throw new ModelFormatError(file, `${c.normType} norm with ${c.activation} is not a Llama-family decoder`);
+  return decoderShape(name, c, ropeMode);
+}
+
+/** The sizes, rope and norm epsilon every decoder reads from its config the same way (no checks: the caller's). */
+export function decoderShape(name: string, c: ModelConfig, ropeMode: 'normal' | 'neox'): DecoderHParams {
   return {
     arch: name,
     vocabSize: c.vocabSize,

@@ -2,7 +2,7 @@ import { ModelFormatError } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
 import { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
-import { LLAMA_TENSORS } from './llama.js';
+import { decoderShape, LLAMA_TENSORS } from './llama.js';
 
 /**
  * StarCoder2 (GGUF `starcoder2`): the decoder with LayerNorm, a bias on every projection and norm,
@@ -32,20 +32,7 @@ export function layerNormDecoderHParams(name: string, c: ModelConfig, file: stri
   if (c.normType !== 'layer' || c.activation !== 'gelu') throw new ModelFormatError(file, `${c.normType} norm with ${c.activation} is not a ${name} decoder (LayerNorm, GELU)`);
   if (c.ropeScaling && c.ropeScaling.type !== 'linear') throw new ModelFormatError(file, `rope scaling "${c.ropeScaling.type}" is not supported for ${name}`);
   return {
-    arch: name,
-    vocabSize: c.vocabSize,
-    embedDim: c.hiddenSize,
-    ffnDim: c.intermediateSize,
-    nLayers: c.nLayers,
-    nHeads: c.nHeads,
-    nKVHeads: c.nKVHeads,
-    headDim: c.headDim,
-    ropeDims: c.ropeDims,
-    ropeBase: c.ropeTheta,
-    ropeMode: 'neox',
-    ropeFreqScale: c.ropeScaling?.type === 'linear' ? 1 / c.ropeScaling.factor : 1,
-    normEps: c.normEps,
-    contextLength: c.contextLength,
+    ...decoderShape(name, c, 'neox'),
     norm: 'layer',
     ffn: 'gelu',
     positions,
