@@ -11,7 +11,7 @@ import type { ModelFile } from '../src/formats/model-file.js';
 import { openModel } from '../src/formats/open-model.js';
 import { writeSafetensorsFolder, type SafetensorsTensorInput } from '../src/formats/index.js';
 import { openHFModel } from '../src/formats/safetensors/hf-model.js';
-import { permuteQK } from '../src/formats/transforms.js';
+import { permuteQK, splitRows } from '../src/formats/transforms.js';
 import type { TensorEntry } from '../src/formats/tensor-entry.js';
 import { equalBytes, STORIES_GGUF, tempDir } from './fixtures/model-files.js';
 
@@ -105,6 +105,29 @@ describe('Q/K permutation', () => {
     expect(Array.from(await permuteQK(rows(8), 1).read())).toEqual([0, 4, 1, 5, 2, 6, 3, 7]);
     expect(Array.from(await permuteQK(rows(8), 2).read())).toEqual([0, 2, 1, 3, 4, 6, 5, 7]);
     expect(() => permuteQK(rows(6), 2)).toThrow(ModelFormatError);
+  });
+});
+
+describe('fused matrices split into row ranges', () => {
+  // 6 rows of 2 bytes at file offset 100; reads counted
+  let reads = 0;
+  const fused: TensorEntry = {
+    name: 'qkv', shape: [6, 2], dtype: 'I8', byteLength: 12, file: 'm.gguf', offset: 100,
+    read: async () => (reads++, Uint8Array.from({ length: 12 }, (_, i) => i)),
+  };
+
+  it('takes the rows in order, keeps each slice mappable, and reads the fused bytes once', async () => {
+    const [q, k, v] = splitRows(fused, [['q', 2], ['k', 1], ['v', 3]]);
+    expect([q!.shape, k!.shape, v!.shape]).toEqual([[2, 2], [1, 2], [3, 2]]);
+    expect([q!.offset, k!.offset, v!.offset]).toEqual([100, 104, 106]);
+    const bytes = await Promise.all([q!, k!, v!].map(async (t) => Array.from(await t.read())));
+    expect(bytes).toEqual([[0, 1, 2, 3], [4, 5], [6, 7, 8, 9, 10, 11]]);
+    expect(reads).toBe(1);
+  });
+
+  it('refuses parts that do not cover the matrix exactly, naming the expected split', () => {
+    expect(() => splitRows(fused, [['q', 2], ['k', 2]])).toThrow(/"qkv" \[6, 2\] has 6 rows, expected 4 \(2 for q, 2 for k\)/);
+    expect(() => splitRows(fused, [['q', 4], ['k', 4]])).toThrow(ModelFormatError);
   });
 });
 

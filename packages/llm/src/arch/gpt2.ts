@@ -1,5 +1,5 @@
 import type { TensorEntry } from '../formats/index.js';
-import { rowSlice } from '../formats/transforms.js';
+import { splitRows } from '../formats/transforms.js';
 import type { Architecture } from './architecture.js';
 import { buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { layerNormDecoderHParams } from './starcoder2.js';
@@ -54,9 +54,7 @@ export const gpt2: Architecture<DecoderHParams, DecoderWeights> = {
         if (!fused) continue;
         out.delete(fused.name);
         const at = (x: string) => `blk.${l}.attn_${x}.${part}`;
-        out.set(at('q'), rowSlice(fused, at('q'), 0, q));
-        out.set(at('k'), rowSlice(fused, at('k'), q, kv));
-        out.set(at('v'), rowSlice(fused, at('v'), q + kv, kv));
+        for (const slice of splitRows(fused, [[at('q'), q], [at('k'), kv], [at('v'), kv]])) out.set(slice.name, slice);
       }
     }
     return out;

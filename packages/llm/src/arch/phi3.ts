@@ -1,5 +1,5 @@
 import type { TensorEntry } from '../formats/index.js';
-import { rowSlice } from '../formats/transforms.js';
+import { splitRows } from '../formats/transforms.js';
 import type { Architecture } from './architecture.js';
 import { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { decoderHParams, LLAMA_TENSORS } from './llama.js';
@@ -19,22 +19,18 @@ export const phi3: Architecture<DecoderHParams, DecoderWeights> = {
   hparams: (config, file) => decoderHParams('phi3', config, file, 'neox'),
   unfuse(tensors, hp) {
     const out = new Map<string, TensorEntry>(tensors);
+    const split = (fused: TensorEntry, parts: [string, number][]) => {
+      out.delete(fused.name);
+      for (const part of splitRows(fused, parts)) out.set(part.name, part);
+    };
     const q = hp.nHeads * hp.headDim, kv = hp.nKVHeads * hp.headDim;
     for (let l = 0; l < hp.nLayers; l++) {
       const p = `blk.${l}.`;
       const qkv = tensors.get(`${p}attn_qkv.weight`);
-      if (qkv) {
-        out.delete(qkv.name);
-        out.set(`${p}attn_q.weight`, rowSlice(qkv, `${p}attn_q.weight`, 0, q));
-        out.set(`${p}attn_k.weight`, rowSlice(qkv, `${p}attn_k.weight`, q, kv));
-        out.set(`${p}attn_v.weight`, rowSlice(qkv, `${p}attn_v.weight`, q + kv, kv));
-      }
-      // gate and up in one matrix: twice the FFN's rows (a file with ffn_gate stores them apart)
+      if (qkv) split(qkv, [[`${p}attn_q.weight`, q], [`${p}attn_k.weight`, kv], [`${p}attn_v.weight`, kv]]);
+      // gate rows, then up rows, in one matrix (a file with ffn_gate stores them apart)
       const up = tensors.get(`${p}ffn_up.weight`);
-      if (up && !tensors.has(`${p}ffn_gate.weight`) && up.shape[0] === 2 * hp.ffnDim) {
-        out.set(`${p}ffn_gate.weight`, rowSlice(up, `${p}ffn_gate.weight`, 0, hp.ffnDim));
-        out.set(`${p}ffn_up.weight`, rowSlice(up, `${p}ffn_up.weight`, hp.ffnDim, hp.ffnDim));
-      }
+      if (up && !tensors.has(`${p}ffn_gate.weight`)) split(up, [[`${p}ffn_gate.weight`, hp.ffnDim], [`${p}ffn_up.weight`, hp.ffnDim]]);
     }
     return out;
   },

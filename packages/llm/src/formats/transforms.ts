@@ -1,6 +1,7 @@
 /**
  * Tensors whose bytes are computed on read() from stored tensors: llama Q/K row permutation,
- * merged MoE experts, quantize-on-load. They have no file/offset (nothing to map directly).
+ * merged MoE experts, quantize-on-load, fused matrices split. Most have no file/offset (nothing to
+ * map directly); a row slice of a stored tensor keeps them.
  */
 import { dequantize, dtypeInfo, type DTypeName, ModelFormatError, quantize } from '@ix/core';
 import { safeElementCount, tensorBytes, type TensorEntry } from './tensor-entry.js';
@@ -41,16 +42,49 @@ export function permuteQK(entry: TensorEntry, nHead: number): TensorEntry {
 }
 
 /**
- * Rows [first, first + rows) of a matrix (elements of a vector) as a tensor of its own (Phi-3's and
- * GPT-2's fused QKV, Phi-3's gate+up, split). Rows are contiguous bytes, so a stored tensor's slice
- * stays mappable.
+ * A fused matrix (or vector) split into named row ranges, in order (Phi-3's and GPT-2's fused QKV,
+ * Phi-3's gate+up): the parts must cover it exactly. Rows are contiguous bytes, so the slices of a
+ * stored tensor stay mappable; where the bytes are read (or computed, as a transposed folder
+ * tensor is), that happens once for all the parts.
  */
-export function rowSlice(entry: TensorEntry, name: string, first: number, rows: number): TensorEntry {
-  const total = entry.shape[0] ?? 0;
-  if (first < 0 || rows <= 0 || first + rows > total) {
-    throw new ModelFormatError(entry.file ?? entry.name, `cannot take rows ${first}..${first + rows - 1} of "${entry.name}" [${entry.shape.join(', ')}]`);
+export function splitRows(entry: TensorEntry, parts: readonly (readonly [name: string, rows: number])[]): TensorEntry[] {
+  const total = parts.reduce((n, [, rows]) => n + rows, 0);
+  if (entry.shape[0] !== total) {
+    const expected = parts.map(([name, rows]) => `${rows} for ${name}`).join(', ');
+    throw new ModelFormatError(entry.file ?? entry.name, `"${entry.name}" [${entry.shape.join(', ')}] has ${entry.shape[0]} rows, expected ${total} (${expected})`);
   }
+  const shared = readShared(entry, parts.length);
+  let first = 0;
+  return parts.map(([name, rows]) => {
+    const slice = rowSlice(shared, name, first, rows);
+    first += rows;
+    return slice;
+  });
+}
+
+/** entry whose bytes are read once for its first `readers` reads (later reads read again) */
+function readShared(entry: TensorEntry, readers: number): TensorEntry {
+  let pending: Promise<Uint8Array> | undefined;
+  let left = readers;
+  return {
+    ...entry,
+    read: () => {
+      if (left <= 0) return entry.read();
+      pending ??= entry.read();
+      const bytes = pending;
+      if (--left === 0) pending = undefined;
+      return bytes;
+    },
+  };
+}
+
+/** Rows [first, first + rows) of a matrix (elements of a vector) as a tensor of its own. */
+function rowSlice(entry: TensorEntry, name: string, first: number, rows: number): TensorEntry {
+  const total = entry.shape[0] ?? 0;
   const rowBytes = entry.byteLength / total;
+  if (first < 0 || rows <= 0 || first + rows > total || !Number.isInteger(rowBytes)) {
+    throw new ModelFormatError(entry.file ?? entry.name, `cannot take rows ${first}..${first + rows - 1} of "${entry.name}" ${entry.dtype} [${entry.shape.join(', ')}]`);
+  }
   const [from, to] = [first * rowBytes, (first + rows) * rowBytes];
   return {
     name,
