@@ -155,7 +155,7 @@ class Context : public Napi::ObjectWrap<Context> {
     const std::vector<Node> nodes = decode_program(prog.Data(), prog.ElementLength(), *buffers_);
     // nothing quantized is kept from an earlier call: buffers may have been uploaded to since
     QuantizedActs acts{acts_};
-    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, &repack_, acts};
+    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, &repack_, acts, routed_};
     for (const Node& n : nodes) {
       if (profile_.on()) profile_.time(n, [&] { run_node(ctx, n); });
       else run_node(ctx, n);
@@ -171,6 +171,7 @@ class Context : public Napi::ObjectWrap<Context> {
     buffers_.reset();
     std::vector<uint8_t>().swap(scratch_);
     std::vector<uint8_t>().swap(acts_);
+    std::vector<float>().swap(routed_);
     return info.Env().Undefined();
   }
 
@@ -180,6 +181,7 @@ class Context : public Napi::ObjectWrap<Context> {
   std::unique_ptr<BufferTable> buffers_;
   std::vector<uint8_t> scratch_;
   std::vector<uint8_t> acts_;  // QuantizedActs' bytes, reused from call to call
+  std::vector<float> routed_;  // mul_mat_id's rows grouped by expert
   OpProfile profile_;
   RepackCache repack_;
 };

@@ -1,4 +1,4 @@
-// Elementwise ops and data movement: add, mul, scale, silu, gelu, softcap, swiglu, copy, view, concat, write_rows.
+// Elementwise ops and data movement: add, mul, scale, silu, gelu, softcap, sigmoid, swiglu, copy, view, concat, write_rows.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -67,6 +67,9 @@ void op_unary(ExecCtx& c, const Node& n) {
       c.k->silu(x + b, out + b, e - b);
     } else if (op == OP_SOFTCAP) {
       c.k->softcap(x + b, out + b, e - b, s);
+    } else if (op == OP_SIGMOID) {
+      // only MoE gates use it (a value per token): no vector kernel
+      for (int64_t i = b; i < e; ++i) out[i] = 1.0f / (1.0f + std::exp(-x[i]));
     } else {
       c.k->gelu(x + b, out + b, e - b);
     }

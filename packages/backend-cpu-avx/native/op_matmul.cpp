@@ -123,21 +123,26 @@ void op_matmul(ExecCtx& c, const Node& n) {
   const TensorRef &y = n.t[0], &x = n.t[1], &w = n.t[2];
   require_dtype(n, 0, T_F32);
   require_dtype(n, 1, T_F32);
-  require(is_weight_type(w.dtype) && c.k->exact[w.dtype], n, std::string("weight type ") + dtype_name(w.dtype) + " is not supported");
+  require(matmul_weight_supported(c, w.dtype), n, std::string("weight type ") + dtype_name(w.dtype) + " is not supported");
   require(w.ndim == 2, n, "weight must be 2-D [N, K], got " + shape_str(w));
   const int64_t N = w.dims[0], K = w.dims[1];
   require(K > 0 && K < (int64_t(1) << 31) && N < (int64_t(1) << 31), n, "bad weight shape " + shape_str(w));
   require(x.ndim >= 1 && x.cols() == K, n, "x " + shape_str(x) + " does not match weight " + shape_str(w));
   const int64_t M = x.rows();
   require(y.cols() == N && y.numel == M * N, n, "output " + shape_str(y) + " is not [..., " + std::to_string(N) + "] with " + std::to_string(M) + " rows");
-  if (M == 0 || N == 0) return;
+  matmul_f32(c, w, (const float*)x.data, M, K, (float*)y.data);
+}
 
+bool matmul_weight_supported(const ExecCtx& c, int dtype) { return is_weight_type(dtype) && c.k->exact[dtype]; }
+
+void matmul_f32(ExecCtx& c, const TensorRef& w, const float* xf, int64_t M, int64_t K, float* yf) {
+  const int64_t N = w.dims[0];
+  if (M == 0 || N == 0) return;
   const size_t wrow = w.bytes / (size_t)N;
-  float* yf = (float*)y.data;
-  if (repacked_path(c, w, M)) return matmul_repacked(c, w, (const float*)x.data, M, K, yf);
-  if (c.fast && M >= kPanelRows && c.k->panel16[w.dtype]) return matmul_panels(c, c.k->panel16[w.dtype], w.data, wrow, N, (const float*)x.data, M, K, yf);
+  if (repacked_path(c, w, M)) return matmul_repacked(c, w, xf, M, K, yf);
+  if (c.fast && M >= kPanelRows && c.k->panel16[w.dtype]) return matmul_panels(c, c.k->panel16[w.dtype], w.data, wrow, N, xf, M, K, yf);
   TileFn tile = c.k->exact[w.dtype];
-  const uint8_t* act = x.data;
+  const uint8_t* act = (const uint8_t*)xf;
   size_t act_stride = (size_t)K * 4;
   ActFormat af = c.fast ? c.k->fast_act[w.dtype] : ACT_F32;
   // bf16 dot products pay off when activation rows share each weight load (prefill); decode reads
@@ -148,7 +153,6 @@ void op_matmul(ExecCtx& c, const Node& n) {
     c.scratch.resize(act_stride * (size_t)M);
     uint8_t* q = c.scratch.data();
     const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : af == ACT_BF16 ? c.k->quantize_bf16 : c.k->quantize_q8_K;
-    const float* xf = (const float*)x.data;
     parallel_range(c.pool, M, 1, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) quant(xf + r * K, (int)K, q + r * act_stride);
     });

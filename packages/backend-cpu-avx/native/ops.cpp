@@ -23,8 +23,11 @@ void run_node(ExecCtx& c, const Node& n) {
   switch (n.op) {
     case OP_MATMUL: return op_matmul(c, n);
     case OP_GET_ROWS: return op_get_rows(c, n);
+    case OP_MUL_MAT_ID: return op_mul_mat_id(c, n);
+    case OP_GATHER: return op_gather(c, n);
+    case OP_WEIGHTED_SUM: return op_weighted_sum(c, n);
     case OP_ADD: case OP_MUL: return op_binary(c, n);
-    case OP_SCALE: case OP_SILU: case OP_GELU: case OP_SOFTCAP: return op_unary(c, n);
+    case OP_SCALE: case OP_SILU: case OP_GELU: case OP_SOFTCAP: case OP_SIGMOID: return op_unary(c, n);
     case OP_SWIGLU: return op_swiglu(c, n);
     case OP_WRITE_ROWS: return op_write_rows(c, n);
     case OP_COPY: return op_copy(c, n);

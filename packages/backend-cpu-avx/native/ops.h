@@ -34,6 +34,7 @@ struct ExecCtx {
   std::vector<uint8_t>& scratch;  // quantized activations
   RepackCache* repack;            // weights repacked for the fast kernels (null: never repack)
   QuantizedActs& acts;
+  std::vector<float>& routed;     // mul_mat_id: activation and output rows grouped by expert
 };
 
 [[noreturn]] void op_error(const Node& n, const std::string& problem);
@@ -57,7 +58,14 @@ template <class Fn> void parallel_range(ThreadPool& pool, int64_t n, int64_t gra
   });
 }
 
+// y[M, N] = x[M, K] · w[N, K]ᵀ for a 2-D weight (also a slice of an expert tensor), checked by the caller
+void matmul_f32(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y);
+bool matmul_weight_supported(const ExecCtx& c, int dtype);
+
 void op_matmul(ExecCtx& c, const Node& n);
+void op_mul_mat_id(ExecCtx& c, const Node& n);
+void op_gather(ExecCtx& c, const Node& n);
+void op_weighted_sum(ExecCtx& c, const Node& n);
 void op_get_rows(ExecCtx& c, const Node& n);
 void op_binary(ExecCtx& c, const Node& n);
 void op_unary(ExecCtx& c, const Node& n);

@@ -47,7 +47,8 @@ const char* dtype_name(int dtype) {
 
 const char* op_name(int op) {
   static const char* names[] = {"?", "matmul", "get_rows", "add", "mul", "scale", "rms_norm", "layer_norm", "rope", "softmax",
-                                "silu", "gelu", "swiglu", "write_rows", "attention", "concat", "copy", "view", "argmax", "top_k", "softcap"};
+                                "silu", "gelu", "swiglu", "write_rows", "attention", "concat", "copy", "view", "argmax", "top_k", "softcap",
+                                "sigmoid", "gather", "mul_mat_id", "weighted_sum"};
   return op > 0 && op < OP_END ? names[op] : "?";
 }
 

@@ -35,6 +35,12 @@ import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from '
  * - view         x seen with another shape, starting `offset` elements in (contiguous; F32/I32)
  * - argmax       x[..., C] -> [...] I32 (first index of the maximum)
  * - top_k        x[..., C] -> [..., k] I32, indices of the k largest, largest first (ties: lower index)
+ * - sigmoid      1 / (1 + exp(-x)) elementwise
+ * - gather       x[..., C] F32, ids[..., k] I32 -> [..., k]: out[..., j] = x[..., ids[..., j]] (ids in 0..C-1)
+ * - mul_mat_id   x[T, K] or [T, k, K] F32, w[E, N, K] any dtype, ids[T, k] I32 -> y[T, k, N]: slot (t, j)
+ *                multiplies its row of x (x[t], or x[t, j]) by expert ids[t, j]'s matrix w[ids[t, j]]
+ *                (mixture-of-experts layers; ids in 0..E-1)
+ * - weighted_sum x[T, k, N], w[T, k] -> [T, N] = Σ_j w[t, j] · x[t, j, :] (an MoE layer's experts mixed)
  *
  * A graph is fixed once built, except for positions: `reposition` moves an attention (pos0, kvLen)
  * or write_rows (row) node between runs, so one graph serves every decode step of a shape. A
@@ -63,6 +69,10 @@ export const OPS = [
   'argmax',
   'top_k',
   'softcap',
+  'sigmoid',
+  'gather',
+  'mul_mat_id',
+  'weighted_sum',
 ] as const;
 export type OpName = (typeof OPS)[number];
 
@@ -97,6 +107,10 @@ export interface OpParams {
   argmax: Record<string, never>;
   top_k: { k: number };
   softcap: { cap: number };
+  sigmoid: Record<string, never>;
+  gather: Record<string, never>;
+  mul_mat_id: Record<string, never>;
+  weighted_sum: Record<string, never>;
 }
 
 export interface GraphNode<O extends OpName = OpName> {
@@ -219,6 +233,42 @@ export class Graph {
   softcap(x: GraphNode, cap: number): GraphNode<'softcap'> {
     if (!(cap > 0) || !Number.isFinite(cap)) throw new InvalidArgumentError(`softcap: cap must be a positive number, got ${cap}`);
     return this.push('softcap', [f32('softcap', x)], { cap }, x.shape, 'F32');
+  }
+
+  sigmoid(x: GraphNode): GraphNode<'sigmoid'> {
+    return this.push('sigmoid', [f32('sigmoid', x)], {}, x.shape, 'F32');
+  }
+
+  gather(x: GraphNode, ids: GraphNode): GraphNode<'gather'> {
+    f32('gather', x);
+    if (ids.dtype !== 'I32' || ids.shape.length !== x.shape.length || !shapesEqual(ids.shape.slice(0, -1), x.shape.slice(0, -1))) {
+      throw new ShapeError(`gather: ids must be I32 [..., k] with x's leading dims ${formatShape(x.shape.slice(0, -1))}, got ${ids.dtype} ${formatShape(ids.shape)}`);
+    }
+    return this.push('gather', [x, ids], {}, ids.shape, 'F32');
+  }
+
+  /** Each token's rows times the experts `ids` chose for it: x[T, K] or [T, k, K], w[E, N, K], ids[T, k] -> [T, k, N]. */
+  mulMatId(x: GraphNode, w: GraphNode, ids: GraphNode): GraphNode<'mul_mat_id'> {
+    f32('mul_mat_id', x);
+    if (w.shape.length !== 3) throw new ShapeError(`mul_mat_id: experts must be 3-D [E, N, K], got ${formatShape(w.shape)}`);
+    if (ids.dtype !== 'I32' || ids.shape.length !== 2) throw new ShapeError(`mul_mat_id: ids must be I32 [T, k], got ${ids.dtype} ${formatShape(ids.shape)}`);
+    const [, n, k] = w.shape as [number, number, number];
+    const [t, used] = ids.shape as [number, number];
+    const perSlot = x.shape.length === 3;
+    if ((x.shape.length !== 2 && !perSlot) || x.shape[0] !== t || (perSlot && x.shape[1] !== used) || last(x.shape) !== k) {
+      throw new ShapeError(`mul_mat_id: x ${formatShape(x.shape)} is not [${t}, ${k}] or [${t}, ${used}, ${k}] (ids ${formatShape(ids.shape)}, experts ${formatShape(w.shape)})`);
+    }
+    return this.push('mul_mat_id', [x, w, ids], {}, [t, used, n], 'F32');
+  }
+
+  /** Rows mixed by weight: x[T, k, N], w[T, k] -> [T, N]. */
+  weightedSum(x: GraphNode, w: GraphNode): GraphNode<'weighted_sum'> {
+    f32('weighted_sum', x);
+    f32('weighted_sum', w);
+    if (x.shape.length !== 3 || !shapesEqual(w.shape, x.shape.slice(0, 2))) {
+      throw new ShapeError(`weighted_sum: x [T, k, N] and w [T, k] expected, got ${formatShape(x.shape)} and ${formatShape(w.shape)}`);
+    }
+    return this.push('weighted_sum', [x, w], {}, [x.shape[0]!, x.shape[2]!], 'F32');
   }
 
   swiglu(gate: GraphNode, up: GraphNode): GraphNode<'swiglu'> {

@@ -40,6 +40,10 @@ export function opSupport(weightDTypes: readonly DTypeName[], limits: OpSupportL
     gelu: F32,
     swiglu: F32,
     softcap: F32,
+    sigmoid: F32,
+    gather: F32,
+    mul_mat_id: weightDTypes,
+    weighted_sum: F32,
     write_rows: CACHE,
     attention: CACHE,
     concat: JOINABLE,
@@ -56,6 +60,12 @@ export function opSupport(weightDTypes: readonly DTypeName[], limits: OpSupportL
         return dt[0] === 'F32' && is(weightDTypes, dt[1]);
       case 'get_rows':
         return is(weightDTypes, dt[0]) && dt[1] === 'I32';
+      case 'mul_mat_id':
+        return dt[0] === 'F32' && is(ops.mul_mat_id, dt[1]) && dt[2] === 'I32';
+      case 'gather':
+        return is(ops.gather, dt[0]) && dt[1] === 'I32';
+      case 'weighted_sum':
+        return is(ops.weighted_sum, dt[0]) && dt[1] === 'F32';
       case 'add':
       case 'mul':
       case 'swiglu':

@@ -89,7 +89,6 @@ export function expectClose(ours: ArrayLike<number>, ref: ArrayLike<number>, tol
 }
 
 /** Errors recorded by tests, printed once at the end of a file for the report. */
-/** Errors recorded by tests, printed once at the end of a file for the report. */
 export interface ErrorLog {
   add(what: string, err: number): void;
   print(): void;

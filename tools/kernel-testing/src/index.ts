@@ -3,3 +3,4 @@ export * from './helpers.js';
 export { ropeAttentionSuite, type SuiteOptions } from './suites/rope-attention.js';
 export { storiesSuite } from './suites/stories.js';
 export { decoderSuite, type DecoderCase } from './suites/decoder.js';
+export { expertsSuite } from './suites/experts.js';

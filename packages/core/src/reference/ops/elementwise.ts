@@ -11,7 +11,7 @@ function broadcast(op: (a: number, b: number) => number): Kernel<'add' | 'mul'> 
   };
 }
 
-function unary<O extends 'scale' | 'silu' | 'gelu' | 'softcap'>(f: (x: number, params: OpParams[O]) => number): Kernel<O> {
+function unary<O extends 'scale' | 'silu' | 'gelu' | 'softcap' | 'sigmoid'>(f: (x: number, params: OpParams[O]) => number): Kernel<O> {
   return (params, [x], out) => {
     const xs = x!.f32();
     const ys = out.f32();
@@ -36,6 +36,7 @@ export const scale = unary<'scale'>((x, p) => x * p.scale);
 export const siluKernel = unary<'silu'>(silu);
 export const geluKernel = unary<'gelu'>(gelu);
 export const softcap = unary<'softcap'>((x, p) => p.cap * Math.tanh(x / p.cap));
+export const sigmoidKernel = unary<'sigmoid'>((x) => 1 / (1 + Math.exp(-x)));
 
 export const swiglu: Kernel<'swiglu'> = (_params, [gate, up], out) => {
   const gs = gate!.f32();

@@ -1,5 +1,6 @@
 import { attention } from './attention.js';
-import { add, geluKernel, mul, scale, siluKernel, softcap, swiglu } from './elementwise.js';
+import { add, geluKernel, mul, scale, sigmoidKernel, siluKernel, softcap, swiglu } from './elementwise.js';
+import { gather, mulMatId, weightedSum } from './experts.js';
 import type { ComputedOp, Kernel } from './kernel.js';
 import { concat, copy, getRows, view, writeRows } from './layout.js';
 import { matmul } from './matmul.js';
@@ -32,4 +33,8 @@ export const KERNELS: { [O in ComputedOp]: Kernel<O> } = {
   argmax,
   top_k: topK,
   softcap,
+  sigmoid: sigmoidKernel,
+  gather,
+  mul_mat_id: mulMatId,
+  weighted_sum: weightedSum,
 };
