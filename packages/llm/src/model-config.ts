@@ -49,6 +49,12 @@ export interface ModelConfig {
   nExpertsUsed: number;
   /** FFN width of one expert */
   expertIntermediateSize?: number;
+  /** FFN width of the shared expert (Qwen2-MoE) */
+  sharedExpertIntermediateSize?: number;
+  /** the chosen experts' weights renormalized to sum to 1, when the file says (HF norm_topk_prob) */
+  expertWeightsNorm?: boolean;
+  /** the experts' mixing weights multiplied by this (GGUF expert_weights_scale) */
+  expertWeightsScale?: number;
   causal: boolean;
   /** attention scores soft-capped: s -> cap·tanh(s / cap) (Gemma 2) */
   attnSoftcap?: number;

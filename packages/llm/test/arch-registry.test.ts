@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, ReferenceBackend, Tensor } from '@ix/core';
-import { ARCHITECTURES, architectureFor, bert, decoderHParams, gemma2, gemma3, granite, llama, loadWeights, mistral, phi3, qwen2, qwen3 } from '../src/arch/index.js';
+import { ARCHITECTURES, architectureFor, bert, decoderHParams, gemma2, gemma3, granite, llama, loadWeights, mistral, mixtral, olmoe, phi3, qwen2, qwen2moe, qwen3, qwen3moe } from '../src/arch/index.js';
 import { configFromGGUF } from '../src/formats/config/gguf-config.js';
 import { configFromHF } from '../src/formats/config/hf-config.js';
 import { mapHFTensorName } from '../src/formats/safetensors/hf-names.js';
@@ -44,9 +44,9 @@ describe('architecture registry', () => {
   it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
     const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'deepseek2' }, 'g.gguf');
     expect(gguf).toThrow(ModelFormatError);
-    expect(gguf).toThrow('architecture "deepseek2" is not supported yet (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, command-r, cohere2, bert, nomic-bert)');
-    const hf = () => architectureFor(hfConfig({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], num_experts: 4, moe_intermediate_size: 32 }), 'c');
-    expect(hf).toThrow('Qwen3MoeForCausalLM (model_type "qwen3_moe") is not supported yet (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, Olmo2ForCausalLM, GraniteForCausalLM, Starcoder2ForCausalLM, GPT2LMHeadModel, CohereForCausalLM, Cohere2ForCausalLM, BertModel, BertForMaskedLM, BertForPreTraining, BertForSequenceClassification)');
+    expect(gguf).toThrow('architecture "deepseek2" is not supported yet (supported: llama, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, command-r, cohere2, bert, nomic-bert)');
+    const hf = () => architectureFor(hfConfig({ model_type: 'gpt_oss', architectures: ['GptOssForCausalLM'], num_local_experts: 4 }), 'c');
+    expect(hf).toThrow('model_type "gpt_oss" is not supported');
   });
 
   it('the names are unique across architectures', () => {
@@ -65,6 +65,8 @@ describe('architecture registry', () => {
       expect(mapHFTensorName(spec.hf, arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'tensor', name: spec.gguf });
     }
     for (const spec of Object.values(layer)) {
+      // expert tensors are stacked from per-expert ones (see the mixture-of-experts test below)
+      if (spec.gguf.includes('_exps.')) continue;
       // a split tensor's HF name is its fused source's: it converts to the fused GGUF name
       const fused = spec.split ? spec.gguf.replace(/attn_[qkv]\./, 'attn_qkv.') : spec.gguf;
       expect(mapHFTensorName(spec.hf.replace('{n}', '7'), arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'tensor', name: fused.replace('{n}', '7') });
@@ -136,8 +138,27 @@ describe('architecture registry', () => {
     expect(fromHF).toMatchObject({ attnScale: 0.015625, embedScale: 12, residualScale: Math.fround(0.22), logitScale: 1 / 8 });
   });
 
-  it('refuses mixture-of-experts configs (no expert graph yet)', () => {
-    expect(() => llama.hparams({ ...ggufConfig('llama'), nExperts: 8 }, 'm.gguf')).toThrow('mixture-of-experts');
+  it('mixture of experts: dense architectures refuse expert configs; expert ones check the counts and follow llama.cpp\'s weighting rule', () => {
+    expect(() => qwen3.hparams({ ...ggufConfig('qwen3'), ropeType: 'neox', nExperts: 8, nExpertsUsed: 2 }, 'm.gguf')).toThrow('qwen3: mixture-of-experts layers (8 experts) are not part of this architecture');
+    expect(() => llama.hparams({ ...ggufConfig('llama'), nExperts: 8, nExpertsUsed: 9 }, 'm.gguf')).toThrow('the model has 8 experts but says each token uses 9');
+    const mixtralHp = llama.hparams({ ...ggufConfig('llama'), nExperts: 8, nExpertsUsed: 2, expertIntermediateSize: 96 }, 'm.gguf');
+    expect(mixtralHp.moe).toEqual({ nExperts: 8, nUsed: 2, ffnDim: 96, normWeights: true });
+    expect(Object.keys(llama.tensorsFor!(mixtralHp).layer)).toEqual(expect.arrayContaining(['ffnGateInp', 'ffnGateExps', 'ffnUpExps', 'ffnDownExps']));
+    expect(Object.keys(llama.tensorsFor!(mixtralHp).layer)).not.toContain('wUp');
+    expect(qwen2moe.hparams({ ...ggufConfig('qwen2moe'), ropeType: 'neox', nExperts: 60, nExpertsUsed: 4, expertIntermediateSize: 1408 }, 'm.gguf').moe?.normWeights).toBe(false);
+    expect(qwen3moe.hparams(hfConfig({ model_type: 'qwen3_moe', num_experts: 128, num_experts_per_tok: 8, moe_intermediate_size: 768, norm_topk_prob: false }), 'c').moe).toEqual({ nExperts: 128, nUsed: 8, ffnDim: 768, normWeights: false });
+  });
+
+  it('mixture of experts: per-expert Hugging Face tensors map to a slot of the stacked GGUF tensor the table names', () => {
+    const cases = [
+      [qwen3moe, 'model.layers.7.mlp.experts.5.gate_proj.weight', 'ffnGateExps'],
+      [olmoe, 'model.layers.7.mlp.experts.5.down_proj.weight', 'ffnDownExps'],
+      [mixtral, 'model.layers.7.block_sparse_moe.experts.5.w3.weight', 'ffnUpExps'],
+    ] as const;
+    for (const [arch, hf, field] of cases) {
+      const table = arch.tensorsFor?.({ moe: {} } as never) ?? arch.tensors;
+      expect(mapHFTensorName(hf, arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'expert', name: table.layer[field]!.gguf.replace('{n}', '7'), expert: 5 });
+    }
   });
 });
 

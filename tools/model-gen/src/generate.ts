@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { f32ToBf16, type DTypeName } from '@ix/core';
-import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, type GGUFTensorInput, type GGUFTypeTag } from '@ix/llm';
+import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, type GGUFTensorInput, type GGUFTypeTag, type SafetensorsTensorInput } from '@ix/llm';
 import { tensorValues } from './random.js';
-import { isGemma, tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
+import { isExpertTensor, isGemma, tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
 import { generatedTokenizer } from './tokenizers.js';
 import { quantMix, type QuantPreset } from './quant-mix.js';
 
@@ -36,13 +36,14 @@ export interface GenerateOptions {
 /**
  * Writes a random-weight model. Values depend only on (seed, tensor name), and are generated in
  * the HF layout; the GGUF gets llama's Q/K rows permuted exactly as convert_hf_to_gguf does, so
- * the GGUF and the safetensors folder hold the same model.
+ * the GGUF and the safetensors folder hold the same model. MoE experts are generated as the GGUF's
+ * 3-D tensor (by its GGUF name); HF expert e is its e-th slice.
  */
 export async function generateModel(o: GenerateOptions): Promise<void> {
   const specs = tensorSpecs(o.arch, o.shape);
   const values = (t: TensorSpec) => hfLayoutValues(o, t);
   if (o.gguf) {
-    const mix = quantMix(o.quant ?? 'F32', o.shape.nLayers);
+    const mix = quantMix(o.quant ?? 'F32', o.shape.nLayers, o.shape.moe?.nExperts);
     let done = 0;
     const tensors: GGUFTensorInput[] = specs.map((t) => ({
       name: t.name,
@@ -62,20 +63,30 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     if (o.arch !== 'bert' && o.shape.classifierLabels) throw new Error('model-gen writes decoder rerankers as GGUF only (a Hugging Face folder does not mark one)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
+    const dtype = bf16 ? 'BF16' : 'F32';
+    const encode = (v: Float32Array): Uint8Array => {
+      if (!bf16) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      const out = new Uint16Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = f32ToBf16(v[i]!);
+      return new Uint8Array(out.buffer);
+    };
+    const expert = expertSlicer(values);
     await writeSafetensorsFolder(
       o.hf,
-      specs.map((t) => ({
-        name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : hfName(t.name, o.arch),
-        shape: gpt2Conv1D(o, t) ? [t.shape[1]!, t.shape[0]!] : t.shape,
-        dtype: bf16 ? 'BF16' : 'F32',
-        data: async () => {
-          const v = gpt2Conv1D(o, t) ? transpose(values(t), t.shape[0]!, t.shape[1]!) : values(t);
-          if (!bf16) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-          const out = new Uint16Array(v.length);
-          for (let i = 0; i < v.length; i++) out[i] = f32ToBf16(v[i]!);
-          return new Uint8Array(out.buffer);
-        },
-      })),
+      specs.flatMap((t): SafetensorsTensorInput[] => {
+        if (isExpertTensor(t.name)) {
+          const [n, rows, cols] = t.shape as [number, number, number];
+          return Array.from({ length: n }, (_, e) => ({ name: hfExpertName(t.name, e, o.arch), shape: [rows, cols], dtype, data: async () => encode(expert(t, e)) }));
+        }
+        return [
+          {
+            name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : hfName(t.name, o.arch),
+            shape: gpt2Conv1D(o, t) ? [t.shape[1]!, t.shape[0]!] : hfShape(t),
+            dtype,
+            data: async () => encode(gpt2Conv1D(o, t) ? transpose(values(t), t.shape[0]!, t.shape[1]!) : values(t)),
+          },
+        ];
+      }),
     );
     const tok = generatedTokenizer(o.arch, o.tokenizerDir);
     await writeFile(join(o.hf, 'config.json'), JSON.stringify(hfConfig(o), null, 2));
@@ -83,6 +94,27 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
   }
+}
+
+/**
+ * Expert e's matrix from a 3-D expert tensor. The safetensors writer asks for the slices in order
+ * (one tensor's experts, then the next tensor's), so each 3-D tensor is generated once and only
+ * one is held at a time: real MoE layers are hundreds of MB each.
+ */
+function expertSlicer(values: (t: TensorSpec) => Float32Array): (t: TensorSpec, e: number) => Float32Array {
+  let held: { name: string; v: Float32Array } | undefined;
+  return (t, e) => {
+    if (held?.name !== t.name) held = { name: t.name, v: values(t) };
+    const size = t.shape[1]! * t.shape[2]!;
+    const slice = held.v.subarray(e * size, (e + 1) * size);
+    if (e === t.shape[0]! - 1) held = undefined;
+    return slice;
+  };
+}
+
+/** Qwen2-MoE's shared-expert gate is 1-D in GGUF, a [1, hidden] Linear in HF */
+function hfShape(t: TensorSpec): number[] {
+  return /\.ffn_gate_inp_shexp\.weight$/.test(t.name) ? [1, t.shape[0]!] : t.shape;
 }
 
 /** GPT-2's Conv1D layers store their matrices [in, out]: the transpose of the GGUF (llama.cpp) layout */
@@ -132,8 +164,8 @@ function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
 function toGGUFLayout(o: GenerateOptions, t: TensorSpec, v: Float32Array): Float32Array {
   if (isGemma(o.arch) && t.kind === 'norm') return v.map((w) => w + 1);
   const heads = /\.attn_q\.weight$/.test(t.name) ? o.shape.nHeads : /\.attn_k\.weight$/.test(t.name) ? o.shape.nKVHeads : 0;
-  // convert_hf_to_gguf's LlamaModel and its subclass GraniteModel permute
-  if ((o.arch !== 'llama' && o.arch !== 'granite') || !heads) return v;
+  // convert_hf_to_gguf's LlamaModel and its subclass GraniteModel permute (Mixtral converts as LlamaModel)
+  if ((o.arch !== 'llama' && o.arch !== 'granite' && o.arch !== 'mixtral') || !heads) return v;
   const [rows, cols] = t.shape as [number, number];
   const hd = rows / heads;
   const out = new Float32Array(v.length);
@@ -173,7 +205,26 @@ const HF_LAYER_NAMES: Record<string, string> = {
   ffn_down: 'mlp.down_proj',
   // Phi-3's fused Q, K and V
   attn_qkv: 'self_attn.qkv_proj',
+  // MoE: the router; Qwen2-MoE's shared expert and its gate
+  ffn_gate_inp: 'mlp.gate',
+  ffn_gate_inp_shexp: 'mlp.shared_expert_gate',
+  ffn_gate_shexp: 'mlp.shared_expert.gate_proj',
+  ffn_up_shexp: 'mlp.shared_expert.up_proj',
+  ffn_down_shexp: 'mlp.shared_expert.down_proj',
 };
+
+// Mixtral's MoE block and its experts' w1 (gate), w3 (up), w2 (down)
+const HF_MIXTRAL_LAYER_NAMES: Record<string, string> = { ffn_gate_inp: 'block_sparse_moe.gate' };
+const HF_EXPERT_PROJ: Record<string, string> = { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };
+const HF_MIXTRAL_EXPERT_PROJ: Record<string, string> = { gate: 'w1', up: 'w3', down: 'w2' };
+
+/** The HF name of expert `e`'s slice of a GGUF 3-D expert tensor */
+export function hfExpertName(name: string, e: number, arch: GeneratedArch): string {
+  const m = /^blk\.(\d+)\.ffn_(gate|up|down)_exps\.weight$/.exec(name);
+  if (!m) throw new Error(`${name} is not an expert tensor`);
+  const mixtral = arch === 'mixtral';
+  return `model.layers.${m[1]}.${mixtral ? 'block_sparse_moe' : 'mlp'}.experts.${e}.${(mixtral ? HF_MIXTRAL_EXPERT_PROJ : HF_EXPERT_PROJ)[m[2]!]}.weight`;
+}
 
 export function hfName(name: string, arch: GeneratedArch = 'llama'): string {
   if (name === 'token_embd.weight') return 'model.embed_tokens.weight';
@@ -182,7 +233,12 @@ export function hfName(name: string, arch: GeneratedArch = 'llama'): string {
   const m = /^blk\.(\d+)\.(\w+)\.(weight|bias)$/.exec(name);
   const postNorms = isGemma(arch) || arch === 'olmo2';
   // Phi-3's ffn_up holds the gate rows, then the up rows: HF's gate_up_proj
-  const own = arch === 'phi3' && m?.[2] === 'ffn_up' ? 'mlp.gate_up_proj' : postNorms ? HF_POST_NORM_LAYER_NAMES[m?.[2] ?? ''] : arch === 'starcoder2' ? HF_STARCODER2_LAYER_NAMES[m?.[2] ?? ''] : undefined;
+  const own =
+    arch === 'phi3' && m?.[2] === 'ffn_up' ? 'mlp.gate_up_proj'
+    : postNorms ? HF_POST_NORM_LAYER_NAMES[m?.[2] ?? '']
+    : arch === 'starcoder2' ? HF_STARCODER2_LAYER_NAMES[m?.[2] ?? '']
+    : arch === 'mixtral' ? HF_MIXTRAL_LAYER_NAMES[m?.[2] ?? '']
+    : undefined;
   const layerName = m && (own ?? HF_LAYER_NAMES[m[2]!]);
   if (!m || !layerName) throw new Error(`no HF name for ${name}`);
   return `model.layers.${m[1]}.${layerName}.${m[3]}`;
@@ -231,25 +287,48 @@ async function writeSentenceTransformersFiles(dir: string, pooling: 'mean' | 'cl
   await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify(mode, null, 2));
 }
 
+/** The architecture's name in GGUF: convert_hf_to_gguf writes Mixtral as llama with experts. */
+function ggufArch(arch: GeneratedArch): string {
+  return arch === 'mixtral' ? 'llama' : arch;
+}
+
 /** The size keys every architecture has (`<arch>.context_length`, ...). */
 function sizeKeys(o: GenerateOptions): Record<string, number> {
-  const { arch: a, shape: s } = o;
+  const s = o.shape;
+  const a = ggufArch(o.arch);
+  // llama.cpp reads OLMoE's and Mixtral's expert width from feed_forward_length
+  const ffn = o.arch === 'olmoe' || o.arch === 'mixtral' ? s.moe!.expertFfn : s.intermediateSize;
   return {
     [`${a}.context_length`]: s.contextLength,
     [`${a}.embedding_length`]: s.hiddenSize,
     [`${a}.block_count`]: s.nLayers,
-    [`${a}.feed_forward_length`]: s.intermediateSize,
+    [`${a}.feed_forward_length`]: ffn,
     [`${a}.attention.head_count`]: s.nHeads,
+  };
+}
+
+/** convert_hf_to_gguf's expert keys; Qwen's MoE also write the experts' own widths */
+function moeKeys(o: GenerateOptions): Record<string, number> {
+  const m = o.shape.moe;
+  if (!m) return {};
+  const a = ggufArch(o.arch);
+  const qwen = o.arch === 'qwen3moe' || o.arch === 'qwen2moe';
+  return {
+    [`${a}.expert_count`]: m.nExperts,
+    [`${a}.expert_used_count`]: m.nUsed,
+    ...(qwen && { [`${a}.expert_feed_forward_length`]: m.expertFfn }),
+    ...(m.sharedFfn && { [`${a}.expert_shared_feed_forward_length`]: m.sharedFfn }),
   };
 }
 
 function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
   if (o.arch === 'bert' || o.arch === 'nomic-bert') return bertGGUFMetadata(o);
   const s = o.shape;
-  const a = o.arch;
+  const a = ggufArch(o.arch);
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
   const u32: Record<string, number> = {
     ...sizeKeys(o),
+    ...moeKeys(o),
     [`${a}.attention.head_count_kv`]: s.nKVHeads,
     [`${a}.rope.dimension_count`]: hd,
     [`${a}.attention.key_length`]: hd,
@@ -282,7 +361,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     strings[`${a}.rope.scaling.type`] = 'linear';
     f32[`${a}.rope.scaling.factor`] = s.ropeScalingLinear;
   }
-  const tok = generatedTokenizer(a, o.tokenizerDir).gguf(s.vocabSize);
+  const tok = generatedTokenizer(o.arch, o.tokenizerDir).gguf(s.vocabSize);
   if (tok['tokenizer.ggml.scores']) tok['tokenizer.ggml.scores'] = Float32Array.from(tok['tokenizer.ggml.scores'] as number[]);
   tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
   for (const [k, v] of Object.entries(tok)) if (v === undefined) delete tok[k];
@@ -293,7 +372,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   for (const k of Object.keys(f32)) types[k] = GGUFValueType.FLOAT32;
   for (const k of Object.keys(tok)) if (k.endsWith('_id')) types[k] = GGUFValueType.UINT32;
   return {
-    metadata: { 'general.architecture': a, 'general.name': `ix random ${a} (seed ${o.seed})`, ...u32, ...f32, ...strings, ...tok, ...rerank },
+    metadata: { 'general.architecture': a, 'general.name': `ix random ${o.arch} (seed ${o.seed})`, ...u32, ...f32, ...strings, ...tok, ...rerank },
     types,
   };
 }
@@ -368,7 +447,9 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM',
     phi3: 'Phi3ForCausalLM', olmo2: 'Olmo2ForCausalLM', granite: 'GraniteForCausalLM', starcoder2: 'Starcoder2ForCausalLM',
     'command-r': 'CohereForCausalLM', cohere2: 'Cohere2ForCausalLM',
+    qwen3moe: 'Qwen3MoeForCausalLM', qwen2moe: 'Qwen2MoeForCausalLM', olmoe: 'OlmoeForCausalLM', mixtral: 'MixtralForCausalLM',
   };
+  const modelTypes: Partial<Record<GeneratedArch, string>> = { gemma3: 'gemma3_text', 'command-r': 'cohere', qwen3moe: 'qwen3_moe', qwen2moe: 'qwen2_moe' };
   const cohere = o.arch === 'command-r' || o.arch === 'cohere2';
   const cohereKeys = cohere ? { logit_scale: s.logitScale, ...(o.arch === 'cohere2' && { sliding_window: s.slidingWindow, sliding_window_pattern: 4 }) } : {};
   const cls = classes[o.arch as keyof typeof classes];
@@ -387,7 +468,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     : { hidden_act: o.arch === 'starcoder2' ? 'gelu_pytorch_tanh' : 'silu' };
   return {
     architectures: [cls],
-    model_type: o.arch === 'gemma3' ? 'gemma3_text' : o.arch === 'command-r' ? 'cohere' : o.arch,
+    model_type: modelTypes[o.arch] ?? o.arch,
     vocab_size: s.vocabSize,
     hidden_size: s.hiddenSize,
     intermediate_size: s.intermediateSize,
@@ -399,11 +480,32 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     rope_theta: s.ropeTheta,
     ...(o.arch === 'starcoder2' ? { norm_epsilon: s.normEps, use_bias: true } : cohere ? { layer_norm_eps: s.normEps } : { rms_norm_eps: s.normEps }),
     ...cohereKeys,
+    ...hfMoEConfig(o),
     ...gemma,
     ...granite,
     tie_word_embeddings: s.tiedEmbeddings,
     torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
   };
+}
+
+/** transformers' MoE config keys (OLMoE's and Mixtral's intermediate_size is the expert width) */
+function hfMoEConfig(o: GenerateOptions): Record<string, unknown> {
+  const m = o.shape.moe;
+  if (!m) return {};
+  const experts = { num_experts: m.nExperts, num_experts_per_tok: m.nUsed };
+  const qwen = { ...experts, moe_intermediate_size: m.expertFfn, decoder_sparse_step: 1, mlp_only_layers: [] };
+  switch (o.arch) {
+    case 'qwen3moe':
+      return { ...qwen, norm_topk_prob: true };
+    case 'qwen2moe':
+      return { ...qwen, shared_expert_intermediate_size: m.sharedFfn, norm_topk_prob: false };
+    case 'olmoe':
+      return { ...experts, intermediate_size: m.expertFfn, norm_topk_prob: false, clip_qkv: null };
+    case 'mixtral':
+      return { num_local_experts: m.nExperts, num_experts_per_tok: m.nUsed, intermediate_size: m.expertFfn };
+    default:
+      throw new Error(`${o.arch} has no MoE config`);
+  }
 }
 
 export type { DTypeName };

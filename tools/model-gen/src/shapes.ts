@@ -1,5 +1,12 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'nomic-bert';
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'nomic-bert' | MoEArch;
+
+/** Mixture-of-Experts decoders (llama.cpp's names; mixtral is written as GGUF `llama`) */
+export type MoEArch = 'qwen3moe' | 'qwen2moe' | 'olmoe' | 'mixtral';
+
+export function isMoE(arch: GeneratedArch): arch is MoEArch {
+  return arch === 'qwen3moe' || arch === 'qwen2moe' || arch === 'olmoe' || arch === 'mixtral';
+}
 
 export interface ModelShape {
   vocabSize: number;
@@ -34,11 +41,18 @@ export interface ModelShape {
   granite?: { attention: number; embedding: number; residual: number; logits: number };
   /** Command-R / Cohere2: logits times this */
   logitScale?: number;
+  /**
+   * Mixture of Experts: nExperts experts of width expertFfn per layer, nUsed routed per token;
+   * sharedFfn is the width of Qwen2-MoE's always-on shared expert
+   */
+  moe?: { nExperts: number; nUsed: number; expertFfn: number; sharedFfn?: number };
 }
 
 // small shapes that several presets share
 const BERT_TINY: ModelShape = { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 };
 const QWEN3_TINY: ModelShape = { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true };
+// Qwen3-30B-A3B config.json
+const QWEN3MOE_30B: ModelShape = { vocabSize: 151936, hiddenSize: 2048, intermediateSize: 6144, nLayers: 48, nHeads: 32, nKVHeads: 4, headDim: 128, contextLength: 40960, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: false, moe: { nExperts: 128, nUsed: 8, expertFfn: 768 } };
 
 export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }> = {
   // TinyLlama-1.1B-Chat-v1.0 config.json
@@ -160,6 +174,47 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'cohere2',
     shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 4, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 50000, normEps: 1e-5, tiedEmbeddings: true, slidingWindow: 4, logitScale: 0.5 },
   },
+  'qwen3moe-30b-a3b': {
+    arch: 'qwen3moe',
+    shape: QWEN3MOE_30B,
+  },
+  // Qwen3-30B-A3B's layers, 4 of its 48: speed checks at a manageable file size
+  'qwen3moe-30b-a3b-4l': {
+    arch: 'qwen3moe',
+    shape: { ...QWEN3MOE_30B, nLayers: 4 },
+  },
+  // OLMoE-1B-7B-0924 config.json (its 50304-row vocabulary stands in as llama's, padded)
+  'olmoe-1b-7b': {
+    arch: 'olmoe',
+    shape: { vocabSize: 50304, hiddenSize: 2048, intermediateSize: 1024, nLayers: 16, nHeads: 16, nKVHeads: 16, contextLength: 4096, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false, moe: { nExperts: 64, nUsed: 8, expertFfn: 1024 } },
+  },
+  // Qwen1.5-MoE-A2.7B config.json: 60 routed experts and one shared expert per layer
+  'qwen2moe-a2.7b': {
+    arch: 'qwen2moe',
+    shape: { vocabSize: 151936, hiddenSize: 2048, intermediateSize: 5632, nLayers: 24, nHeads: 16, nKVHeads: 16, contextLength: 8192, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: false, moe: { nExperts: 60, nUsed: 4, expertFfn: 1408, sharedFfn: 5632 } },
+  },
+  // Mixtral-8x7B-v0.1 config.json
+  'mixtral-8x7b': {
+    arch: 'mixtral',
+    shape: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, nLayers: 32, nHeads: 32, nKVHeads: 8, contextLength: 32768, ropeTheta: 1000000, normEps: 1e-5, tiedEmbeddings: false, moe: { nExperts: 8, nUsed: 2, expertFfn: 14336 } },
+  },
+  // MoE at test size: 3 of 8 experts so the top-k weights' normalization matters
+  'qwen3moe-tiny': {
+    arch: 'qwen3moe',
+    shape: { ...QWEN3_TINY, moe: { nExperts: 8, nUsed: 3, expertFfn: 32 } },
+  },
+  'qwen2moe-tiny': {
+    arch: 'qwen2moe',
+    shape: { vocabSize: 151936, hiddenSize: 64, intermediateSize: 96, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: false, moe: { nExperts: 8, nUsed: 2, expertFfn: 32, sharedFfn: 96 } },
+  },
+  'olmoe-tiny': {
+    arch: 'olmoe',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 32, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false, moe: { nExperts: 8, nUsed: 2, expertFfn: 32 } },
+  },
+  'mixtral-tiny': {
+    arch: 'mixtral',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 64, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 1000000, normEps: 1e-5, tiedEmbeddings: false, moe: { nExperts: 4, nUsed: 2, expertFfn: 64 } },
+  },
   // Gemma 2's structure at test size: a window of 4 over a 12-token prompt, caps small enough to bite
   'gemma2-tiny': {
     arch: 'gemma2',
@@ -189,6 +244,9 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   if (arch === 'bert') return bertTensorSpecs(s);
   if (arch === 'starcoder2' || arch === 'gpt2') return layerNormDecoderSpecs(arch, s);
   if (arch === 'nomic-bert') return nomicTensorSpecs(s);
+  if (isMoE(arch) && !s.moe) throw new Error(`${arch} is a Mixture of Experts: its shape needs moe`);
+  if (!isMoE(arch) && s.moe) throw new Error(`${arch} is dense: its shape cannot have moe`);
+  if (arch === 'qwen2moe' && !s.moe?.sharedFfn) throw new Error('qwen2moe needs moe.sharedFfn (its shared expert)');
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
   const q = s.nHeads * hd;
   const kv = s.nKVHeads * hd;
@@ -207,38 +265,71 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
       );
     }
     out.push({ name: `${p}attn_output.weight`, shape: [s.hiddenSize, q], kind: 'matrix' });
-    if (arch === 'qwen2') {
+    if (arch === 'qwen2' || arch === 'qwen2moe') {
       out.push(
         { name: `${p}attn_q.bias`, shape: [q], kind: 'bias' },
         { name: `${p}attn_k.bias`, shape: [kv], kind: 'bias' },
         { name: `${p}attn_v.bias`, shape: [kv], kind: 'bias' },
       );
     }
-    if (arch === 'qwen3' || arch === 'gemma3') {
+    if (arch === 'qwen3' || arch === 'qwen3moe' || arch === 'gemma3') {
       out.push({ name: `${p}attn_q_norm.weight`, shape: [hd], kind: 'norm' }, { name: `${p}attn_k_norm.weight`, shape: [hd], kind: 'norm' });
     }
-    // OLMo 2 norms all of Q and all of K
-    if (arch === 'olmo2') out.push({ name: `${p}attn_q_norm.weight`, shape: [q], kind: 'norm' }, { name: `${p}attn_k_norm.weight`, shape: [kv], kind: 'norm' });
+    // OLMo 2 and OLMoE norm all of Q and all of K
+    if (arch === 'olmo2' || arch === 'olmoe') out.push({ name: `${p}attn_q_norm.weight`, shape: [q], kind: 'norm' }, { name: `${p}attn_k_norm.weight`, shape: [kv], kind: 'norm' });
     // Gemma and OLMo 2 norm each block's output
     const postNorms = isGemma(arch) || arch === 'olmo2';
     if (postNorms) out.push({ name: `${p}post_attention_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
     // OLMo 2 norms block outputs only; Command-R's FFN reads the attention's normed input
     if (arch !== 'olmo2' && arch !== 'command-r' && arch !== 'cohere2') out.push({ name: `${p}ffn_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
-    // Phi-3's gate and up projections are one matrix, gate rows first
-    if (arch === 'phi3') out.push({ name: `${p}ffn_up.weight`, shape: [2 * s.intermediateSize, s.hiddenSize], kind: 'matrix' });
-    else {
-      out.push(
-        { name: `${p}ffn_gate.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
-        { name: `${p}ffn_up.weight`, shape: [s.intermediateSize, s.hiddenSize], kind: 'matrix' },
-      );
-    }
-    out.push({ name: `${p}ffn_down.weight`, shape: [s.hiddenSize, s.intermediateSize], kind: 'matrix' });
+    out.push(...(s.moe ? moeSpecs(p, s.hiddenSize, s.moe) : ffnSpecs(arch, p, s)));
     if (postNorms) out.push({ name: `${p}post_ffw_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
   }
   out.push({ name: 'output_norm.weight', shape: [s.hiddenSize], kind: 'norm' });
   // a decoder reranker's head as llama.cpp's converter writes Qwen3-Reranker: the yes/no rows
   if (s.classifierLabels) out.push({ name: 'cls.output.weight', shape: [s.classifierLabels, s.hiddenSize], kind: 'matrix' });
   if (!s.tiedEmbeddings) out.push({ name: 'output.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'matrix' });
+  return out;
+}
+
+/** A dense gated FFN (Phi-3's gate and up projections are one matrix, gate rows first) */
+function ffnSpecs(arch: GeneratedArch, p: string, s: ModelShape): TensorSpec[] {
+  const [h, f] = [s.hiddenSize, s.intermediateSize];
+  const gateUp: TensorSpec[] =
+    arch === 'phi3'
+      ? [{ name: `${p}ffn_up.weight`, shape: [2 * f, h], kind: 'matrix' }]
+      : [
+          { name: `${p}ffn_gate.weight`, shape: [f, h], kind: 'matrix' },
+          { name: `${p}ffn_up.weight`, shape: [f, h], kind: 'matrix' },
+        ];
+  return [...gateUp, { name: `${p}ffn_down.weight`, shape: [h, f], kind: 'matrix' }];
+}
+
+/** A 3-D tensor of all experts' gate, up or down matrices (llama.cpp's ffn_*_exps), [expert, rows, cols] */
+export function isExpertTensor(name: string): boolean {
+  return /\.ffn_(gate|up|down)_exps\.weight$/.test(name);
+}
+
+/**
+ * A MoE block as llama.cpp names it: the router, each expert's gate/up/down stacked into 3-D
+ * tensors, and Qwen2-MoE's shared expert with its 1-D gate (a sigmoid of one dot product)
+ */
+function moeSpecs(p: string, h: number, m: NonNullable<ModelShape['moe']>): TensorSpec[] {
+  const { nExperts: e, expertFfn: f, sharedFfn: sf } = m;
+  const out: TensorSpec[] = [
+    { name: `${p}ffn_gate_inp.weight`, shape: [e, h], kind: 'matrix' },
+    { name: `${p}ffn_gate_exps.weight`, shape: [e, f, h], kind: 'matrix' },
+    { name: `${p}ffn_up_exps.weight`, shape: [e, f, h], kind: 'matrix' },
+    { name: `${p}ffn_down_exps.weight`, shape: [e, h, f], kind: 'matrix' },
+  ];
+  if (sf) {
+    out.push(
+      { name: `${p}ffn_gate_inp_shexp.weight`, shape: [h], kind: 'matrix' },
+      { name: `${p}ffn_gate_shexp.weight`, shape: [sf, h], kind: 'matrix' },
+      { name: `${p}ffn_up_shexp.weight`, shape: [sf, h], kind: 'matrix' },
+      { name: `${p}ffn_down_shexp.weight`, shape: [h, sf], kind: 'matrix' },
+    );
+  }
   return out;
 }
 

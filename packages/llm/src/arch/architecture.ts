@@ -17,6 +17,8 @@ export interface Architecture<H extends ModelHParams = ModelHParams, W extends M
   readonly hfModelTypes: readonly string[];
   /** every tensor the graph reads */
   readonly tensors: TensorTable;
+  /** the table for a model whose tensors differ from `tensors` (a Llama whose FFNs are experts: Mixtral) */
+  tensorsFor?(hp: H): TensorTable;
   /** the graph's view of a model config; refuses what the graph cannot run, saying why */
   hparams(config: ModelConfig, file: string): H;
   /**

@@ -1,6 +1,7 @@
-import { Graph, type GraphNode, type OpParams, type Tensor } from '@ix/core';
+import { Graph, ShapeError, type GraphNode, type OpParams, type Tensor } from '@ix/core';
 import type { EmbedGraph, ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
 import { joinRows, rowsOf } from './graph-rows.js';
+import { asRow, type ExpertHParams } from './moe.js';
 
 /**
  * One forward step of a decoder (Llama 1/2/3, Mistral, TinyLlama, Qwen2, Qwen3, Gemma 2/3, Phi-3,
@@ -12,7 +13,8 @@ import { joinRows, rowsOf } from './graph-rows.js';
  * Gemma scales the embeddings, norms each block's output too (post norms), gates with GELU,
  * soft-caps scores and logits, and has sliding-window layers with a rope base of their own.
  * StarCoder2 and GPT-2 use LayerNorm and biases everywhere and an ungated GELU FFN; GPT-2 adds
- * learned positions instead of rope. Command-R runs attention and FFN side by side. Each family
+ * learned positions instead of rope. Command-R runs attention and FFN side by side. Mixture-of-
+ * experts models (Mixtral, Qwen2/3-MoE, OLMoE) route each token to a few FFNs of many. Each family
  * sets the options below in its own file (gemma.ts, phi3.ts, ...); their tensors switch the rest on.
  */
 export interface DecoderHParams extends ModelHParams {
@@ -50,6 +52,8 @@ export interface DecoderHParams extends ModelHParams {
   parallel?: boolean;
   /** which layers rotate Q and K (default all; Cohere2: its sliding layers only) */
   ropeLayers?: readonly boolean[];
+  /** every layer's FFN is a mixture of experts (moe.ts) */
+  moe?: ExpertHParams;
 }
 
 export interface DecoderWeights {
@@ -85,13 +89,24 @@ export interface LayerWeights {
   ffnNormB?: Tensor;
   /** absent in an ungated FFN */
   wGate?: Tensor;
-  wUp: Tensor;
-  wDown: Tensor;
+  /** absent in a mixture-of-experts layer */
+  wUp?: Tensor;
+  wDown?: Tensor;
   bUp?: Tensor;
   bDown?: Tensor;
   /** Gemma, OLMo 2: norms on the attention's and the FFN's outputs, before the residual adds */
   attnPostNorm?: Tensor;
   ffnPostNorm?: Tensor;
+  /** mixture of experts, instead of wGate/wUp/wDown: the router [E, H] and all experts' matrices [E, F, H], [E, H, F] */
+  ffnGateInp?: Tensor;
+  ffnGateExps?: Tensor;
+  ffnUpExps?: Tensor;
+  ffnDownExps?: Tensor;
+  /** Qwen2-MoE: a shared expert beside the routed ones, its output gated by sigmoid(x · ffnGateInpShexp) */
+  ffnGateShexp?: Tensor;
+  ffnUpShexp?: Tensor;
+  ffnDownShexp?: Tensor;
+  ffnGateInpShexp?: Tensor;
 }
 
 /**
@@ -202,11 +217,29 @@ function decoderLayers(
     return bias ? g.add(y, c(bias)) : y;
   };
 
-  const ffn = (x: GraphNode, L: LayerWeights) => {
-    const up = linear(x, L.wUp, L.bUp);
-    if (hp.ffn === 'gelu' || !L.wGate) return linear(g.gelu(up), L.wDown, L.bDown);
+  const ffn = (x: GraphNode, L: LayerWeights): GraphNode => {
+    if (L.ffnGateInp) return experts(x, L);
+    const up = linear(x, L.wUp!, L.bUp);
+    if (hp.ffn === 'gelu' || !L.wGate) return linear(g.gelu(up), L.wDown!, L.bDown);
     const gate = g.matmul(x, c(L.wGate));
-    return linear(hp.ffn === 'geglu' ? g.mul(g.gelu(gate), up) : g.swiglu(gate, up), L.wDown, L.bDown);
+    return linear(hp.ffn === 'geglu' ? g.mul(g.gelu(gate), up) : g.swiglu(gate, up), L.wDown!, L.bDown);
+  };
+  // the router's top experts for each token, their SwiGLU FFNs, mixed by the router's weights (as llama.cpp's build_moe_ffn)
+  const experts = (x: GraphNode, L: LayerWeights): GraphNode => {
+    const m = hp.moe;
+    if (!m || !L.ffnGateExps || !L.ffnUpExps || !L.ffnDownExps) throw new ShapeError(`${hp.arch}: a mixture-of-experts layer needs the expert count and every expert tensor`);
+    if (L.ffnGateInp!.shape[0] !== L.ffnGateExps.shape[0]) throw new ShapeError(`${hp.arch}: the router has ${L.ffnGateInp!.shape[0]} rows for ${L.ffnGateExps.shape[0]} experts`);
+    const logits = g.matmul(x, c(L.ffnGateInp!));
+    const ids = g.topK(logits, m.nUsed);
+    // renormalized: the softmax of the chosen logits is each chosen probability over their sum
+    let weights: GraphNode = m.normWeights ? g.softmax(g.gather(logits, ids)) : g.gather(g.softmax(logits), ids);
+    if (m.weightsScale) weights = g.scale(weights, m.weightsScale);
+    const act = g.swiglu(g.mulMatId(x, c(L.ffnGateExps), ids), g.mulMatId(x, c(L.ffnUpExps), ids));
+    const mixed = g.weightedSum(g.mulMatId(act, c(L.ffnDownExps), ids), weights);
+    if (!L.ffnUpShexp || !L.ffnGateShexp || !L.ffnDownShexp || !L.ffnGateInpShexp) return mixed;
+    const shared = g.matmul(g.swiglu(g.matmul(x, c(L.ffnGateShexp)), g.matmul(x, c(L.ffnUpShexp))), c(L.ffnDownShexp));
+    const gate = g.sigmoid(g.matmul(x, c(asRow(L.ffnGateInpShexp))));
+    return g.add(mixed, g.weightedSum(g.view(shared, [T, 1, hp.embedDim]), gate));
   };
   const optionalNorm = (x: GraphNode, weight?: Tensor, bias?: Tensor) => (weight ? norm(x, weight, bias) : x);
   const learned = hp.positions === 'learned';

@@ -2,6 +2,7 @@ import { ModelFormatError } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
 import { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
+import { expertHParams, withExperts } from './moe.js';
 
 /** Llama 1/2/3 (and TinyLlama, SmolLM, Vicuna, ...): the decoder graph, optional attention biases. */
 export const LLAMA_TENSORS = {
@@ -33,15 +34,19 @@ export const LLAMA_TENSORS = {
  * The decoder graph's hyper-parameters from a config, for any Llama-family architecture. The
  * architecture knows how it rotates (as llama.cpp's llama_model_rope_type): a config that says
  * otherwise is refused, one that does not know (a GGUF architecture new to the file readers) is fine.
+ * Architectures with mixture-of-experts variants say how they weight the chosen experts (`experts`);
+ * the others refuse expert models.
  */
-export function decoderHParams(name: string, c: ModelConfig, file: string, ropeMode: 'normal' | 'neox'): DecoderHParams {
-  if (c.nExperts > 0) throw new ModelFormatError(file, `mixture-of-experts models (${c.nExperts} experts) are not supported by the runtime yet`);
+export function decoderHParams(name: string, c: ModelConfig, file: string, ropeMode: 'normal' | 'neox', experts?: { normWeights: boolean }): DecoderHParams {
+  if (c.nExperts > 0 && !experts) throw new ModelFormatError(file, `${name}: mixture-of-experts layers (${c.nExperts} experts) are not part of this architecture`);
   if (c.ropeType !== 'unknown' && c.ropeType !== ropeMode) throw new ModelFormatError(file, `${name} rotates with ${ropeMode} rope, the config says "${c.ropeType}"`);
   if (c.ropeScaling && c.ropeScaling.type !== 'linear' && c.ropeScaling.type !== 'llama3') {
     throw new ModelFormatError(file, `rope scaling "${c.ropeScaling.type}" is not supported yet`);
   }
   if (c.normType !== 'rms' || c.activation !== 'silu') throw new ModelFormatError(file, `${c.normType} norm with ${c.activation} is not a Llama-family decoder`);
-  return decoderShape(name, c, ropeMode);
+  const hp = decoderShape(name, c, ropeMode);
+  if (c.nExperts > 0 && experts) hp.moe = expertHParams(c, file, experts.normWeights);
+  return hp;
 }
 
 /** The sizes, rope and norm epsilon every decoder reads from its config the same way (no checks: the caller's). */
@@ -66,13 +71,15 @@ export function decoderShape(name: string, c: ModelConfig, ropeMode: 'normal' | 
   };
 }
 
+/** Llama, and GGUF `llama` files with experts (Mixtral, which renormalizes the chosen experts' weights). */
 export const llama: Architecture<DecoderHParams, DecoderWeights> = {
   name: 'llama',
   ggufNames: ['llama'],
   hfClasses: ['LlamaForCausalLM'],
   hfModelTypes: ['llama'],
   tensors: LLAMA_TENSORS,
-  hparams: (config, file) => decoderHParams('llama', config, file, 'normal'),
+  tensorsFor: (hp) => (hp.moe ? withExperts(LLAMA_TENSORS) : LLAMA_TENSORS),
+  hparams: (config, file) => decoderHParams('llama', config, file, 'normal', { normWeights: true }),
   buildStep: buildDecoderStep,
   buildEmbed: buildDecoderEmbed,
 };

@@ -11,11 +11,14 @@ import { phi3 } from './phi3.js';
 import { starcoder2 } from './starcoder2.js';
 import { llama } from './llama.js';
 import { mistral } from './mistral.js';
+import { mixtral } from './mixtral.js';
+import { olmoe } from './olmoe.js';
+import { qwen2moe, qwen3moe } from './qwen-moe.js';
 import { qwen2 } from './qwen2.js';
 import { qwen3 } from './qwen3.js';
 
 /** Every architecture ix runs. Adding one: its file, and a line here. */
-export const ARCHITECTURES: readonly Architecture[] = [llama, mistral, qwen2, qwen3, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, commandR, cohere2, bert, nomicBert];
+export const ARCHITECTURES: readonly Architecture[] = [llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, commandR, cohere2, bert, nomicBert];
 
 /**
  * The architecture that runs a model config: by its Hugging Face `architectures[]` class or

@@ -100,7 +100,7 @@ export class Model {
       const fallbacks = backend.name === 'reference' ? [] : [await getBackendFactory('reference').create()];
       const executor = new Executor(backend, fallbacks);
       const tensors = arch.unfuse ? arch.unfuse(file.tensors, hparams, file.path) : file.tensors;
-      const weights = await loadWeights<ModelWeights>({ path: file.path, tensors }, arch.tensors, hparams.nLayers, arch.name, backend, options.onProgress);
+      const weights = await loadWeights<ModelWeights>({ path: file.path, tensors }, arch.tensorsFor?.(hparams) ?? arch.tensors, hparams.nLayers, arch.name, backend, options.onProgress);
       const chatTemplate = options.chatTemplate ?? modelChatTemplate(file);
       return new Model(file, arch, hparams, tokenizer, backend, executor, weights, chatTemplate);
     } catch (err) {

@@ -64,6 +64,8 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     nExperts,
     nExpertsUsed: num('expert_used_count', 0),
     expertIntermediateSize: scalarNumber(get('expert_feed_forward_length')),
+    sharedExpertIntermediateSize: scalarNumber(get('expert_shared_feed_forward_length')),
+    expertWeightsScale: scalarNumber(get('expert_weights_scale')),
     causal: typeof causal === 'boolean' ? causal : !isBert,
     attnSoftcap: scalarNumber(get('attn_logit_softcapping')),
     finalSoftcap: scalarNumber(get('final_logit_softcapping')),
@@ -76,7 +78,7 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     logitScale: scalarNumber(get('logit_scale')),
     extra: {},
   };
-  const optional = ['attnSoftcap', 'finalSoftcap', 'slidingWindow', 'slidingWindowPattern', 'ropeThetaSwa', 'attentionScale', 'embeddingScale', 'residualScale', 'logitScale'] as const;
+  const optional = ['sharedExpertIntermediateSize', 'expertWeightsScale', 'attnSoftcap', 'finalSoftcap', 'slidingWindow', 'slidingWindowPattern', 'ropeThetaSwa', 'attentionScale', 'embeddingScale', 'residualScale', 'logitScale'] as const;
   for (const key of optional) if (config[key] === undefined || config[key] === 0) delete config[key];
   // embedding models say how they pool (BERT; decoders converted as embedders, e.g. Qwen3-Embedding)
   if (pooling !== undefined) config.pooling = POOLING[pooling] ?? 'none';

@@ -15,6 +15,8 @@ const ARCHITECTURES: Record<string, string> = {
   qwen2: 'qwen2',
   qwen3: 'qwen3',
   qwen3_moe: 'qwen3moe',
+  qwen2_moe: 'qwen2moe',
+  olmoe: 'olmoe',
   gemma2: 'gemma2',
   gemma3_text: 'gemma3',
   phi3: 'phi3',
@@ -87,7 +89,7 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
     // LlamaConfig defaults tie_word_embeddings to false, the Gemma configs to true, the Qwen configs
     // state it; encoders have no output projection
     tiedEmbeddings: !isBert && bool('tie_word_embeddings', isGemma || isCohere || isGpt2),
-    qkvBias: architecture === 'qwen2' || isBert || bool(isStarCoder2 ? 'use_bias' : 'attention_bias', isStarCoder2),
+    qkvBias: architecture === 'qwen2' || architecture === 'qwen2moe' || isBert || bool(isStarCoder2 ? 'use_bias' : 'attention_bias', isStarCoder2),
     qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
     nExperts,
     nExpertsUsed: nExperts ? num('num_experts_per_tok', 2) : 0,
@@ -105,8 +107,12 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
   // Phi-3 and Cohere2 rotate part of each head when partial_rotary_factor / rotary_pct says so
   const rotary = get('partial_rotary_factor') ?? get('rotary_pct');
   if (typeof rotary === 'number' && rotary > 0 && rotary < 1) cfg.ropeDims = Math.floor((rotary * hiddenSize) / nHeads);
-  if (architecture === 'qwen3moe') cfg.expertIntermediateSize = num('moe_intermediate_size');
+  // Qwen MoE experts have a width of their own; Mixtral's and OLMoE's are intermediate_size
+  if (architecture === 'qwen3moe' || architecture === 'qwen2moe') cfg.expertIntermediateSize = num('moe_intermediate_size');
   else if (nExperts) cfg.expertIntermediateSize = cfg.intermediateSize;
+  if (architecture === 'qwen2moe') cfg.sharedExpertIntermediateSize = num('shared_expert_intermediate_size');
+  const normTopK = get('norm_topk_prob');
+  if (nExperts && typeof normTopK === 'boolean') cfg.expertWeightsNorm = normTopK;
   const scaling = ropeScaling(get('rope_scaling'), file);
   if (scaling) cfg.ropeScaling = scaling;
   // a sentence-transformers folder of a decoder (Qwen3-Embedding) is an embedding model too

@@ -11,6 +11,7 @@ const ROPE_TYPES: Record<string, RopeType> = {
   gemma3: 'neox',
   phi3: 'neox',
   olmo2: 'neox',
+  olmoe: 'neox',
   granite: 'normal',
   starcoder2: 'neox',
   'command-r': 'normal',

@@ -27,6 +27,11 @@ const DECODER_LAYER: [RegExp, string][] = [
   [/^self_attn\.qkv_proj\.weight$/, 'attn_qkv.weight'],
   [/^mlp\.gate_up_proj\.weight$/, 'ffn_up.weight'],
   [/^(?:block_sparse_moe|mlp)\.gate\.weight$/, 'ffn_gate_inp.weight'],
+  // Qwen2-MoE's shared expert and its gate
+  [/^mlp\.shared_expert\.gate_proj\.weight$/, 'ffn_gate_shexp.weight'],
+  [/^mlp\.shared_expert\.up_proj\.weight$/, 'ffn_up_shexp.weight'],
+  [/^mlp\.shared_expert\.down_proj\.weight$/, 'ffn_down_shexp.weight'],
+  [/^mlp\.shared_expert_gate\.weight$/, 'ffn_gate_inp_shexp.weight'],
 ];
 
 // Gemma 2/3 and OLMo 2 norm each block's output: their post_attention_layernorm is the attention
