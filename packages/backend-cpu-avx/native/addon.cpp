@@ -53,7 +53,8 @@ class Context : public Napi::ObjectWrap<Context> {
                         InstanceMethod("upload", &Context::Upload), InstanceMethod("download", &Context::Download),
                         InstanceMethod("downloadInto", &Context::DownloadInto),
                         InstanceMethod("mapFile", &Context::MapFile), InstanceMethod("madvise", &Context::Madvise),
-                        InstanceMethod("compute", &Context::Compute), InstanceMethod("dispose", &Context::Dispose)});
+                        InstanceMethod("compute", &Context::Compute), InstanceMethod("dispose", &Context::Dispose),
+                        InstanceMethod("setExpertBudget", &Context::SetExpertBudget), InstanceMethod("expertStats", &Context::ExpertStatsJs)});
   }
 
   // new Context(isa: string, threads: number, fast: boolean)
@@ -83,6 +84,7 @@ class Context : public Napi::ObjectWrap<Context> {
     const uint32_t id = arg_id(info, 0);
     buffers_->free(id);
     repack_.forget(id);
+    experts_.forget(id);
     return info.Env().Undefined();
   }
 
@@ -155,8 +157,9 @@ class Context : public Napi::ObjectWrap<Context> {
     const std::vector<Node> nodes = decode_program(prog.Data(), prog.ElementLength(), *buffers_);
     // nothing quantized is kept from an earlier call: buffers may have been uploaded to since
     QuantizedActs acts{acts_};
-    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, &repack_, acts, routed_};
-    for (const Node& n : nodes) {
+    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, &repack_, acts, routed_, experts_, nodes, 0};
+    for (; ctx.at < nodes.size(); ++ctx.at) {
+      const Node& n = nodes[ctx.at];
       if (profile_.on()) profile_.time(n, [&] { run_node(ctx, n); });
       else run_node(ctx, n);
       acts.forget_if_written(n.t[0]);
@@ -164,9 +167,38 @@ class Context : public Napi::ObjectWrap<Context> {
     return info.Env().Undefined();
   }
 
+  // setExpertBudget(bytes): experts of file-mapped MoE tensors kept resident within it (0: no budget)
+  Napi::Value SetExpertBudget(const Napi::CallbackInfo& info) {
+    alive();
+    experts_.set_budget(arg_size(info, 0, "bytes"));
+    return info.Env().Undefined();
+  }
+
+  // expertStats(): { resident, budget, tensors: [[bufferId, hits, misses, bytesRead], ...] }
+  Napi::Value ExpertStatsJs(const Napi::CallbackInfo& info) {
+    alive();
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("resident", Napi::Number::New(env, (double)experts_.resident()));
+    out.Set("budget", Napi::Number::New(env, (double)experts_.budget()));
+    Napi::Array rows = Napi::Array::New(env);
+    uint32_t i = 0;
+    for (const auto& [id, s] : experts_.stats()) {
+      Napi::Array row = Napi::Array::New(env, 4);
+      row.Set(0u, Napi::Number::New(env, id));
+      row.Set(1u, Napi::Number::New(env, (double)s.hits));
+      row.Set(2u, Napi::Number::New(env, (double)s.misses));
+      row.Set(3u, Napi::Number::New(env, (double)s.bytes_read));
+      rows.Set(i++, row);
+    }
+    out.Set("tensors", rows);
+    return out;
+  }
+
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     profile_.print();
     repack_.clear();
+    experts_.clear();
     pool_.reset();
     buffers_.reset();
     std::vector<uint8_t>().swap(scratch_);
@@ -184,6 +216,7 @@ class Context : public Napi::ObjectWrap<Context> {
   std::vector<float> routed_;  // mul_mat_id's rows grouped by expert
   OpProfile profile_;
   RepackCache repack_;
+  ExpertCache experts_;
 };
 
 }  // namespace

@@ -15,6 +15,20 @@ void require_ids(const Node& n, const TensorRef& ids, int64_t limit) {
     require(id[i] >= 0 && id[i] < limit, n, "id " + std::to_string(id[i]) + " is outside 0.." + std::to_string(limit - 1));
   }
 }
+
+// The experts this node and every later mul_mat_id routed by the same ids will read (gate, up,
+// down), asked for now: their pages come in while the first ones compute.
+void prefetch_routed(ExecCtx& c, const Node& n, int64_t E) {
+  const int32_t* id = (const int32_t*)n.t[3].data;
+  for (size_t i = c.at; i < c.program.size(); ++i) {
+    const Node& later = c.program[i];
+    if (later.op != OP_MUL_MAT_ID || later.t.size() != 4 || later.t[3].data != n.t[3].data || !later.t[2].readonly) continue;
+    const TensorRef& w = later.t[2];
+    if (w.ndim != 3 || w.dims[0] != E) continue;
+    const size_t bytes = w.bytes / (size_t)E;
+    for (int64_t s = 0; s < n.t[3].numel; ++s) c.experts.prefetch(w.data + (size_t)id[s] * bytes, bytes);
+  }
+}
 }  // namespace
 
 void op_mul_mat_id(ExecCtx& c, const Node& n) {
@@ -59,9 +73,20 @@ void op_mul_mat_id(ExecCtx& c, const Node& n) {
   });
 
   const size_t expert_bytes = w.bytes / (size_t)E;
+  // experts in a file mapping are tracked (and kept under the budget); with a budget they are read
+  // in the file's layout, as a repacked copy would be memory outside the budget
+  const bool tracked = w.readonly;
+  ExecCtx cc = c;
+  if (tracked && c.experts.budget()) {
+    cc.repack = nullptr;
+    prefetch_routed(c, n, E);
+  }
+  if (tracked) c.experts.begin_op();
+  std::vector<MatmulJob> jobs;
   for (int64_t e = 0; e < E; ++e) {
     const int64_t m = start[(size_t)e + 1] - start[(size_t)e];
     if (m == 0) continue;
+    if (tracked) c.experts.touch(w.buffer, w.data + (size_t)e * expert_bytes, expert_bytes);
     TensorRef we = w;  // expert e's matrix: a [N, K] slice of the same buffer
     we.data = w.data + (size_t)e * expert_bytes;
     we.bytes = expert_bytes;
@@ -69,10 +94,11 @@ void op_mul_mat_id(ExecCtx& c, const Node& n) {
     we.dims[0] = N;
     we.dims[1] = K;
     we.numel = N * K;
-    // the gathered rows change from expert to expert at the same address: nothing quantized is kept
-    c.acts.src = nullptr;
-    matmul_f32(c, we, gx + start[(size_t)e] * K, m, K, gy + start[(size_t)e] * N);
+    jobs.push_back({we, gx + start[(size_t)e] * K, m, gy + start[(size_t)e] * N});
   }
+  // the gathered rows live at one address from call to call: nothing quantized from them is kept
+  c.acts.src = nullptr;
+  matmul_batch(cc, jobs, K);
   c.acts.src = nullptr;
 
   parallel_range(c.pool, slots, 16, [&](int64_t b, int64_t e) {

@@ -175,6 +175,56 @@ void matmul_f32(ExecCtx& c, const TensorRef& w, const float* xf, int64_t M, int6
   });
 }
 
+void matmul_batch(ExecCtx& c, const std::vector<MatmulJob>& jobs, int64_t K) {
+  // jobs of few rows on repacked weights share one pool run; the rest run one by one
+  struct Task {
+    const MatmulJob* job;
+    const uint8_t* packed;
+    const uint8_t* q;
+    size_t xs;
+    int64_t g0, g1;
+  };
+  std::vector<const MatmulJob*> small;
+  for (const MatmulJob& j : jobs) {
+    if (j.M < kPanelRows && repacked_path(c, j.w, j.M)) {
+      small.push_back(&j);
+      continue;
+    }
+    c.acts.src = nullptr;  // jobs' rows may sit where other rows were a call ago: nothing kept is trusted
+    matmul_f32(c, j.w, j.x, j.M, K, j.y);
+  }
+  if (small.empty()) return;
+  int64_t rows = 0;
+  for (const MatmulJob* j : small) rows += j->M;
+  // every job's rows quantized into one buffer (the weights share a dtype, so a format)
+  const ActFormat af = packed_act(small[0]->w.dtype, c.fast, false, c.k->quantize_bf16 != nullptr);
+  const size_t xs = act_row_bytes(af, (int)K);
+  const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : c.k->quantize_planes;
+  if (af != ACT_F32) c.scratch.resize(xs * (size_t)rows);
+  std::vector<Task> tasks;
+  const int64_t threads = c.pool.size();
+  int64_t at = 0;
+  for (const MatmulJob* j : small) {
+    const Repacked pk = c.repack->get(j->w, c.pool, true);
+    const uint8_t* q = (const uint8_t*)j->x;
+    if (af != ACT_F32) {
+      uint8_t* dst = c.scratch.data() + (size_t)at * xs;
+      for (int64_t r = 0; r < j->M; ++r) quant(j->x + r * K, (int)K, dst + (size_t)r * xs);
+      q = dst;
+    }
+    at += j->M;
+    const int64_t per_task = std::max<int64_t>(1, pk.groups / (threads * 4));
+    for (int64_t g0 = 0; g0 < pk.groups; g0 += per_task) tasks.push_back({j, pk.data, q, af == ACT_F32 ? (size_t)K * 4 : xs, g0, std::min(pk.groups, g0 + per_task)});
+  }
+  const PackedGemvFn gemv = c.k->packed_gemv[c.fast][small[0]->w.dtype];
+  const int nb = (int)(K / repack_unit(small[0]->w.dtype));
+  c.pool.run((int64_t)tasks.size(), [&](int64_t t) {
+    const Task& k = tasks[(size_t)t];
+    const int64_t N = k.job->w.dims[0];
+    gemv(k.packed, nb, k.g0, k.g1, N, k.q, k.xs, (int)k.job->M, k.job->y, (size_t)N);
+  });
+}
+
 void op_get_rows(ExecCtx& c, const Node& n) {
   require_tensors(n, 3);
   const TensorRef &y = n.t[0], &table = n.t[1], &ids = n.t[2];

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "expert_cache.h"
 #include "kernels.h"
 #include "program.h"
 #include "repack.h"
@@ -35,6 +36,9 @@ struct ExecCtx {
   RepackCache* repack;            // weights repacked for the fast kernels (null: never repack)
   QuantizedActs& acts;
   std::vector<float>& routed;     // mul_mat_id: activation and output rows grouped by expert
+  ExpertCache& experts;           // which experts stay resident
+  const std::vector<Node>& program;  // the nodes of this compute call, and which runs now
+  size_t at;
 };
 
 [[noreturn]] void op_error(const Node& n, const std::string& problem);
@@ -61,6 +65,14 @@ template <class Fn> void parallel_range(ThreadPool& pool, int64_t n, int64_t gra
 // y[M, N] = x[M, K] · w[N, K]ᵀ for a 2-D weight (also a slice of an expert tensor), checked by the caller
 void matmul_f32(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, int64_t K, float* y);
 bool matmul_weight_supported(const ExecCtx& c, int dtype);
+// several matmuls on weights of one dtype and width K, as one: the experts of an MoE layer
+struct MatmulJob {
+  TensorRef w;
+  const float* x;
+  int64_t M;
+  float* y;
+};
+void matmul_batch(ExecCtx& c, const std::vector<MatmulJob>& jobs, int64_t K);
 
 void op_matmul(ExecCtx& c, const Node& n);
 void op_mul_mat_id(ExecCtx& c, const Node& n);
