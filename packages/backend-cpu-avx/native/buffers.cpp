@@ -73,6 +73,7 @@ uint32_t BufferTable::map_file(const std::string& path, uint64_t offset, uint64_
   b.data = static_cast<uint8_t*>(p) + (offset - start);
   b.size = (size_t)length;
   b.readonly = true;
+  b.file_offset = offset;
   const uint32_t id = next_id_++;
   buffers_[id] = b;
   return id;

@@ -14,6 +14,7 @@ struct Buffer {
   uint8_t* data = nullptr;
   size_t size = 0;
   bool readonly = false;
+  uint64_t file_offset = 0;  // file mappings: where data lies in the file
   void* map_base = nullptr;  // whole mapping (page aligned), for munmap/madvise
   size_t map_len = 0;
 };

@@ -3,55 +3,68 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace ix {
 
 namespace {
-// the whole pages inside [data, data + bytes): a neighbour's pages are never touched
-bool inner_pages(const uint8_t* data, size_t bytes, uintptr_t* start, size_t* len) {
-  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-  const uintptr_t b = ((uintptr_t)data + page - 1) & ~(page - 1), e = ((uintptr_t)data + bytes) & ~(page - 1);
-  if (e <= b) return false;
-  *start = b;
-  *len = e - b;
-  return true;
-}
+#ifdef MADV_POPULATE_READ
+constexpr int kPopulateRead = MADV_POPULATE_READ;
+#else
+constexpr int kPopulateRead = 22;  // Linux's value, for older headers
+#endif
 }  // namespace
 
-void ExpertCache::touch(uint32_t buffer, const uint8_t* data, size_t bytes) {
-  ExpertStats& s = stats_[buffer];
-  auto it = where_.find(data);
-  if (it != where_.end()) {
-    ++s.hits;
-    it->second->epoch = epoch_;
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return;
+// fn(key, start, len, bytes) for each 2 MiB file chunk that [data, data + bytes) of w overlaps: the
+// chunk's pages within w's own mapping (rounded out to whole pages, which stay inside it) and how
+// many of w's bytes it holds
+template <class Fn> void ExpertCache::chunks_of(const TensorRef& w, const uint8_t* data, size_t bytes, Fn&& fn) const {
+  if (bytes == 0) return;
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  const uint64_t f0 = w.file_offset + (uint64_t)(data - w.data), f1 = f0 + bytes;
+  for (uint64_t c = f0 / kChunk; c * kChunk < f1; ++c) {
+    const uint64_t lo = std::max(c * kChunk, w.file_offset), hi = std::min((c + 1) * kChunk, w.file_offset + (uint64_t)w.bytes);
+    const uintptr_t a = (uintptr_t)(w.data + (lo - w.file_offset)) & ~(page - 1);
+    const uintptr_t b = ((uintptr_t)(w.data + (hi - w.file_offset)) + page - 1) & ~(page - 1);
+    fn(((uint64_t)w.buffer << 32) | c, (uint8_t*)a, (size_t)(b - a), (size_t)(hi - lo));
   }
-  ++s.misses;
-  s.bytes_read += bytes;
-  lru_.push_front({data, bytes, buffer, epoch_});
-  where_[data] = lru_.begin();
-  resident_ += bytes;
-  if (!budget_) return;
-  while (resident_ > budget_ && lru_.back().epoch != epoch_) {
-    evict(lru_.back());
-    where_.erase(lru_.back().data);
+}
+
+void ExpertCache::touch(const TensorRef& w, const uint8_t* data, size_t bytes) {
+  ExpertStats& s = stats_[w.buffer];
+  bool resident = true;
+  chunks_of(w, data, bytes, [&](uint64_t key, uint8_t* start, size_t len, size_t in) {
+    auto it = where_.find(key);
+    if (it != where_.end()) {
+      it->second->epoch = epoch_;
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return;
+    }
+    resident = false;
+    s.bytes_read += in;
+    // under a budget it was probably given back: map its pages in one call (Linux 5.14+; older
+    // kernels refuse, and the matmul faults them in as before)
+    if (budget_) madvise(start, len, kPopulateRead);
+    lru_.push_front({key, start, len, in, w.buffer, epoch_});
+    where_[key] = lru_.begin();
+    resident_ += in;
+  });
+  ++(resident ? s.hits : s.misses);
+  while (budget_ && resident_ > budget_ && lru_.back().epoch != epoch_) {
+    const Chunk& c = lru_.back();
+    resident_ -= c.bytes;
+    // a read-only shared mapping: its pages return from the page cache on the next read
+    madvise(c.start, c.len, MADV_DONTNEED);
+    where_.erase(c.key);
     lru_.pop_back();
   }
 }
 
-void ExpertCache::evict(const Entry& e) {
-  resident_ -= e.bytes;
-  uintptr_t start;
-  size_t len;
-  // the mapping is read-only and shared: its pages return from the page cache on the next read
-  if (inner_pages(e.data, e.bytes, &start, &len)) madvise((void*)start, len, MADV_DONTNEED);
-}
-
-void ExpertCache::prefetch(const uint8_t* data, size_t bytes) const {
-  if (!budget_ || where_.count(data)) return;
-  uintptr_t start;
-  size_t len;
-  if (inner_pages(data, bytes, &start, &len)) madvise((void*)start, len, MADV_WILLNEED);
+void ExpertCache::prefetch(const TensorRef& w, const uint8_t* data, size_t bytes) const {
+  if (!budget_) return;
+  chunks_of(w, data, bytes, [&](uint64_t key, uint8_t* start, size_t len, size_t) {
+    if (!where_.count(key)) madvise(start, len, MADV_WILLNEED);
+  });
 }
 
 void ExpertCache::forget(uint32_t buffer) {
@@ -61,7 +74,7 @@ void ExpertCache::forget(uint32_t buffer) {
       continue;
     }
     resident_ -= it->bytes;
-    where_.erase(it->data);
+    where_.erase(it->key);
     it = lru_.erase(it);
   }
   stats_.erase(buffer);

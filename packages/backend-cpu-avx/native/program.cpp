@@ -102,7 +102,9 @@ TensorRef read_tensor(Reader& r, const BufferTable& buffers, bool output) {
   t.bytes = (size_t)(nblocks * ts);
   t.data = buffers.checked(buf, (uint64_t)offset, t.bytes, output);
   t.buffer = buf;
-  t.readonly = buffers.get(buf).readonly;
+  const Buffer& b = buffers.get(buf);
+  t.readonly = b.readonly;
+  t.file_offset = b.readonly ? b.file_offset + (uint64_t)offset : 0;
   return t;
 }
 

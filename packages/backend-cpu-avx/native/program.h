@@ -28,6 +28,7 @@ struct TensorRef {
   uint8_t* data = nullptr;
   uint32_t buffer = 0;    // the buffer id it lies in
   bool readonly = false;  // in a read-only file mapping (its bytes never change)
+  uint64_t file_offset = 0;  // then: where data lies in the file
   size_t bytes = 0;
   int dtype = 0;
   int ndim = 0;

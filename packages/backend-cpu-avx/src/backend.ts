@@ -5,6 +5,7 @@ import {
   type BackendBuffer,
   type DeviceInfo,
   type DTypeName,
+  type ExpertResidency,
   type GraphNode,
   type GraphSplit,
   type Tensor,
@@ -44,6 +45,7 @@ export class CpuAvxBackend implements Backend {
     this.settings = resolveOptions(cpu, options);
     this.device = device;
     this.ctx = native(() => new addon.Context(this.settings.isa, this.settings.threads, this.settings.accuracy === 'fast'));
+    if (this.settings.expertMemory) native(() => this.context().setExpertBudget(this.settings.expertMemory));
   }
 
   allocate(byteLength: number): BackendBuffer {
@@ -91,6 +93,17 @@ export class CpuAvxBackend implements Backend {
   }
 
   /** Hint the kernel about a region: prefetch ('willneed') or drop cached file pages ('dontneed', mappings only). */
+  expertResidency(): ExpertResidency {
+    const { resident, budget, tensors } = native(() => this.context().expertStats());
+    const byBuffer = new Map(tensors.map(([id, hits, misses, bytesRead]) => [id, { hits, misses, bytesRead }]));
+    return {
+      budget,
+      resident,
+      // a mapped tensor is a buffer of its own (mapFile), so its buffer names it
+      use: (t: Tensor) => (t.buffer instanceof CpuAvxBuffer && t.buffer.owner === this ? byBuffer.get(t.buffer.id) : undefined),
+    };
+  }
+
   madvise(buffer: BackendBuffer, byteOffset: number, byteLength: number, advice: Advice): void {
     const b = this.own(buffer);
     native(() => this.context().madvise(b.id, byteOffset, byteLength, advice));

@@ -23,6 +23,9 @@ export interface NativeContext {
   mapFile(path: string, byteOffset: number, byteLength: number): number;
   madvise(id: number, byteOffset: number, byteLength: number, advice: 'willneed' | 'dontneed'): void;
   compute(program: Float64Array): void;
+  setExpertBudget(bytes: number): void;
+  /** tensors: [buffer id, hits, misses, bytes read] per tracked expert tensor */
+  expertStats(): { resident: number; budget: number; tensors: [number, number, number, number][] };
   dispose(): void;
 }
 

@@ -18,6 +18,8 @@ export interface ResolvedOptions {
   isa: Isa;
   threads: number;
   accuracy: Accuracy;
+  /** bytes of file-mapped experts kept resident (0: no bound) */
+  expertMemory: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -35,5 +37,7 @@ export function resolveOptions(cpu: NativeCpuInfo, options: CpuAvxOptions = {}, 
   }
   const accuracy = (options.accuracy ?? (env.IX_CPU_ACCURACY || undefined) ?? 'exact') as string;
   if (accuracy !== 'exact' && accuracy !== 'fast') throw new InvalidArgumentError(`cpu-avx: accuracy must be 'exact' or 'fast', got "${accuracy}"`);
-  return { isa: isa as Isa, threads: threadsRaw, accuracy };
+  const expertMemory = options.expertMemory ?? 0;
+  if (!Number.isSafeInteger(expertMemory) || expertMemory < 0) throw new InvalidArgumentError(`cpu-avx: expertMemory must be a byte count, got ${String(options.expertMemory)}`);
+  return { isa: isa as Isa, threads: threadsRaw, accuracy, expertMemory };
 }

@@ -6,9 +6,13 @@ export interface ModelFlags {
   threads?: number;
   tokenizer?: string;
   chatTemplate?: string;
+  moeMemory?: number;
 }
 
 /** Load a model the way every command does: the CLI's flags, with a progress bar for big files. */
+/** the --moe-memory flag every command that loads a generative model takes */
+export const MOE_MEMORY_HELP = 'mixture-of-experts models: memory for experts (e.g. 4G); the least recently used beyond it are given back to the OS';
+
 export async function loadModelFromFlags(path: string, flags: ModelFlags): Promise<Model> {
   const bar = progressBar('loading');
   const model = await loadModel(path, {
@@ -16,6 +20,7 @@ export async function loadModelFromFlags(path: string, flags: ModelFlags): Promi
     threads: flags.threads,
     tokenizerPath: flags.tokenizer,
     chatTemplate: flags.chatTemplate,
+    moeMemory: flags.moeMemory,
     onProgress: bar.update,
   });
   bar.done();

@@ -17,3 +17,15 @@ export function seedOption(value: string): number | undefined {
   const n = int(value);
   return n < 0 ? undefined : n >>> 0;
 }
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 2 ** 10, kib: 2 ** 10, kb: 1e3, m: 2 ** 20, mib: 2 ** 20, mb: 1e6, g: 2 ** 30, gib: 2 ** 30, gb: 1e9, t: 2 ** 40, tib: 2 ** 40, tb: 1e12 };
+
+/** A memory size: bytes, or a number with a unit (512M, 1.5GiB, 2GB; K/M/G alone are binary, as in llama.cpp's flags) */
+export function byteSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new InvalidArgumentError(`expected a size such as 512M, 2GiB or a byte count, got "${value}"`);
+  const bytes = Math.round(Number(m[1]) * unit);
+  if (!(bytes > 0) || !Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`expected a positive size, got "${value}"`);
+  return bytes;
+}

@@ -175,6 +175,31 @@ describe('ix bench', () => {
   });
 });
 
+describe('ix bench --moe-memory', () => {
+  it('reports each layer\'s expert uses and bytes read and the peak memory; sizes take units; a dense model is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ix-cli-moe-'));
+    try {
+      const path = join(dir, 'moe.gguf');
+      await generateModel({ ...PRESETS['qwen3moe-tiny']!, seed: 4, gguf: path, quant: 'Q8_0' });
+      const r = await ix(['bench', path, '-p', '8', '-n', '4', '-r', '1', '--moe-memory', '1.5MiB', '--json'], { IX_BACKEND: 'cpu-avx' });
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.experts.budget).toBe(1.5 * 2 ** 20);
+      expect(out.experts.layers).toHaveLength(PRESETS['qwen3moe-tiny']!.shape.nLayers);
+      // a warm-up and a run of each test: two prompts and eight decode steps, three expert matmuls each
+      for (const u of out.experts.layers) expect(u.hits + u.misses).toBeGreaterThanOrEqual(3 * 10);
+      expect(out.peakRss).toBeGreaterThan(0);
+      const text = await ix(['bench', path, '-p', '8', '-n', '4', '-r', '1', '--moe-memory', '2G'], { IX_BACKEND: 'cpu-avx' });
+      expect(text.stdout).toMatch(/experts \(budget 2048\.0 MiB, resident now [\d.]+ MiB\)/);
+      expect(text.stdout).toMatch(/^all\s+\d+\s+[\d.]+%\s+[\d.]+ MiB$/m);
+      expect((await ix(['bench', path, '--moe-memory', 'lots'])).stderr).toMatch(/argument 'lots' is invalid\. expected a size such as 512M, 2GiB or a byte count/);
+      expect((await ix(['bench', STORIES, '-p', '8', '-n', '2', '--moe-memory', '1G'])).stderr).toMatch(/is not a mixture-of-experts model/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 const BERT_TOKENIZER = fileURLToPath(new URL('../../../../shared/models/all-MiniLM-L6-v2-tokenizer-only', import.meta.url));
 
 describe.skipIf(!existsSync(BERT_TOKENIZER))('ix embed and ix rerank', () => {

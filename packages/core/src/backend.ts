@@ -35,7 +35,31 @@ export interface ProbeResult {
 export interface BackendOptions {
   /** worker threads for CPU backends; default chosen by the backend */
   threads?: number;
+  /**
+   * bytes of mixture-of-experts weights (the slices of 3-D mul_mat_id weights) kept resident when
+   * they are read from file mappings; the least recently used beyond it are given back (default: no bound)
+   */
+  expertMemory?: number;
   [key: string]: unknown;
+}
+
+/** How the experts of one mixture-of-experts weight were used (mul_mat_id slices). */
+export interface ExpertUse {
+  /** chosen experts that were resident */
+  hits: number;
+  /** chosen experts that were not (first use, or given back under the budget) */
+  misses: number;
+  /** bytes of the experts that missed */
+  bytesRead: number;
+}
+
+/** A backend's expert residency: the budget, what is resident now, and the use of each expert tensor. */
+export interface ExpertResidency {
+  /** 0: no budget */
+  budget: number;
+  resident: number;
+  /** undefined for a tensor the backend did not track (not file-mapped, or never used) */
+  use(tensor: Tensor): ExpertUse | undefined;
 }
 
 export interface BackendFactory {
@@ -74,6 +98,8 @@ export interface Backend {
   downloadInto?(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void;
   /** optional zero-copy view of a file region (weights); the buffer is read-only */
   mapFile?(path: string, byteOffset: number, byteLength: number): BackendBuffer;
+  /** optional: experts kept resident under `BackendOptions.expertMemory`, and how they were used */
+  expertResidency?(): ExpertResidency;
   /** can this backend compute `node`, given the dtypes of its inputs? */
   supports(node: GraphNode, inputDTypes: readonly DTypeName[]): boolean;
   /** compute the nodes of a split in order, writing each node's tensor */

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Graph, InvalidArgumentError } from '@ix/core';
-import { continuationDecoder, Session, TokenConstraint, type GrammarSpec, type Model } from '@ix/llm';
+import { continuationDecoder, Session, TokenConstraint, type ExpertUseReport, type GrammarSpec, type Model } from '@ix/llm';
 import { EmbedBatcher } from './embed-batcher.js';
 import type { EmbedOutput, EmbedRequestOptions, Engine, RerankOutput, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
@@ -54,6 +54,10 @@ export class CoreEngine implements Engine {
     const g = new Graph();
     const topK = g.topK(g.input('logits', [1, vocab]), Math.min(CANDIDATES, vocab));
     this.backendTopK = vocab >= CANDIDATES_FROM_VOCAB && model.backend.device.kind === 'cpu' && model.backend.name !== 'reference' && model.backend.supports(topK, ['F32']);
+  }
+
+  expertUse(): ExpertUseReport | undefined {
+    return this.model.expertUse();
   }
 
   static async create(model: Model, options: CoreEngineOptions = {}): Promise<CoreEngine> {

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatTool, GrammarSpec, TokenConstraint } from '@ix/llm';
+import type { ChatMessage, ChatTool, ExpertUseReport, GrammarSpec, TokenConstraint } from '@ix/llm';
 
 /**
  * What the server needs from a model. The scheduler drives generation one step at a time through
@@ -29,6 +29,8 @@ export interface Engine {
   embed?(inputs: readonly (string | readonly number[])[], options: EmbedRequestOptions): Promise<EmbedOutput>;
   /** Relevance scores of documents for a query (rerankers) */
   rerank?(query: string, documents: readonly string[]): Promise<RerankOutput>;
+  /** Mixture-of-experts models: how each layer's chosen experts were found (resident or read), for /metrics */
+  expertUse?(): ExpertUseReport | undefined;
   /** A compiled grammar over this engine's vocabulary (structured output); absent: the engine cannot constrain */
   createConstraint?(spec: GrammarSpec): Promise<TokenConstraint>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { ExpertUseReport } from '@ix/llm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of one server, in a registry of its own (several servers may share a process). */
@@ -28,5 +29,34 @@ export class Metrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'ix_' });
+  }
+
+  /** Mixture-of-experts models: per-layer expert uses and bytes read, and the resident bytes, read at each scrape. */
+  watchExperts(read: () => ExpertUseReport | undefined): void {
+    const perLayer = (name: string, help: string, value: (u: ExpertUseReport['layers'][number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['layer'] as const,
+        registers: [this.registry],
+        collect() {
+          read()?.layers.forEach((u, l) => this.set({ layer: String(l) }, value(u)));
+        },
+      });
+    perLayer('ix_moe_expert_hits', 'chosen experts that were resident, per layer, since the model loaded', (u) => u.hits);
+    perLayer('ix_moe_expert_misses', 'chosen experts that were not resident (first use, or given back under --moe-memory), per layer', (u) => u.misses);
+    perLayer('ix_moe_expert_read_bytes', 'bytes of experts brought in for the misses, per layer', (u) => u.bytesRead);
+    const whole = (name: string, help: string, value: (r: ExpertUseReport) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const r = read();
+          if (r) this.set(value(r));
+        },
+      });
+    whole('ix_moe_expert_resident_bytes', 'bytes of experts resident now', (r) => r.resident);
+    whole('ix_moe_expert_budget_bytes', 'the expert memory budget (0: none)', (r) => r.budget);
   }
 }

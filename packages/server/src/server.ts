@@ -46,6 +46,7 @@ export interface IxServer {
 
 export function createServer(options: ServerOptions): IxServer {
   const metrics = new Metrics({ processMetrics: options.processMetrics });
+  if (options.engine.expertUse?.()) metrics.watchExperts(() => options.engine.expertUse?.());
   const scheduler = new Scheduler(options.engine, {
     parallel: options.parallel ?? 4,
     maxQueue: options.maxQueue ?? 64,

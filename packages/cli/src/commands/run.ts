@@ -3,11 +3,12 @@ import { createInterface } from 'node:readline/promises';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@ix/core';
 import { validateGrammarSpec, type ChatMessage, type GenerateOptions, type GenerateResult, type GrammarSpec, type Session } from '@ix/llm';
-import { loadModelFromFlags } from '../load.js';
-import { int, num, seedOption } from '../parse.js';
+import { loadModelFromFlags, MOE_MEMORY_HELP } from '../load.js';
+import { byteSize, int, num, seedOption } from '../parse.js';
 
 interface RunOptions {
   prompt?: string;
+  moeMemory?: number;
   maxTokens: number;
   temp?: number;
   temperature?: number;
@@ -68,6 +69,7 @@ export function registerRun(program: Command): void {
     .option('--repeat-penalty <x>', 'repetition penalty (1 = off)', num)
     .option('-s, --seed <n>', 'seed for sampling', seedOption)
     .option('-t, --threads <n>', 'threads for CPU backends', int)
+    .option('--moe-memory <size>', MOE_MEMORY_HELP, byteSize)
     .option('-c, --ctx-size <n>', 'context length in tokens', int)
     .option('--backend <name>', 'force a backend (see ix probe)')
     .option('--no-chat', 'raw completion of the prompt, without the chat template')

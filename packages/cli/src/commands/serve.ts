@@ -1,11 +1,12 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { CoreEngine, createServer } from '@ix/server';
-import { loadModelFromFlags } from '../load.js';
-import { int } from '../parse.js';
+import { loadModelFromFlags, MOE_MEMORY_HELP } from '../load.js';
+import { byteSize, int } from '../parse.js';
 
 interface ServeOptions {
   host: string;
+  moeMemory?: number;
   port: number;
   parallel: number;
   maxQueue: number;
@@ -36,6 +37,7 @@ export function registerServe(program: Command): void {
     .option('--tokenizer <path>', 'tokenizer.bin for llama2.c checkpoints')
     .option('--backend <name>', 'force a backend (see ix probe)')
     .option('-t, --threads <n>', 'threads for CPU backends', int)
+    .option('--moe-memory <size>', MOE_MEMORY_HELP, byteSize)
     .option('--body-limit <bytes>', 'largest request body', int, 4 * 2 ** 20)
     .option('--shutdown-grace <ms>', 'on SIGINT/SIGTERM, let running requests finish this long before cancelling them', int, 30_000)
     .option('--log', 'log every request (JSON lines on stdout)')

@@ -1,4 +1,4 @@
-export { loadModel, Model, type LoadModelOptions } from './model.js';
+export { loadModel, Model, type ExpertUseReport, type LoadModelOptions } from './model.js';
 export { embed, type EmbedOptions, type EmbedResult } from './embed.js';
 export { rerank, type RerankOptions, type RerankResult } from './rerank.js';
 export { Session, ContextFullError, type SessionModel, type StepInput, type StepRow, type SessionOptions, type GenerateOptions, type GeneratedToken, type GenerateResult, type FinishReason } from './session.js';

@@ -1,4 +1,4 @@
-import { type Backend, Executor, getBackendFactory, InvalidArgumentError, ModelFormatError, selectBackend } from '@ix/core';
+import { type Backend, Executor, type ExpertUse, getBackendFactory, InvalidArgumentError, ModelFormatError, selectBackend, Tensor } from '@ix/core';
 import { openModel, type ModelFile } from '../formats/index.js';
 import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage, type ChatTool } from '../chat/index.js';
 import { TokenLimitError, type EncodeOptions, type Tokenizer } from '../tokenizer/index.js';
@@ -20,7 +20,22 @@ export interface LoadModelOptions {
   tokenizerPath?: string;
   /** a Jinja chat template overriding the model's own */
   chatTemplate?: string;
+  /**
+   * mixture-of-experts models: bytes of experts kept resident (read from the file mapping, the least
+   * recently used beyond it given back), for models larger than the memory they may take
+   */
+  moeMemory?: number;
   onProgress?: ProgressCallback;
+}
+
+/** How a mixture-of-experts model's experts were found, per layer (see Model.expertUse). */
+export interface ExpertUseReport {
+  /** bytes of experts the backend keeps resident at most (0: no bound) */
+  budget: number;
+  /** bytes of experts resident now */
+  resident: number;
+  /** per layer, summed over its expert tensors (gate, up, down) */
+  layers: ExpertUse[];
 }
 
 /** A loaded model: its architecture, weights on a backend, its tokenizer and chat template. */
@@ -61,6 +76,23 @@ export class Model {
     return !this.generates || (pooling !== undefined && pooling !== 'none') ? 'embedding' : 'generative';
   }
 
+  /**
+   * Mixture-of-experts models on a backend that tracks experts (cpu-avx): per layer, how many chosen
+   * experts were resident (hits) or read (misses, bytes). Undefined for dense models and other backends.
+   */
+  expertUse(): ExpertUseReport | undefined {
+    const residency = this.backend.expertResidency?.();
+    const expertTensors = (layer: object) => Object.values(layer).filter((t): t is Tensor => t instanceof Tensor && t.shape.length === 3);
+    if (!residency || !this.weights.layers.some((L) => expertTensors(L).length)) return undefined;
+    const layers = this.weights.layers.map((L) =>
+      expertTensors(L).reduce<ExpertUse>((sum, t) => {
+        const u = residency.use(t);
+        return u ? { hits: sum.hits + u.hits, misses: sum.misses + u.misses, bytesRead: sum.bytesRead + u.bytesRead } : sum;
+      }, { hits: 0, misses: 0, bytesRead: 0 }),
+    );
+    return { budget: residency.budget, resident: residency.resident, layers };
+  }
+
   /** Embeddings of texts or token-id arrays (encoders such as BERT, or a decoder's last states); see EmbedOptions. */
   embed(inputs: readonly (string | readonly number[])[], options?: EmbedOptions): Promise<EmbedResult> {
     return embed(this, inputs, options);
@@ -95,7 +127,13 @@ export class Model {
       const hparams = arch.hparams(file.config, file.path);
       if (!file.tokenizerSource) throw new ModelFormatError(file.path, 'no tokenizer found (llama2.c checkpoints need --tokenizer tokenizer.bin)');
       const tokenizer = tokenizerFromSource(file.tokenizerSource);
-      backend = await selectBackend({ ...options.backendOptions, backend: options.backend, threads: options.threads });
+      const moeMemory = options.moeMemory;
+      if (moeMemory !== undefined) {
+        if (!Number.isSafeInteger(moeMemory) || moeMemory <= 0) throw new InvalidArgumentError(`moeMemory must be a positive number of bytes, got ${moeMemory}`);
+        if (!(hparams as { moe?: unknown }).moe) throw new InvalidArgumentError(`moeMemory: ${file.path} is not a mixture-of-experts model`);
+      }
+      backend = await selectBackend({ ...options.backendOptions, backend: options.backend, threads: options.threads, ...(moeMemory && { expertMemory: moeMemory }) });
+      if (moeMemory && !backend.expertResidency) throw new InvalidArgumentError(`moeMemory: backend ${backend.name} keeps every expert in its own memory; bounding them needs one that reads them from the file (cpu-avx)`);
       // ops the chosen backend lacks run on the reference backend
       const fallbacks = backend.name === 'reference' ? [] : [await getBackendFactory('reference').create()];
       const executor = new Executor(backend, fallbacks);
