@@ -47,12 +47,13 @@ describe('options', () => {
   const noAvx: NativeCpuInfo = { ...cpu, isas: ['scalar'], bestIsa: 'scalar', model: 'Old CPU' };
 
   it('option > environment > default, for isa, threads and accuracy', () => {
-    expect(resolveOptions(cpu, {}, {})).toEqual({ isa: cpu.bestIsa, threads: cpu.physicalCores, accuracy: 'exact' });
-    expect(resolveOptions(cpu, {}, { IX_CPU_ISA: 'scalar', IX_THREADS: '3', IX_CPU_ACCURACY: 'fast' })).toEqual({ isa: 'scalar', threads: 3, accuracy: 'fast' });
+    expect(resolveOptions(cpu, {}, {})).toEqual({ isa: cpu.bestIsa, threads: cpu.physicalCores, accuracy: 'exact', expertMemory: 0 });
+    expect(resolveOptions(cpu, {}, { IX_CPU_ISA: 'scalar', IX_THREADS: '3', IX_CPU_ACCURACY: 'fast' })).toEqual({ isa: 'scalar', threads: 3, accuracy: 'fast', expertMemory: 0 });
     expect(resolveOptions(cpu, { isa: cpu.bestIsa, threads: 1, accuracy: 'exact' }, { IX_CPU_ISA: 'scalar', IX_THREADS: '3' })).toEqual({
       isa: cpu.bestIsa,
       threads: 1,
       accuracy: 'exact',
+      expertMemory: 0,
     });
   });
 
@@ -76,7 +77,7 @@ describe('options', () => {
 
   it('create() honours the options', () => {
     const be = cpuAvxBackend.create({ isa: 'scalar', threads: 3, accuracy: 'fast' }) as CpuAvxBackend;
-    expect(be.settings).toEqual({ isa: 'scalar', threads: 3, accuracy: 'fast' });
+    expect(be.settings).toEqual({ isa: 'scalar', threads: 3, accuracy: 'fast', expertMemory: 0 });
     be.dispose();
   });
 
