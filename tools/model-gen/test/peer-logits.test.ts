@@ -23,10 +23,13 @@ const TOLERANCE: Record<string, { relDiff: number; top1: number }> = {
 
 let dir: string;
 let avx = false;
+let vulkan = false;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ix-peer-'));
   await discoverBackends();
   avx = registeredBackends().some((b) => b.name === 'cpu-avx');
+  const vk = registeredBackends().find((b) => b.name === 'vulkan');
+  vulkan = vk !== undefined && (await vk.probe()).available;
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -118,6 +121,19 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
       expect(r.relDiff).toBeLessThan(TOLERANCE.F32!.relDiff);
       expect(r.top1).toBe(1);
     });
+
+    // the expert ops' shaders (lavapipe in CI) on a whole model
+    if (shape.moe) {
+      it('vulkan, F32: as close to llama.cpp as the reference backend', async (ctx) => {
+        if (!vulkan) ctx.skip();
+        const path = join(dir, `${preset}-vk.gguf`);
+        await generateModel({ arch, shape, seed: 7, gguf: path, quant: 'F32' });
+        const r = compare(await ixLogits(path, PROMPT, shape.vocabSize, 'vulkan'), await llamaCppLogits(path, shape.vocabSize));
+        console.log(`${preset} vulkan F32: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
+        expect(r.relDiff).toBeLessThan(TOLERANCE.F32!.relDiff);
+        expect(r.top1).toBe(1);
+      });
+    }
 
     it('the safetensors folder of the same weights gives the same logits as the F32 GGUF', async () => {
       const gguf = join(dir, `${preset}-st.gguf`);

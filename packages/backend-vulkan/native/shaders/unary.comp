@@ -1,5 +1,5 @@
 #version 450
-// scale: x * s; silu: x / (1 + e^-x); gelu: ggml's tanh approximation
+// scale: x * s; silu: x / (1 + e^-x); sigmoid: 1 / (1 + e^-x); gelu: ggml's tanh approximation
 #define WG 256
 #include "common.glsl"
 layout(local_size_x = WG) in;
@@ -18,6 +18,8 @@ void main() {
   const float y = x * p.scale;
 #elif defined(OP_SILU)
   const float y = x / (1.0 + exp(-x));
+#elif defined(OP_SIGMOID)
+  const float y = 1.0 / (1.0 + exp(-x));
 #elif defined(OP_GELU)
   // tanh saturates to +-1 in f32 well before |u| = 10; clamping keeps drivers' exp-based tanh finite
   const float u = clamp(0.7978845608028654 * (x + 0.044715 * x * x * x), -10.0, 10.0);

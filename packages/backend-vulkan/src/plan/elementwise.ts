@@ -14,7 +14,7 @@ export function planBinary({ b, node, input, out }: PlanContext): void {
   b.dispatch(node.op, b.grid(Math.ceil(n / WG)), [ab.binding, bb.binding, yb.binding], [n, rhs.numElements, ab.base, bb.base, yb.base]);
 }
 
-/** scale, silu, gelu */
+/** scale, silu, gelu, sigmoid */
 export function planUnary({ b, node, input, out }: PlanContext): void {
   const x = input(0);
   const n = x.numElements;

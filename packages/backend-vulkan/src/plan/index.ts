@@ -3,6 +3,7 @@ import type { OpName } from '@ix/core';
 import { planAttention } from './attention.js';
 import type { Planner } from './context.js';
 import { planBinary, planConcat, planCopy, planUnary, planView } from './elementwise.js';
+import { planGather, planMulMatId, planWeightedSum } from './experts.js';
 import { planMatmul } from './matmul.js';
 import { planRope } from './rope.js';
 import { planNormLike, planSelect } from './rowwise.js';
@@ -32,4 +33,8 @@ export const PLANNERS: Partial<Record<OpName, Planner>> = {
   view: planView,
   argmax: planSelect,
   top_k: planSelect,
+  sigmoid: planUnary,
+  gather: planGather,
+  mul_mat_id: planMulMatId,
+  weighted_sum: planWeightedSum,
 };
