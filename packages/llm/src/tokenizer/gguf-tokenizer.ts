@@ -3,7 +3,7 @@
  * "tokenizer.ggml.tokens"). tokenizer.ggml.model selects the algorithm, as in llama.cpp:
  * 'llama' = SentencePiece BPE, 'gpt2' = byte-level BPE with the pre-tokenizer named by
  * tokenizer.ggml.pre, 'bert' = WordPiece (GGUF marks word starts with U+2581 instead of
- * marking continuations with "##").
+ * marking continuations with "##"), 't5' = SentencePiece Unigram (T5, XLM-RoBERTa).
  */
 import type { AddedToken } from './added-tokens.js';
 import { fromByteLevel, toByteLevel } from './byte-level.js';
@@ -15,6 +15,7 @@ import { PipelineTokenizer } from './pipeline-tokenizer.js';
 import { GGUF_PRE_TOKENIZERS } from './pre-tokenizer-patterns.js';
 import { splitText } from './regex-split.js';
 import { sentencePieceTokenizer, SPACE_MARK } from './sentencepiece-tokenizer.js';
+import { unigramTokenizer } from './unigram-tokenizer.js';
 import { findStopTokens } from './stop-tokens.js';
 import { TokenType } from './token-types.js';
 import { BERT_PUNCTUATION_CLASS } from './text-classes.js';
@@ -23,7 +24,7 @@ import { TokenizerError, type Tokenizer } from './tokenizer.js';
 const K = 'tokenizer.ggml.';
 
 /** The GGUF tokenizer models (tokenizer.ggml.model) and pre-tokenizers (tokenizer.ggml.pre) ix reads. */
-export const GGUF_TOKENIZER_MODELS = ['llama', 'gpt2', 'bert'] as const;
+export const GGUF_TOKENIZER_MODELS = ['llama', 'gpt2', 'bert', 't5'] as const;
 export const GGUF_PRE_TOKENIZER_NAMES: readonly string[] = Object.keys(GGUF_PRE_TOKENIZERS);
 
 export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer {
@@ -56,6 +57,25 @@ export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer 
       return byteLevelTokenizer(metadata, tokens, types, { bos, eos, eot });
     case 'bert':
       return bertTokenizer(metadata, tokens, types, { unk });
+    case 't5':
+      // llama.cpp's defaults for UGM vocabularies: EOS 1, UNK 2, EOS added, no space prefix unless stated
+      return unigramTokenizer(
+        {
+          pieces: tokens,
+          scores: numberArray(metadata, 'scores', n) ?? new Array<number>(n).fill(0),
+          types,
+          bos,
+          eos: eos ?? (n > 1 ? 1 : undefined),
+          unk: unk ?? 2,
+          eot,
+          addBos: flag(metadata, 'add_bos_token') ?? false,
+          addEos: flag(metadata, 'add_eos_token') ?? true,
+          addSpacePrefix: flag(metadata, 'add_space_prefix') ?? false,
+          removeExtraWhitespace: flag(metadata, 'remove_extra_whitespaces') ?? false,
+          charsmap: byteArray(metadata, 'precompiled_charsmap'),
+        },
+        'GGUF tokenizer',
+      );
     default:
       throw new TokenizerError(`GGUF tokenizer.ggml.model ${JSON.stringify(model)} is not supported (${GGUF_TOKENIZER_MODELS.join(', ')})`);
   }
@@ -185,4 +205,14 @@ function flag(metadata: Record<string, unknown>, key: string): boolean | undefin
   if (v === undefined) return undefined;
   if (typeof v !== 'boolean') throw new TokenizerError(`GGUF metadata ${K + key} is not a boolean`);
   return v;
+}
+
+/** an INT8/UINT8 array (precompiled_charsmap) as bytes, or undefined when absent */
+function byteArray(metadata: Record<string, unknown>, key: string): Uint8Array | undefined {
+  const v = metadata[K + key];
+  if (v === undefined) return undefined;
+  if (v instanceof Uint8Array) return v;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return new Uint8Array(Array.from(v as unknown as ArrayLike<number>, (x) => x & 0xff));
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= -128 && x <= 255)) return Uint8Array.from(v, (x) => x & 0xff);
+  throw new TokenizerError(`GGUF metadata ${K + key} is not an array of bytes`);
 }

@@ -2,13 +2,15 @@
  * SentencePiece tokenizer.model (a serialized ModelProto): pieces (piece = 1, score = 2, type = 3),
  * trainer_spec (model_type = 3, byte_fallback = 35, unk/bos/eos/pad ids = 40..43) and
  * normalizer_spec (name = 1, precompiled_charsmap = 2, add_dummy_prefix = 3,
- * remove_extra_whitespaces = 4, escape_whitespaces = 5). Only BPE models are supported.
+ * remove_extra_whitespaces = 4, escape_whitespaces = 5). BPE and Unigram models.
  */
 import { readFields, WireType } from './protobuf.js';
 import { sentencePieceTokenizer } from './sentencepiece-tokenizer.js';
+import { unigramTokenizer } from './unigram-tokenizer.js';
 import { TokenType } from './token-types.js';
 import { TokenizerError, type Tokenizer } from './tokenizer.js';
 
+const MODEL_TYPE_UNIGRAM = 1;
 const MODEL_TYPE_BPE = 2;
 
 export interface SentencePieceModel {
@@ -25,6 +27,8 @@ export interface SentencePieceModel {
   removeExtraWhitespaces: boolean;
   normalizerName: string;
   hasCharsmap: boolean;
+  /** the normalizer's precompiled character map (empty: none) */
+  charsmap: Uint8Array;
 }
 
 export function parseSentencePieceModel(bytes: Uint8Array, file = 'tokenizer.model'): SentencePieceModel {
@@ -43,6 +47,7 @@ export function parseSentencePieceModel(bytes: Uint8Array, file = 'tokenizer.mod
     removeExtraWhitespaces: true,
     normalizerName: '',
     hasCharsmap: false,
+    charsmap: new Uint8Array(0),
   };
   const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const text = (b: Uint8Array, what: string) => {
@@ -81,7 +86,10 @@ export function parseSentencePieceModel(bytes: Uint8Array, file = 'tokenizer.mod
     } else if (f.number === 3 && f.wireType === WireType.LEN) {
       for (const t of readFields(f.bytes, `${file} normalizer_spec`)) {
         if (t.number === 1 && t.wireType === WireType.LEN) m.normalizerName = text(t.bytes, 'normalizer name');
-        else if (t.number === 2 && t.wireType === WireType.LEN) m.hasCharsmap = t.bytes.length > 0;
+        else if (t.number === 2 && t.wireType === WireType.LEN) {
+          m.hasCharsmap = t.bytes.length > 0;
+          m.charsmap = new Uint8Array(t.bytes); // a copy, never a view of the caller's Buffer
+        }
         else if (t.number === 3 && t.wireType === WireType.VARINT) m.addDummyPrefix = t.varint !== 0;
         else if (t.number === 4 && t.wireType === WireType.VARINT) m.removeExtraWhitespaces = t.varint !== 0;
       }
@@ -93,9 +101,18 @@ export function parseSentencePieceModel(bytes: Uint8Array, file = 'tokenizer.mod
 
 export function tokenizerFromSentencePieceModel(bytes: Uint8Array, file = 'tokenizer.model'): Tokenizer {
   const m = parseSentencePieceModel(bytes, file);
-  if (m.modelType !== MODEL_TYPE_BPE) throw new TokenizerError(`${file}: SentencePiece model type ${m.modelType} is not supported (only BPE = 2)`);
-  if (m.hasCharsmap) throw new TokenizerError(`${file}: normalizer "${m.normalizerName}" with a precompiled charsmap is not supported`);
   const id = (v: number) => (v >= 0 && v < m.pieces.length ? v : undefined);
+  if (m.modelType === MODEL_TYPE_UNIGRAM) {
+    const unk = id(m.unkId);
+    if (unk === undefined) throw new TokenizerError(`${file}: a Unigram model needs an unknown piece (unk_id ${m.unkId})`);
+    // as SentencePiece encodes: no BOS or EOS of its own
+    return unigramTokenizer(
+      { pieces: m.pieces, scores: m.scores, types: m.types, unk, bos: id(m.bosId), eos: id(m.eosId), addBos: false, addEos: false, addSpacePrefix: m.addDummyPrefix, removeExtraWhitespace: m.removeExtraWhitespaces, charsmap: m.charsmap, float32Sums: true },
+      file,
+    );
+  }
+  if (m.modelType !== MODEL_TYPE_BPE) throw new TokenizerError(`${file}: SentencePiece model type ${m.modelType} is not supported (Unigram = 1, BPE = 2)`);
+  if (m.hasCharsmap) throw new TokenizerError(`${file}: normalizer "${m.normalizerName}" with a precompiled charsmap is not supported for BPE models`);
   return sentencePieceTokenizer(
     {
       pieces: m.pieces,
