@@ -83,7 +83,7 @@ void op_rope(ExecCtx& c, const Node& n) {
   require(x.ndim == 3 && y.numel == x.numel, n, "x must be [T, H, D], got " + shape_str(x));
   const int64_t T = x.dims[0], H = x.dims[1], D = x.dims[2];
   require(pos.numel == T, n, "pos must have " + std::to_string(T) + " entries");
-  require(n.params.size() == 4, n, "expected params [mode, dims, base, freqScale]");
+  require(n.params.size() == 8, n, "expected params [mode, dims, base, freqScale, extFactor, attnFactor, corrDim0, corrDim1]");
   const int mode = (int)n.params[0];
   const double dimsd = n.params[1];
   require(mode == 0 || mode == 1, n, "mode must be normal or neox");
@@ -96,8 +96,15 @@ void op_rope(ExecCtx& c, const Node& n) {
     ff = (const float*)n.t[3].data;
   }
   const double base = n.params[2], fscale = n.params[3];
-  std::vector<double> inv(half);
-  for (int64_t i = 0; i < half; ++i) inv[i] = std::pow(base, -2.0 * (double)i / (double)dims) / (ff ? (double)ff[i] : 1.0);
+  // YaRN (graph.ts): each pair's share of the unscaled angle, and the magnitude of cos and sin
+  const double ext = n.params[4], attn = n.params[5], c0 = n.params[6], c1 = n.params[7];
+  require(std::isfinite(ext) && std::isfinite(attn) && std::isfinite(c0) && std::isfinite(c1), n, "yarn parameters must be finite");
+  const double mscale = attn * (ext != 0 ? 1.0 + 0.1 * std::log(1.0 / fscale) : 1.0);
+  std::vector<double> inv(half), mix(half, 0.0);
+  for (int64_t i = 0; i < half; ++i) {
+    inv[i] = std::pow(base, -2.0 * (double)i / (double)dims) / (ff ? (double)ff[i] : 1.0);
+    if (ext != 0) mix[i] = ext * (1.0 - std::min(1.0, std::max(0.0, ((double)i - c0) / std::max(0.001, c1 - c0))));
+  }
   const int32_t* p = (const int32_t*)pos.data;
   const float* xs = (const float*)x.data;
   float* ys = (float*)y.data;
@@ -105,9 +112,9 @@ void op_rope(ExecCtx& c, const Node& n) {
     std::vector<float> cs(half), sn(half);
     for (int64_t t = b; t < e; ++t) {
       for (int64_t i = 0; i < half; ++i) {
-        const double a = (double)p[t] * fscale * inv[i];
-        cs[i] = (float)std::cos(a);
-        sn[i] = (float)std::sin(a);
+        const double e = (double)p[t] * inv[i], a = fscale * e * (1.0 - mix[i]) + e * mix[i];
+        cs[i] = (float)(std::cos(a) * mscale);
+        sn[i] = (float)(std::sin(a) * mscale);
       }
       for (int64_t h = 0; h < H; ++h) {
         const float* xr = xs + (t * H + h) * D;

@@ -64,7 +64,8 @@ function paramsOf(node: GraphNode): number[] {
     case 'softmax': return [(p as OpParams['softmax']).scale];
     case 'rope': {
       const r = p as OpParams['rope'];
-      return [r.mode === 'neox' ? 1 : 0, r.dims, r.base, r.freqScale];
+      const y = r.yarn;
+      return [r.mode === 'neox' ? 1 : 0, r.dims, r.base, r.freqScale, y?.extFactor ?? 0, y?.attnFactor ?? 1, y?.corrDims[0] ?? 0, y?.corrDims[1] ?? 0];
     }
     case 'write_rows': return [(p as OpParams['write_rows']).row];
     case 'attention': {

@@ -1,4 +1,4 @@
-import { f16ToF32, f32ToF16, f32ToF16Bytes, type Graph, type GraphNode, type HostArray } from '@ix/core';
+import { f16ToF32, f32ToF16, f32ToF16Bytes, ReferenceBackend, yarnCorrDims, type Graph, type GraphNode, type HostArray } from '@ix/core';
 import { describe, expect, it } from 'vitest';
 
 import type { CpuAvxBackend } from '../src/index.js';
@@ -121,6 +121,12 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
       );
       close(plain!, O.rope(x, [T, H, D], pos, p), 2e-6, 'rope');
       close(scaled!, O.rope(x, [T, H, D], pos, p, ff), 2e-6, 'rope+ff');
+      // YaRN: the reference backend's (core/test/reference-rope checks it against transformers')
+      const yarn = { ...p, yarn: { extFactor: 1, attnFactor: 1, corrDims: yarnCorrDims(12, 64, 10000, 32, 1) } };
+      const build = (g: Graph) => [g.rope(g.input('x', [T, H, D]), g.input('pos', [T], 'I32'), yarn, g.input('ff', [6]))];
+      const [ours] = await run(be, build, { x, pos, ff });
+      const [ref] = await run(new ReferenceBackend(), build, { x, pos, ff });
+      close(ours!, Array.from(ref!), 2e-6, 'rope yarn');
     } finally {
       be.dispose();
     }

@@ -18,6 +18,11 @@ import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from '
  * - rope         x[T, H, D], pos[T] I32, optional freqFactors[dims/2] F32: rotates the first `dims`
  *                elements of each head by angle pos·freqScale·base^(-2i/dims) / freqFactors[i].
  *                mode 'normal' rotates pairs (2i, 2i+1) (Llama/GGUF); 'neox' rotates (i, i+dims/2).
+ *                With `yarn` (YaRN, as ggml's rope_yarn): pair i turns by the unscaled angle θe (without
+ *                freqScale) mixed with the scaled one θi = freqScale·θe: θ = θi·(1 - m) + θe·m, where
+ *                m = extFactor·(1 - clamp((i - c0) / max(0.001, c1 - c0), 0, 1)) for corrDims [c0, c1];
+ *                cos and sin are multiplied by attnFactor, and by 1 + 0.1·ln(1/freqScale) when
+ *                extFactor is not 0.
  * - softmax      softmax(x · scale) over the last dim
  * - silu, gelu   elementwise (gelu: tanh approximation, as ggml)
  * - swiglu       gate, up (same shape) -> silu(gate) · up
@@ -82,6 +87,19 @@ export interface RopeParams {
   dims: number;
   base: number;
   freqScale: number;
+  /** YaRN scaling (see the op's definition above; corrDims from yarnCorrDims) */
+  yarn?: { extFactor: number; attnFactor: number; corrDims: readonly [number, number] };
+}
+
+/**
+ * The pairs YaRN ramps between, as ggml_rope_yarn_corr_dims computes them (in float32): below the
+ * first pairs turn more than `betaFast` times over the original context (kept unscaled), above the
+ * second fewer than `betaSlow` times (scaled).
+ */
+export function yarnCorrDims(dims: number, originalContext: number, base: number, betaFast: number, betaSlow: number): [number, number] {
+  const f = Math.fround;
+  const corrDim = (rotations: number) => f(f(dims * f(Math.log(f(originalContext / f(rotations * f(2 * Math.PI)))))) / f(2 * f(Math.log(base))));
+  return [Math.max(0, Math.floor(corrDim(betaFast))), Math.min(dims - 1, Math.ceil(corrDim(betaSlow)))];
 }
 
 export interface OpParams {
@@ -208,6 +226,8 @@ export class Graph {
     if (params.dims % 2 !== 0 || params.dims > x.shape[2]! || params.dims <= 0) {
       throw new ShapeError(`rope: dims ${params.dims} must be even and <= head dim ${x.shape[2]}`);
     }
+    const y = params.yarn;
+    if (y && ![y.extFactor, y.attnFactor, ...y.corrDims].every(Number.isFinite)) throw new InvalidArgumentError('rope: yarn parameters must be finite numbers');
     const inputs = [x, pos];
     if (freqFactors) {
       if (freqFactors.dtype !== 'F32' || numElements(freqFactors.shape) !== params.dims / 2) {

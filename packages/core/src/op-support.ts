@@ -23,6 +23,8 @@ export interface OpSupportLimits {
   omit?: readonly OpName[];
   /** attention it runs only without soft-capping or a sliding window */
   plainAttentionOnly?: boolean;
+  /** rope it runs only without YaRN scaling */
+  plainRopeOnly?: boolean;
 }
 
 export function opSupport(weightDTypes: readonly DTypeName[], limits: OpSupportLimits = {}): OpSupport {
@@ -71,6 +73,7 @@ export function opSupport(weightDTypes: readonly DTypeName[], limits: OpSupportL
       case 'swiglu':
         return dt[0] === 'F32' && dt[1] === 'F32';
       case 'rope':
+        if (limits.plainRopeOnly && (node.params as OpParams['rope']).yarn) return false;
         return dt[0] === 'F32' && dt[1] === 'I32' && (dt.length === 2 || dt[2] === 'F32');
       case 'write_rows':
         return is(CACHE, dt[0]) && dt[1] === 'F32';

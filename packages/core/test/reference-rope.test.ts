@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Graph, type RopeParams } from '../src/graph.js';
+import { Graph, yarnCorrDims, type RopeParams } from '../src/graph.js';
 import { expectClose, randomValues, run } from './helpers/run-graph.js';
 
 async function rope(x: Float32Array, shape: [number, number, number], pos: number[], params: RopeParams, freqFactors?: number[]) {
@@ -66,5 +66,58 @@ describe('reference rope', () => {
     const neox = await rope(x, shape, [3, 11], { mode: 'neox', ...p });
     const normal = await rope(Float32Array.from(interleave(x)), shape, [3, 11], { mode: 'normal', ...p });
     expect(interleave(neox)).toEqual(normal);
+  });
+});
+
+describe('rope with YaRN scaling', () => {
+  /** Truth: transformers' _compute_yarn_parameters (inv_freq blended by a linear ramp, attention_factor on cos and sin). */
+  function hfYarn(x: Float32Array, pos: number[], heads: number, headDim: number, dims: number, base: number, factor: number, originalContext: number): number[] {
+    const corr = (rot: number) => (dims * Math.log(originalContext / (rot * 2 * Math.PI))) / (2 * Math.log(base));
+    let low = Math.max(Math.floor(corr(32)), 0);
+    let high = Math.min(Math.ceil(corr(1)), dims - 1);
+    if (low === high) high += 0.001;
+    const invFreq = Array.from({ length: dims / 2 }, (_, i) => {
+      const extrap = 1 / base ** ((2 * i) / dims);
+      const ramp = Math.min(1, Math.max(0, (i - low) / (high - low)));
+      const extrapFactor = 1 - ramp;
+      return (extrap / factor) * (1 - extrapFactor) + extrap * extrapFactor;
+    });
+    const attention = 0.1 * Math.log(factor) + 1;
+    const out = Array.from(x);
+    pos.forEach((p, t) => {
+      for (let h = 0; h < heads; h++) {
+        const o = (t * heads + h) * headDim;
+        for (let i = 0; i < dims / 2; i++) {
+          const c = Math.cos(p * invFreq[i]!) * attention, s = Math.sin(p * invFreq[i]!) * attention;
+          const [a, b] = [o + i, o + i + dims / 2];
+          out[a] = x[a]! * c - x[b]! * s;
+          out[b] = x[a]! * s + x[b]! * c;
+        }
+      }
+    });
+    return out;
+  }
+
+  it('matches transformers\' YaRN (neox, factor 4 over an original context of 512) with ext 1 and attnFactor 1', async () => {
+    const [T, H, D] = [4, 2, 64];
+    const x = randomValues(T * H * D, 12);
+    const pos = [0, 7, 300, 2000];
+    const base = 10000, factor = 4, original = 512;
+    const g = new Graph();
+    const y = g.rope(g.input('x', [T, H, D]), g.input('pos', [T], 'I32'), {
+      mode: 'neox', dims: D, base, freqScale: 1 / factor,
+      yarn: { extFactor: 1, attnFactor: 1, corrDims: yarnCorrDims(D, original, base, 32, 1) },
+    });
+    const [out] = await run(g, { x, pos: Int32Array.from(pos) }, [y]);
+    expectClose(out!, hfYarn(x, pos, H, D, D, base, factor, original), 2e-5);
+    // and differs from plain linear scaling (the ramp keeps high-frequency pairs unscaled)
+    const lin = new Graph();
+    const [plain] = await run(lin, { x, pos: Int32Array.from(pos) }, [lin.rope(lin.input('x', [T, H, D]), lin.input('pos', [T], 'I32'), { mode: 'neox', dims: D, base, freqScale: 1 / factor })]);
+    expect(Math.max(...Array.from(out!, (v, i) => Math.abs(v - plain![i]!)))).toBeGreaterThan(0.1);
+  });
+
+  it('refuses non-finite YaRN parameters', () => {
+    const g = new Graph();
+    expect(() => g.rope(g.input('x', [1, 1, 8]), g.input('pos', [1], 'I32'), { mode: 'normal', dims: 8, base: 1e4, freqScale: 0.5, yarn: { extFactor: NaN, attnFactor: 1, corrDims: [0, 3] } })).toThrow(/finite/);
   });
 });

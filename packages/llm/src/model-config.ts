@@ -7,7 +7,16 @@ export type RopeType = 'normal' | 'neox' | 'none' | 'unknown';
 
 export type RopeScaling =
   | { type: 'linear'; factor: number }
-  | { type: 'yarn'; factor: number; originalContextLength?: number }
+  | {
+      type: 'yarn';
+      factor: number;
+      originalContextLength?: number;
+      /** rotations over the original context that bound the ramp (defaults 32 and 1) */
+      betaFast?: number;
+      betaSlow?: number;
+      /** cos and sin multiplied by this (default 0.1·ln(factor) + 1) */
+      attentionFactor?: number;
+    }
   /**
    * Llama 3.x frequency scaling. Both the GGUF and the HF path expose the per-dimension divisors as
    * tensor `rope_freqs.weight`; the parameters are only known when read from config.json.

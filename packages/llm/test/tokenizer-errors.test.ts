@@ -144,7 +144,9 @@ describe('malformed GGUF tokenizer metadata', () => {
   it.each([
     ['no tokens', { 'tokenizer.ggml.tokens': undefined }, /tokens is missing/],
     ['scores of the wrong length', { 'tokenizer.ggml.scores': [0] }, /must be 4 numbers/],
-    ['unknown model', { 'tokenizer.ggml.model': 't5' }, /"t5" is not supported/],
+    ['unknown model', { 'tokenizer.ggml.model': 'rwkv' }, /"rwkv" is not supported/],
+    ['t5 with a charsmap that is not bytes', { 'tokenizer.ggml.model': 't5', 'tokenizer.ggml.precompiled_charsmap': ['x'] }, /precompiled_charsmap is not an array of bytes/],
+    ['t5 with a truncated charsmap', { 'tokenizer.ggml.model': 't5', 'tokenizer.ggml.precompiled_charsmap': [255, 255, 0, 0, 1] }, /does not fit/],
     ['gpt2 without merges', { 'tokenizer.ggml.model': 'gpt2', 'tokenizer.ggml.pre': 'qwen2' }, /merges is missing/],
     ['unknown pre-tokenizer', { 'tokenizer.ggml.model': 'gpt2', 'tokenizer.ggml.pre': 'martian', 'tokenizer.ggml.merges': [] }, /"martian" is not supported/],
     ['non-integer bos', { 'tokenizer.ggml.bos_token_id': 'one' }, /bos_token_id is not an integer/],

@@ -361,6 +361,12 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     strings[`${a}.rope.scaling.type`] = 'linear';
     f32[`${a}.rope.scaling.factor`] = s.ropeScalingLinear;
   }
+  // as convert_hf_to_gguf writes a yarn rope_scaling
+  if (s.ropeScalingYarn) {
+    strings[`${a}.rope.scaling.type`] = 'yarn';
+    f32[`${a}.rope.scaling.factor`] = s.ropeScalingYarn.factor;
+    u32[`${a}.rope.scaling.original_context_length`] = s.ropeScalingYarn.originalContext;
+  }
   const tok = generatedTokenizer(o.arch, o.tokenizerDir).gguf(s.vocabSize);
   if (tok['tokenizer.ggml.scores']) tok['tokenizer.ggml.scores'] = Float32Array.from(tok['tokenizer.ggml.scores'] as number[]);
   tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
@@ -481,6 +487,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     ...(o.arch === 'starcoder2' ? { norm_epsilon: s.normEps, use_bias: true } : cohere ? { layer_norm_eps: s.normEps } : { rms_norm_eps: s.normEps }),
     ...cohereKeys,
     ...hfMoEConfig(o),
+    ...(s.ropeScalingYarn && { rope_scaling: { rope_type: 'yarn', factor: s.ropeScalingYarn.factor, original_max_position_embeddings: s.ropeScalingYarn.originalContext } }),
     ...gemma,
     ...granite,
     tie_word_embeddings: s.tiedEmbeddings,

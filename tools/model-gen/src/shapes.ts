@@ -37,6 +37,8 @@ export interface ModelShape {
   /** rope of sliding layers (Gemma 3: 10000); global layers' linear rope scaling factor */
   ropeThetaSwa?: number;
   ropeScalingLinear?: number;
+  /** YaRN rope scaling (Qwen's long-context configs): the factor and the original context */
+  ropeScalingYarn?: { factor: number; originalContext: number };
   /** Granite's multipliers (config.json attention_multiplier, embedding_multiplier, residual_multiplier, logits_scaling) */
   granite?: { attention: number; embedding: number; residual: number; logits: number };
   /** Command-R / Cohere2: logits times this */
@@ -105,6 +107,11 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   'qwen3-tiny': {
     arch: 'qwen3',
     shape: QWEN3_TINY,
+  },
+  // Qwen3 with YaRN, as its model cards enable long context (rope_scaling yarn, factor 4), at test size
+  'qwen3-yarn-tiny': {
+    arch: 'qwen3',
+    shape: { ...QWEN3_TINY, ropeTheta: 10000, ropeScalingYarn: { factor: 4, originalContext: 128 } },
   },
   // gemma-2-2b config.json (its 256000-token vocabulary stands in as the llama tokenizer plus padding)
   'gemma2-2b': {

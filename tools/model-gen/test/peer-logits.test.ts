@@ -85,7 +85,7 @@ function compare(a: Float32Array[], b: Float32Array[]) {
   return { maxDiff, relDiff: maxDiff / spread, top1: agree / a.length, decisiveMisses };
 }
 
-for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', 'gemma3-tiny', 'phi3-tiny', 'olmo2-tiny', 'granite-tiny', 'starcoder2-tiny', 'gpt2-tiny', 'command-r-tiny', 'cohere2-tiny', 'qwen3moe-tiny', 'qwen2moe-tiny', 'olmoe-tiny', 'mixtral-tiny'] as const) {
+for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', 'gemma3-tiny', 'phi3-tiny', 'olmo2-tiny', 'granite-tiny', 'starcoder2-tiny', 'gpt2-tiny', 'command-r-tiny', 'cohere2-tiny', 'qwen3moe-tiny', 'qwen2moe-tiny', 'olmoe-tiny', 'mixtral-tiny', 'qwen3-yarn-tiny'] as const) {
   const { arch, shape } = PRESETS[preset]!;
   describe(`${preset}: ix vs llama.cpp logits`, () => {
     for (const quant of Object.keys(TOLERANCE) as QuantPreset[]) {

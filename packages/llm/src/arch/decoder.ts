@@ -1,4 +1,4 @@
-import { Graph, ShapeError, type GraphNode, type OpParams, type Tensor } from '@ix/core';
+import { Graph, ShapeError, type GraphNode, type OpParams, type RopeParams, type Tensor } from '@ix/core';
 import type { EmbedGraph, ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
 import { joinRows, rowsOf } from './graph-rows.js';
 import { asRow, type ExpertHParams } from './moe.js';
@@ -24,6 +24,8 @@ export interface DecoderHParams extends ModelHParams {
   ropeBase: number;
   ropeMode: 'normal' | 'neox';
   ropeFreqScale: number;
+  /** YaRN rope scaling (global layers; see the rope op) */
+  ropeYarn?: NonNullable<RopeParams['yarn']>;
   normEps: number;
   /** the FFN: W2·(silu(W1·x) * W3·x) (swiglu, the default), the same with gelu (geglu), or W2·gelu(W3·x + b3) + b2 (gelu) */
   ffn?: 'swiglu' | 'geglu' | 'gelu';
@@ -207,9 +209,10 @@ function decoderLayers(
   const tokens = g.input('tokens', [T], 'I32');
   const pos = g.input('pos', [T], 'I32');
   const c = (t: Tensor) => g.constant(t);
-  const rope = { mode: hp.ropeMode, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale };
+  const rope: RopeParams = { mode: hp.ropeMode, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale, ...(hp.ropeYarn && { yarn: hp.ropeYarn }) };
   const swa = hp.slidingWindow;
-  const ropeSliding = swa ? { ...rope, base: swa.ropeBase, freqScale: swa.ropeFreqScale } : rope;
+  // sliding layers rotate unscaled with a base of their own (YaRN would leave them as they are)
+  const ropeSliding: RopeParams = swa ? { mode: rope.mode, dims: rope.dims, base: swa.ropeBase, freqScale: swa.ropeFreqScale } : rope;
   const ropeFreqs = w.ropeFreqs ? c(w.ropeFreqs) : undefined;
   const norm = (x: GraphNode, weight: Tensor, bias?: Tensor) => normed(g, hp, x, weight, bias);
   const linear = (x: GraphNode, weight: Tensor, bias?: Tensor) => {

@@ -1,4 +1,4 @@
-import { ModelFormatError } from '@ix/core';
+import { ModelFormatError, yarnCorrDims } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
 import { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights } from './decoder.js';
@@ -40,7 +40,7 @@ export const LLAMA_TENSORS = {
 export function decoderHParams(name: string, c: ModelConfig, file: string, ropeMode: 'normal' | 'neox', experts?: { normWeights: boolean }): DecoderHParams {
   if (c.nExperts > 0 && !experts) throw new ModelFormatError(file, `${name}: mixture-of-experts layers (${c.nExperts} experts) are not part of this architecture`);
   if (c.ropeType !== 'unknown' && c.ropeType !== ropeMode) throw new ModelFormatError(file, `${name} rotates with ${ropeMode} rope, the config says "${c.ropeType}"`);
-  if (c.ropeScaling && c.ropeScaling.type !== 'linear' && c.ropeScaling.type !== 'llama3') {
+  if (c.ropeScaling && c.ropeScaling.type !== 'linear' && c.ropeScaling.type !== 'llama3' && c.ropeScaling.type !== 'yarn') {
     throw new ModelFormatError(file, `rope scaling "${c.ropeScaling.type}" is not supported yet`);
   }
   if (c.normType !== 'rms' || c.activation !== 'silu') throw new ModelFormatError(file, `${c.normType} norm with ${c.activation} is not a Llama-family decoder`);
@@ -63,8 +63,9 @@ export function decoderShape(name: string, c: ModelConfig, ropeMode: 'normal' | 
     ropeDims: c.ropeDims,
     ropeBase: c.ropeTheta,
     ropeMode,
-    // llama3 scaling lives in the rope_freqs tensor; linear scaling divides positions
-    ropeFreqScale: c.ropeScaling?.type === 'linear' ? 1 / c.ropeScaling.factor : 1,
+    // llama3 scaling lives in the rope_freqs tensor; linear scaling divides positions, YaRN too (ramped)
+    ropeFreqScale: c.ropeScaling?.type === 'linear' || c.ropeScaling?.type === 'yarn' ? 1 / c.ropeScaling.factor : 1,
+    ...(c.ropeScaling?.type === 'yarn' && c.ropeScaling.factor > 1 && { ropeYarn: yarnRope(c.ropeScaling, c) }),
     normEps: c.normEps,
     contextLength: c.contextLength,
     ...(c.pooling && c.pooling !== 'none' ? { pooling: c.pooling } : {}),
@@ -72,6 +73,20 @@ export function decoderShape(name: string, c: ModelConfig, ropeMode: 'normal' | 
 }
 
 /** Llama, and GGUF `llama` files with experts (Mixtral, which renormalizes the chosen experts' weights). */
+/**
+ * YaRN as llama.cpp runs it: ext_factor 1; its attention factor, after cancelling the
+ * 1 + 0.1·ln(1/freqScale) the rope op applies, is 1 (times the file's own factor); the ramp between
+ * the pairs that turn 32 and 1 times over the original context.
+ */
+function yarnRope(s: Extract<NonNullable<ModelConfig['ropeScaling']>, { type: 'yarn' }>, c: ModelConfig): NonNullable<DecoderHParams['ropeYarn']> {
+  const magnitude = 0.1 * Math.log(s.factor) + 1;
+  return {
+    extFactor: 1,
+    attnFactor: (s.attentionFactor ?? magnitude) / magnitude,
+    corrDims: yarnCorrDims(c.ropeDims, s.originalContextLength ?? c.contextLength, c.ropeTheta, s.betaFast ?? 32, s.betaSlow ?? 1),
+  };
+}
+
 export const llama: Architecture<DecoderHParams, DecoderWeights> = {
   name: 'llama',
   ggufNames: ['llama'],

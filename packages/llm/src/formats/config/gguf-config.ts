@@ -101,7 +101,12 @@ function ropeScaling(get: (key: string) => unknown, tensors: ReadonlyMap<string,
   const factor = scalarNumber(get('rope.scaling.factor')) ?? scalarNumber(get('rope.scale_linear'));
   const original = scalarNumber(get('rope.scaling.original_context_length'));
   if (type === 'linear' || (type === undefined && factor !== undefined && factor !== 1)) return { type: 'linear', factor: factor ?? 1 };
-  if (type === 'yarn') return { type: 'yarn', factor: factor ?? 1, ...(original !== undefined && { originalContextLength: original }) };
+  if (type === 'yarn') {
+    // llama.cpp multiplies its YaRN magnitude (0.1·ln(factor) + 1) by rope.scaling.attn_factor
+    const attn = scalarNumber(get('rope.scaling.attn_factor'));
+    const f = factor ?? 1;
+    return { type: 'yarn', factor: f, ...(original !== undefined && { originalContextLength: original }), ...(attn !== undefined && attn !== 1 && { attentionFactor: attn * (0.1 * Math.log(f) + 1) }) };
+  }
   if (tensors.has('rope_freqs.weight')) return { type: 'llama3' };
   if (tensors.has('rope_factors_long.weight')) return { type: 'longrope' };
   return undefined;

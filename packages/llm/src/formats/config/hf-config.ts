@@ -213,8 +213,20 @@ function ropeScaling(v: unknown, file: string): RopeScaling | undefined {
       return undefined;
     case 'linear':
       return { type: 'linear', factor };
-    case 'yarn':
-      return { type: 'yarn', factor, ...(original !== undefined && { originalContextLength: original }) };
+    case 'yarn': {
+      // DeepSeek's mscale / mscale_all_dim change the magnitude by rules of their own
+      for (const k of ['mscale', 'mscale_all_dim']) if (typeof s[k] === 'number' && s[k] !== 0 && s[k] !== 1) throw new ModelFormatError(file, `rope_scaling yarn with ${k} ${s[k]} is not supported`);
+      const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
+      const [betaFast, betaSlow, attentionFactor] = [num('beta_fast'), num('beta_slow'), num('attention_factor')];
+      return {
+        type: 'yarn',
+        factor,
+        ...(original !== undefined && { originalContextLength: original }),
+        ...(betaFast !== undefined && { betaFast }),
+        ...(betaSlow !== undefined && { betaSlow }),
+        ...(attentionFactor !== undefined && { attentionFactor }),
+      };
+    }
     case 'longrope':
     case 'su':
       return { type: 'longrope' };
