@@ -112,7 +112,7 @@ describe('ix info', () => {
     const { architectures, tokenizers } = JSON.parse(r.stdout) as { architectures: { name: string; gguf: string[]; huggingFace: string[] }[]; tokenizers: { gguf: string[]; ggufPreTokenizers: string[] } };
     expect(architectures.map((a) => a.name)).toEqual(ARCHITECTURES.map((a) => a.name));
     expect(architectures.find((a) => a.name === 'gemma3')).toMatchObject({ gguf: ['gemma3'], huggingFace: ['Gemma3ForCausalLM'] });
-    expect(tokenizers.gguf).toEqual(['llama', 'gpt2', 'bert']);
+    expect(tokenizers.gguf).toEqual(['llama', 'gpt2', 'bert', 't5']);
     expect(tokenizers.ggufPreTokenizers).toContain('command-r');
     const text = await ix(['info']);
     expect(text.stdout).toMatch(/^starcoder2 +generative +starcoder2 +Starcoder2ForCausalLM$/m);
