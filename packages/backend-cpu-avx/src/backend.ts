@@ -101,6 +101,7 @@ export class CpuAvxBackend implements Backend {
       resident,
       // a mapped tensor is a buffer of its own (mapFile), so its buffer names it
       use: (t: Tensor) => (t.buffer instanceof CpuAvxBuffer && t.buffer.owner === this ? byBuffer.get(t.buffer.id) : undefined),
+      bounds: (t: Tensor) => t.buffer instanceof CpuAvxBuffer && t.buffer.owner === this && t.buffer.readonly,
     };
   }
 

@@ -60,6 +60,8 @@ export interface ExpertResidency {
   resident: number;
   /** undefined for a tensor the backend did not track (not file-mapped, or never used) */
   use(tensor: Tensor): ExpertUse | undefined;
+  /** whether the budget can bound this expert tensor (it is read from a file mapping) */
+  bounds(tensor: Tensor): boolean;
 }
 
 export interface BackendFactory {

@@ -61,7 +61,7 @@ describe('mixture-of-experts memory budget', () => {
     expect(bounded.after.layers.every((u) => u.misses > 0)).toBe(true);
   });
 
-  it('refuses a budget for a dense model, and on a backend that keeps experts in its own memory', async () => {
+  it('refuses a budget for a dense model, on a backend that keeps experts in its own memory, and for experts not in a file mapping', async () => {
     const { arch, shape } = PRESETS['qwen3-tiny']!;
     const dense = join(dir, 'dense.gguf');
     await generateModel({ arch, shape, seed: 3, gguf: dense, quant: 'F32' });
@@ -70,5 +70,11 @@ describe('mixture-of-experts memory budget', () => {
     await generateModel({ ...PRESETS['qwen3moe-tiny']!, seed: 3, gguf: moe, quant: 'F32' });
     await expect(loadModel(moe, { backend: 'reference', moeMemory: 2 ** 30 })).rejects.toThrow(/backend reference keeps every expert in its own memory/);
     await expect(loadModel(moe, { moeMemory: -5 })).rejects.toThrow(/moeMemory must be a positive number of bytes/);
+    // a Hugging Face folder's experts are stacked in memory: a budget could not bound them
+    if (avx) {
+      const hf = join(dir, 'moe-hf');
+      await generateModel({ ...PRESETS['qwen3moe-tiny']!, seed: 3, hf });
+      await expect(loadModel(hf, { backend: 'cpu-avx', moeMemory: 2 ** 30 })).rejects.toThrow(/experts are not read from a file mapping .* use a GGUF file/);
+    }
   });
 });

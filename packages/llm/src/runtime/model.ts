@@ -139,6 +139,13 @@ export class Model {
       const executor = new Executor(backend, fallbacks);
       const tensors = arch.unfuse ? arch.unfuse(file.tensors, hparams, file.path) : file.tensors;
       const weights = await loadWeights<ModelWeights>({ path: file.path, tensors }, arch.tensorsFor?.(hparams) ?? arch.tensors, hparams.nLayers, arch.name, backend, options.onProgress);
+      if (moeMemory) {
+        const residency = backend.expertResidency!();
+        const unbounded = weights.layers.flatMap((L) => Object.values(L)).filter((t): t is Tensor => t instanceof Tensor && t.shape.length === 3 && !residency.bounds(t));
+        if (unbounded.length) {
+          throw new InvalidArgumentError(`moeMemory: ${file.path}'s experts are not read from a file mapping (${unbounded[0]!.name ?? 'an expert tensor'} is in memory: a Hugging Face folder's per-expert tensors are stacked there), so a budget cannot bound them; use a GGUF file`);
+        }
+      }
       const chatTemplate = options.chatTemplate ?? modelChatTemplate(file);
       return new Model(file, arch, hparams, tokenizer, backend, executor, weights, chatTemplate);
     } catch (err) {
