@@ -192,6 +192,11 @@ describe('ix bench --moe-memory', () => {
       const text = await ix(['bench', path, '-p', '8', '-n', '4', '-r', '1', '--moe-memory', '2G'], { IX_BACKEND: 'cpu-avx' });
       expect(text.stdout).toMatch(/experts \(budget 2048\.0 MiB, resident now [\d.]+ MiB\)/);
       expect(text.stdout).toMatch(/^all\s+\d+\s+[\d.]+%\s+[\d.]+ MiB$/m);
+      // ix info: the experts, and the parameters a token reads (2 layers x 3 tensors of 8 experts [32, 64], 3 used)
+      const info = JSON.parse((await ix(['info', path, '--json'])).stdout);
+      expect([info.experts, info.expertsPerToken]).toEqual([8, 3]);
+      expect(info.activeParameterCount).toBe(info.parameterCount - 2 * 3 * 8 * 32 * 64 * (1 - 3 / 8));
+      expect((await ix(['info', path])).stdout).toMatch(/^expertsPerToken\s+3$/m);
       expect((await ix(['bench', path, '--moe-memory', 'lots'])).stderr).toMatch(/argument 'lots' is invalid\. expected a size such as 512M, 2GiB or a byte count/);
       expect((await ix(['bench', STORIES, '-p', '8', '-n', '2', '--moe-memory', '1G'])).stderr).toMatch(/is not a mixture-of-experts model/);
     } finally {

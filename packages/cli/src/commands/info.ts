@@ -19,7 +19,7 @@ export function registerInfo(program: Command): void {
         }
         const lines = Object.entries(info)
           .filter(([, v]) => typeof v !== 'object' || v === null)
-          .map(([k, v]) => `${k.padEnd(18)} ${String(v)}`);
+          .map(([k, v]) => `${k.padEnd(21)} ${String(v)}`);
         process.stdout.write(lines.join('\n') + '\n');
         const types = (info as { tensorTypes?: { dtype: string; count: number; bytes: number }[] }).tensorTypes;
         if (types?.length) {
