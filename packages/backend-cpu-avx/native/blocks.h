@@ -20,11 +20,14 @@ struct block_q5_K { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_
 struct block_q6_K { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; };
 struct block_iq4_nl { uint16_t d; uint8_t qs[16]; };
 struct block_iq4_xs { uint16_t d; uint16_t scales_h; uint8_t scales_l[4]; uint8_t qs[128]; };
+// OCP microscaling FP4 (gpt-oss's experts): an E8M0 exponent e, then E2M1 nibbles laid out as IQ4_NL's
+struct block_mxfp4 { uint8_t e; uint8_t qs[16]; };
 
 static_assert(sizeof(block_q4_0) == 18 && sizeof(block_q4_1) == 20 && sizeof(block_q5_0) == 22, "block size");
 static_assert(sizeof(block_q5_1) == 24 && sizeof(block_q8_0) == 34 && sizeof(block_q2_K) == 84, "block size");
 static_assert(sizeof(block_q3_K) == 110 && sizeof(block_q4_K) == 144 && sizeof(block_q5_K) == 176, "block size");
 static_assert(sizeof(block_q6_K) == 210 && sizeof(block_iq4_nl) == 18 && sizeof(block_iq4_xs) == 136, "block size");
+static_assert(sizeof(block_mxfp4) == 17, "block size");
 
 // Activations quantized for the "fast" mode. Not ggml's bytes (d is kept as f32, and the 32-block
 // carries its sum like ggml's q8_1), since they never leave this process.
@@ -39,12 +42,22 @@ struct act_q8_K { float d; int16_t bsums[16]; int8_t qs[256]; };
 
 alignas(64) inline constexpr int8_t kvalues_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 alignas(64) inline constexpr int32_t kvalues_iq4nl_i32[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+// E2M1 values doubled (so they are integers), as ggml's kvalues_mxfp4; the block scale is halved to match
+alignas(64) inline constexpr int8_t kvalues_mxfp4[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+alignas(64) inline constexpr int32_t kvalues_mxfp4_i32[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+// 2^(e - 128): an MXFP4 block's scale, halved (ggml's GGML_E8M0_TO_FP32_HALF; e < 2 gives subnormals)
+inline float e8m0_to_fp32_half(uint8_t e) {
+  const uint32_t bits = e < 2 ? 0x00200000u << e : (uint32_t)(e - 1) << 23;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
 
 // GGML type ids (dtype.ts)
 enum DType : int {
   T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8,
   T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14, T_IQ4_NL = 20, T_IQ4_XS = 23,
-  T_I8 = 24, T_I16 = 25, T_I32 = 26, T_I64 = 27, T_F64 = 28, T_BF16 = 30,
+  T_I8 = 24, T_I16 = 25, T_I32 = 26, T_I64 = 27, T_F64 = 28, T_BF16 = 30, T_MXFP4 = 39,
   T_COUNT = 40,
 };
 

@@ -62,6 +62,8 @@ struct KernelTable {
   void (*gelu)(const float* x, float* y, int64_t n);  // tanh approximation, as ggml
   void (*softcap)(const float* x, float* y, int64_t n, float cap);  // cap·tanh(x / cap)
   void (*swiglu)(const float* g, const float* u, float* y, int64_t n);
+  // gpt-oss: g·σ(alpha·g)·(u + 1), g = min(gate, limit), u = clamp(up, ±limit)
+  void (*swiglu_oai)(const float* g, const float* u, float* y, int64_t n, float alpha, float limit);
   // attention, prefill, for `heads` query heads sharing a KV head: scores against the transposed
   // keys, and the probability-weighted sums of the value rows
   void (*scores_t)(const float* kT, size_t ld, const float* q, size_t ldq, int heads, int D, int n, float scale, float* out, size_t ldo);

@@ -1,5 +1,5 @@
 // attention over F32/F16 KV caches: GQA, causal masking from pos0, kvLen visible rows, optional
-// score soft-capping and a sliding window (graph.ts).
+// score soft-capping, a sliding window and per-head sink logits (graph.ts).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -27,18 +27,19 @@ struct Mask {
   }
 };
 
-// p[0..n) <- softmax(p[0..n)); an empty row stays empty
-void softmax_row(const KernelTable* kt, float* p, int64_t n) {
-  float mx = -INFINITY;
+// p[0..n) <- softmax(p[0..n)), with `sink` one more logit in the denominator (-inf: none); an
+// empty row stays empty
+void softmax_row(const KernelTable* kt, float* p, int64_t n, float sink) {
+  float mx = sink;
   for (int64_t j = 0; j < n; ++j) mx = std::max(mx, p[j]);
   kt->exp_shifted(p, mx, (int)n);
-  double sum = 0.0;
+  double sum = sink == -INFINITY ? 0.0 : std::exp((double)sink - mx);
   for (int64_t j = 0; j < n; ++j) sum += p[j];
   const float inv = (float)(1.0 / sum);
   for (int64_t j = 0; j < n; ++j) p[j] *= inv;
 }
 
-void attention_prefill(ExecCtx& c, const TensorRef& q, const TensorRef& k, const TensorRef& v, const TensorRef& y, const Mask& m, float scale) {
+void attention_prefill(ExecCtx& c, const TensorRef& q, const TensorRef& k, const TensorRef& v, const TensorRef& y, const Mask& m, float scale, const float* sinks) {
   const int64_t kvLen = m.kvLen;
   const int64_t T = q.dims[0], Hq = q.dims[1], D = q.dims[2], Hkv = k.dims[1], group = Hq / Hkv;
   const KernelTable* kt = c.k;
@@ -72,7 +73,7 @@ void attention_prefill(ExecCtx& c, const TensorRef& q, const TensorRef& k, const
                  p.data(), (size_t)visible);
     for (int64_t g = 0; g < group; ++g) {
       m.cap(p.data() + g * visible, visible);
-      softmax_row(kt, p.data() + g * visible, visible);
+      softmax_row(kt, p.data() + g * visible, visible, sinks ? sinks[h0 + g] : -INFINITY);
     }
     kt->weighted_rows(p.data(), (size_t)visible, (int)group, vf.data() + (size_t)((kh * kvLen + first) * D), (size_t)D, (int)visible, (int)D, out, (size_t)D);
   });
@@ -80,9 +81,9 @@ void attention_prefill(ExecCtx& c, const TensorRef& q, const TensorRef& k, const
 
 }  // namespace
 
-// q[T, Hq, D], k/v[S, Hkv, D]; params [pos0, kvLen, scale, causal, softcap (0: none), window (0: none)]
+// q[T, Hq, D], k/v[S, Hkv, D], optional sinks[Hq]; params [pos0, kvLen, scale, causal, softcap (0: none), window (0: none)]
 void op_attention(ExecCtx& c, const Node& n) {
-  require_tensors(n, 4);
+  require(n.t.size() == 4 || n.t.size() == 5, n, "expected 4 or 5 tensors (output, q, k, v, optional sinks), got " + std::to_string(n.t.size()));
   require_dtype(n, 0, T_F32);
   require_dtype(n, 1, T_F32);
   const TensorRef &y = n.t[0], &q = n.t[1], &k = n.t[2], &v = n.t[3];
@@ -92,6 +93,12 @@ void op_attention(ExecCtx& c, const Node& n) {
   require(v.dims[0] == S && v.dims[1] == Hkv && k.dims[2] == D && v.dims[2] == D, n, "k " + shape_str(k) + " and v " + shape_str(v) + " differ");
   require(Hkv > 0 && Hq % Hkv == 0 && D < (int64_t(1) << 31), n, "heads " + std::to_string(Hq) + "/" + std::to_string(Hkv) + " do not match");
   require(y.numel == q.numel, n, "output must have q's shape");
+  const float* sinks = nullptr;
+  if (n.t.size() == 5) {
+    require_dtype(n, 4, T_F32);
+    require(n.t[4].numel == Hq, n, "sinks must hold one value per query head (" + std::to_string(Hq) + "), got " + shape_str(n.t[4]));
+    sinks = (const float*)n.t[4].data;
+  }
   require(n.params.size() == 6, n, "expected params [pos0, kvLen, scale, causal, softcap, window]");
   const double pos0d = n.params[0], kvd = n.params[1];
   require(pos0d >= 0 && pos0d == std::floor(pos0d) && pos0d < 9e15, n, "pos0 must be a non-negative integer");
@@ -107,7 +114,7 @@ void op_attention(ExecCtx& c, const Node& n) {
   const float* qs = (const float*)q.data;
   float* ys = (float*)y.data;
   const int64_t group = Hq / Hkv;
-  if (T >= kPrefillQueries) return attention_prefill(c, q, k, v, y, m, scale);
+  if (T >= kPrefillQueries) return attention_prefill(c, q, k, v, y, m, scale, sinks);
   c.pool.run(T * Hq, [&](int64_t task) {
     thread_local std::vector<float> scores;
     const int64_t t = task / Hq, h = task % Hq, kh = h / group;
@@ -119,7 +126,7 @@ void op_attention(ExecCtx& c, const Node& n) {
       scores[j] = (k.dtype == T_F32 ? kt->dot_f32((const float*)k.data + off, qr, (int)D) : kt->dot_f16((const uint16_t*)k.data + off, qr, (int)D)) * scale;
     }
     m.cap(scores.data(), visible);
-    softmax_row(kt, scores.data(), visible);
+    softmax_row(kt, scores.data(), visible, sinks ? sinks[h] : -INFINITY);
     float* out = ys + (t * Hq + h) * D;
     std::fill(out, out + D, 0.0f);
     for (int64_t j = 0; j < visible; ++j) {

@@ -1,4 +1,4 @@
-// Elementwise ops and data movement: add, mul, scale, silu, gelu, softcap, sigmoid, swiglu, copy, view, concat, write_rows.
+// Elementwise ops and data movement: add, mul, scale, silu, gelu, softcap, sigmoid, swiglu, swiglu_oai, copy, view, concat, write_rows.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -85,6 +85,21 @@ void op_swiglu(ExecCtx& c, const Node& n) {
   const float *g = (const float*)n.t[1].data, *u = (const float*)n.t[2].data;
   parallel_range(c.pool, n.t[0].numel, kGrain, [&](int64_t b, int64_t e) {
     c.k->swiglu(g + b, u + b, out + b, e - b);
+  });
+}
+
+// params [alpha, limit]
+void op_swiglu_oai(ExecCtx& c, const Node& n) {
+  require_tensors(n, 3);
+  for (int i = 0; i < 3; ++i) require_dtype(n, i, T_F32);
+  require_same_count(n, 0, 1);
+  require_same_count(n, 1, 2);
+  require(n.params.size() == 2 && std::isfinite(n.params[0]) && n.params[1] > 0 && std::isfinite(n.params[1]), n, "expected params [alpha, limit > 0]");
+  const float alpha = (float)n.params[0], limit = (float)n.params[1];
+  float* out = (float*)n.t[0].data;
+  const float *g = (const float*)n.t[1].data, *u = (const float*)n.t[2].data;
+  parallel_range(c.pool, n.t[0].numel, kGrain, [&](int64_t b, int64_t e) {
+    c.k->swiglu_oai(g + b, u + b, out + b, e - b, alpha, limit);
   });
 }
 

@@ -29,6 +29,7 @@ void run_node(ExecCtx& c, const Node& n) {
     case OP_ADD: case OP_MUL: return op_binary(c, n);
     case OP_SCALE: case OP_SILU: case OP_GELU: case OP_SOFTCAP: case OP_SIGMOID: return op_unary(c, n);
     case OP_SWIGLU: return op_swiglu(c, n);
+    case OP_SWIGLU_OAI: return op_swiglu_oai(c, n);
     case OP_WRITE_ROWS: return op_write_rows(c, n);
     case OP_COPY: return op_copy(c, n);
     case OP_VIEW: return op_view(c, n);

@@ -82,6 +82,7 @@ void op_get_rows(ExecCtx& c, const Node& n);
 void op_binary(ExecCtx& c, const Node& n);
 void op_unary(ExecCtx& c, const Node& n);
 void op_swiglu(ExecCtx& c, const Node& n);
+void op_swiglu_oai(ExecCtx& c, const Node& n);
 void op_write_rows(ExecCtx& c, const Node& n);
 void op_copy(ExecCtx& c, const Node& n);
 void op_view(ExecCtx& c, const Node& n);

@@ -27,6 +27,7 @@ bool dtype_layout(int dtype, int* block, int* type_size) {
     case T_Q5_K: b = 256; s = 176; break;
     case T_Q6_K: b = 256; s = 210; break;
     case T_IQ4_XS: b = 256; s = 136; break;
+    case T_MXFP4: b = 32; s = 17; break;
     default: return false;
   }
   *block = b;
@@ -40,7 +41,7 @@ const char* dtype_name(int dtype) {
     case T_I16: return "I16"; case T_I8: return "I8"; case T_I64: return "I64"; case T_F64: return "F64";
     case T_Q4_0: return "Q4_0"; case T_Q4_1: return "Q4_1"; case T_Q5_0: return "Q5_0"; case T_Q5_1: return "Q5_1";
     case T_Q8_0: return "Q8_0"; case T_IQ4_NL: return "IQ4_NL"; case T_Q2_K: return "Q2_K"; case T_Q3_K: return "Q3_K";
-    case T_Q4_K: return "Q4_K"; case T_Q5_K: return "Q5_K"; case T_Q6_K: return "Q6_K"; case T_IQ4_XS: return "IQ4_XS";
+    case T_Q4_K: return "Q4_K"; case T_Q5_K: return "Q5_K"; case T_Q6_K: return "Q6_K"; case T_IQ4_XS: return "IQ4_XS"; case T_MXFP4: return "MXFP4";
     default: return "unknown";
   }
 }
@@ -48,7 +49,7 @@ const char* dtype_name(int dtype) {
 const char* op_name(int op) {
   static const char* names[] = {"?", "matmul", "get_rows", "add", "mul", "scale", "rms_norm", "layer_norm", "rope", "softmax",
                                 "silu", "gelu", "swiglu", "write_rows", "attention", "concat", "copy", "view", "argmax", "top_k", "softcap",
-                                "sigmoid", "gather", "mul_mat_id", "weighted_sum"};
+                                "sigmoid", "gather", "mul_mat_id", "weighted_sum", "swiglu_oai"};
   return op > 0 && op < OP_END ? names[op] : "?";
 }
 

@@ -14,6 +14,8 @@ struct SF {
   static inline F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
   static inline F mul(F a, F b) { return _mm256_mul_ps(a, b); }
   static inline F add(F a, F b) { return _mm256_add_ps(a, b); }
+  static inline F min(F a, F b) { return _mm256_min_ps(a, b); }
+  static inline F max(F a, F b) { return _mm256_max_ps(a, b); }
   static inline F div(F a, F b) { return _mm256_div_ps(a, b); }
   static inline F neg_abs(F x) { return _mm256_or_ps(x, _mm256_set1_ps(-0.0f)); }
   // z >= 0 ? a : b, lane by lane

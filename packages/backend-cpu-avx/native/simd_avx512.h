@@ -14,6 +14,8 @@ struct SF {
   static inline F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
   static inline F mul(F a, F b) { return _mm512_mul_ps(a, b); }
   static inline F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static inline F min(F a, F b) { return _mm512_min_ps(a, b); }
+  static inline F max(F a, F b) { return _mm512_max_ps(a, b); }
   static inline F div(F a, F b) { return _mm512_div_ps(a, b); }
   static inline F neg_abs(F x) { return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u))); }
   // z >= 0 ? a : b, lane by lane

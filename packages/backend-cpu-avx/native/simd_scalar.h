@@ -16,6 +16,8 @@ struct SF {
   static inline F fma(F a, F b, F c) { return a * b + c; }
   static inline F mul(F a, F b) { return a * b; }
   static inline F add(F a, F b) { return a + b; }
+  static inline F min(F a, F b) { return a < b ? a : b; }
+  static inline F max(F a, F b) { return a > b ? a : b; }
   static inline F div(F a, F b) { return a / b; }
   static inline F neg_abs(F x) { return -std::fabs(x); }
   static inline F select_nonneg(F z, F a, F b) { return z >= 0 ? a : b; }

@@ -7,7 +7,7 @@ import { dtypeInfo, InvalidArgumentError, UnsupportedOpError, type GraphNode, ty
 const OP_CODES = {
   matmul: 1, get_rows: 2, add: 3, mul: 4, scale: 5, rms_norm: 6, layer_norm: 7, rope: 8, softmax: 9, silu: 10,
   gelu: 11, swiglu: 12, write_rows: 13, attention: 14, concat: 15, copy: 16, view: 17, argmax: 18, top_k: 19, softcap: 20,
-  sigmoid: 21, gather: 22, mul_mat_id: 23, weighted_sum: 24,
+  sigmoid: 21, gather: 22, mul_mat_id: 23, weighted_sum: 24, swiglu_oai: 25,
 } as const;
 
 const PROGRAM_VERSION = 1;
@@ -76,6 +76,7 @@ function paramsOf(node: GraphNode): number[] {
     case 'view': return [(p as OpParams['view']).offset];
     case 'top_k': return [(p as OpParams['top_k']).k];
     case 'softcap': return [(p as OpParams['softcap']).cap];
+    case 'swiglu_oai': return [(p as OpParams['swiglu_oai']).alpha, (p as OpParams['swiglu_oai']).limit];
     default: return [];
   }
 }

@@ -7,8 +7,8 @@ import { bestIsa } from './helpers.js';
  * Programs a buggy or hostile caller could hand to native compute (format: native/program.h).
  * Each must throw a clear error: never crash, hang or write outside a buffer.
  */
-const F32 = 0, F16 = 1, Q4_0 = 2, I32 = 26;
-const OP = { matmul: 1, get_rows: 2, add: 3, rope: 8, softmax: 9, write_rows: 13, attention: 14, concat: 15, copy: 16, view: 17, top_k: 19 };
+const F32 = 0, F16 = 1, Q4_0 = 2, I32 = 26, MXFP4 = 39;
+const OP = { matmul: 1, get_rows: 2, add: 3, rope: 8, softmax: 9, write_rows: 13, attention: 14, concat: 15, copy: 16, view: 17, top_k: 19, swiglu_oai: 25 };
 
 type T = [buf: number, offset: number, dtype: number, ...dims: number[]];
 const t = (buf: number, offset: number, dtype: number, ...dims: number[]): T => [buf, offset, dtype, ...dims];
@@ -50,6 +50,9 @@ describe('native compute rejects hostile programs', () => {
     ['write_rows negative row', prog(node(OP.write_rows, [t(a, 0, F32, 8, 4), t(a, 0, F32, 8, 4), t(b, 0, F32, 2, 4)], [-1])), /outside/],
     ['attention kvLen beyond the cache', prog(node(OP.attention, [t(a, 0, F32, 1, 2, 8), t(a, 0, F32, 1, 2, 8), t(b, 0, F32, 4, 1, 8), t(b, 0, F32, 4, 1, 8)], [0, 5, 1, 1])), /kvLen/],
     ['attention heads not divisible', prog(node(OP.attention, [t(a, 0, F32, 1, 3, 8), t(a, 0, F32, 1, 3, 8), t(b, 0, F32, 4, 2, 8), t(b, 0, F32, 4, 2, 8)], [0, 4, 1, 1])), /heads/],
+    ['attention sinks not one per head', prog(node(OP.attention, [t(a, 0, F32, 1, 2, 8), t(a, 0, F32, 1, 2, 8), t(b, 0, F32, 4, 1, 8), t(b, 0, F32, 4, 1, 8), t(small, 0, F32, 3)], [0, 4, 1, 1, 0, 0])), /sinks/],
+    ['swiglu_oai without a limit', prog(node(OP.swiglu_oai, [t(a, 0, F32, 8), t(a, 0, F32, 8), t(b, 0, F32, 8)], [1.702, 0])), /limit/],
+    ['partial MXFP4 block', prog(node(OP.matmul, [t(a, 0, F32, 1), t(a, 0, F32, 16), t(b, 0, MXFP4, 1, 16)])), /whole blocks/],
     ['attention missing params', prog(node(OP.attention, [t(a, 0, F32, 1, 2, 8), t(a, 0, F32, 1, 2, 8), t(b, 0, F32, 4, 1, 8), t(b, 0, F32, 4, 1, 8)], [0])), /params/],
     ['rope odd dims', prog(node(OP.rope, [t(a, 0, F32, 1, 2, 8), t(a, 0, F32, 1, 2, 8), t(b, 0, I32, 1)], [0, 3, 10000, 1, 0, 1, 0, 0])), /even/],
     ['rope pos too short', prog(node(OP.rope, [t(a, 0, F32, 2, 2, 8), t(a, 0, F32, 2, 2, 8), t(b, 0, I32, 1)], [0, 8, 10000, 1, 0, 1, 0, 0])), /pos/],

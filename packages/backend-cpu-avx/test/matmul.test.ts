@@ -90,7 +90,7 @@ function check(c: Case, x: Float32Array, M: number, y: Float32Array, accuracy: A
 const BF16_ACTIVATIONS = -1;
 const FAST_BLOCK: Partial<Record<DTypeName, number>> = {
   BF16: BF16_ACTIVATIONS,
-  Q4_0: 32, Q4_1: 32, Q5_0: 32, Q5_1: 32, Q8_0: 32, IQ4_NL: 32,
+  Q4_0: 32, Q4_1: 32, Q5_0: 32, Q5_1: 32, Q8_0: 32, IQ4_NL: 32, MXFP4: 32,
   Q2_K: 256, Q3_K: 256, Q4_K: 256, Q5_K: 256, Q6_K: 256, IQ4_XS: 256,
 };
 

@@ -30,6 +30,24 @@ function counting(be: CpuAvxBackend): { calls: number } {
 }
 
 describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
+  it.skipIf(!supported)("swiglu_oai (gpt-oss's clamped SwiGLU) over the whole float range, both clamps crossed", async () => {
+    const be = makeBackend(isa);
+    try {
+      const n = 1001;
+      const x = Float32Array.from({ length: n }, (_, i) => -20 + (40 * i) / (n - 1));
+      x.set([0, -0, 1e-30, 1e30, -1e30, 7, 6.99, 7.01, -88.7], 0);
+      const u = Float32Array.from(randomF32(n, rng(6), 12));
+      const [y] = await run(be, (g: Graph) => [g.swigluOai(g.input('x', [n]), g.input('u', [n]), 1.702, 7)], { x, u });
+      const truth = Array.from(x, (v, i) => {
+        const gg = Math.min(v, 7);
+        return (gg / (1 + Math.exp(-1.702 * gg))) * (Math.min(Math.max(u[i]!, -7), 7) + 1);
+      });
+      close(y!, truth, 2e-6, 'swiglu_oai');
+    } finally {
+      be.dispose();
+    }
+  });
+
   it.skipIf(!supported)('silu, gelu, swiglu and softcap over the whole float range (vector bodies and tails, no overflow)', async () => {
     const be = makeBackend(isa);
     try {
@@ -148,6 +166,8 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
       const vc = tensorOn(be, [S, Hkv, D], cacheType, enc(vOld), 'v_cache');
       const q = randomF32(T * Hq * D, rng(33)), kNew = randomF32(T * Hkv * D, rng(34)), vNew = randomF32(T * Hkv * D, rng(35));
       const scale = 1 / Math.sqrt(D);
+      // sinks around the scores' size, so each head gives them a real share (one far below: none)
+      const sinks = Float32Array.from({ length: Hq }, (_, h) => (h === 3 ? -40 : -1.5 + 0.4 * h));
       const outs = await run(
         be,
         (g) => {
@@ -158,9 +178,10 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
             g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: true }),
             g.attention(qi, kw, vw, { pos0, kvLen: 5, scale, causal: false }),
             g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: true, softcap: 0.5, window: 6 }),
+            g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: true, window: 6 }, g.input('sinks', [Hq])),
           ];
         },
-        { q, k: kNew, v: vNew },
+        { q, k: kNew, v: vNew, sinks },
       );
       expect(calls.calls).toBe(1);
       // the caches now hold the new rows, stored as the cache's dtype
@@ -174,6 +195,7 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
       close(outs[0]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true }), 4e-6, 'causal');
       close(outs[1]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen: 5, scale, causal: false }), 4e-6, 'full');
       close(outs[2]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true, softcap: 0.5, window: 6 }), 4e-6, 'capped, window 6');
+      close(outs[3]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true, window: 6 }, sinks), 4e-6, 'sinks, window 6');
     } finally {
       be.dispose();
     }

@@ -59,6 +59,7 @@ export function rope(
 export function attention(
   q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, [T, Hq, D]: number[], Hkv: number,
   p: { pos0: number; kvLen: number; scale: number; causal: boolean; softcap?: number; window?: number },
+  sinks?: ArrayLike<number>,
 ): number[] {
   const out: number[] = [];
   for (let t = 0; t < T; t++) {
@@ -72,9 +73,11 @@ export function attention(
         for (let i = 0; i < D; i++) d += q[(t * Hq + h) * D + i]! * k[(j * Hkv + kh) * D + i]!;
         return p.softcap ? p.softcap * Math.tanh((d * p.scale) / p.softcap) : d * p.scale;
       });
-      const m = Math.max(...s);
+      // a sink is one more logit in the denominator (gpt-oss): it takes weight, adds no value
+      const sink = sinks ? sinks[h]! : -Infinity;
+      const m = Math.max(sink, ...s);
       const e = s.map((a) => Math.exp(a - m));
-      const sum = e.reduce((a, b) => a + b, 0);
+      const sum = e.reduce((a, b) => a + b, Math.exp(sink - m));
       for (let i = 0; i < D; i++) out.push(seen.reduce((acc, j, n) => acc + (e[n]! / sum) * v[(j * Hkv + kh) * D + i]!, 0));
     }
   }

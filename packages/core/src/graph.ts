@@ -26,6 +26,8 @@ import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from '
  * - softmax      softmax(x · scale) over the last dim
  * - silu, gelu   elementwise (gelu: tanh approximation, as ggml)
  * - swiglu       gate, up (same shape) -> silu(gate) · up
+ * - swiglu_oai   gate, up (same shape) -> g·σ(alpha·g)·(u + 1) with g = min(gate, limit) and
+ *                u = clamp(up, -limit, limit) (gpt-oss's clamped SwiGLU, as ggml's swiglu_oai)
  * - softcap      cap · tanh(x / cap) elementwise (Gemma 2's logit soft-capping; cap 1 is tanh)
  * - write_rows   dst[S, ...], src[T, ...] -> writes src rows into dst rows row..row+T-1, converting
  *                to dst's dtype (F32/F16). Mutates dst; the node's value IS dst (use it as the cache).
@@ -34,7 +36,9 @@ import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from '
  *                Query head h uses kv head floor(h·Hkv/Hq) (GQA). Scores scaled by `scale`, then
  *                soft-capped when `softcap` is set (s -> softcap·tanh(s / softcap)). With `window`
  *                (causal only) query t sees only keys j > pos0 + t - window (sliding-window layers,
- *                as llama.cpp's standard SWA mask).
+ *                as llama.cpp's standard SWA mask). An optional fourth input, sinks[Hq] F32, gives
+ *                each query head an extra logit in its softmax that takes weight but adds no value
+ *                (gpt-oss's attention sinks: the denominator gains exp(sinks[h])).
  * - concat       a, b joined along `axis`
  * - copy         x converted to params.dtype (F32 <-> F16)
  * - view         x seen with another shape, starting `offset` elements in (contiguous; F32/I32)
@@ -66,6 +70,7 @@ export const OPS = [
   'silu',
   'gelu',
   'swiglu',
+  'swiglu_oai',
   'write_rows',
   'attention',
   'concat',
@@ -117,6 +122,7 @@ export interface OpParams {
   silu: Record<string, never>;
   gelu: Record<string, never>;
   swiglu: Record<string, never>;
+  swiglu_oai: { alpha: number; limit: number };
   write_rows: { row: number };
   attention: { pos0: number; kvLen: number; scale: number; causal: boolean; softcap?: number; window?: number };
   concat: { axis: number };
@@ -298,6 +304,14 @@ export class Graph {
     return this.push('swiglu', [gate, up], {}, gate.shape, 'F32');
   }
 
+  swigluOai(gate: GraphNode, up: GraphNode, alpha: number, limit: number): GraphNode<'swiglu_oai'> {
+    f32('swiglu_oai', gate);
+    f32('swiglu_oai', up);
+    if (!shapesEqual(gate.shape, up.shape)) throw new ShapeError(`swiglu_oai: gate ${formatShape(gate.shape)} and up ${formatShape(up.shape)} differ`);
+    if (!Number.isFinite(alpha) || !(limit > 0) || !Number.isFinite(limit)) throw new InvalidArgumentError(`swiglu_oai: alpha must be finite and limit positive, got ${alpha}, ${limit}`);
+    return this.push('swiglu_oai', [gate, up], { alpha, limit }, gate.shape, 'F32');
+  }
+
   writeRows(dst: GraphNode, src: GraphNode, row: number): GraphNode<'write_rows'> {
     f32('write_rows', src);
     if (dst.dtype !== 'F32' && dst.dtype !== 'F16') throw new ShapeError(`write_rows: dst must be F32 or F16, got ${dst.dtype}`);
@@ -329,7 +343,7 @@ export class Graph {
     }
   }
 
-  attention(q: GraphNode, k: GraphNode, v: GraphNode, params: OpParams['attention']): GraphNode<'attention'> {
+  attention(q: GraphNode, k: GraphNode, v: GraphNode, params: OpParams['attention'], sinks?: GraphNode): GraphNode<'attention'> {
     f32('attention', q);
     if (q.shape.length !== 3 || k.shape.length !== 3 || !shapesEqual(k.shape, v.shape)) {
       throw new ShapeError(`attention: q [T,Hq,D] and k, v [S,Hkv,D] expected, got ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}`);
@@ -344,7 +358,10 @@ export class Graph {
     if (params.window !== undefined && (!Number.isInteger(params.window) || params.window < 1 || !params.causal)) {
       throw new InvalidArgumentError(`attention: window must be a positive integer on causal attention, got ${params.window}`);
     }
-    return this.push('attention', [q, k, v], { ...params }, q.shape, 'F32');
+    if (sinks && (f32('attention sinks', sinks).shape.length !== 1 || sinks.shape[0] !== hq)) {
+      throw new ShapeError(`attention: sinks must be [${hq}] (one per query head), got ${formatShape(sinks.shape)}`);
+    }
+    return this.push('attention', sinks ? [q, k, v, sinks] : [q, k, v], { ...params }, q.shape, 'F32');
   }
 
   concat(a: GraphNode, b: GraphNode, axis: number): GraphNode<'concat'> {

@@ -21,7 +21,7 @@ const JOINABLE: readonly DTypeName[] = ['F32', 'F16', 'I32'];
 export interface OpSupportLimits {
   /** ops it does not implement */
   omit?: readonly OpName[];
-  /** attention it runs only without soft-capping or a sliding window */
+  /** attention it runs only without soft-capping, a sliding window or sinks */
   plainAttentionOnly?: boolean;
   /** rope it runs only without YaRN scaling */
   plainRopeOnly?: boolean;
@@ -41,6 +41,7 @@ export function opSupport(weightDTypes: readonly DTypeName[], limits: OpSupportL
     silu: F32,
     gelu: F32,
     swiglu: F32,
+    swiglu_oai: F32,
     softcap: F32,
     sigmoid: F32,
     gather: F32,
@@ -71,7 +72,8 @@ export function opSupport(weightDTypes: readonly DTypeName[], limits: OpSupportL
       case 'add':
       case 'mul':
       case 'swiglu':
-        return dt[0] === 'F32' && dt[1] === 'F32';
+      case 'swiglu_oai':
+        return is(ops[node.op], dt[0]) && dt[1] === 'F32';
       case 'rope':
         if (limits.plainRopeOnly && (node.params as OpParams['rope']).yarn) return false;
         return dt[0] === 'F32' && dt[1] === 'I32' && (dt.length === 2 || dt[2] === 'F32');
@@ -79,8 +81,8 @@ export function opSupport(weightDTypes: readonly DTypeName[], limits: OpSupportL
         return is(CACHE, dt[0]) && dt[1] === 'F32';
       case 'attention': {
         const p = node.params as OpParams['attention'];
-        if (limits.plainAttentionOnly && (p.softcap !== undefined || p.window !== undefined)) return false;
-        return dt[0] === 'F32' && is(CACHE, dt[1]) && is(CACHE, dt[2]);
+        if (limits.plainAttentionOnly && (p.softcap !== undefined || p.window !== undefined || dt.length > 3)) return false;
+        return dt[0] === 'F32' && is(CACHE, dt[1]) && is(CACHE, dt[2]) && (dt.length === 3 || dt[3] === 'F32');
       }
       case 'concat':
         return dt[0] === dt[1] && is(JOINABLE, dt[0]);

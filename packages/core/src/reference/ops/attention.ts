@@ -6,9 +6,10 @@ import { softmaxInto } from './softmax.js';
  * Scaled dot-product attention over a KV cache: q[T, Hq, D], k, v[S, Hkv, D] (F32 or F16).
  * Query t sits at absolute position pos0 + t and sees cache rows j < kvLen (and j <= pos0 + t when
  * causal, and j > pos0 + t - window with a window); query head h reads kv head floor(h·Hkv/Hq).
- * Scores (soft-capped when asked), softmax and the weighted sum are float64.
+ * Scores (soft-capped when asked), softmax (with head h's sink logit in its denominator when
+ * sinks are given) and the weighted sum are float64.
  */
-export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal, softcap, window }, [q, k, v], out) => {
+export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal, softcap, window }, [q, k, v, sinks], out) => {
   const [tokens, qHeads, d] = q!.shape as [number, number, number];
   const kvHeads = k!.shape[1]!;
   const qs = q!.f32();
@@ -17,6 +18,7 @@ export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal, sof
   const ys = out.f32();
   const scores = new Float64Array(kvLen);
   const probs = new Float64Array(kvLen);
+  const sink = sinks?.f32();
   for (let t = 0; t < tokens; t++) {
     const seen = causal ? Math.min(kvLen, pos0 + t + 1) : kvLen;
     const first = window ? Math.max(0, pos0 + t - window + 1) : 0;
@@ -28,7 +30,7 @@ export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal, sof
         const s = dot(qs, qo, keys, (j * kvHeads + g) * d, d) * scale;
         scores[j - first] = softcap ? softcap * Math.tanh(s / softcap) : s;
       }
-      softmaxInto(scores, 0, n, 1, probs, 0);
+      softmaxInto(scores, 0, n, 1, probs, 0, sink ? sink[h]! : -Infinity);
       for (let i = 0; i < d; i++) {
         let acc = 0;
         for (let j = 0; j < n; j++) acc += probs[j]! * values[((first + j) * kvHeads + g) * d + i]!;

@@ -44,3 +44,17 @@ export const swiglu: Kernel<'swiglu'> = (_params, [gate, up], out) => {
   const ys = out.f32();
   for (let i = 0; i < gs.length; i++) ys[i] = silu(gs[i]!) * us[i]!;
 };
+
+/** gpt-oss's clamped SwiGLU, in float32 steps as ggml's swiglu_oai */
+export const swigluOai: Kernel<'swiglu_oai'> = ({ alpha, limit }, [gate, up], out) => {
+  const f = Math.fround;
+  const a = f(alpha);
+  const gs = gate!.f32();
+  const us = up!.f32();
+  const ys = out.f32();
+  for (let i = 0; i < gs.length; i++) {
+    const g = Math.min(gs[i]!, limit);
+    const u = Math.min(Math.max(us[i]!, -limit), limit);
+    ys[i] = f(g / f(1 + f(Math.exp(f(a * -g))))) * f(u + 1);
+  }
+};

@@ -1,5 +1,5 @@
 import { attention } from './attention.js';
-import { add, geluKernel, mul, scale, sigmoidKernel, siluKernel, softcap, swiglu } from './elementwise.js';
+import { add, geluKernel, mul, scale, sigmoidKernel, siluKernel, softcap, swiglu, swigluOai } from './elementwise.js';
 import { gather, mulMatId, weightedSum } from './experts.js';
 import type { ComputedOp, Kernel } from './kernel.js';
 import { concat, copy, getRows, view, writeRows } from './layout.js';
@@ -25,6 +25,7 @@ export const KERNELS: { [O in ComputedOp]: Kernel<O> } = {
   silu: siluKernel,
   gelu: geluKernel,
   swiglu,
+  swiglu_oai: swigluOai,
   write_rows: writeRows,
   attention,
   concat,

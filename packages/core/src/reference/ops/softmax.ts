@@ -2,12 +2,13 @@ import type { Kernel } from './kernel.js';
 
 /**
  * softmax(values · scale) in float64, written into out[at..]. Subtracting the maximum keeps exp()
- * finite for any input; -Infinity entries get probability 0.
+ * finite for any input; -Infinity entries get probability 0. A `sink` is one more logit in the
+ * denominator whose probability is dropped (attention sinks).
  */
-export function softmaxInto(values: ArrayLike<number>, from: number, n: number, scale: number, out: { [i: number]: number }, at: number): void {
-  let max = -Infinity;
+export function softmaxInto(values: ArrayLike<number>, from: number, n: number, scale: number, out: { [i: number]: number }, at: number, sink = -Infinity): void {
+  let max = sink;
   for (let i = 0; i < n; i++) max = Math.max(max, values[from + i]! * scale);
-  let sum = 0;
+  let sum = sink === -Infinity ? 0 : Math.exp(sink - max);
   const e = new Float64Array(n);
   for (let i = 0; i < n; i++) sum += e[i] = Math.exp(values[from + i]! * scale - max);
   for (let i = 0; i < n; i++) out[at + i] = e[i]! / sum;
