@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, ReferenceBackend, Tensor } from '@ix/core';
-import { ARCHITECTURES, architectureFor, bert, decoderHParams, gemma2, gemma3, granite, llama, loadWeights, mistral, mixtral, olmoe, phi3, qwen2, qwen2moe, qwen3, qwen3moe } from '../src/arch/index.js';
+import { ARCHITECTURES, architectureFor, bert, decoderHParams, gemma2, gemma3, gptOss, granite, llama, loadWeights, mistral, mixtral, olmoe, phi3, qwen2, qwen2moe, qwen3, qwen3moe } from '../src/arch/index.js';
 import { configFromGGUF } from '../src/formats/config/gguf-config.js';
 import { configFromHF } from '../src/formats/config/hf-config.js';
 import { mapHFTensorName } from '../src/formats/safetensors/hf-names.js';
@@ -39,14 +39,15 @@ describe('architecture registry', () => {
     expect(architectureFor(hfConfig({ model_type: 'qwen2' }), 'c')).toBe(qwen2);
     expect(architectureFor(hfConfig({ model_type: 'qwen3', architectures: [] }), 'c')).toBe(qwen3);
     expect(architectureFor(hfConfig({ model_type: 'bert', architectures: ['BertModel'] }), 'c')).toBe(bert);
+    expect(architectureFor(hfConfig({ model_type: 'gpt_oss', architectures: ['GptOssForCausalLM'], num_local_experts: 4, num_experts_per_tok: 2 }), 'c')).toBe(gptOss);
   });
 
   it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
     const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'deepseek2' }, 'g.gguf');
     expect(gguf).toThrow(ModelFormatError);
-    expect(gguf).toThrow('architecture "deepseek2" is not supported yet (supported: llama, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, command-r, cohere2, bert, nomic-bert)');
-    const hf = () => architectureFor(hfConfig({ model_type: 'gpt_oss', architectures: ['GptOssForCausalLM'], num_local_experts: 4 }), 'c');
-    expect(hf).toThrow('model_type "gpt_oss" is not supported');
+    expect(gguf).toThrow('architecture "deepseek2" is not supported yet (supported: llama, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, gpt-oss, gemma2, gemma3, phi3, olmo2, granite, starcoder2, gpt2, command-r, cohere2, bert, nomic-bert)');
+    const hf = () => architectureFor(hfConfig({ model_type: 'deepseek_v2', architectures: ['DeepseekV2ForCausalLM'], num_local_experts: 4 }), 'c');
+    expect(hf).toThrow('model_type "deepseek_v2" is not supported');
   });
 
   it('the names are unique across architectures', () => {

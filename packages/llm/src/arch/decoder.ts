@@ -14,7 +14,8 @@ import { asRow, type ExpertHParams } from './moe.js';
  * soft-caps scores and logits, and has sliding-window layers with a rope base of their own.
  * StarCoder2 and GPT-2 use LayerNorm and biases everywhere and an ungated GELU FFN; GPT-2 adds
  * learned positions instead of rope. Command-R runs attention and FFN side by side. Mixture-of-
- * experts models (Mixtral, Qwen2/3-MoE, OLMoE) route each token to a few FFNs of many. Each family
+ * experts models (Mixtral, Qwen2/3-MoE, OLMoE, gpt-oss) route each token to a few FFNs of many;
+ * gpt-oss adds biases to its experts, clamps their SwiGLU and gives each attention head a sink. Each family
  * sets the options below in its own file (gemma.ts, phi3.ts, ...); their tensors switch the rest on.
  */
 export interface DecoderHParams extends ModelHParams {
@@ -43,9 +44,9 @@ export interface DecoderHParams extends ModelHParams {
   finalSoftcap?: number;
   /**
    * Sliding-window layers (`layers[l]` true) attend to the last `size` positions only, rotating
-   * with their own rope base and scale
+   * with their own rope base and scale (unscaled by YaRN) when given, as the other layers otherwise
    */
-  slidingWindow?: { size: number; layers: readonly boolean[]; ropeBase: number; ropeFreqScale: number };
+  slidingWindow?: { size: number; layers: readonly boolean[]; ropeBase?: number; ropeFreqScale?: number };
   /** each block's output is multiplied by this before its residual add (Granite) */
   residualScale?: number;
   /** logits are multiplied by this (Granite: 1 / logits_scaling; Command-R: logit_scale) */
@@ -81,6 +82,8 @@ export interface LayerWeights {
   bk?: Tensor;
   bv?: Tensor;
   bo?: Tensor;
+  /** gpt-oss: a sink logit per query head, in each head's softmax (attention op) */
+  attnSinks?: Tensor;
   /**
    * norm on each Q and K head (Qwen3, Gemma 3; Command-R+: a weight row per head, [H, D]), or on
    * all heads at once (OLMo 2: one vector of H·D)
@@ -105,6 +108,11 @@ export interface LayerWeights {
   ffnUpExps?: Tensor;
   ffnDownExps?: Tensor;
   /** Qwen2-MoE: a shared expert beside the routed ones, its output gated by sigmoid(x · ffnGateInpShexp) */
+  /** gpt-oss: the router's bias [E] and each expert's biases [E, F], [E, H] */
+  ffnGateInpB?: Tensor;
+  ffnGateExpsB?: Tensor;
+  ffnUpExpsB?: Tensor;
+  ffnDownExpsB?: Tensor;
   ffnGateShexp?: Tensor;
   ffnUpShexp?: Tensor;
   ffnDownShexp?: Tensor;
@@ -119,8 +127,8 @@ export function slidingLayers(nLayers: number, pattern: number | readonly boolea
   return Array.from({ length: nLayers }, (_, l) => (typeof pattern === 'number' ? pattern === 0 || l % pattern < pattern - 1 : pattern[l] === true));
 }
 
-/** What a layer's attention needs besides q, k and v. */
-export type AttentionShape = Pick<OpParams['attention'], 'scale' | 'softcap' | 'window'>;
+/** What a layer's attention needs besides q, k and v (and its sinks' node, gpt-oss). */
+export type AttentionShape = Pick<OpParams['attention'], 'scale' | 'softcap' | 'window'> & { sinks?: GraphNode };
 
 /** x normed as the model norms (RMS or LayerNorm), times weight, plus bias */
 function normed(g: Graph, hp: DecoderHParams, x: GraphNode, weight: Tensor, bias?: Tensor): GraphNode {
@@ -128,10 +136,15 @@ function normed(g: Graph, hp: DecoderHParams, x: GraphNode, weight: Tensor, bias
   return bias ? g.add(y, g.constant(bias)) : y;
 }
 
-/** Layer l's attention scale, soft-cap and window. */
-function attentionShape(hp: DecoderHParams, l: number): AttentionShape {
+/** Layer l's attention scale, soft-cap, window and sinks. */
+function attentionShape(g: Graph, hp: DecoderHParams, L: LayerWeights, l: number): AttentionShape {
   const window = hp.slidingWindow?.layers[l] ? hp.slidingWindow.size : undefined;
-  return { scale: hp.attnScale ?? 1 / Math.sqrt(hp.headDim), ...(hp.attnSoftcap && { softcap: hp.attnSoftcap }), ...(window && { window }) };
+  return {
+    scale: hp.attnScale ?? 1 / Math.sqrt(hp.headDim),
+    ...(hp.attnSoftcap && { softcap: hp.attnSoftcap }),
+    ...(window && { window }),
+    ...(L.attnSinks && { sinks: g.constant(L.attnSinks) }),
+  };
 }
 
 /**
@@ -152,7 +165,8 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
     const attended = segments.map((s, i) => {
       const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
       const vc = g.writeRows(c(s.cache.v[l]!), rows(v, row, s.nTokens), s.pos0);
-      const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, causal: true, ...shape });
+      const { sinks, ...p } = shape;
+      const a = g.attention(rows(q, row, s.nTokens), kc, vc, { pos0: s.pos0, kvLen: s.pos0 + s.nTokens, causal: true, ...p }, sinks);
       positional[i]!.push(kc, vc, a);
       row += s.nTokens;
       return a;
@@ -186,7 +200,8 @@ export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths
     const attended = lengths.map((n) => {
       const [qs, ks, vs] = [q, k, v].map((t) => rowsOf(g, t, row, n));
       row += n;
-      return g.attention(qs!, ks!, vs!, { pos0: 0, kvLen: n, causal: true, ...shape });
+      const { sinks, ...p } = shape;
+      return g.attention(qs!, ks!, vs!, { pos0: 0, kvLen: n, causal: true, ...p }, sinks);
     });
     return joinRows(g, attended);
   });
@@ -211,8 +226,8 @@ function decoderLayers(
   const c = (t: Tensor) => g.constant(t);
   const rope: RopeParams = { mode: hp.ropeMode, dims: hp.ropeDims, base: hp.ropeBase, freqScale: hp.ropeFreqScale, ...(hp.ropeYarn && { yarn: hp.ropeYarn }) };
   const swa = hp.slidingWindow;
-  // sliding layers rotate unscaled with a base of their own (YaRN would leave them as they are)
-  const ropeSliding: RopeParams = swa ? { mode: rope.mode, dims: rope.dims, base: swa.ropeBase, freqScale: swa.ropeFreqScale } : rope;
+  // sliding layers with a base of their own rotate unscaled by it (YaRN would leave them as they are)
+  const ropeSliding: RopeParams = swa?.ropeBase !== undefined ? { mode: rope.mode, dims: rope.dims, base: swa.ropeBase, freqScale: swa.ropeFreqScale ?? 1 } : rope;
   const ropeFreqs = w.ropeFreqs ? c(w.ropeFreqs) : undefined;
   const norm = (x: GraphNode, weight: Tensor, bias?: Tensor) => normed(g, hp, x, weight, bias);
   const linear = (x: GraphNode, weight: Tensor, bias?: Tensor) => {
@@ -232,13 +247,21 @@ function decoderLayers(
     const m = hp.moe;
     if (!m || !L.ffnGateExps || !L.ffnUpExps || !L.ffnDownExps) throw new ShapeError(`${hp.arch}: a mixture-of-experts layer needs the expert count and every expert tensor`);
     if (L.ffnGateInp!.shape[0] !== L.ffnGateExps.shape[0]) throw new ShapeError(`${hp.arch}: the router has ${L.ffnGateInp!.shape[0]} rows for ${L.ffnGateExps.shape[0]} experts`);
-    const logits = g.matmul(x, c(L.ffnGateInp!));
+    const logits = linear(x, L.ffnGateInp!, L.ffnGateInpB);
     const ids = g.topK(logits, m.nUsed);
     // renormalized: the softmax of the chosen logits is each chosen probability over their sum
     let weights: GraphNode = m.normWeights ? g.softmax(g.gather(logits, ids)) : g.gather(g.softmax(logits), ids);
     if (m.weightsScale) weights = g.scale(weights, m.weightsScale);
-    const act = g.swiglu(g.mulMatId(x, c(L.ffnGateExps), ids), g.mulMatId(x, c(L.ffnUpExps), ids));
-    const mixed = g.weightedSum(g.mulMatId(act, c(L.ffnDownExps), ids), weights);
+    // each slot's expert matrix, plus that expert's row of the bias (gpt-oss; ggml's add_id)
+    const flatIds = g.view(ids, [T * m.nUsed]);
+    const routed = (input: GraphNode, w: Tensor, bias?: Tensor) => {
+      const y = g.mulMatId(input, c(w), ids);
+      return bias ? g.add(y, g.view(g.getRows(c(bias), flatIds), y.shape)) : y;
+    };
+    const gates = routed(x, L.ffnGateExps, L.ffnGateExpsB);
+    const ups = routed(x, L.ffnUpExps, L.ffnUpExpsB);
+    const act = m.clampedGlu ? g.swigluOai(gates, ups, m.clampedGlu.alpha, m.clampedGlu.limit) : g.swiglu(gates, ups);
+    const mixed = g.weightedSum(routed(act, L.ffnDownExps, L.ffnDownExpsB), weights);
     if (!L.ffnUpShexp || !L.ffnGateShexp || !L.ffnDownShexp || !L.ffnGateInpShexp) return mixed;
     const shared = g.matmul(g.swiglu(g.matmul(x, c(L.ffnGateShexp)), g.matmul(x, c(L.ffnUpShexp))), c(L.ffnDownShexp));
     const gate = g.sigmoid(g.matmul(x, c(asRow(L.ffnGateInpShexp))));
@@ -267,7 +290,7 @@ function decoderLayers(
       q = g.rope(q, pos, layerRope, ropeFreqs);
       k = g.rope(k, pos, layerRope, ropeFreqs);
     }
-    const attended = residual(optionalNorm(linear(g.view(attend(l, q, k, v, attentionShape(hp, l)), [T, H * D]), L.wo, L.bo), L.attnPostNorm));
+    const attended = residual(optionalNorm(linear(g.view(attend(l, q, k, v, attentionShape(g, hp, L, l)), [T, H * D]), L.wo, L.bo), L.attnPostNorm));
     if (hp.parallel) {
       x = g.add(g.add(x, ffn(h, L)), attended);
       return;

@@ -5,6 +5,7 @@ export { decoderHParams, llama, LLAMA_TENSORS } from './llama.js';
 export { cohere2, commandR } from './command-r.js';
 export { gemma2, gemma3 } from './gemma.js';
 export { gpt2 } from './gpt2.js';
+export { gptOss } from './gpt-oss.js';
 export { granite } from './granite.js';
 export { olmo2 } from './olmo2.js';
 export { phi3 } from './phi3.js';

@@ -18,6 +18,8 @@ export interface ExpertHParams {
   normWeights: boolean;
   /** the mixing weights are multiplied by this (absent: 1) */
   weightsScale?: number;
+  /** gpt-oss: the experts' SwiGLU clamped (the swiglu_oai op) instead of plain */
+  clampedGlu?: { alpha: number; limit: number };
 }
 
 const exps = (what: string): TensorSpec => ({ gguf: `blk.{n}.ffn_${what}_exps.weight`, hf: `blk.{n}.ffn_${what}_exps.weight` });

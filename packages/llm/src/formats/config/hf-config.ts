@@ -26,6 +26,7 @@ const ARCHITECTURES: Record<string, string> = {
   cohere: 'command-r',
   gpt2: 'gpt2',
   cohere2: 'cohere2',
+  gpt_oss: 'gpt-oss',
   bert: 'bert',
 };
 
@@ -69,7 +70,7 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
   const hiddenSize = num('hidden_size');
   const nHeads = num('num_attention_heads');
   const headDim = num('head_dim', hiddenSize / nHeads);
-  const nExperts = num(modelType === 'mixtral' ? 'num_local_experts' : 'num_experts', 0);
+  const nExperts = num(modelType === 'mixtral' || modelType === 'gpt_oss' ? 'num_local_experts' : 'num_experts', 0);
   const cfg: ModelConfig = {
     architecture,
     vocabSize: num('vocab_size'),
@@ -99,7 +100,8 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
   };
   if (isGemma) gemmaKeys(cfg, get, num, file);
   if (architecture === 'granite') graniteKeys(cfg, get);
-  if (isCohere) cohereKeys(cfg, get);
+  if (isCohere || architecture === 'gpt-oss') slidingKeys(cfg, get);
+  if (isCohere) logitScaleKey(cfg, get);
   if (isStarCoder2) {
     const act = get('hidden_act');
     if (act !== undefined && act !== 'gelu_pytorch_tanh' && act !== 'gelu') throw new ModelFormatError(file, `StarCoder2 hidden_act ${JSON.stringify(act)} is not supported (gelu_pytorch_tanh)`);
@@ -161,17 +163,21 @@ function gpt2Keys(c: Record<string, unknown>, file: string): Record<string, unkn
   };
 }
 
-/** CohereConfig / Cohere2Config: logit_scale, and Cohere2's sliding window. */
-function cohereKeys(cfg: ModelConfig, get: (key: string) => unknown): void {
+/** CohereConfig / Cohere2Config: logit_scale. */
+function logitScaleKey(cfg: ModelConfig, get: (key: string) => unknown): void {
   const scale = get('logit_scale');
   if (typeof scale === 'number' && scale !== 0) cfg.logitScale = Math.fround(scale);
+  get('use_qk_norm');
+}
+
+/** A sliding window and which layers slide: layer_types or a period (Cohere2Config, GptOssConfig). */
+function slidingKeys(cfg: ModelConfig, get: (key: string) => unknown): void {
   const window = get('sliding_window');
   if (typeof window === 'number' && window > 0) cfg.slidingWindow = window;
   const types = get('layer_types');
   const period = get('sliding_window_pattern');
   if (Array.isArray(types)) cfg.slidingWindowPattern = types.map((t) => t === 'sliding_attention');
   else if (typeof period === 'number' && period > 0) cfg.slidingWindowPattern = period;
-  get('use_qk_norm');
 }
 
 /** Gemma 2/3 (Gemma2Config, Gemma3TextConfig): soft-capping, query scale, sliding windows. */

@@ -17,6 +17,7 @@ import { openSafetensorsFolder } from './folder.js';
 import { mapHFTensorName } from './hf-names.js';
 import { readSafetensors } from './reader.js';
 import { mergeExperts, permuteQK, quantizeOnRead, shiftValues, shouldQuantize, transposed } from '../transforms.js';
+import { gptOssExpertTensors, isGptOssExpertPart } from './gpt-oss.js';
 
 export interface OpenHFOptions {
   /** quantize float matrices to this type when they are read (e.g. 'Q8_0') */
@@ -84,7 +85,11 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
   const permute = config.architecture === 'llama' || config.architecture === 'granite';
   // Gemma's RMS norms multiply by 1 + weight; convert_hf_to_gguf stores 1 + weight (Gemma2Model, Gemma3Model)
   const normShift = config.architecture.startsWith('gemma') ? 1 : 0;
+  // gpt-oss keeps each layer's experts as fused gate/up and down tensors (MXFP4 blocks or plain)
+  const gptOss = config.architecture === 'gpt-oss';
+  if (gptOss) for (const t of gptOssExpertTensors(hfTensors, config, dir)) add(t);
   for (const [hfName, entry] of hfTensors) {
+    if (gptOss && isGptOssExpertPart(hfName)) continue;
     const m = mapHFTensorName(hfName, config.architecture);
     if (m.kind === 'skip') continue;
     if (m.kind === 'expert') {

@@ -42,6 +42,12 @@ const POST_NORM_LAYER: [RegExp, string][] = [
   [/^post_feedforward_layernorm\.weight$/, 'post_ffw_norm.weight'],
 ];
 
+// gpt-oss (its experts' blocks, scales and biases are rearranged by gpt-oss.ts)
+const GPT_OSS_LAYER: [RegExp, string][] = [
+  [/^self_attn\.sinks$/, 'attn_sinks.weight'],
+  [/^mlp\.router\.(weight|bias)$/, 'ffn_gate_inp.$1'],
+];
+
 const EXPERTS: [RegExp, string][] = [
   [/^block_sparse_moe\.experts\.(\d+)\.w1\.weight$/, 'ffn_gate_exps.weight'],
   [/^block_sparse_moe\.experts\.(\d+)\.w2\.weight$/, 'ffn_down_exps.weight'],
@@ -95,8 +101,8 @@ export function mapHFTensorName(hfName: string, architecture: string): HFNameMap
     const m = re.exec(rest!);
     if (m) return { kind: 'expert', name: `blk.${n}.${out}`, expert: Number(m[1]) };
   }
-  const postNorms = architecture.startsWith('gemma') || architecture === 'olmo2';
-  const mapped = (postNorms ? match(POST_NORM_LAYER, rest!) : undefined) ?? match(DECODER_LAYER, rest!);
+  const postNorms = architecture.startsWith('gemma') || architecture === 'olmo2' || architecture === 'gpt-oss';
+  const mapped = (postNorms ? match(POST_NORM_LAYER, rest!) : undefined) ?? (architecture === 'gpt-oss' ? match(GPT_OSS_LAYER, rest!) : undefined) ?? match(DECODER_LAYER, rest!);
   return { kind: 'tensor', name: mapped ? `blk.${n}.${mapped}` : hfName };
 }
 
