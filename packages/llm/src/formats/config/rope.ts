@@ -12,6 +12,7 @@ const ROPE_TYPES: Record<string, RopeType> = {
   phi3: 'neox',
   olmo2: 'neox',
   olmoe: 'neox',
+  'gpt-oss': 'neox',
   granite: 'normal',
   starcoder2: 'neox',
   'command-r': 'normal',
