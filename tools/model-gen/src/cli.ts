@@ -4,7 +4,7 @@ import { PRESETS } from './shapes.js';
 import type { QuantPreset } from './quant-mix.js';
 import { toolArgs, toolProgress } from './tool-cli.js';
 
-const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16] [--tokenizer-dir folder (BERT: its WordPiece tokenizer.json)] [--pooling mean|cls|last]`;
+const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|MXFP4 (MoE experts MXFP4, the rest Q8_0)|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16] [--tokenizer-dir folder (BERT: its WordPiece tokenizer.json)] [--pooling mean|cls|last]`;
 
 const values = toolArgs(
   {

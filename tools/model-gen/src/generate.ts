@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { f32ToBf16, type DTypeName } from '@ix/core';
+import { f32ToBf16, quantize, type DTypeName } from '@ix/core';
 import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, type GGUFTensorInput, type GGUFTypeTag, type SafetensorsTensorInput } from '@ix/llm';
 import { tensorValues } from './random.js';
 import { isExpertTensor, isGemma, tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
@@ -15,7 +15,11 @@ export interface GenerateOptions {
   gguf?: string;
   /** a single dtype for every matrix, or a llama.cpp mix such as Q4_K_M */
   quant?: QuantPreset;
-  /** HF folder to write (config.json, model.safetensors, tokenizer files), weights in F32 or BF16 */
+  /**
+   * HF folder to write (config.json, model.safetensors, tokenizer files), weights in F32 or BF16
+   * (gpt-oss with quant 'MXFP4': its experts as the checkpoint's MXFP4 blocks and scales, the
+   * GGUF's very bytes)
+   */
   hf?: string;
   hfDType?: 'F32' | 'BF16';
   /** BERT: the WordPiece tokenizer folder (tokenizer.json, tokenizer_config.json) whose vocabulary the model gets */
@@ -37,7 +41,8 @@ export interface GenerateOptions {
  * Writes a random-weight model. Values depend only on (seed, tensor name), and are generated in
  * the HF layout; the GGUF gets llama's Q/K rows permuted exactly as convert_hf_to_gguf does, so
  * the GGUF and the safetensors folder hold the same model. MoE experts are generated as the GGUF's
- * 3-D tensor (by its GGUF name); HF expert e is its e-th slice.
+ * 3-D tensor (by its GGUF name); HF expert e is its e-th slice (gpt-oss: all experts in one
+ * tensor, gate and up interleaved, MXFP4 as the checkpoint when quant is 'MXFP4').
  */
 export async function generateModel(o: GenerateOptions): Promise<void> {
   const specs = tensorSpecs(o.arch, o.shape);
@@ -73,7 +78,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     const expert = expertSlicer(values);
     await writeSafetensorsFolder(
       o.hf,
-      specs.flatMap((t): SafetensorsTensorInput[] => {
+      o.arch === 'gpt-oss' ? gptOssHFTensors(o, specs, values, dtype, encode) : specs.flatMap((t): SafetensorsTensorInput[] => {
         if (isExpertTensor(t.name)) {
           const [n, rows, cols] = t.shape as [number, number, number];
           return Array.from({ length: n }, (_, e) => ({ name: hfExpertName(t.name, e, o.arch), shape: [rows, cols], dtype, data: async () => encode(expert(t, e)) }));
@@ -110,6 +115,126 @@ function expertSlicer(values: (t: TensorSpec) => Float32Array): (t: TensorSpec, 
     if (e === t.shape[0]! - 1) held = undefined;
     return slice;
   };
+}
+
+/**
+ * gpt-oss's safetensors, as openai/gpt-oss-20b holds them: per layer one `mlp.experts.gate_up_proj`
+ * whose rows (or, stored [in, out], columns) 2i and 2i+1 are gate row i and up row i, and one
+ * `down_proj`, each with a `_bias` beside it ([E, 2F] interleaved likewise, [E, H]). With quant
+ * 'MXFP4' they are the checkpoint's `_blocks` (U8 [E, rows, K/32, 16]) and `_scales` (U8
+ * [E, rows, K/32]) holding the same quantized values as the GGUF; otherwise plain matrices
+ * [E, in, out] in the folder's dtype, which convert_hf_to_gguf transposes back. The rest maps name
+ * for name (sinks as `self_attn.sinks`).
+ */
+function gptOssHFTensors(
+  o: GenerateOptions,
+  specs: TensorSpec[],
+  values: (t: TensorSpec) => Float32Array,
+  dtype: 'F32' | 'BF16',
+  encode: (v: Float32Array) => Uint8Array,
+): SafetensorsTensorInput[] {
+  const { nExperts: E, expertFfn: F } = o.shape.moe!;
+  const H = o.shape.hiddenSize;
+  const byName = new Map(specs.map((t) => [t.name, t]));
+  const spec = (name: string) => byName.get(name)!;
+  const mxfp4 = o.quant === 'MXFP4';
+  // blocks and scales come from the same quantized tensors: the writer asks for _blocks, then
+  // _scales, so the pair is computed once and held until its scales are taken
+  let held: { key: string; blocks: Uint8Array; scales: Uint8Array } | undefined;
+  const blocksAndScales = (key: string, parts: TensorSpec[], rows: number, k: number) => {
+    if (held?.key !== key) held = { key, ...hfMxfp4(parts.map((t) => quantize('MXFP4', toGGUFLayout(o, t, values(t)))), E, rows, k) };
+    return held;
+  };
+  const out: SafetensorsTensorInput[] = [];
+  for (const t of specs) {
+    const m = /^blk\.(\d+)\.ffn_(gate|up|down)_exps\.(weight|bias)$/.exec(t.name);
+    if (!m) {
+      out.push({ name: hfName(t.name, 'gpt-oss'), shape: t.shape, dtype, data: async () => encode(values(t)) });
+      continue;
+    }
+    const [, l, which, part] = m as unknown as [string, string, 'gate' | 'up' | 'down', 'weight' | 'bias'];
+    // up is written with gate, as one interleaved tensor
+    if (which === 'up') continue;
+    const p = `model.layers.${l}.mlp.experts.`;
+    const parts = which === 'gate' ? [t, spec(`blk.${l}.ffn_up_exps.${part}`)] : [t];
+    const [base, rows, k] = which === 'gate' ? ['gate_up_proj', 2 * F, H] : ['down_proj', H, F];
+    if (part === 'bias') {
+      out.push({ name: `${p}${base}_bias`, shape: [E, rows], dtype, data: async () => encode(interleave(parts.map(values), E * (rows / parts.length), 1)) });
+    } else if (mxfp4) {
+      const key = `${p}${base}`;
+      out.push(
+        { name: `${key}_blocks`, shape: [E, rows, k / 32, 16], dtype: 'U8', data: async () => blocksAndScales(key, parts, rows, k).blocks },
+        {
+          name: `${key}_scales`,
+          shape: [E, rows, k / 32],
+          dtype: 'U8',
+          data: async () => {
+            const { scales } = blocksAndScales(key, parts, rows, k);
+            held = undefined;
+            return scales;
+          },
+        },
+      );
+    } else {
+      // [E, rows, k] (rows interleaved) stored transposed, [E, k, rows]: element (e, c, r) is
+      // element c of row r / n of source r % n
+      out.push({
+        name: `${p}${base}`,
+        shape: [E, k, rows],
+        dtype,
+        data: async () => {
+          const src = parts.map(values);
+          const n = src.length;
+          const tr = new Float32Array(E * rows * k);
+          for (let e = 0; e < E; e++) {
+            for (let r = 0; r < rows; r++) {
+              const from = src[r % n]!;
+              const at = (e * (rows / n) + Math.floor(r / n)) * k;
+              for (let c = 0; c < k; c++) tr[(e * k + c) * rows + r] = from[at + c]!;
+            }
+          }
+          return encode(tr);
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** rows of `width` from each source in turn: row n * i + s of the result is row i of sources[s] */
+function interleave(sources: Float32Array[], rowsEach: number, width: number): Float32Array {
+  if (sources.length === 1) return sources[0]!;
+  const n = sources.length;
+  const out = new Float32Array(n * rowsEach * width);
+  for (let i = 0; i < rowsEach; i++) for (let s = 0; s < n; s++) out.set(sources[s]!.subarray(i * width, (i + 1) * width), (n * i + s) * width);
+  return out;
+}
+
+/**
+ * ggml MXFP4 tensors [E, rows / n, k] (17-byte blocks: the E8M0 exponent, then 16 bytes whose low
+ * nibbles are elements 0..15 and high nibbles 16..31), their rows interleaved, as the checkpoint's
+ * `_scales` [E, rows, k/32] (the same exponents) and `_blocks` [E, rows, k/32, 16], whose byte i
+ * holds element 2i in its low nibble and 2i + 1 in its high one (conversion/gpt_oss.py's
+ * transform_nibble_layout undoes this)
+ */
+function hfMxfp4(sources: Uint8Array[], E: number, rows: number, k: number): { blocks: Uint8Array; scales: Uint8Array } {
+  const nb = k / 32;
+  const n = sources.length;
+  const blocks = new Uint8Array(E * rows * nb * 16);
+  const scales = new Uint8Array(E * rows * nb);
+  for (let r = 0; r < E * rows; r++) {
+    // global row r (expert-major) is row r / n of source r % n, the expert's rows being contiguous
+    const src = sources[r % n]!;
+    const row = Math.floor(r / n);
+    for (let b = 0; b < nb; b++) {
+      const g = (row * nb + b) * 17;
+      const to = r * nb + b;
+      scales[to] = src[g]!;
+      const el = (j: number) => (j < 16 ? src[g + 1 + j]! & 15 : src[g + 1 + j - 16]! >> 4);
+      for (let i = 0; i < 16; i++) blocks[to * 16 + i] = el(2 * i) | (el(2 * i + 1) << 4);
+    }
+  }
+  return { blocks, scales };
 }
 
 /** Qwen2-MoE's shared-expert gate is 1-D in GGUF, a [1, hidden] Linear in HF */
@@ -213,6 +338,9 @@ const HF_LAYER_NAMES: Record<string, string> = {
   ffn_down_shexp: 'mlp.shared_expert.down_proj',
 };
 
+// gpt-oss's: the pre-FFN norm (llama.cpp's post_attention_norm), the router (its experts are written apart)
+const HF_GPT_OSS_LAYER_NAMES: Record<string, string> = { post_attention_norm: 'post_attention_layernorm', ffn_gate_inp: 'mlp.router' };
+
 // Mixtral's MoE block and its experts' w1 (gate), w3 (up), w2 (down)
 const HF_MIXTRAL_LAYER_NAMES: Record<string, string> = { ffn_gate_inp: 'block_sparse_moe.gate' };
 const HF_EXPERT_PROJ: Record<string, string> = { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };
@@ -231,6 +359,8 @@ export function hfName(name: string, arch: GeneratedArch = 'llama'): string {
   if (name === 'output_norm.weight' || name === 'output_norm.bias') return name.replace('output_norm', 'model.norm');
   if (name === 'output.weight') return 'lm_head.weight';
   const m = /^blk\.(\d+)\.(\w+)\.(weight|bias)$/.exec(name);
+  // gpt-oss's sinks are a bare parameter (convert_hf_to_gguf appends the .weight)
+  if (arch === 'gpt-oss' && m?.[2] === 'attn_sinks') return `model.layers.${m[1]}.self_attn.sinks`;
   const postNorms = isGemma(arch) || arch === 'olmo2';
   // Phi-3's ffn_up holds the gate rows, then the up rows: HF's gate_up_proj
   const own =
@@ -238,6 +368,7 @@ export function hfName(name: string, arch: GeneratedArch = 'llama'): string {
     : postNorms ? HF_POST_NORM_LAYER_NAMES[m?.[2] ?? '']
     : arch === 'starcoder2' ? HF_STARCODER2_LAYER_NAMES[m?.[2] ?? '']
     : arch === 'mixtral' ? HF_MIXTRAL_LAYER_NAMES[m?.[2] ?? '']
+    : arch === 'gpt-oss' ? HF_GPT_OSS_LAYER_NAMES[m?.[2] ?? '']
     : undefined;
   const layerName = m && (own ?? HF_LAYER_NAMES[m[2]!]);
   if (!m || !layerName) throw new Error(`no HF name for ${name}`);
@@ -323,6 +454,7 @@ function moeKeys(o: GenerateOptions): Record<string, number> {
 
 function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
   if (o.arch === 'bert' || o.arch === 'nomic-bert') return bertGGUFMetadata(o);
+  if (o.arch === 'gpt-oss') return gptOssGGUFMetadata(o);
   const s = o.shape;
   const a = ggufArch(o.arch);
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
@@ -367,10 +499,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     f32[`${a}.rope.scaling.factor`] = s.ropeScalingYarn.factor;
     u32[`${a}.rope.scaling.original_context_length`] = s.ropeScalingYarn.originalContext;
   }
-  const tok = generatedTokenizer(o.arch, o.tokenizerDir).gguf(s.vocabSize);
-  if (tok['tokenizer.ggml.scores']) tok['tokenizer.ggml.scores'] = Float32Array.from(tok['tokenizer.ggml.scores'] as number[]);
-  tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
-  for (const [k, v] of Object.entries(tok)) if (v === undefined) delete tok[k];
+  const tok = decoderTokenizerMetadata(o);
   // as the converter marks Qwen3-Reranker: its head's labels and its rerank template
   const rerank = s.classifierLabels ? { [`${a}.classifier.output_labels`]: ['yes', 'no'], 'tokenizer.chat_template.rerank': QWEN3_RERANK_TEMPLATE } : {};
   const types: Record<string, GGUFTypeTag> = {};
@@ -381,6 +510,72 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     metadata: { 'general.architecture': a, 'general.name': `ix random ${o.arch} (seed ${o.seed})`, ...u32, ...f32, ...strings, ...tok, ...rerank },
     types,
   };
+}
+
+/** A decoder's `tokenizer.ggml.*` keys (scores as float32, token types as int32 arrays) */
+function decoderTokenizerMetadata(o: GenerateOptions): Record<string, unknown> {
+  const tok = generatedTokenizer(o.arch as Exclude<GeneratedArch, 'nomic-bert'>, o.tokenizerDir).gguf(o.shape.vocabSize);
+  if (tok['tokenizer.ggml.scores']) tok['tokenizer.ggml.scores'] = Float32Array.from(tok['tokenizer.ggml.scores'] as number[]);
+  tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
+  for (const [k, v] of Object.entries(tok)) if (v === undefined) delete tok[k];
+  return tok;
+}
+
+/** llama.cpp's llama_ftype of a quant preset (general.file_type), where one matches */
+const LLAMA_FTYPE: Partial<Record<QuantPreset, number>> = {
+  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q5_1: 9, Q2_K: 10, Q4_K: 14, Q4_K_S: 14, Q4_K_M: 15, Q5_K: 16, Q5_K_M: 17, Q6_K: 18, BF16: 32, MXFP4: 38,
+};
+
+/**
+ * gpt-oss's keys in the order convert_hf_to_gguf writes them for openai/gpt-oss-20b: TextModel's
+ * set_gguf_parameters (sizes, the yarn rope_scaling with its betas, rope base, RMS epsilon,
+ * experts, head_dim as key/value lengths, the file type), then GptOssModel's (sliding window,
+ * expert width), then the quantization version. No rope.dimension_count (llama.cpp takes the key
+ * length) and no sliding_window_pattern (llama.cpp's gpt-oss slides the even layers by itself).
+ */
+function gptOssGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
+  const s = o.shape;
+  const m = s.moe!;
+  const a = 'gpt-oss';
+  const hd = s.headDim ?? s.hiddenSize / s.nHeads;
+  const types: Record<string, GGUFTypeTag> = {};
+  const metadata: Record<string, unknown> = { 'general.architecture': a, 'general.name': `ix random ${o.arch} (seed ${o.seed})` };
+  const put = (key: string, value: unknown, type?: GGUFTypeTag) => {
+    metadata[key] = value;
+    if (type !== undefined) types[key] = type;
+  };
+  const { UINT32: u32, FLOAT32: f32 } = GGUFValueType;
+  put(`${a}.block_count`, s.nLayers, u32);
+  put(`${a}.context_length`, s.contextLength, u32);
+  put(`${a}.embedding_length`, s.hiddenSize, u32);
+  // config.json's intermediate_size, the experts' width
+  put(`${a}.feed_forward_length`, m.expertFfn, u32);
+  put(`${a}.attention.head_count`, s.nHeads, u32);
+  put(`${a}.attention.head_count_kv`, s.nKVHeads, u32);
+  const y = s.ropeScalingYarn;
+  if (y) {
+    put(`${a}.rope.scaling.type`, 'yarn');
+    put(`${a}.rope.scaling.factor`, y.factor, f32);
+    put(`${a}.rope.scaling.original_context_length`, y.originalContext, u32);
+    if (y.betaFast !== undefined) put(`${a}.rope.scaling.yarn_beta_fast`, y.betaFast, f32);
+    if (y.betaSlow !== undefined) put(`${a}.rope.scaling.yarn_beta_slow`, y.betaSlow, f32);
+  }
+  put(`${a}.rope.freq_base`, s.ropeTheta, f32);
+  put(`${a}.attention.layer_norm_rms_epsilon`, s.normEps, f32);
+  put(`${a}.expert_count`, m.nExperts, u32);
+  put(`${a}.expert_used_count`, m.nUsed, u32);
+  put(`${a}.attention.key_length`, hd, u32);
+  put(`${a}.attention.value_length`, hd, u32);
+  const ftype = LLAMA_FTYPE[o.quant ?? 'F32'];
+  if (ftype !== undefined) put('general.file_type', ftype, u32);
+  if (!s.slidingWindow) throw new Error('gpt-oss needs slidingWindow (llama.cpp requires attention.sliding_window)');
+  if ((s.slidingWindowPattern ?? 2) !== 2) throw new Error('gpt-oss slides its even layers (slidingWindowPattern 2): llama.cpp reads no other pattern from a converted file');
+  put(`${a}.attention.sliding_window`, s.slidingWindow, u32);
+  put(`${a}.expert_feed_forward_length`, m.expertFfn, u32);
+  // GGML_QNT_VERSION
+  put('general.quantization_version', 2, u32);
+  for (const [k, v] of Object.entries(decoderTokenizerMetadata(o))) put(k, v, k.endsWith('_id') ? u32 : undefined);
+  return { metadata, types };
 }
 
 /**
@@ -449,6 +644,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
       torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
     };
   }
+  if (o.arch === 'gpt-oss') return gptOssConfig(o);
   const classes = {
     llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM',
     phi3: 'Phi3ForCausalLM', olmo2: 'Olmo2ForCausalLM', granite: 'GraniteForCausalLM', starcoder2: 'Starcoder2ForCausalLM',
@@ -492,6 +688,53 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     ...granite,
     tie_word_embeddings: s.tiedEmbeddings,
     torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
+  };
+}
+
+/**
+ * openai/gpt-oss-20b's config.json (GptOssConfig), its keys in its order; quantization_config only
+ * when the experts are MXFP4 (the checkpoint's form), as transformers' Mxfp4 quantizer reads it
+ */
+function gptOssConfig(o: GenerateOptions): Record<string, unknown> {
+  const s = o.shape;
+  const m = s.moe!;
+  const y = s.ropeScalingYarn;
+  const period = s.slidingWindowPattern ?? 2;
+  return {
+    architectures: ['GptOssForCausalLM'],
+    attention_bias: true,
+    attention_dropout: 0.0,
+    experts_per_token: m.nUsed,
+    head_dim: s.headDim ?? s.hiddenSize / s.nHeads,
+    hidden_act: 'silu',
+    hidden_size: s.hiddenSize,
+    initial_context_length: y?.originalContext ?? s.contextLength,
+    initializer_range: 0.02,
+    intermediate_size: m.expertFfn,
+    layer_types: Array.from({ length: s.nLayers }, (_, l) => (l % period < period - 1 ? 'sliding_attention' : 'full_attention')),
+    max_position_embeddings: s.contextLength,
+    model_type: 'gpt_oss',
+    num_attention_heads: s.nHeads,
+    num_experts_per_tok: m.nUsed,
+    num_hidden_layers: s.nLayers,
+    num_key_value_heads: s.nKVHeads,
+    num_local_experts: m.nExperts,
+    output_router_logits: false,
+    ...(o.quant === 'MXFP4' && {
+      quantization_config: { modules_to_not_convert: ['model.layers.*.self_attn', 'model.layers.*.mlp.router', 'model.embed_tokens', 'lm_head'], quant_method: 'mxfp4' },
+    }),
+    rms_norm_eps: s.normEps,
+    rope_scaling: y
+      ? { beta_fast: y.betaFast ?? 32, beta_slow: y.betaSlow ?? 1, factor: y.factor, original_max_position_embeddings: y.originalContext, rope_type: 'yarn', truncate: false }
+      : null,
+    rope_theta: s.ropeTheta,
+    router_aux_loss_coef: 0.9,
+    sliding_window: s.slidingWindow,
+    swiglu_limit: 7.0,
+    tie_word_embeddings: false,
+    torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
+    use_cache: true,
+    vocab_size: s.vocabSize,
   };
 }
 

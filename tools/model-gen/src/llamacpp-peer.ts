@@ -19,10 +19,20 @@ export interface PeerModel {
   dispose(): Promise<void>;
 }
 
-export async function openPeer(modelPath: string, options: { threads?: number; contextSize?: number; vocabSize?: number } = {}): Promise<PeerModel> {
+/**
+ * `flashAttention` picks llama.cpp's attention path (default: its own choice, flash attention on the
+ * CPU): the two round differently (its flash attention sums the values in f16), which bounds how
+ * close any other engine can be expected to come
+ */
+export async function openPeer(modelPath: string, options: { threads?: number; contextSize?: number; vocabSize?: number; flashAttention?: boolean } = {}): Promise<PeerModel> {
   const l = await cpuLlama();
   const model = await l.loadModel({ modelPath, gpuLayers: 0 });
-  const context = await model.createContext({ contextSize: options.contextSize ?? 512, threads: options.threads ?? 2, batchSize: options.contextSize ?? 512 });
+  const context = await model.createContext({
+    contextSize: options.contextSize ?? 512,
+    threads: options.threads ?? 2,
+    batchSize: options.contextSize ?? 512,
+    ...(options.flashAttention !== undefined && { flashAttention: options.flashAttention }),
+  });
   const sequence = context.getSequence();
   return {
     model,

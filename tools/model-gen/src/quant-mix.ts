@@ -1,7 +1,10 @@
 import { isDTypeName, type DTypeName } from '@ix/core';
-import type { TensorSpec } from './shapes.js';
+import { isExpertTensor, type TensorSpec } from './shapes.js';
 
-/** A single type for every matrix, or one of llama.cpp's mixes. */
+/**
+ * A single type for every matrix, or one of llama.cpp's mixes. 'MXFP4' is llama.cpp's MXFP4_MOE
+ * (as gpt-oss's GGUF files ship): the 3-D expert tensors MXFP4, every other matrix Q8_0.
+ */
 export type QuantPreset = DTypeName | 'Q4_K_M' | 'Q4_K_S' | 'Q5_K_M';
 
 /**
@@ -11,7 +14,8 @@ export type QuantPreset = DTypeName | 'Q4_K_M' | 'Q4_K_S' | 'Q5_K_M';
  * llama_tensor_get_type: the output matrix in Q6_K, and attn_v / ffn_down (and ffn_down_exps,
  * ffn_down_shexp) in Q6_K on the layers use_more_bits picks (first and last eighth, every third in
  * between); with exactly 8 experts (Mixtral's count) attn_k and attn_v in Q8_0, and for Q4_K_M
- * attn_output in Q5_K.
+ * attn_output in Q5_K. MXFP4 follows llama-quantize's MXFP4_MOE: experts (ffn_*_exps.weight) in
+ * MXFP4, every other matrix (embedding and output included) in Q8_0.
  */
 export function quantMix(preset: QuantPreset, nLayers: number, nExperts = 0): (t: TensorSpec) => DTypeName {
   const base: DTypeName = preset === 'Q4_K_M' || preset === 'Q4_K_S' ? 'Q4_K' : preset === 'Q5_K_M' ? 'Q5_K' : preset;
@@ -19,10 +23,11 @@ export function quantMix(preset: QuantPreset, nLayers: number, nExperts = 0): (t
   const mixed = preset.endsWith('_M');
   const useMoreBits = (i: number) => i < nLayers / 8 || i >= (7 * nLayers) / 8 || (i - Math.floor(nLayers / 8)) % 3 === 2;
   return (t) => {
-    if (t.kind === 'norm' || t.kind === 'bias' || t.shape.length < 2) return 'F32';
+    if (t.kind === 'norm' || t.kind === 'bias' || t.kind === 'sink' || t.shape.length < 2) return 'F32';
     // as llama-quantize: BERT's position and token-type tables stay F32 (llama.cpp adds a token-type row as it is)
     if (t.name === 'position_embd.weight' || t.name === 'token_types.weight') return 'F32';
     if (/\.ffn_gate_inp\.weight$/.test(t.name)) return 'F32';
+    if (preset === 'MXFP4') return isExpertTensor(t.name) ? 'MXFP4' : 'Q8_0';
     const cols = t.shape[t.shape.length - 1]!;
     if (base.startsWith('Q') && base.endsWith('_K') && cols % 256 !== 0) return 'Q8_0';
     if (!mixed) return base;

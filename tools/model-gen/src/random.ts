@@ -2,12 +2,18 @@
  * Deterministic weights from a seed and a tensor name: each tensor has its own stream, so a tensor's
  * values do not depend on which other tensors were generated (GGUF and safetensors agree).
  */
-export function tensorValues(seed: number, name: string, count: number, kind: 'matrix' | 'embedding' | 'norm' | 'bias', fanIn: number): Float32Array {
+export function tensorValues(seed: number, name: string, count: number, kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink', fanIn: number): Float32Array {
   const rng = stream(seed, name);
   const out = new Float32Array(count);
   if (kind === 'norm') {
     // around 1, as trained norms are
     for (let i = 0; i < count; i++) out[i] = 1 + 0.1 * gaussian(rng);
+    return out;
+  }
+  if (kind === 'sink') {
+    // gpt-oss's attention sinks: a logit per head beside the scores, which here are a few units
+    // (q and k elements ~1.5 after the norm), so a sink around 2 takes a real share of each softmax
+    for (let i = 0; i < count; i++) out[i] = 2 + gaussian(rng);
     return out;
   }
   // scaled so activations neither vanish nor explode through the layers and logits are peaked

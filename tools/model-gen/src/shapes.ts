@@ -2,10 +2,10 @@
 export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'nomic-bert' | MoEArch;
 
 /** Mixture-of-Experts decoders (llama.cpp's names; mixtral is written as GGUF `llama`) */
-export type MoEArch = 'qwen3moe' | 'qwen2moe' | 'olmoe' | 'mixtral';
+export type MoEArch = 'qwen3moe' | 'qwen2moe' | 'olmoe' | 'mixtral' | 'gpt-oss';
 
 export function isMoE(arch: GeneratedArch): arch is MoEArch {
-  return arch === 'qwen3moe' || arch === 'qwen2moe' || arch === 'olmoe' || arch === 'mixtral';
+  return arch === 'qwen3moe' || arch === 'qwen2moe' || arch === 'olmoe' || arch === 'mixtral' || arch === 'gpt-oss';
 }
 
 export interface ModelShape {
@@ -28,7 +28,10 @@ export interface ModelShape {
    * `classifierLabels` outputs; a decoder (Qwen3-Reranker) 2, its "yes" and "no" rows
    */
   classifierLabels?: number;
-  /** Gemma: the sliding window, and which layers slide (a period: l % n < n - 1; else Gemma's default) */
+  /**
+   * Gemma, Cohere2, gpt-oss: the sliding window, and which layers slide (a period: l % n < n - 1;
+   * else Gemma's default). gpt-oss: period 2, the even layers slide (its layer_types)
+   */
   slidingWindow?: number;
   slidingWindowPattern?: number;
   /** Gemma 2: soft-caps of attention scores and of logits */
@@ -37,8 +40,11 @@ export interface ModelShape {
   /** rope of sliding layers (Gemma 3: 10000); global layers' linear rope scaling factor */
   ropeThetaSwa?: number;
   ropeScalingLinear?: number;
-  /** YaRN rope scaling (Qwen's long-context configs): the factor and the original context */
-  ropeScalingYarn?: { factor: number; originalContext: number };
+  /**
+   * YaRN rope scaling (Qwen's long-context configs, gpt-oss): the factor and the original context;
+   * gpt-oss's config also sets beta_fast and beta_slow (convert writes them as rope.scaling.yarn_beta_*)
+   */
+  ropeScalingYarn?: { factor: number; originalContext: number; betaFast?: number; betaSlow?: number };
   /** Granite's multipliers (config.json attention_multiplier, embedding_multiplier, residual_multiplier, logits_scaling) */
   granite?: { attention: number; embedding: number; residual: number; logits: number };
   /** Command-R / Cohere2: logits times this */
@@ -54,6 +60,15 @@ export interface ModelShape {
 const BERT_TINY: ModelShape = { vocabSize: 30522, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4, nKVHeads: 4, contextLength: 128, ropeTheta: 0, normEps: 1e-12, tiedEmbeddings: false, typeVocabSize: 2 };
 const QWEN3_TINY: ModelShape = { vocabSize: 151936, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true };
 // Qwen3-30B-A3B config.json
+// openai/gpt-oss-20b config.json: head_dim 64 x 64 query heads (4096 wide) over a 2880-wide
+// residual, experts of 2880, YaRN x32 over 4096 positions, a 128-token window on the even layers
+// (its o200k vocabulary stands in as llama's, padded)
+const GPT_OSS_20B: ModelShape = {
+  vocabSize: 201088, hiddenSize: 2880, intermediateSize: 2880, nLayers: 24, nHeads: 64, nKVHeads: 8, headDim: 64, contextLength: 131072,
+  ropeTheta: 150000, normEps: 1e-5, tiedEmbeddings: false, slidingWindow: 128, slidingWindowPattern: 2,
+  ropeScalingYarn: { factor: 32, originalContext: 4096, betaFast: 32, betaSlow: 1 },
+  moe: { nExperts: 32, nUsed: 4, expertFfn: 2880 },
+};
 const QWEN3MOE_30B: ModelShape = { vocabSize: 151936, hiddenSize: 2048, intermediateSize: 6144, nLayers: 48, nHeads: 32, nKVHeads: 4, headDim: 128, contextLength: 40960, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: false, moe: { nExperts: 128, nUsed: 8, expertFfn: 768 } };
 
 export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }> = {
@@ -205,6 +220,28 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'mixtral',
     shape: { vocabSize: 32000, hiddenSize: 4096, intermediateSize: 14336, nLayers: 32, nHeads: 32, nKVHeads: 8, contextLength: 32768, ropeTheta: 1000000, normEps: 1e-5, tiedEmbeddings: false, moe: { nExperts: 8, nUsed: 2, expertFfn: 14336 } },
   },
+  // gpt-oss (llama.cpp's GGUF arch name; HF GptOssForCausalLM). --quant MXFP4 writes the experts
+  // as the checkpoint and ggml-org's GGUF ship them (MXFP4, the rest Q8_0)
+  'gpt-oss-20b': {
+    arch: 'gpt-oss',
+    shape: GPT_OSS_20B,
+  },
+  // gpt-oss-20b's layers, 4 of its 24 (a sliding and a full pair, twice): benchmarks
+  'gpt-oss-20b-4l': {
+    arch: 'gpt-oss',
+    shape: { ...GPT_OSS_20B, nLayers: 4 },
+  },
+  // gpt-oss at test size: a window of 4 over a 12-token prompt on layers 0 and 2, 4 of 8 experts,
+  // every MXFP4 row (64 wide) whole 32-element blocks; gpt-oss-20b's rope and YaRN
+  'gpt-oss-tiny': {
+    arch: 'gpt-oss',
+    shape: {
+      vocabSize: 32000, hiddenSize: 64, intermediateSize: 64, nLayers: 4, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 131072,
+      ropeTheta: 150000, normEps: 1e-5, tiedEmbeddings: false, slidingWindow: 4, slidingWindowPattern: 2,
+      ropeScalingYarn: { factor: 32, originalContext: 4096, betaFast: 32, betaSlow: 1 },
+      moe: { nExperts: 8, nUsed: 4, expertFfn: 64 },
+    },
+  },
   // MoE at test size: 3 of 8 experts so the top-k weights' normalization matters
   'qwen3moe-tiny': {
     arch: 'qwen3moe',
@@ -239,7 +276,8 @@ export interface TensorSpec {
   name: string;
   /** row-major shape */
   shape: number[];
-  kind: 'matrix' | 'embedding' | 'norm' | 'bias';
+  /** 'sink': gpt-oss's per-head attention sink logits (F32 in every quant) */
+  kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink';
 }
 
 export function isGemma(arch: GeneratedArch): arch is 'gemma2' | 'gemma3' {
@@ -254,6 +292,7 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   if (isMoE(arch) && !s.moe) throw new Error(`${arch} is a Mixture of Experts: its shape needs moe`);
   if (!isMoE(arch) && s.moe) throw new Error(`${arch} is dense: its shape cannot have moe`);
   if (arch === 'qwen2moe' && !s.moe?.sharedFfn) throw new Error('qwen2moe needs moe.sharedFfn (its shared expert)');
+  if (arch === 'gpt-oss') return gptOssTensorSpecs(s);
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
   const q = s.nHeads * hd;
   const kv = s.nKVHeads * hd;
@@ -337,6 +376,45 @@ function moeSpecs(p: string, h: number, m: NonNullable<ModelShape['moe']>): Tens
       { name: `${p}ffn_down_shexp.weight`, shape: [h, sf], kind: 'matrix' },
     );
   }
+  return out;
+}
+
+/**
+ * gpt-oss as llama.cpp's converter writes it (conversion/gpt_oss.py; src/models/openai-moe.cpp
+ * loads them): biases on Q, K, V and the output projection, a sink logit per query head, the
+ * pre-FFN norm as post_attention_norm, a router with a bias, and each expert tensor with a bias
+ * per expert and row ([E, rows], F32 as the other biases).
+ */
+function gptOssTensorSpecs(s: ModelShape): TensorSpec[] {
+  const h = s.hiddenSize;
+  const hd = s.headDim ?? h / s.nHeads;
+  const q = s.nHeads * hd, kv = s.nKVHeads * hd;
+  const { nExperts: e, expertFfn: f } = s.moe!;
+  const linear = (name: string, shape: number[]): TensorSpec[] => [
+    { name: `${name}.weight`, shape, kind: 'matrix' },
+    { name: `${name}.bias`, shape: shape.slice(0, -1), kind: 'bias' },
+  ];
+  for (const [what, width] of [['hidden', h], ['query', q], ['expert FFN', f]] as const) {
+    if (width % 32 !== 0) throw new Error(`gpt-oss: the ${what} width ${width} is not a multiple of 32 (MXFP4 and Q8_0 rows are 32-element blocks)`);
+  }
+  const out: TensorSpec[] = [{ name: 'token_embd.weight', shape: [s.vocabSize, h], kind: 'embedding' }];
+  for (let l = 0; l < s.nLayers; l++) {
+    const p = `blk.${l}.`;
+    out.push(
+      { name: `${p}attn_norm.weight`, shape: [h], kind: 'norm' },
+      ...linear(`${p}attn_q`, [q, h]),
+      ...linear(`${p}attn_k`, [kv, h]),
+      ...linear(`${p}attn_v`, [kv, h]),
+      ...linear(`${p}attn_output`, [h, q]),
+      { name: `${p}attn_sinks.weight`, shape: [s.nHeads], kind: 'sink' },
+      { name: `${p}post_attention_norm.weight`, shape: [h], kind: 'norm' },
+      ...linear(`${p}ffn_gate_inp`, [e, h]),
+      ...linear(`${p}ffn_gate_exps`, [e, f, h]),
+      ...linear(`${p}ffn_up_exps`, [e, f, h]),
+      ...linear(`${p}ffn_down_exps`, [e, h, f]),
+    );
+  }
+  out.push({ name: 'output_norm.weight', shape: [h], kind: 'norm' }, { name: 'output.weight', shape: [s.vocabSize, h], kind: 'matrix' });
   return out;
 }
 
