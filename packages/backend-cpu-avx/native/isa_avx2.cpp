@@ -56,6 +56,10 @@ static KernelTable make_avx2_table() {
   t.packed_gemv[1][T_IQ4_NL] = gemv_signed16_avx2<SignedIQ4_NL_avx2, 1>;
   t.packed_gemm[0][T_IQ4_NL] = gemv_signed16_avx2<SignedIQ4_NL_avx2, kPlanes, 4>;
   t.packed_gemm[1][T_IQ4_NL] = gemv_signed16_avx2<SignedIQ4_NL_avx2, 1, 4>;
+  t.packed_gemv[0][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, kPlanes>;
+  t.packed_gemv[1][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, 1>;
+  t.packed_gemm[0][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, kPlanes, 4>;
+  t.packed_gemm[1][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, 1, 4>;
   return t;
 }
 }  // namespace isa_avx2

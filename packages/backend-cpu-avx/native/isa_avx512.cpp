@@ -66,6 +66,8 @@ static KernelTable make_vnni_table() {
   t.packed_gemv[1][T_Q8_0] = gemv_signed16<SignedQ8_0, 1>;
   t.packed_gemv[0][T_IQ4_NL] = gemv_signed16<SignedIQ4_NL, kPlanes>;
   t.packed_gemv[1][T_IQ4_NL] = gemv_signed16<SignedIQ4_NL, 1>;
+  t.packed_gemv[0][T_MXFP4] = gemv_signed16<SignedMXFP4, kPlanes>;
+  t.packed_gemv[1][T_MXFP4] = gemv_signed16<SignedMXFP4, 1>;
   // prefill: the decode kernels over more activation rows at once (measured on Zen 5)
   t.packed_gemm[1][T_Q4_0] = gemv_q4_0x16<1, 8>;
   t.packed_gemm[1][T_Q4_K] = gemv_q4_Kx16<1, 4>;
@@ -73,12 +75,14 @@ static KernelTable make_vnni_table() {
   t.packed_gemm[1][T_Q6_K] = gemv_q6_Kx16<1, 4>;
   t.packed_gemm[1][T_Q8_0] = gemv_signed16<SignedQ8_0, 1, 8>;
   t.packed_gemm[1][T_IQ4_NL] = gemv_signed16<SignedIQ4_NL, 1, 8>;
+  t.packed_gemm[1][T_MXFP4] = gemv_signed16<SignedMXFP4, 1, 8>;
   t.packed_gemm[0][T_Q4_0] = gemv_q4_0x16<kPlanes, 16>;
   t.packed_gemm[0][T_Q4_K] = gemv_q4_Kx16<kPlanes, 8>;
   t.packed_gemm[0][T_Q5_K] = gemv_q4_Kx16<kPlanes, 8, true>;
   t.packed_gemm[0][T_Q6_K] = gemv_q6_Kx16<kPlanes, 8>;
   t.packed_gemm[0][T_Q8_0] = gemv_signed16<SignedQ8_0, kPlanes, 8>;
   t.packed_gemm[0][T_IQ4_NL] = gemv_signed16<SignedIQ4_NL, kPlanes, 8>;
+  t.packed_gemm[0][T_MXFP4] = gemv_signed16<SignedMXFP4, kPlanes, 8>;
   return t;
 }
 }  // namespace isa_avx512

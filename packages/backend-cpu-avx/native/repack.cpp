@@ -75,6 +75,12 @@ void repack_rows(int dtype, const uint8_t* w, size_t row_bytes, int64_t N, int64
         std::memcpy(dst + 2 * r, &src->d, 2);
         for (int k = 0; k < 4; ++k) put4(dst + 32, k, r, src->qs + 4 * k);
       });
+    case T_MXFP4:
+      return repack_group<block_mxfp4>(w, row_bytes, N, g, nb, kMXFP4x16Bytes, out, [](uint8_t* dst, int r, const block_mxfp4* src) {
+        const float d = e8m0_to_fp32_half(src->e);
+        std::memcpy(dst + 4 * r, &d, 4);
+        for (int k = 0; k < 4; ++k) put4(dst + 64, k, r, src->qs + 4 * k);
+      });
     case T_Q8_0:
       return repack_group<block_q8_0>(w, row_bytes, N, g, nb, kQ8_0x16Bytes, out, [](uint8_t* dst, int r, const block_q8_0* src) {
         std::memcpy(dst + 2 * r, &src->d, 2);
@@ -111,6 +117,7 @@ void give_back_pages(const uint8_t* p, size_t len) {
 size_t repacked_block_bytes(int dtype) {
   switch (dtype) {
     case T_Q4_0: case T_IQ4_NL: return kQ4_0x16Bytes;
+    case T_MXFP4: return kMXFP4x16Bytes;
     case T_Q8_0: return kQ8_0x16Bytes;
     case T_Q4_K: return kQ4_Kx16Bytes;
     case T_Q5_K: return kQ5_Kx16Bytes;

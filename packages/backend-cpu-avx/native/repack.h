@@ -21,6 +21,11 @@ namespace ix {
 constexpr int kRepackRows = 16;
 constexpr size_t kQ4_0x16Bytes = 288;
 
+// MXFP4 x 16 rows: Q4_0's interleaved nibbles after each row's scale as f32 (its E8M0 exponent
+// halved, which f16 cannot hold for every exponent): per row group g and block b, at
+// ((g * nb) + b) * 320 bytes: float d[16]; uint8_t qs[4][16][4]
+constexpr size_t kMXFP4x16Bytes = 64 + 256;
+
 // Q8_0 x 16 rows: per row group g and block b, at ((g * nb) + b) * 544 bytes:
 //   uint16_t d[16]; int8_t qs[8][16][4]  (qs[k][r] = values 4k..4k+3 of row r's block)
 constexpr size_t kQ8_0x16Bytes = 32 + 512;
@@ -60,7 +65,7 @@ struct Repacked {
 
 class RepackCache {
  public:
-  // the repacked form of weight w (Q4_0, IQ4_NL, Q8_0, Q4_K, Q5_K, Q6_K, F32, F16 or BF16; read-only buffer), made on first use; with
+  // the repacked form of weight w (Q4_0, IQ4_NL, MXFP4, Q8_0, Q4_K, Q5_K, Q6_K, F32, F16 or BF16; read-only buffer), made on first use; with
   // release_source the mapping's pages are given back (when nothing reads the original layout)
   Repacked get(const TensorRef& w, ThreadPool& pool, bool release_source);
   // the original layout of w is read too (get_rows on a tied embedding that is also the output

@@ -216,7 +216,7 @@ describe('AVX-512 without VNNI (IX_CPU_VNNI=0 forces the table such CPUs get)', 
 describe('integer sums at their extremes', () => {
   // every weight at its largest code and every activation at +-127: the 16-bit partial sums of the
   // AVX2 kernels (vpmaddubsw) and the planes' 32-bit sums are at their bounds and must not wrap
-  it.each(isaMatrix().filter((i) => i.supported).flatMap(({ isa }) => (['exact', 'fast'] as const).flatMap((accuracy) => (['Q4_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0', 'IQ4_NL'] as const).map((dtype) => ({ isa, accuracy, dtype })))))(
+  it.each(isaMatrix().filter((i) => i.supported).flatMap(({ isa }) => (['exact', 'fast'] as const).flatMap((accuracy) => (['Q4_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0', 'IQ4_NL', 'MXFP4'] as const).map((dtype) => ({ isa, accuracy, dtype })))))(
     '$isa $accuracy $dtype',
     async ({ isa, accuracy, dtype }) => {
       const be = makeBackend(isa, accuracy);
@@ -224,9 +224,9 @@ describe('integer sums at their extremes', () => {
         const N = 16, K = 512;
         // per 32-block one element that fixes the scale, the others at the largest stored code:
         // Q4_0 nibble 15 (d from the -1), Q4_K 15 and Q5_K 31 (min 0), Q6_K 63 (d from the -1), Q8_0 127,
-        // IQ4_NL its largest values
-        const first = dtype === 'Q4_0' || dtype === 'Q6_K' || dtype === 'IQ4_NL' ? -1 : dtype === 'Q8_0' ? 1 : 0;
-        const rest = dtype === 'Q4_0' ? 0.875 : dtype === 'Q6_K' ? 31 / 32 : 1;
+        // IQ4_NL its largest values, MXFP4 its largest code (E2M1 6: 1.5 over the scale 2^-2)
+        const first = dtype === 'Q4_0' || dtype === 'Q6_K' || dtype === 'IQ4_NL' ? -1 : dtype === 'Q8_0' ? 1 : dtype === 'MXFP4' ? 1.5 : 0;
+        const rest = dtype === 'Q4_0' ? 0.875 : dtype === 'Q6_K' ? 31 / 32 : dtype === 'MXFP4' ? 1.5 : 1;
         const block = (i: number) => (i % 32 === 0 ? first : rest);
         const src = Float32Array.from({ length: N * K }, (_, i) => block(i));
         const bytes = quantize(dtype, src);
