@@ -1,7 +1,9 @@
+import { FileSource, readGGUF } from '@ix/llm';
+
 /**
  * Memory bandwidth as memcpy of a buffer far larger than the caches sees it (read + write bytes
- * per second), best of a few runs. Decode reads every weight once per token, so
- * weightBytes / bandwidth is the floor on the time per generated token.
+ * per second), best of a few runs. Decode reads every weight it uses once per token, so
+ * bytesReadPerToken / bandwidth is the floor on the time per generated token.
  */
 export function measureBandwidth(bytes = 512 * 2 ** 20, runs = 5): number {
   const src = Buffer.alloc(bytes, 1);
@@ -13,4 +15,29 @@ export function measureBandwidth(bytes = 512 * 2 ** 20, runs = 5): number {
     best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
   }
   return (2 * bytes) / best;
+}
+
+/**
+ * The weight bytes one decode step reads from a GGUF file: every tensor once, except the embedding
+ * table (one row; all of it when it is also the output matrix) and the experts of a mixture of
+ * experts, of which a token reads its share (expert_used_count of expert_count).
+ */
+export async function bytesReadPerToken(path: string): Promise<number> {
+  const source = await FileSource.open(path);
+  try {
+    const file = await readGGUF(source);
+    const arch = String(file.metadata['general.architecture']);
+    const nExperts = Number(file.metadata[`${arch}.expert_count`] ?? 0);
+    const nUsed = Number(file.metadata[`${arch}.expert_used_count`] ?? 0);
+    const tied = !file.tensors.some((t) => t.name === 'output.weight');
+    let bytes = 0;
+    for (const t of file.tensors) {
+      if (t.name === 'token_embd.weight' && !tied) bytes += t.byteLength / t.shape[0]!;
+      else if (/_exps\.(weight|bias)$/.test(t.name) && nExperts > 0) bytes += (t.byteLength * nUsed) / nExperts;
+      else bytes += t.byteLength;
+    }
+    return bytes;
+  } finally {
+    await source.close();
+  }
 }

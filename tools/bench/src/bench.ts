@@ -1,11 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverBackends } from '@ix/core';
 import { loadModel, measureSpeed } from '@ix/llm';
 import { generateModel, PRESETS, toolArgs, toolProgress, type QuantPreset } from '@ix/model-gen';
-import { measureBandwidth } from './bandwidth.js';
+import { bytesReadPerToken, measureBandwidth } from './bandwidth.js';
 import { llamaBenchSpeed } from './llama-bench-speed.js';
 import { llamaCppSpeed } from './llamacpp-speed.js';
 
@@ -72,9 +72,8 @@ for (const quant of quants) {
     log(`generating ${path} ...`);
     await generateModel({ ...preset, seed: 1, gguf: path, quant: quant as QuantPreset, onProgress: toolProgress('  tensors') });
   }
-  // decode reads every weight once per token (the embedding table only one row: leave it out)
-  const weightBytes = statSync(path).size;
-  const ceiling = bandwidth / weightBytes;
+  // decode reads every weight it uses once per token (bandwidth.ts: one embedding row, a token's share of the experts)
+  const ceiling = bandwidth / (await bytesReadPerToken(path));
   const accuracies = values.accuracy!.split(',');
   for (const threads of threadCounts) {
     const ix: Record<string, { pp: number; tg: number; ppHost: number; tgHost: number }> = {};
