@@ -10,5 +10,6 @@ export default defineConfig({
     },
   },
   // one Vulkan device per test file: files run one after another so lavapipe's threads are not oversubscribed
-  test: { include: ['test/**/*.test.ts'], testTimeout: 120_000, fileParallelism: false },
+  // a tuning profile (ix tune) on this machine must not change what the tests check
+  test: { env: { IX_PROFILE: 'off' }, include: ['test/**/*.test.ts'], testTimeout: 120_000, fileParallelism: false },
 });

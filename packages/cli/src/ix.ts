@@ -7,6 +7,7 @@ import { registerProbe } from './commands/probe.js';
 import { registerRerank } from './commands/rerank.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerTune } from './commands/tune.js';
 
 // output piped into a reader that closed early (`ix run ... | head`): stop quietly, not with a stack
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -33,6 +34,7 @@ registerBench(program);
 registerServe(program);
 registerEmbed(program);
 registerRerank(program);
+registerTune(program);
 
 // `ix frobnicate --help` would print the main help and exit 0 (commander reads --help first): an
 // unknown command is an error that names the commands, whatever flags follow it

@@ -24,5 +24,13 @@ export async function loadModelFromFlags(path: string, flags: ModelFlags): Promi
     onProgress: bar.update,
   });
   bar.done();
+  reportTuning(model);
   return model;
+}
+
+/** say on stderr which tuning profile (ix tune) the model was loaded with, or why one was ignored */
+export function reportTuning(model: Model): void {
+  const t = model.tuning;
+  if (t?.problem) process.stderr.write(`ix: warning: ignoring ${t.path}: ${t.problem}\n`);
+  else if (t?.profile) process.stderr.write(`ix: tuned profile ${t.path} (ix tune --show; flags win)\n`);
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '@ix/core';
 import { readFileSync } from 'node:fs';
 import { loadModel, measureSpeed, type ExpertUseReport, type SpeedSampling } from '@ix/llm';
-import { MOE_MEMORY_HELP } from '../load.js';
+import { MOE_MEMORY_HELP, reportTuning } from '../load.js';
 import { byteSize, int } from '../parse.js';
 import { table } from '../table.js';
 
@@ -37,6 +37,7 @@ export function registerBench(program: Command): void {
     .action(async (path: string, opts: BenchOptions) => {
       if (!SAMPLING.includes(opts.sampling)) throw new InvalidArgumentError(`--sampling must be one of ${SAMPLING.join(', ')}, got "${opts.sampling}"`);
       const model = await loadModel(path, { backend: opts.backend, threads: opts.threads, tokenizerPath: opts.tokenizer, moeMemory: opts.moeMemory });
+      reportTuning(model);
       try {
         if (opts.repeats < 1) throw new InvalidArgumentError(`--repeats must be at least 1, got ${opts.repeats}`);
         const results = await measureSpeed(model, opts.prompt, opts.gen, { sampling: opts.sampling as SpeedSampling, repeats: opts.repeats });

@@ -8,7 +8,7 @@ interface ServeOptions {
   host: string;
   moeMemory?: number;
   port: number;
-  parallel: number;
+  parallel?: number;
   maxQueue: number;
   ctxSize?: number;
   apiKey?: string;
@@ -28,9 +28,9 @@ export function registerServe(program: Command): void {
     .description('serve a model over HTTP: OpenAI (/v1/...) and Ollama (/api/...) APIs, continuous batching')
     .option('--host <addr>', 'address to bind (use 0.0.0.0 to listen on every interface)', '127.0.0.1')
     .option('--port <n>', 'port', int, 8080)
-    .option('--parallel <n>', 'requests generated at once (one KV cache each)', int, 4)
+    .option('--parallel <n>', 'requests generated at once (one KV cache each; default: the tuned profile\'s, else 4)', int)
     .option('--max-queue <n>', 'requests that may wait for a slot; more get 429', int, 64)
-    .option('-c, --ctx-size <n>', 'context length of each slot in tokens (default: the model\'s, at most 4096)', int)
+    .option('-c, --ctx-size <n>', 'context length of each slot in tokens (default: the tuned profile\'s, else the model\'s, at most 4096)', int)
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" (all endpoints but /health); default: $IX_API_KEY')
     .option('--alias <name>', 'model name clients use (default: the file name without extension)')
     .option('--chat-template <jinja>', 'use this Jinja chat template instead of the model\'s')
@@ -43,12 +43,14 @@ export function registerServe(program: Command): void {
     .option('--log', 'log every request (JSON lines on stdout)')
     .action(async (modelPath: string, opts: ServeOptions) => {
       const model = await loadModelFromFlags(modelPath, opts);
-      const engine = await CoreEngine.create(model, { contextLength: opts.ctxSize });
+      const tuned = model.tuning?.profile?.server;
+      const parallel = opts.parallel ?? tuned?.parallel ?? 4;
+      const engine = await CoreEngine.create(model, { contextLength: opts.ctxSize ?? tuned?.contextLength });
       const modelName = opts.alias ?? basename(modelPath, extname(modelPath));
       const server = createServer({
         engine,
         modelName,
-        parallel: opts.parallel,
+        parallel,
         maxQueue: opts.maxQueue,
         apiKey: opts.apiKey ?? process.env.IX_API_KEY,
         bodyLimit: opts.bodyLimit,
@@ -61,7 +63,7 @@ export function registerServe(program: Command): void {
           ? `ix: serving reranker "${modelName}" (${engine.info.arch}, backend "${engine.info.backend}", pairs of up to ${model.hparams.contextLength} tokens) at ${address}: /v1/rerank\n`
           : engine.info.kind === 'embedding'
           ? `ix: serving embedding model "${modelName}" (${engine.info.arch}, backend "${engine.info.backend}", inputs of up to ${model.hparams.contextLength} tokens) at ${address}: /v1/embeddings, /api/embed\n`
-          : `ix: serving "${modelName}" (${engine.info.arch}, backend "${engine.info.backend}", ${opts.parallel} slots of ${engine.info.contextLength} tokens) at ${address}\n`,
+          : `ix: serving "${modelName}" (${engine.info.arch}, backend "${engine.info.backend}", ${parallel} slots of ${engine.info.contextLength} tokens) at ${address}\n`,
       );
 
       let stopping = false;

@@ -8,3 +8,5 @@ export { TopK } from './top-k.js';
 export { StopStringFilter } from './stop-strings.js';
 export { StepGraphs } from './step-graphs.js';
 export { measureSpeed, type SpeedResult, type SpeedSampling } from './speed.js';
+export { tuneModel, type TuneOptions, type TuneResult, type TuneTrial, type TuneAccuracy } from './tune.js';
+export { findProfile, saveProfile, checkProfile, machineInfo, machineKey, modelKey, profileDir, type TuneProfile, type MachineInfo, type ProfileLookup } from './profile.js';

@@ -9,6 +9,7 @@ import { StepGraphs } from './step-graphs.js';
 import { atLeast } from './grow.js';
 import { embed, type EmbedOptions, type EmbedResult } from './embed.js';
 import { rerank, type RerankOptions, type RerankResult } from './rerank.js';
+import { findProfile, type ProfileLookup, type TuneProfile } from './profile.js';
 
 export interface LoadModelOptions {
   /** force a backend by name (else IX_BACKEND, else the best available) */
@@ -25,6 +26,12 @@ export interface LoadModelOptions {
    * recently used beyond it given back), for models larger than the memory they may take
    */
   moeMemory?: number;
+  /**
+   * the tuning profile (`ix tune`) applied wherever these options and the IX_BACKEND, IX_THREADS
+   * and IX_CPU_ACCURACY variables leave a setting open: true (default) looks up this model's
+   * profile for this machine, false uses none, or a profile itself
+   */
+  profile?: boolean | TuneProfile;
   onProgress?: ProgressCallback;
 }
 
@@ -41,6 +48,8 @@ export interface ExpertUseReport {
 /** A loaded model: its architecture, weights on a backend, its tokenizer and chat template. */
 export class Model {
   private isDisposed = false;
+  /** the tuning profile looked up for this model: applied (`profile`), absent, or unusable (`problem`) */
+  tuning?: ProfileLookup;
   /** @internal step graphs by shape, replayed from step to step */
   readonly stepGraphs: StepGraphs;
 
@@ -119,7 +128,10 @@ export class Model {
     return kept;
   }
 
-  static async load(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  static async load(path: string, options0: LoadModelOptions = {}): Promise<Model> {
+    // a path that cannot be read is openModel's to report
+    const tuning = options0.profile === false ? undefined : typeof options0.profile === 'object' ? { profile: options0.profile, path: '(given)' } : await findProfile(path).catch(() => undefined);
+    const options = tuning?.profile ? withProfile(options0, tuning.profile) : options0;
     const file = await openModel(path, { tokenizerPath: options.tokenizerPath });
     let backend: Backend | undefined;
     try {
@@ -147,7 +159,9 @@ export class Model {
         }
       }
       const chatTemplate = options.chatTemplate ?? modelChatTemplate(file);
-      return new Model(file, arch, hparams, tokenizer, backend, executor, weights, chatTemplate);
+      const model = new Model(file, arch, hparams, tokenizer, backend, executor, weights, chatTemplate);
+      model.tuning = tuning;
+      return model;
     } catch (err) {
       // nothing half-loaded stays behind: the weights already on the backend, and the file
       backend?.dispose();
@@ -171,7 +185,8 @@ export class Model {
 
   createSession(options?: SessionOptions): Session {
     if (!this.arch.buildStep) throw notGenerative(this.arch);
-    return new Session(this, options);
+    const tuned = this.tuning?.profile?.session;
+    return new Session(this, tuned ? { ...tuned, ...options } : options);
   }
 
   /** EOS, EOT and other end-of-generation tokens of the tokenizer */
@@ -263,4 +278,21 @@ function modelChatTemplate(file: ModelFile): string | undefined {
 /** the tokenizer's TokenLimitError as the ContextFullError a caller of promptTokens expects; other errors as they are */
 function contextFull(err: unknown, contextLength: number | undefined): unknown {
   return err instanceof TokenLimitError ? new ContextFullError(err.limit, contextLength ?? err.limit, true) : err;
+}
+
+/**
+ * A profile's settings where the caller's options and environment leave them open. Threads and
+ * backend options follow the profile's backend only: they mean nothing to another one.
+ */
+function withProfile(o: LoadModelOptions, p: TuneProfile, env: Record<string, string | undefined> = process.env): LoadModelOptions {
+  const backend = o.backend ?? env.IX_BACKEND ?? p.load.backend;
+  if (backend !== p.load.backend) return o;
+  const tuned = { ...p.load.backendOptions };
+  if (env.IX_CPU_ACCURACY) delete tuned['accuracy'];
+  return {
+    ...o,
+    backend,
+    threads: o.threads ?? (env.IX_THREADS ? undefined : p.load.threads),
+    backendOptions: { ...tuned, ...o.backendOptions },
+  };
 }
