@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +13,14 @@ import { startServer, stopServer, type Server } from './servers.js';
  * Load on `ix serve` and llama.cpp's `llama-server`, in one run, on the same GGUF with the same slots
  * and threads: C clients at a time each stream chat completions of N tokens (closed loop), and
  * the run reports aggregate generated tokens/s and time to first token (p50/p99) per server.
+ * Servers started with their own defaults instead (no slot, thread or context flags): `ix-defaults`
+ * (no tuning profile), `ix-tuned` (the profile `ix tune` keeps in --profile-dir, tuned first when
+ * there is none) and `llama-server-defaults`: issue #26's comparison of tuned and default settings.
  */
 const usage = `usage: node tools/bench/dist/serve-load.js [--model file.gguf | --preset qwen3-tiny --quant Q8_0]
   [--clients 1,8,32] [--tokens 32] [--rounds 3] [--parallel 8] [--threads 2] [--ctx 512]
-  [--servers ix,llama-server] [--llama-server path] [--endpoint chat|completions] [--accuracy exact|fast] [--json]`;
+  [--servers ix,llama-server,ix-defaults,ix-tuned,llama-server-defaults] [--llama-server path] [--endpoint chat|completions]
+  [--accuracy exact|fast] [--profile-dir dir] [--tune-budget 120] [--json]`;
 const values = toolArgs(
   {
     model: { type: 'string' },
@@ -34,6 +39,9 @@ const values = toolArgs(
     // ix's CPU accuracy mode: exact (f32 activations, ix's default) or fast (8-bit activations, as llama.cpp)
     accuracy: { type: 'string', default: 'exact' },
     'llama-server': { type: 'string' },
+    // ix-tuned: where its profile is kept (tuned there first when it holds none)
+    'profile-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-profiles') },
+    'tune-budget': { type: 'string', default: '120' },
     'model-dir': { type: 'string', default: join(tmpdir(), 'ix-bench-models') },
     json: { type: 'boolean' },
   },
@@ -52,9 +60,29 @@ if (endpoint !== 'chat' && endpoint !== 'completions') throw new Error(`--endpoi
 
 const modelPath = () => benchModel({ model: values.model, preset: values.preset!, quant: values.quant!, modelDir: values['model-dir']! }, log);
 
+const cli = fileURLToPath(new URL('../../../packages/cli/dist/ix.js', import.meta.url));
+const profileDir = values['profile-dir']!;
+
+/** ix-tuned's profile: `ix tune` the model into --profile-dir unless a profile is there already */
+function ensureProfile(model: string): void {
+  if (existsSync(profileDir) && readdirSync(profileDir).some((f) => f.endsWith('.json'))) {
+    log(`ix-tuned: using the profile in ${profileDir}`);
+    return;
+  }
+  log(`ix-tuned: ix tune ${model} --budget ${values['tune-budget']} (profile into ${profileDir})`);
+  execFileSync(process.execPath, [cli, 'tune', model, '--budget', values['tune-budget']!], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, IX_PROFILE: '', IX_PROFILE_DIR: profileDir } });
+}
+
 async function startBenchServer(name: string, model: string, port: number): Promise<Server> {
+  if (name === 'ix-defaults' || name === 'ix-tuned') {
+    const args = [cli, 'serve', model, '--port', String(port), '--max-queue', '1024'];
+    return startServer(name, process.execPath, args, port, name === 'ix-defaults' ? { IX_PROFILE: 'off' } : { IX_PROFILE: '', IX_PROFILE_DIR: profileDir });
+  }
+  if (name === 'llama-server-defaults') {
+    const args = ['-m', model, '--port', String(port), '--host', '127.0.0.1', '--no-webui'];
+    return startServer(name, values['llama-server'] ?? nativePeer('llama-server', log), args, port);
+  }
   if (name === 'ix') {
-    const cli = fileURLToPath(new URL('../../../packages/cli/dist/ix.js', import.meta.url));
     const args = [cli, 'serve', model, '--port', String(port), '--parallel', String(parallel), '-t', String(threads), '-c', String(ctx), '--max-queue', '1024'];
     return startServer(name, process.execPath, args, port, { IX_CPU_ACCURACY: values.accuracy });
   }
@@ -63,7 +91,7 @@ async function startBenchServer(name: string, model: string, port: number): Prom
     const args = ['-m', model, '--port', String(port), '--host', '127.0.0.1', '-np', String(parallel), '-t', String(threads), '-tb', String(threads), '-c', String(ctx * parallel), '--no-webui'];
     return startServer(name, values['llama-server'] ?? nativePeer('llama-server', log), args, port);
   }
-  throw new Error(`unknown server ${name} (ix, llama-server)`);
+  throw new Error(`unknown server ${name} (ix, llama-server, ix-defaults, ix-tuned, llama-server-defaults)`);
 }
 
 interface RequestResult {
@@ -180,7 +208,9 @@ const cpu = cpus()[0]?.model ?? 'unknown CPU';
 log(`${model}: ${endpoint}, ix accuracy ${values.accuracy}, ${clientCounts.join('/')} clients, ${tokens} tokens per request, ${rounds} requests per client, ${parallel} slots, ${threads} threads, ${cpu}`);
 const rows: LoadResult[] = [];
 let port = 18000 + Math.floor(Math.random() * 1000);
-for (const name of values.servers!.split(',')) {
+const servers = values.servers!.split(',');
+if (servers.includes('ix-tuned')) ensureProfile(model);
+for (const name of servers) {
   const server = await startBenchServer(name, model, port++);
   try {
     // warm-up, the same for both: first-use setup, page faults and (for ix) the JIT are not counted
@@ -199,6 +229,21 @@ for (const name of values.servers!.split(',')) {
 
 if (values.json) {
   process.stdout.write(JSON.stringify({ model, cpu, endpoint, accuracy: values.accuracy, tokens, rounds, parallel, threads, rows }, null, 2) + '\n');
+} else if (servers.join() !== 'ix,llama-server') {
+  // any other set of servers: tokens/s of each, and each as a ratio of the first
+  const at = (name: string, c: number) => rows.find((r) => r.server === name && r.clients === c);
+  const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+  const head = ['clients', ...servers.map((n) => `${n} t/s`), ...servers.slice(1).map((n) => `${n} / ${servers[0]}`), ...servers.map((n) => `${n} TTFT p50 ms`)];
+  const body = clientCounts.map((c) => [
+    String(c),
+    ...servers.map((n) => f(at(n, c)?.tokensPerSecond)),
+    ...servers.slice(1).map((n) => f((at(n, c)?.tokensPerSecond ?? NaN) / (at(servers[0]!, c)?.tokensPerSecond ?? NaN), 2)),
+    ...servers.map((n) => f(at(n, c)?.ttftP50Ms, 0)),
+  ]);
+  const all = [head, ...body];
+  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  process.stdout.write(`${model}, streamed ${endpoint}, ${tokens} tokens per request, ${cpu}\n\n`);
+  for (const r of all) process.stdout.write('| ' + r.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |\n');
 } else {
   const ixAt = (c: number) => rows.find((r) => r.server === 'ix' && r.clients === c);
   const peerAt = (c: number) => rows.find((r) => r.server !== 'ix' && r.clients === c);
