@@ -43,7 +43,8 @@ export function registerBench(program: Command): void {
         const results = await measureSpeed(model, opts.prompt, opts.gen, { sampling: opts.sampling as SpeedSampling, repeats: opts.repeats });
         const experts = model.expertUse();
         const peakRss = peakResidentBytes();
-        const out = { model: path, backend: model.backend.name, threads: opts.threads ?? null, sampling: opts.sampling, repeats: opts.repeats, results, ...(experts && { experts }), ...(peakRss && { peakRss }) };
+        const tuned = model.tuning?.profile ? model.tuning.path : null;
+        const out = { model: path, backend: model.backend.name, threads: opts.threads ?? null, profile: tuned, sampling: opts.sampling, repeats: opts.repeats, results, ...(experts && { experts }), ...(peakRss && { peakRss }) };
         if (opts.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
         else {
           process.stdout.write(`backend: ${model.backend.name}, sampling: ${opts.sampling}, median of ${opts.repeats}\n`);
