@@ -70,7 +70,8 @@ function ensureProfile(model: string): void {
     return;
   }
   log(`ix-tuned: ix tune ${model} --budget ${values['tune-budget']} (profile into ${profileDir})`);
-  execFileSync(process.execPath, [cli, 'tune', model, '--budget', values['tune-budget']!], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, IX_PROFILE: '', IX_PROFILE_DIR: profileDir } });
+  // its table to stderr: stdout is this run's report (or JSON)
+  execFileSync(process.execPath, [cli, 'tune', model, '--budget', values['tune-budget']!], { stdio: ['ignore', 2, 'inherit'], env: { ...process.env, IX_PROFILE: '', IX_PROFILE_DIR: profileDir } });
 }
 
 async function startBenchServer(name: string, model: string, port: number): Promise<Server> {

@@ -6,6 +6,18 @@
 import type { Model } from './model.js';
 import { Session } from './session.js';
 
+/** A trial ran past its deadline (checked between steps: one step is never cut short). */
+export class TrialTimeout extends Error {
+  constructor() {
+    super('the trial ran past its time');
+  }
+}
+
+/** throws TrialTimeout once performance.now() passes `deadline` (ms; Infinity: never) */
+export function checkDeadline(deadline: number): void {
+  if (performance.now() > deadline) throw new TrialTimeout();
+}
+
 /** Fixed pseudo-random token ids (speed does not depend on them). */
 export function promptTokens(model: Model, n: number, seed = 0): number[] {
   const vocab = model.hparams.vocabSize;
@@ -13,10 +25,11 @@ export function promptTokens(model: Model, n: number, seed = 0): number[] {
 }
 
 /** median of `repeats` timings of `work` after one warm-up, in seconds */
-async function medianSeconds(repeats: number, work: () => Promise<void>): Promise<number> {
+async function medianSeconds(repeats: number, work: () => Promise<void>, deadline: number): Promise<number> {
   await work();
   const runs: number[] = [];
   for (let r = 0; r < repeats; r++) {
+    checkDeadline(deadline);
     const t0 = performance.now();
     await work();
     runs.push((performance.now() - t0) / 1000);
@@ -25,21 +38,21 @@ async function medianSeconds(repeats: number, work: () => Promise<void>): Promis
 }
 
 /** prompt tokens/s evaluating `n` tokens in batches of `batchSize` */
-export async function prefillSpeed(model: Model, n: number, batchSize: number, repeats: number): Promise<number> {
+export async function prefillSpeed(model: Model, n: number, batchSize: number, repeats: number, deadline = Infinity): Promise<number> {
   const session = model.createSession({ contextLength: n + 1, batchSize });
   const prompt = promptTokens(model, n);
   try {
     return n / (await medianSeconds(repeats, async () => {
       session.reset();
       await session.evaluate(prompt);
-    }));
+    }, deadline));
   } finally {
     session.dispose();
   }
 }
 
 /** generated tokens/s over `steps` single-token steps after a prompt of `context` tokens */
-export async function decodeSpeed(model: Model, context: number, steps: number, kvType: 'F16' | 'F32', repeats: number): Promise<number> {
+export async function decodeSpeed(model: Model, context: number, steps: number, kvType: 'F16' | 'F32', repeats: number, deadline = Infinity): Promise<number> {
   const session = model.createSession({ contextLength: context + steps + 1, kvType });
   const prompt = promptTokens(model, context);
   const next = promptTokens(model, steps, 1);
@@ -49,17 +62,18 @@ export async function decodeSpeed(model: Model, context: number, steps: number, 
     return steps / (await medianSeconds(repeats, async () => {
       const history = [...prompt];
       for (const t of next) {
+        checkDeadline(deadline);
         history.push(t);
         await Session.evaluateBatch([{ session, tokens: history }], { reuseLogits: true });
       }
-    }));
+    }, deadline));
   } finally {
     session.dispose();
   }
 }
 
 /** decode tokens/s summed over `parallel` sequences stepped together (continuous batching) */
-export async function aggregateDecodeSpeed(model: Model, parallel: number, steps: number, kvType: 'F16' | 'F32', repeats: number): Promise<number> {
+export async function aggregateDecodeSpeed(model: Model, parallel: number, steps: number, kvType: 'F16' | 'F32', repeats: number, deadline = Infinity): Promise<number> {
   const context = 8;
   const sessions = Array.from({ length: parallel }, () => model.createSession({ contextLength: context + steps + 1, kvType }));
   const next = promptTokens(model, steps, 2);
@@ -69,10 +83,11 @@ export async function aggregateDecodeSpeed(model: Model, parallel: number, steps
     return (parallel * steps) / (await medianSeconds(repeats, async () => {
       const histories = prompts.map((p) => [...p]);
       for (const t of next) {
+        checkDeadline(deadline);
         for (const h of histories) h.push(t);
         await Session.evaluateBatch(sessions.map((session, i) => ({ session, tokens: histories[i]! })), { reuseLogits: true });
       }
-    }));
+    }, deadline));
   } finally {
     for (const s of sessions) s.dispose();
   }

@@ -5,17 +5,20 @@
  *      answers a typical request (512 prompt tokens, 128 generated) soonest. cpu-avx's fast mode
  *      (8-bit activations, as llama.cpp) is eligible only while its logits stay within `maxKL` of
  *      exact mode's (exactness first, measured).
- *   2. prompt batch size: prefill of a long prompt in batches of 64..512
+ *   2. prompt batch size: prefill of a 256-token prompt in batches of 32..256
  *   3. KV cache type: decode after a prompt with F16 and F32 caches (F16 unless F32 is clearly faster)
  *   4. server slots: decode summed over 1..8 sequences stepped together, with each slot's context
  *      what the memory for KV caches allows; the fewest slots within 10% of the best total
- * Trials that would start after the budget are skipped (and listed as such).
+ * Trials that would start after the budget are skipped, and one that runs past its share of the
+ * budget (a slow backend on a big model) is stopped between steps; both are listed as such. Of the
+ * backends that run on the CPU, only the first by priority is tried unless `backends` names others
+ * (a GPU API on a software device, as Vulkan on llvmpipe, does not beat the native CPU kernels).
  */
 import { availableParallelism, freemem } from 'node:os';
 import { InvalidArgumentError, probeBackends } from '@ix/core';
 import { loadModel, type Model } from './model.js';
 import { machineInfo, machineKey, modelKey, PROFILE_VERSION, type TuneProfile } from './profile.js';
-import { aggregateDecodeSpeed, decodeSpeed, meanKL, prefillSpeed, promptLogits } from './tune-measure.js';
+import { aggregateDecodeSpeed, decodeSpeed, meanKL, prefillSpeed, promptLogits, TrialTimeout } from './tune-measure.js';
 
 export type TuneAccuracy = 'any' | 'exact' | 'fast';
 
@@ -64,8 +67,8 @@ export interface TuneResult {
 
 const PP = 128;
 const TG = 16;
-const LONG_PROMPT = 512;
-const BATCHES = [64, 128, 256, 512];
+const LONG_PROMPT = 256;
+const BATCHES = [32, 64, 128, 256];
 const SLOTS = [1, 2, 4, 8];
 const requestSeconds = (pp: number, tg: number) => 512 / pp + 128 / tg;
 
@@ -86,6 +89,10 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
   const elapsed = () => (performance.now() - t0) / 1000;
   const configs = await candidates(options.backends, accuracy);
   const total = 1 + configs.length + BATCHES.length + 2 + SLOTS.length;
+  // each trial may take twice its even share of the budget (at least 10 s), and never past it
+  const share = Math.max(10, (2 * budget) / total);
+  const deadline = () => Math.min(t0 + budget * 1000, performance.now() + share * 1000);
+  const stopped = `stopped: ran past its ${share.toFixed(0)} s share of the budget`;
   const trials: TuneTrial[] = [];
   const progress = (t: TuneTrial) => {
     trials.push(t);
@@ -97,8 +104,11 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
   const defaults = await loadModel(path, { tokenizerPath: options.tokenizerPath, profile: false });
   let exactLogits: Float32Array | undefined;
   try {
-    const d = await speeds(defaults, 2);
+    const d = await speeds(defaults, 2, deadline());
     progress({ stage: 'defaults', backend: defaults.backend.name, ...d, requestSeconds: requestSeconds(d.pp, d.tg) });
+  } catch (e) {
+    if (!(e instanceof TrialTimeout)) throw e;
+    progress({ stage: 'defaults', backend: defaults.backend.name, note: stopped });
   } finally {
     await defaults.dispose();
   }
@@ -112,7 +122,7 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
     }
     const model = await load(c);
     try {
-      const s = await speeds(model, 2);
+      const s = await speeds(model, 2, deadline());
       const trial: TuneTrial = { stage: 'backend', ...c, ...s, requestSeconds: requestSeconds(s.pp, s.tg) };
       // fast mode must stay near exact mode's logits (the first exact trial's are the reference)
       if (c.accuracy === 'exact' && !exactLogits) exactLogits = await promptLogits(model, 32);
@@ -123,6 +133,9 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
       }
       progress(trial);
       if (!trial.note && (!best || trial.requestSeconds! < best.score)) best = { c, score: trial.requestSeconds!, pp: s.pp, tg: s.tg };
+    } catch (e) {
+      if (!(e instanceof TrialTimeout)) throw e;
+      progress({ stage: 'backend', ...c, note: stopped });
     } finally {
       await model.dispose();
     }
@@ -141,9 +154,14 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
         progress({ stage: 'batch', ...best.c, batchSize: size, note: 'skipped: budget spent' });
         continue;
       }
-      const pp = await prefillSpeed(model, long, size, 2);
-      progress({ stage: 'batch', ...best.c, batchSize: size, pp });
-      if (pp > batch.pp) batch = { size, pp };
+      try {
+        const pp = await prefillSpeed(model, long, size, 1, deadline());
+        progress({ stage: 'batch', ...best.c, batchSize: size, pp });
+        if (pp > batch.pp) batch = { size, pp };
+      } catch (e) {
+        if (!(e instanceof TrialTimeout)) throw e;
+        progress({ stage: 'batch', ...best.c, batchSize: size, note: stopped });
+      }
     }
     mark(trials, 'batch', (t) => t.batchSize === batch.size && t.pp !== undefined);
 
@@ -155,8 +173,13 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
         progress({ stage: 'kv', ...best.c, kvType, note: 'skipped: budget spent' });
         continue;
       }
-      kv[kvType] = await decodeSpeed(model, context, TG, kvType, 2);
-      progress({ stage: 'kv', ...best.c, kvType, tg: kv[kvType] });
+      try {
+        kv[kvType] = await decodeSpeed(model, context, TG, kvType, 2, deadline());
+        progress({ stage: 'kv', ...best.c, kvType, tg: kv[kvType] });
+      } catch (e) {
+        if (!(e instanceof TrialTimeout)) throw e;
+        progress({ stage: 'kv', ...best.c, kvType, note: stopped });
+      }
     }
     // F16 holds twice the context in the same memory: F32 only when clearly faster
     const kvType = kv.F32 > 1.03 * kv.F16 ? 'F32' : 'F16';
@@ -178,9 +201,14 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
         progress({ stage: 'server', ...best.c, parallel, contextLength, note: 'skipped: budget spent' });
         continue;
       }
-      const aggregate = await aggregateDecodeSpeed(model, parallel, 8, kvType, 2);
-      measuredSlots.push({ parallel, contextLength, aggregate });
-      progress({ stage: 'server', ...best.c, kvType, parallel, contextLength, aggregate });
+      try {
+        const aggregate = await aggregateDecodeSpeed(model, parallel, 8, kvType, 2, deadline());
+        measuredSlots.push({ parallel, contextLength, aggregate });
+        progress({ stage: 'server', ...best.c, kvType, parallel, contextLength, aggregate });
+      } catch (e) {
+        if (!(e instanceof TrialTimeout)) throw e;
+        progress({ stage: 'server', ...best.c, kvType, parallel, contextLength, note: stopped });
+      }
     }
     const top = Math.max(0, ...measuredSlots.map((s) => s.aggregate));
     server = measuredSlots.find((s) => s.aggregate >= 0.9 * top) ?? server;
@@ -209,7 +237,10 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
 async function candidates(only: string[] | undefined, accuracy: TuneAccuracy): Promise<Config[]> {
   const probed = (await probeBackends()).filter((p) => p.probe.available && (!only || only.includes(p.factory.name)));
   if (only) for (const name of only) if (!probed.some((p) => p.factory.name === name)) throw new InvalidArgumentError(`ix tune: backend "${name}" is not available here (see ix probe)`);
-  const usable = probed.length > 1 ? probed.filter((p) => p.factory.name !== 'reference') : probed;
+  const native = probed.length > 1 ? probed.filter((p) => p.factory.name !== 'reference') : probed;
+  // the first CPU backend by priority (probeBackends' order) is the native one
+  const firstCpu = native.find((p) => p.probe.device.kind === 'cpu');
+  const usable = only ? native : native.filter((p) => p.probe.device.kind !== 'cpu' || p === firstCpu);
   if (!usable.length) throw new InvalidArgumentError('ix tune: no backend is available (see ix probe)');
   const n = availableParallelism();
   const threads = [...new Set([Math.max(1, n >> 1), n])];
@@ -220,10 +251,11 @@ async function candidates(only: string[] | undefined, accuracy: TuneAccuracy): P
   });
 }
 
-async function speeds(model: Model, repeats: number): Promise<{ pp: number; tg: number }> {
+/** generation first: a slow configuration shows it within a step or two, before a long prefill */
+async function speeds(model: Model, repeats: number, deadline: number): Promise<{ pp: number; tg: number }> {
   const ctx = Math.min(model.hparams.contextLength, 4096);
-  const pp = await prefillSpeed(model, Math.min(PP, ctx - 1), Math.min(PP, ctx - 1), repeats);
-  const tg = await decodeSpeed(model, Math.min(16, ctx - TG - 1), TG, 'F16', repeats);
+  const tg = await decodeSpeed(model, Math.min(16, ctx - TG - 1), TG, 'F16', repeats, deadline);
+  const pp = await prefillSpeed(model, Math.min(PP, ctx - 1), Math.min(PP, ctx - 1), repeats, deadline);
   return { pp, tg };
 }
 
