@@ -93,6 +93,10 @@ describe('ix tune', () => {
     expect((await ix(['tune', STORIES, '--budget', '0'])).stderr).toContain('budget must be a positive number');
     expect((await ix(['tune', STORIES, '--accuracy', 'sloppy'])).stderr).toContain('--accuracy must be any, exact or fast');
     expect((await ix(['tune', STORIES, '--backends', 'nonesuch'])).stderr).toContain('backend "nonesuch" is not available');
+    // a budget spent before anything finishes: every trial stopped or skipped, and it says so
+    const spent = await ix(['tune', STORIES, '--budget', '0.001']);
+    expect(spent.code).toBe(1);
+    expect(spent.stderr).toContain('no configuration could be measured within 0.001 s (raise the budget)');
   });
 });
 
