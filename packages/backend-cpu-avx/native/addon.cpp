@@ -57,7 +57,7 @@ class Context : public Napi::ObjectWrap<Context> {
                         InstanceMethod("setExpertBudget", &Context::SetExpertBudget), InstanceMethod("expertStats", &Context::ExpertStatsJs)});
   }
 
-  // new Context(isa: string, threads: number, fast: boolean)
+  // new Context(isa: string, threads: number, fast: boolean, repack?: boolean (default true))
   explicit Context(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Context>(info) {
     const std::string isa = arg_string(info, 0, "isa");
     const uint64_t threads = arg_size(info, 1, "threads");
@@ -65,6 +65,10 @@ class Context : public Napi::ObjectWrap<Context> {
     if (info.Length() < 3 || !info[2].IsBoolean()) throw std::invalid_argument("fast must be a boolean");
     kernels_ = select_kernels(isa);
     fast_ = info[2].As<Napi::Boolean>().Value();
+    if (info.Length() >= 4 && !info[3].IsUndefined()) {
+      if (!info[3].IsBoolean()) throw std::invalid_argument("repack must be a boolean");
+      repack_on_ = info[3].As<Napi::Boolean>().Value();
+    }
     pool_ = std::make_unique<ThreadPool>((int)threads);
     buffers_ = std::make_unique<BufferTable>();
   }
@@ -157,7 +161,7 @@ class Context : public Napi::ObjectWrap<Context> {
     const std::vector<Node> nodes = decode_program(prog.Data(), prog.ElementLength(), *buffers_);
     // nothing quantized is kept from an earlier call: buffers may have been uploaded to since
     QuantizedActs acts{acts_};
-    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, &repack_, acts, routed_, experts_, nodes, 0};
+    ExecCtx ctx{*pool_, kernels_, fast_, scratch_, repack_on_ ? &repack_ : nullptr, acts, routed_, experts_, nodes, 0};
     for (; ctx.at < nodes.size(); ++ctx.at) {
       const Node& n = nodes[ctx.at];
       if (profile_.on()) profile_.time(n, [&] { run_node(ctx, n); });
@@ -209,6 +213,7 @@ class Context : public Napi::ObjectWrap<Context> {
 
   const KernelTable* kernels_ = nullptr;
   bool fast_ = false;
+  bool repack_on_ = true;  // weights repacked for the integer and FMA kernels (off: file layout, for comparisons)
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<BufferTable> buffers_;
   std::vector<uint8_t> scratch_;

@@ -81,7 +81,7 @@ const uint8_t* quantized_rows(ExecCtx& c, const float* x, int64_t M, int64_t K, 
 // each unpacked weight block serves many rows. Nothing reads the original layout afterwards, so
 // the mapping's pages are given back.
 bool repacked_path(const ExecCtx& c, const TensorRef& w, int64_t M) {
-  if (!w.readonly || !c.repack || !repack_enabled() || !c.k->packed_gemv[c.fast][w.dtype]) return false;
+  if (!w.readonly || !c.repack || !c.k->packed_gemv[c.fast][w.dtype]) return false;
   if (w.dims[1] % repack_unit(w.dtype) != 0) return false;  // BF16 rows of odd length
   return M < kPanelRows || c.k->packed_gemm[c.fast][w.dtype] != nullptr;
 }

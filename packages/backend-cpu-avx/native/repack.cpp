@@ -13,14 +13,6 @@
 
 namespace ix {
 
-bool repack_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("IX_CPU_REPACK");
-    return !(v && std::string(v) == "0");
-  }();
-  return on;
-}
-
 namespace {
 
 // Row group g of a weight with nb blocks of Src per row: each block of the group is zeroed (rows

@@ -88,7 +88,5 @@ class RepackCache {
   std::unordered_map<const uint8_t*, uint32_t> kept_;  // data -> its buffer
 };
 
-// Repacking is on unless IX_CPU_REPACK=0 (for comparisons).
-bool repack_enabled();
 
 }  // namespace ix

@@ -44,7 +44,7 @@ export class CpuAvxBackend implements Backend {
   constructor(addon: NativeAddon, cpu: NativeCpuInfo, device: DeviceInfo, options: CpuAvxOptions = {}) {
     this.settings = resolveOptions(cpu, options);
     this.device = device;
-    this.ctx = native(() => new addon.Context(this.settings.isa, this.settings.threads, this.settings.accuracy === 'fast'));
+    this.ctx = native(() => new addon.Context(this.settings.isa, this.settings.threads, this.settings.accuracy === 'fast', this.settings.repack));
     if (this.settings.expertMemory) native(() => this.context().setExpertBudget(this.settings.expertMemory));
   }
 

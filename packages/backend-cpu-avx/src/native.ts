@@ -31,7 +31,7 @@ export interface NativeContext {
 
 export interface NativeAddon {
   cpuInfo(): NativeCpuInfo;
-  Context: new (isa: Isa, threads: number, fast: boolean) => NativeContext;
+  Context: new (isa: Isa, threads: number, fast: boolean, repack?: boolean) => NativeContext;
 }
 
 export type AddonLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };

@@ -12,12 +12,15 @@ export interface CpuAvxOptions extends BackendOptions {
   isa?: Isa;
   /** default 'exact' (or IX_CPU_ACCURACY) */
   accuracy?: Accuracy;
+  /** repack file-mapped weights for the fast kernels (default true; IX_CPU_REPACK=0 turns it off) */
+  repack?: boolean;
 }
 
 export interface ResolvedOptions {
   isa: Isa;
   threads: number;
   accuracy: Accuracy;
+  repack: boolean;
   /** bytes of file-mapped experts kept resident (0: no bound) */
   expertMemory: number;
 }
@@ -39,5 +42,7 @@ export function resolveOptions(cpu: NativeCpuInfo, options: CpuAvxOptions = {}, 
   if (accuracy !== 'exact' && accuracy !== 'fast') throw new InvalidArgumentError(`cpu-avx: accuracy must be 'exact' or 'fast', got "${accuracy}"`);
   const expertMemory = options.expertMemory ?? 0;
   if (!Number.isSafeInteger(expertMemory) || expertMemory < 0) throw new InvalidArgumentError(`cpu-avx: expertMemory must be a byte count, got ${String(options.expertMemory)}`);
-  return { isa: isa as Isa, threads: threadsRaw, accuracy, expertMemory };
+  const repack = options.repack ?? env.IX_CPU_REPACK !== '0';
+  if (typeof repack !== 'boolean') throw new InvalidArgumentError(`cpu-avx: repack must be true or false, got ${JSON.stringify(options.repack)}`);
+  return { isa: isa as Isa, threads: threadsRaw, accuracy, repack, expertMemory };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { dequantize, Graph, quantize, Tensor, type DTypeName } from '@ix/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { WEIGHT_DTYPES, type Accuracy, type CpuAvxBackend } from '../src/index.js';
+import { cpuAvxBackend, WEIGHT_DTYPES, type Accuracy, type CpuAvxBackend } from '../src/index.js';
 import { bytesOf, isaMatrix, makeBackend, randomF32, rng, run, tensorOn } from './helpers.js';
 
 /**
@@ -137,6 +137,29 @@ describe.each(isaMatrix())('matmul on $isa', ({ isa, supported }) => {
 
 afterAll(() => {
   if (accuracyTable.length) console.log(`matmul accuracy (relative RMS error over M in {1, 2, 7, 69}):\n${accuracyTable.sort().join('\n')}`);
+});
+
+describe('repack option', () => {
+  // off: mapped weights stay in their file layout, so they multiply bit for bit as weights in memory
+  // do; on: the repacked integer kernels (three 8-bit planes of the activations) round otherwise
+  const isa = isaMatrix().find((i) => i.supported && i.isa !== 'scalar');
+  it.skipIf(!isa)('repack: false keeps a mapped Q4_0 weight on the file-layout kernels', async () => {
+    const c = makeCase('Q4_0', 95);
+    const x = randomF32(3 * c.K, rng(96));
+    const product = async (repack: boolean, mapped: boolean) => {
+      const be = cpuAvxBackend.create({ isa: isa!.isa, accuracy: 'exact', threads: 2, repack }) as CpuAvxBackend;
+      try {
+        const w = mapped ? mappedTensor(be, [c.N, c.K], 'Q4_0', c.bytes) : tensorOn(be, [c.N, c.K], 'Q4_0', c.bytes, 'w');
+        const [y] = await run(be, (g: Graph) => [g.matmul(g.input('x', [3, c.K]), g.constant(w))], { x });
+        return [...(y as Float32Array)];
+      } finally {
+        be.dispose();
+      }
+    };
+    const memory = await product(true, false);
+    expect(await product(false, true)).toEqual(memory);
+    expect(await product(true, true)).not.toEqual(memory);
+  });
 });
 
 describe('matmul input checks', () => {

@@ -46,15 +46,17 @@ describe('options', () => {
   const cpu = loadAddon().addon!.cpuInfo();
   const noAvx: NativeCpuInfo = { ...cpu, isas: ['scalar'], bestIsa: 'scalar', model: 'Old CPU' };
 
-  it('option > environment > default, for isa, threads and accuracy', () => {
-    expect(resolveOptions(cpu, {}, {})).toEqual({ isa: cpu.bestIsa, threads: cpu.physicalCores, accuracy: 'exact', expertMemory: 0 });
-    expect(resolveOptions(cpu, {}, { IX_CPU_ISA: 'scalar', IX_THREADS: '3', IX_CPU_ACCURACY: 'fast' })).toEqual({ isa: 'scalar', threads: 3, accuracy: 'fast', expertMemory: 0 });
-    expect(resolveOptions(cpu, { isa: cpu.bestIsa, threads: 1, accuracy: 'exact' }, { IX_CPU_ISA: 'scalar', IX_THREADS: '3' })).toEqual({
+  it('option > environment > default, for isa, threads, accuracy and repacking', () => {
+    expect(resolveOptions(cpu, {}, {})).toEqual({ isa: cpu.bestIsa, threads: cpu.physicalCores, accuracy: 'exact', repack: true, expertMemory: 0 });
+    expect(resolveOptions(cpu, {}, { IX_CPU_ISA: 'scalar', IX_THREADS: '3', IX_CPU_ACCURACY: 'fast', IX_CPU_REPACK: '0' })).toEqual({ isa: 'scalar', threads: 3, accuracy: 'fast', repack: false, expertMemory: 0 });
+    expect(resolveOptions(cpu, { isa: cpu.bestIsa, threads: 1, accuracy: 'exact', repack: true }, { IX_CPU_ISA: 'scalar', IX_THREADS: '3', IX_CPU_REPACK: '0' })).toEqual({
       isa: cpu.bestIsa,
       threads: 1,
       accuracy: 'exact',
+      repack: true,
       expertMemory: 0,
     });
+    expect(() => resolveOptions(cpu, { repack: 'no' as unknown as boolean }, {})).toThrow(/repack must be true or false/);
   });
 
   it('a forced ISA the CPU lacks is an error, in create() and in probe()', () => {
@@ -77,7 +79,7 @@ describe('options', () => {
 
   it('create() honours the options', () => {
     const be = cpuAvxBackend.create({ isa: 'scalar', threads: 3, accuracy: 'fast' }) as CpuAvxBackend;
-    expect(be.settings).toEqual({ isa: 'scalar', threads: 3, accuracy: 'fast', expertMemory: 0 });
+    expect(be.settings).toEqual({ isa: 'scalar', threads: 3, accuracy: 'fast', repack: true, expertMemory: 0 });
     be.dispose();
   });
 

@@ -48,11 +48,15 @@ describe('ix tune', () => {
     for (const stage of ['backend', 'batch', 'kv', 'server'] as const) {
       expect(trials.filter((t) => t.stage === stage && t.chosen), stage).toHaveLength(1);
     }
+    // cpu-avx's weights stay repacked unless the file layout measured faster
+    const repack = trials.find((t) => t.stage === 'repack')!;
+    const base = trials.find((t) => t.stage === 'backend' && t.chosen)!;
+    expect(repack.chosen === true).toBe(512 / repack.pp! + 128 / repack.tg! < 512 / base.pp! + 128 / base.tg!);
     // stage 1: the least time for a 512-token prompt and 128 generated tokens, among eligible trials
     const eligible = trials.filter((t) => t.stage === 'backend' && t.pp && t.tg && !t.note);
     const fastest = eligible.reduce((a, b) => (512 / b.pp! + 128 / b.tg! < 512 / a.pp! + 128 / a.tg! ? b : a));
     expect(trials.find((t) => t.stage === 'backend' && t.chosen)).toEqual(fastest);
-    expect(profile.load).toEqual({ backend: 'cpu-avx', threads: fastest.threads, backendOptions: { accuracy: fastest.accuracy } });
+    expect(profile.load).toEqual({ backend: 'cpu-avx', threads: fastest.threads, backendOptions: { accuracy: fastest.accuracy, ...(repack.chosen && { repack: false }) } });
     // stage 2: the batch size with the fastest prefill
     const batches = trials.filter((t) => t.stage === 'batch' && t.pp);
     expect(profile.session.batchSize).toBe(batches.reduce((a, b) => (b.pp! > a.pp! ? b : a)).batchSize);

@@ -75,6 +75,7 @@ function trialTable(trials: TuneTrial[]): string {
     t.backend,
     t.threads === undefined ? '' : String(t.threads),
     t.accuracy ?? '',
+    t.repack === false ? 'off' : '',
     t.batchSize === undefined ? '' : String(t.batchSize),
     t.kvType ?? '',
     t.parallel === undefined ? '' : `${t.parallel} x ${t.contextLength}`,
@@ -84,7 +85,7 @@ function trialTable(trials: TuneTrial[]): string {
     t.kl === undefined ? '' : t.kl.toExponential(2),
     t.note ?? '',
   ]);
-  return table(['', 'stage', 'backend', 'threads', 'accuracy', 'batch', 'KV', 'slots x ctx', 'pp t/s', 'tg t/s', 'all slots t/s', 'KL', 'note'], rows);
+  return table(['', 'stage', 'backend', 'threads', 'accuracy', 'repack', 'batch', 'KV', 'slots x ctx', 'pp t/s', 'tg t/s', 'all slots t/s', 'KL', 'note'], rows);
 }
 
 export function summary(p: TuneProfile): string {

@@ -5,6 +5,7 @@
  *      answers a typical request (512 prompt tokens, 128 generated) soonest. cpu-avx's fast mode
  *      (8-bit activations, as llama.cpp) is eligible only while its logits stay within `maxKL` of
  *      exact mode's (exactness first, measured).
+ *   1b. cpu-avx: the same with weights left in their file layout (repack off)
  *   2. prompt batch size: prefill of a 256-token prompt in batches of 32..256
  *   3. KV cache type: decode after a prompt with F16 and F32 caches (F16 unless F32 is clearly faster)
  *   4. server slots: decode summed over 1..8 sequences stepped together, with each slot's context
@@ -38,10 +39,12 @@ export interface TuneOptions {
 }
 
 export interface TuneTrial {
-  stage: 'defaults' | 'backend' | 'batch' | 'kv' | 'server';
+  stage: 'defaults' | 'backend' | 'repack' | 'batch' | 'kv' | 'server';
   backend: string;
   threads?: number;
   accuracy?: 'exact' | 'fast';
+  /** cpu-avx: weights repacked for its kernels (false: read in their file layout) */
+  repack?: boolean;
   batchSize?: number;
   kvType?: 'F16' | 'F32';
   parallel?: number;
@@ -76,6 +79,7 @@ interface Config {
   backend: string;
   threads?: number;
   accuracy?: 'exact' | 'fast';
+  repack?: boolean;
 }
 
 export async function tuneModel(path: string, options: TuneOptions = {}): Promise<TuneResult> {
@@ -88,7 +92,7 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
   const configs = await candidates(options.backends, accuracy);
-  const total = 1 + configs.length + BATCHES.length + 2 + SLOTS.length;
+  const total = 1 + configs.length + 1 + BATCHES.length + 2 + SLOTS.length;
   // each trial may take twice its even share of the budget (at least 10 s), and never past it
   const share = Math.max(10, (2 * budget) / total);
   const deadline = () => Math.min(t0 + budget * 1000, performance.now() + share * 1000);
@@ -98,7 +102,7 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
     trials.push(t);
     options.onProgress?.(trials.length, total, describe(t));
   };
-  const load = (c: Config) => loadModel(path, { backend: c.backend, threads: c.threads, tokenizerPath: options.tokenizerPath, backendOptions: c.accuracy ? { accuracy: c.accuracy } : undefined, profile: false });
+  const load = (c: Config) => loadModel(path, { backend: c.backend, threads: c.threads, tokenizerPath: options.tokenizerPath, backendOptions: backendOptions(c), profile: false });
 
   // ix as it runs without a profile, for comparison
   const defaults = await loadModel(path, { tokenizerPath: options.tokenizerPath, profile: false });
@@ -142,6 +146,28 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
   }
   if (!best) throw new InvalidArgumentError(`ix tune: no configuration could be measured within ${budget} s (raise the budget)`);
   mark(trials, 'backend', (t) => sameConfig(t, best!.c));
+
+  // 1b. repacking (cpu-avx repacks file-mapped weights by default): kept unless the file layout is faster
+  if (best.c.backend === 'cpu-avx') {
+    const c = { ...best.c, repack: false };
+    if (elapsed() > budget) progress({ stage: 'repack', ...c, note: 'skipped: budget spent' });
+    else {
+      const model = await load(c);
+      try {
+        const s = await speeds(model, 2, deadline());
+        const trial: TuneTrial = { stage: 'repack', ...c, ...s, requestSeconds: requestSeconds(s.pp, s.tg) };
+        progress(trial);
+        if (trial.requestSeconds! < best.score) best = { c, score: trial.requestSeconds!, pp: s.pp, tg: s.tg };
+        else trial.note = 'slower than repacked';
+      } catch (e) {
+        if (!(e instanceof TrialTimeout)) throw e;
+        progress({ stage: 'repack', ...c, note: stopped });
+      } finally {
+        await model.dispose();
+      }
+    }
+    mark(trials, 'repack', () => best!.c.repack === false);
+  }
 
   const model = await load(best.c);
   try {
@@ -222,7 +248,7 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
       modelKey: await modelKey(path),
       model: path,
       created: new Date().toISOString(),
-      load: { backend: best.c.backend, ...(best.c.threads && { threads: best.c.threads }), ...(best.c.accuracy && { backendOptions: { accuracy: best.c.accuracy } }) },
+      load: { backend: best.c.backend, ...(best.c.threads && { threads: best.c.threads }), ...(backendOptions(best.c) && { backendOptions: backendOptions(best.c) }) },
       session: { batchSize: batch.size, kvType },
       server: { parallel: server.parallel, contextLength: server.contextLength, memoryBytes },
       measured: { pp: batch.pp || best.pp, tg: Math.max(kv[kvType], best.tg), aggregate: server.aggregate },
@@ -269,13 +295,19 @@ async function exactReference(path: string, c: Config, tokenizerPath?: string): 
   }
 }
 
-const sameConfig = (t: TuneTrial, c: Config) => t.backend === c.backend && t.threads === c.threads && t.accuracy === c.accuracy;
+const sameConfig = (t: TuneTrial, c: Config) => t.backend === c.backend && t.threads === c.threads && t.accuracy === c.accuracy && t.repack === c.repack;
+
+/** cpu-avx's options of a configuration (none for other backends) */
+function backendOptions(c: Config): Record<string, unknown> | undefined {
+  if (c.backend !== 'cpu-avx') return undefined;
+  return { ...(c.accuracy && { accuracy: c.accuracy }), ...(c.repack === false && { repack: false }) };
+}
 
 function mark(trials: TuneTrial[], stage: TuneTrial['stage'], chosen: (t: TuneTrial) => boolean): void {
   for (const t of trials) if (t.stage === stage && chosen(t) && !t.note) t.chosen = true;
 }
 
 function describe(t: TuneTrial): string {
-  const parts = [t.stage, t.backend, t.threads && `${t.threads} threads`, t.accuracy, t.batchSize && `batch ${t.batchSize}`, t.kvType && `KV ${t.kvType}`, t.parallel && `${t.parallel} slots`];
+  const parts = [t.stage, t.backend, t.threads && `${t.threads} threads`, t.accuracy, t.repack === false && 'no repacking', t.batchSize && `batch ${t.batchSize}`, t.kvType && `KV ${t.kvType}`, t.parallel && `${t.parallel} slots`];
   return parts.filter(Boolean).join(', ');
 }
