@@ -15,11 +15,12 @@ import { startServer, stopServer, type Server } from './servers.js';
  * the run reports aggregate generated tokens/s and time to first token (p50/p99) per server.
  * Servers started with their own defaults instead (no slot, thread or context flags): `ix-defaults`
  * (no tuning profile), `ix-tuned` (the profile `ix tune` keeps in --profile-dir, tuned first when
- * there is none) and `llama-server-defaults`: issue #26's comparison of tuned and default settings.
+ * there is none), `llama-server-defaults` and `node-llama-cpp-defaults` (nlc-server.ts: the library
+ * with its defaults behind a minimal HTTP face): issue #26's comparison of tuned and default settings.
  */
 const usage = `usage: node tools/bench/dist/serve-load.js [--model file.gguf | --preset qwen3-tiny --quant Q8_0]
   [--clients 1,8,32] [--tokens 32] [--rounds 3] [--parallel 8] [--threads 2] [--ctx 512]
-  [--servers ix,llama-server,ix-defaults,ix-tuned,llama-server-defaults] [--llama-server path] [--endpoint chat|completions]
+  [--servers ix,llama-server,ix-defaults,ix-tuned,llama-server-defaults,node-llama-cpp-defaults] [--llama-server path] [--endpoint chat|completions]
   [--accuracy exact|fast] [--profile-dir dir] [--tune-budget 120] [--json]`;
 const values = toolArgs(
   {
@@ -79,6 +80,11 @@ async function startBenchServer(name: string, model: string, port: number): Prom
     const args = [cli, 'serve', model, '--port', String(port), '--max-queue', '1024'];
     return startServer(name, process.execPath, args, port, name === 'ix-defaults' ? { IX_PROFILE: 'off' } : { IX_PROFILE: '', IX_PROFILE_DIR: profileDir });
   }
+  if (name === 'node-llama-cpp-defaults') {
+    if (endpoint !== 'completions') throw new Error('node-llama-cpp-defaults serves /v1/completions only: use --endpoint completions');
+    const server = fileURLToPath(new URL('./nlc-server.js', import.meta.url));
+    return startServer(name, process.execPath, [server, '--model', model, '--port', String(port)], port);
+  }
   if (name === 'llama-server-defaults') {
     const args = ['-m', model, '--port', String(port), '--host', '127.0.0.1', '--no-webui'];
     return startServer(name, values['llama-server'] ?? nativePeer('llama-server', log), args, port);
@@ -92,7 +98,7 @@ async function startBenchServer(name: string, model: string, port: number): Prom
     const args = ['-m', model, '--port', String(port), '--host', '127.0.0.1', '-np', String(parallel), '-t', String(threads), '-tb', String(threads), '-c', String(ctx * parallel), '--no-webui'];
     return startServer(name, values['llama-server'] ?? nativePeer('llama-server', log), args, port);
   }
-  throw new Error(`unknown server ${name} (ix, llama-server, ix-defaults, ix-tuned, llama-server-defaults)`);
+  throw new Error(`unknown server ${name} (ix, llama-server, ix-defaults, ix-tuned, llama-server-defaults, node-llama-cpp-defaults)`);
 }
 
 interface RequestResult {
