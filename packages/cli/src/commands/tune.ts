@@ -25,7 +25,7 @@ export function registerTune(program: Command): void {
     .option('--accuracy <mode>', 'any (fast mode only where its logits stay within --max-kl of exact), exact or fast', 'any')
     .option('--max-kl <nats>', "fast mode's largest accepted mean KL divergence from exact mode, per token", num, 0.01)
     .option('--memory <size>', 'memory the server slots\' KV caches may take (default: half the free memory)', byteSize)
-    .option('--backends <names>', 'comma-separated backends to try (default: every available one)')
+    .option('--backends <names>', 'comma-separated backends to try (default: every available one but the reference, and of those on the CPU the first by priority)')
     .option('--tokenizer <path>', 'tokenizer.bin for llama2.c checkpoints')
     .option('--show', 'print the stored profile of this model on this machine, measure nothing')
     .option('--no-save', 'measure and print, keep no profile')
