@@ -107,12 +107,12 @@ export interface LayerWeights {
   ffnGateExps?: Tensor;
   ffnUpExps?: Tensor;
   ffnDownExps?: Tensor;
-  /** Qwen2-MoE: a shared expert beside the routed ones, its output gated by sigmoid(x · ffnGateInpShexp) */
   /** gpt-oss: the router's bias [E] and each expert's biases [E, F], [E, H] */
   ffnGateInpB?: Tensor;
   ffnGateExpsB?: Tensor;
   ffnUpExpsB?: Tensor;
   ffnDownExpsB?: Tensor;
+  /** Qwen2-MoE: a shared expert beside the routed ones, its output gated by sigmoid(x · ffnGateInpShexp) */
   ffnGateShexp?: Tensor;
   ffnUpShexp?: Tensor;
   ffnDownShexp?: Tensor;

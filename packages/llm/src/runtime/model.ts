@@ -186,7 +186,9 @@ export class Model {
   createSession(options?: SessionOptions): Session {
     if (!this.arch.buildStep) throw notGenerative(this.arch);
     const tuned = this.tuning?.profile?.session;
-    return new Session(this, tuned ? { ...tuned, ...options } : options);
+    // the caller's settings win; one left undefined keeps the profile's
+    const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as SessionOptions;
+    return new Session(this, tuned ? { ...tuned, ...given } : options);
   }
 
   /** EOS, EOT and other end-of-generation tokens of the tokenizer */
