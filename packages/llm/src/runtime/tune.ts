@@ -103,46 +103,55 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
     options.onProgress?.(trials.length, total, describe(t));
   };
   const load = (c: Config) => loadModel(path, { backend: c.backend, threads: c.threads, tokenizerPath: options.tokenizerPath, backendOptions: backendOptions(c), profile: false });
-
-  // ix as it runs without a profile, for comparison
-  const defaults = await loadModel(path, { tokenizerPath: options.tokenizerPath, profile: false });
-  let exactLogits: Float32Array | undefined;
-  try {
-    const d = await speeds(defaults, 2, deadline());
-    progress({ stage: 'defaults', backend: defaults.backend.name, ...d, requestSeconds: requestSeconds(d.pp, d.tg) });
-  } catch (e) {
-    if (!(e instanceof TrialTimeout)) throw e;
-    progress({ stage: 'defaults', backend: defaults.backend.name, note: stopped });
-  } finally {
-    await defaults.dispose();
-  }
-
-  // 1. backend, threads, accuracy
-  let best: { c: Config; score: number; pp: number; tg: number } | undefined;
-  for (const c of configs) {
-    if (elapsed() > budget) {
-      progress({ stage: 'backend', ...c, note: 'skipped: budget spent' });
-      continue;
-    }
-    const model = await load(c);
+  /**
+   * `work` unless the budget is spent; a trial skipped, or stopped past its share, is recorded as
+   * such (and gives undefined); one that finishes records itself
+   */
+  const attempt = async <T>(trial: TuneTrial, work: () => Promise<T>): Promise<T | undefined> => {
+    if (elapsed() > budget) return void progress({ ...trial, note: 'skipped: budget spent' });
     try {
-      const s = await speeds(model, 2, deadline());
-      const trial: TuneTrial = { stage: 'backend', ...c, ...s, requestSeconds: requestSeconds(s.pp, s.tg) };
-      // fast mode must stay near exact mode's logits (the first exact trial's are the reference)
-      if (c.accuracy === 'exact' && !exactLogits) exactLogits = await promptLogits(model, 32);
-      if (c.accuracy === 'fast' && accuracy === 'any') {
-        if (!exactLogits) exactLogits = await exactReference(path, c, options.tokenizerPath);
-        trial.kl = meanKL(exactLogits, await promptLogits(model, 32), model.hparams.vocabSize);
-        if (trial.kl > maxKL) trial.note = `not eligible: KL ${trial.kl.toExponential(2)} > ${maxKL}`;
-      }
-      progress(trial);
-      if (!trial.note && (!best || trial.requestSeconds! < best.score)) best = { c, score: trial.requestSeconds!, pp: s.pp, tg: s.tg };
+      return await work();
     } catch (e) {
       if (!(e instanceof TrialTimeout)) throw e;
-      progress({ stage: 'backend', ...c, note: stopped });
-    } finally {
-      await model.dispose();
+      progress({ ...trial, note: stopped });
     }
+  };
+  const withModel = async <T>(model: Promise<Model>, work: (m: Model) => Promise<T>): Promise<T> => {
+    const m = await model;
+    try {
+      return await work(m);
+    } finally {
+      await m.dispose();
+    }
+  };
+
+  // ix as it runs without a profile, for comparison
+  await attempt({ stage: 'defaults', backend: 'default' }, () =>
+    withModel(loadModel(path, { tokenizerPath: options.tokenizerPath, profile: false }), async (m) => {
+      const d = await speeds(m, 2, deadline());
+      progress({ stage: 'defaults', backend: m.backend.name, ...d, requestSeconds: requestSeconds(d.pp, d.tg) });
+    }),
+  );
+
+  // 1. backend, threads, accuracy
+  let exactLogits: Float32Array | undefined;
+  let best: { c: Config; score: number; pp: number; tg: number } | undefined;
+  for (const c of configs) {
+    await attempt({ stage: 'backend', ...c }, () =>
+      withModel(load(c), async (model) => {
+        const s = await speeds(model, 2, deadline());
+        const trial: TuneTrial = { stage: 'backend', ...c, ...s, requestSeconds: requestSeconds(s.pp, s.tg) };
+        // fast mode must stay near exact mode's logits (the first exact trial's are the reference)
+        if (c.accuracy === 'exact' && !exactLogits) exactLogits = await promptLogits(model, 32);
+        if (c.accuracy === 'fast' && accuracy === 'any') {
+          if (!exactLogits) exactLogits = await exactReference(path, c, options.tokenizerPath);
+          trial.kl = meanKL(exactLogits, await promptLogits(model, 32), model.hparams.vocabSize);
+          if (trial.kl > maxKL) trial.note = `not eligible: KL ${trial.kl.toExponential(2)} > ${maxKL}`;
+        }
+        progress(trial);
+        if (!trial.note && (!best || trial.requestSeconds! < best.score)) best = { c, score: trial.requestSeconds!, pp: s.pp, tg: s.tg };
+      }),
+    );
   }
   if (!best) throw new InvalidArgumentError(`ix tune: no configuration could be measured within ${budget} s (raise the budget)`);
   mark(trials, 'backend', (t) => sameConfig(t, best!.c));
@@ -150,22 +159,15 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
   // 1b. repacking (cpu-avx repacks file-mapped weights by default): kept unless the file layout is faster
   if (best.c.backend === 'cpu-avx') {
     const c = { ...best.c, repack: false };
-    if (elapsed() > budget) progress({ stage: 'repack', ...c, note: 'skipped: budget spent' });
-    else {
-      const model = await load(c);
-      try {
+    await attempt({ stage: 'repack', ...c }, () =>
+      withModel(load(c), async (model) => {
         const s = await speeds(model, 2, deadline());
         const trial: TuneTrial = { stage: 'repack', ...c, ...s, requestSeconds: requestSeconds(s.pp, s.tg) };
         progress(trial);
-        if (trial.requestSeconds! < best.score) best = { c, score: trial.requestSeconds!, pp: s.pp, tg: s.tg };
+        if (trial.requestSeconds! < best!.score) best = { c, score: trial.requestSeconds!, pp: s.pp, tg: s.tg };
         else trial.note = 'slower than repacked';
-      } catch (e) {
-        if (!(e instanceof TrialTimeout)) throw e;
-        progress({ stage: 'repack', ...c, note: stopped });
-      } finally {
-        await model.dispose();
-      }
-    }
+      }),
+    );
     mark(trials, 'repack', () => best!.c.repack === false);
   }
 
@@ -176,18 +178,11 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
     // 2. prompt batch size
     let batch = { size: Math.min(256, long), pp: 0 };
     for (const size of BATCHES.filter((b) => b <= long)) {
-      if (elapsed() > budget) {
-        progress({ stage: 'batch', ...best.c, batchSize: size, note: 'skipped: budget spent' });
-        continue;
-      }
-      try {
-        const pp = await prefillSpeed(model, long, size, 1, deadline());
-        progress({ stage: 'batch', ...best.c, batchSize: size, pp });
-        if (pp > batch.pp) batch = { size, pp };
-      } catch (e) {
-        if (!(e instanceof TrialTimeout)) throw e;
-        progress({ stage: 'batch', ...best.c, batchSize: size, note: stopped });
-      }
+      const trial: TuneTrial = { stage: 'batch', ...best.c, batchSize: size };
+      const pp = await attempt(trial, () => prefillSpeed(model, long, size, 1, deadline()));
+      if (pp === undefined) continue;
+      progress({ ...trial, pp });
+      if (pp > batch.pp) batch = { size, pp };
     }
     mark(trials, 'batch', (t) => t.batchSize === batch.size && t.pp !== undefined);
 
@@ -195,17 +190,11 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
     const context = Math.min(256, ctx - TG - 1);
     const kv: Record<'F16' | 'F32', number> = { F16: 0, F32: 0 };
     for (const kvType of ['F16', 'F32'] as const) {
-      if (elapsed() > budget) {
-        progress({ stage: 'kv', ...best.c, kvType, note: 'skipped: budget spent' });
-        continue;
-      }
-      try {
-        kv[kvType] = await decodeSpeed(model, context, TG, kvType, 2, deadline());
-        progress({ stage: 'kv', ...best.c, kvType, tg: kv[kvType] });
-      } catch (e) {
-        if (!(e instanceof TrialTimeout)) throw e;
-        progress({ stage: 'kv', ...best.c, kvType, note: stopped });
-      }
+      const trial: TuneTrial = { stage: 'kv', ...best.c, kvType };
+      const tg = await attempt(trial, () => decodeSpeed(model, context, TG, kvType, 2, deadline()));
+      if (tg === undefined) continue;
+      kv[kvType] = tg;
+      progress({ ...trial, tg });
     }
     // F16 holds twice the context in the same memory: F32 only when clearly faster
     const kvType = kv.F32 > 1.03 * kv.F16 ? 'F32' : 'F16';
@@ -223,18 +212,11 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
         progress({ stage: 'server', ...best.c, parallel, contextLength, note: `not eligible: ${parallel} slots leave ${contextLength} tokens each` });
         continue;
       }
-      if (elapsed() > budget) {
-        progress({ stage: 'server', ...best.c, parallel, contextLength, note: 'skipped: budget spent' });
-        continue;
-      }
-      try {
-        const aggregate = await aggregateDecodeSpeed(model, parallel, 8, kvType, 2, deadline());
-        measuredSlots.push({ parallel, contextLength, aggregate });
-        progress({ stage: 'server', ...best.c, kvType, parallel, contextLength, aggregate });
-      } catch (e) {
-        if (!(e instanceof TrialTimeout)) throw e;
-        progress({ stage: 'server', ...best.c, kvType, parallel, contextLength, note: stopped });
-      }
+      const trial: TuneTrial = { stage: 'server', ...best.c, kvType, parallel, contextLength };
+      const aggregate = await attempt(trial, () => aggregateDecodeSpeed(model, parallel, 8, kvType, 2, deadline()));
+      if (aggregate === undefined) continue;
+      measuredSlots.push({ parallel, contextLength, aggregate });
+      progress({ ...trial, aggregate });
     }
     const top = Math.max(0, ...measuredSlots.map((s) => s.aggregate));
     server = measuredSlots.find((s) => s.aggregate >= 0.9 * top) ?? server;
