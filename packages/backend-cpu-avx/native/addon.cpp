@@ -37,10 +37,7 @@ Napi::Value CpuInfoJs(const Napi::CallbackInfo& info) {
   o.Set("logicalCores", cpu.logical_cores);
   o.Set("bestIsa", cpu.best_isa());
   Napi::Array isas = Napi::Array::New(env);
-  uint32_t k = 0;
-  if (cpu.avx512) isas.Set(k++, "avx512");
-  if (cpu.avx2) isas.Set(k++, "avx2");
-  isas.Set(k++, "scalar");
+  for (size_t i = 0; i < cpu.isas.size(); ++i) isas.Set((uint32_t)i, cpu.isas[i]);
   o.Set("isas", isas);
   return o;
 }

@@ -3,6 +3,10 @@
 #include <cstdlib>
 
 #include <unistd.h>
+#if defined(__aarch64__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #include <algorithm>
 #include <fstream>
@@ -15,19 +19,29 @@ namespace ix {
 
 namespace {
 
-std::string read_model() {
+// the value of the first /proc/cpuinfo line starting with `key`, or ""
+std::string cpuinfo_field(const char* key) {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
+    if (line.rfind(key, 0) == 0) {
       const auto colon = line.find(':');
       if (colon != std::string::npos) {
         std::string v = line.substr(colon + 1);
         const auto first = v.find_first_not_of(" \t");
-        return first == std::string::npos ? "unknown CPU" : v.substr(first);
+        return first == std::string::npos ? "" : v.substr(first);
       }
     }
   }
+  return "";
+}
+
+// x86 names the model; ARM64 kernels give only the implementer and part numbers
+std::string read_model() {
+  const std::string name = cpuinfo_field("model name");
+  if (!name.empty()) return name;
+  const std::string impl = cpuinfo_field("CPU implementer"), part = cpuinfo_field("CPU part");
+  if (!impl.empty()) return "ARM64 CPU (implementer " + impl + ", part " + part + ")";
   return "unknown CPU";
 }
 
@@ -49,13 +63,9 @@ int count_physical_cores(int logical) {
   return cores.empty() ? logical : (int)cores.size();
 }
 
-CpuInfo detect() {
+#if defined(__x86_64__)
+void detect_isa(CpuInfo& info) {
   __builtin_cpu_init();
-  CpuInfo info;
-  info.model = read_model();
-  const long online = sysconf(_SC_NPROCESSORS_ONLN);
-  info.logical_cores = online > 0 ? (int)online : (int)std::max(1u, std::thread::hardware_concurrency());
-  info.physical_cores = count_physical_cores(info.logical_cores);
   const std::pair<const char*, bool> flags[] = {
       {"sse4.2", __builtin_cpu_supports("sse4.2")},
       {"avx", __builtin_cpu_supports("avx")},
@@ -75,6 +85,39 @@ CpuInfo detect() {
   info.avx512 = info.avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   info.avx512vnni = info.avx512 && __builtin_cpu_supports("avx512vnni");
+  if (info.avx512) info.isas.push_back("avx512");
+  if (info.avx2) info.isas.push_back("avx2");
+}
+#elif defined(__aarch64__)
+void detect_isa(CpuInfo& info) {
+  const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+  info.neon = (hw & HWCAP_ASIMD) != 0;
+  info.dotprod = info.neon && (hw & HWCAP_ASIMDDP) != 0;
+#ifdef HWCAP2_I8MM
+  info.i8mm = info.dotprod && (hw2 & HWCAP2_I8MM) != 0;
+#else
+  info.i8mm = info.dotprod && (hw2 & (1UL << 13)) != 0;  // HWCAP2_I8MM, older kernel headers
+#endif
+  if (info.neon) info.features.push_back("asimd");
+  if (hw & HWCAP_FPHP) info.features.push_back("fphp");
+  if (info.dotprod) info.features.push_back("asimddp");
+  if (info.i8mm) info.features.push_back("i8mm");
+  if (info.i8mm) info.isas.push_back("neon-i8mm");
+  if (info.dotprod) info.isas.push_back("neon-dotprod");
+  if (info.neon) info.isas.push_back("neon");
+}
+#else
+void detect_isa(CpuInfo&) {}
+#endif
+
+CpuInfo detect() {
+  CpuInfo info;
+  info.model = read_model();
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  info.logical_cores = online > 0 ? (int)online : (int)std::max(1u, std::thread::hardware_concurrency());
+  info.physical_cores = count_physical_cores(info.logical_cores);
+  detect_isa(info);
+  info.isas.push_back("scalar");
   return info;
 }
 
@@ -87,18 +130,28 @@ const CpuInfo& cpu_info() {
 
 const KernelTable* select_kernels(const std::string& isa) {
   const CpuInfo& cpu = cpu_info();
+  if (isa == "scalar") return kernels_scalar();
+  const bool known = isa == "avx512" || isa == "avx2" || isa == "neon" || isa == "neon-dotprod" || isa == "neon-i8mm";
+  if (!known) throw std::invalid_argument("unknown ISA \"" + isa + "\" (expected avx512, avx2, neon-i8mm, neon-dotprod, neon or scalar)");
+  if (std::find(cpu.isas.begin(), cpu.isas.end(), isa) == cpu.isas.end()) {
+    std::string have;
+    for (const auto& i : cpu.isas) have += (have.empty() ? "" : ", ") + i;
+    throw std::invalid_argument("ISA " + isa + " was requested but this CPU (" + cpu.model + ") runs only " + have);
+  }
+#if defined(__x86_64__)
   if (isa == "avx512") {
-    if (!cpu.avx512) throw std::invalid_argument("ISA avx512 was requested but this CPU lacks AVX-512 F/BW/VL/DQ (" + cpu.model + ")");
     // IX_CPU_VNNI=0 takes the table of AVX-512 CPUs without VNNI (Skylake-SP) on one with it, for tests
     const char* vnni = std::getenv("IX_CPU_VNNI");
     return cpu.avx512vnni && !(vnni && std::string(vnni) == "0") ? kernels_avx512() : kernels_avx512_novnni();
   }
-  if (isa == "avx2") {
-    if (!cpu.avx2) throw std::invalid_argument("ISA avx2 was requested but this CPU lacks AVX2/FMA/F16C (" + cpu.model + ")");
-    return kernels_avx2();
-  }
-  if (isa == "scalar") return kernels_scalar();
-  throw std::invalid_argument("unknown ISA \"" + isa + "\" (expected avx512, avx2 or scalar)");
+  return kernels_avx2();
+#elif defined(__aarch64__)
+  if (isa == "neon-i8mm") return kernels_neon_i8mm();
+  if (isa == "neon-dotprod") return kernels_neon_dotprod();
+  return kernels_neon();
+#else
+  return kernels_scalar();
+#endif
 }
 
 }  // namespace ix

@@ -2,6 +2,7 @@
 // pragma; called only after CPUID confirms the features.
 // Library headers come first, outside the pragma, so no shared inline function is compiled
 // with these extensions.
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #include <cmath>
@@ -95,3 +96,4 @@ const KernelTable* kernels_avx512_novnni() {
 }
 
 }  // namespace ix
+#endif  // __x86_64__

@@ -3,6 +3,7 @@
 // only called after CPUID says the features are there.
 // Library headers come first, outside the pragma, so no shared inline function is compiled
 // with these extensions.
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #include <cmath>
@@ -93,3 +94,4 @@ const KernelTable* kernels_avx512() {
 }
 
 }  // namespace ix
+#endif  // __x86_64__

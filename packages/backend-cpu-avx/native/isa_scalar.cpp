@@ -1,4 +1,5 @@
-// Portable kernels: the baseline x86-64 build, no ISA extensions assumed.
+// Portable kernels: no SIMD extension assumed, on every architecture (the truth the SIMD tables are
+// checked against, and the fallback of last resort).
 #include <cmath>
 #include <cstring>
 #include <type_traits>

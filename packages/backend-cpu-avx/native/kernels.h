@@ -74,6 +74,9 @@ const KernelTable* kernels_avx512();      // requires avx512f/bw/vl/dq + vnni
 const KernelTable* kernels_avx512_novnni();  // avx512 exact kernels, AVX2 integer kernels
 const KernelTable* kernels_avx2();
 const KernelTable* kernels_scalar();
+const KernelTable* kernels_neon();          // ARM64: every ARMv8 CPU
+const KernelTable* kernels_neon_dotprod();  // + sdot (asimddp)
+const KernelTable* kernels_neon_i8mm();     // + usdot (i8mm)
 
 // fn(NX, r) over nx activation rows in blocks of Max, the rest in one smaller block (NX a
 // compile-time constant)

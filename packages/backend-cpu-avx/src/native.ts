@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import { loadNativeAddon, type NativeLoad } from '@ix/native-common';
 
 /** The shape of the Node-API addon (native/addon.cpp). */
 export interface NativeCpuInfo {
@@ -11,8 +13,9 @@ export interface NativeCpuInfo {
   isas: Isa[];
 }
 
-export type Isa = 'avx512' | 'avx2' | 'scalar';
-export const ISAS: readonly Isa[] = ['avx512', 'avx2', 'scalar'];
+/** Kernel tables: x86-64 (AVX-512, AVX2), ARM64 (NEON with i8mm, with dotprod, baseline), portable. */
+export type Isa = 'avx512' | 'avx2' | 'neon-i8mm' | 'neon-dotprod' | 'neon' | 'scalar';
+export const ISAS: readonly Isa[] = ['avx512', 'avx2', 'neon-i8mm', 'neon-dotprod', 'neon', 'scalar'];
 
 export interface NativeContext {
   allocate(byteLength: number): number;
@@ -34,22 +37,14 @@ export interface NativeAddon {
   Context: new (isa: Isa, threads: number, fast: boolean, repack?: boolean) => NativeContext;
 }
 
-export type AddonLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };
+export type AddonLoad = NativeLoad<NativeAddon>;
 
-/** Where cmake-js puts the addon: build/Release, beside src/ and dist/. */
-export const ADDON_PATH = '../build/Release/ix_cpu_avx.node';
-
-/** Load an addon file, reporting (never throwing) why it cannot be used. */
-export function loadAddonFrom(file: string): AddonLoad {
-  try {
-    return { addon: createRequire(import.meta.url)(file) as NativeAddon };
-  } catch (err) {
-    return { error: `native addon not built or failed to load (run the package's build): ${err instanceof Error ? err.message : String(err)}` };
-  }
-}
+/** The package folder (src/ and dist/ sit one below it): its source build or its prebuild for this platform. */
+export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const ADDON_NAME = 'ix_cpu_avx';
 
 let cached: AddonLoad | undefined;
 
 export function loadAddon(): AddonLoad {
-  return (cached ??= loadAddonFrom(ADDON_PATH));
+  return (cached ??= loadNativeAddon<NativeAddon>(PACKAGE_DIR, ADDON_NAME));
 }

@@ -31,6 +31,8 @@ export function probeWith(load: AddonLoad, env: Record<string, string | undefine
       accuracy: settings.accuracy,
       physicalCores: cpu.physicalCores,
       logicalCores: cpu.logicalCores,
+      // the source build of this checkout, or the prebuild shipped for this platform
+      addon: load.file,
     },
   };
 }

@@ -10,6 +10,9 @@ export function isaMatrix(): { isa: Isa; supported: boolean }[] {
   return ISAS.map((isa) => ({ isa, supported: have.includes(isa) }));
 }
 
+/** ISAs whose kernel tables repack weights 16 rows at a time (isa_avx512.cpp, isa_avx2.cpp); NEON and scalar keep the file layout. */
+export const REPACKING_ISAS: readonly Isa[] = ['avx512', 'avx2'];
+
 export function makeBackend(isa: Isa, accuracy: Accuracy = 'exact', threads = 2): CpuAvxBackend {
   return cpuAvxBackend.create({ isa, accuracy, threads }) as CpuAvxBackend;
 }

@@ -6,7 +6,7 @@ import { dequantize, Graph, quantize, Tensor, type DTypeName } from '@ix/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { cpuAvxBackend, WEIGHT_DTYPES, type Accuracy, type CpuAvxBackend } from '../src/index.js';
-import { bytesOf, isaMatrix, makeBackend, randomF32, rng, run, tensorOn } from './helpers.js';
+import { bytesOf, isaMatrix, makeBackend, randomF32, REPACKING_ISAS, rng, run, tensorOn } from './helpers.js';
 
 /**
  * matmul against @ix/core's reference dequantizer: y = x · dequantize(w)ᵀ computed in f64.
@@ -142,7 +142,7 @@ afterAll(() => {
 describe('repack option', () => {
   // off: mapped weights stay in their file layout, so they multiply bit for bit as weights in memory
   // do; on: the repacked integer kernels (three 8-bit planes of the activations) round otherwise
-  const isa = isaMatrix().find((i) => i.supported && i.isa !== 'scalar');
+  const isa = isaMatrix().find((i) => i.supported && REPACKING_ISAS.includes(i.isa));
   it.skipIf(!isa)('repack: false keeps a mapped Q4_0 weight on the file-layout kernels', async () => {
     const c = makeCase('Q4_0', 95);
     const x = randomF32(3 * c.K, rng(96));
@@ -177,7 +177,7 @@ describe('repacked decode over many row groups', () => {
   // runs them two at a time, sharing the activation broadcasts; an odd group count leaves a single
   const isa = isaMatrix().find((i) => i.supported && i.isa === 'avx512');
   // plain weights go in threes of groups (AVX-512; AVX2 in decode): 65 groups leave a pair or a single at the end of tasks
-  const plainCases = isaMatrix().filter((i) => i.supported && i.isa !== 'scalar').flatMap(({ isa }) => (['F32', 'F16', 'BF16'] as const).map((dtype) => ({ isa, dtype })));
+  const plainCases = isaMatrix().filter((i) => i.supported && REPACKING_ISAS.includes(i.isa)).flatMap(({ isa }) => (['F32', 'F16', 'BF16'] as const).map((dtype) => ({ isa, dtype })));
   it.each(plainCases)('$isa, $dtype, 1040 rows: within the bound for 1, 2, 3 and 40 rows in both modes', async ({ isa, dtype }) => {
     for (const accuracy of ['exact', 'fast'] as const) {
       const be = makeBackend(isa, accuracy);

@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import { loadNativeAddon, type NativeLoad } from '@ix/native-common';
 
 /** A CUDA device as native/device.cpp reports it. */
 export interface NativeDevice {
@@ -47,25 +49,21 @@ export interface NativeAddon {
   Context: new (library: string, deviceIndex: number, stagingBytes: number) => NativeContext;
 }
 
-export type AddonLoad = { addon: NativeAddon; error?: undefined } | { addon?: undefined; error: string };
+export type AddonLoad = { addon: NativeAddon; file: string; error?: undefined } | { addon?: undefined; file?: undefined; error: string };
 
-/** Where cmake-js puts the addon: build/Release, beside src/ and dist/. */
-export const ADDON_PATH = '../build/Release/ix_cuda.node';
+/** The package folder (src/ and dist/ sit one below it): its source build or its prebuild for this platform. */
+export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const ADDON_NAME = 'ix_cuda';
 
-/** Load an addon file, reporting (never throwing) why it cannot be used. */
-export function loadAddonFrom(file: string): AddonLoad {
-  let mod: Partial<NativeAddon> & { stubReason?: string };
-  try {
-    mod = createRequire(import.meta.url)(file);
-  } catch (err) {
-    return { error: `native addon not built or failed to load (run the package's build): ${err instanceof Error ? err.message : String(err)}` };
-  }
-  if (mod.stubReason !== undefined) return { error: `the native addon was ${mod.stubReason}` };
-  return { addon: mod as NativeAddon };
+/** A loaded module is the addon, unless it is the stub built without nvcc, which says what was missing. */
+export function checkStub(load: NativeLoad<Partial<NativeAddon> & { stubReason?: string }>): AddonLoad {
+  if (!load.addon) return { error: load.error };
+  if (load.addon.stubReason !== undefined) return { error: `the native addon was ${load.addon.stubReason}` };
+  return { addon: load.addon as NativeAddon, file: load.file };
 }
 
 let cached: AddonLoad | undefined;
 
 export function loadAddon(): AddonLoad {
-  return (cached ??= loadAddonFrom(ADDON_PATH));
+  return (cached ??= checkStub(loadNativeAddon(PACKAGE_DIR, ADDON_NAME)));
 }

@@ -1,12 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { BackendUnavailableError, registeredBackends } from '@ix/core';
 import { describe, expect, it } from 'vitest';
 
 import { cudaBackend } from '../src/index.js';
-import { loadAddon, loadAddonFrom } from '../src/native.js';
+import { loadNativeAddon } from '@ix/native-common';
+
+import { checkStub, loadAddon } from '../src/native.js';
 import { resolveOptions } from '../src/options.js';
 import { probeWith } from '../src/probe.js';
 
@@ -55,16 +58,16 @@ describe.skipIf(!addonBuilt)(`no driver at run time${addonBuilt ? '' : ` (${load
 
 describe('no usable addon', () => {
   it('a missing addon file becomes a reason', () => {
-    const p = probeWith(loadAddonFrom('../build/Release/no_such_addon.node'));
+    const p = probeWith(checkStub(loadNativeAddon(tmpdir(), 'no_such_addon')));
     expect(p.available).toBe(false);
-    expect(p.reason).toMatch(/native addon not built or failed to load.*no_such_addon\.node/);
+    expect(p.reason).toMatch(/no native addon no_such_addon for .*ix doctor/);
   });
 
   it('the stub built without nvcc reports what was missing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ix-cuda-'));
     const file = join(dir, 'stub.cjs');
     writeFileSync(file, 'module.exports = { stubReason: "built without nvcc (the CUDA toolkit)" };');
-    const p = probeWith(loadAddonFrom(file));
+    const p = probeWith(checkStub({ addon: createRequire(import.meta.url)(file), file }));
     expect(p.available).toBe(false);
     expect(p.reason).toBe('the native addon was built without nvcc (the CUDA toolkit)');
   });

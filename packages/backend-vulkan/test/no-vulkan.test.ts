@@ -1,12 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { BackendUnavailableError } from '@ix/core';
 import { describe, expect, it } from 'vitest';
 
 import { vulkanBackend } from '../src/index.js';
-import { loadAddon, loadAddonFrom } from '../src/native.js';
+import { loadNativeAddon } from '@ix/native-common';
+
+import { checkStub, loadAddon } from '../src/native.js';
 import { probeWith } from '../src/probe.js';
 
 /** Machines without Vulkan: probe() says why, create() throws a typed error, nothing crashes. */
@@ -47,11 +50,11 @@ describe.skipIf(!addonBuilt)(`no Vulkan at run time${addonBuilt ? '' : ` (${load
 
 describe('no usable addon', () => {
   it('a missing addon file becomes a reason', () => {
-    const load = loadAddonFrom('../build/Release/no_such_addon.node');
+    const load = checkStub(loadNativeAddon(tmpdir(), 'no_such_addon'));
     expect(load.addon).toBeUndefined();
     const p = probeWith(load);
     expect(p.available).toBe(false);
-    expect(p.reason).toMatch(/native addon not built or failed to load.*no_such_addon\.node/);
+    expect(p.reason).toMatch(/no native addon no_such_addon for .*ix doctor/);
   });
 
   it('the stub built without Vulkan headers or glslc reports what was missing', () => {
@@ -59,7 +62,7 @@ describe('no usable addon', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ix-vulkan-'));
     const file = join(dir, 'stub.cjs');
     writeFileSync(file, 'module.exports = { stubReason: "built without the glslc shader compiler (glslc)" };');
-    const p = probeWith(loadAddonFrom(file));
+    const p = probeWith(checkStub({ addon: createRequire(import.meta.url)(file), file }));
     expect(p.available).toBe(false);
     expect(p.reason).toBe('the native addon was built without the glslc shader compiler (glslc)');
   });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { discoverBackends, IxError } from '@ix/core';
 import { registerBench } from './commands/bench.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerInfo } from './commands/info.js';
 import { registerProbe } from './commands/probe.js';
@@ -23,7 +24,7 @@ const program = new Command('ix')
 // installed backend packages (@ix/backend-*, or "ix": {"backend"} in package.json) register themselves
 program.hook('preAction', async (_root, command) => {
   const found = await discoverBackends();
-  if (command.name() === 'probe') return; // probe reports load errors itself
+  if (command.name() === 'probe' || command.name() === 'doctor') return; // they report load errors themselves
   for (const d of found.filter((x) => x.error)) process.stderr.write(`ix: warning: backend package ${d.packageName} failed to load: ${d.error}\n`);
 });
 
@@ -35,6 +36,7 @@ registerServe(program);
 registerEmbed(program);
 registerRerank(program);
 registerTune(program);
+registerDoctor(program);
 
 // `ix frobnicate --help` would print the main help and exit 0 (commander reads --help first): an
 // unknown command is an error that names the commands, whatever flags follow it
