@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,10 +16,7 @@ const STORIES = 'models/stories260K/stories260K.gguf';
 const SHARED_STORIES = fileURLToPath(new URL('../../../../shared/models/stories260K/', import.meta.url));
 
 /** Published greedy output of stories260K (llama2.c test_all.py; see the model's SOURCE.md). */
-const EXPECTED = `Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.
-Lily's mom said, "Lily, let's go to the park." Lily was sad and didn't know what to do. She said, "I want to play with your ball, but I can't find it."
-Lily was sad and didn't know what to do. She said, "I'm sorry, Lily. I didn't know what to do."
-Lily didn't want to help her mom, so she`;
+const EXPECTED = readFileSync(new URL('../../../models/stories260K/greedy-200.txt', import.meta.url), 'utf8');
 
 async function ix(args: string[], env: Record<string, string> = {}) {
   try {

@@ -38,7 +38,7 @@ describe('ix doctor: diagnose', () => {
     f.chosen = 'reference';
     const p = problems(f);
     expect(p[0]!.what).toBe('backend cpu-avx has no prebuilt addon for linux-riscv64 (it ships prebuilds for linux-arm64, linux-x64)');
-    expect(p[0]!.fix).toMatch(/^install cmake \(3\.15 or newer\) and a C\+\+17 compiler .* then build it: cd \/app\/node_modules\/@ix\/backend-cpu-avx && npx cmake-js compile$/);
+    expect(p[0]!.fix).toMatch(/^install cmake \(3\.15 or newer\) and a C\+\+17 compiler .* then build it: cd \/app\/node_modules\/@ix\/backend-cpu-avx && npm install --no-save cmake-js@8 node-addon-api@8 && npx cmake-js compile$/);
     // running on the JavaScript reference is a problem worth fixing, not a failure to run
     expect(p[1]!.what).toMatch(/^ix runs models on backend reference — the slow JavaScript reference/);
   });

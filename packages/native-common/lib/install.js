@@ -34,7 +34,7 @@ export function install(name, packageDir = process.cwd()) {
   try {
     cmakeJs = requireHere.resolve('cmake-js/bin/cmake-js');
   } catch {
-    return giveUp('cmake-js is not installed beside it');
+    return giveUp('cmake-js is not installed beside it: npm install cmake-js@8 node-addon-api@8');
   }
   const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--log-level', 'warn'], { cwd: packageDir, stdio: 'inherit' });
   if (r.status !== 0) return giveUp(r.error ? r.error.message : `cmake-js exited with ${r.status ?? r.signal}`);

@@ -85,7 +85,8 @@ function addonFinding(name: string, reason: string, packageDir: string, files: {
     : `backend ${name} has no prebuilt addon for ${tag} (${shipped})`;
   if (!files.buildable) return { level: 'problem', what, fix: `this package cannot build from source: ask for a ${tag} prebuild, or use another backend` };
   const missing = [!tools.cmake && 'cmake (3.15 or newer)', !tools.cxx && 'a C++17 compiler (g++ or clang++)'].filter(Boolean) as string[];
-  const build = `cd ${packageDir} && npx cmake-js compile`;
+  // the build tools are optional peers of a backend (a prebuild needs none of them)
+  const build = `cd ${packageDir} && npm install --no-save cmake-js@8 node-addon-api@8 && npx cmake-js compile`;
   const fix = missing.length
     ? `install ${missing.join(' and ')} (Debian/Ubuntu: sudo apt install cmake g++; macOS: xcode-select --install and brew install cmake), then build it: ${build}`
     : `build it from source (cmake and a C++ compiler are here): ${build}`;

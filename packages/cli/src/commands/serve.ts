@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { CoreEngine, createServer } from '@ix/server';
+import { InvalidArgumentError } from '@ix/core';
 import { loadModelFromFlags, MOE_MEMORY_HELP } from '../load.js';
 import { byteSize, int } from '../parse.js';
 
@@ -42,6 +42,7 @@ export function registerServe(program: Command): void {
     .option('--shutdown-grace <ms>', 'on SIGINT/SIGTERM, let running requests finish this long before cancelling them', int, 30_000)
     .option('--log', 'log every request (JSON lines on stdout)')
     .action(async (modelPath: string, opts: ServeOptions) => {
+      const { CoreEngine, createServer } = await importServer();
       const model = await loadModelFromFlags(modelPath, opts);
       const tuned = model.tuning?.profile?.server;
       const parallel = opts.parallel ?? tuned?.parallel ?? 4;
@@ -82,4 +83,19 @@ export function registerServe(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });
+}
+
+/**
+ * The server package is an optional peer of the CLI (its HTTP stack is most of an install's size):
+ * `ix serve` without it says how to add it.
+ */
+async function importServer(): Promise<typeof import('@ix/server')> {
+  try {
+    return await import('@ix/server');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('@ix/server')) {
+      throw new InvalidArgumentError('ix serve needs the server package: npm install @ix/server (beside @ix/cli)');
+    }
+    throw err;
+  }
 }
