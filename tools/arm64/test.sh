@@ -14,5 +14,7 @@ if [ ! -f "$ROOT/.ix-sysroot-ok" ]; then
   echo "arm64 tests skipped: run tools/arm64/sysroot.sh to prepare Node.js for linux-arm64 under qemu"
   exit 0
 fi
+# `npm install` prunes the arm64 binding sysroot.sh put into node_modules: put it back (seconds)
+[ -f "$HERE/../../node_modules/@rolldown/binding-linux-arm64-gnu/package.json" ] || bash "$HERE/sysroot.sh" >/dev/null
 echo "arm64 tests under qemu-user (QEMU_CPU=${QEMU_CPU:-max}): $*"
 exec "$HERE/node" "$HERE/../../node_modules/vitest/vitest.mjs" run "$@"

@@ -27,6 +27,8 @@ export function probeWith(load: AddonLoad, env: Record<string, string | undefine
     details: {
       accuracy: settings.accuracy,
       deviceIndex: d.index,
+      // the source build of this checkout, or the prebuild shipped for this platform
+      ...(load.file ? { addon: load.file } : {}),
       devices: list.devices.length,
       computeCapability: d.computeCapability,
       multiprocessors: d.multiprocessors,

@@ -27,6 +27,8 @@ export function probeWith(load: AddonLoad, env: Record<string, string | undefine
     details: {
       deviceIndex: d.index,
       deviceType: d.type,
+      // the source build of this checkout, or the prebuild shipped for this platform
+      ...(load.file ? { addon: load.file } : {}),
       devices: list.devices.length,
       apiVersion: d.apiVersion,
       driver: d.driver,

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * and on linux-arm64 under qemu where tools/arm64/sysroot.sh has prepared it.
  */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['@ix/core', '@ix/llm', '@ix/cli', '@ix/native-common', '@ix/backend-cpu-avx'];
+/** what `npm install @ix/cli @ix/backend-cpu-avx` brings: the set the size target is about */
+const MINIMAL = ['@ix/core', '@ix/llm', '@ix/cli', '@ix/native-common', '@ix/backend-cpu-avx'];
+/** every other published package */
+const OPTIONAL = ['@ix/server', '@ix/backend-vulkan', '@ix/backend-cuda'];
 const MODEL = join(REPO, 'models/stories260K/stories260K.gguf');
 /** Published greedy output of stories260K (llama2.c's test_all.py) */
 const EXPECTED = readFileSync(join(REPO, 'models/stories260K/greedy-200.txt'), 'utf8');
@@ -34,6 +37,21 @@ let app: string;
 let env: NodeJS.ProcessEnv;
 let packed: Packed[];
 let installLog: string;
+let tgz: string;
+
+/** npm install the tarballs of `names` into the app, approving the install scripts of the backends among them */
+function install(names: string[]): string {
+  const files = names.map((n) => join(tgz, packed.find((p) => p.name === n)!.filename));
+  const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+  // npm 11 runs a dependency's install script only when approved: approve the backends', so the path
+  // where it runs is tested too (it must find the prebuild and build nothing)
+  for (const f of files.filter((f) => f.includes('backend'))) pkg.allowScripts[`file:${f}`] = true;
+  writeFileSync(join(app, 'package.json'), JSON.stringify(pkg));
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', ...files], { cwd: app, env, encoding: 'utf8' });
+  const log = r.stdout + r.stderr;
+  if (r.status !== 0) throw new Error(`npm install of the tarballs failed:\n${log}`);
+  return log;
+}
 
 /** bytes of the files under `dir`, symlinks not followed */
 function treeBytes(dir: string): number {
@@ -53,9 +71,9 @@ function ix(args: string[], extra: NodeJS.ProcessEnv = {}) {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'ix-pack-'));
-  const tgz = join(work, 'tgz');
+  tgz = join(work, 'tgz');
   mkdirSync(tgz);
-  packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', tgz, ...PACKAGES.flatMap((p) => ['-w', p])], { cwd: REPO, encoding: 'utf8' }));
+  packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', tgz, ...[...MINIMAL, ...OPTIONAL].flatMap((p) => ['-w', p])], { cwd: REPO, encoding: 'utf8' }));
   // PATH with node, npm and a shell only
   const bin = join(work, 'bin');
   mkdirSync(bin);
@@ -67,13 +85,8 @@ beforeAll(() => {
   env = { ...process.env, PATH: bin };
   app = join(work, 'app');
   mkdirSync(app);
-  // npm 11 runs a dependency's install script only when approved: approve the CPU backend's, so the
-  // path where it runs is tested too (it must find the prebuild and build nothing)
-  const backendTgz = join(tgz, packed.find((p) => p.name === '@ix/backend-cpu-avx')!.filename);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, allowScripts: { '@ix/backend-cpu-avx': true, [`file:${backendTgz}`]: true } }));
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', ...packed.map((p) => join(tgz, p.filename))], { cwd: app, env, encoding: 'utf8' });
-  installLog = r.stdout + r.stderr;
-  if (r.status !== 0) throw new Error(`npm install of the tarballs failed:\n${installLog}`);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, allowScripts: {} }));
+  installLog = install(MINIMAL);
 });
 
 afterAll(() => {
@@ -101,7 +114,7 @@ describe('the npm tarballs, installed with no compiler', () => {
   it(`core + model library + CPU backend + CLI take under ${INSTALLED_LIMIT / 1e6} MB installed, dependencies included`, () => {
     const installed = treeBytes(join(app, 'node_modules'));
     const rows = packed.map((p) => `  ${p.name.padEnd(22)} tarball ${(p.size / 1e6).toFixed(2)} MB, unpacked ${(p.unpackedSize / 1e6).toFixed(2)} MB`);
-    console.log(`npm tarballs:\n${rows.join('\n')}\ninstalled (node_modules, all dependencies): ${(installed / 1e6).toFixed(2)} MB`);
+    console.log(`npm tarballs:\n${rows.join('\n')}\ninstalled (${MINIMAL.join(', ')} with all dependencies): ${(installed / 1e6).toFixed(2)} MB`);
     expect(installed).toBeLessThan(INSTALLED_LIMIT);
   });
 
@@ -131,6 +144,51 @@ describe('the npm tarballs, installed with no compiler', () => {
     const r = ix(['serve', MODEL]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('ix: ix serve needs the server package: npm install @ix/server (beside @ix/cli)\n');
+  });
+});
+
+describe('then the server and the GPU backends, from their tarballs', () => {
+  let log: string;
+  beforeAll(() => {
+    log = install(OPTIONAL);
+  });
+
+  it('the GPU backends install from their prebuilds too: a missing driver is their only excuse', () => {
+    expect(log).not.toMatch(/from source|could not be built/);
+    const out = JSON.parse(ix(['probe', '--json']).stdout);
+    for (const [name, addon] of [['vulkan', 'ix_vulkan'], ['cuda', 'ix_cuda']] as const) {
+      const b = out.backends.find((x: { name: string }) => x.name === name);
+      expect(b, name).toBeDefined();
+      if (b.available) expect(b.details.addon).toMatch(new RegExp(`[/]prebuilds[/]linux-x64[/]${addon}\\.node$`));
+      else expect(b.reason, name).not.toMatch(/native addon/);
+    }
+    // CI installs lavapipe (IX_VULKAN_REQUIRED=1): there the Vulkan backend must come up
+    if (process.env.IX_VULKAN_REQUIRED === '1') expect(out.backends.find((x: { name: string }) => x.name === 'vulkan').available).toBe(true);
+  });
+
+  it('ix serve answers an OpenAI completion with the published text', async () => {
+    const server = spawn(process.execPath, [join(app, 'node_modules/@ix/cli/bin/ix.js'), 'serve', MODEL, '--port', '0', '--backend', 'cpu-avx'], { cwd: app, env });
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        server.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = err.match(/ at (http:\/\/\S+)/);
+          if (m) resolve(m[1]!);
+        });
+        server.on('exit', (code) => reject(new Error(`ix serve exited (${code}): ${err}`)));
+      });
+      const res = await fetch(`${address}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'stories260K', prompt: 'Once upon a time', max_tokens: 20, temperature: 0 }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { choices: { text: string }[] };
+      expect(EXPECTED.startsWith('Once upon a time' + body.choices[0]!.text)).toBe(true);
+    } finally {
+      server.kill('SIGTERM');
+    }
   });
 });
 
