@@ -10,7 +10,7 @@ import { probeWith } from './probe.js';
 export { CpuAvxBackend, CpuAvxBuffer, type Advice } from './backend.js';
 export type { Accuracy, CpuAvxOptions } from './options.js';
 export type { Isa } from './native.js';
-export { WEIGHT_DTYPES, SUPPORTED_OPS } from './ops.js';
+export { WEIGHT_DTYPES, SUPPORTED_OPS } from '@ix/cpu-engine';
 
 export const cpuAvxBackend: BackendFactory = {
   name: BACKEND_NAME,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { ProbeResult } from '@ix/core';
 
 import type { AddonLoad } from './native.js';
-import { SUPPORTED_OPS } from './ops.js';
+import { SUPPORTED_OPS } from '@ix/cpu-engine';
 import { resolveOptions } from './options.js';
 
 /** Probe without side effects: asks CPUID through the loaded addon; starts no threads, allocates nothing native. */

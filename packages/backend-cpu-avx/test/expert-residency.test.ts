@@ -8,7 +8,7 @@ import { bestIsa, bytesOf, makeBackend, randomF32, rng, run } from './helpers.js
 import { cpuAvxBackend, type CpuAvxBackend } from '../src/index.js';
 
 /**
- * Expert residency under a budget (native/expert_cache.h), on experts mapped from a file:
+ * Expert residency under a budget (@ix/cpu-engine native/expert_cache.h), on experts mapped from a file:
  *  - results are those of the unbounded backend (the same bytes, read from the mapping, not repacked);
  *  - hits, misses and bytes read are what a 2 MiB-chunk LRU gives on the same sequence of experts
  *    (simulated here from the policy's definition);

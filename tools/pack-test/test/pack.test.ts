@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 /** what `npm install @ix/cli @ix/backend-cpu-avx` brings: the set the size target is about */
-const MINIMAL = ['@ix/core', '@ix/llm', '@ix/cli', '@ix/native-common', '@ix/backend-cpu-avx'];
+const MINIMAL = ['@ix/core', '@ix/llm', '@ix/cli', '@ix/native-common', '@ix/cpu-engine', '@ix/backend-cpu-avx'];
 /** every other published package */
 const OPTIONAL = ['@ix/server', '@ix/backend-vulkan', '@ix/backend-cuda'];
 const MODEL = join(REPO, 'models/stories260K/stories260K.gguf');

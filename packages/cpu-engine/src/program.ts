@@ -27,7 +27,7 @@ export function buildProgram(split: GraphSplit, bufferId: BufferIdOf): Program {
   const positional: Program['positional'] = [];
   for (const node of split.nodes) {
     const code = (OP_CODES as Record<string, number>)[node.op];
-    if (code === undefined) throw new UnsupportedOpError(node.op, 'on backend cpu-avx');
+    if (code === undefined) throw new UnsupportedOpError(node.op, 'on the CPU engine');
     const tensors = [split.tensorOf(node.id), ...node.inputs.map((id) => split.tensorOf(id))];
     out.push(code, tensors.length);
     for (const t of tensors) pushTensor(out, t, bufferId);
@@ -52,7 +52,7 @@ export function updatePositions(program: Program): void {
 }
 
 function pushTensor(out: number[], t: Tensor, bufferId: BufferIdOf): void {
-  if (t.shape.length > MAX_DIMS) throw new InvalidArgumentError(`cpu-avx: tensors of rank ${t.shape.length} are not supported (max ${MAX_DIMS})`);
+  if (t.shape.length > MAX_DIMS) throw new InvalidArgumentError(`cpu engine: tensors of rank ${t.shape.length} are not supported (max ${MAX_DIMS})`);
   out.push(bufferId(t), t.offset, dtypeInfo(t.dtype).id, t.shape.length, ...t.shape);
 }
 
