@@ -106,6 +106,12 @@ void detect_isa(CpuInfo& info) {
   if (info.dotprod) info.isas.push_back("neon-dotprod");
   if (info.neon) info.isas.push_back("neon");
 }
+#elif defined(__wasm_simd128__)
+// a module that instantiated at all runs SIMD128: the host checked it before loading this build
+void detect_isa(CpuInfo& info) {
+  info.features.push_back("simd128");
+  info.isas.push_back("wasm-simd128");
+}
 #else
 void detect_isa(CpuInfo&) {}
 #endif
@@ -131,8 +137,8 @@ const CpuInfo& cpu_info() {
 const KernelTable* select_kernels(const std::string& isa) {
   const CpuInfo& cpu = cpu_info();
   if (isa == "scalar") return kernels_scalar();
-  const bool known = isa == "avx512" || isa == "avx2" || isa == "neon" || isa == "neon-dotprod" || isa == "neon-i8mm";
-  if (!known) throw std::invalid_argument("unknown ISA \"" + isa + "\" (expected avx512, avx2, neon-i8mm, neon-dotprod, neon or scalar)");
+  const bool known = isa == "avx512" || isa == "avx2" || isa == "neon" || isa == "neon-dotprod" || isa == "neon-i8mm" || isa == "wasm-simd128";
+  if (!known) throw std::invalid_argument("unknown ISA \"" + isa + "\" (expected avx512, avx2, neon-i8mm, neon-dotprod, neon, wasm-simd128 or scalar)");
   if (std::find(cpu.isas.begin(), cpu.isas.end(), isa) == cpu.isas.end()) {
     std::string have;
     for (const auto& i : cpu.isas) have += (have.empty() ? "" : ", ") + i;
@@ -149,6 +155,8 @@ const KernelTable* select_kernels(const std::string& isa) {
   if (isa == "neon-i8mm") return kernels_neon_i8mm();
   if (isa == "neon-dotprod") return kernels_neon_dotprod();
   return kernels_neon();
+#elif defined(__wasm_simd128__)
+  return kernels_wasm_simd128();
 #else
   return kernels_scalar();
 #endif

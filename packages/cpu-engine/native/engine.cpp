@@ -47,6 +47,11 @@ const uint8_t* Engine::read(uint32_t id, uint64_t offset, uint64_t length) const
   return buffers_->checked(id, offset, length, false);
 }
 
+uint8_t* Engine::writable(uint32_t id, uint64_t offset, uint64_t length) {
+  alive();
+  return buffers_->checked(id, offset, length, true);
+}
+
 uint32_t Engine::map_file(const std::string& path, uint64_t offset, uint64_t length) {
   alive();
   return buffers_->map_file(path, offset, length);

@@ -36,6 +36,8 @@ class Engine {
   void upload(uint32_t id, uint64_t offset, const uint8_t* data, size_t length);
   // pointer to [offset, offset + length) of a buffer, bounds-checked, for the host to copy out
   const uint8_t* read(uint32_t id, uint64_t offset, uint64_t length) const;
+  // the same for the host to copy in (a WebAssembly host writes straight into its memory)
+  uint8_t* writable(uint32_t id, uint64_t offset, uint64_t length);
   uint32_t map_file(const std::string& path, uint64_t offset, uint64_t length);
   void advise(uint32_t id, uint64_t offset, uint64_t length, Advice advice);
   // runs every node of a serialized split (program.h), in order, in this one call

@@ -77,6 +77,7 @@ const KernelTable* kernels_scalar();
 const KernelTable* kernels_neon();          // ARM64: every ARMv8 CPU
 const KernelTable* kernels_neon_dotprod();  // + sdot (asimddp)
 const KernelTable* kernels_neon_i8mm();     // + usdot (i8mm)
+const KernelTable* kernels_wasm_simd128();  // WebAssembly with SIMD128
 
 // fn(NX, r) over nx activation rows in blocks of Max, the rest in one smaller block (NX a
 // compile-time constant)

@@ -1,5 +1,6 @@
 // Test helpers and suites every backend package shares (see helpers.ts and suites/).
 export * from './helpers.js';
+export { BF16_ACTIVATIONS, checkMatmul, FAST_BLOCK, matmulCase, type MatmulCase } from './matmul-bound.js';
 export { ropeAttentionSuite, type SuiteOptions } from './suites/rope-attention.js';
 export { storiesSuite } from './suites/stories.js';
 export { decoderSuite, type DecoderCase } from './suites/decoder.js';

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { Executor, Graph, InvalidArgumentError } from '@ix/core';
+import { describe, expect, it } from 'vitest';
+
+import { resolveOptions } from '../src/options.js';
+import { hasModule, ISAS, makeWasm, skipReason, wasmBackend } from './helpers.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const EXPECTED = readFileSync(new URL('../../../models/stories260K/greedy-200.txt', import.meta.url), 'utf8');
+
+describe.skipIf(!hasModule)(`wasm backend${skipReason ? ` (${skipReason})` : ''}`, () => {
+  it('probes as available on SIMD128, below cpu-avx and above the reference', async () => {
+    const p = await wasmBackend.probe();
+    expect(p.available).toBe(true);
+    expect(p.features).toEqual(['simd128']);
+    expect(p.details?.isa).toBe('wasm-simd128');
+    expect(ISAS).toEqual(['wasm-simd128', 'scalar']);
+    expect(wasmBackend.priority).toBeGreaterThan(0);
+    expect(wasmBackend.priority).toBeLessThan(100);
+  });
+
+  it('ix run --backend wasm prints the published greedy text of stories260K', async () => {
+    const r = await promisify(execFile)(process.execPath, ['packages/cli/dist/ix.js', 'run', 'models/stories260K/stories260K.gguf', '--temp', '0', '-n', '200', '--backend', 'wasm'], { cwd: REPO });
+    expect(r.stderr).toContain('backend "wasm"');
+    expect(r.stdout).toBe(EXPECTED + '\n');
+  });
+
+  it('bad options, foreign or freed buffers and a disposed backend are clear errors, not crashes', async () => {
+    expect(() => resolveOptions(ISAS, { isa: 'avx2' as 'scalar' })).toThrow(/unknown ISA "avx2"/);
+    expect(() => resolveOptions(ISAS, { threads: 4 })).toThrow(/only 1 thread/);
+    expect(() => resolveOptions(ISAS, {}, { IX_WASM_ACCURACY: 'sloppy' })).toThrow(/accuracy/);
+    const be = makeWasm();
+    const other = makeWasm();
+    const buf = be.allocate(64);
+    expect(() => be.upload(buf, 60, new Uint8Array(8))).toThrow(InvalidArgumentError);
+    expect(() => be.upload(buf, 60, new Uint8Array(8))).toThrow(/out of range|outside|bounds/i);
+    expect(() => other.download(buf, 0, 4)).toThrow(/does not belong/);
+    be.free(buf);
+    expect(() => be.download(buf, 0, 4)).toThrow(/does not belong to this backend or was freed/);
+    // a matmul whose K does not match its weight is refused by the engine's program checks
+    const w = be.allocate(4 * 4 * 8);
+    const g = new Graph();
+    const x = g.input('x', [1, 8]);
+    const out = g.matmul(x, g.constant(new (await import('@ix/core')).Tensor([4, 8], 'F32', w, 0)));
+    const [y] = await new Executor(be).run(g, { x: new Float32Array(8).fill(1) }, [out]);
+    expect((y as Float32Array).length).toBe(4);
+    be.dispose();
+    expect(() => be.allocate(8)).toThrow(/disposed/);
+    other.dispose();
+  });
+});

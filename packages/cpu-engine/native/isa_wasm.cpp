@@ -1,0 +1,25 @@
+// WebAssembly SIMD128 kernels: the generic kernels on simd_wasm.h (4-lane floats, 32-byte integer
+// blocks in two v128 values). Compiled only for the wasm32 target (@ix/backend-wasm's module).
+#if defined(__wasm_simd128__)
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels.h"
+
+namespace ix {
+
+namespace isa_wasm {
+#include "simd_wasm.h"
+#include "kernels_exact.inc"
+#include "kernels_fast.inc"
+#include "kernels_table.inc"
+}  // namespace isa_wasm
+
+const KernelTable* kernels_wasm_simd128() {
+  static const KernelTable t = isa_wasm::make_table("wasm-simd128");
+  return &t;
+}
+
+}  // namespace ix
+#endif
