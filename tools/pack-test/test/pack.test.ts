@@ -16,7 +16,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 /** what `npm install @ix/cli @ix/backend-cpu-avx` brings: the set the size target is about */
 const MINIMAL = ['@ix/core', '@ix/llm', '@ix/cli', '@ix/native-common', '@ix/cpu-engine', '@ix/backend-cpu-avx'];
 /** every other published package */
-const OPTIONAL = ['@ix/server', '@ix/backend-vulkan', '@ix/backend-cuda'];
+const OPTIONAL = ['@ix/server', '@ix/backend-vulkan', '@ix/backend-cuda', '@ix/backend-wasm'];
 const MODEL = join(REPO, 'models/stories260K/stories260K.gguf');
 /** Published greedy output of stories260K (llama2.c's test_all.py) */
 const EXPECTED = readFileSync(join(REPO, 'models/stories260K/greedy-200.txt'), 'utf8');
@@ -147,7 +147,7 @@ describe('the npm tarballs, installed with no compiler', () => {
   });
 });
 
-describe('then the server and the GPU backends, from their tarballs', () => {
+describe('then the server, the GPU backends and the WebAssembly backend, from their tarballs', () => {
   let log: string;
   beforeAll(() => {
     log = install(OPTIONAL);
@@ -164,6 +164,16 @@ describe('then the server and the GPU backends, from their tarballs', () => {
     }
     // CI installs lavapipe (IX_VULKAN_REQUIRED=1): there the Vulkan backend must come up
     if (process.env.IX_VULKAN_REQUIRED === '1') expect(out.backends.find((x: { name: string }) => x.name === 'vulkan').available).toBe(true);
+  });
+
+  it('the WebAssembly backend runs the bundled model from its shipped module', () => {
+    const out = JSON.parse(ix(['probe', '--json']).stdout);
+    const wasm = out.backends.find((x: { name: string }) => x.name === 'wasm');
+    expect(wasm.available, wasm.reason).toBe(true);
+    expect(wasm.details.module).toMatch(/node_modules[/]@ix[/]backend-wasm[/]wasm[/]ix_cpu\.wasm$/);
+    const r = ix(['run', MODEL, '--temp', '0', '-n', '200', '--backend', 'wasm']);
+    expect(r.stderr).toContain('backend "wasm"');
+    expect(r.stdout).toBe(EXPECTED + '\n');
   });
 
   it('ix serve answers an OpenAI completion with the published text', async () => {
