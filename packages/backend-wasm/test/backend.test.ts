@@ -29,6 +29,20 @@ describe.skipIf(!hasModule)(`wasm backend${skipReason ? ` (${skipReason})` : ''}
     expect(r.stdout).toBe(EXPECTED + '\n');
   });
 
+  it('a GGUF from a Blob (a browser File): no path, no mapping, the published text', async () => {
+    const { loadModel } = await import('@ix/llm');
+    const bytes = readFileSync(new URL('../../../models/stories260K/stories260K.gguf', import.meta.url));
+    const m = await loadModel(new Blob([bytes]), { backend: 'wasm' });
+    try {
+      expect(m.backend.name).toBe('wasm');
+      let text = '';
+      for await (const chunk of m.createSession({ contextLength: 512 }).generate('', { temperature: 0, maxTokens: 200 })) text += chunk.text;
+      expect(text).toBe(EXPECTED);
+    } finally {
+      await m.dispose();
+    }
+  });
+
   it('bad options, foreign or freed buffers and a disposed backend are clear errors, not crashes', async () => {
     expect(() => resolveOptions(ISAS, { isa: 'avx2' as 'scalar' })).toThrow(/unknown ISA "avx2"/);
     expect(() => resolveOptions(ISAS, { threads: 4 })).toThrow(/only 1 thread/);

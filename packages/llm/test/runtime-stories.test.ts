@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@ix/core';
 import { loadModel, type Model, Session, TopK } from '../src/index.js';
@@ -40,6 +41,30 @@ describe('stories260K greedy decoding on the reference backend', () => {
     const dir = join(SHARED_MODELS, 'stories260K');
     const m = await load(join(dir, 'stories260K_v1.bin'), join(dir, 'tok512.bin'));
     expect(await greedy(m)).toBe(STORIES_GREEDY_200);
+  });
+});
+
+describe('a model from bytes (no path: what a browser has)', () => {
+  // the same file as an ArrayBuffer, a Uint8Array, a Blob and a fetch Response: greedy decoding must
+  // reproduce the published text, with no tensor left pointing at a file to map
+  const bytes = () => new Uint8Array(readFileSync(BUNDLED_STORIES));
+  it.each([
+    ['Uint8Array', () => bytes()],
+    ['ArrayBuffer', () => bytes().slice().buffer],
+    ['Blob', () => new Blob([bytes()])],
+    ['Response', () => new Response(bytes())],
+  ] as const)('from a %s: the published greedy text', async (_, make) => {
+    const m = await loadModel(make(), { backend: 'reference' });
+    opened.push(m);
+    expect([...m.file.tensors.values()].every((t) => t.file === undefined)).toBe(true);
+    expect(await greedy(m)).toBe(STORIES_GREEDY_200);
+  });
+
+  it('what bytes cannot be: not GGUF, truncated, a failed response, another type', async () => {
+    await expect(loadModel(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).rejects.toThrow(/from bytes ix reads GGUF files only/);
+    await expect(loadModel(bytes().subarray(0, 4000))).rejects.toMatchObject({ code: 'MODEL_FORMAT' });
+    await expect(loadModel(new Response('gone', { status: 404, statusText: 'Not Found' }))).rejects.toThrow(/HTTP 404 Not Found/);
+    await expect(loadModel(42 as unknown as Uint8Array)).rejects.toThrow(/expected a path, a Uint8Array/);
   });
 });
 

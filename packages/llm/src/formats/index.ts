@@ -1,5 +1,5 @@
-export type { ByteSource } from './source.js';
-export { MemorySource } from './source.js';
+export type { ByteSource, ModelBytes } from './source.js';
+export { BlobSource, byteSourceOf, MemorySource } from './source.js';
 export type { ByteSink } from './sink.js';
 export { MemorySink } from './sink.js';
 export { FileSource, FileSink } from './node-source.js';

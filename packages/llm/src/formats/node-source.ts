@@ -11,6 +11,11 @@ export class FileSource implements ByteSource {
     private handle: fs.FileHandle | undefined,
   ) {}
 
+  /** a file on disk: its tensors may be mapped */
+  get path(): string {
+    return this.name;
+  }
+
   static async open(path: string): Promise<FileSource> {
     let handle: fs.FileHandle;
     try {

@@ -13,6 +13,7 @@ import { LLAMA2C_MAGIC, readLlama2cCheckpoint } from './llama2c/checkpoint.js';
 import { readLlama2cTokenizer } from './llama2c/tokenizer.js';
 import type { ModelFile, TokenizerSource } from './model-file.js';
 import { FileSource } from './node-source.js';
+import { byteSourceOf, type ByteSource, type ModelBytes } from './source.js';
 import { openHFModel } from './safetensors/hf-model.js';
 import type { TensorEntry } from './tensor-entry.js';
 import { quantizeOnRead, shouldQuantize } from './transforms.js';
@@ -24,10 +25,12 @@ export interface OpenModelOptions {
   quant?: DTypeName;
 }
 
-export async function openModel(modelPath: string, options: OpenModelOptions = {}): Promise<ModelFile> {
+export async function openModel(input: string | ModelBytes, options: OpenModelOptions = {}): Promise<ModelFile> {
   if (options.quant !== undefined && (!isDTypeName(options.quant) || !canQuantize(options.quant))) {
     throw new InvalidArgumentError(`cannot quantize on load to ${JSON.stringify(options.quant)}`);
   }
+  if (typeof input !== 'string') return openModelBytes(await byteSourceOf(input), options);
+  const modelPath = input;
   const stat = await fs.stat(modelPath).catch((e: Error) => {
     throw new ModelFormatError(modelPath, `cannot open: ${e.message}`, { cause: e });
   });
@@ -47,10 +50,45 @@ export async function openModel(modelPath: string, options: OpenModelOptions = {
   else if (modelPath.endsWith('.bin')) model = await openLlama2c(modelPath, options);
   else throw new ModelFormatError(modelPath, 'unrecognised model format (expected GGUF, safetensors, a llama2.c .bin or a Hugging Face folder)');
 
+  return quantized(model, options);
+}
+
+function quantized(model: ModelFile, options: OpenModelOptions): ModelFile {
   if (options.quant) {
     for (const [name, t] of model.tensors) if (shouldQuantize(t, options.quant)) model.tensors.set(name, quantizeOnRead(t, options.quant));
   }
   return model;
+}
+
+/**
+ * A model from bytes rather than a path (a browser File, a fetch Response, an ArrayBuffer): one GGUF
+ * file, read through `source` (no Node API on this path; nothing is mapped, so a backend gets the
+ * weights uploaded).
+ */
+async function openModelBytes(source: ByteSource, options: OpenModelOptions): Promise<ModelFile> {
+  if (!isGGUFMagic(await source.read(0, Math.min(4, source.size)))) {
+    throw new ModelFormatError(source.name, 'from bytes ix reads GGUF files only (safetensors folders and llama2.c checkpoints need a path)');
+  }
+  const { shards, tensors } = await openGGUF(source.name, async (p) => {
+    if (p === source.name) return source;
+    throw new ModelFormatError(source.name, `a split GGUF (${p}) can only be opened from a path`);
+  });
+  const metadata = shards[0]!.metadata;
+  const tokenizerSource: TokenizerSource | undefined = metadata['tokenizer.ggml.model'] !== undefined ? { kind: 'gguf', metadata } : undefined;
+  const map = tensorMap(tensors, source.name);
+  return quantized(
+    {
+      format: 'gguf',
+      path: source.name,
+      config: configFromGGUF(metadata, map, source.name),
+      metadata,
+      metadataTypes: shards[0]!.types,
+      tensors: map,
+      tokenizerSource,
+      close: async () => void (await source.close?.()),
+    },
+    options,
+  );
 }
 
 /** u64 header length, then the JSON object's "{" */

@@ -32,7 +32,8 @@ export function storedTensor(
   offset: number,
   byteLength: number,
 ): TensorEntry {
-  return { name, shape, dtype, byteLength, file: source.name, offset, read: () => source.read(offset, byteLength) };
+  const file = source.path;
+  return { name, shape, dtype, byteLength, ...(file !== undefined ? { file, offset } : {}), read: () => source.read(offset, byteLength) };
 }
 
 /** Same data under another name (tied embeddings). */

@@ -1,5 +1,5 @@
 import { type Backend, Executor, type ExpertUse, getBackendFactory, InvalidArgumentError, ModelFormatError, selectBackend, Tensor } from '@ix/core';
-import { openModel, type ModelFile } from '../formats/index.js';
+import { openModel, type ModelBytes, type ModelFile } from '../formats/index.js';
 import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage, type ChatTool } from '../chat/index.js';
 import { TokenLimitError, type EncodeOptions, type Tokenizer } from '../tokenizer/index.js';
 import { tokenizerFromSource } from './tokenizer-source.js';
@@ -128,11 +128,16 @@ export class Model {
     return kept;
   }
 
-  static async load(path: string, options0: LoadModelOptions = {}): Promise<Model> {
-    // a path that cannot be read is openModel's to report
-    const tuning = options0.profile === false ? undefined : typeof options0.profile === 'object' ? { profile: options0.profile, path: '(given)' } : await findProfile(path).catch(() => undefined);
+  /** `source`: a path (GGUF, safetensors, llama2.c, Hugging Face folder), or a GGUF's bytes (ModelBytes) */
+  static async load(source: string | ModelBytes, options0: LoadModelOptions = {}): Promise<Model> {
+    // a path that cannot be read is openModel's to report; profiles are kept per model file
+    const tuning =
+      options0.profile === false ? undefined
+      : typeof options0.profile === 'object' ? { profile: options0.profile, path: '(given)' }
+      : typeof source === 'string' ? await findProfile(source).catch(() => undefined)
+      : undefined;
     const options = tuning?.profile ? withProfile(options0, tuning.profile) : options0;
-    const file = await openModel(path, { tokenizerPath: options.tokenizerPath });
+    const file = await openModel(source, { tokenizerPath: options.tokenizerPath });
     let backend: Backend | undefined;
     try {
       const arch = architectureFor(file.config, file.path);
@@ -262,8 +267,8 @@ export class Model {
   }
 }
 
-export function loadModel(path: string, options?: LoadModelOptions): Promise<Model> {
-  return Model.load(path, options);
+export function loadModel(source: string | ModelBytes, options?: LoadModelOptions): Promise<Model> {
+  return Model.load(source, options);
 }
 
 function notGenerative(arch: Architecture): InvalidArgumentError {
