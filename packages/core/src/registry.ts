@@ -64,7 +64,8 @@ export interface SelectOptions {
 
 /** Which backend would be used, without creating it. */
 export async function chooseBackend(options: SelectOptions = {}): Promise<ProbedBackend> {
-  const forced = options.backend ?? (options.env ?? process.env).IX_BACKEND;
+  // no process in a browser: no environment there
+  const forced = options.backend ?? (options.env ?? (typeof process !== 'undefined' ? process.env : {})).IX_BACKEND;
   if (forced) {
     const factory = getBackendFactory(forced);
     const probe = await safeProbe(factory);

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Bundles main.js with @ix/llm and @ix/backend-wasm for the browser (esbuild) into dist/, and puts
+// beside it what the page fetches: the engine's module (wasm/ix_cpu.wasm, where the bundled
+// backend-wasm looks for it) and the bundled stories260K model.
+// Node built-ins are only on paths a page never takes (reading files by path, profiles): they
+// become stubs that throw if called.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { build } from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+// a built-in with or without its node: prefix (bundled packages drop it)
+const builtin = new RegExp(`^(node:)?(${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
+const nodeStubs = {
+  name: 'node-stubs',
+  setup(b) {
+    b.onResolve({ filter: builtin }, (args) => ({ path: args.path, namespace: 'node-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, key) => key === '__esModule' ? false : () => { throw new Error(${JSON.stringify(`${args.path} is not available in a browser`)}); } });`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** Bundle `entry` (and what it imports) for the browser into `outdir`. */
+export async function bundleForBrowser(entry, outdir) {
+  await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outdir, plugins: [nodeStubs], logLevel: 'warning' });
+}
+
+/** The engine's module, where a bundle in <root>/dist looks for it (<root>/wasm/ix_cpu.wasm). */
+export function copyWasm(root) {
+  const wasm = path.join(path.dirname(require.resolve('@ix/backend-wasm/package.json')), 'wasm', 'ix_cpu.wasm');
+  mkdirSync(path.join(root, 'wasm'), { recursive: true });
+  copyFileSync(wasm, path.join(root, 'wasm', 'ix_cpu.wasm'));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await bundleForBrowser(path.join(here, 'main.js'), path.join(here, 'dist'));
+  copyWasm(here);
+  copyFileSync(path.join(here, '../../models/stories260K/stories260K.gguf'), path.join(here, 'stories260K.gguf'));
+  console.log('examples/browser: dist/main.js, wasm/ix_cpu.wasm, stories260K.gguf (serve this folder over HTTP, e.g. python3 -m http.server -d examples/browser)');
+}

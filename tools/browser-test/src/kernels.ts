@@ -1,0 +1,57 @@
+// Every weight type's fused matmul on the WebAssembly backend, in the page, against @ix/core's
+// reference dequantizer within tools/kernel-testing's bound (the same check as the Node suite),
+// on both kernel tables and in both accuracy modes. Results go to window.ixKernelResults.
+import { Executor, Graph, type DTypeName } from '@ix/core';
+import { WEIGHT_DTYPES } from '@ix/cpu-engine';
+import { wasmBackend } from '@ix/backend-wasm';
+
+// the bound oracle alone (the package's index also holds vitest suites)
+import { checkMatmul, FAST_BLOCK, matmulCase } from '../../kernel-testing/src/matmul-bound.js';
+import { randomF32, rng, tensorOn } from '../../kernel-testing/src/helpers.js';
+
+interface Result {
+  isa: string;
+  dtype: string;
+  accuracy: string;
+  worst: number;
+  error?: string;
+}
+
+async function main(): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const isa of ['wasm-simd128', 'scalar'] as const) {
+    for (const accuracy of ['exact', 'fast'] as const) {
+      const be = await wasmBackend.create({ isa, accuracy });
+      for (const [i, dtype] of (WEIGHT_DTYPES as readonly DTypeName[]).entries()) {
+        try {
+          const c = matmulCase(dtype, 3000 + i);
+          const w = tensorOn(be, [c.N, c.K], dtype, c.bytes, 0, 'w');
+          let worst = 0;
+          for (const M of [1, 7]) {
+            const x = randomF32(M * c.K, rng(3000 + i + M));
+            const g = new Graph();
+            const y = g.matmul(g.input('x', [M, c.K]), g.constant(w));
+            const [r] = await new Executor(be).run(g, { x }, [y]);
+            worst = Math.max(worst, checkMatmul(c, x, M, r as Float32Array, accuracy, FAST_BLOCK[dtype] ?? 1).worst);
+          }
+          be.free(w.buffer);
+          out.push({ isa, dtype, accuracy, worst });
+        } catch (err) {
+          out.push({ isa, dtype, accuracy, worst: Infinity, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      be.dispose();
+    }
+  }
+  return out;
+}
+
+main().then(
+  (r) => {
+    (window as unknown as { ixKernelResults: Result[] }).ixKernelResults = r;
+    document.getElementById('out')!.textContent = r.map((x) => `${x.isa} ${x.dtype} ${x.accuracy}: ${x.worst.toFixed(3)}${x.error ? ` ${x.error}` : ''}`).join('\n');
+  },
+  (err) => {
+    (window as unknown as { ixKernelResults: Result[] }).ixKernelResults = [{ isa: '-', dtype: '-', accuracy: '-', worst: Infinity, error: String(err) }];
+  },
+);
