@@ -43,5 +43,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   await bundleForBrowser(path.join(here, 'main.js'), path.join(here, 'dist'));
   copyWasm(here);
   copyFileSync(path.join(here, '../../models/stories260K/stories260K.gguf'), path.join(here, 'stories260K.gguf'));
-  console.log('examples/browser: dist/main.js, wasm/ix_cpu.wasm, stories260K.gguf (serve this folder over HTTP, e.g. python3 -m http.server -d examples/browser)');
+  console.log('examples/browser: dist/main.js, wasm/ix_cpu.wasm, stories260K.gguf (serve it: node examples/browser/serve.mjs)');
 }

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { serveStatic } from './serve.js';
 
 /**
  * examples/browser in headless Chromium (Debian's `chromium`; IX_CHROMIUM names another binary): the
@@ -30,6 +29,7 @@ let kernelSite: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
   if (skipReason) return;
+  const { serveStatic } = (await import(path.join(EXAMPLE, 'serve.mjs'))) as { serveStatic(root: string): Promise<{ url: string; close(): Promise<void> }> };
   execFileSync(process.execPath, [path.join(EXAMPLE, 'build.mjs')], { stdio: 'inherit' });
   site = await serveStatic(EXAMPLE);
   const { bundleForBrowser, copyWasm } = (await import(path.join(EXAMPLE, 'build.mjs'))) as {
