@@ -1,0 +1,94 @@
+// The benchmark page's script (bundled for the browser by wasm.ts): ix on @ix/backend-wasm and
+// llama.cpp's WebAssembly build (@wllama/wllama) on the same GGUF blob, one thread each, prompt
+// processing and generation timed the way each side reports it. window.ixWasmBench(config) runs it.
+import '@ix/backend-wasm';
+import { loadModel } from '@ix/llm';
+import { Wllama } from '@wllama/wllama';
+
+interface Config {
+  model: string;
+  wllamaWasm: string;
+  prompt: number;
+  gen: number;
+  repeats: number;
+}
+
+export interface SideResult {
+  name: string;
+  promptTokens: number;
+  /** tokens/s of each repeat */
+  pp: number[];
+  tg: number[];
+}
+
+/** a prompt of about n tokens for any English vocabulary */
+const promptText = (n: number) => 'The quick brown fox jumps over the lazy dog, and then it runs far away into the woods. '.repeat(Math.ceil(n / 18));
+
+async function ix(blob: Blob, cfg: Config, accuracy: 'exact' | 'fast'): Promise<SideResult> {
+  const model = await loadModel(blob, { backend: 'wasm', backendOptions: { accuracy } });
+  try {
+    // the same text both sides tokenize (with BOS), so both process the same prompt
+    const tokens = model.promptTokens(promptText(cfg.prompt), false);
+    const out: SideResult = { name: `ix wasm (${accuracy})`, promptTokens: tokens.length, pp: [], tg: [] };
+    for (let r = 0; r <= cfg.repeats; r++) {
+      const session = model.createSession({ contextLength: tokens.length + cfg.gen + 8 });
+      let t = performance.now();
+      await session.evaluate(tokens);
+      const pp = tokens.length / ((performance.now() - t) / 1000);
+      // the prompt is cached: generate decodes only, greedy, EOS not honoured (as llama-bench)
+      t = performance.now();
+      let n = 0;
+      let next = tokens[tokens.length - 1]!;
+      for (; n < cfg.gen; n++) {
+        const logits = await session.evaluate([next]);
+        next = argmax(logits);
+      }
+      const tg = n / ((performance.now() - t) / 1000);
+      session.dispose();
+      if (r > 0) {
+        out.pp.push(pp);
+        out.tg.push(tg);
+      }
+    }
+    return out;
+  } finally {
+    await model.dispose();
+  }
+}
+
+function argmax(a: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
+  return best;
+}
+
+async function wllama(blob: Blob, cfg: Config): Promise<SideResult> {
+  const w = new Wllama({ default: cfg.wllamaWasm }, { suppressNativeLog: true });
+  await w.loadModel([blob], { n_threads: 1, n_ctx: cfg.prompt + cfg.gen + 64, n_batch: 512, n_gpu_layers: 0 });
+  try {
+    const out: SideResult = { name: 'wllama (llama.cpp wasm)', promptTokens: 0, pp: [], tg: [] };
+    for (let r = 0; r <= cfg.repeats; r++) {
+      const res = (await w.createCompletion({
+        prompt: promptText(cfg.prompt),
+        max_tokens: cfg.gen,
+        temperature: 0,
+        ignore_eos: true,
+        cache_prompt: false,
+      } as never)) as { timings?: { prompt_n: number; prompt_per_second: number; predicted_per_second: number } };
+      if (!res.timings) throw new Error('wllama returned no timings');
+      out.promptTokens = res.timings.prompt_n;
+      if (r > 0) {
+        out.pp.push(res.timings.prompt_per_second);
+        out.tg.push(res.timings.predicted_per_second);
+      }
+    }
+    return out;
+  } finally {
+    await w.exit();
+  }
+}
+
+(window as unknown as { ixWasmBench(cfg: Config): Promise<SideResult[]> }).ixWasmBench = async (cfg) => {
+  const blob = await (await fetch(cfg.model)).blob();
+  return [await ix(blob, cfg, 'exact'), await ix(blob, cfg, 'fast'), await wllama(blob, cfg)];
+};
