@@ -1,13 +1,17 @@
 // The benchmark page's script (bundled for the browser by wasm.ts): ix on @ix/backend-wasm and
-// llama.cpp's WebAssembly build (@wllama/wllama) on the same GGUF blob, one thread each, prompt
-// processing and generation timed the way each side reports it. window.ixWasmBench(config) runs it.
+// llama.cpp's WebAssembly builds (@wllama/wllama 2.3.7: wasm32 SIMD128, the peer; 3.8.1: its
+// current memory64 build, what npm installs today) on the same GGUF blob, one thread each.
+// window.ixWasmBench(config) runs it.
 import '@ix/backend-wasm';
 import { loadModel } from '@ix/llm';
 import { Wllama } from '@wllama/wllama';
+import { Wllama as Wllama2 } from 'wllama2';
 
 interface Config {
   model: string;
   wllamaWasm: string;
+  /** wllama 2.x's single-thread wasm32 build */
+  wllama2Wasm: string;
   prompt: number;
   gen: number;
   repeats: number;
@@ -66,7 +70,7 @@ async function wllama(blob: Blob, cfg: Config): Promise<SideResult> {
   const w = new Wllama({ default: cfg.wllamaWasm }, { suppressNativeLog: true });
   await w.loadModel([blob], { n_threads: 1, n_ctx: cfg.prompt + cfg.gen + 64, n_batch: 512, n_gpu_layers: 0 });
   try {
-    const out: SideResult = { name: 'wllama (llama.cpp wasm)', promptTokens: 0, pp: [], tg: [] };
+    const out: SideResult = { name: 'wllama 3.8.1 (memory64)', promptTokens: 0, pp: [], tg: [] };
     for (let r = 0; r <= cfg.repeats; r++) {
       const res = (await w.createCompletion({
         prompt: promptText(cfg.prompt),
@@ -88,7 +92,37 @@ async function wllama(blob: Blob, cfg: Config): Promise<SideResult> {
   }
 }
 
+/** wllama 2.x (wasm32, SIMD128): timed here around its decode() calls, as ix is */
+async function wllama2(blob: Blob, cfg: Config): Promise<SideResult> {
+  const w = new Wllama2({ 'single-thread/wllama.wasm': cfg.wllama2Wasm }, { suppressNativeLog: true });
+  await w.loadModel([blob], { n_threads: 1, n_ctx: 512, n_batch: 512 });
+  try {
+    const tokens = [w.getBOS(), ...(await w.tokenize(promptText(cfg.prompt), false))];
+    const out: SideResult = { name: 'wllama 2.3.7 (wasm32)', promptTokens: tokens.length, pp: [], tg: [] };
+    await w.samplingInit({ temp: 0 });
+    for (let r = 0; r <= cfg.repeats; r++) {
+      await w.kvClear();
+      let t = performance.now();
+      await w.decode(tokens, {});
+      const pp = tokens.length / ((performance.now() - t) / 1000);
+      t = performance.now();
+      for (let n = 0; n < cfg.gen; n++) {
+        const { token } = await w.samplingSample();
+        await w.decode([token], {});
+      }
+      const tg = cfg.gen / ((performance.now() - t) / 1000);
+      if (r > 0) {
+        out.pp.push(pp);
+        out.tg.push(tg);
+      }
+    }
+    return out;
+  } finally {
+    await w.exit();
+  }
+}
+
 (window as unknown as { ixWasmBench(cfg: Config): Promise<SideResult[]> }).ixWasmBench = async (cfg) => {
   const blob = await (await fetch(cfg.model)).blob();
-  return [await ix(blob, cfg, 'exact'), await ix(blob, cfg, 'fast'), await wllama(blob, cfg)];
+  return [await ix(blob, cfg, 'exact'), await ix(blob, cfg, 'fast'), await wllama2(blob, cfg), await wllama(blob, cfg)];
 };

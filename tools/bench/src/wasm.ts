@@ -1,8 +1,8 @@
 /**
- * ix's WebAssembly backend against llama.cpp's WebAssembly build (@wllama/wllama) on the same GGUF,
+ * ix's WebAssembly backend against llama.cpp's WebAssembly builds (@wllama/wllama 2.3.7 and 3.8.1) on the same GGUF,
  * in one headless Chromium run (Debian's chromium; --chromium or IX_CHROMIUM for another), one
  * thread each: prompt processing and generation tokens/s, medians of --repeats after a warm-up,
- * as ratios ix / wllama.
+ * as ratios to wllama 2.3.7's single-thread wasm32 build.
  *   node tools/bench/dist/wasm.js --model model.gguf [-p 64] [-n 16] [-r 3]
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,7 @@ try {
   await bundleForBrowser(fileURLToPath(new URL('../src/wasm-page.ts', import.meta.url)), path.join(site, 'dist'));
   copyWasm(site);
   copyFileSync(path.join(path.dirname(require.resolve('@wllama/wllama/package.json')), 'esm/wasm/wllama.wasm'), path.join(site, 'wllama.wasm'));
+  copyFileSync(path.join(path.dirname(require.resolve('wllama2/package.json')), 'esm/single-thread/wllama.wasm'), path.join(site, 'wllama2.wasm'));
   copyFileSync(values.model, path.join(site, 'model.gguf'));
   writeFileSync(path.join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./dist/wasm-page.js"></script>');
   const server = await serveStatic(site);
@@ -55,7 +56,7 @@ try {
     page.on('console', (m) => m.type() === 'error' && console.error(`[page] ${m.text()}`));
     await page.goto(server.url);
     await page.waitForFunction(() => 'ixWasmBench' in window);
-    const cfg = { model: 'model.gguf', wllamaWasm: `${server.url}wllama.wasm`, prompt: Number(values.prompt), gen: Number(values.gen), repeats: Number(values.repeats) };
+    const cfg = { model: 'model.gguf', wllamaWasm: `${server.url}wllama.wasm`, wllama2Wasm: `${server.url}wllama2.wasm`, prompt: Number(values.prompt), gen: Number(values.gen), repeats: Number(values.repeats) };
     const results = (await page.evaluate((c) => (window as unknown as { ixWasmBench(c: unknown): Promise<unknown> }).ixWasmBench(c), cfg)) as SideResult[];
     report(results);
   } finally {
@@ -72,7 +73,8 @@ function median(a: number[]): number {
 }
 
 function report(results: SideResult[]): void {
-  const peer = results.find((r) => r.name.startsWith('wllama'))!;
+  // the peer: llama.cpp's wasm32 build (the memory64 one pays a bounds check on every access)
+  const peer = results.find((r) => r.name.startsWith('wllama 2'))!;
   console.log(`${path.basename(values.model!)}, headless Chromium, 1 thread, CPU: ${cpus()[0]?.model ?? 'unknown'}`);
   console.log(`medians of ${values.repeats} after a warm-up; prompt tokens: ${results.map((r) => `${r.name} ${r.promptTokens}`).join(', ')}`);
   console.log('side                       pp t/s    tg t/s    pp ratio  tg ratio');
