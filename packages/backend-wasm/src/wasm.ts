@@ -102,8 +102,9 @@ export class WasmInstance {
       if (!alive) throw new Error('backend context was disposed');
     };
     const view = (ptr: number, length: number) => new Uint8Array(this.x.memory.buffer, ptr, length);
+    // a null pointer is an error only when the engine says so (an empty range may have none)
     const check = (ptr: number) => {
-      if (!ptr) throw new Error(this.error());
+      if (!ptr && this.cString(this.x.ix_error())) throw new Error(this.error());
       return ptr;
     };
     return {
@@ -137,7 +138,8 @@ export class WasmInstance {
         if (code.byteLength > programBytes) {
           if (program) this.x.free(program);
           programBytes = Math.max(code.byteLength, 2 * programBytes);
-          program = check(this.x.malloc(programBytes));
+          program = this.x.malloc(programBytes);
+          if (!program) throw new Error('the wasm engine is out of memory');
         }
         new Float64Array(this.x.memory.buffer, program, code.length).set(code);
         if (this.x.ix_compute(e, program, code.length) !== 0) throw new Error(this.error());

@@ -36,6 +36,6 @@ export function loadNativeAddon(packageDir, name) {
     ? `native addon ${name} failed to load (${tried.join('; ')})`
     : `no native addon ${name} for ${tag}: neither a source build (build/Release) nor a prebuild (prebuilds/${tag})`;
   return {
-    error: `${head}. Build it from source with \`npm run build\` in ${packageDir} (needs cmake and a C++ compiler); \`ix doctor\` explains what is missing`,
+    error: `${head}. \`ix doctor\` says what is missing and how to build it from source (cmake and a C++ compiler)`,
   };
 }
