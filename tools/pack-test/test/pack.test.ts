@@ -223,3 +223,25 @@ describe('the same install on linux-arm64 (qemu-user)', () => {
     expect(r.stdout).toBe(EXPECTED + '\n');
   });
 });
+
+describe('a platform with no prebuild and no compiler (last: it breaks the install)', () => {
+  it('npm rebuild says why the addon cannot be built and succeeds; probe, the fallback backend and ix doctor say what to do', () => {
+    const backend = join(app, 'node_modules/@ix/backend-cpu-avx');
+    rmSync(join(backend, 'prebuilds/linux-x64'), { recursive: true, force: true });
+    const r = spawnSync('npm', ['rebuild', '@ix/backend-cpu-avx', '--foreground-scripts'], { cwd: app, env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/no prebuild fits linux-x64; building ix_cpu_avx from source/);
+    expect(r.stdout + r.stderr).toMatch(/the native addon could not be built \(cmake-js is not installed beside it/);
+    const out = JSON.parse(ix(['probe', '--json']).stdout);
+    const cpu = out.backends.find((b: { name: string }) => b.name === 'cpu-avx');
+    expect(cpu.available).toBe(false);
+    expect(cpu.reason).toMatch(/no native addon ix_cpu_avx for linux-x64.*ix doctor/);
+    // another backend installed above takes over (Vulkan where a driver is, else WebAssembly)
+    expect(['vulkan', 'wasm']).toContain(out.chosen);
+    const doctor = ix(['doctor']);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/PROBLEM backend cpu-avx has no prebuilt addon for linux-x64 \(it ships (prebuilds for linux-arm64|no prebuilds)\)/);
+    expect(doctor.stdout).toMatch(/fix: install cmake \(3\.15 or newer\) and a C\+\+17 compiler .*npx cmake-js compile/);
+    expect(ix(['run', MODEL, '--temp', '0', '-n', '200', '--backend', 'wasm']).stdout).toBe(EXPECTED + '\n');
+  });
+});
