@@ -15,8 +15,9 @@ export interface TensorEntry {
   readonly byteLength: number;
   /**
    * The file holding exactly read()'s bytes at absolute byte `offset`, so a native backend can
-   * map it directly. Both are absent when read() transforms stored data (Q/K row permutation,
-   * quantize-on-load, merged MoE experts).
+   * map it directly (`file` only for sources on disk: bytes in memory or a Blob have an offset
+   * but nothing to map). Both are absent when read() transforms stored data (Q/K row
+   * permutation, quantize-on-load, merged MoE experts).
    */
   readonly file?: string;
   readonly offset?: number;
@@ -32,8 +33,8 @@ export function storedTensor(
   offset: number,
   byteLength: number,
 ): TensorEntry {
-  const file = source.path;
-  return { name, shape, dtype, byteLength, ...(file !== undefined ? { file, offset } : {}), read: () => source.read(offset, byteLength) };
+  // a file on disk may be mapped; bytes from memory or a Blob keep only their offset
+  return { name, shape, dtype, byteLength, ...(source.path !== undefined ? { file: source.path } : {}), offset, read: () => source.read(offset, byteLength) };
 }
 
 /** Same data under another name (tied embeddings). */
