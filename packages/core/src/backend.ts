@@ -30,6 +30,11 @@ export interface ProbeResult {
   ops: Partial<Record<OpName, readonly DTypeName[]>>;
   /** anything else worth showing in `ix probe` */
   details?: Record<string, string | number | boolean>;
+  /**
+   * the backend's rank on this machine when probing tells more than the factory's static `priority`
+   * (WebGPU learns only from its adapter, asynchronously, whether it drives a GPU or a software one)
+   */
+  priority?: number;
 }
 
 export interface BackendOptions {
@@ -94,10 +99,13 @@ export interface Backend {
   free(buffer: BackendBuffer): void;
   /** copy host bytes into a buffer */
   upload(buffer: BackendBuffer, byteOffset: number, data: Uint8Array): void;
-  /** copy bytes out of a buffer into new host memory that the caller owns (the executor hands it out without another copy) */
-  download(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array;
+  /**
+   * copy bytes out of a buffer into new host memory that the caller owns (the executor hands it out
+   * without another copy). A device that can only read back asynchronously (WebGPU) returns a Promise.
+   */
+  download(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array | Promise<Uint8Array>;
   /** optional: copy `target.byteLength` bytes out of a buffer into caller memory (reused from step to step; else download + set) */
-  downloadInto?(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void;
+  downloadInto?(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void | Promise<void>;
   /** optional zero-copy view of a file region (weights); the buffer is read-only */
   mapFile?(path: string, byteOffset: number, byteLength: number): BackendBuffer;
   /** optional: experts kept resident under `BackendOptions.expertMemory`, and how they were used */

@@ -104,7 +104,7 @@ export class Executor {
       await this.compute(backend, split);
       // copies of a written cache kept for fallback backends (by other graphs) are stale now
       for (const id of plan.written) this.forgetConstantCopies(tensors[id]!);
-      return outputs.map((out, i) => this.download(tensors[out.id]!, out, into[i], i));
+      return await this.downloadAll(outputs, (out) => tensors[out.id]!, into);
     } finally {
       arena.busy = false;
     }
@@ -121,17 +121,24 @@ export class Executor {
   }
 
   /** A value on the host: in a new array, or in the caller's `target` (same dtype and size). */
-  private download(t: Tensor, out: GraphNode, target: HostArray | undefined, i: number): HostArray {
+  private async download(t: Tensor, out: GraphNode, target: HostArray | undefined, i: number): Promise<HostArray> {
     const owner = this.owner(t);
-    if (!target) return toHost(out.dtype, owner.download(t.buffer, t.offset, t.byteLength));
+    if (!target) return toHost(out.dtype, await owner.download(t.buffer, t.offset, t.byteLength));
     const want = out.dtype === 'I32' ? Int32Array : Float32Array;
     if (!(target instanceof want) || target.byteLength !== t.byteLength) {
       throw new InvalidArgumentError(`executor: output ${i} needs a ${want.name} of ${t.byteLength / 4} elements to download into`);
     }
     const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
-    if (owner.downloadInto) owner.downloadInto(t.buffer, t.offset, bytes);
-    else bytes.set(owner.download(t.buffer, t.offset, t.byteLength));
+    if (owner.downloadInto) await owner.downloadInto(t.buffer, t.offset, bytes);
+    else bytes.set(await owner.download(t.buffer, t.offset, t.byteLength));
     return target;
+  }
+
+  /** The outputs' values on the host, one after another (a device reads back one buffer at a time). */
+  private async downloadAll(outputs: readonly GraphNode[], tensorOf: (out: GraphNode) => Tensor, into: readonly (HostArray | undefined)[]): Promise<HostArray[]> {
+    const values: HostArray[] = [];
+    for (let i = 0; i < outputs.length; i++) values.push(await this.download(tensorOf(outputs[i]!), outputs[i]!, into[i], i));
+    return values;
   }
 
   /** Run a plan split by split, copying values between backends where they change hands. */
@@ -160,7 +167,7 @@ export class Executor {
       m.set(t.buffer.backend, t);
     };
     // `mutable`: the copy will be written (write_rows dst), so never share a cached constant copy
-    const valueOn = (id: number, backend: Backend, mutable: boolean): Tensor => {
+    const valueOn = async (id: number, backend: Backend, mutable: boolean): Promise<Tensor> => {
       const existing = values.get(id)?.get(backend.name);
       if (existing && !(mutable && existing.buffer.backend !== home.get(id)!.buffer.backend)) return existing;
       const src = home.get(id)!;
@@ -171,14 +178,14 @@ export class Executor {
         let c = copies.get(backend.name);
         if (!c) {
           c = new Tensor(src.shape, src.dtype, backend.allocate(src.byteLength), 0, src.name);
-          backend.upload(c.buffer, 0, this.owner(src).download(src.buffer, src.offset, src.byteLength));
+          backend.upload(c.buffer, 0, await this.owner(src).download(src.buffer, src.offset, src.byteLength));
           copies.set(backend.name, c);
         }
         setValue(id, c);
         return c;
       }
       const copy = alloc(backend, node);
-      backend.upload(copy.buffer, 0, this.owner(src).download(src.buffer, src.offset, src.byteLength));
+      backend.upload(copy.buffer, 0, await this.owner(src).download(src.buffer, src.offset, src.byteLength));
       setValue(id, copy);
       return copy;
     };
@@ -207,9 +214,10 @@ export class Executor {
         // write_rows destinations of this split: the input node and the tensor written on `backend`
         const written: { id: number; local: Tensor }[] = [];
         for (const node of splitNodes) {
-          node.inputs.forEach((id, k) => {
-            if (!inSplit.has(id)) valueOn(id, backend, node.op === 'write_rows' && k === 0);
-          });
+          for (let k = 0; k < node.inputs.length; k++) {
+            const id = node.inputs[k]!;
+            if (!inSplit.has(id)) await valueOn(id, backend, node.op === 'write_rows' && k === 0);
+          }
           let t: Tensor;
           if (node.op === 'write_rows') {
             // the node's value is its destination, written in place
@@ -235,7 +243,7 @@ export class Executor {
         await this.compute(backend, split);
         for (const { id, local } of written) {
           const dst = home.get(id)!;
-          if (local !== dst) this.owner(dst).upload(dst.buffer, dst.offset, backend.download(local.buffer, local.offset, local.byteLength));
+          if (local !== dst) this.owner(dst).upload(dst.buffer, dst.offset, await backend.download(local.buffer, local.offset, local.byteLength));
           // every other copy of the destination is stale now, under any node it is the value of
           for (const [nodeId, h] of home) {
             if (h !== dst) continue;
@@ -245,11 +253,11 @@ export class Executor {
           this.forgetConstantCopies(dst);
         }
       }
-      return outputs.map((out, i) => {
+      return await this.downloadAll(outputs, (out) => {
         const t = home.get(out.id);
         if (!t) throw new InvalidArgumentError(`executor: output node ${out.id} was not computed`);
-        return this.download(t, out, into[i], i);
-      });
+        return t;
+      }, into);
     } finally {
       for (const { backend, buffer } of owned) backend.free(buffer);
       for (const [backend, buffer] of arenas) this.idleArenas.get(backend)!.push(buffer);

@@ -35,11 +35,15 @@ export interface ProbedBackend {
   probe: ProbeResult;
 }
 
-/** Probe every registered backend, highest priority first. A probe that throws counts as unavailable. */
+/**
+ * Probe every registered backend, highest priority first (a probe's own `priority` replaces its
+ * factory's). A probe that throws counts as unavailable.
+ */
 export async function probeBackends(): Promise<ProbedBackend[]> {
   const out: ProbedBackend[] = [];
   for (const factory of registeredBackends()) out.push({ factory, probe: await safeProbe(factory) });
-  return out;
+  const rank = (p: ProbedBackend) => p.probe.priority ?? p.factory.priority;
+  return out.sort((a, b) => rank(b) - rank(a));
 }
 
 async function safeProbe(factory: BackendFactory): Promise<ProbeResult> {

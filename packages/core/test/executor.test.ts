@@ -80,8 +80,8 @@ function moveTo(s: ReturnType<typeof step>, pos0: number): void {
   s.graph.reposition(s.a, { pos0, kvLen: pos0 + 1 });
 }
 
-function read(backend: Backend, t: Tensor): Uint8Array {
-  return backend.download(t.buffer, t.offset, t.byteLength);
+function read(backend: Backend, t: Tensor): Promise<Uint8Array> {
+  return Promise.resolve(backend.download(t.buffer, t.offset, t.byteLength));
 }
 
 /** Runs prefill (3 tokens at 2..4) then decode (1 token at 5) on a fresh model; returns outputs and final caches. */
@@ -91,7 +91,7 @@ async function generate(exec: Executor, owner: Backend) {
   const first = await exec.run(prefill.graph, { ids: Int32Array.from([3, 7, 11]), pos: Int32Array.from([2, 3, 4]) }, prefill.outputs);
   const decode = step(m, 1, 5);
   const second = await exec.run(decode.graph, { ids: Int32Array.from([first[1]![2]!]), pos: Int32Array.from([5]) }, decode.outputs);
-  return { outputs: [...first, ...second], k: read(owner, m.k), v: read(owner, m.v) };
+  return { outputs: [...first, ...second], k: await read(owner, m.k), v: await read(owner, m.v) };
 }
 
 describe('executor: per-op fallback', () => {
@@ -144,7 +144,7 @@ describe('executor: per-op fallback', () => {
     g.writeRows(g.constant(cache), x, 1);
     const [y] = await new Executor(ref).run(g, { x: Float32Array.from([5, 6]) }, [g.scale(x, 2)]);
     expect(Array.from(y!)).toEqual([10, 12]);
-    expect(Array.from(new Float32Array(read(ref, cache).buffer))).toEqual([0, 0, 5, 6]);
+    expect(Array.from(new Float32Array((await read(ref, cache)).buffer))).toEqual([0, 0, 5, 6]);
   });
 
   it('an output given an array to fill comes back in it, with or without the backend\'s downloadInto', async () => {
@@ -222,7 +222,7 @@ describe('executor: plans kept per graph, one-split graphs replayed', () => {
       out.push(Array.from(logits!));
       token = best![0]!;
     }
-    return { out, k: read(owner, m.k), v: read(owner, m.v) };
+    return { out, k: await read(owner, m.k), v: await read(owner, m.v) };
   }
 
   it('a graph moved to later positions computes what graphs built there compute, bit for bit', async () => {
