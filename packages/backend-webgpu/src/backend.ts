@@ -178,9 +178,18 @@ export class WebGpuBackend implements Backend {
       }));
     }
     this.gpu.pushErrorScope('validation');
-    const program = new SplitProgram(this.gpu, this.pipelines, dispatches, (t) => this.own(t.buffer).gpu, this.gpu.limits.minUniformBufferOffsetAlignment);
-    const error = await this.gpu.popErrorScope();
-    if (error) throw new InvalidArgumentError(`webgpu: ${error.message}`);
+    this.pipelines.mark();
+    let program: SplitProgram | undefined;
+    try {
+      program = new SplitProgram(this.gpu, this.pipelines, dispatches, (t) => this.own(t.buffer).gpu, this.gpu.limits.minUniformBufferOffsetAlignment);
+    } finally {
+      const error = await this.gpu.popErrorScope();
+      if (error) {
+        this.pipelines.forgetSinceMark();
+        program?.destroy();
+        throw new InvalidArgumentError(`webgpu: ${error.message}`);
+      }
+    }
     return program;
   }
 

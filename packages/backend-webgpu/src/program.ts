@@ -13,7 +13,19 @@ const MAX_GROUPS = 65535;
 export class PipelineCache {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
+  /** keys compiled since `mark()`: dropped again by `forgetSinceMark()` when they turn out invalid */
+  private recent: string[] = [];
   compiled = 0;
+
+  mark(): void {
+    this.recent = [];
+  }
+
+  /** A pipeline that failed to compile must not be handed out again (it is invalid for good). */
+  forgetSinceMark(): void {
+    for (const k of this.recent) this.pipelines.delete(k);
+    this.recent = [];
+  }
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -26,6 +38,7 @@ export class PipelineCache {
       const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.layout(pattern.writable)] });
       p = this.device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' }, label: key });
       this.pipelines.set(key, p);
+      this.recent.push(key);
       this.compiled++;
     }
     return p;

@@ -2,8 +2,8 @@ import { InvalidArgumentError, type OpParams } from '@ix/core';
 
 import { MAIN, type Dispatch, type PlanContext } from './dispatch.js';
 
-/** Largest head dimension the kernel keeps per thread (4 dims × 64 threads). */
-export const MAX_HEAD_DIM = 256;
+/** Largest head dimension the kernel keeps per thread (8 dims × 64 threads). */
+export const MAX_HEAD_DIM = 512;
 
 /**
  * Attention over the KV cache, one workgroup per (query, head), flash style: keys come in tiles of
@@ -39,12 +39,12 @@ ${MAIN}
   let qo = (t * P.Hq + h) * P.D;
   for (var i = lid; i < P.D; i += WG) { qv[i] = q_f32(qo + i); }
   workgroupBarrier();
-  var m = ${sinks ? 'sinks_f32(h)' : '-3.4028235e38'};
+  var m = ${sinks ? 'sinks_f32(h)' : '-3.4028e38'};
   var l = ${sinks ? '1.0' : '0.0'};
-  var acc = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+  var acc: array<f32, 8>;
   for (var j0 = first; j0 < end; j0 += WG) {
     let j = j0 + lid;
-    var s = -3.4028235e38;
+    var s = -3.4028e38;
     let valid = j < end;
     if (valid) {
       let ko = (j * P.Hkv + kvh) * P.D;
@@ -65,7 +65,7 @@ ${MAIN}
     let n = min(WG, end - j0);
     for (var i = 0u; i < n; i++) { sum = sum + ps[i]; }
     l = l * corr + sum;
-    for (var c = 0u; c < 4u; c++) {
+    for (var c = 0u; c < 8u; c++) {
       let di = lid + c * WG;
       if (di < P.D) {
         var a = acc[c] * corr;
@@ -76,7 +76,7 @@ ${MAIN}
     m = tm;
     workgroupBarrier();
   }
-  for (var c = 0u; c < 4u; c++) {
+  for (var c = 0u; c < 8u; c++) {
     let di = lid + c * WG;
     if (di < P.D) { y_set_f32(qo + di, select(0.0, acc[c] / l, l > 0.0)); }
   }

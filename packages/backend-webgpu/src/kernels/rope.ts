@@ -23,7 +23,8 @@ export function planRope({ node, input, out, ropeTable }: PlanContext): Dispatch
     kernel: {
       key: `rope_${p.mode}${factors ? '_ff' : ''}`,
       params: [['T', 'u32'], ['H', 'u32'], ['D', 'u32'], ['dims', 'u32'], ['freqScale', 'f32'], ['ext', 'f32'], ['c0', 'f32'], ['c1', 'f32'], ['mscale', 'f32']],
-      body: `${MAIN}
+      body: `${SIN_COS}
+${MAIN}
   let perHead = P.dims / 2u + (P.D - P.dims);
   let i = g * WG + lid;
   if (i >= P.T * P.H * perHead) { return; }
@@ -41,8 +42,9 @@ export function planRope({ node, input, out, ropeTable }: PlanContext): Dispatch
   var m = 0.0;
   if (P.ext != 0.0) { m = P.ext * (1.0 - clamp((f32(k) - P.c0) / max(0.001, P.c1 - P.c0), 0.0, 1.0)); }
   let theta = P.freqScale * extrap * (1.0 - m) + extrap * m;
-  let c = cos(theta) * P.mscale;
-  let s = sin(theta) * P.mscale;
+  let sc = sin_cos(theta);
+  let c = sc.y * P.mscale;
+  let s = sc.x * P.mscale;
   ${p.mode === 'normal' ? 'let a = o + 2u * k;\n  let b = a + 1u;' : 'let a = o + k;\n  let b = a + half;'}
   let x0 = x_f32(a);
   let x1 = x_f32(b);
@@ -64,3 +66,23 @@ export function planRope({ node, input, out, ropeTable }: PlanContext): Dispatch
 export function ropeFrequencies(dims: number, base: number): Float32Array {
   return Float32Array.from({ length: dims / 2 }, (_, i) => Math.pow(base, (-2 * i) / dims));
 }
+
+/**
+ * sin and cos to about an f32 ulp (Cephes' sinf/cosf): WGSL lets a device's own be off by 2^-11 on
+ * [-pi, pi] (SwiftShader is, by 4e-4), which moves every rotated key. Reduced by multiples of pi/2,
+ * pi/2 in three parts so that j·part is exact.
+ */
+const SIN_COS = `
+fn sin_cos(x: f32) -> vec2f {
+  let j = round(x * 0.63661977236758134);
+  let y = ((x - j * 1.5703125) - j * 4.837512969970703125e-4) - j * 7.54978995489188216e-8;
+  let z = y * y;
+  let s = y + y * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  switch (i32(j) & 3) {
+    case 0: { return vec2f(s, c); }
+    case 1: { return vec2f(c, -s); }
+    case 2: { return vec2f(-s, -c); }
+    default: { return vec2f(-c, s); }
+  }
+}`;

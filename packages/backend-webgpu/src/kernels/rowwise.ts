@@ -18,7 +18,7 @@ const BODIES = {
   let inv = 1.0 / sqrt(reduce_sum(lid, ss) / f32(P.C) + P.p);
   for (var j = lid; j < P.C; j += WG) { y_set_f32(base + j, (x_f32(base + j) - mean) * inv); }`,
   softmax: `
-  var m = -3.4028235e38;
+  var m = -3.4028e38;
   for (var j = lid; j < P.C; j += WG) { m = max(m, x_f32(base + j) * P.p); }
   m = reduce_max(lid, m);
   var s = 0.0;
@@ -64,7 +64,7 @@ var<workgroup> bestV: array<f32, 64>;
 var<workgroup> bestI: array<u32, 64>;
 ${MAIN}
   let base = g * P.C;
-  var bv = -3.4028235e38;
+  var bv = -3.4028e38;
   var bi = 0xffffffffu;
   for (var j = lid; j < P.C; j += WG) {
     let v = x_f32(base + j);

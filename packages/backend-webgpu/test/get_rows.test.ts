@@ -1,0 +1,36 @@
+import { quantize, type DTypeName } from '@ix/core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { WEIGHT_DTYPES } from '../src/index.js';
+import { device as be, errorLog, expectClose, hasDevice, randomF32, rng, runBoth, runOn, skipReason } from './helpers.js';
+
+/** get_rows decodes table rows as the reference dequantizer does (up to f32 rounding of d·q − m). */
+const log = errorLog('get_rows');
+afterAll(() => log.print());
+
+const blockOf = (t: DTypeName) => (t.endsWith('_K') ? 256 : t.startsWith('Q') ? 32 : 1);
+
+describe.skipIf(!hasDevice)(`get_rows on WebGPU${skipReason ? ` (${skipReason})` : ''}`, () => {
+  afterAll(() => be?.dispose());
+
+  it.each([...WEIGHT_DTYPES])('%s table, repeated and unordered ids, at an unaligned offset', async (dtype) => {
+    const c = blockOf(dtype) === 1 ? 77 : blockOf(dtype) * 3;
+    const r = 29;
+    const w = randomF32(r * c, rng(5), 3);
+    const bytes = dtype === 'F32' ? new Uint8Array(w.buffer) : quantize(dtype, w);
+    const ids = Int32Array.from([28, 0, 5, 5, 17, 3, 28]);
+    for (const offset of [0, dtype === 'F32' ? 12 : 2]) {
+      const { ours, ref } = await runBoth(be, [{ shape: [r, c], dtype, bytes, offset }], (g, k) => [g.getRows(k(0), g.input('ids', [ids.length], 'I32'))], { ids });
+      log.add(`${dtype} C=${c} offset ${offset}`, expectClose(ours[0]!, ref[0]!, 1e-6, dtype));
+    }
+  });
+
+  it('writes zero rows for ids outside the table instead of reading out of bounds (the reference refuses them)', async () => {
+    const w = randomF32(4 * 8, rng(9));
+    const ids = Int32Array.from([1, -1, 4, 1 << 30, 3]);
+    const [y] = await runOn(be, [{ shape: [4, 8], dtype: 'F32', bytes: new Uint8Array(w.buffer) }], (g, k) => [g.getRows(k(0), g.input('ids', [5], 'I32'))], { ids });
+    expect([...y!.subarray(0, 8)]).toEqual([...w.subarray(8, 16)]);
+    for (const row of [1, 2, 3]) expect([...y!.subarray(row * 8, row * 8 + 8)]).toEqual(new Array(8).fill(0));
+    expect([...y!.subarray(32, 40)]).toEqual([...w.subarray(24, 32)]);
+  });
+});
