@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles main.js with @ix/llm and @ix/backend-wasm for the browser (esbuild) into dist/, and puts
+// Bundles main.js with @ix/llm, @ix/backend-webgpu and @ix/backend-wasm for the browser (esbuild) into dist/, and puts
 // beside it what the page fetches: the engine's module (wasm/ix_cpu.wasm, where the bundled
 // backend-wasm looks for it) and the bundled stories260K model.
 // Node built-ins are only on paths a page never takes (reading files by path, profiles): they

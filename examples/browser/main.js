@@ -1,6 +1,8 @@
 // The page's script: @ix/llm reads the GGUF from the picked File (or a fetch Response), and
-// @ix/backend-wasm runs it. Bundled for the browser by build.mjs.
+// @ix/backend-webgpu (on a GPU) or @ix/backend-wasm runs it: ix picks by probing, ?backend=NAME
+// forces one. Bundled for the browser by build.mjs.
 import '@ix/backend-wasm';
+import '@ix/backend-webgpu';
 import { loadModel } from '@ix/llm';
 
 const $ = (id) => document.getElementById(id);
@@ -10,16 +12,18 @@ const status = (text, state = 'busy') => {
 };
 
 let model;
+const params = new URLSearchParams(location.search);
 
 async function run(source) {
   try {
     status('loading the model…');
     await model?.dispose();
-    model = await loadModel(source, { backend: 'wasm' });
+    model = await loadModel(source, { backend: params.get('backend') ?? undefined });
+    document.body.dataset.backend = model.backend.name;
     const maxTokens = Number($('tokens').value) || 200;
     const temperature = Number($('temp').value) || 0;
     $('out').textContent = '';
-    status(`generating on ${model.backend.device.name}…`);
+    status(`generating on ${model.backend.name} (${model.backend.device.name})…`);
     const session = model.createSession({ contextLength: Math.min(2048, maxTokens + 512) });
     const t0 = performance.now();
     let tokens = 0;
@@ -41,7 +45,6 @@ $('file').addEventListener('change', () => {
 });
 $('bundled').addEventListener('click', async () => run(await fetch('./stories260K.gguf')));
 
-// ?autorun=stories260K.gguf&tokens=200: for tests and links
-const params = new URLSearchParams(location.search);
+// ?autorun=stories260K.gguf&tokens=200&backend=webgpu: for tests and links
 if (params.get('tokens')) $('tokens').value = params.get('tokens');
 if (params.get('autorun')) void fetch(params.get('autorun')).then(run);

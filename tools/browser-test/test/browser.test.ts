@@ -24,6 +24,10 @@ if (skipReason) {
 }
 
 let browser: Browser;
+let gpuBrowser: Browser;
+/** the flags a sandboxed, offline machine needs (no setuid sandbox as root, no background network) */
+const OFFLINE = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WEBGPU_SWIFTSHADER = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
 let site: { url: string; close(): Promise<void> };
 let kernelSite: { url: string; close(): Promise<void> };
 
@@ -37,17 +41,20 @@ beforeAll(async () => {
     copyWasm(root: string): void;
   };
   await bundleForBrowser(path.join(KERNELS, 'kernels.ts'), path.join(KERNELS, 'dist'));
+  await bundleForBrowser(path.join(KERNELS, 'webgpu-kernels.ts'), path.join(KERNELS, 'dist'));
   copyWasm(KERNELS);
   kernelSite = await serveStatic(KERNELS);
-  // the flags a sandboxed, offline machine needs (no setuid sandbox as root, no background network)
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [...OFFLINE, '--disable-gpu'],
   });
+  // WebGPU on SwiftShader, Chromium's own CPU Vulkan driver: what a machine without a GPU can offer
+  gpuBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...OFFLINE, ...WEBGPU_SWIFTSHADER] });
 });
 
 afterAll(async () => {
   await browser?.close();
+  await gpuBrowser?.close();
   await site?.close();
   await kernelSite?.close();
 });
@@ -64,10 +71,22 @@ async function generated(page: Page): Promise<string> {
 }
 
 describe.skipIf(!!skipReason)('examples/browser in headless Chromium', () => {
-  it('a GGUF fetched by the page: stories260K prints its published greedy text', async () => {
+  it('a GGUF fetched by the page: stories260K prints its published greedy text (no GPU: WebAssembly)', async () => {
     const page = await browser.newPage();
     await page.goto(`${site.url}?autorun=stories260K.gguf&tokens=200`);
     expect(await generated(page)).toBe(EXPECTED);
+    expect(await page.getAttribute('body', 'data-backend')).toBe('wasm');
+    await page.close();
+  });
+
+  it('with WebGPU on: the same text on the WebGPU backend, and a software adapter ranks below WebAssembly', async () => {
+    const page = await gpuBrowser.newPage();
+    await page.goto(`${site.url}?autorun=stories260K.gguf&tokens=200&backend=webgpu`);
+    expect(await generated(page)).toBe(EXPECTED);
+    expect(await page.getAttribute('body', 'data-backend')).toBe('webgpu');
+    await page.goto(`${site.url}?autorun=stories260K.gguf&tokens=20`);
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 240_000 });
+    expect(await page.getAttribute('body', 'data-backend')).toBe('wasm');
     await page.close();
   });
 
@@ -81,6 +100,17 @@ describe.skipIf(!!skipReason)('examples/browser in headless Chromium', () => {
 });
 
 describe.skipIf(!!skipReason)('the kernels in headless Chromium', () => {
+  it('WebGPU (SwiftShader): every weight type\'s matmul and get_rows, and rms_norm → rope → softmax, equal the reference', async () => {
+    const page = await gpuBrowser.newPage();
+    await page.goto(`${kernelSite.url}webgpu-kernels.html`);
+    await page.waitForFunction(() => (window as unknown as { ixWebGpuResults?: unknown }).ixWebGpuResults !== undefined, undefined, { timeout: 240_000 });
+    const results = (await page.evaluate(() => (window as unknown as { ixWebGpuResults: unknown }).ixWebGpuResults)) as { name: string; relErr: number; error?: string }[];
+    expect(results[0]!.name, results[0]!.error).toMatch(/^adapter: /);
+    expect(results.length).toBe(1 + 7 * 3 + 1);
+    for (const r of results) expect(r.relErr, `${r.name} ${r.error ?? ''}`).toBeLessThan(1e-5);
+    await page.close();
+  });
+
   it('every weight type, on SIMD128 and scalar, exact and fast: within the reference dequantizer\'s bound', async () => {
     const page = await browser.newPage();
     await page.goto(`${kernelSite.url}kernels.html`);

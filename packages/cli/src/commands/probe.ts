@@ -27,7 +27,7 @@ export function registerProbe(program: Command): void {
         const out = {
           chosen: chosen ?? null,
           error: chooseError ?? null,
-          backends: probed.map((p) => ({ name: p.factory.name, priority: p.factory.priority, ...p.probe })),
+          backends: probed.map((p) => ({ name: p.factory.name, ...p.probe, priority: p.probe.priority ?? p.factory.priority })),
           discovered: discovered.map((d) => ({ package: d.packageName, entry: d.entry, error: d.error ?? null })),
         };
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');
@@ -43,7 +43,7 @@ export function registerProbe(program: Command): void {
 function renderProbe(probed: ProbedBackend[], chosen: string | undefined): string {
   const rows = probed.map(({ factory, probe }) => [
     factory.name === chosen ? `* ${factory.name}` : `  ${factory.name}`,
-    String(factory.priority),
+    String(probe.priority ?? factory.priority),
     probe.available ? 'yes' : 'no',
     `${probe.device.kind} ${probe.device.name}`,
     probe.device.memoryBytes ? `${(probe.device.memoryBytes / 2 ** 30).toFixed(1)} GiB` : '-',
