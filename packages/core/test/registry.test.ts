@@ -69,6 +69,14 @@ describe('registry: priority order', () => {
     expect(String(err)).toMatch(/a: reason A; b: probe failed: reason B/);
   });
 
+  it('a probe that reports its own priority is ranked by it (WebGPU learns only from its adapter that it is software)', async () => {
+    register(fakeFactory('webgpu-like', 150, async () => ({ ...available(), priority: 5 })), fakeFactory('wasm-like', 10), fakeFactory('gpu', 120, async () => ({ ...available(), priority: 130 })));
+    expect(registeredBackends().map((f) => f.name).slice(0, 3)).toEqual(['webgpu-like', 'gpu', 'wasm-like']);
+    expect((await probeBackends()).map((p) => p.factory.name).filter((n) => names.includes(n))).toEqual(['gpu', 'wasm-like', 'webgpu-like']);
+    unregisterBackend('gpu');
+    expect((await chooseBackend({ env: {} })).factory.name).toBe('wasm-like');
+  });
+
   it('re-registering a name replaces the factory', async () => {
     register(fakeFactory('same', 1), fakeFactory('same', 1, () => unavailable('replaced')));
     expect(registeredBackends().filter((f) => f.name === 'same')).toHaveLength(1);

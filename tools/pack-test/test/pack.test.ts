@@ -16,7 +16,9 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 /** what `npm install @ix/cli @ix/backend-cpu-avx` brings: the set the size target is about */
 const MINIMAL = ['@ix/core', '@ix/llm', '@ix/cli', '@ix/native-common', '@ix/cpu-engine', '@ix/backend-cpu-avx'];
 /** every other published package */
-const OPTIONAL = ['@ix/server', '@ix/backend-vulkan', '@ix/backend-cuda', '@ix/backend-wasm'];
+const OPTIONAL = ['@ix/server', '@ix/backend-vulkan', '@ix/backend-cuda', '@ix/backend-wasm', '@ix/backend-webgpu'];
+/** Chromium's SwiftShader Vulkan driver (Debian's chromium): CI's WebGPU adapter */
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const MODEL = join(REPO, 'models/stories260K/stories260K.gguf');
 /** Published greedy output of stories260K (llama2.c's test_all.py) */
 const EXPECTED = readFileSync(join(REPO, 'models/stories260K/greedy-200.txt'), 'utf8');
@@ -174,6 +176,24 @@ describe('then the server, the GPU backends and the WebAssembly backend, from th
     const r = ix(['run', MODEL, '--temp', '0', '-n', '200', '--backend', 'wasm']);
     expect(r.stderr).toContain('backend "wasm"');
     expect(r.stdout).toBe(EXPECTED + '\n');
+  });
+
+  it('the WebGPU backend finds Dawn in the webgpu package and prints the published text (on SwiftShader without a GPU)', () => {
+    const extra = existsSync(SWIFTSHADER) ? { VK_ICD_FILENAMES: SWIFTSHADER } : {};
+    const out = JSON.parse(ix(['probe', '--json'], extra).stdout);
+    const webgpu = out.backends.find((x: { name: string }) => x.name === 'webgpu');
+    expect(webgpu.details.source).toBe('webgpu (Dawn)');
+    if (!webgpu.available) {
+      // only a machine without any adapter may excuse it, never a package that does not load
+      expect(process.env.IX_WEBGPU_REQUIRED, webgpu.reason).not.toBe('1');
+      expect(webgpu.reason).toMatch(/no WebGPU adapter/);
+      return;
+    }
+    // 50 tokens (a software adapter is slow): the start of the published text
+    const r = ix(['run', MODEL, '--temp', '0', '-n', '50', '--backend', 'webgpu'], extra);
+    expect(r.stderr).toContain('backend "webgpu"');
+    expect(r.stdout.length).toBeGreaterThan(150);
+    expect(EXPECTED.startsWith(r.stdout.slice(0, -1)), r.stdout).toBe(true);
   });
 
   it('ix serve answers an OpenAI completion with the published text', async () => {
