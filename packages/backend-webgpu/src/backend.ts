@@ -49,10 +49,14 @@ export class WebGpuBackend implements Backend {
   /** validation errors Dawn or the browser raised outside an error scope */
   private readonly errors: string[] = [];
 
+  /** kernels reduce through subgroup operations (the device was created with the feature) */
+  readonly subgroups: boolean;
+
   constructor(
     readonly gpu: GPUDevice,
     readonly adapter: AdapterFacts,
   ) {
+    this.subgroups = gpu.features.has('subgroups');
     this.device = { kind: 'gpu', name: adapterName(adapter) };
     this.pipelines = new PipelineCache(gpu);
     this.splicer = new Splicer(gpu);
@@ -150,6 +154,10 @@ export class WebGpuBackend implements Backend {
       this.programs.set(split, program);
     }
     program.run();
+    // wait here rather than in the readback that follows, so time in compute is the device's
+    // (the executor's host-overhead figure) and a device error surfaces at the op that caused it
+    await this.gpu.queue.onSubmittedWorkDone();
+    this.check();
   }
 
   dispose(): void {
@@ -175,6 +183,7 @@ export class WebGpuBackend implements Backend {
         input: (k) => split.tensorOf(node.inputs[k]!),
         out: split.tensorOf(node.id),
         ropeTable: (dims, base) => this.ropeTable(dims, base),
+        subgroups: this.subgroups,
       }));
     }
     this.gpu.pushErrorScope('validation');

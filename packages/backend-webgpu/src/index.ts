@@ -1,4 +1,4 @@
-import { BackendUnavailableError, registerBackend, type BackendFactory, type ProbeResult } from '@ix/core';
+import { BackendUnavailableError, registerBackend, type BackendFactory, type BackendOptions, type ProbeResult } from '@ix/core';
 
 import { BACKEND_NAME, WebGpuBackend } from './backend.js';
 import { adapterFacts, adapterName, adapterShortfall, findGpu, type AdapterFacts } from './gpu.js';
@@ -12,6 +12,11 @@ export { SUPPORTED_OPS, WEIGHT_DTYPES, supportsNode } from './ops.js';
 const GPU_PRIORITY = 150;
 /** Rank on a software adapter (SwiftShader, lavapipe): below wasm (10), above the JS reference (0). */
 const SOFTWARE_PRIORITY = 5;
+
+export interface WebGpuOptions extends BackendOptions {
+  /** use subgroup operations where the adapter has them (default true) */
+  subgroups?: boolean;
+}
 
 type Found = { adapter: GPUAdapter; facts: AdapterFacts; source: string } | { error: string; source: string };
 
@@ -56,13 +61,17 @@ export const webgpuBackend: BackendFactory = {
   name: BACKEND_NAME,
   priority: GPU_PRIORITY,
   probe: probeWebGpu,
-  async create() {
+  /** options: `subgroups: false` (or IX_WEBGPU_SUBGROUPS=0) keeps the kernels off subgroup operations */
+  async create(options?: WebGpuOptions) {
     const found = await findAdapter();
     if (!('adapter' in found)) throw new BackendUnavailableError(BACKEND_NAME, found.error);
     const { adapter, facts } = found;
     const limit = (k: keyof GPUSupportedLimits) => adapter.limits[k] as number;
+    const env = typeof process !== 'undefined' ? process.env : {};
+    const subgroups = adapter.features.has('subgroups') && options?.subgroups !== false && env.IX_WEBGPU_SUBGROUPS !== '0';
     const device = await adapter.requestDevice({
       label: 'ix',
+      requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [],
       requiredLimits: {
         maxBufferSize: limit('maxBufferSize'),
         maxStorageBufferBindingSize: limit('maxStorageBufferBindingSize'),

@@ -24,6 +24,8 @@ export interface KernelSource {
   params: readonly (readonly [string, ScalarType])[];
   /** functions and `@compute fn main`; may use `P.<param>` and the operands' accessors */
   body: string;
+  /** WGSL extensions the body needs (`subgroups`) */
+  enable?: readonly string[];
 }
 
 /** The binding layout of one dispatch: buffer slot per operand. */
@@ -63,7 +65,7 @@ export function paramsBytes(operands: number, params: number): number {
 /** The whole module: uniform block, bindings, accessors, body. */
 export function generateShader(kernel: KernelSource, operands: readonly Operand[], pattern: BindingPattern): string {
   const fields = [...operands.map((o) => `${o.name}_off: u32`), 'ngroups: u32', ...kernel.params.map(([n, t]) => `${n}: ${t}`)];
-  const lines = [`struct Params { ${fields.join(', ')} }`, '@group(0) @binding(0) var<uniform> P: Params;'];
+  const lines = [...(kernel.enable ?? []).map((e) => `enable ${e};`), `struct Params { ${fields.join(', ')} }`, '@group(0) @binding(0) var<uniform> P: Params;'];
   pattern.buffers.forEach((_, i) => {
     lines.push(`@group(0) @binding(${i + 1}) var<storage, ${pattern.writable[i] ? 'read_write' : 'read'}> b${i}: array<u32>;`);
   });

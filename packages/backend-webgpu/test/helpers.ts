@@ -18,9 +18,15 @@ export const hasDevice = !skipReason;
 /** A device for this test file (creation is asynchronous; the shared suites want it made already). */
 export const device: WebGpuBackend = hasDevice ? ((await webgpuBackend.create()) as WebGpuBackend) : undefined!;
 
-export function makeWebGpu(): Promise<WebGpuBackend> {
-  return webgpuBackend.create() as Promise<WebGpuBackend>;
-}
+/**
+ * The kernels' two reduction paths where the adapter has subgroups (SwiftShader does): through
+ * subgroup operations (the default) and without them (what an adapter without subgroups runs).
+ */
+export const variants: [string, WebGpuBackend][] = !hasDevice
+  ? []
+  : device.subgroups
+    ? [['subgroups', device], ['no subgroups', (await webgpuBackend.create({ subgroups: false })) as WebGpuBackend]]
+    : [['no subgroups', device]];
 
 export { expectClose, randomF32, rng, runBoth, runOn } from '@ix/kernel-testing';
 

@@ -1,7 +1,7 @@
 import type { GraphNode } from '@ix/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { device as be, errorLog, expectClose, hasDevice, randomF32, rng, runBoth, skipReason } from './helpers.js';
+import { device as be, errorLog, expectClose, hasDevice, randomF32, rng, runBoth, skipReason, variants } from './helpers.js';
 
 /**
  * The elementwise, normalisation, selection and data-movement kernels against the reference
@@ -11,9 +11,9 @@ const log = errorLog('ops');
 afterAll(() => log.print());
 
 describe.skipIf(!hasDevice)(`ops on WebGPU${skipReason ? ` (${skipReason})` : ''}`, () => {
-  afterAll(() => be?.dispose());
+  afterAll(() => variants.forEach(([, b]) => b.dispose()));
 
-  it('elementwise, norms, softmax, argmax, copy, view and concat equal the reference', async () => {
+  it.each(variants)('elementwise, norms, softmax, argmax, copy, view and concat equal the reference (%s)', async (_, be) => {
     const R = 5, C = 267;
     const x = randomF32(R * C, rng(11), 4);
     const u = randomF32(R * C, rng(12), 2);

@@ -27,18 +27,20 @@ function bundlePath(): string {
 }
 
 /**
- * Build flavours: 'native' (-march=native, the default) and 'avx2' (AVX2 + FMA + F16C, AVX-512 off:
- * the peer for ix's IX_CPU_ISA=avx2 path). IX_PEER_FLAVOUR picks one; each has its own build folder.
+ * Build flavours: 'native' (-march=native, the default), 'avx2' (AVX2 + FMA + F16C, AVX-512 off:
+ * the peer for ix's IX_CPU_ISA=avx2 path) and 'vulkan' (ggml's Vulkan backend, needs glslc and the
+ * Vulkan headers: the peer of ix's GPU backends). IX_PEER_FLAVOUR picks one; each has its own build folder.
  */
-export type PeerFlavour = 'native' | 'avx2';
+export type PeerFlavour = 'native' | 'avx2' | 'vulkan';
 const FLAVOUR_FLAGS: Record<PeerFlavour, string[]> = {
   native: ['-DGGML_NATIVE=ON'],
   avx2: ['-DGGML_NATIVE=OFF', '-DGGML_AVX=ON', '-DGGML_AVX2=ON', '-DGGML_FMA=ON', '-DGGML_F16C=ON', '-DGGML_BMI2=ON', '-DGGML_AVX512=OFF'],
+  vulkan: ['-DGGML_NATIVE=ON', '-DGGML_VULKAN=ON'],
 };
 
 export function peerFlavour(): PeerFlavour {
   const f = process.env.IX_PEER_FLAVOUR ?? 'native';
-  if (f !== 'native' && f !== 'avx2') throw new Error(`IX_PEER_FLAVOUR must be native or avx2, got "${f}"`);
+  if (f !== 'native' && f !== 'avx2' && f !== 'vulkan') throw new Error(`IX_PEER_FLAVOUR must be native, avx2 or vulkan, got "${f}"`);
   return f;
 }
 

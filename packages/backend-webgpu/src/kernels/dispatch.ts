@@ -19,6 +19,8 @@ export interface PlanContext {
   out: Tensor;
   /** base^(-2i/dims) for i < dims/2, rounded once to f32, kept by the backend */
   ropeTable(dims: number, base: number): Tensor;
+  /** the device has subgroup operations (reductions then need one barrier instead of six) */
+  subgroups: boolean;
 }
 
 export type Planner = (ctx: PlanContext) => Dispatch[];
@@ -28,6 +30,40 @@ export const MAIN = `@compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nw: vec3u, @builtin(local_invocation_index) lid: u32) {
   let g = group_index(wg, nw);
   if (g >= P.ngroups) { return; }`;
+
+/** MAIN with the subgroup lane kept in `sg_lane` (for REDUCE_SG), under `enable subgroups`. */
+export const MAIN_SG = `var<private> sg_lane: u32;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nw: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) sid: u32) {
+  sg_lane = sid;
+  let g = group_index(wg, nw);
+  if (g >= P.ngroups) { return; }`;
+
+/**
+ * Workgroup sum / max through subgroups: each subgroup reduces in registers, its first lane leaves
+ * the result in its own slot (subgroups need not be contiguous in lid), one barrier, then every
+ * thread adds the 64 slots. Same signatures as REDUCE_SUM.
+ */
+export const REDUCE_SG = `
+var<workgroup> red: array<f32, 64>;
+fn reduce_sum(lid: u32, v: f32) -> f32 {
+  let s = subgroupAdd(v);
+  red[lid] = select(0.0, s, sg_lane == 0u);
+  workgroupBarrier();
+  var t = 0.0;
+  for (var i = 0u; i < 64u; i++) { t = t + red[i]; }
+  workgroupBarrier();
+  return t;
+}
+fn reduce_max(lid: u32, v: f32) -> f32 {
+  let s = subgroupMax(v);
+  red[lid] = select(-3.4028e38, s, sg_lane == 0u);
+  workgroupBarrier();
+  var t = -3.4028e38;
+  for (var i = 0u; i < 64u; i++) { t = max(t, red[i]); }
+  workgroupBarrier();
+  return t;
+}`;
 
 /** Reduce `red[0..64)` to `red[0]` (the whole workgroup calls it). */
 export const REDUCE_SUM = `

@@ -1,6 +1,6 @@
 import type { OpParams } from '@ix/core';
 
-import { MAIN, REDUCE_SUM, type Dispatch, type PlanContext } from './dispatch.js';
+import { MAIN, MAIN_SG, REDUCE_SG, REDUCE_SUM, type Dispatch, type PlanContext } from './dispatch.js';
 
 /** One workgroup per row of the last dim: rms_norm, layer_norm, softmax. */
 const BODIES = {
@@ -27,7 +27,7 @@ const BODIES = {
   for (var j = lid; j < P.C; j += WG) { y_set_f32(base + j, y_f32(base + j) * inv); }`,
 } as const;
 
-export function planRowwise({ node, input, out }: PlanContext): Dispatch[] {
+export function planRowwise({ node, input, out, subgroups }: PlanContext): Dispatch[] {
   const x = input(0);
   const op = node.op as keyof typeof BODIES;
   const c = x.shape[x.shape.length - 1] ?? 1;
@@ -36,10 +36,11 @@ export function planRowwise({ node, input, out }: PlanContext): Dispatch[] {
   const p = op === 'softmax' ? (node.params as OpParams['softmax']).scale : (node.params as OpParams['rms_norm']).eps;
   return [{
     kernel: {
-      key: op,
+      key: `${op}${subgroups ? '_sg' : ''}`,
       params: [['C', 'u32'], ['p', 'f32']],
-      body: `${REDUCE_SUM}
-${MAIN}
+      enable: subgroups ? ['subgroups'] : [],
+      body: `${subgroups ? REDUCE_SG : REDUCE_SUM}
+${subgroups ? MAIN_SG : MAIN}
   let base = g * P.C;${BODIES[op]}
 }`,
     },
