@@ -84,7 +84,7 @@ export function adapterShortfall(facts: AdapterFacts): string | undefined {
     ['maxStorageBuffersPerShaderStage', 6],
     ['maxComputeInvocationsPerWorkgroup', 64],
     ['maxComputeWorkgroupSizeX', 64],
-    ['maxComputeWorkgroupStorageSize', 4096],
+    ['maxComputeWorkgroupStorageSize', 16384],
   ];
   const short = need.filter(([k, v]) => !(facts.limits[k]! >= v)).map(([k, v]) => `${k} ${facts.limits[k]} < ${v}`);
   return short.length ? `the adapter lacks what the kernels need: ${short.join(', ')}` : undefined;

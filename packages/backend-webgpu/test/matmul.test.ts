@@ -29,7 +29,8 @@ describe.skipIf(!hasDevice)(`matmul on WebGPU${skipReason ? ` (${skipReason})` :
     const w = randomF32(n * k, rng(7), 1);
     const bytes = dtype === 'F32' ? new Uint8Array(w.buffer) : quantize(dtype, w);
 
-    it.each([1, 3, 19])('x with %i rows', async (m) => {
+    // 1: matvec; 3: an 8-row tile, partly used; 19 and 40: the tiled prefill kernel, partial tiles
+    it.each([1, 3, 19, 40])('x with %i rows', async (m) => {
       const x = randomF32(m * k, rng(100 + m), 2);
       const { ours, ref } = await runBoth(be, [{ shape: [n, k], dtype, bytes }], (g, c) => [g.matmul(g.input('x', [m, k]), c(0))], { x });
       log.add(`${dtype} K=${k} N=${n} M=${m}${be.subgroups ? ' sg' : ''}`, expectClose(ours[0]!, ref[0]!, 2e-6, `${dtype} M=${m}`));
