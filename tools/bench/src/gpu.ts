@@ -6,15 +6,15 @@ import { loadModel, measureSpeed } from '@ix/llm';
 import { toolArgs } from '@ix/model-gen';
 
 import { benchModel, positiveInt } from './bench-model.js';
-import { llamaBenchSpeed } from './llama-bench-speed.js';
 
 /**
  * GPU backends side by side on one GGUF: WebGPU (WGSL through Dawn) against ix's native Vulkan
  * backend, on whatever devices they find (set VK_ICD_FILENAMES to put both on one driver, e.g.
  * Chromium's SwiftShader). Prefill and decode medians of repeats after a warm-up, as ix bench
  * measures them, and the ratio to the first backend listed second. On a software adapter the
- * figures say how the kernels and the per-step overhead compare; they are no target. With --peer,
- * llama.cpp's llama-bench built with its Vulkan backend runs the same file on the same driver.
+ * figures say how the kernels and the per-step overhead compare; they are no target. (llama.cpp's
+ * own Vulkan build, the issue's other peer, does not compile with Debian 12's glslc: its
+ * flash-attention shaders need cooperative-matrix support that shaderc 2023 lacks.)
  */
 const values = toolArgs(
   {
@@ -26,10 +26,9 @@ const values = toolArgs(
     pp: { type: 'string', default: '64' },
     tg: { type: 'string', default: '16' },
     repeats: { type: 'string', default: '3' },
-    peer: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
-  'usage: node tools/bench/dist/gpu.js [--model file.gguf | --preset tinyllama-1.1b --quant Q4_0] [--backends webgpu,vulkan] [--pp 64] [--tg 16] [--repeats 3] [--peer] [--json]\n  --peer: also llama.cpp\'s llama-bench built with its Vulkan backend (IX_PEER_FLAVOUR=vulkan, cached in ~/.cache/ix)',
+  'usage: node tools/bench/dist/gpu.js [--model file.gguf | --preset tinyllama-1.1b --quant Q4_0] [--backends webgpu,vulkan] [--pp 64] [--tg 16] [--repeats 3] [--json]',
 );
 const log = (s: string) => process.stderr.write(s + '\n');
 const pp = positiveInt('pp', values.pp!);
@@ -52,19 +51,12 @@ for (const backend of values.backends!.split(',')) {
   }
 }
 
-if (values.peer) {
-  process.env.IX_PEER_FLAVOUR = 'vulkan';
-  log(`llama.cpp Vulkan (llama-bench): pp${pp} / tg${tg} x ${repeats} ...`);
-  const peer = llamaBenchSpeed(path, 2, pp, tg, repeats);
-  rows.push({ backend: 'llama.cpp vulkan', device: 'its first Vulkan device', pp: peer.ppTokensPerSecond, tg: peer.tgTokensPerSecond, host: NaN });
-}
-
 if (values.json) {
   process.stdout.write(JSON.stringify({ model: path, pp, tg, repeats, rows }, null, 2) + '\n');
 } else {
   const base = rows[1] ?? rows[0]!;
   const head = ['backend', 'device', `pp${pp} t/s`, `tg${tg} t/s`, 'tg host share', `pp / ${base.backend}`, `tg / ${base.backend}`];
-  const all = [head, ...rows.map((r) => [r.backend, r.device, r.pp.toFixed(2), r.tg.toFixed(2), Number.isNaN(r.host) ? '-' : (100 * r.host).toFixed(1) + '%', (r.pp / base.pp).toFixed(2), (r.tg / base.tg).toFixed(2)])];
+  const all = [head, ...rows.map((r) => [r.backend, r.device, r.pp.toFixed(2), r.tg.toFixed(2), (100 * r.host).toFixed(1) + '%', (r.pp / base.pp).toFixed(2), (r.tg / base.tg).toFixed(2)])];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   for (const r of all) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n');
 }
