@@ -40,7 +40,7 @@ export const wasmBackend: BackendFactory = {
     let isas: string[];
     let settings: ResolvedWasmOptions;
     try {
-      isas = (await WasmInstance.create(load.module)).isas();
+      isas = await isasOf(load.module);
       settings = resolveOptions(isas, {}, engineEnv());
     } catch (err) {
       return { available: false, reason: err instanceof Error ? err.message : String(err), device: unknown, features: [], ops: {} };
@@ -62,6 +62,19 @@ export const wasmBackend: BackendFactory = {
     return new WasmBackend(settings, device(settings), instance);
   },
 };
+
+/** The kernel tables a module offers: asked of one instance (64 MB of memory) once per module, not per probe. */
+const isaLists = new WeakMap<WebAssembly.Module, Promise<string[]>>();
+function isasOf(module: WebAssembly.Module): Promise<string[]> {
+  let list = isaLists.get(module);
+  if (!list) {
+    list = WasmInstance.create(module).then((instance) => instance.isas());
+    // a failure is reported by this probe and tried again by the next
+    list.catch(() => isaLists.delete(module));
+    isaLists.set(module, list);
+  }
+  return list;
+}
 
 registerBackend(wasmBackend);
 export default wasmBackend;
