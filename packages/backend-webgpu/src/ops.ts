@@ -5,6 +5,7 @@ import { WEIGHT_DTYPES } from './kernels/dequant.js';
 import { planAttention } from './kernels/attention.js';
 import type { Planner } from './kernels/dispatch.js';
 import { planBinary, planUnary } from './kernels/elementwise.js';
+import { planGather, planMulMatId, planTopK, planWeightedSum } from './kernels/experts.js';
 import { planMatmul } from './kernels/matmul.js';
 import { planRope } from './kernels/rope.js';
 import { planArgmax, planRowwise } from './kernels/rowwise.js';
@@ -35,10 +36,13 @@ export const PLANNERS: Partial<Record<OpName, Planner>> = {
   concat: planConcat,
   copy: planCopy,
   view: planView,
+  top_k: planTopK,
+  gather: planGather,
+  mul_mat_id: planMulMatId,
+  weighted_sum: planWeightedSum,
 };
 
-// mixture-of-experts routing (top_k, gather, mul_mat_id, weighted_sum) runs on the fallback backend for now
-const support = opSupport(WEIGHT_DTYPES, { omit: ['top_k', 'gather', 'mul_mat_id', 'weighted_sum'] });
+const support = opSupport(WEIGHT_DTYPES);
 /** shaders index with 32-bit integers */
 const MAX_ELEMENTS = 2 ** 31;
 

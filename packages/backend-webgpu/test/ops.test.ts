@@ -66,6 +66,18 @@ describe.skipIf(!hasDevice)(`ops on WebGPU${skipReason ? ` (${skipReason})` : ''
     expect([...ours[3]!]).toEqual(new Array(60).fill(0));
   });
 
+  it('top_k: largest first, ties to the lower index, NaN last; k = C sorts the whole row; and of a 32000-wide row', async () => {
+    const x = randomF32(2 * 33, rng(31));
+    x[5] = x[6] = x[7] = 0.25;
+    x[40] = NaN;
+    x[41] = -Infinity;
+    const wide = randomF32(32000, rng(32));
+    wide[31999] = wide[17] = 9;
+    const { ours, ref } = await runBoth(be, [], (g) => [g.topK(g.input('x', [2, 33]), 33), g.topK(g.input('x', [2, 33]), 4), g.topK(g.input('w', [1, 32000]), 40)], { x, w: wide });
+    ours.forEach((o, i) => expect([...o], `case ${i}`).toEqual([...ref[i]!]));
+    expect([...ours[2]!.subarray(0, 2)]).toEqual([17, 31999]);
+  });
+
   it('a split is made into a program once and replayed', async () => {
     const { Executor, Graph } = await import('@ix/core');
     const g = new Graph();

@@ -90,7 +90,3 @@ fn reduce_max(lid: u32, v: f32) -> f32 {
   workgroupBarrier();
   return r;
 }`;
-
-export function f32Bits(v: number): number {
-  return new Uint32Array(Float32Array.of(v).buffer)[0]!;
-}
