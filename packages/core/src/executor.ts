@@ -134,6 +134,11 @@ export class Executor {
     return target;
   }
 
+  /** src's bytes into dst (same size), through the host when they live on different backends */
+  private async copyValue(src: Tensor, dst: Tensor): Promise<void> {
+    this.owner(dst).upload(dst.buffer, dst.offset, await this.owner(src).download(src.buffer, src.offset, src.byteLength));
+  }
+
   /** The outputs' values on the host, one after another (a device reads back one buffer at a time). */
   private async downloadAll(outputs: readonly GraphNode[], tensorOf: (out: GraphNode) => Tensor, into: readonly (HostArray | undefined)[]): Promise<HostArray[]> {
     const values: HostArray[] = [];
@@ -178,14 +183,14 @@ export class Executor {
         let c = copies.get(backend.name);
         if (!c) {
           c = new Tensor(src.shape, src.dtype, backend.allocate(src.byteLength), 0, src.name);
-          backend.upload(c.buffer, 0, await this.owner(src).download(src.buffer, src.offset, src.byteLength));
+          await this.copyValue(src, c);
           copies.set(backend.name, c);
         }
         setValue(id, c);
         return c;
       }
       const copy = alloc(backend, node);
-      backend.upload(copy.buffer, 0, await this.owner(src).download(src.buffer, src.offset, src.byteLength));
+      await this.copyValue(src, copy);
       setValue(id, copy);
       return copy;
     };
@@ -243,7 +248,7 @@ export class Executor {
         await this.compute(backend, split);
         for (const { id, local } of written) {
           const dst = home.get(id)!;
-          if (local !== dst) this.owner(dst).upload(dst.buffer, dst.offset, await backend.download(local.buffer, local.offset, local.byteLength));
+          if (local !== dst) await this.copyValue(local, dst);
           // every other copy of the destination is stale now, under any node it is the value of
           for (const [nodeId, h] of home) {
             if (h !== dst) continue;

@@ -5,3 +5,4 @@ export { ropeAttentionSuite, type SuiteOptions } from './suites/rope-attention.j
 export { storiesSuite } from './suites/stories.js';
 export { decoderSuite, type DecoderCase } from './suites/decoder.js';
 export { expertsSuite } from './suites/experts.js';
+export { expectZeroRowsForOutOfRangeIds } from './suites/get-rows.js';

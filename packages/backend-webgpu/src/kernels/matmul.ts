@@ -1,5 +1,3 @@
-import type { Tensor } from '@ix/core';
-
 import { dequantWgsl, rowBytes, type WeightDType } from './dequant.js';
 import { MAIN, MAIN_SG, type Dispatch, type PlanContext } from './dispatch.js';
 
@@ -9,11 +7,8 @@ import { MAIN, MAIN_SG, type Dispatch, type PlanContext } from './dispatch.js';
  * 32-element chunks in turn, decode each once and use it for all R rows, then reduce (R = 1 is the
  * matvec of a decode step, R = 8 a short prompt). From 16 rows: the tiled kernel below.
  */
-export function planMatmul({ input, out, subgroups }: PlanContext): Dispatch[] {
-  return matmulDispatch(input(0), input(1), out, subgroups);
-}
-
-export function matmulDispatch(x: Tensor, w: Tensor, y: Tensor, subgroups: boolean): Dispatch[] {
+export function planMatmul({ input, out: y, subgroups }: PlanContext): Dispatch[] {
+  const x = input(0), w = input(1);
   const [n, k] = w.shape as [number, number];
   const m = k === 0 ? 0 : x.numElements / k;
   if (m === 0 || n === 0) return [];
