@@ -2,6 +2,7 @@
 export * from './helpers.js';
 export { BF16_ACTIVATIONS, checkMatmul, FAST_BLOCK, matmulCase, type MatmulCase } from './matmul-bound.js';
 export { ropeAttentionSuite, type SuiteOptions } from './suites/rope-attention.js';
+export { attentionOptionsSuite } from './suites/attention-options.js';
 export { storiesSuite } from './suites/stories.js';
 export { decoderSuite, type DecoderCase } from './suites/decoder.js';
 export { expertsSuite } from './suites/experts.js';

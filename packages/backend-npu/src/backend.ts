@@ -1,0 +1,242 @@
+import { InvalidArgumentError, type Backend, type BackendBuffer, type DeviceInfo, type DTypeName, type GraphNode, type GraphSplit, type Tensor } from '@ix/core';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+
+import { attentionMask, ropeTables, rowIndices } from './feeds.js';
+import { lowerSplit, type Fetch, type Lowered, type LowerOptions } from './lower.js';
+import { supportsNode } from './ops.js';
+import type { OrtModule } from './ort.js';
+import { splitSignature } from './signature.js';
+
+export const BACKEND_NAME = 'npu';
+
+/** A buffer of the npu backend: host memory, which ONNX Runtime reads and writes in place. */
+export class NpuBuffer implements BackendBuffer {
+  readonly backend = BACKEND_NAME;
+  readonly byteLength: number;
+  data: ArrayBuffer | undefined;
+
+  constructor(data: ArrayBuffer) {
+    this.data = data;
+    this.byteLength = data.byteLength;
+  }
+}
+
+export interface NpuBackendConfig extends LowerOptions {
+  ort: OrtModule;
+  /** EPs in the order ONNX Runtime should try them */
+  executionProviders: string[];
+  threads: number;
+  device: DeviceInfo;
+  /** compiled splits kept (each holds an ONNX Runtime session with its own copy of the weights) */
+  maxSessions: number;
+}
+
+interface Compiled {
+  lowered: Lowered;
+  session: InferenceSession;
+  /** last use, for evicting the least recently used session */
+  used: number;
+}
+
+const TYPED: Record<string, { ort: 'float32' | 'int32' | 'float16'; bytes: number }> = {
+  F32: { ort: 'float32', bytes: 4 },
+  I32: { ort: 'int32', bytes: 4 },
+  F16: { ort: 'float16', bytes: 2 },
+};
+
+/**
+ * Runs each split it is given as one ONNX Runtime session: the split is lowered to an ONNX model
+ * (lower.ts) on first sight and kept, by split object (the executor replays one split per graph)
+ * and by structure (a split rebuilt for the same graph shape). Buffers are host memory: inputs are
+ * handed to ONNX Runtime as views and outputs written straight into the executor's tensors.
+ */
+export class NpuBackend implements Backend {
+  readonly name = BACKEND_NAME;
+  readonly device: DeviceInfo;
+  /** sessions built so far (tests and `ix bench` read it) */
+  sessionsCreated = 0;
+  private readonly bySplit = new WeakMap<GraphSplit, { key: string; compiled: Compiled }>();
+  private readonly byKey = new Map<string, Compiled>();
+  private clock = 0;
+  private disposed = false;
+
+  constructor(private readonly config: NpuBackendConfig) {
+    this.device = config.device;
+  }
+
+  get executionProviders(): readonly string[] {
+    return this.config.executionProviders;
+  }
+
+  allocate(byteLength: number): BackendBuffer {
+    if (!Number.isSafeInteger(byteLength) || byteLength < 0) throw new InvalidArgumentError(`npu: allocate: byteLength must be a non-negative integer, got ${byteLength}`);
+    try {
+      return new NpuBuffer(new ArrayBuffer(byteLength));
+    } catch (err) {
+      throw new InvalidArgumentError(`npu: cannot allocate ${byteLength} bytes (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+
+  free(buffer: BackendBuffer): void {
+    this.own(buffer).data = undefined;
+  }
+
+  upload(buffer: BackendBuffer, byteOffset: number, data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('npu: upload data must be a Uint8Array');
+    this.region(buffer, byteOffset, data.byteLength).set(data);
+  }
+
+  download(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array {
+    return this.region(buffer, byteOffset, byteLength).slice();
+  }
+
+  downloadInto(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void {
+    target.set(this.region(buffer, byteOffset, target.byteLength));
+  }
+
+  supports(node: GraphNode, inputDTypes: readonly DTypeName[]): boolean {
+    return supportsNode(node, inputDTypes);
+  }
+
+  async compute(split: GraphSplit): Promise<void> {
+    if (this.disposed) throw new InvalidArgumentError('npu: backend was disposed');
+    const compiled = await this.compiledFor(split);
+    compiled.used = ++this.clock;
+    const { ort } = this.config;
+    const { feeds, fetches } = compiled.lowered;
+    const outputs = fetches.filter((f) => !f.rowsOf).map((f) => ({ f, tensor: split.tensorOf(f.nodeId), view: this.view(split.tensorOf(f.nodeId)) }));
+    const inputs: Record<string, OrtTensor> = {};
+    for (const feed of feeds) {
+      switch (feed.kind) {
+        case 'value': {
+          const t = split.tensorOf(feed.nodeId);
+          // a fed value whose bytes an output of this run reuses is copied first: ONNX Runtime may run nodes in another order than ix
+          const shared = outputs.some((o) => overlaps(o.tensor, t));
+          inputs[feed.name] = new ort.Tensor(TYPED[feed.dtype]!.ort, this.typed(t, shared), feed.dims);
+          break;
+        }
+        case 'mask': {
+          const rows = this.config.staticShapes ? feed.rows : feed.node.params.kvLen;
+          inputs[feed.name] = new ort.Tensor('float32', attentionMask(feed.node, feed.tokens, rows), [feed.tokens, rows]);
+          break;
+        }
+        case 'kvlen':
+          inputs[feed.name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(feed.node.params.kvLen)), [1]);
+          break;
+        case 'rope': {
+          const pos = this.typed(split.tensorOf(feed.posId), false) as Int32Array;
+          const { cos, sin } = ropeTables(feed.node, pos, feed.factors);
+          const dims = [pos.length, feed.node.params.dims / 2];
+          inputs[feed.cos] = new ort.Tensor('float32', cos, dims);
+          inputs[feed.sin] = new ort.Tensor('float32', sin, dims);
+          break;
+        }
+        case 'rows': {
+          const tokens = split.graph.node(feed.node.inputs[1]!).shape[0]!;
+          inputs[feed.name] = new ort.Tensor('int64', rowIndices(feed.node, tokens), [tokens, 1]);
+          break;
+        }
+      }
+    }
+    const fetchInto: Record<string, OrtTensor | null> = {};
+    for (const f of fetches) fetchInto[f.name] = null;
+    for (const { f, view } of outputs) if (view.aligned) fetchInto[f.name] = new ort.Tensor(TYPED[f.dtype]!.ort, view.array, f.dims);
+    const results = await compiled.session.run(inputs, fetchInto);
+    for (const { f, view } of outputs) if (!view.aligned) this.store(split.tensorOf(f.nodeId), 0, results[f.name]!);
+    for (const f of fetches) if (f.rowsOf) this.storeRows(split, f, results[f.name]!);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const c of this.byKey.values()) void c.session.release();
+    this.byKey.clear();
+  }
+
+  /** the kept session for this split, or a new one (lowered, then created by ONNX Runtime) */
+  private async compiledFor(split: GraphSplit): Promise<Compiled> {
+    const kept = this.bySplit.get(split);
+    if (kept && this.byKey.get(kept.key) === kept.compiled) return kept.compiled;
+    const key = splitSignature(split);
+    let compiled = this.byKey.get(key);
+    if (!compiled) {
+      const lowered = lowerSplit(split, (t) => this.region(t.buffer, t.offset, t.byteLength), this.config);
+      const session = await this.config.ort.InferenceSession.create(lowered.model, {
+        executionProviders: this.config.executionProviders,
+        ...(this.config.threads > 0 ? { intraOpNumThreads: this.config.threads } : {}),
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      });
+      this.sessionsCreated++;
+      compiled = { lowered, session, used: ++this.clock };
+      this.byKey.set(key, compiled);
+      this.evict();
+    }
+    this.bySplit.set(split, { key, compiled });
+    return compiled;
+  }
+
+  /** release the least recently used sessions beyond maxSessions */
+  private evict(): void {
+    while (this.byKey.size > this.config.maxSessions) {
+      let oldest: [string, Compiled] | undefined;
+      for (const e of this.byKey) if (!oldest || e[1].used < oldest[1].used) oldest = e;
+      this.byKey.delete(oldest![0]);
+      void oldest![1].session.release();
+    }
+  }
+
+  /** a tensor's bytes as a typed array over the buffer (a copy when misaligned or when `copy`) */
+  private typed(t: Tensor, copy: boolean): Float32Array | Int32Array | Uint16Array {
+    const spec = TYPED[t.dtype];
+    if (!spec) throw new InvalidArgumentError(`npu: ${t.dtype} values cannot be handed to ONNX Runtime`);
+    let bytes = this.region(t.buffer, t.offset, t.byteLength);
+    if (copy || bytes.byteOffset % spec.bytes !== 0) bytes = bytes.slice();
+    const n = bytes.byteLength / spec.bytes;
+    if (t.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    if (t.dtype === 'I32') return new Int32Array(bytes.buffer, bytes.byteOffset, n);
+    return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  }
+
+  private view(t: Tensor): { tensor: Tensor; array: Float32Array | Int32Array | Uint16Array; aligned: boolean } {
+    const spec = TYPED[t.dtype];
+    if (!spec) throw new InvalidArgumentError(`npu: ${t.dtype} values cannot be taken from ONNX Runtime`);
+    const aligned = t.offset % spec.bytes === 0;
+    return { tensor: t, array: aligned ? this.typed(t, false) : new Float32Array(0), aligned };
+  }
+
+  /** an ONNX Runtime output's bytes into a tensor's buffer at `byteOffset` into it */
+  private store(t: Tensor, byteOffset: number, value: OrtTensor): void {
+    const data = value.data as ArrayBufferView;
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (byteOffset + bytes.byteLength > t.byteLength) throw new InvalidArgumentError(`npu: an output of ${bytes.byteLength} bytes does not fit its tensor at ${byteOffset} (${t.byteLength} bytes)`);
+    this.region(t.buffer, t.offset + byteOffset, bytes.byteLength).set(bytes);
+  }
+
+  /** a write_rows' new rows into its destination (the cache) at its row */
+  private storeRows(split: GraphSplit, f: Fetch, value: OrtTensor): void {
+    const node = f.rowsOf!;
+    const dst = split.tensorOf(node.id);
+    const rowBytes = dst.byteLength / dst.shape[0]!;
+    this.store(dst, node.params.row * rowBytes, value);
+  }
+
+  private region(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array {
+    const data = this.own(buffer).data;
+    if (!data) throw new InvalidArgumentError('npu: buffer was freed');
+    if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > data.byteLength) {
+      throw new InvalidArgumentError(`npu: bytes ${byteOffset}..${byteOffset + byteLength} are outside a buffer of ${data.byteLength}`);
+    }
+    return new Uint8Array(data, byteOffset, byteLength);
+  }
+
+  private own(buffer: BackendBuffer): NpuBuffer {
+    if (!(buffer instanceof NpuBuffer)) throw new InvalidArgumentError(`npu: buffer belongs to backend "${buffer?.backend}"`);
+    return buffer;
+  }
+}
+
+/** whether two tensors share bytes of one buffer */
+function overlaps(a: Tensor, b: Tensor): boolean {
+  return a.buffer === b.buffer && a.offset < b.offset + b.byteLength && b.offset < a.offset + a.byteLength;
+}

@@ -1,0 +1,393 @@
+import { UnsupportedOpError, type DTypeName, type GraphNode, type GraphSplit, type OpParams, type Tensor } from '@ix/core';
+import { dequantize } from '@ix/core';
+
+import { MS_DOMAIN, OnnxGraphBuilder } from './onnx-builder.js';
+import { ElemType, type ElemTypeCode } from './onnx-proto.js';
+import { BLOCK, matmulWeight } from './weights.js';
+
+/**
+ * Lowering: one split of ix's step graph -> one ONNX model, and what each run feeds it and takes
+ * from it. Weights become initializers (read once, here); values that change between runs (graph
+ * inputs, the KV cache, values from other backends' splits) are fed from the backend's buffers.
+ * What moves between decode steps without changing the graph (attention positions, the rows a
+ * write_rows fills, rope angles) is computed on the host each run as small inputs: masks, row
+ * indices, cos/sin tables. So one model serves every decode step of a shape.
+ */
+export interface LowerOptions {
+  /** 'fast': MatMulNBits with 8-bit activations (accuracy_level 4), like llama.cpp; 'exact' keeps them f32 */
+  accuracy: 'exact' | 'fast';
+  /**
+   * true: every dimension fixed (attention reads the whole cache under a mask), as NPU EPs need;
+   * false: attention slices the cache to the run's kvLen (a symbolic dimension)
+   */
+  staticShapes: boolean;
+}
+
+export type Feed =
+  | { kind: 'value'; name: string; nodeId: number; dtype: DTypeName; dims: number[] }
+  | { kind: 'mask'; name: string; node: GraphNode<'attention'>; tokens: number; rows: number }
+  | { kind: 'kvlen'; name: string; node: GraphNode<'attention'> }
+  | { kind: 'rope'; cos: string; sin: string; node: GraphNode<'rope'>; posId: number; factors?: Float32Array }
+  | { kind: 'rows'; name: string; node: GraphNode<'write_rows'> };
+
+export interface Fetch {
+  name: string;
+  nodeId: number;
+  dtype: DTypeName;
+  dims: number[];
+  /** the new rows of a write_rows, stored into its destination at `row` after the run */
+  rowsOf?: GraphNode<'write_rows'>;
+}
+
+export interface Lowered {
+  model: Uint8Array;
+  feeds: Feed[];
+  fetches: Fetch[];
+  onnxNodes: number;
+}
+
+/** what lowering reads: the bytes of a constant's tensor (weights, rope frequency factors) */
+export type ReadTensor = (t: Tensor) => Uint8Array;
+
+export const ELEM: Partial<Record<DTypeName, ElemTypeCode>> = { F32: ElemType.FLOAT, F16: ElemType.FLOAT16, I32: ElemType.INT32 };
+
+/** Ops and input positions whose constant operand is live state (a KV cache), fed each run rather than baked in. */
+function readsLive(op: string, index: number): boolean {
+  return op === 'write_rows' || op === 'concat' || op === 'view' || op === 'copy' || (op === 'attention' && (index === 1 || index === 2));
+}
+
+export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOptions): Lowered {
+  const { graph, nodes } = split;
+  const b = new OnnxGraphBuilder();
+  const inSplit = new Set(nodes.map((n) => n.id));
+  const names = new Map<number, string>();
+  const feeds: Feed[] = [];
+  const fetches: Fetch[] = [];
+  const fed = new Map<number, string>();
+  const baked = new Map<string, string>();
+
+  const tensorOf = (id: number) => split.tensorOf(id);
+  /** the value of node `id` as a float32/int32/float16 ONNX value */
+  const live = (id: number): string => {
+    const have = names.get(id);
+    if (have) return have;
+    let name = fed.get(id);
+    if (!name) {
+      const node = graph.node(id);
+      const elem = ELEM[node.dtype];
+      if (elem === undefined) throw new UnsupportedOpError(node.op, `on npu: a ${node.dtype} value cannot be fed to ONNX Runtime`);
+      name = b.input(`in${id}`, elem, node.shape);
+      fed.set(id, name);
+      feeds.push({ kind: 'value', name, nodeId: id, dtype: node.dtype, dims: [...node.shape] });
+    }
+    return name;
+  };
+  /** input k of `node`: a live value, or a constant baked in as an initializer */
+  const operand = (node: GraphNode, k: number): string => {
+    const id = node.inputs[k]!;
+    const src = graph.node(id);
+    if (inSplit.has(id) || src.op !== 'constant' || readsLive(node.op, k)) return live(id);
+    const key = `raw${id}`;
+    let name = baked.get(key);
+    if (!name) {
+      const elem = ELEM[src.dtype];
+      const bytes = read(tensorOf(id));
+      if (elem === undefined) {
+        name = b.initializer(`c${id}`, ElemType.FLOAT, src.shape, bytesOf(dequantize(src.dtype, bytes, count(src.shape))));
+      } else {
+        name = b.initializer(`c${id}`, elem, src.shape, bytes.slice());
+        if (src.dtype === 'F16') name = b.op1('Cast', [name], { to: ElemType.FLOAT });
+      }
+      baked.set(key, name);
+    }
+    return name;
+  };
+  const shapeOf = (id: number) => graph.node(id).shape;
+
+  for (const node of nodes) {
+    const out = lowerNode(node);
+    names.set(node.id, out);
+  }
+
+  // values someone outside the split reads, and the outputs of the run
+  const readers = readersOutside(split, inSplit);
+  for (const node of nodes) {
+    if (node.op === 'write_rows') continue;
+    if (!readers.has(node.id) && !(split.outputs?.has(node.id) ?? true)) continue;
+    const name = names.get(node.id)!;
+    const elem = ELEM[node.dtype]!;
+    const outName = `out${node.id}`;
+    b.op('Identity', [name], {}, [outName]);
+    b.output(outName, elem, node.shape);
+    fetches.push({ name: outName, nodeId: node.id, dtype: node.dtype, dims: [...node.shape] });
+  }
+  if (fetches.length === 0 && !nodes.some((n) => n.op === 'write_rows')) {
+    throw new UnsupportedOpError(nodes[0]?.op ?? 'input', 'on npu: the split computes nothing that is read');
+  }
+  return { model: b.encode(`ix_split_${nodes.length}`), feeds, fetches, onnxNodes: b.nodeCount };
+
+  function emit(op: string, inputs: string[], attrs: Record<string, unknown> = {}, domain = ''): string {
+    return b.op1(op, inputs, attrs as never, domain);
+  }
+
+  function lowerNode(node: GraphNode): string {
+    const x = (k: number) => operand(node, k);
+    switch (node.op) {
+      case 'matmul':
+        return matmul(node as GraphNode<'matmul'>);
+      case 'get_rows':
+        return getRows(node as GraphNode<'get_rows'>);
+      case 'add':
+        return emit('Add', [x(0), x(1)]);
+      case 'mul':
+        return emit('Mul', [x(0), x(1)]);
+      case 'scale':
+        return emit('Mul', [x(0), b.float((node.params as OpParams['scale']).scale)]);
+      case 'rms_norm': {
+        const v = x(0);
+        const ms = emit('ReduceMean', [emit('Mul', [v, v]), b.int64s([-1])], { keepdims: 1 });
+        const inv = emit('Reciprocal', [emit('Sqrt', [emit('Add', [ms, b.float((node.params as OpParams['rms_norm']).eps)])])]);
+        return emit('Mul', [v, inv]);
+      }
+      case 'layer_norm': {
+        const c = node.shape[node.shape.length - 1]!;
+        return emit('LayerNormalization', [x(0), b.float(1, [c]), b.float(0, [c])], { axis: -1, epsilon: { float: (node.params as OpParams['layer_norm']).eps } });
+      }
+      case 'rope':
+        return rope(node as GraphNode<'rope'>);
+      case 'softmax': {
+        const s = (node.params as OpParams['softmax']).scale;
+        return emit('Softmax', [s === 1 ? x(0) : emit('Mul', [x(0), b.float(s)])], { axis: -1 });
+      }
+      case 'silu': {
+        const v = x(0);
+        return emit('Mul', [v, emit('Sigmoid', [v])]);
+      }
+      case 'gelu':
+        return emit('Gelu', [x(0)], { approximate: 'tanh' });
+      case 'sigmoid':
+        return emit('Sigmoid', [x(0)]);
+      case 'softcap': {
+        const cap = (node.params as OpParams['softcap']).cap;
+        return emit('Mul', [emit('Tanh', [emit('Div', [x(0), b.float(cap)])]), b.float(cap)]);
+      }
+      case 'swiglu': {
+        const g = x(0);
+        return emit('Mul', [emit('Mul', [g, emit('Sigmoid', [g])]), x(1)]);
+      }
+      case 'swiglu_oai': {
+        const { alpha, limit } = node.params as OpParams['swiglu_oai'];
+        const g = emit('Min', [x(0), b.float(limit)]);
+        const u = emit('Clip', [x(1), b.float(-limit), b.float(limit)]);
+        const gated = emit('Mul', [g, emit('Sigmoid', [emit('Mul', [g, b.float(alpha)])])]);
+        return emit('Mul', [gated, emit('Add', [u, b.float(1)])]);
+      }
+      case 'write_rows':
+        return writeRows(node as GraphNode<'write_rows'>);
+      case 'attention':
+        return attention(node as GraphNode<'attention'>);
+      case 'concat':
+        return emit('Concat', [x(0), x(1)], { axis: (node.params as OpParams['concat']).axis });
+      case 'copy': {
+        const to = ELEM[(node.params as OpParams['copy']).dtype]!;
+        return emit('Cast', [x(0)], { to });
+      }
+      case 'view': {
+        const offset = (node.params as OpParams['view']).offset;
+        const n = count(node.shape);
+        const src = x(0);
+        if (offset === 0 && n === count(shapeOf(node.inputs[0]!))) return emit('Reshape', [src, b.int64s(node.shape)]);
+        const flat = emit('Reshape', [src, b.int64s([-1])]);
+        return emit('Reshape', [emit('Slice', [flat, b.int64s([offset]), b.int64s([offset + n]), b.int64s([0])]), b.int64s(node.shape)]);
+      }
+      case 'argmax':
+        return emit('Cast', [emit('ArgMax', [x(0)], { axis: -1, keepdims: 0, select_last_index: 0 })], { to: ElemType.INT32 });
+      case 'top_k': {
+        const k = (node.params as OpParams['top_k']).k;
+        const [, indices] = b.op('TopK', [x(0), b.int64s([k])], { axis: -1, largest: 1, sorted: 1 }, 2);
+        return emit('Cast', [indices!], { to: ElemType.INT32 });
+      }
+      case 'gather':
+        return emit('GatherElements', [x(0), x(1)], { axis: -1 });
+      case 'weighted_sum': {
+        const w = emit('Unsqueeze', [x(1), b.int64s([-1])]);
+        return emit('ReduceSum', [emit('Mul', [x(0), w]), b.int64s([1])], { keepdims: 0 });
+      }
+      default:
+        throw new UnsupportedOpError(node.op, 'on npu (no ONNX lowering)');
+    }
+  }
+
+  function matmul(node: GraphNode<'matmul'>): string {
+    const xs = operand(node, 0);
+    const wId = node.inputs[1]!;
+    const wNode = graph.node(wId);
+    const [n, k] = wNode.shape as [number, number];
+    const xShape = shapeOf(node.inputs[0]!);
+    const rows = count(xShape) / k;
+    if (inSplit.has(wId) || wNode.op !== 'constant') {
+      // a computed right-hand side (F32): Gemm with it transposed
+      const y = emit('Gemm', [emit('Reshape', [xs, b.int64s([rows, k])]), live(wId)], { transB: 1 });
+      return emit('Reshape', [y, b.int64s(node.shape)]);
+    }
+    const key = `mm${wId}`;
+    let w = baked.get(key);
+    let nbits: { bits: number; zp: string | undefined } | undefined;
+    const form = matmulWeight(wNode.dtype, n, k, read(tensorOf(wId)));
+    if (form.kind === 'nbits') {
+      const blocks = k / BLOCK;
+      if (!w) {
+        w = b.initializer(`w${wId}`, ElemType.UINT8, [n, blocks, (BLOCK * form.bits) / 8], form.blocks);
+        b.initializer(`w${wId}_scales`, ElemType.FLOAT, [n * blocks], bytesOf(form.scales));
+        if (form.zeroPoints) b.initializer(`w${wId}_zp`, ElemType.FLOAT, [n * blocks], bytesOf(form.zeroPoints));
+        baked.set(key, w);
+      }
+      nbits = { bits: form.bits, zp: form.zeroPoints ? `w${wId}_zp` : undefined };
+      const inputs = [xs, w, `w${wId}_scales`];
+      if (nbits.zp) inputs.push(nbits.zp);
+      return emit('MatMulNBits', inputs, { K: k, N: n, bits: form.bits, block_size: BLOCK, accuracy_level: options.accuracy === 'fast' ? 4 : 0 }, MS_DOMAIN);
+    }
+    if (!w) baked.set(key, (w = b.initializer(`w${wId}`, ElemType.FLOAT, [n, k], bytesOf(form.data))));
+    const y = emit('Gemm', [emit('Reshape', [xs, b.int64s([rows, k])]), w], { transB: 1 });
+    return emit('Reshape', [y, b.int64s(node.shape)]);
+  }
+
+  function getRows(node: GraphNode<'get_rows'>): string {
+    const tId = node.inputs[0]!;
+    const tNode = graph.node(tId);
+    const [rowsInTable, cols] = tNode.shape as [number, number];
+    let table: string;
+    if (inSplit.has(tId) || tNode.op !== 'constant') {
+      table = live(tId);
+      if (tNode.dtype !== 'F32') table = emit('Cast', [table], { to: ElemType.FLOAT });
+    } else {
+      const key = `rows${tId}`;
+      table = baked.get(key) ?? '';
+      if (!table) {
+        const data = dequantize(tNode.dtype, read(tensorOf(tId)), rowsInTable * cols);
+        baked.set(key, (table = b.initializer(`t${tId}`, ElemType.FLOAT, [rowsInTable, cols], bytesOf(data))));
+      }
+    }
+    // ids outside the table give zero rows, as the reference does (ONNX's Gather would fail the run)
+    const ids = operand(node, 1);
+    const valid = emit('And', [emit('GreaterOrEqual', [ids, b.int32(0)]), emit('Less', [ids, b.int32(rowsInTable)])]);
+    const safe = emit('Where', [valid, ids, b.int32(0)]);
+    const rows = emit('Gather', [table, safe], { axis: 0 });
+    return emit('Where', [emit('Unsqueeze', [valid, b.int64s([-1])]), rows, b.float(0)]);
+  }
+
+  function rope(node: GraphNode<'rope'>): string {
+    const { mode, dims } = node.params;
+    const [tokens, heads, headDim] = node.shape as [number, number, number];
+    const posId = node.inputs[1]!;
+    if (inSplit.has(posId)) throw new UnsupportedOpError('rope', 'on npu: positions computed inside the split (the host makes the angles from them)');
+    const factorsId = node.inputs[2];
+    const factors = factorsId === undefined ? undefined : new Float32Array(dequantize('F32', read(tensorOf(factorsId)), dims / 2));
+    const half = dims / 2;
+    const cos = b.input(`cos${node.id}`, ElemType.FLOAT, [tokens, half]);
+    const sin = b.input(`sin${node.id}`, ElemType.FLOAT, [tokens, half]);
+    feeds.push({ kind: 'rope', cos, sin, node, posId, factors });
+    const xs = operand(node, 0);
+    const rot = dims === headDim ? xs : emit('Slice', [xs, b.int64s([0]), b.int64s([dims]), b.int64s([2])]);
+    let y: string;
+    if (mode === 'normal') {
+      const pairs = emit('Reshape', [rot, b.int64s([tokens, heads, half, 2])]);
+      const x0 = emit('Slice', [pairs, b.int64s([0]), b.int64s([1]), b.int64s([3])]);
+      const x1 = emit('Slice', [pairs, b.int64s([1]), b.int64s([2]), b.int64s([3])]);
+      const c = emit('Reshape', [cos, b.int64s([tokens, 1, half, 1])]);
+      const s = emit('Reshape', [sin, b.int64s([tokens, 1, half, 1])]);
+      const y0 = emit('Sub', [emit('Mul', [x0, c]), emit('Mul', [x1, s])]);
+      const y1 = emit('Add', [emit('Mul', [x0, s]), emit('Mul', [x1, c])]);
+      y = emit('Reshape', [emit('Concat', [y0, y1], { axis: 3 }), b.int64s([tokens, heads, dims])]);
+    } else {
+      const x0 = emit('Slice', [rot, b.int64s([0]), b.int64s([half]), b.int64s([2])]);
+      const x1 = emit('Slice', [rot, b.int64s([half]), b.int64s([dims]), b.int64s([2])]);
+      const c = emit('Reshape', [cos, b.int64s([tokens, 1, half])]);
+      const s = emit('Reshape', [sin, b.int64s([tokens, 1, half])]);
+      const y0 = emit('Sub', [emit('Mul', [x0, c]), emit('Mul', [x1, s])]);
+      const y1 = emit('Add', [emit('Mul', [x0, s]), emit('Mul', [x1, c])]);
+      y = emit('Concat', [y0, y1], { axis: 2 });
+    }
+    if (dims === headDim) return y;
+    const pass = emit('Slice', [xs, b.int64s([dims]), b.int64s([headDim]), b.int64s([2])]);
+    return emit('Concat', [y, pass], { axis: 2 });
+  }
+
+  function writeRows(node: GraphNode<'write_rows'>): string {
+    const dtype = node.dtype;
+    const src = operand(node, 1);
+    const rows = dtype === 'F32' ? emit('Identity', [src]) : emit('Cast', [src], { to: ELEM[dtype]! });
+    const outName = `rows${node.id}`;
+    b.op('Identity', [rows], {}, [outName]);
+    const srcShape = shapeOf(node.inputs[1]!);
+    b.output(outName, ELEM[dtype]!, srcShape);
+    fetches.push({ name: outName, nodeId: node.id, dtype, dims: [...srcShape], rowsOf: node });
+    // the cache with its rows replaced, for readers inside this split (attention)
+    if (!nodes.some((n) => n.inputs.includes(node.id))) return outName;
+    const idx = b.input(`idx${node.id}`, ElemType.INT64, [srcShape[0]!, 1]);
+    feeds.push({ kind: 'rows', name: idx, node });
+    return emit('ScatterND', [operand(node, 0), idx, rows]);
+  }
+
+  function attention(node: GraphNode<'attention'>): string {
+    const { scale, softcap } = node.params;
+    const [tokens, qHeads, d] = node.shape as [number, number, number];
+    const [cacheRows, kvHeads] = shapeOf(node.inputs[1]!) as [number, number, number];
+    const group = qHeads / kvHeads;
+    const asFloat = (k: number) => {
+      const v = operand(node, k);
+      return graph.node(node.inputs[k]!).dtype === 'F32' ? v : emit('Cast', [v], { to: ElemType.FLOAT });
+    };
+    let keys = asFloat(1);
+    let values = asFloat(2);
+    let visible: number | string = cacheRows;
+    if (!options.staticShapes) {
+      const kvLen = b.input(`kvlen${node.id}`, ElemType.INT64, [1]);
+      feeds.push({ kind: 'kvlen', name: kvLen, node });
+      keys = emit('Slice', [keys, b.int64s([0]), kvLen, b.int64s([0])]);
+      values = emit('Slice', [values, b.int64s([0]), kvLen, b.int64s([0])]);
+      visible = `kv${node.id}`;
+    }
+    const mask = b.input(`mask${node.id}`, ElemType.FLOAT, [tokens, visible]);
+    feeds.push({ kind: 'mask', name: mask, node, tokens, rows: cacheRows });
+    // q [T, Hq, D] -> [Hkv, G·T, D]; k -> [Hkv, D, L]; v -> [Hkv, L, D]
+    const q = emit('Reshape', [emit('Transpose', [emit('Reshape', [operand(node, 0), b.int64s([tokens, kvHeads, group, d])])], { perm: [1, 2, 0, 3] }), b.int64s([kvHeads, group * tokens, d])]);
+    const kt = emit('Transpose', [keys], { perm: [1, 2, 0] });
+    const vt = emit('Transpose', [values], { perm: [1, 0, 2] });
+    let scores = emit('Mul', [emit('MatMul', [q, kt]), b.float(scale)]);
+    if (softcap !== undefined) scores = emit('Mul', [emit('Tanh', [emit('Div', [scores, b.float(softcap)])]), b.float(softcap)]);
+    // [Hkv, G, T, L] + mask [T, L]
+    scores = emit('Add', [emit('Reshape', [scores, b.int64s([kvHeads, group, tokens, -1])]), mask]);
+    let probs: string;
+    if (node.inputs[3] !== undefined) {
+      // the sink logit of each query head joins the softmax as a last column, then is dropped
+      const sinks = emit('Expand', [emit('Reshape', [operand(node, 3), b.int64s([kvHeads, group, 1, 1])]), b.int64s([kvHeads, group, tokens, 1])]);
+      const all = emit('Softmax', [emit('Concat', [scores, sinks], { axis: 3 })], { axis: -1 });
+      const width = emit('Sub', [emit('Shape', [all], { start: 3 }), b.int64s([1])]);
+      probs = emit('Slice', [all, b.int64s([0]), width, b.int64s([3])]);
+    } else {
+      probs = emit('Softmax', [scores], { axis: -1 });
+    }
+    const mixed = emit('MatMul', [emit('Reshape', [probs, b.int64s([kvHeads, group * tokens, -1])]), vt]);
+    const perToken = emit('Transpose', [emit('Reshape', [mixed, b.int64s([kvHeads, group, tokens, d])])], { perm: [2, 0, 1, 3] });
+    return emit('Reshape', [perToken, b.int64s([tokens, qHeads, d])]);
+  }
+}
+
+/** ids of split nodes read by graph nodes outside the split */
+function readersOutside(split: GraphSplit, inSplit: Set<number>): Set<number> {
+  const out = new Set<number>();
+  for (const n of split.graph.nodes) {
+    if (inSplit.has(n.id)) continue;
+    for (const i of n.inputs) if (inSplit.has(i)) out.add(i);
+  }
+  return out;
+}
+
+function count(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function bytesOf(a: Float32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}

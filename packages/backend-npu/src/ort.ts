@@ -1,0 +1,45 @@
+import type * as Ort from 'onnxruntime-node';
+
+export type OrtModule = typeof Ort;
+
+/**
+ * ONNX Runtime for Node, loaded on first use: a machine where its prebuilt binary does not load
+ * (an unsupported platform, a missing shared library) gets a probe that says why instead of a
+ * backend package that fails to import.
+ */
+let loading: Promise<{ ort: OrtModule } | { error: string }> | undefined;
+
+export function loadOrt(): Promise<{ ort: OrtModule } | { error: string }> {
+  loading ??= import('onnxruntime-node').then(
+    (mod) => ({ ort: ((mod as { default?: OrtModule }).default ?? mod) as OrtModule }),
+    (err: unknown) => ({ error: `onnxruntime-node does not load here: ${err instanceof Error ? err.message : String(err)}` }),
+  );
+  return loading;
+}
+
+/**
+ * Execution providers, best first. NPUs lead (they are why this backend exists), then GPU EPs a user
+ * may ask for, then the CPU EP every build has. Names as onnxruntime-node's listSupportedBackends()
+ * and its executionProviders option spell them.
+ */
+export const NPU_EPS = ['qnn', 'vitisai', 'openvino', 'coreml'] as const;
+export const EP_PREFERENCE = [...NPU_EPS, 'dml', 'cpu'] as const;
+
+export interface EpFacts {
+  /** every EP this build of onnxruntime-node names, with whether its library ships in the package */
+  listed: { name: string; bundled: boolean }[];
+  /** the EPs ix would use, in order (the first NPU EP the build bundles, then cpu) */
+  chosen: string[];
+}
+
+export function epFacts(ort: OrtModule, requested?: readonly string[]): EpFacts {
+  const listed = (ort.listSupportedBackends?.() ?? [{ name: 'cpu', bundled: true }]).map((b) => ({ name: b.name, bundled: b.bundled }));
+  if (requested?.length) return { listed, chosen: [...requested] };
+  const usable = new Set(listed.filter((b) => b.bundled).map((b) => b.name));
+  const chosen = EP_PREFERENCE.filter((name) => usable.has(name) && name !== 'cpu' && name !== 'dml' && (NPU_EPS as readonly string[]).includes(name));
+  return { listed, chosen: [...chosen.slice(0, 1), 'cpu'] };
+}
+
+export function isNpuEp(name: string): boolean {
+  return (NPU_EPS as readonly string[]).includes(name);
+}
