@@ -141,7 +141,9 @@ export class NpuBackend implements Backend {
     const fetchInto: Record<string, OrtTensor | null> = {};
     for (const f of fetches) fetchInto[f.name] = null;
     for (const { f, view } of outputs) if (view.aligned) fetchInto[f.name] = new ort.Tensor(TYPED[f.dtype]!.ort, view.array, f.dims);
-    const results = await compiled.session.run(inputs, fetchInto);
+    const results = await compiled.session.run(inputs, fetchInto).catch((err: unknown) => {
+      throw new InvalidArgumentError(`npu: ONNX Runtime failed running a ${split.nodes.length}-node split: ${err instanceof Error ? err.message : String(err)}`);
+    });
     for (const { f, view } of outputs) if (!view.aligned) this.store(split.tensorOf(f.nodeId), 0, results[f.name]!);
     for (const f of fetches) if (f.rowsOf) this.storeRows(split, f, results[f.name]!);
   }
@@ -166,6 +168,9 @@ export class NpuBackend implements Backend {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+      }).catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new InvalidArgumentError(`npu: ONNX Runtime could not make a session of a ${split.nodes.length}-node split (${lowered.onnxNodes} ONNX nodes) on EPs ${this.config.executionProviders.join(', ')}: ${why}`);
       });
       this.sessionsCreated++;
       compiled = { lowered, session, used: ++this.clock };

@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { Executor, Graph, InvalidArgumentError, quantize, Tensor, type DTypeName } from '@ix/core';
+import { bytesOf, reference, tensorOn } from '@ix/kernel-testing';
+import { describe, expect, it } from 'vitest';
+
+import { decodeModel, epFacts, lowerSplit, npuBackend, type OrtModule } from '../src/index.js';
+import { device, expectClose, hasDevice, make, randomF32, rng, skipReason } from './helpers.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const EXPECTED = readFileSync(new URL('../../../models/stories260K/greedy-200.txt', import.meta.url), 'utf8');
+
+/** an onnxruntime-node stand-in that lists the given EPs (epFacts reads nothing else) */
+const fakeOrt = (listed: { name: string; bundled: boolean }[]) => ({ listSupportedBackends: () => listed }) as unknown as OrtModule;
+
+describe('execution providers', () => {
+  it('prefers the first bundled NPU EP, then the CPU EP; EPs the package does not bundle are skipped', () => {
+    expect(epFacts(fakeOrt([{ name: 'cpu', bundled: true }, { name: 'webgpu', bundled: true }, { name: 'cuda', bundled: false }])).chosen).toEqual(['cpu']);
+    expect(epFacts(fakeOrt([{ name: 'cpu', bundled: true }, { name: 'dml', bundled: true }, { name: 'qnn', bundled: true }])).chosen).toEqual(['qnn', 'cpu']);
+    expect(epFacts(fakeOrt([{ name: 'openvino', bundled: false }, { name: 'cpu', bundled: true }])).chosen).toEqual(['cpu']);
+    expect(epFacts(fakeOrt([{ name: 'coreml', bundled: true }, { name: 'cpu', bundled: true }]), ['webgpu', 'cpu']).chosen).toEqual(['webgpu', 'cpu']);
+  });
+});
+
+describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skipReason})` : ''}`, () => {
+  it('probes the EPs of this onnxruntime-node build: the CPU EP here, ranked below cpu-avx and wasm, above the reference', async () => {
+    const p = await npuBackend.probe();
+    expect(p.available).toBe(true);
+    expect(p.features).toContain('ep:cpu');
+    expect(String(p.details?.listed)).toMatch(/\bcpu\b/);
+    expect(p.device.kind).toBe('cpu');
+    expect(p.priority).toBeGreaterThan(0);
+    expect(p.priority).toBeLessThan(10);
+    expect(p.ops.mul_mat_id).toBeUndefined();
+    expect(p.ops.matmul).toContain('Q4_K');
+  });
+
+  it('ix run --backend npu prints the published greedy text of stories260K', async () => {
+    const r = await promisify(execFile)(process.execPath, ['packages/cli/dist/ix.js', 'run', 'models/stories260K/stories260K.gguf', '--temp', '0', '-n', '200', '--backend', 'npu'], { cwd: REPO });
+    expect(r.stderr).toContain('backend "npu"');
+    expect(r.stdout).toBe(EXPECTED + '\n');
+  });
+
+  it('falls back per op: mul_mat_id (which ONNX cannot express over quantized experts) runs on the reference, the rest lowered, equal to the reference alone', async () => {
+    const T = 3, H = 64, F = 96, E = 4, U = 2;
+    const r = rng(77);
+    const router = randomF32(E * H, r, 0.5);
+    const experts = quantize('Q4_0', randomF32(E * F * H, r, 0.2));
+    const x = randomF32(T * H, r);
+    const run = async (be: typeof device | typeof reference, fallbacks: (typeof reference)[]) => {
+      const w = tensorOn(be, [E, H], 'F32', bytesOf(router));
+      const ex = tensorOn(be, [E, F, H], 'Q4_0', experts);
+      const g = new Graph();
+      const xi = g.input('x', [T, H]);
+      const logits = g.matmul(xi, g.constant(w));
+      const ids = g.topK(logits, U);
+      const weights = g.softmax(g.gather(logits, ids));
+      const y = g.weightedSum(g.silu(g.mulMatId(xi, g.constant(ex), ids)), weights);
+      const exec = new Executor(be, fallbacks);
+      const placement = exec.assign(g).map((b, i) => `${g.nodes[i]!.op}@${b.name}`);
+      const [out] = await exec.run(g, { x }, [y]);
+      return { out: out!, placement };
+    };
+    const ours = await run(device, [reference]);
+    const ref = await run(reference, []);
+    expect(ours.placement.filter((p) => p.endsWith('@reference'))).toEqual(['mul_mat_id@reference']);
+    expect(ours.placement.filter((p) => p.endsWith('@npu')).length).toBeGreaterThanOrEqual(6);
+    expectClose(ours.out, ref.out, 2e-6, 'moe block');
+  });
+
+  it('lowers a Q4_0 matmul to MatMulNBits (4 bits, blocks of 32) with the codes in ONNX order, and F16 to a float Gemm', () => {
+    const be = make();
+    const w4 = quantize('Q4_0', randomF32(8 * 64, rng(1)));
+    const g = new Graph();
+    const t4 = new Tensor([8, 64], 'Q4_0', be.allocate(w4.byteLength), 0);
+    be.upload(t4.buffer, 0, w4);
+    const th = new Tensor([8, 64], 'F16', be.allocate(8 * 64 * 2), 0);
+    const x = g.input('x', [2, 64]);
+    const y4 = g.matmul(x, g.constant(t4));
+    const yh = g.matmul(x, g.constant(th));
+    const tensors = new Map<number, Tensor>([[1, t4], [3, th]]);
+    const lowered = lowerSplit(
+      { graph: g, nodes: [y4, yh], outputs: new Set([y4.id, yh.id]), tensorOf: (id) => tensors.get(id) ?? new Tensor(g.node(id).shape, g.node(id).dtype, be.allocate(1024), 0) },
+      (t) => new Uint8Array(be.download(t.buffer, t.offset, t.byteLength)),
+      { accuracy: 'exact', staticShapes: false },
+    );
+    const m = decodeModel(lowered.model);
+    expect(m.opsetImport.map((o) => o.domain || 'ai.onnx')).toEqual(['ai.onnx', 'com.microsoft']);
+    const nbits = m.graph.node.find((n) => n.opType === 'MatMulNBits')!;
+    expect(nbits.domain).toBe('com.microsoft');
+    expect(Object.fromEntries(nbits.attribute!.map((a) => [a.name, a.i ?? 0]))).toEqual({ K: 64, N: 8, bits: 4, block_size: 32, accuracy_level: 0 });
+    const codes = m.graph.initializer.find((t) => t.name === nbits.input[1])!;
+    expect(codes.dims).toEqual([8, 2, 16]);
+    // the first block: element 0 low, element 1 high in byte 0; GGUF keeps element 1 in byte 1's low nibble
+    expect(codes.rawData[0]! & 15).toBe(w4[2]! & 15);
+    expect(codes.rawData[0]! >> 4).toBe(w4[3]! & 15);
+    expect(codes.rawData[8]! & 15).toBe(w4[2]! >> 4);
+    expect(m.graph.node.some((n) => n.opType === 'Gemm')).toBe(true);
+    expect(m.graph.output.map((o) => o.name)).toEqual([`out${y4.id}`, `out${yh.id}`]);
+    be.dispose();
+  });
+
+  it('bad options, foreign or freed buffers, an EP this build lacks and a disposed backend are clear errors', async () => {
+    expect(() => make({ accuracy: 'sloppy' as 'fast' })).toThrow(/accuracy must be 'exact' or 'fast'/);
+    expect(() => make({ threads: -1 })).toThrow(/threads/);
+    expect(() => make({ maxSessions: 0 })).toThrow(/maxSessions/);
+    const be = make();
+    const buf = be.allocate(64);
+    expect(() => be.upload(buf, 60, new Uint8Array(8))).toThrow(InvalidArgumentError);
+    expect(() => reference.download(buf, 0, 4)).toThrow(/belongs to backend "npu"/);
+    be.free(buf);
+    expect(() => be.download(buf, 0, 4)).toThrow(/freed/);
+    const g = new Graph();
+    const y = g.scale(g.input('x', [4]), 2);
+    await expect(new Executor(make({ executionProviders: ['no-such-ep'] })).run(g, { x: new Float32Array(4) }, [y])).rejects.toThrow(/npu: ONNX Runtime could not make a session .* on EPs no-such-ep/);
+    be.dispose();
+    await expect(new Executor(be).run(g, { x: new Float32Array(4) }, [y])).rejects.toThrow(/disposed/);
+  });
+
+  it.each(['Q4_0', 'Q8_0'] as DTypeName[])('%s: fast mode quantizes activations (8 bits, in MatMulNBits) and stays within 2 percent of exact', async (dtype) => {
+    const w = quantize(dtype, randomF32(32 * 256, rng(8), 0.5));
+    const x = randomF32(4 * 256, rng(9));
+    const outs: Float32Array[] = [];
+    for (const accuracy of ['exact', 'fast'] as const) {
+      const be = make({ accuracy });
+      const g = new Graph();
+      const y = g.matmul(g.input('x', [4, 256]), g.constant(tensorOn(be, [32, 256], dtype, w)));
+      outs.push((await new Executor(be).run(g, { x }, [y]))[0] as Float32Array);
+      be.dispose();
+    }
+    expect(outs[1]).not.toEqual(outs[0]);
+    expectClose(outs[1]!, outs[0]!, 0.02, `${dtype} fast vs exact`);
+  });
+});
