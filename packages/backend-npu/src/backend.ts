@@ -23,8 +23,8 @@ export class NpuBuffer implements BackendBuffer {
 
 export interface NpuBackendConfig extends LowerOptions {
   ort: OrtModule;
-  /** EPs in the order ONNX Runtime should try them */
-  executionProviders: string[];
+  /** EPs in the order ONNX Runtime should try them (names, or objects with an EP's options) */
+  executionProviders: (string | { readonly name: string })[];
   threads: number;
   device: DeviceInfo;
   /** compiled splits kept (each holds an ONNX Runtime session with its own copy of the weights) */
@@ -64,8 +64,15 @@ export class NpuBackend implements Backend {
     this.device = config.device;
   }
 
+  /** how this backend lowers and runs (options, EP tweaks and defaults resolved) */
+  get settings(): { executionProviders: readonly string[]; accuracy: string; staticShapes: boolean; matmulNBits: boolean; threads: number } {
+    const { accuracy, staticShapes, matmulNBits, threads } = this.config;
+    return { executionProviders: this.executionProviders, accuracy, staticShapes, matmulNBits, threads };
+  }
+
+  /** the EPs' names, in order */
   get executionProviders(): readonly string[] {
-    return this.config.executionProviders;
+    return this.config.executionProviders.map((ep) => (typeof ep === 'string' ? ep : ep.name));
   }
 
   allocate(byteLength: number): BackendBuffer {
@@ -170,7 +177,7 @@ export class NpuBackend implements Backend {
         logSeverityLevel: 3,
       }).catch((err: unknown) => {
         const why = err instanceof Error ? err.message : String(err);
-        throw new InvalidArgumentError(`npu: ONNX Runtime could not make a session of a ${split.nodes.length}-node split (${lowered.onnxNodes} ONNX nodes) on EPs ${this.config.executionProviders.join(', ')}: ${why}`);
+        throw new InvalidArgumentError(`npu: ONNX Runtime could not make a session of a ${split.nodes.length}-node split (${lowered.onnxNodes} ONNX nodes) on EPs ${this.executionProviders.join(', ')}: ${why}`);
       });
       this.sessionsCreated++;
       compiled = { lowered, session, used: ++this.clock };

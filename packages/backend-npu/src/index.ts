@@ -2,9 +2,11 @@ import { BackendUnavailableError, InvalidArgumentError, registerBackend, type Ba
 
 import { BACKEND_NAME, NpuBackend } from './backend.js';
 import { SUPPORTED_OPS } from './ops.js';
+import { epTweak } from './ep-tweaks.js';
 import { epFacts, isNpuEp, loadOrt, type OrtModule } from './ort.js';
 
 export { NpuBackend, NpuBuffer } from './backend.js';
+export { epTweak, registerEpTweak, type EpTweak } from './ep-tweaks.js';
 export { lowerSplit, type Feed, type Fetch, type Lowered, type LowerOptions } from './lower.js';
 export { decodeModel, encodeModel } from './onnx-proto.js';
 export { SUPPORTED_OPS, supportsNode } from './ops.js';
@@ -25,6 +27,8 @@ export interface NpuOptions extends BackendOptions {
   staticShapes?: boolean;
   /** sessions kept (each compiled graph shape holds one; default 8) */
   maxSessions?: number;
+  /** Q4_0 / Q8_0 / Q4_K weights through MatMulNBits (default: the first EP's tweak says; true for the CPU EP) */
+  matmulNBits?: boolean;
 }
 
 export async function probeNpu(): Promise<ProbeResult> {
@@ -66,10 +70,12 @@ export function makeNpuBackend(ort: OrtModule, options: NpuOptions = {}, env: Re
   const maxSessions = options.maxSessions ?? 8;
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new InvalidArgumentError(`npu: maxSessions must be a positive integer, got ${maxSessions}`);
   const npu = chosen.find(isNpuEp);
-  const staticShapes = options.staticShapes ?? (env.IX_NPU_STATIC_SHAPES ? env.IX_NPU_STATIC_SHAPES === '1' : npu !== undefined);
+  const tweak = epTweak(chosen[0]!);
+  const staticShapes = options.staticShapes ?? (env.IX_NPU_STATIC_SHAPES ? env.IX_NPU_STATIC_SHAPES === '1' : (tweak.staticShapes ?? false));
   return new NpuBackend({
     ort,
-    executionProviders: chosen,
+    executionProviders: chosen.map((ep) => epTweak(ep).provider ?? ep),
+    matmulNBits: options.matmulNBits ?? tweak.matmulNBits ?? true,
     accuracy,
     staticShapes,
     // 0: ONNX Runtime's own default (its physical core count)

@@ -21,6 +21,8 @@ export interface LowerOptions {
    * false: attention slices the cache to the run's kvLen (a symbolic dimension)
    */
   staticShapes: boolean;
+  /** Q4_0 / Q8_0 / Q4_K weights through com.microsoft.MatMulNBits; false decodes them to float32 for Gemm */
+  matmulNBits: boolean;
 }
 
 export type Feed =
@@ -233,7 +235,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     const key = `mm${wId}`;
     let w = baked.get(key);
     let nbits: { bits: number; zp: string | undefined } | undefined;
-    const form = matmulWeight(wNode.dtype, n, k, read(tensorOf(wId)));
+    const form = matmulWeight(wNode.dtype, n, k, read(tensorOf(wId)), options.matmulNBits);
     if (form.kind === 'nbits') {
       const blocks = k / BLOCK;
       if (!w) {

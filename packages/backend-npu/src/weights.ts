@@ -16,11 +16,14 @@ export const BLOCK = 32;
 /** Types that reach MatMulNBits without decoding to float. */
 export const NBITS_TYPES: readonly DTypeName[] = ['Q4_0', 'Q8_0', 'Q4_K'];
 
-export function matmulWeight(dtype: DTypeName, n: number, k: number, bytes: Uint8Array): MatmulWeight {
+/** `dtype`'s bytes in the best form for ONNX Runtime; `nbits: false` forces float32 (EPs without MatMulNBits) */
+export function matmulWeight(dtype: DTypeName, n: number, k: number, bytes: Uint8Array, nbits = true): MatmulWeight {
+  const decoded = (): MatmulWeight => ({ kind: 'f32', n, k, data: dequantize(dtype, bytes, n * k) });
+  if (!nbits) return decoded();
   if (dtype === 'Q4_0') return q4_0(n, k, bytes);
   if (dtype === 'Q8_0') return q8_0(n, k, bytes);
-  if (dtype === 'Q4_K') return q4_k(n, k, bytes) ?? { kind: 'f32', n, k, data: dequantize(dtype, bytes, n * k) };
-  return { kind: 'f32', n, k, data: dequantize(dtype, bytes, n * k) };
+  if (dtype === 'Q4_K') return q4_k(n, k, bytes) ?? decoded();
+  return decoded();
 }
 
 /** Q4_0 (18 bytes: f16 d, 16 bytes with element j low and j+16 high) -> 4-bit codes in order, two per byte, low first. */

@@ -7,7 +7,7 @@ import { Executor, Graph, InvalidArgumentError, quantize, Tensor, type DTypeName
 import { bytesOf, reference, tensorOn } from '@ix/kernel-testing';
 import { describe, expect, it } from 'vitest';
 
-import { decodeModel, epFacts, lowerSplit, npuBackend, type OrtModule } from '../src/index.js';
+import { decodeModel, epFacts, epTweak, lowerSplit, npuBackend, registerEpTweak, type OrtModule } from '../src/index.js';
 import { device, expectClose, hasDevice, make, randomF32, rng, skipReason } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -82,12 +82,14 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
     const y4 = g.matmul(x, g.constant(t4));
     const yh = g.matmul(x, g.constant(th));
     const tensors = new Map<number, Tensor>([[1, t4], [3, th]]);
-    const lowered = lowerSplit(
+    const lower = (matmulNBits: boolean) => lowerSplit(
       { graph: g, nodes: [y4, yh], outputs: new Set([y4.id, yh.id]), tensorOf: (id) => tensors.get(id) ?? new Tensor(g.node(id).shape, g.node(id).dtype, be.allocate(1024), 0) },
       (t) => new Uint8Array(be.download(t.buffer, t.offset, t.byteLength)),
-      { accuracy: 'exact', staticShapes: false },
+      { accuracy: 'exact', staticShapes: false, matmulNBits },
     );
-    const m = decodeModel(lowered.model);
+    // an EP without MatMulNBits (the tweak's matmulNBits: false) gets two float Gemms
+    expect(decodeModel(lower(false).model).graph.node.filter((n) => n.opType === 'Gemm' || n.opType === 'MatMulNBits').map((n) => n.opType)).toEqual(['Gemm', 'Gemm']);
+    const m = decodeModel(lower(true).model);
     expect(m.opsetImport.map((o) => o.domain || 'ai.onnx')).toEqual(['ai.onnx', 'com.microsoft']);
     const nbits = m.graph.node.find((n) => n.opType === 'MatMulNBits')!;
     expect(nbits.domain).toBe('com.microsoft');
@@ -101,6 +103,26 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
     expect(m.graph.node.some((n) => n.opType === 'Gemm')).toBe(true);
     expect(m.graph.output.map((o) => o.name)).toEqual([`out${y4.id}`, `out${yh.id}`]);
     be.dispose();
+  });
+
+  it('EP tweaks: an NPU EP gets fixed shapes and float weights by default, a vendor registers its own, options win', async () => {
+    expect(epTweak('qnn')).toMatchObject({ staticShapes: true, matmulNBits: false, provider: { name: 'qnn', backendType: 'htp' } });
+    registerEpTweak('acme-npu', { provider: { name: 'acme-npu', core: 2 }, staticShapes: true, matmulNBits: false });
+    expect(make({ executionProviders: ['acme-npu', 'cpu'] }).settings).toMatchObject({ executionProviders: ['acme-npu', 'cpu'], staticShapes: true, matmulNBits: false });
+    expect(make({ executionProviders: ['acme-npu', 'cpu'], staticShapes: false }).settings.staticShapes).toBe(false);
+    expect(make().settings).toMatchObject({ executionProviders: ['cpu'], staticShapes: false, matmulNBits: true, accuracy: 'exact' });
+    // without MatMulNBits the same Q4_0 matmul runs as a float Gemm, as exact
+    const w = quantize('Q4_0', randomF32(16 * 64, rng(2)));
+    const x = randomF32(3 * 64, rng(3));
+    const outs: Float32Array[] = [];
+    for (const matmulNBits of [true, false]) {
+      const be = make({ matmulNBits });
+      const g = new Graph();
+      const y = g.matmul(g.input('x', [3, 64]), g.constant(tensorOn(be, [16, 64], 'Q4_0', w)));
+      outs.push((await new Executor(be).run(g, { x }, [y]))[0] as Float32Array);
+      be.dispose();
+    }
+    expectClose(outs[1]!, outs[0]!, 1e-6, 'Gemm vs MatMulNBits');
   });
 
   it('bad options, foreign or freed buffers, an EP this build lacks and a disposed backend are clear errors', async () => {

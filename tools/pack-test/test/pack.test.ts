@@ -16,7 +16,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 /** what `npm install @ix/cli @ix/backend-cpu-avx` brings: the set the size target is about */
 const MINIMAL = ['@ix/core', '@ix/llm', '@ix/cli', '@ix/native-common', '@ix/cpu-engine', '@ix/backend-cpu-avx'];
 /** every other published package */
-const OPTIONAL = ['@ix/server', '@ix/backend-vulkan', '@ix/backend-cuda', '@ix/backend-wasm', '@ix/backend-webgpu'];
+const OPTIONAL = ['@ix/server', '@ix/backend-vulkan', '@ix/backend-cuda', '@ix/backend-wasm', '@ix/backend-webgpu', '@ix/backend-npu'];
 /** Chromium's SwiftShader Vulkan driver (Debian's chromium): CI's WebGPU adapter */
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const MODEL = join(REPO, 'models/stories260K/stories260K.gguf');
@@ -194,6 +194,16 @@ describe('then the server, the GPU backends and the WebAssembly backend, from th
     expect(r.stderr).toContain('backend "webgpu"');
     expect(r.stdout.length).toBeGreaterThan(150);
     expect(EXPECTED.startsWith(r.stdout.slice(0, -1)), r.stdout).toBe(true);
+  });
+
+  it('the npu backend loads ONNX Runtime from the onnxruntime-node package (its CPU EP ships inside) and prints the published text', () => {
+    const out = JSON.parse(ix(['probe', '--json']).stdout);
+    const npu = out.backends.find((x: { name: string }) => x.name === 'npu');
+    expect(npu.available, npu.reason).toBe(true);
+    expect(npu.features).toContain('ep:cpu');
+    const r = ix(['run', MODEL, '--temp', '0', '-n', '200', '--backend', 'npu']);
+    expect(r.stderr).toContain('backend "npu"');
+    expect(r.stdout).toBe(EXPECTED + '\n');
   });
 
   it('ix serve answers an OpenAI completion with the published text', async () => {

@@ -1,0 +1,32 @@
+/**
+ * What differs per execution provider, in one table a vendor extends with `registerEpTweak`
+ * (docs/writing-a-backend.md): the options ONNX Runtime gets for the EP, whether it compiles only
+ * fixed shapes, and whether it runs Microsoft's MatMulNBits (else quantized weights reach it
+ * decoded to float32, which every EP runs). The first EP of the chosen list decides: nodes it
+ * rejects would run on the CPU EP behind it, which is not what an NPU user wants.
+ */
+export interface EpTweak {
+  /** the entry for ONNX Runtime's `executionProviders`: the EP's name, or an object with its options */
+  provider?: string | { readonly name: string; readonly [option: string]: unknown };
+  /** the EP compiles fixed shapes only: attention reads the whole cache under a mask */
+  staticShapes?: boolean;
+  /** the EP runs com.microsoft.MatMulNBits (default true) */
+  matmulNBits?: boolean;
+}
+
+const TWEAKS = new Map<string, EpTweak>([
+  // Qualcomm Hexagon: the HTP backend, static shapes, quantized weights as QDQ rather than contrib ops
+  ['qnn', { provider: { name: 'qnn', backendType: 'htp' }, staticShapes: true, matmulNBits: false }],
+  ['vitisai', { staticShapes: true, matmulNBits: false }],
+  ['openvino', { staticShapes: true }],
+  ['coreml', { staticShapes: true, matmulNBits: false }],
+]);
+
+/** Add or replace the tweak of an EP (a vendor package calls this on import, before a backend is created). */
+export function registerEpTweak(ep: string, tweak: EpTweak): void {
+  TWEAKS.set(ep, { ...tweak });
+}
+
+export function epTweak(ep: string): EpTweak {
+  return TWEAKS.get(ep) ?? {};
+}
