@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+
 import { InvalidArgumentError, type Backend, type BackendBuffer, type DeviceInfo, type DTypeName, type GraphNode, type GraphSplit, type Tensor } from '@ix/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 
@@ -21,6 +23,15 @@ export class NpuBuffer implements BackendBuffer {
   }
 }
 
+/**
+ * A weight file region (mapFile): read from the file only while a split is lowered, since each
+ * ONNX Runtime session keeps its own copy of the weights; holding them in JS too would double them.
+ */
+export class NpuFileBuffer implements BackendBuffer {
+  readonly backend = BACKEND_NAME;
+  constructor(readonly path: string, readonly fileOffset: number, readonly byteLength: number) {}
+}
+
 export interface NpuBackendConfig extends LowerOptions {
   ort: OrtModule;
   /** EPs in the order ONNX Runtime should try them (names, or objects with an EP's options) */
@@ -29,6 +40,8 @@ export interface NpuBackendConfig extends LowerOptions {
   device: DeviceInfo;
   /** compiled splits kept (each holds an ONNX Runtime session with its own copy of the weights) */
   maxSessions: number;
+  /** ONNX Runtime's per-node profile, written as <prefix>_<date>.json when a session is released (IX_NPU_PROFILE) */
+  profilePrefix?: string;
 }
 
 interface Compiled {
@@ -55,6 +68,9 @@ export class NpuBackend implements Backend {
   readonly device: DeviceInfo;
   /** sessions built so far (tests and `ix bench` read it) */
   sessionsCreated = 0;
+  /** milliseconds spent lowering splits to ONNX and creating their sessions */
+  lowerMs = 0;
+  sessionMs = 0;
   private readonly bySplit = new WeakMap<GraphSplit, { key: string; compiled: Compiled }>();
   private readonly byKey = new Map<string, Compiled>();
   private clock = 0;
@@ -84,21 +100,34 @@ export class NpuBackend implements Backend {
     }
   }
 
+  mapFile(path: string, byteOffset: number, byteLength: number): BackendBuffer {
+    if (typeof path !== 'string' || !path) throw new InvalidArgumentError('npu: mapFile: path must be a non-empty string');
+    if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0) {
+      throw new InvalidArgumentError(`npu: mapFile: bad region ${byteOffset}+${byteLength}`);
+    }
+    const size = statSync(path).size;
+    if (byteOffset + byteLength > size) throw new InvalidArgumentError(`npu: mapFile: bytes ${byteOffset}..${byteOffset + byteLength} are outside ${path} (${size} bytes)`);
+    return new NpuFileBuffer(path, byteOffset, byteLength);
+  }
+
   free(buffer: BackendBuffer): void {
+    if (buffer instanceof NpuFileBuffer) return;
     this.own(buffer).data = undefined;
   }
 
   upload(buffer: BackendBuffer, byteOffset: number, data: Uint8Array): void {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('npu: upload data must be a Uint8Array');
+    if (buffer instanceof NpuFileBuffer) throw new InvalidArgumentError('npu: a mapped weight file region is read-only');
     this.region(buffer, byteOffset, data.byteLength).set(data);
   }
 
   download(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array {
+    if (buffer instanceof NpuFileBuffer) return this.readFile(buffer, byteOffset, byteLength);
     return this.region(buffer, byteOffset, byteLength).slice();
   }
 
   downloadInto(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void {
-    target.set(this.region(buffer, byteOffset, target.byteLength));
+    target.set(buffer instanceof NpuFileBuffer ? this.readFile(buffer, byteOffset, target.byteLength) : this.region(buffer, byteOffset, target.byteLength));
   }
 
   supports(node: GraphNode, inputDTypes: readonly DTypeName[]): boolean {
@@ -157,7 +186,10 @@ export class NpuBackend implements Backend {
 
   dispose(): void {
     this.disposed = true;
-    for (const c of this.byKey.values()) void c.session.release();
+    for (const c of this.byKey.values()) {
+      if (this.config.profilePrefix) c.session.endProfiling();
+      void c.session.release();
+    }
     this.byKey.clear();
   }
 
@@ -168,18 +200,26 @@ export class NpuBackend implements Backend {
     const key = splitSignature(split);
     let compiled = this.byKey.get(key);
     if (!compiled) {
-      const lowered = lowerSplit(split, (t) => this.region(t.buffer, t.offset, t.byteLength), this.config);
+      const t0 = performance.now();
+      const lowered = lowerSplit(split, (t) => (t.buffer instanceof NpuFileBuffer ? this.readFile(t.buffer, t.offset, t.byteLength) : this.region(t.buffer, t.offset, t.byteLength)), this.config);
+      const t1 = performance.now();
+      this.lowerMs += t1 - t0;
       const session = await this.config.ort.InferenceSession.create(lowered.model, {
+        externalData: lowered.externalData,
         executionProviders: this.config.executionProviders,
-        ...(this.config.threads > 0 ? { intraOpNumThreads: this.config.threads } : {}),
+        intraOpNumThreads: this.config.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
+        ...(this.config.profilePrefix ? { enableProfiling: true, profileFilePrefix: this.config.profilePrefix } : {}),
       }).catch((err: unknown) => {
         const why = err instanceof Error ? err.message : String(err);
         throw new InvalidArgumentError(`npu: ONNX Runtime could not make a session of a ${split.nodes.length}-node split (${lowered.onnxNodes} ONNX nodes) on EPs ${this.executionProviders.join(', ')}: ${why}`);
       });
       this.sessionsCreated++;
+      this.sessionMs += performance.now() - t1;
+      // the weights now live in the session
+      lowered.externalData.length = 0;
       compiled = { lowered, session, used: ++this.clock };
       this.byKey.set(key, compiled);
       this.evict();
@@ -231,6 +271,25 @@ export class NpuBackend implements Backend {
     const dst = split.tensorOf(node.id);
     const rowBytes = dst.byteLength / dst.shape[0]!;
     this.store(dst, node.params.row * rowBytes, value);
+  }
+
+  /** bytes of a mapped weight region, read from its file (bounds checked against the region) */
+  private readFile(buffer: NpuFileBuffer, byteOffset: number, byteLength: number): Uint8Array {
+    if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0 || byteOffset + byteLength > buffer.byteLength) {
+      throw new InvalidArgumentError(`npu: bytes ${byteOffset}..${byteOffset + byteLength} are outside a mapped region of ${buffer.byteLength}`);
+    }
+    const out = new Uint8Array(byteLength);
+    const fd = openSync(buffer.path, 'r');
+    try {
+      for (let done = 0; done < byteLength; ) {
+        const n = readSync(fd, out, done, byteLength - done, buffer.fileOffset + byteOffset + done);
+        if (n === 0) throw new InvalidArgumentError(`npu: ${buffer.path} ended while reading a weight (was it truncated?)`);
+        done += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return out;
   }
 
   private region(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array {

@@ -2,6 +2,7 @@ import { BackendUnavailableError, InvalidArgumentError, registerBackend, type Ba
 
 import { BACKEND_NAME, NpuBackend } from './backend.js';
 import { SUPPORTED_OPS } from './ops.js';
+import { physicalCores } from './cores.js';
 import { epTweak } from './ep-tweaks.js';
 import { epFacts, isNpuEp, loadOrt, type OrtModule } from './ort.js';
 
@@ -65,8 +66,8 @@ export function makeNpuBackend(ort: OrtModule, options: NpuOptions = {}, env: Re
   const { chosen } = epFacts(ort, options.executionProviders ?? envList(env.IX_NPU_EPS));
   const accuracy = options.accuracy ?? (env.IX_NPU_ACCURACY || 'exact');
   if (accuracy !== 'exact' && accuracy !== 'fast') throw new InvalidArgumentError(`npu: accuracy must be 'exact' or 'fast', got "${accuracy}"`);
-  const threads = options.threads ?? (env.IX_THREADS ? Number(env.IX_THREADS) : 0);
-  if (!Number.isInteger(threads) || threads < 0 || threads > 1024) throw new InvalidArgumentError(`npu: threads must be an integer in 1..1024, got ${String(options.threads ?? env.IX_THREADS)}`);
+  const threads = options.threads ?? (env.IX_THREADS ? Number(env.IX_THREADS) : physicalCores());
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new InvalidArgumentError(`npu: threads must be an integer in 1..1024, got ${String(options.threads ?? env.IX_THREADS)}`);
   const maxSessions = options.maxSessions ?? 8;
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new InvalidArgumentError(`npu: maxSessions must be a positive integer, got ${maxSessions}`);
   const npu = chosen.find(isNpuEp);
@@ -78,9 +79,9 @@ export function makeNpuBackend(ort: OrtModule, options: NpuOptions = {}, env: Re
     matmulNBits: options.matmulNBits ?? tweak.matmulNBits ?? true,
     accuracy,
     staticShapes,
-    // 0: ONNX Runtime's own default (its physical core count)
     threads,
     maxSessions,
+    profilePrefix: env.IX_NPU_PROFILE || undefined,
     device: { kind: npu ? 'npu' : 'cpu', name: `ONNX Runtime ${npu ? `${npu} EP` : 'CPU EP'}` },
   });
 }

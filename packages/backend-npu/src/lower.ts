@@ -43,6 +43,8 @@ export interface Fetch {
 
 export interface Lowered {
   model: Uint8Array;
+  /** the big initializers' bytes, named as the model's external data refers to them */
+  externalData: { path: string; data: Uint8Array }[];
   feeds: Feed[];
   fetches: Fetch[];
   onnxNodes: number;
@@ -126,7 +128,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
   if (fetches.length === 0 && !nodes.some((n) => n.op === 'write_rows')) {
     throw new UnsupportedOpError(nodes[0]?.op ?? 'input', 'on npu: the split computes nothing that is read');
   }
-  return { model: b.encode(`ix_split_${nodes.length}`), feeds, fetches, onnxNodes: b.nodeCount };
+  return { model: b.encode(`ix_split_${nodes.length}`), externalData: b.externalData, feeds, fetches, onnxNodes: b.nodeCount };
 
   function emit(op: string, inputs: string[], attrs: Record<string, unknown> = {}, domain = ''): string {
     return b.op1(op, inputs, attrs as never, domain);

@@ -1,8 +1,11 @@
-import { AttrType, ElemType, encodeModel, type AttributeMessage, type ElemTypeCode, type NodeMessage, type TensorMessage, type ValueInfoMessage } from './onnx-proto.js';
+import { AttrType, DataLocation, ElemType, encodeModel, type AttributeMessage, type ElemTypeCode, type NodeMessage, type TensorMessage, type ValueInfoMessage } from './onnx-proto.js';
 
 /** Opsets the lowering writes against: ai.onnx 21 (ONNX Runtime >= 1.18) and Microsoft's contrib ops (MatMulNBits). */
 export const OPSET = 21;
 export const MS_DOMAIN = 'com.microsoft';
+
+/** weights from this size on travel beside the model (ONNX external data, in memory) */
+const EXTERNAL_MIN = 4096;
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 export type Dim = number | string;
@@ -17,6 +20,8 @@ export class OnnxGraphBuilder {
   private readonly inputs: ValueInfoMessage[] = [];
   private readonly outputs: ValueInfoMessage[] = [];
   private readonly smallConstants = new Map<string, string>();
+  /** initializers over EXTERNAL_MIN bytes: their bytes, handed to ONNX Runtime beside the model (no copy into the protobuf) */
+  readonly externalData: { path: string; data: Uint8Array }[] = [];
   private counter = 0;
 
   /** a fresh value name */
@@ -34,7 +39,16 @@ export class OnnxGraphBuilder {
   }
 
   initializer(name: string, elemType: ElemTypeCode, dims: readonly number[], rawData: Uint8Array): string {
-    this.initializers.push({ name, dataType: elemType, dims: [...dims], rawData });
+    if (rawData.byteLength < EXTERNAL_MIN) {
+      this.initializers.push({ name, dataType: elemType, dims: [...dims], rawData });
+      return name;
+    }
+    const path = `${name}.bin`;
+    this.externalData.push({ path, data: rawData });
+    this.initializers.push({
+      name, dataType: elemType, dims: [...dims], dataLocation: DataLocation.EXTERNAL,
+      externalData: [{ key: 'location', value: path }, { key: 'offset', value: '0' }, { key: 'length', value: String(rawData.byteLength) }],
+    });
     return name;
   }
 

@@ -49,6 +49,8 @@ message TensorProto {
   int32 data_type = 2;
   string name = 8;
   bytes raw_data = 9;
+  repeated StringStringEntryProto external_data = 13;
+  int32 data_location = 14;
 }
 message TensorShapeProto {
   message Dimension { oneof value { int64 dim_value = 1; string dim_param = 2; } }
@@ -67,11 +69,17 @@ export type ElemTypeCode = (typeof ElemType)[keyof typeof ElemType];
 /** AttributeProto.AttributeType values */
 export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
+/** TensorProto.DataLocation values */
+export const DataLocation = { DEFAULT: 0, EXTERNAL: 1 } as const;
+
 export interface TensorMessage {
   name: string;
   dataType: ElemTypeCode;
   dims: number[];
-  rawData: Uint8Array;
+  rawData?: Uint8Array;
+  /** location / offset / length of bytes kept outside the model */
+  externalData?: { key: string; value: string }[];
+  dataLocation?: number;
 }
 export interface AttributeMessage {
   name: string;

@@ -1,4 +1,4 @@
-import { dequantize, f16ToF32, type DTypeName } from '@ix/core';
+import { dequantize, f16Lut, f16ToF32, type DTypeName } from '@ix/core';
 
 /**
  * Weights in the forms ONNX Runtime multiplies directly, made from GGUF blocks once per compiled
@@ -26,23 +26,38 @@ export function matmulWeight(dtype: DTypeName, n: number, k: number, bytes: Uint
   return decoded();
 }
 
+/**
+ * Two GGUF Q4_0 code bytes (element j and j+16 in byte j, j+1 and j+17 in byte j+1) -> the two
+ * MatMulNBits bytes (elements j, j+1 in one; j+16, j+17 in the other), as one table lookup.
+ */
+let pairTable: Uint16Array | undefined;
+function q4PairTable(): Uint16Array {
+  if (!pairTable) {
+    pairTable = new Uint16Array(65536);
+    for (let v = 0; v < 65536; v++) {
+      const b0 = v & 255, b1 = v >> 8;
+      pairTable[v] = ((b0 & 15) | ((b1 & 15) << 4)) | (((b0 >> 4) | (b1 & 0xf0)) << 8);
+    }
+  }
+  return pairTable;
+}
+
 /** Q4_0 (18 bytes: f16 d, 16 bytes with element j low and j+16 high) -> 4-bit codes in order, two per byte, low first. */
 function q4_0(n: number, k: number, bytes: Uint8Array): MatmulWeight {
   const count = (n * k) / BLOCK;
   const blocks = new Uint8Array(count * 16);
   const scales = new Float32Array(count);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const pairs = q4PairTable();
+  const half = f16Lut();
   for (let b = 0; b < count; b++) {
     const src = b * 18;
-    scales[b] = f16ToF32(dv.getUint16(src, true));
+    scales[b] = half[bytes[src]! | (bytes[src + 1]! << 8)]!;
     const q = src + 2;
     const dst = b * 16;
     for (let j = 0; j < 16; j += 2) {
-      // elements 2i and 2i+1 of the block: low nibble of byte i first
-      const lo0 = bytes[q + j]! & 15, lo1 = bytes[q + j + 1]! & 15;
-      const hi0 = bytes[q + j]! >> 4, hi1 = bytes[q + j + 1]! >> 4;
-      blocks[dst + j / 2] = lo0 | (lo1 << 4);
-      blocks[dst + 8 + j / 2] = hi0 | (hi1 << 4);
+      const p = pairs[bytes[q + j]! | (bytes[q + j + 1]! << 8)]!;
+      blocks[dst + j / 2] = p & 255;
+      blocks[dst + 8 + j / 2] = p >> 8;
     }
   }
   return { kind: 'nbits', bits: 4, n, k, blocks, scales };
@@ -53,10 +68,10 @@ function q8_0(n: number, k: number, bytes: Uint8Array): MatmulWeight {
   const count = (n * k) / BLOCK;
   const blocks = new Uint8Array(count * 32);
   const scales = new Float32Array(count);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const half = f16Lut();
   for (let b = 0; b < count; b++) {
     const src = b * 34;
-    scales[b] = f16ToF32(dv.getUint16(src, true));
+    scales[b] = half[bytes[src]! | (bytes[src + 1]! << 8)]!;
     for (let j = 0; j < 32; j++) blocks[b * 32 + j] = (bytes[src + 2 + j]! + 128) & 255;
   }
   return { kind: 'nbits', bits: 8, n, k, blocks, scales };
