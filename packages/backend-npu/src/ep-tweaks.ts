@@ -12,6 +12,8 @@ export interface EpTweak {
   staticShapes?: boolean;
   /** the EP runs com.microsoft.MatMulNBits (default true) */
   matmulNBits?: boolean;
+  /** the EP drives an NPU: chosen by itself when bundled, and the backend ranks above GPUs (default: qnn, vitisai, openvino, coreml) */
+  npu?: boolean;
 }
 
 const TWEAKS = new Map<string, EpTweak>([

@@ -1,5 +1,7 @@
 import type * as Ort from 'onnxruntime-node';
 
+import { epTweak } from './ep-tweaks.js';
+
 export type OrtModule = typeof Ort;
 
 /**
@@ -36,10 +38,10 @@ export function epFacts(ort: OrtModule, requested?: readonly string[]): EpFacts 
   const listed = (ort.listSupportedBackends?.() ?? [{ name: 'cpu', bundled: true }]).map((b) => ({ name: b.name, bundled: b.bundled }));
   if (requested?.length) return { listed, chosen: [...requested] };
   const usable = new Set(listed.filter((b) => b.bundled).map((b) => b.name));
-  const chosen = EP_PREFERENCE.filter((name) => usable.has(name) && name !== 'cpu' && name !== 'dml' && (NPU_EPS as readonly string[]).includes(name));
-  return { listed, chosen: [...chosen.slice(0, 1), 'cpu'] };
+  const npus = [...EP_PREFERENCE.filter((name) => usable.has(name) && isNpuEp(name)), ...[...usable].filter((name) => !(EP_PREFERENCE as readonly string[]).includes(name) && isNpuEp(name))];
+  return { listed, chosen: [...npus.slice(0, 1), 'cpu'] };
 }
 
 export function isNpuEp(name: string): boolean {
-  return (NPU_EPS as readonly string[]).includes(name);
+  return epTweak(name).npu ?? (NPU_EPS as readonly string[]).includes(name);
 }

@@ -107,7 +107,9 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
 
   it('EP tweaks: an NPU EP gets fixed shapes and float weights by default, a vendor registers its own, options win', async () => {
     expect(epTweak('qnn')).toMatchObject({ staticShapes: true, matmulNBits: false, provider: { name: 'qnn', backendType: 'htp' } });
-    registerEpTweak('acme-npu', { provider: { name: 'acme-npu', core: 2 }, staticShapes: true, matmulNBits: false });
+    registerEpTweak('acme-npu', { provider: { name: 'acme-npu', core: 2 }, staticShapes: true, matmulNBits: false, npu: true });
+    // a bundled vendor EP marked as an NPU is chosen by itself
+    expect(epFacts(fakeOrt([{ name: 'cpu', bundled: true }, { name: 'acme-npu', bundled: true }])).chosen).toEqual(['acme-npu', 'cpu']);
     expect(make({ executionProviders: ['acme-npu', 'cpu'] }).settings).toMatchObject({ executionProviders: ['acme-npu', 'cpu'], staticShapes: true, matmulNBits: false });
     expect(make({ executionProviders: ['acme-npu', 'cpu'], staticShapes: false }).settings.staticShapes).toBe(false);
     expect(make().settings).toMatchObject({ executionProviders: ['cpu'], staticShapes: false, matmulNBits: true, accuracy: 'exact' });
