@@ -81,9 +81,9 @@ export class NpuBackend implements Backend {
   }
 
   /** how this backend lowers and runs (options, EP tweaks and defaults resolved) */
-  get settings(): { executionProviders: readonly string[]; accuracy: string; staticShapes: boolean; matmulNBits: boolean; threads: number } {
-    const { accuracy, staticShapes, matmulNBits, threads } = this.config;
-    return { executionProviders: this.executionProviders, accuracy, staticShapes, matmulNBits, threads };
+  get settings(): { executionProviders: readonly string[]; accuracy: string; staticShapes: boolean; contribOps: boolean; threads: number } {
+    const { accuracy, staticShapes, contribOps, threads } = this.config;
+    return { executionProviders: this.executionProviders, accuracy, staticShapes, contribOps, threads };
   }
 
   /** the EPs' names, in order */

@@ -29,7 +29,7 @@ export interface NpuOptions extends BackendOptions {
   /** sessions kept (each compiled graph shape holds one; default 8) */
   maxSessions?: number;
   /** Q4_0 / Q8_0 / Q4_K weights through MatMulNBits (default: the first EP's tweak says; true for the CPU EP) */
-  matmulNBits?: boolean;
+  contribOps?: boolean;
 }
 
 export async function probeNpu(): Promise<ProbeResult> {
@@ -76,7 +76,7 @@ export function makeNpuBackend(ort: OrtModule, options: NpuOptions = {}, env: Re
   return new NpuBackend({
     ort,
     executionProviders: chosen.map((ep) => epTweak(ep).provider ?? ep),
-    matmulNBits: options.matmulNBits ?? tweak.matmulNBits ?? true,
+    contribOps: options.contribOps ?? tweak.contribOps ?? true,
     accuracy,
     staticShapes,
     threads,

@@ -21,8 +21,11 @@ export interface LowerOptions {
    * false: attention slices the cache to the run's kvLen (a symbolic dimension)
    */
   staticShapes: boolean;
-  /** Q4_0 / Q8_0 / Q4_K weights through com.microsoft.MatMulNBits; false decodes them to float32 for Gemm */
-  matmulNBits: boolean;
+  /**
+   * ONNX Runtime's com.microsoft ops: MatMulNBits for Q4_0 / Q8_0 / Q4_K weights, and fewer, fused
+   * nodes for rms_norm and rope; false: standard ONNX only (weights decoded to float32 for Gemm)
+   */
+  contribOps: boolean;
 }
 
 export type Feed =
@@ -149,8 +152,13 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
         return emit('Mul', [x(0), b.float((node.params as OpParams['scale']).scale)]);
       case 'rms_norm': {
         const v = x(0);
+        const eps = (node.params as OpParams['rms_norm']).eps;
+        if (options.contribOps) {
+          const c = node.shape[node.shape.length - 1]!;
+          return emit('SimplifiedLayerNormalization', [v, b.float(1, [c])], { axis: -1, epsilon: { float: eps } });
+        }
         const ms = emit('ReduceMean', [emit('Mul', [v, v]), b.int64s([-1])], { keepdims: 1 });
-        const inv = emit('Reciprocal', [emit('Sqrt', [emit('Add', [ms, b.float((node.params as OpParams['rms_norm']).eps)])])]);
+        const inv = emit('Reciprocal', [emit('Sqrt', [emit('Add', [ms, b.float(eps)])])]);
         return emit('Mul', [v, inv]);
       }
       case 'layer_norm': {
@@ -237,7 +245,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     const key = `mm${wId}`;
     let w = baked.get(key);
     let nbits: { bits: number; zp: string | undefined } | undefined;
-    const form = matmulWeight(wNode.dtype, n, k, read(tensorOf(wId)), options.matmulNBits);
+    const form = matmulWeight(wNode.dtype, n, k, read(tensorOf(wId)), options.contribOps);
     if (form.kind === 'nbits') {
       const blocks = k / BLOCK;
       if (!w) {
@@ -292,6 +300,13 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     const sin = b.input(`sin${node.id}`, ElemType.FLOAT, [tokens, half]);
     feeds.push({ kind: 'rope', cos, sin, node, posId, factors });
     const xs = operand(node, 0);
+    if (options.contribOps) {
+      // RotaryEmbedding over [1, T, H·D] with this run's table: token t reads row t (position ids 0..T-1)
+      const ids = b.int64s(Array.from({ length: tokens }, (_, t) => t), [1, tokens]);
+      const flat = emit('Reshape', [xs, b.int64s([1, tokens, heads * headDim])]);
+      const y = emit('RotaryEmbedding', [flat, ids, cos, sin], { interleaved: mode === 'normal' ? 1 : 0, num_heads: heads, rotary_embedding_dim: dims }, MS_DOMAIN);
+      return emit('Reshape', [y, b.int64s([tokens, heads, headDim])]);
+    }
     const rot = dims === headDim ? xs : emit('Slice', [xs, b.int64s([0]), b.int64s([dims]), b.int64s([2])]);
     let y: string;
     if (mode === 'normal') {
@@ -338,20 +353,19 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     const [tokens, qHeads, d] = node.shape as [number, number, number];
     const [cacheRows, kvHeads] = shapeOf(node.inputs[1]!) as [number, number, number];
     const group = qHeads / kvHeads;
-    const asFloat = (k: number) => {
-      const v = operand(node, k);
+    // the rows attention may read (all of them with static shapes), then as float32
+    let kvLen: string | undefined;
+    if (!options.staticShapes) {
+      kvLen = b.input(`kvlen${node.id}`, ElemType.INT64, [1]);
+      feeds.push({ kind: 'kvlen', name: kvLen, node });
+    }
+    const rows = (k: number) => {
+      const v = kvLen ? emit('Slice', [operand(node, k), b.int64s([0]), kvLen, b.int64s([0])]) : operand(node, k);
       return graph.node(node.inputs[k]!).dtype === 'F32' ? v : emit('Cast', [v], { to: ElemType.FLOAT });
     };
-    let keys = asFloat(1);
-    let values = asFloat(2);
-    let visible: number | string = cacheRows;
-    if (!options.staticShapes) {
-      const kvLen = b.input(`kvlen${node.id}`, ElemType.INT64, [1]);
-      feeds.push({ kind: 'kvlen', name: kvLen, node });
-      keys = emit('Slice', [keys, b.int64s([0]), kvLen, b.int64s([0])]);
-      values = emit('Slice', [values, b.int64s([0]), kvLen, b.int64s([0])]);
-      visible = `kv${node.id}`;
-    }
+    const keys = rows(1);
+    const values = rows(2);
+    const visible: number | string = kvLen ? `kv${node.id}` : cacheRows;
     const mask = b.input(`mask${node.id}`, ElemType.FLOAT, [tokens, visible]);
     feeds.push({ kind: 'mask', name: mask, node, tokens, rows: cacheRows });
     // q [T, Hq, D] -> [Hkv, G·T, D]; k -> [Hkv, D, L]; v -> [Hkv, L, D]

@@ -82,12 +82,12 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
     const y4 = g.matmul(x, g.constant(t4));
     const yh = g.matmul(x, g.constant(th));
     const tensors = new Map<number, Tensor>([[1, t4], [3, th]]);
-    const lower = (matmulNBits: boolean) => lowerSplit(
+    const lower = (contribOps: boolean) => lowerSplit(
       { graph: g, nodes: [y4, yh], outputs: new Set([y4.id, yh.id]), tensorOf: (id) => tensors.get(id) ?? new Tensor(g.node(id).shape, g.node(id).dtype, be.allocate(1024), 0) },
       (t) => new Uint8Array(be.download(t.buffer, t.offset, t.byteLength)),
-      { accuracy: 'exact', staticShapes: false, matmulNBits },
+      { accuracy: 'exact', staticShapes: false, contribOps },
     );
-    // an EP without MatMulNBits (the tweak's matmulNBits: false) gets two float Gemms
+    // an EP without MatMulNBits (the tweak's contribOps: false) gets two float Gemms
     expect(decodeModel(lower(false).model).graph.node.filter((n) => n.opType === 'Gemm' || n.opType === 'MatMulNBits').map((n) => n.opType)).toEqual(['Gemm', 'Gemm']);
     const m = decodeModel(lower(true).model);
     expect(m.opsetImport.map((o) => o.domain || 'ai.onnx')).toEqual(['ai.onnx', 'com.microsoft']);
@@ -106,19 +106,19 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
   });
 
   it('EP tweaks: an NPU EP gets fixed shapes and float weights by default, a vendor registers its own, options win', async () => {
-    expect(epTweak('qnn')).toMatchObject({ staticShapes: true, matmulNBits: false, provider: { name: 'qnn', backendType: 'htp' } });
-    registerEpTweak('acme-npu', { provider: { name: 'acme-npu', core: 2 }, staticShapes: true, matmulNBits: false, npu: true });
+    expect(epTweak('qnn')).toMatchObject({ staticShapes: true, contribOps: false, provider: { name: 'qnn', backendType: 'htp' } });
+    registerEpTweak('acme-npu', { provider: { name: 'acme-npu', core: 2 }, staticShapes: true, contribOps: false, npu: true });
     // a bundled vendor EP marked as an NPU is chosen by itself
     expect(epFacts(fakeOrt([{ name: 'cpu', bundled: true }, { name: 'acme-npu', bundled: true }])).chosen).toEqual(['acme-npu', 'cpu']);
-    expect(make({ executionProviders: ['acme-npu', 'cpu'] }).settings).toMatchObject({ executionProviders: ['acme-npu', 'cpu'], staticShapes: true, matmulNBits: false });
+    expect(make({ executionProviders: ['acme-npu', 'cpu'] }).settings).toMatchObject({ executionProviders: ['acme-npu', 'cpu'], staticShapes: true, contribOps: false });
     expect(make({ executionProviders: ['acme-npu', 'cpu'], staticShapes: false }).settings.staticShapes).toBe(false);
-    expect(make().settings).toMatchObject({ executionProviders: ['cpu'], staticShapes: false, matmulNBits: true, accuracy: 'exact' });
+    expect(make().settings).toMatchObject({ executionProviders: ['cpu'], staticShapes: false, contribOps: true, accuracy: 'exact' });
     // without MatMulNBits the same Q4_0 matmul runs as a float Gemm, as exact
     const w = quantize('Q4_0', randomF32(16 * 64, rng(2)));
     const x = randomF32(3 * 64, rng(3));
     const outs: Float32Array[] = [];
-    for (const matmulNBits of [true, false]) {
-      const be = make({ matmulNBits });
+    for (const contribOps of [true, false]) {
+      const be = make({ contribOps });
       const g = new Graph();
       const y = g.matmul(g.input('x', [3, 64]), g.constant(tensorOn(be, [16, 64], 'Q4_0', w)));
       outs.push((await new Executor(be).run(g, { x }, [y]))[0] as Float32Array);

@@ -21,8 +21,11 @@ export function make(options: NpuOptions = {}): NpuBackend {
   return makeNpuBackend(loaded.ort, { executionProviders: ['cpu'], ...options });
 }
 
-/** The two lowerings: dynamic shapes (the CPU EP's default) and static ones (what NPU EPs get). */
-export const VARIANTS: [string, NpuOptions][] = [['dynamic shapes', {}], ['static shapes', { staticShapes: true }]];
+/**
+ * The two lowerings: the CPU EP's default (dynamic shapes, ONNX Runtime's com.microsoft ops) and
+ * what NPU EPs get (static shapes, standard ONNX ops only, weights as float32).
+ */
+export const VARIANTS: [string, NpuOptions][] = [['dynamic shapes, contrib ops', {}], ['static shapes, standard ops', { staticShapes: true, contribOps: false }]];
 export const device: NpuBackend = hasDevice ? make() : undefined!;
 export const variants: [string, NpuBackend][] = hasDevice ? VARIANTS.map(([name, o]) => [name, make(o)]) : [];
 

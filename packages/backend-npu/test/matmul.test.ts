@@ -1,5 +1,5 @@
-import { canQuantize, Executor, Graph, quantize, type DTypeName } from '@ix/core';
-import { checkMatmul, FAST_BLOCK, matmulCase, tensorOn } from '@ix/kernel-testing';
+import { canQuantize, quantize, type DTypeName } from '@ix/core';
+import { expectMatmulWithinBound } from '@ix/kernel-testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { npuBackend, type NpuBackend } from '../src/index.js';
@@ -25,17 +25,7 @@ describe.skipIf(!hasDevice)(`matmul on ONNX Runtime${skipReason ? ` (${skipReaso
   it.each(cases)('$dtype, $accuracy: within the bound of the reference dequantizer', async ({ dtype, accuracy, seed }) => {
     const be = (await npuBackend.create({ executionProviders: ['cpu'], accuracy })) as NpuBackend;
     backends.push(be);
-    const c = matmulCase(dtype, seed);
-    const w = tensorOn(be, [c.N, c.K], dtype, c.bytes, 0, 'w');
-    for (const M of [1, 7, 69]) {
-      const x = randomF32(M * c.K, rng(seed + M));
-      const g = new Graph();
-      const out = g.matmul(g.input('x', [M, c.K]), g.constant(w));
-      const [y] = await new Executor(be).run(g, { x }, [out]);
-      const { worst, relRms } = checkMatmul(c, x, M, y as Float32Array, accuracy, FAST_BLOCK[dtype] ?? 1);
-      log.add(`${dtype} ${accuracy} M=${M} (worst/bound ${worst.toFixed(3)}, rel rms)`, relRms);
-      expect(worst, `M=${M} worst error / bound`).toBeLessThanOrEqual(1);
-    }
+    await expectMatmulWithinBound(be, dtype, accuracy, seed, (M, worst, relRms) => log.add(`${dtype} ${accuracy} M=${M} (worst/bound ${worst.toFixed(3)}, rel rms)`, relRms));
   });
 
   it('keeps leading dims of x, and a weight at an unaligned byte offset', async () => {
