@@ -11,7 +11,8 @@ export default defineConfig({
   },
   // ONNX Runtime's CPU EP uses every core: files one after another
   test: {
-    env: { IX_PROFILE: 'off' },
+    // no lowered models left in the user's cache: the cache has tests of its own, on a temporary folder
+    env: { IX_PROFILE: 'off', IX_NPU_CACHE: '0' },
     include: ['test/**/*.test.ts'],
     testTimeout: 300_000,
     fileParallelism: false,

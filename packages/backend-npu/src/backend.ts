@@ -1,10 +1,11 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 
 import { InvalidArgumentError, type Backend, type BackendBuffer, type DeviceInfo, type DTypeName, type GraphNode, type GraphSplit, type Tensor } from '@ix/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 
 import { attentionMask, ropeTables, rowIndices } from './feeds.js';
 import { lowerSplit, type Fetch, type Lowered, type LowerOptions } from './lower.js';
+import { cacheEntry, isCached, storeLowered } from './model-cache.js';
 import { supportsNode } from './ops.js';
 import type { OrtModule } from './ort.js';
 import { splitSignature } from './signature.js';
@@ -42,6 +43,8 @@ export interface NpuBackendConfig extends LowerOptions {
   maxSessions: number;
   /** ONNX Runtime's per-node profile, written as <prefix>_<date>.json when a session is released (IX_NPU_PROFILE) */
   profilePrefix?: string;
+  /** lowered models kept on disk (model-cache.ts); undefined: none */
+  cacheDir?: string;
 }
 
 interface Compiled {
@@ -68,6 +71,8 @@ export class NpuBackend implements Backend {
   readonly device: DeviceInfo;
   /** sessions built so far (tests and `ix bench` read it) */
   sessionsCreated = 0;
+  /** of sessionsCreated, those whose model came from the on-disk cache */
+  sessionsFromCache = 0;
   /** milliseconds spent lowering splits to ONNX and creating their sessions */
   lowerMs = 0;
   sessionMs = 0;
@@ -200,32 +205,59 @@ export class NpuBackend implements Backend {
     const key = splitSignature(split);
     let compiled = this.byKey.get(key);
     if (!compiled) {
-      const t0 = performance.now();
-      const lowered = lowerSplit(split, (t) => (t.buffer instanceof NpuFileBuffer ? this.readFile(t.buffer, t.offset, t.byteLength) : this.region(t.buffer, t.offset, t.byteLength)), this.config);
-      const t1 = performance.now();
-      this.lowerMs += t1 - t0;
-      const session = await this.config.ort.InferenceSession.create(lowered.model, {
-        externalData: lowered.externalData,
-        executionProviders: this.config.executionProviders,
-        intraOpNumThreads: this.config.threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        logSeverityLevel: 3,
-        ...(this.config.profilePrefix ? { enableProfiling: true, profileFilePrefix: this.config.profilePrefix } : {}),
-      }).catch((err: unknown) => {
-        const why = err instanceof Error ? err.message : String(err);
-        throw new InvalidArgumentError(`npu: ONNX Runtime could not make a session of a ${split.nodes.length}-node split (${lowered.onnxNodes} ONNX nodes) on EPs ${this.executionProviders.join(', ')}: ${why}`);
-      });
-      this.sessionsCreated++;
-      this.sessionMs += performance.now() - t1;
-      // the weights now live in the session
-      lowered.externalData.length = 0;
-      compiled = { lowered, session, used: ++this.clock };
+      compiled = await this.compile(split);
       this.byKey.set(key, compiled);
       this.evict();
     }
     this.bySplit.set(split, { key, compiled });
     return compiled;
+  }
+
+  /** a split lowered (or its model found in the on-disk cache) and made into a session */
+  private async compile(split: GraphSplit): Promise<Compiled> {
+    const read = (t: Tensor) => (t.buffer instanceof NpuFileBuffer ? this.readFile(t.buffer, t.offset, t.byteLength) : this.region(t.buffer, t.offset, t.byteLength));
+    const entry = this.config.cacheDir
+      ? cacheEntry(this.config.cacheDir, split, this.config, this.config.ort.env.versions.node ?? '', (t) => (t.buffer instanceof NpuFileBuffer ? { path: t.buffer.path, offset: t.buffer.fileOffset + t.offset } : undefined), read)
+      : undefined;
+    const t0 = performance.now();
+    if (entry && isCached(entry)) {
+      const lowered = lowerSplit(split, read, { ...this.config, describeOnly: true, weightFile: entry.weightFile });
+      const t1 = performance.now();
+      this.lowerMs += t1 - t0;
+      // a cache damaged since (a weight file removed) is lowered again below
+      const session = await this.config.ort.InferenceSession.create(entry.modelPath, this.sessionOptions()).catch(() => undefined);
+      if (session) {
+        this.sessionsCreated++;
+        this.sessionsFromCache++;
+        this.sessionMs += performance.now() - t1;
+        return { lowered, session, used: ++this.clock };
+      }
+      rmSync(entry.modelPath, { force: true });
+    }
+    const lowered = lowerSplit(split, read, { ...this.config, weightFile: entry?.weightFile });
+    const t1 = performance.now();
+    this.lowerMs += t1 - t0;
+    if (entry) storeLowered(entry, lowered);
+    const session = await this.config.ort.InferenceSession.create(lowered.model, { ...this.sessionOptions(), externalData: lowered.externalData }).catch((err: unknown) => {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new InvalidArgumentError(`npu: ONNX Runtime could not make a session of a ${split.nodes.length}-node split (${lowered.onnxNodes} ONNX nodes) on EPs ${this.executionProviders.join(', ')}: ${why}`);
+    });
+    this.sessionsCreated++;
+    this.sessionMs += performance.now() - t1;
+    // the weights now live in the session
+    lowered.externalData.length = 0;
+    return { lowered, session, used: ++this.clock };
+  }
+
+  private sessionOptions(): InferenceSession.SessionOptions {
+    return {
+      executionProviders: this.config.executionProviders as InferenceSession.ExecutionProviderConfig[],
+      intraOpNumThreads: this.config.threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...(this.config.profilePrefix ? { enableProfiling: true, profileFilePrefix: this.config.profilePrefix } : {}),
+    };
   }
 
   /** release the least recently used sessions beyond maxSessions */

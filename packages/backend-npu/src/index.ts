@@ -4,6 +4,7 @@ import { BACKEND_NAME, NpuBackend } from './backend.js';
 import { SUPPORTED_OPS } from './ops.js';
 import { physicalCores } from './cores.js';
 import { epTweak } from './ep-tweaks.js';
+import { defaultCacheDir } from './model-cache.js';
 import { epFacts, isNpuEp, loadOrt, type OrtModule } from './ort.js';
 
 export { NpuBackend, NpuBuffer } from './backend.js';
@@ -26,6 +27,11 @@ export interface NpuOptions extends BackendOptions {
   accuracy?: 'exact' | 'fast';
   /** fixed shapes everywhere (attention masks the whole cache): default on for NPU EPs, off for the CPU EP (or IX_NPU_STATIC_SHAPES=1) */
   staticShapes?: boolean;
+  /**
+   * folder for lowered models (converted once per model and shape, reused by later runs): default
+   * $IX_CACHE_DIR/onnx or ~/.cache/ix/onnx; false (or IX_NPU_CACHE=0) keeps nothing on disk
+   */
+  cacheDir?: string | false;
   /** sessions kept (each compiled graph shape holds one; default 8) */
   maxSessions?: number;
   /** Q4_0 / Q8_0 / Q4_K weights through MatMulNBits (default: the first EP's tweak says; true for the CPU EP) */
@@ -82,6 +88,7 @@ export function makeNpuBackend(ort: OrtModule, options: NpuOptions = {}, env: Re
     threads,
     maxSessions,
     profilePrefix: env.IX_NPU_PROFILE || undefined,
+    cacheDir: options.cacheDir === false || (options.cacheDir === undefined && env.IX_NPU_CACHE === '0') ? undefined : (options.cacheDir ?? defaultCacheDir(env)),
     device: { kind: npu ? 'npu' : 'cpu', name: `ONNX Runtime ${npu ? `${npu} EP` : 'CPU EP'}` },
   });
 }

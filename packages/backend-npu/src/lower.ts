@@ -26,6 +26,16 @@ export interface LowerOptions {
    * nodes for rms_norm and rope; false: standard ONNX only (weights decoded to float32 for Gemm)
    */
   contribOps: boolean;
+  /**
+   * describe the split only (feeds and fetches), without reading, converting or encoding weights:
+   * for a split whose model comes from the on-disk cache
+   */
+  describeOnly?: boolean;
+  /**
+   * a name for a weight's bytes that is the same in every split reading that weight (the on-disk
+   * cache stores each converted weight once per model, whatever the shapes); default: per split
+   */
+  weightFile?: (t: Tensor) => string | undefined;
 }
 
 export type Feed =
@@ -59,7 +69,7 @@ export type ReadTensor = (t: Tensor) => Uint8Array;
 export const ELEM: Partial<Record<DTypeName, ElemTypeCode>> = { F32: ElemType.FLOAT, F16: ElemType.FLOAT16, I32: ElemType.INT32 };
 
 /** Ops and input positions whose constant operand is live state (a KV cache), fed each run rather than baked in. */
-function readsLive(op: string, index: number): boolean {
+export function readsLive(op: string, index: number): boolean {
   return op === 'write_rows' || op === 'concat' || op === 'view' || op === 'copy' || (op === 'attention' && (index === 1 || index === 2));
 }
 
@@ -96,13 +106,14 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     if (inSplit.has(id) || src.op !== 'constant' || readsLive(node.op, k)) return live(id);
     const key = `raw${id}`;
     let name = baked.get(key);
+    if (!name && options.describeOnly) baked.set(key, (name = `c${id}`));
     if (!name) {
       const elem = ELEM[src.dtype];
       const bytes = read(tensorOf(id));
       if (elem === undefined) {
-        name = b.initializer(`c${id}`, ElemType.FLOAT, src.shape, bytesOf(dequantize(src.dtype, bytes, count(src.shape))));
+        name = b.initializer(`c${id}`, ElemType.FLOAT, src.shape, bytesOf(dequantize(src.dtype, bytes, count(src.shape))), fileOf(id, 'f32'));
       } else {
-        name = b.initializer(`c${id}`, elem, src.shape, bytes.slice());
+        name = b.initializer(`c${id}`, elem, src.shape, bytes.slice(), fileOf(id, 'raw'));
         if (src.dtype === 'F16') name = b.op1('Cast', [name], { to: ElemType.FLOAT });
       }
       baked.set(key, name);
@@ -110,6 +121,11 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     return name;
   };
   const shapeOf = (id: number) => graph.node(id).shape;
+  /** the external data file of a form of weight `id` */
+  const fileOf = (id: number, form: string) => {
+    const w = options.weightFile?.(tensorOf(id));
+    return w === undefined ? undefined : `${form}-${w}`;
+  };
 
   for (const node of nodes) {
     const out = lowerNode(node);
@@ -131,6 +147,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
   if (fetches.length === 0 && !nodes.some((n) => n.op === 'write_rows')) {
     throw new UnsupportedOpError(nodes[0]?.op ?? 'input', 'on npu: the split computes nothing that is read');
   }
+  if (options.describeOnly) return { model: new Uint8Array(0), externalData: [], feeds, fetches, onnxNodes: b.nodeCount };
   return { model: b.encode(`ix_split_${nodes.length}`), externalData: b.externalData, feeds, fetches, onnxNodes: b.nodeCount };
 
   function emit(op: string, inputs: string[], attrs: Record<string, unknown> = {}, domain = ''): string {
@@ -242,6 +259,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
       const y = emit('Gemm', [emit('Reshape', [xs, b.int64s([rows, k])]), live(wId)], { transB: 1 });
       return emit('Reshape', [y, b.int64s(node.shape)]);
     }
+    if (options.describeOnly) return emit('MatMul', [xs, `w${wId}`]);
     const key = `mm${wId}`;
     let w = baked.get(key);
     let nbits: { bits: number; zp: string | undefined } | undefined;
@@ -249,9 +267,9 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     if (form.kind === 'nbits') {
       const blocks = k / BLOCK;
       if (!w) {
-        w = b.initializer(`w${wId}`, ElemType.UINT8, [n, blocks, (BLOCK * form.bits) / 8], form.blocks);
-        b.initializer(`w${wId}_scales`, ElemType.FLOAT, [n * blocks], bytesOf(form.scales));
-        if (form.zeroPoints) b.initializer(`w${wId}_zp`, ElemType.FLOAT, [n * blocks], bytesOf(form.zeroPoints));
+        w = b.initializer(`w${wId}`, ElemType.UINT8, [n, blocks, (BLOCK * form.bits) / 8], form.blocks, fileOf(wId, 'nbits'));
+        b.initializer(`w${wId}_scales`, ElemType.FLOAT, [n * blocks], bytesOf(form.scales), fileOf(wId, 'nbits-scales'));
+        if (form.zeroPoints) b.initializer(`w${wId}_zp`, ElemType.FLOAT, [n * blocks], bytesOf(form.zeroPoints), fileOf(wId, 'nbits-zp'));
         baked.set(key, w);
       }
       nbits = { bits: form.bits, zp: form.zeroPoints ? `w${wId}_zp` : undefined };
@@ -259,7 +277,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
       if (nbits.zp) inputs.push(nbits.zp);
       return emit('MatMulNBits', inputs, { K: k, N: n, bits: form.bits, block_size: BLOCK, accuracy_level: options.accuracy === 'fast' ? 4 : 0 }, MS_DOMAIN);
     }
-    if (!w) baked.set(key, (w = b.initializer(`w${wId}`, ElemType.FLOAT, [n, k], bytesOf(form.data))));
+    if (!w) baked.set(key, (w = b.initializer(`w${wId}`, ElemType.FLOAT, [n, k], bytesOf(form.data), fileOf(wId, 'f32'))));
     const y = emit('Gemm', [emit('Reshape', [xs, b.int64s([rows, k])]), w], { transB: 1 });
     return emit('Reshape', [y, b.int64s(node.shape)]);
   }
@@ -274,10 +292,10 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
       if (tNode.dtype !== 'F32') table = emit('Cast', [table], { to: ElemType.FLOAT });
     } else {
       const key = `rows${tId}`;
-      table = baked.get(key) ?? '';
+      table = baked.get(key) ?? (options.describeOnly ? `t${tId}` : '');
       if (!table) {
         const data = dequantize(tNode.dtype, read(tensorOf(tId)), rowsInTable * cols);
-        baked.set(key, (table = b.initializer(`t${tId}`, ElemType.FLOAT, [rowsInTable, cols], bytesOf(data))));
+        baked.set(key, (table = b.initializer(`t${tId}`, ElemType.FLOAT, [rowsInTable, cols], bytesOf(data), fileOf(tId, 'f32'))));
       }
     }
     // ids outside the table give zero rows, as the reference does (ONNX's Gather would fail the run)

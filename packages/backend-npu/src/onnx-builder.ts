@@ -38,12 +38,13 @@ export class OnnxGraphBuilder {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
-  initializer(name: string, elemType: ElemTypeCode, dims: readonly number[], rawData: Uint8Array): string {
+  /** an initializer; a big one's bytes go beside the model as external data named `file` (default: the initializer's name) */
+  initializer(name: string, elemType: ElemTypeCode, dims: readonly number[], rawData: Uint8Array, file?: string): string {
     if (rawData.byteLength < EXTERNAL_MIN) {
       this.initializers.push({ name, dataType: elemType, dims: [...dims], rawData });
       return name;
     }
-    const path = `${name}.bin`;
+    const path = `${file ?? name}.bin`;
     this.externalData.push({ path, data: rawData });
     this.initializers.push({
       name, dataType: elemType, dims: [...dims], dataLocation: DataLocation.EXTERNAL,
