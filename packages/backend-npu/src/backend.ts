@@ -69,6 +69,8 @@ const TYPED: Record<string, { ort: 'float32' | 'int32' | 'float16'; bytes: numbe
 export class NpuBackend implements Backend {
   readonly name = BACKEND_NAME;
   readonly device: DeviceInfo;
+  /** prompts run in steps of these token counts: a model compiles at most five prefill shapes, plus decode */
+  readonly stepSizes: readonly number[] = [256, 64, 16, 4, 1];
   /** sessions built so far (tests and `ix bench` read it) */
   sessionsCreated = 0;
   /** of sessionsCreated, those whose model came from the on-disk cache */

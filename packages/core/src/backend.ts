@@ -95,6 +95,12 @@ export interface GraphSplit {
 export interface Backend {
   readonly name: string;
   readonly device: DeviceInfo;
+  /**
+   * optional: token counts a step should have, for a backend that compiles each step shape once
+   * (an ONNX Runtime session, an NPU graph). The model library splits a prompt into chunks of these
+   * sizes (the largest that fits first; 1 must be among them), so few shapes are ever compiled.
+   */
+  readonly stepSizes?: readonly number[];
   allocate(byteLength: number): BackendBuffer;
   free(buffer: BackendBuffer): void;
   /** copy host bytes into a buffer */

@@ -73,4 +73,26 @@ describe('StepGraphs', () => {
       await model.dispose();
     }
   });
+
+  it("a backend's stepSizes split a prompt into chunks of those sizes (largest first), with the same logits", async () => {
+    const model = await loadModel(BUNDLED_STORIES, { backend: 'reference' });
+    const spy = vi.spyOn(model.arch, 'buildStep');
+    try {
+      const prompt = model.promptTokens('Once upon a time, there was a little dog who liked to run');
+      expect(prompt.length).toBe(20);
+      const plain = await model.createSession({ contextLength: 64 }).evaluate(prompt, true);
+      (model.backend as { stepSizes?: number[] }).stepSizes = [1, 8];
+      spy.mockClear();
+      const chunked = await model.createSession({ contextLength: 64 }).evaluate(prompt, true);
+      // 20 = 8 + 8 + 1 + 1 + 1 + 1: two shapes built
+      expect(spy.mock.calls.map(([, , segments]) => (segments as StepSegment[])[0]!.nTokens)).toEqual([8, 1]);
+      expect(chunked.length).toBe(plain.length);
+      let worst = 0;
+      for (let i = 0; i < plain.length; i++) worst = Math.max(worst, Math.abs(chunked[i]! - plain[i]!));
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      spy.mockRestore();
+      await model.dispose();
+    }
+  });
 });

@@ -154,16 +154,26 @@ export class Session {
   private async evaluateSteps(tokens: readonly number[], all: boolean, reuse: boolean): Promise<Float32Array> {
     const fresh = this.newTokens(tokens);
     const out: Float32Array[] = [];
-    for (let i = 0; i < fresh.length; i += this.batchSize) {
-      const batch = fresh.slice(i, i + this.batchSize);
+    for (let i = 0; i < fresh.length; ) {
+      const batch = fresh.slice(i, (i += this.chunk(fresh.length - i)));
       const [{ logits }] = (await runStep(this.model, [{ session: this, tokens: batch, all }], reuse && !all)) as [StepRow];
-      if (all || i + batch.length === fresh.length) out.push(logits!);
+      if (all || i === fresh.length) out.push(logits!);
     }
     if (!all) return out[out.length - 1]!;
     const joined = new Float32Array(out.reduce((n, a) => n + a.length, 0));
     let o = 0;
     for (const a of out) joined.set(a, (o += a.length) - a.length);
     return joined;
+  }
+
+  /** tokens in the next step of a prompt with `left` to go: up to batchSize, or the backend's largest step size that fits */
+  private chunk(left: number): number {
+    const cap = Math.min(left, this.batchSize);
+    const sizes = this.model.backend.stepSizes;
+    if (!sizes?.length) return cap;
+    let best = 1;
+    for (const s of sizes) if (s <= cap && s > best) best = s;
+    return best;
   }
 
   /**
