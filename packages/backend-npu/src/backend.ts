@@ -112,7 +112,12 @@ export class NpuBackend implements Backend {
     if (!Number.isSafeInteger(byteOffset) || !Number.isSafeInteger(byteLength) || byteOffset < 0 || byteLength < 0) {
       throw new InvalidArgumentError(`npu: mapFile: bad region ${byteOffset}+${byteLength}`);
     }
-    const size = statSync(path).size;
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch (err) {
+      throw new InvalidArgumentError(`npu: mapFile: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     if (byteOffset + byteLength > size) throw new InvalidArgumentError(`npu: mapFile: bytes ${byteOffset}..${byteOffset + byteLength} are outside ${path} (${size} bytes)`);
     return new NpuFileBuffer(path, byteOffset, byteLength);
   }
@@ -217,7 +222,7 @@ export class NpuBackend implements Backend {
 
   /** a split lowered (or its model found in the on-disk cache) and made into a session */
   private async compile(split: GraphSplit): Promise<Compiled> {
-    const read = (t: Tensor) => (t.buffer instanceof NpuFileBuffer ? this.readFile(t.buffer, t.offset, t.byteLength) : this.region(t.buffer, t.offset, t.byteLength));
+    const read = (t: Tensor) => this.bytesOf(t);
     const entry = this.config.cacheDir
       ? cacheEntry(this.config.cacheDir, split, this.config, this.config.ort.env.versions.node ?? '', (t) => (t.buffer instanceof NpuFileBuffer ? { path: t.buffer.path, offset: t.buffer.fileOffset + t.offset } : undefined), read)
       : undefined;
@@ -276,7 +281,7 @@ export class NpuBackend implements Backend {
   private typed(t: Tensor, copy: boolean): Float32Array | Int32Array | Uint16Array {
     const spec = TYPED[t.dtype];
     if (!spec) throw new InvalidArgumentError(`npu: ${t.dtype} values cannot be handed to ONNX Runtime`);
-    let bytes = this.region(t.buffer, t.offset, t.byteLength);
+    let bytes = this.bytesOf(t);
     if (copy || bytes.byteOffset % spec.bytes !== 0) bytes = bytes.slice();
     const n = bytes.byteLength / spec.bytes;
     if (t.dtype === 'F32') return new Float32Array(bytes.buffer, bytes.byteOffset, n);
@@ -305,6 +310,11 @@ export class NpuBackend implements Backend {
     const dst = split.tensorOf(node.id);
     const rowBytes = dst.byteLength / dst.shape[0]!;
     this.store(dst, node.params.row * rowBytes, value);
+  }
+
+  /** a tensor's bytes: a view of host memory, or read from its file for a mapped region */
+  private bytesOf(t: Tensor): Uint8Array {
+    return t.buffer instanceof NpuFileBuffer ? this.readFile(t.buffer, t.offset, t.byteLength) : this.region(t.buffer, t.offset, t.byteLength);
   }
 
   /** bytes of a mapped weight region, read from its file (bounds checked against the region) */
@@ -336,6 +346,7 @@ export class NpuBackend implements Backend {
   }
 
   private own(buffer: BackendBuffer): NpuBuffer {
+    if (buffer instanceof NpuFileBuffer) throw new InvalidArgumentError('npu: a mapped weight file region is read-only');
     if (!(buffer instanceof NpuBuffer)) throw new InvalidArgumentError(`npu: buffer belongs to backend "${buffer?.backend}"`);
     return buffer;
   }

@@ -144,6 +144,29 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
     await expect(new Executor(be).run(g, { x: new Float32Array(4) }, [y])).rejects.toThrow(/disposed/);
   });
 
+  it('mapped weight regions: a missing file, a region past its end, a file truncated later and writes are clear errors', async () => {
+    const { mkdtempSync, writeFileSync, truncateSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'ix-npu-map-'));
+    try {
+      const be = make();
+      const file = join(dir, 'w.bin');
+      writeFileSync(file, new Uint8Array(64).map((_, i) => i));
+      expect(() => be.mapFile(join(dir, 'missing.bin'), 0, 4)).toThrow(/npu: mapFile: cannot read .*missing\.bin/);
+      expect(() => be.mapFile(file, 60, 8)).toThrow(/outside .*w\.bin \(64 bytes\)/);
+      const region = be.mapFile(file, 16, 32);
+      expect([...be.download(region, 4, 4)]).toEqual([20, 21, 22, 23]);
+      expect(() => be.download(region, 30, 4)).toThrow(/outside a mapped region of 32/);
+      expect(() => be.upload(region, 0, new Uint8Array(4))).toThrow(/read-only/);
+      truncateSync(file, 20);
+      expect(() => be.download(region, 0, 32)).toThrow(/w\.bin ended while reading a weight \(was it truncated\?\)/);
+      be.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each(['Q4_0', 'Q8_0'] as DTypeName[])('%s: fast mode quantizes activations (8 bits, in MatMulNBits) and stays within 2 percent of exact', async (dtype) => {
     const w = quantize(dtype, randomF32(32 * 256, rng(8), 0.5));
     const x = randomF32(4 * 256, rng(9));
