@@ -179,6 +179,12 @@ export class NpuBackend implements Backend {
           inputs[feed.sin] = new ort.Tensor('float32', sin, dims);
           break;
         }
+        case 'span': {
+          const tokens = split.graph.node(feed.node.inputs[1]!).shape[0]!;
+          const span = Math.max(feed.node.params.row + tokens, ...feed.readers.map((a) => a.params.kvLen));
+          inputs[feed.name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(span)), [1]);
+          break;
+        }
         case 'rows': {
           const tokens = split.graph.node(feed.node.inputs[1]!).shape[0]!;
           inputs[feed.name] = new ort.Tensor('int64', rowIndices(feed.node, tokens), [tokens, 1]);

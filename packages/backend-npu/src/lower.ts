@@ -43,7 +43,9 @@ export type Feed =
   | { kind: 'mask'; name: string; node: GraphNode<'attention'>; tokens: number; rows: number }
   | { kind: 'kvlen'; name: string; node: GraphNode<'attention'> }
   | { kind: 'rope'; cos: string; sin: string; node: GraphNode<'rope'>; posId: number; factors?: Float32Array }
-  | { kind: 'rows'; name: string; node: GraphNode<'write_rows'> };
+  | { kind: 'rows'; name: string; node: GraphNode<'write_rows'> }
+  /** the cache rows a write_rows' in-graph value keeps: max(row + T, its attention readers' kvLen) */
+  | { kind: 'span'; name: string; node: GraphNode<'write_rows'>; readers: GraphNode<'attention'>[] };
 
 export interface Fetch {
   name: string;
@@ -360,10 +362,20 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     b.output(outName, ELEM[dtype]!, srcShape);
     fetches.push({ name: outName, nodeId: node.id, dtype, dims: [...srcShape], rowsOf: node });
     // the cache with its rows replaced, for readers inside this split (attention)
-    if (!nodes.some((n) => n.inputs.includes(node.id))) return outName;
+    const readers = nodes.filter((n) => n.inputs.includes(node.id));
+    if (readers.length === 0) return outName;
     const idx = b.input(`idx${node.id}`, ElemType.INT64, [srcShape[0]!, 1]);
     feeds.push({ kind: 'rows', name: idx, node });
-    return emit('ScatterND', [operand(node, 0), idx, rows]);
+    let cache = operand(node, 0);
+    const onlyAttention = readers.every((n) => n.op === 'attention' && n.inputs.indexOf(node.id) >= 1 && n.inputs.lastIndexOf(node.id) <= 2);
+    if (!options.staticShapes && onlyAttention) {
+      // only attention reads it, and only its first kvLen rows: replace rows in the prefix that
+      // covers them and the written ones (a cost that follows the context, not the cache's size)
+      const span = b.input(`span${node.id}`, ElemType.INT64, [1]);
+      feeds.push({ kind: 'span', name: span, node, readers: readers as GraphNode<'attention'>[] });
+      cache = emit('Slice', [cache, b.int64s([0]), span, b.int64s([0])]);
+    }
+    return emit('ScatterND', [cache, idx, rows]);
   }
 
   function attention(node: GraphNode<'attention'>): string {

@@ -8,7 +8,7 @@ import { bytesOf, reference, tensorOn } from '@ix/kernel-testing';
 import { describe, expect, it } from 'vitest';
 
 import { decodeModel, epFacts, epTweak, lowerSplit, npuBackend, registerEpTweak, type OrtModule } from '../src/index.js';
-import { device, expectClose, hasDevice, make, randomF32, rng, skipReason } from './helpers.js';
+import { device, expectClose, hasDevice, make, randomF32, rng, runBoth, skipReason } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const EXPECTED = readFileSync(new URL('../../../models/stories260K/greedy-200.txt', import.meta.url), 'utf8');
@@ -143,6 +143,19 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
     be.dispose();
     await expect(new Executor(be).run(g, { x: new Float32Array(4) }, [y])).rejects.toThrow(/disposed/);
   });
+
+  it.each([['rows past kvLen', 5, 6], ['rows inside kvLen', 2, 9], ['rows at the end of the cache', 9, 12]] as const)(
+    'write_rows then attention with %s: the in-graph cache covers both (row %i, kvLen %i)',
+    async (_, row, kvLen) => {
+      const S = 12, D = 8, T = 3;
+      const cache = randomF32(S * D, rng(40), 1);
+      const { ours, ref } = await runBoth(device, [{ shape: [S, 1, D], dtype: 'F32', bytes: new Uint8Array(cache.buffer) }], (g, c) => {
+        const w = g.writeRows(c(0), g.input('k', [T, 1, D]), row);
+        return [g.attention(g.input('q', [T, 1, D]), w, w, { pos0: Math.max(0, kvLen - T), kvLen, scale: 0.3, causal: false })];
+      }, { k: randomF32(T * D, rng(41), 1), q: randomF32(T * D, rng(42), 1) });
+      expectClose(ours[0]!, ref[0]!, 2e-6, 'attention');
+    },
+  );
 
   it('mapped weight regions: a missing file, a region past its end, a file truncated later and writes are clear errors', async () => {
     const { mkdtempSync, writeFileSync, truncateSync, rmSync } = await import('node:fs');
