@@ -65,6 +65,9 @@ export interface Lowered {
   onnxNodes: number;
 }
 
+/** a weight's initializers: MatMulNBits blocks, or float32 rows */
+type WeightNames = { kind: 'nbits'; bits: number; data: string; scales: string; zeroPoints?: string } | { kind: 'f32'; data: string };
+
 /** what lowering reads: the bytes of a constant's tensor (weights, rope frequency factors) */
 export type ReadTensor = (t: Tensor) => Uint8Array;
 
@@ -84,6 +87,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
   const fetches: Fetch[] = [];
   const fed = new Map<number, string>();
   const baked = new Map<string, string>();
+  const forms = new Map<number, WeightNames>();
 
   const tensorOf = (id: number) => split.tensorOf(id);
   /** the value of node `id` as a float32/int32/float16 ONNX value */
@@ -262,49 +266,71 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
       return emit('Reshape', [y, b.int64s(node.shape)]);
     }
     if (options.describeOnly) return emit('MatMul', [xs, `w${wId}`]);
-    const key = `mm${wId}`;
-    let w = baked.get(key);
-    let nbits: { bits: number; zp: string | undefined } | undefined;
-    const form = matmulWeight(wNode.dtype, n, k, read(tensorOf(wId)), options.contribOps);
+    const w = weightForm(wId, n, k);
+    if (w.kind === 'nbits') {
+      const inputs = [xs, w.data, w.scales, ...(w.zeroPoints ? [w.zeroPoints] : [])];
+      return emit('MatMulNBits', inputs, { K: k, N: n, bits: w.bits, block_size: BLOCK, accuracy_level: options.accuracy === 'fast' ? 4 : 0 }, MS_DOMAIN);
+    }
+    const y = emit('Gemm', [emit('Reshape', [xs, b.int64s([rows, k])]), w.data], { transB: 1 });
+    return emit('Reshape', [y, b.int64s(node.shape)]);
+  }
+
+  /**
+   * A weight [n, k] as initializers, once per lowering whoever reads it: MatMulNBits blocks (codes,
+   * float scales, float zero points for Q4_K) or float32 rows.
+   */
+  function weightForm(id: number, n: number, k: number): WeightNames {
+    let names = forms.get(id);
+    if (names) return names;
+    const src = graph.node(id);
+    const form = matmulWeight(src.dtype, n, k, read(tensorOf(id)), options.contribOps);
     if (form.kind === 'nbits') {
       const blocks = k / BLOCK;
-      if (!w) {
-        w = b.initializer(`w${wId}`, ElemType.UINT8, [n, blocks, (BLOCK * form.bits) / 8], form.blocks, fileOf(wId, 'nbits'));
-        b.initializer(`w${wId}_scales`, ElemType.FLOAT, [n * blocks], bytesOf(form.scales), fileOf(wId, 'nbits-scales'));
-        if (form.zeroPoints) b.initializer(`w${wId}_zp`, ElemType.FLOAT, [n * blocks], bytesOf(form.zeroPoints), fileOf(wId, 'nbits-zp'));
-        baked.set(key, w);
-      }
-      nbits = { bits: form.bits, zp: form.zeroPoints ? `w${wId}_zp` : undefined };
-      const inputs = [xs, w, `w${wId}_scales`];
-      if (nbits.zp) inputs.push(nbits.zp);
-      return emit('MatMulNBits', inputs, { K: k, N: n, bits: form.bits, block_size: BLOCK, accuracy_level: options.accuracy === 'fast' ? 4 : 0 }, MS_DOMAIN);
+      names = {
+        kind: 'nbits',
+        bits: form.bits,
+        zeroPoints: form.zeroPoints && b.initializer(`w${id}_zp`, ElemType.FLOAT, [n * blocks], bytesOf(form.zeroPoints), fileOf(id, 'nbits-zp')),
+        data: b.initializer(`w${id}`, ElemType.UINT8, [n, blocks, (BLOCK * form.bits) / 8], form.blocks, fileOf(id, 'nbits')),
+        scales: b.initializer(`w${id}_scales`, ElemType.FLOAT, [n * blocks], bytesOf(form.scales), fileOf(id, 'nbits-scales')),
+      };
+    } else {
+      names = { kind: 'f32', data: b.initializer(`w${id}`, ElemType.FLOAT, [n, k], bytesOf(form.data), fileOf(id, 'f32')) };
     }
-    if (!w) baked.set(key, (w = b.initializer(`w${wId}`, ElemType.FLOAT, [n, k], bytesOf(form.data), fileOf(wId, 'f32'))));
-    const y = emit('Gemm', [emit('Reshape', [xs, b.int64s([rows, k])]), w], { transB: 1 });
-    return emit('Reshape', [y, b.int64s(node.shape)]);
+    forms.set(id, names);
+    return names;
   }
 
   function getRows(node: GraphNode<'get_rows'>): string {
     const tId = node.inputs[0]!;
     const tNode = graph.node(tId);
     const [rowsInTable, cols] = tNode.shape as [number, number];
-    let table: string;
-    if (inSplit.has(tId) || tNode.op !== 'constant') {
-      table = live(tId);
-      if (tNode.dtype !== 'F32') table = emit('Cast', [table], { to: ElemType.FLOAT });
-    } else {
-      const key = `rows${tId}`;
-      table = baked.get(key) ?? (options.describeOnly ? `t${tId}` : '');
-      if (!table) {
-        const data = dequantize(tNode.dtype, read(tensorOf(tId)), rowsInTable * cols);
-        baked.set(key, (table = b.initializer(`t${tId}`, ElemType.FLOAT, [rowsInTable, cols], bytesOf(data), fileOf(tId, 'f32'))));
-      }
-    }
     // ids outside the table give zero rows, as the reference does (ONNX's Gather would fail the run)
     const ids = operand(node, 1);
     const valid = emit('And', [emit('GreaterOrEqual', [ids, b.int32(0)]), emit('Less', [ids, b.int32(rowsInTable)])]);
     const safe = emit('Where', [valid, ids, b.int32(0)]);
-    const rows = emit('Gather', [table, safe], { axis: 0 });
+    let rows: string;
+    if (inSplit.has(tId) || tNode.op !== 'constant') {
+      let table = live(tId);
+      if (tNode.dtype !== 'F32') table = emit('Cast', [table], { to: ElemType.FLOAT });
+      rows = emit('Gather', [table, safe], { axis: 0 });
+    } else if (options.describeOnly) {
+      rows = emit('Gather', [`t${tId}`, safe], { axis: 0 });
+    } else if (options.contribOps && (tNode.dtype === 'Q4_0' || tNode.dtype === 'Q8_0')) {
+      // the table stays in its blocks (the same initializers as a tied output matmul's), decoded per gathered row
+      const w = weightForm(tId, rowsInTable, cols);
+      if (w.kind !== 'nbits') throw new Error(`npu: ${tNode.dtype} table was not repacked`);
+      const data = emit('Reshape', [w.data, b.int64s([rowsInTable, (cols * w.bits) / 8])]);
+      const scales = emit('Reshape', [w.scales, b.int64s([rowsInTable, cols / BLOCK])]);
+      rows = emit('GatherBlockQuantized', [data, safe, scales], { gather_axis: 0, quantize_axis: 1, block_size: BLOCK, bits: w.bits }, MS_DOMAIN);
+    } else {
+      const key = `rows${tId}`;
+      let table = baked.get(key);
+      if (!table) {
+        const data = dequantize(tNode.dtype, read(tensorOf(tId)), rowsInTable * cols);
+        baked.set(key, (table = b.initializer(`t${tId}`, ElemType.FLOAT, [rowsInTable, cols], bytesOf(data), fileOf(tId, 'f32'))));
+      }
+      rows = emit('Gather', [table, safe], { axis: 0 });
+    }
     return emit('Where', [emit('Unsqueeze', [valid, b.int64s([-1])]), rows, b.float(0)]);
   }
 

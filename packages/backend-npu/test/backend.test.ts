@@ -79,11 +79,14 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
     be.upload(t4.buffer, 0, w4);
     const th = new Tensor([8, 64], 'F16', be.allocate(8 * 64 * 2), 0);
     const x = g.input('x', [2, 64]);
-    const y4 = g.matmul(x, g.constant(t4));
+    const c4 = g.constant(t4);
+    const y4 = g.matmul(x, c4);
     const yh = g.matmul(x, g.constant(th));
-    const tensors = new Map<number, Tensor>([[1, t4], [3, th]]);
+    // the same Q4_0 tensor as an embedding table (tied embeddings)
+    const rows = g.getRows(c4, g.input('ids', [2], 'I32'));
+    const tensors = new Map<number, Tensor>([[c4.id, t4], [3, th]]);
     const lower = (contribOps: boolean) => lowerSplit(
-      { graph: g, nodes: [y4, yh], outputs: new Set([y4.id, yh.id]), tensorOf: (id) => tensors.get(id) ?? new Tensor(g.node(id).shape, g.node(id).dtype, be.allocate(1024), 0) },
+      { graph: g, nodes: [y4, yh, rows], outputs: new Set([y4.id, yh.id, rows.id]), tensorOf: (id) => tensors.get(id) ?? new Tensor(g.node(id).shape, g.node(id).dtype, be.allocate(1024), 0) },
       (t) => new Uint8Array(be.download(t.buffer, t.offset, t.byteLength)),
       { accuracy: 'exact', staticShapes: false, contribOps },
     );
@@ -101,7 +104,12 @@ describe.skipIf(!hasDevice)(`npu backend on ONNX Runtime${skipReason ? ` (${skip
     expect(codes.rawData![0]! >> 4).toBe(w4[3]! & 15);
     expect(codes.rawData![8]! & 15).toBe(w4[2]! >> 4);
     expect(m.graph.node.some((n) => n.opType === 'Gemm')).toBe(true);
-    expect(m.graph.output.map((o) => o.name)).toEqual([`out${y4.id}`, `out${yh.id}`]);
+    // the table is gathered from the matmul's own blocks, not decoded to float32
+    const gather = m.graph.node.find((n) => n.opType === 'GatherBlockQuantized')!;
+    const reshaped = m.graph.node.find((n) => n.output[0] === gather.input[0])!;
+    expect(reshaped.input[0]).toBe(nbits.input[1]);
+    expect(m.graph.initializer.map((t) => t.name)).not.toContain(`t${c4.id}`);
+    expect(m.graph.output.map((o) => o.name)).toEqual([`out${y4.id}`, `out${yh.id}`, `out${rows.id}`]);
     be.dispose();
   });
 
