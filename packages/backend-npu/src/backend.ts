@@ -71,7 +71,7 @@ export class NpuBackend implements Backend {
   readonly device: DeviceInfo;
   /** prompts run in steps of these token counts: a model compiles at most five prefill shapes, plus decode */
   readonly stepSizes: readonly number[] = [256, 64, 16, 4, 1];
-  /** sessions built so far (tests and `ix bench` read it) */
+  /** sessions built so far (read by the tests) */
   sessionsCreated = 0;
   /** of sessionsCreated, those whose model came from the on-disk cache */
   sessionsFromCache = 0;
@@ -134,12 +134,12 @@ export class NpuBackend implements Backend {
   }
 
   download(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array {
-    if (buffer instanceof NpuFileBuffer) return this.readFile(buffer, byteOffset, byteLength);
-    return this.region(buffer, byteOffset, byteLength).slice();
+    // a file region's bytes are read into new memory already
+    return buffer instanceof NpuFileBuffer ? this.bytesAt(buffer, byteOffset, byteLength) : this.bytesAt(buffer, byteOffset, byteLength).slice();
   }
 
   downloadInto(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void {
-    target.set(buffer instanceof NpuFileBuffer ? this.readFile(buffer, byteOffset, target.byteLength) : this.region(buffer, byteOffset, target.byteLength));
+    target.set(this.bytesAt(buffer, byteOffset, target.byteLength));
   }
 
   supports(node: GraphNode, inputDTypes: readonly DTypeName[]): boolean {
@@ -152,8 +152,13 @@ export class NpuBackend implements Backend {
     compiled.used = ++this.clock;
     const { ort } = this.config;
     const { feeds, fetches } = compiled.lowered;
-    const outputs = fetches.filter((f) => !f.rowsOf).map((f) => ({ f, tensor: split.tensorOf(f.nodeId), view: this.view(split.tensorOf(f.nodeId)) }));
+    const outputs = fetches.filter((f) => !f.rowsOf).map((f) => {
+      const tensor = split.tensorOf(f.nodeId);
+      return { f, tensor, view: this.view(tensor) };
+    });
     const inputs: Record<string, OrtTensor> = {};
+    // attention nodes at the same positions (every layer of a step) share one mask
+    const masks = new Map<string, OrtTensor>();
     for (const feed of feeds) {
       switch (feed.kind) {
         case 'value': {
@@ -164,8 +169,12 @@ export class NpuBackend implements Backend {
           break;
         }
         case 'mask': {
-          const rows = this.config.staticShapes ? feed.rows : feed.node.params.kvLen;
-          inputs[feed.name] = new ort.Tensor('float32', attentionMask(feed.node, feed.tokens, rows), [feed.tokens, rows]);
+          const { pos0, kvLen, causal, window } = feed.node.params;
+          const rows = this.config.staticShapes ? feed.rows : kvLen;
+          const key = `${pos0}:${kvLen}:${causal}:${window}:${feed.tokens}:${rows}`;
+          let mask = masks.get(key);
+          if (!mask) masks.set(key, (mask = new ort.Tensor('float32', attentionMask(feed.node, feed.tokens, rows), [feed.tokens, rows])));
+          inputs[feed.name] = mask;
           break;
         }
         case 'kvlen':
@@ -180,16 +189,13 @@ export class NpuBackend implements Backend {
           break;
         }
         case 'span': {
-          const tokens = split.graph.node(feed.node.inputs[1]!).shape[0]!;
-          const span = Math.max(feed.node.params.row + tokens, ...feed.readers.map((a) => a.params.kvLen));
+          const span = Math.max(feed.node.params.row + feed.tokens, ...feed.readers.map((a) => a.params.kvLen));
           inputs[feed.name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(span)), [1]);
           break;
         }
-        case 'rows': {
-          const tokens = split.graph.node(feed.node.inputs[1]!).shape[0]!;
-          inputs[feed.name] = new ort.Tensor('int64', rowIndices(feed.node, tokens), [tokens, 1]);
+        case 'rows':
+          inputs[feed.name] = new ort.Tensor('int64', rowIndices(feed.node, feed.tokens), [feed.tokens, 1]);
           break;
-        }
       }
     }
     const fetchInto: Record<string, OrtTensor | null> = {};
@@ -198,7 +204,7 @@ export class NpuBackend implements Backend {
     const results = await compiled.session.run(inputs, fetchInto).catch((err: unknown) => {
       throw new InvalidArgumentError(`npu: ONNX Runtime failed running a ${split.nodes.length}-node split: ${err instanceof Error ? err.message : String(err)}`);
     });
-    for (const { f, view } of outputs) if (!view.aligned) this.store(split.tensorOf(f.nodeId), 0, results[f.name]!);
+    for (const { f, tensor, view } of outputs) if (!view.aligned) this.store(tensor, 0, results[f.name]!);
     for (const f of fetches) if (f.rowsOf) this.storeRows(split, f, results[f.name]!);
   }
 
@@ -295,11 +301,11 @@ export class NpuBackend implements Backend {
     return new Uint16Array(bytes.buffer, bytes.byteOffset, n);
   }
 
-  private view(t: Tensor): { tensor: Tensor; array: Float32Array | Int32Array | Uint16Array; aligned: boolean } {
+  /** a typed view of an output's bytes for ONNX Runtime to write into; undefined array when misaligned (stored after the run) */
+  private view(t: Tensor): { array: Float32Array | Int32Array | Uint16Array; aligned: true } | { aligned: false } {
     const spec = TYPED[t.dtype];
     if (!spec) throw new InvalidArgumentError(`npu: ${t.dtype} values cannot be taken from ONNX Runtime`);
-    const aligned = t.offset % spec.bytes === 0;
-    return { tensor: t, array: aligned ? this.typed(t, false) : new Float32Array(0), aligned };
+    return t.offset % spec.bytes === 0 ? { array: this.typed(t, false), aligned: true } : { aligned: false };
   }
 
   /** an ONNX Runtime output's bytes into a tensor's buffer at `byteOffset` into it */
@@ -320,7 +326,11 @@ export class NpuBackend implements Backend {
 
   /** a tensor's bytes: a view of host memory, or read from its file for a mapped region */
   private bytesOf(t: Tensor): Uint8Array {
-    return t.buffer instanceof NpuFileBuffer ? this.readFile(t.buffer, t.offset, t.byteLength) : this.region(t.buffer, t.offset, t.byteLength);
+    return this.bytesAt(t.buffer, t.offset, t.byteLength);
+  }
+
+  private bytesAt(buffer: BackendBuffer, byteOffset: number, byteLength: number): Uint8Array {
+    return buffer instanceof NpuFileBuffer ? this.readFile(buffer, byteOffset, byteLength) : this.region(buffer, byteOffset, byteLength);
   }
 
   /** bytes of a mapped weight region, read from its file (bounds checked against the region) */

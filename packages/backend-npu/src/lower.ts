@@ -1,5 +1,5 @@
 import { UnsupportedOpError, type DTypeName, type GraphNode, type GraphSplit, type OpParams, type Tensor } from '@ix/core';
-import { dequantize } from '@ix/core';
+import { dequantize, numElements } from '@ix/core';
 
 import { MS_DOMAIN, OnnxGraphBuilder } from './onnx-builder.js';
 import { ElemType, type ElemTypeCode } from './onnx-proto.js';
@@ -43,9 +43,9 @@ export type Feed =
   | { kind: 'mask'; name: string; node: GraphNode<'attention'>; tokens: number; rows: number }
   | { kind: 'kvlen'; name: string; node: GraphNode<'attention'> }
   | { kind: 'rope'; cos: string; sin: string; node: GraphNode<'rope'>; posId: number; factors?: Float32Array }
-  | { kind: 'rows'; name: string; node: GraphNode<'write_rows'> }
+  | { kind: 'rows'; name: string; node: GraphNode<'write_rows'>; tokens: number }
   /** the cache rows a write_rows' in-graph value keeps: max(row + T, its attention readers' kvLen) */
-  | { kind: 'span'; name: string; node: GraphNode<'write_rows'>; readers: GraphNode<'attention'>[] };
+  | { kind: 'span'; name: string; node: GraphNode<'write_rows'>; tokens: number; readers: GraphNode<'attention'>[] };
 
 export interface Fetch {
   name: string;
@@ -88,6 +88,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
   const fed = new Map<number, string>();
   const baked = new Map<string, string>();
   const forms = new Map<number, WeightNames>();
+  const ropeInputs = new Map<string, { cos: string; sin: string }>();
 
   const tensorOf = (id: number) => split.tensorOf(id);
   /** the value of node `id` as a float32/int32/float16 ONNX value */
@@ -117,7 +118,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
       const elem = ELEM[src.dtype];
       const bytes = read(tensorOf(id));
       if (elem === undefined) {
-        name = b.initializer(`c${id}`, ElemType.FLOAT, src.shape, bytesOf(dequantize(src.dtype, bytes, count(src.shape))), fileOf(id, 'f32'));
+        name = b.initializer(`c${id}`, ElemType.FLOAT, src.shape, bytesOf(dequantize(src.dtype, bytes, numElements(src.shape))), fileOf(id, 'f32'));
       } else {
         name = b.initializer(`c${id}`, elem, src.shape, bytes.slice(), fileOf(id, 'raw'));
         if (src.dtype === 'F16') name = b.op1('Cast', [name], { to: ElemType.FLOAT });
@@ -229,9 +230,9 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
       }
       case 'view': {
         const offset = (node.params as OpParams['view']).offset;
-        const n = count(node.shape);
+        const n = numElements(node.shape);
         const src = x(0);
-        if (offset === 0 && n === count(shapeOf(node.inputs[0]!))) return emit('Reshape', [src, b.int64s(node.shape)]);
+        if (offset === 0 && n === numElements(shapeOf(node.inputs[0]!))) return emit('Reshape', [src, b.int64s(node.shape)]);
         const flat = emit('Reshape', [src, b.int64s([-1])]);
         return emit('Reshape', [emit('Slice', [flat, b.int64s([offset]), b.int64s([offset + n]), b.int64s([0])]), b.int64s(node.shape)]);
       }
@@ -259,7 +260,7 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     const wNode = graph.node(wId);
     const [n, k] = wNode.shape as [number, number];
     const xShape = shapeOf(node.inputs[0]!);
-    const rows = count(xShape) / k;
+    const rows = numElements(xShape) / k;
     if (inSplit.has(wId) || wNode.op !== 'constant') {
       // a computed right-hand side (F32): Gemm with it transposed
       const y = emit('Gemm', [emit('Reshape', [xs, b.int64s([rows, k])]), live(wId)], { transB: 1 });
@@ -342,9 +343,15 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     const factorsId = node.inputs[2];
     const factors = factorsId === undefined ? undefined : new Float32Array(dequantize('F32', read(tensorOf(factorsId)), dims / 2));
     const half = dims / 2;
-    const cos = b.input(`cos${node.id}`, ElemType.FLOAT, [tokens, half]);
-    const sin = b.input(`sin${node.id}`, ElemType.FLOAT, [tokens, half]);
-    feeds.push({ kind: 'rope', cos, sin, node, posId, factors });
+    // one cos/sin table per positions, params and factors (a layer's q and k, and every layer, share it)
+    const tableKey = `${posId}|${factorsId}|${JSON.stringify(node.params)}`;
+    let table = ropeInputs.get(tableKey);
+    if (!table) {
+      table = { cos: b.input(`cos${node.id}`, ElemType.FLOAT, [tokens, half]), sin: b.input(`sin${node.id}`, ElemType.FLOAT, [tokens, half]) };
+      ropeInputs.set(tableKey, table);
+      feeds.push({ kind: 'rope', ...table, node, posId, factors });
+    }
+    const { cos, sin } = table;
     const xs = operand(node, 0);
     if (options.contribOps) {
       // RotaryEmbedding over [1, T, H·D] with this run's table: token t reads row t (position ids 0..T-1)
@@ -354,25 +361,20 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
       return emit('Reshape', [y, b.int64s([tokens, heads, headDim])]);
     }
     const rot = dims === headDim ? xs : emit('Slice', [xs, b.int64s([0]), b.int64s([dims]), b.int64s([2])]);
-    let y: string;
-    if (mode === 'normal') {
-      const pairs = emit('Reshape', [rot, b.int64s([tokens, heads, half, 2])]);
-      const x0 = emit('Slice', [pairs, b.int64s([0]), b.int64s([1]), b.int64s([3])]);
-      const x1 = emit('Slice', [pairs, b.int64s([1]), b.int64s([2]), b.int64s([3])]);
-      const c = emit('Reshape', [cos, b.int64s([tokens, 1, half, 1])]);
-      const s = emit('Reshape', [sin, b.int64s([tokens, 1, half, 1])]);
-      const y0 = emit('Sub', [emit('Mul', [x0, c]), emit('Mul', [x1, s])]);
-      const y1 = emit('Add', [emit('Mul', [x0, s]), emit('Mul', [x1, c])]);
-      y = emit('Reshape', [emit('Concat', [y0, y1], { axis: 3 }), b.int64s([tokens, heads, dims])]);
-    } else {
-      const x0 = emit('Slice', [rot, b.int64s([0]), b.int64s([half]), b.int64s([2])]);
-      const x1 = emit('Slice', [rot, b.int64s([half]), b.int64s([dims]), b.int64s([2])]);
-      const c = emit('Reshape', [cos, b.int64s([tokens, 1, half])]);
-      const s = emit('Reshape', [sin, b.int64s([tokens, 1, half])]);
-      const y0 = emit('Sub', [emit('Mul', [x0, c]), emit('Mul', [x1, s])]);
-      const y1 = emit('Add', [emit('Mul', [x0, s]), emit('Mul', [x1, c])]);
-      y = emit('Concat', [y0, y1], { axis: 2 });
-    }
+    // the pair halves: (2i, 2i+1) as a last axis of 2 ('normal'), or (i, i + dims/2) ('neox'), with cos/sin shaped to match
+    const normal = mode === 'normal';
+    const axis = normal ? 3 : 2;
+    const src = normal ? emit('Reshape', [rot, b.int64s([tokens, heads, half, 2])]) : rot;
+    const part = normal ? 1 : half;
+    const x0 = emit('Slice', [src, b.int64s([0]), b.int64s([part]), b.int64s([axis])]);
+    const x1 = emit('Slice', [src, b.int64s([part]), b.int64s([2 * part]), b.int64s([axis])]);
+    const angleShape = normal ? [tokens, 1, half, 1] : [tokens, 1, half];
+    const c = emit('Reshape', [cos, b.int64s(angleShape)]);
+    const s = emit('Reshape', [sin, b.int64s(angleShape)]);
+    const y0 = emit('Sub', [emit('Mul', [x0, c]), emit('Mul', [x1, s])]);
+    const y1 = emit('Add', [emit('Mul', [x0, s]), emit('Mul', [x1, c])]);
+    const joined = emit('Concat', [y0, y1], { axis });
+    const y = normal ? emit('Reshape', [joined, b.int64s([tokens, heads, dims])]) : joined;
     if (dims === headDim) return y;
     const pass = emit('Slice', [xs, b.int64s([dims]), b.int64s([headDim]), b.int64s([2])]);
     return emit('Concat', [y, pass], { axis: 2 });
@@ -391,14 +393,14 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
     const readers = nodes.filter((n) => n.inputs.includes(node.id));
     if (readers.length === 0) return outName;
     const idx = b.input(`idx${node.id}`, ElemType.INT64, [srcShape[0]!, 1]);
-    feeds.push({ kind: 'rows', name: idx, node });
+    feeds.push({ kind: 'rows', name: idx, node, tokens: srcShape[0]! });
     let cache = operand(node, 0);
     const onlyAttention = readers.every((n) => n.op === 'attention' && n.inputs.indexOf(node.id) >= 1 && n.inputs.lastIndexOf(node.id) <= 2);
     if (!options.staticShapes && onlyAttention) {
       // only attention reads it, and only its first kvLen rows: replace rows in the prefix that
       // covers them and the written ones (a cost that follows the context, not the cache's size)
       const span = b.input(`span${node.id}`, ElemType.INT64, [1]);
-      feeds.push({ kind: 'span', name: span, node, readers: readers as GraphNode<'attention'>[] });
+      feeds.push({ kind: 'span', name: span, node, tokens: srcShape[0]!, readers: readers as GraphNode<'attention'>[] });
       cache = emit('Slice', [cache, b.int64s([0]), span, b.int64s([0])]);
     }
     return emit('ScatterND', [cache, idx, rows]);
@@ -449,17 +451,13 @@ export function lowerSplit(split: GraphSplit, read: ReadTensor, options: LowerOp
 }
 
 /** ids of split nodes read by graph nodes outside the split */
-function readersOutside(split: GraphSplit, inSplit: Set<number>): Set<number> {
+export function readersOutside(split: GraphSplit, inSplit: ReadonlySet<number>): Set<number> {
   const out = new Set<number>();
   for (const n of split.graph.nodes) {
     if (inSplit.has(n.id)) continue;
     for (const i of n.inputs) if (inSplit.has(i)) out.add(i);
   }
   return out;
-}
-
-function count(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function bytesOf(a: Float32Array): Uint8Array {

@@ -18,7 +18,7 @@ import { splitSignature } from './signature.js';
  */
 
 /** bump when the lowering changes what it writes */
-const LOWERING_VERSION = 1;
+const LOWERING_VERSION = 2;
 
 export interface CacheEntry {
   /** the shape's model file (may not exist yet) */

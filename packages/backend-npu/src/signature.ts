@@ -1,6 +1,6 @@
 import type { GraphSplit, Tensor } from '@ix/core';
 
-import { readsLive } from './lower.js';
+import { readersOutside, readsLive } from './lower.js';
 
 /**
  * A split's structure as a string: two splits with the same signature lower to the same ONNX model
@@ -36,8 +36,7 @@ export function splitSignature(split: GraphSplit, constantId: (t: Tensor, baked:
     const params = JSON.stringify(node.params, (k, v) => (MOVING.has(k) ? undefined : v));
     parts.push(`${node.op}(${ins.join(' ')})${params}${node.dtype}[${node.shape.join(',')}]`);
   }
-  const outside = new Set<number>();
-  for (const n of split.graph.nodes) if (!local.has(n.id)) for (const i of n.inputs) if (local.has(i)) outside.add(local.get(i)!);
-  const outs = split.nodes.map((n, i) => (split.outputs?.has(n.id) ?? true) || outside.has(i) ? i : -1).filter((i) => i >= 0);
+  const outside = readersOutside(split, new Set(local.keys()));
+  const outs = split.nodes.map((n, i) => ((split.outputs?.has(n.id) ?? true) || outside.has(n.id) ? i : -1)).filter((i) => i >= 0);
   return `${parts.join(';')}|out:${outs.join(',')}`;
 }
