@@ -14,6 +14,8 @@
 #   IX_CHECK_PRESET   model-gen preset (default tinyllama-1.1b; mistral-7b for the 7B shape)
 #   IX_CHECK_LAYERS   fewer layers than the preset (the layer shapes of a big model in a small file)
 #   IX_CHECK_PEER=0   no llama.cpp: the quantized files come from model-gen, and ix runs alone
+#   IX_CHECK_LLAMA_BIN  a folder with llama-bench and llama-quantize built by an earlier run (the
+#                       <llama.cpp source> argument is then unused): no build, minutes saved
 #   IX_CHECK_TESTS=0  skip the tests
 #   IX_CHECK_PROFILE=1  also a profiled ix run (IX_CUDA_PROFILE) per quant: GPU time per kernel,
 #                       prefill and decode apart (profile-<quant>-pp.txt, -tg.txt)
@@ -41,7 +43,14 @@ lscpu | grep -m1 'Model name' | tee -a "$OUT/gpu.txt"
 
 # 1. llama.cpp + CUDA, static, for this GPU only. cuBLAS may live outside the toolkit (a pip wheel).
 BUILD=
-if [ "$PEER" = 1 ]; then
+BIN="$WORK/llama-build/bin"
+if [ -n "${IX_CHECK_LLAMA_BIN:-}" ]; then
+  BIN=$IX_CHECK_LLAMA_BIN
+  # a build linked to a cuBLAS outside the toolkit finds it again the same way
+  lib=$(find /usr/local /opt /usr/lib -name 'libcublas.so.*' 2>/dev/null | head -1)
+  [ -n "$lib" ] && export LD_LIBRARY_PATH="$(dirname "$lib"):${LD_LIBRARY_PATH:-}"
+  log "llama.cpp from $BIN"
+elif [ "$PEER" = 1 ]; then
 log "llama.cpp build started"
 (
   set -e
@@ -86,7 +95,6 @@ if [ "${IX_CHECK_TESTS:-1}" = 1 ]; then
 fi
 
 wait "${GEN[@]}"
-BIN="$WORK/llama-build/bin"
 if [ -n "$BUILD" ]; then
   wait $BUILD
   log "llama.cpp build exit $?"

