@@ -89,7 +89,12 @@ export interface ModelConfig {
   pooling?: PoolingType;
   typeVocabSize?: number;
   /** read from a Hugging Face config.json: its model_type and architectures[] (model classes) */
-  hf?: { modelType: string; architectures: string[] };
+  hf?: {
+    modelType: string;
+    architectures: string[];
+    /** RoBERTa / XLM-R: the position table's first rows are unused (positions start at pad_token_id + 1) */
+    positionOffset?: number;
+  };
   /** keys of the source the fields above do not cover, as stored */
   extra: Record<string, unknown>;
 }

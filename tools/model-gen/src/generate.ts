@@ -65,7 +65,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
   }
   if (o.hf) {
     if (o.arch === 'nomic-bert') throw new Error('model-gen writes nomic-bert as GGUF only (ix reads nomic-bert from GGUF)');
-    if (o.arch !== 'bert' && o.shape.classifierLabels) throw new Error('model-gen writes decoder rerankers as GGUF only (a Hugging Face folder does not mark one)');
+    if (o.arch !== 'bert' && o.arch !== 'xlm-roberta' && o.shape.classifierLabels) throw new Error('model-gen writes decoder rerankers as GGUF only (a Hugging Face folder does not mark one)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
     const dtype = bf16 ? 'BF16' : 'F32';
@@ -85,19 +85,20 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
         }
         return [
           {
-            name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : hfName(t.name, o.arch),
-            shape: gpt2Conv1D(o, t) ? [t.shape[1]!, t.shape[0]!] : hfShape(t),
+            name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'xlm-roberta' ? hfXlmRobertaName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : hfName(t.name, o.arch),
+            shape: gpt2Conv1D(o, t) ? [t.shape[1]!, t.shape[0]!] : robertaPositions(o, t) ? [t.shape[0]! + XLMR_POSITION_OFFSET, t.shape[1]!] : hfShape(t),
             dtype,
-            data: async () => encode(gpt2Conv1D(o, t) ? transpose(values(t), t.shape[0]!, t.shape[1]!) : values(t)),
+            data: async () => encode(gpt2Conv1D(o, t) ? transpose(values(t), t.shape[0]!, t.shape[1]!) : robertaPositions(o, t) ? withUnusedRows(o, t, values(t)) : values(t)),
           },
         ];
       }),
     );
     const tok = generatedTokenizer(o.arch, o.tokenizerDir);
     await writeFile(join(o.hf, 'config.json'), JSON.stringify(hfConfig(o), null, 2));
-    if ((o.arch === 'bert' && !o.shape.classifierLabels) || o.pooling) await writeSentenceTransformersFiles(o.hf, o.pooling ?? 'mean');
+    if (((o.arch === 'bert' || o.arch === 'xlm-roberta') && !o.shape.classifierLabels) || o.pooling) await writeSentenceTransformersFiles(o.hf, o.pooling ?? 'mean');
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
+    for (const [name, bytes] of Object.entries(tok.files ?? {})) await writeFile(join(o.hf, name), bytes);
   }
 }
 
@@ -405,6 +406,29 @@ export function hfBertName(name: string, classifier = false): string {
   throw new Error(`no HF name for ${name}`);
 }
 
+/** XLMRobertaModel's safetensors name of a GGUF tensor (XLMRobertaForSequenceClassification's under "roberta.", its head as classifier.dense / out_proj) */
+export function hfXlmRobertaName(name: string, classifier = false): string {
+  if (classifier && /^cls\.output\.(weight|bias)$/.test(name)) return name.replace(/^cls\.output\./, 'classifier.out_proj.');
+  if (classifier && /^cls\.(weight|bias)$/.test(name)) return name.replace(/^cls\./, 'classifier.dense.');
+  return (classifier ? 'roberta.' : '') + hfBertName(name);
+}
+
+/** RoBERTa numbers positions from pad_token_id + 1 = 2: its table has two rows before the GGUF's */
+const XLMR_POSITION_OFFSET = 2;
+
+function robertaPositions(o: GenerateOptions, t: TensorSpec): boolean {
+  return o.arch === 'xlm-roberta' && t.name === 'position_embd.weight';
+}
+
+/** the HF position table: two rows no position reads (random, so reading them would show), then the GGUF's rows */
+function withUnusedRows(o: GenerateOptions, t: TensorSpec, v: Float32Array): Float32Array {
+  const width = t.shape[1]!;
+  const out = new Float32Array(v.length + XLMR_POSITION_OFFSET * width);
+  out.set(tensorValues(o.seed, 'position_embd.unused', XLMR_POSITION_OFFSET * width, t.kind, width));
+  out.set(v, XLMR_POSITION_OFFSET * width);
+  return out;
+}
+
 /** sentence-transformers' module list (Transformer, mean Pooling, Normalize), as all-MiniLM ships it */
 async function writeSentenceTransformersFiles(dir: string, pooling: 'mean' | 'cls' | 'last'): Promise<void> {
   const modules = [
@@ -420,7 +444,7 @@ async function writeSentenceTransformersFiles(dir: string, pooling: 'mean' | 'cl
 
 /** The architecture's name in GGUF: convert_hf_to_gguf writes Mixtral as llama with experts. */
 function ggufArch(arch: GeneratedArch): string {
-  return arch === 'mixtral' ? 'llama' : arch;
+  return arch === 'mixtral' ? 'llama' : arch === 'xlm-roberta' ? 'bert' : arch;
 }
 
 /** The size keys every architecture has (`<arch>.context_length`, ...). */
@@ -453,7 +477,7 @@ function moeKeys(o: GenerateOptions): Record<string, number> {
 }
 
 function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
-  if (o.arch === 'bert' || o.arch === 'nomic-bert') return bertGGUFMetadata(o);
+  if (o.arch === 'bert' || o.arch === 'xlm-roberta' || o.arch === 'nomic-bert') return bertGGUFMetadata(o);
   if (o.arch === 'gpt-oss') return gptOssGGUFMetadata(o);
   const s = o.shape;
   const a = ggufArch(o.arch);
@@ -584,7 +608,7 @@ function gptOssGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unkn
  */
 function bertGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
   const s = o.shape;
-  const a = o.arch;
+  const a = ggufArch(o.arch);
   const u32: Record<string, number> = {
     ...sizeKeys(o),
     // mean for embedders, rank for cross-encoders (llama_pooling_type)
@@ -594,8 +618,8 @@ function bertGGUFMetadata(o: GenerateOptions): { metadata: Record<string, unknow
   };
   const f32: Record<string, number> = { [`${a}.attention.layer_norm_epsilon`]: s.normEps };
   if (a === 'nomic-bert') f32[`${a}.rope.freq_base`] = s.ropeTheta;
-  const tok = generatedTokenizer('bert', o.tokenizerDir).gguf(s.vocabSize);
-  tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as number[]);
+  const tok = generatedTokenizer(o.arch === 'xlm-roberta' ? 'xlm-roberta' : 'bert', o.tokenizerDir).gguf(s.vocabSize);
+  tok['tokenizer.ggml.token_type'] = Int32Array.from(tok['tokenizer.ggml.token_type'] as ArrayLike<number>);
   const types: Record<string, GGUFTypeTag> = { [`${a}.attention.causal`]: GGUFValueType.BOOL };
   for (const k of Object.keys(tok)) if (k.endsWith('_id')) types[k] = GGUFValueType.UINT32;
   for (const k of Object.keys(u32)) types[k] = GGUFValueType.UINT32;
@@ -641,6 +665,28 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
       layer_norm_eps: s.normEps,
       hidden_act: 'gelu',
       position_embedding_type: 'absolute',
+      torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
+    };
+  }
+  if (o.arch === 'xlm-roberta') {
+    // XLMRobertaConfig as bge-m3 / bge-reranker-v2-m3 ship it
+    return {
+      architectures: [s.classifierLabels ? 'XLMRobertaForSequenceClassification' : 'XLMRobertaModel'],
+      ...(s.classifierLabels ? { id2label: Object.fromEntries(Array.from({ length: s.classifierLabels }, (_, i) => [String(i), `LABEL_${i}`])) } : {}),
+      model_type: 'xlm-roberta',
+      vocab_size: s.vocabSize,
+      hidden_size: s.hiddenSize,
+      intermediate_size: s.intermediateSize,
+      num_hidden_layers: s.nLayers,
+      num_attention_heads: s.nHeads,
+      max_position_embeddings: s.contextLength + XLMR_POSITION_OFFSET,
+      type_vocab_size: s.typeVocabSize ?? 1,
+      layer_norm_eps: s.normEps,
+      hidden_act: 'gelu',
+      position_embedding_type: 'absolute',
+      bos_token_id: 0,
+      pad_token_id: 1,
+      eos_token_id: 2,
       torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
     };
   }

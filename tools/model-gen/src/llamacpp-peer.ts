@@ -59,8 +59,11 @@ export async function openPeer(modelPath: string, options: { threads?: number; c
 }
 
 export interface EmbeddingPeer {
-  /** llama.cpp's pooled embedding of a text (the model's pooling type), as it tokenizes it */
-  embed(text: string): Promise<number[]>;
+  /**
+   * llama.cpp's pooled embedding (the model's pooling type) of a text, as node-llama-cpp tokenizes
+   * it, or of tokens given as they are
+   */
+  embed(input: string | readonly number[]): Promise<number[]>;
   tokenize(text: string): number[];
   dispose(): Promise<void>;
 }
@@ -70,7 +73,7 @@ export async function openEmbeddingPeer(modelPath: string, options: { threads?: 
   const model = await l.loadModel({ modelPath, gpuLayers: 0 });
   const context = await model.createEmbeddingContext({ contextSize: options.contextSize ?? 128, threads: options.threads ?? 2 });
   return {
-    embed: async (text) => [...(await context.getEmbeddingFor(text)).vector],
+    embed: async (input) => [...(await context.getEmbeddingFor(typeof input === 'string' ? input : ([...input] as never))).vector],
     tokenize: (text) => [...model.tokenize(text, false)].map(Number),
     async dispose() {
       await context.dispose();

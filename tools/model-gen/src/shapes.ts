@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'nomic-bert' | MoEArch;
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'xlm-roberta' | 'nomic-bert' | MoEArch;
 
 /** Mixture-of-Experts decoders (llama.cpp's names; mixtral is written as GGUF `llama`) */
 export type MoEArch = 'qwen3moe' | 'qwen2moe' | 'olmoe' | 'mixtral' | 'gpt-oss';
@@ -100,6 +100,17 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   'bert-rerank-tiny': {
     arch: 'bert',
     shape: { ...BERT_TINY, classifierLabels: 1 },
+  },
+  // XLM-RoBERTa (bge-m3's kind, written as GGUF "bert" with a "t5" vocabulary) at bert-tiny size: the
+  // vocabulary is a SentencePiece Unigram sentencepiece.bpe.model of 1500 pieces (+ <pad>, <mask>)
+  'xlmr-tiny': {
+    arch: 'xlm-roberta',
+    shape: { ...BERT_TINY, vocabSize: 1502, typeVocabSize: 1 },
+  },
+  // bge-reranker-v2-m3's kind: XLMRobertaForSequenceClassification
+  'xlmr-rerank-tiny': {
+    arch: 'xlm-roberta',
+    shape: { ...BERT_TINY, vocabSize: 1502, typeVocabSize: 1, classifierLabels: 1 },
   },
   // nomic-embed-text-v1.5 config.json (rotary BERT, SwiGLU, fused QKV; bert-base-uncased's vocabulary)
   'nomic-embed-text': {
@@ -286,7 +297,7 @@ export function isGemma(arch: GeneratedArch): arch is 'gemma2' | 'gemma3' {
 
 /** The tensors of a model, in GGUF naming. */
 export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
-  if (arch === 'bert') return bertTensorSpecs(s);
+  if (arch === 'bert' || arch === 'xlm-roberta') return bertTensorSpecs(s);
   if (arch === 'starcoder2' || arch === 'gpt2') return layerNormDecoderSpecs(arch, s);
   if (arch === 'nomic-bert') return nomicTensorSpecs(s);
   if (isMoE(arch) && !s.moe) throw new Error(`${arch} is a Mixture of Experts: its shape needs moe`);

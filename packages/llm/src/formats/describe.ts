@@ -1,6 +1,6 @@
 /** describeModel: plain data about an opened model, for `ix info`. */
 import { safeElementCount } from './tensor-entry.js';
-import type { ModelFile } from './model-file.js';
+import type { ModelFile, TokenizerSource } from './model-file.js';
 import type { ModelConfig } from '../model-config.js';
 
 export interface ModelDescription {
@@ -18,7 +18,7 @@ export interface ModelDescription {
   tensorTypes: { dtype: string; count: number; bytes: number }[];
   totalBytes: number;
   contextLength: number;
-  tokenizer: 'gguf' | 'hf' | 'llama2c' | 'none';
+  tokenizer: TokenizerSource['kind'] | 'none';
   hasChatTemplate: boolean;
   config: ModelConfig;
 }

@@ -8,7 +8,9 @@ export type ModelFormat = 'gguf' | 'safetensors' | 'llama2c';
 export type TokenizerSource =
   | { kind: 'gguf'; metadata: GGUFMetadata }
   | { kind: 'hf'; tokenizerJson: Record<string, unknown>; tokenizerConfig?: Record<string, unknown> }
-  | { kind: 'llama2c'; tokens: string[]; scores: number[] };
+  | { kind: 'llama2c'; tokens: string[]; scores: number[] }
+  /** an XLM-RoBERTa folder's sentencepiece.bpe.model */
+  | { kind: 'xlm-roberta'; sentencePieceModel: Uint8Array };
 
 export interface ModelFile {
   format: ModelFormat;

@@ -78,6 +78,11 @@ function readShared(entry: TensorEntry, readers: number): TensorEntry {
   };
 }
 
+/** The matrix without its first `rows` rows (RoBERTa's position table, as convert_hf_to_gguf cuts it). */
+export function dropRows(entry: TensorEntry, rows: number): TensorEntry {
+  return rowSlice(entry, entry.name, rows, (entry.shape[0] ?? 0) - rows);
+}
+
 /** Rows [first, first + rows) of a matrix (elements of a vector) as a tensor of its own. */
 function rowSlice(entry: TensorEntry, name: string, first: number, rows: number): TensorEntry {
   const total = entry.shape[0] ?? 0;

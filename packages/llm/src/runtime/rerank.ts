@@ -73,8 +73,8 @@ function apply(l: Linear, x: Float64Array, f?: (v: number) => number): Float64Ar
 }
 
 /**
- * Relevance of each document to the query. A cross-encoder (BERT sequence classifier) reads each
- * pair as the tokenizer frames a pair ([CLS] query [SEP] document [SEP]), the document's tokens
+ * Relevance of each document to the query. A cross-encoder (BERT or XLM-R sequence classifier) reads
+ * each pair as the tokenizer frames a pair ([CLS] query [SEP] document [SEP]), the document's tokens
  * typed 1 where the model has a second token type (llama.cpp types every token 0); a pair longer
  * than the model takes loses the end of its document; its score is the classifier's raw output. A
  * decoder reranker (Qwen3-Reranker, GGUF) reads its rerank template; its score is P("yes").
@@ -98,14 +98,15 @@ export async function rerank(model: EncoderModel, query: string, documents: read
   return { scores, tokens: pairs.ids.map((t) => t.length) };
 }
 
-/** [CLS] query [SEP] document [SEP], the document typed 1; a long document loses its end */
+/** [CLS] query [SEP] document [SEP] (XLM-R: <s> query </s></s> document </s>), the document typed 1; a long document loses its end */
 async function crossEncoderPairs(model: EncoderModel, query: string, documents: readonly string[]): Promise<{ ids: number[][]; types: number[][] }> {
   const tok = model.tokenizer;
   const limit = model.hparams.contextLength;
   // the special tokens around one text: those before it open a pair, those after it close each part
   const { open, close } = specialFrame(tok);
   const noRoom = (has: string) => new InvalidArgumentError(`the query has ${has} tokens: no room for a document in the ${limit} the model takes`);
-  const q = [...open, ...(await tok.encodeAsync(query, { addSpecial: false, maxTokens: limit }).catch((e: unknown) => Promise.reject(e instanceof TokenLimitError ? noRoom(`more than ${limit}`) : e))), ...close];
+  // RoBERTa / XLM-R put one more separator between the two: <s> query </s></s> document </s>
+  const q = [...open, ...(await tok.encodeAsync(query, { addSpecial: false, maxTokens: limit }).catch((e: unknown) => Promise.reject(e instanceof TokenLimitError ? noRoom(`more than ${limit}`) : e))), ...close, ...(tok.pairSeparator ?? [])];
   if (q.length + close.length >= limit) throw noRoom(String(q.length));
   const secondType = (model.hparams.typeVocabSize ?? 1) >= 2 ? 1 : 0;
   const ids: number[][] = [];

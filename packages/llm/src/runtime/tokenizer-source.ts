@@ -1,5 +1,5 @@
 import type { TokenizerSource } from '../formats/index.js';
-import { tokenizerFromGGUF, tokenizerFromHF, tokenizerFromLlama2c, type Tokenizer } from '../tokenizer/index.js';
+import { tokenizerFromGGUF, tokenizerFromHF, tokenizerFromLlama2c, tokenizerFromXlmRobertaSpm, type Tokenizer } from '../tokenizer/index.js';
 
 /** Build the tokenizer a model file carries, whichever format described it. */
 export function tokenizerFromSource(src: TokenizerSource): Tokenizer {
@@ -10,5 +10,7 @@ export function tokenizerFromSource(src: TokenizerSource): Tokenizer {
       return tokenizerFromHF(src.tokenizerJson, src.tokenizerConfig);
     case 'llama2c':
       return tokenizerFromLlama2c({ tokens: src.tokens, scores: src.scores });
+    case 'xlm-roberta':
+      return tokenizerFromXlmRobertaSpm(src.sentencePieceModel);
   }
 }

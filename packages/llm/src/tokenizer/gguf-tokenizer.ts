@@ -57,8 +57,11 @@ export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer 
       return byteLevelTokenizer(metadata, tokens, types, { bos, eos, eot });
     case 'bert':
       return bertTokenizer(metadata, tokens, types, { unk });
-    case 't5':
-      // llama.cpp's defaults for UGM vocabularies: EOS 1, UNK 2, EOS added, no space prefix unless stated
+    case 't5': {
+      // llama.cpp's defaults for UGM vocabularies: EOS 1, UNK 2, EOS added, no space prefix unless stated.
+      // XLM-RoBERTa (convert_hf_to_gguf reads its RobertaProcessing) also adds a separator inside a
+      // pair: llama.cpp frames a rerank pair as <s> query </s> </s> document </s>
+      const sep = tokenId(metadata, 'seperator_token_id', n);
       return unigramTokenizer(
         {
           pieces: tokens,
@@ -73,9 +76,11 @@ export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer 
           addSpacePrefix: flag(metadata, 'add_space_prefix') ?? false,
           removeExtraWhitespace: flag(metadata, 'remove_extra_whitespaces') ?? false,
           charsmap: byteArray(metadata, 'precompiled_charsmap'),
+          ...(flag(metadata, 'add_sep_token') && sep !== undefined && { pairSeparator: [sep] }),
         },
         'GGUF tokenizer',
       );
+    }
     default:
       throw new TokenizerError(`GGUF tokenizer.ggml.model ${JSON.stringify(model)} is not supported (${GGUF_TOKENIZER_MODELS.join(', ')})`);
   }

@@ -6,4 +6,5 @@ export { GGUF_PRE_TOKENIZER_NAMES, GGUF_TOKENIZER_MODELS, tokenizerFromGGUF } fr
 export { tokenizerFromLlama2c, parseLlama2cTokenizer, type Llama2cVocab } from './llama2c.js';
 export { tokenizerFromSentencePieceModel, parseSentencePieceModel, type SentencePieceModel } from './sentencepiece-model.js';
 export { sentencePieceTokenizer, type SentencePieceVocab } from './sentencepiece-tokenizer.js';
+export { tokenizerFromXlmRobertaSpm } from './xlm-roberta.js';
 export { TokenType, type TokenTypeValue } from './token-types.js';

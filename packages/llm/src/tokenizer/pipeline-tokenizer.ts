@@ -35,6 +35,7 @@ export interface PipelineParts {
   eos?: number;
   eot?: number;
   stopIds: readonly number[];
+  pairSeparator?: readonly number[];
 }
 
 const utf8 = new TextEncoder();
@@ -50,6 +51,7 @@ export class PipelineTokenizer implements Tokenizer {
   readonly eos?: number;
   readonly eot?: number;
   readonly stopIds: readonly number[];
+  readonly pairSeparator?: readonly number[];
   private readonly rawSplitter: AddedTokenSplitter;
   private readonly normalizedSplitter: AddedTokenSplitter;
 
@@ -59,6 +61,7 @@ export class PipelineTokenizer implements Tokenizer {
     this.eos = parts.eos;
     this.eot = parts.eot;
     this.stopIds = parts.stopIds;
+    if (parts.pairSeparator?.length) this.pairSeparator = parts.pairSeparator;
     this.rawSplitter = new AddedTokenSplitter(parts.addedTokens.filter((t) => !t.normalized));
     this.normalizedSplitter = new AddedTokenSplitter(parts.addedTokens.filter((t) => t.normalized));
   }

@@ -66,6 +66,11 @@ export interface Tokenizer {
   readonly eot?: number;
   /** Every id that ends generation: eos, eot and the like. */
   readonly stopIds: readonly number[];
+  /**
+   * Tokens a pair of texts puts between the first text's closing tokens and the second text, where
+   * the model wants more than those (RoBERTa / XLM-R: `<s> A </s></s> B </s>`)
+   */
+  readonly pairSeparator?: readonly number[];
   encode(text: string, options?: EncodeOptions): number[];
   /**
    * encode(), giving the event loop a turn every few milliseconds of work, so a server keeps

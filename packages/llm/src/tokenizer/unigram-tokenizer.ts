@@ -35,6 +35,10 @@ export interface UnigramVocab {
    * llama.cpp keeps doubles. They differ only where segmentations tie (the same pieces reordered)
    */
   float32Sums?: boolean;
+  /** the special tokens around a text, when not just BOS/EOS as addBos/addEos say (a tokenizer.json post-processor) */
+  addSpecial?: (ids: number[]) => number[];
+  /** see Tokenizer.pairSeparator */
+  pairSeparator?: readonly number[];
 }
 
 const utf8 = new TextEncoder();
@@ -226,7 +230,7 @@ export function unigramTokenizer(v: UnigramVocab, source: string): Tokenizer {
     // normalized text is carried as the latin1 string of its UTF-8 bytes: segmentation works on bytes
     normalize: (text) => latin1(normalizeBytes(text)),
     model: (word) => segment(Uint8Array.from(word, (c) => c.charCodeAt(0))),
-    addSpecial: (ids) => [...(v.addBos && v.bos !== undefined ? [v.bos] : []), ...ids, ...(v.addEos && v.eos !== undefined ? [v.eos] : [])],
+    addSpecial: v.addSpecial ?? ((ids) => [...(v.addBos && v.bos !== undefined ? [v.bos] : []), ...ids, ...(v.addEos && v.eos !== undefined ? [v.eos] : [])]),
     renderer: {
       render: (id) => v.pieces[id]!.replaceAll(SPACE_MARK, ' '),
       stripStart: v.addSpacePrefix ? { char: ' ', count: 1 } : undefined,
@@ -236,6 +240,7 @@ export function unigramTokenizer(v: UnigramVocab, source: string): Tokenizer {
     eos: v.eos,
     eot,
     stopIds,
+    pairSeparator: v.pairSeparator,
   });
 }
 

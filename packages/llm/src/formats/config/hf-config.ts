@@ -1,6 +1,6 @@
 /**
  * ModelConfig from a Hugging Face config.json (transformers' LlamaConfig, MistralConfig,
- * MixtralConfig, Qwen2Config, Qwen3Config, Qwen3MoeConfig, BertConfig), with the defaults those
+ * MixtralConfig, Qwen2Config, Qwen3Config, Qwen3MoeConfig, BertConfig, XLMRobertaConfig, ...), with the defaults those
  * classes use for absent keys.
  */
 import { ModelFormatError } from '@ix/core';
@@ -28,6 +28,8 @@ const ARCHITECTURES: Record<string, string> = {
   cohere2: 'cohere2',
   gpt_oss: 'gpt-oss',
   bert: 'bert',
+  // XLMRobertaModel / XLMRobertaForSequenceClassification: BERT with a shifted position table, as convert_hf_to_gguf writes them
+  'xlm-roberta': 'bert',
 };
 
 function hfArchitecture(config: Record<string, unknown>, file: string): string {
@@ -122,7 +124,16 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
   if (isBert) {
     cfg.typeVocabSize = num('type_vocab_size', 2);
     // a cross-encoder scores pairs with its classification head (llama.cpp's "rank" pooling)
-    cfg.pooling = cfg.hf?.architectures.includes('BertForSequenceClassification') ? 'rank' : (pooling ?? 'none');
+    const classifier = ['BertForSequenceClassification', 'XLMRobertaForSequenceClassification'].some((c) => cfg.hf?.architectures.includes(c));
+    cfg.pooling = classifier ? 'rank' : (pooling ?? 'none');
+    if (modelType === 'xlm-roberta') {
+      // RoBERTa numbers positions from pad_token_id + 1: the rows before are never read, and
+      // convert_hf_to_gguf drops them (the context shrinks by as many)
+      const offset = num('pad_token_id', 1) + 1;
+      if (!Number.isInteger(offset) || offset < 1 || offset >= cfg.contextLength) throw new ModelFormatError(file, `pad_token_id ${offset - 1} does not fit max_position_embeddings ${cfg.contextLength}`);
+      cfg.contextLength -= offset;
+      cfg.hf!.positionOffset = offset;
+    }
     const act = get('hidden_act');
     if (act !== undefined && act !== 'gelu') throw new ModelFormatError(file, `BERT hidden_act ${JSON.stringify(act)} is not supported (gelu)`);
   }

@@ -16,7 +16,7 @@ import type { TensorEntry } from '../tensor-entry.js';
 import { openSafetensorsFolder } from './folder.js';
 import { mapHFTensorName } from './hf-names.js';
 import { readSafetensors } from './reader.js';
-import { mergeExperts, permuteQK, quantizeOnRead, shiftValues, shouldQuantize, transposed } from '../transforms.js';
+import { dropRows, mergeExperts, permuteQK, quantizeOnRead, shiftValues, shouldQuantize, transposed } from '../transforms.js';
 import { gptOssExpertTensors, isGptOssExpertPart } from './gpt-oss.js';
 
 export interface OpenHFOptions {
@@ -53,7 +53,7 @@ export async function openHFModel(target: string, options: OpenHFOptions = {}): 
       config,
       metadata,
       tensors,
-      tokenizerSource: await hfTokenizer(dir, metadata['tokenizer_config.json'] as Record<string, unknown> | undefined),
+      tokenizerSource: (await xlmRobertaTokenizer(dir, config)) ?? (await hfTokenizer(dir, metadata['tokenizer_config.json'] as Record<string, unknown> | undefined)),
       close: async () => void (await Promise.all(sources.map((s) => s.close?.()))),
     };
   } catch (e) {
@@ -105,6 +105,7 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
     if (normShift && /norm\.weight$/.test(m.name)) t = shiftValues(t, normShift);
     // GPT-2's Conv1D layers store [in, out]: convert_hf_to_gguf transposes them
     if (config.architecture === 'gpt2' && /\.(attn_qkv|attn_output|ffn_up|ffn_down)\.weight$/.test(m.name)) t = transposed(t);
+    if (config.hf?.positionOffset && m.name === 'position_embd.weight') t = dropRows(t, config.hf.positionOffset);
     add(t);
   }
   for (const [name, slots] of experts) add(mergeExperts(name, slots, dir));
@@ -119,6 +120,16 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
 async function sentenceTransformersPooling(dir: string) {
   const pooling = await readJsonObject(path.join(dir, '1_Pooling', 'config.json'));
   return pooling ? poolingFromSentenceTransformers(pooling) : undefined;
+}
+
+/**
+ * An XLM-RoBERTa folder's sentencepiece.bpe.model, which convert_hf_to_gguf prefers to its
+ * tokenizer.json (so the folder tokenizes as the GGUF made of it)
+ */
+async function xlmRobertaTokenizer(dir: string, config: ModelConfig): Promise<TokenizerSource | undefined> {
+  if (config.hf?.modelType !== 'xlm-roberta') return undefined;
+  const bytes = await fs.readFile(path.join(dir, 'sentencepiece.bpe.model')).catch(() => undefined);
+  return bytes && { kind: 'xlm-roberta', sentencePieceModel: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
 async function hfTokenizer(dir: string, tokenizerConfig: Record<string, unknown> | undefined): Promise<TokenizerSource | undefined> {

@@ -128,12 +128,13 @@ function mapGpt2(hfName: string): HFNameMapping {
 }
 
 function mapBert(hfName: string): HFNameMapping {
-  const name = hfName.replace(/^bert\./, '').replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
+  const name = hfName.replace(/^(bert|roberta)\./, '').replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
   // the pre-training heads are dropped; a sequence classifier's head (BertForSequenceClassification:
   // pooler dense + tanh, then the classifier) becomes llama.cpp's cls / cls.output
-  if (/^cls\./.test(name) || name === 'embeddings.position_ids') return { kind: 'skip' };
-  const head = /^(pooler\.dense|classifier)\.(weight|bias)$/.exec(name);
-  if (head) return { kind: 'tensor', name: `${head[1] === 'classifier' ? 'cls.output' : 'cls'}.${head[2]}` };
+  if (/^(cls|lm_head)\./.test(name) || name === 'embeddings.position_ids') return { kind: 'skip' };
+  // XLMRobertaForSequenceClassification's head is classifier.dense + tanh, then classifier.out_proj
+  const head = /^(pooler\.dense|classifier\.dense|classifier|classifier\.out_proj)\.(weight|bias)$/.exec(name);
+  if (head) return { kind: 'tensor', name: `${head[1] === 'classifier' || head[1] === 'classifier.out_proj' ? 'cls.output' : 'cls'}.${head[2]}` };
   const g = match(BERT_GLOBAL, name);
   if (g) return { kind: 'tensor', name: g };
   const layer = /^encoder\.layer\.(\d+)\.(.+)$/.exec(name);

@@ -1,7 +1,7 @@
 /**
  * tokenizerFromHF: builds a Tokenizer from a parsed tokenizer.json (and optionally
  * tokenizer_config.json). Supports BPE (byte-level and SentencePiece-style with byte fallback) and
- * WordPiece models with the normalizers, pre-tokenizers, post-processors and decoders real
+ * WordPiece models (and Unigram ones, hf/unigram.ts) with the normalizers, pre-tokenizers, post-processors and decoders real
  * checkpoints use; anything else is a TokenizerError naming the component.
  */
 import type { AddedToken } from '../added-tokens.js';
@@ -10,10 +10,11 @@ import { PipelineTokenizer } from '../pipeline-tokenizer.js';
 import { findStopTokens } from '../stop-tokens.js';
 import { TokenizerError, type Tokenizer } from '../tokenizer.js';
 import { buildRenderer } from './decoders.js';
-import { asArray, asObject, asString, type Json, type JsonObject } from './json.js';
+import { asArray, asObject, asString, tokenText, type Json, type JsonObject } from './json.js';
 import { buildNormalizer } from './normalizers.js';
 import { buildPostProcessor } from './post-processors.js';
 import { buildPreTokenizer } from './pre-tokenizers.js';
+import { unigramFromHF } from './unigram.js';
 
 /** ids beyond this are rejected rather than allocated for (real vocabularies stay below 2^20) */
 const MAX_ID = 1 << 24;
@@ -22,6 +23,7 @@ export function tokenizerFromHF(tokenizerJson: object, tokenizerConfig: object =
   const root = asObject(tokenizerJson as Json, 'root');
   const config = asObject(tokenizerConfig as Json, 'tokenizer_config');
   const model = asObject(root.model, 'model');
+  if (model.type === 'Unigram') return unigramFromHF(root, model, readAddedTokens(root.added_tokens), config);
   const vocab = readVocab(model.vocab);
   const addedTokens = readAddedTokens(root.added_tokens);
 
@@ -130,9 +132,3 @@ function readAddedTokens(v: Json | undefined): AddedToken[] {
   });
 }
 
-/** tokenizer_config token fields are a string or an AddedToken object {content: ...} */
-function tokenText(v: Json | undefined): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.content === 'string') return v.content;
-  return undefined;
-}

@@ -18,3 +18,10 @@ export function asString(v: Json | undefined, where: string): string {
   if (typeof v !== 'string') throw new TokenizerError(`tokenizer.json: ${where} must be a string`);
   return v;
 }
+
+/** tokenizer_config token fields are a string or an AddedToken object {content: ...} */
+export function tokenText(v: Json | undefined): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.content === 'string') return v.content;
+  return undefined;
+}
