@@ -64,7 +64,6 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
   }
   if (o.hf) {
-    if (o.arch === 'nomic-bert') throw new Error('model-gen writes nomic-bert as GGUF only (ix reads nomic-bert from GGUF)');
     if (o.arch !== 'bert' && o.arch !== 'xlm-roberta' && o.shape.classifierLabels) throw new Error('model-gen writes decoder rerankers as GGUF only (a Hugging Face folder does not mark one)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
@@ -85,7 +84,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
         }
         return [
           {
-            name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'xlm-roberta' ? hfXlmRobertaName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : hfName(t.name, o.arch),
+            name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'xlm-roberta' ? hfXlmRobertaName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'nomic-bert' ? hfNomicName(t.name) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : hfName(t.name, o.arch),
             shape: gpt2Conv1D(o, t) ? [t.shape[1]!, t.shape[0]!] : robertaPositions(o, t) ? [t.shape[0]! + XLMR_POSITION_OFFSET, t.shape[1]!] : hfShape(t),
             dtype,
             data: async () => encode(gpt2Conv1D(o, t) ? transpose(values(t), t.shape[0]!, t.shape[1]!) : robertaPositions(o, t) ? withUnusedRows(o, t, values(t)) : values(t)),
@@ -93,9 +92,9 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
         ];
       }),
     );
-    const tok = generatedTokenizer(o.arch, o.tokenizerDir);
+    const tok = generatedTokenizer(o.arch === 'nomic-bert' ? 'bert' : o.arch, o.tokenizerDir);
     await writeFile(join(o.hf, 'config.json'), JSON.stringify(hfConfig(o), null, 2));
-    if (((o.arch === 'bert' || o.arch === 'xlm-roberta') && !o.shape.classifierLabels) || o.pooling) await writeSentenceTransformersFiles(o.hf, o.pooling ?? 'mean');
+    if (((o.arch === 'bert' || o.arch === 'xlm-roberta' || o.arch === 'nomic-bert') && !o.shape.classifierLabels) || o.pooling) await writeSentenceTransformersFiles(o.hf, o.pooling ?? 'mean');
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
     for (const [name, bytes] of Object.entries(tok.files ?? {})) await writeFile(join(o.hf, name), bytes);
@@ -413,6 +412,25 @@ export function hfXlmRobertaName(name: string, classifier = false): string {
   return (classifier ? 'roberta.' : '') + hfBertName(name);
 }
 
+const HF_NOMIC_NAMES: [RegExp, string][] = [
+  [/^token_embd\.weight$/, 'embeddings.word_embeddings.weight'],
+  [/^token_types\.weight$/, 'embeddings.token_type_embeddings.weight'],
+  [/^token_embd_norm\.(weight|bias)$/, 'emb_ln.$1'],
+  [/^blk\.(\d+)\.attn_qkv\.weight$/, 'encoder.layers.$1.attn.Wqkv.weight'],
+  [/^blk\.(\d+)\.attn_output\.weight$/, 'encoder.layers.$1.attn.out_proj.weight'],
+  [/^blk\.(\d+)\.attn_output_norm\.(weight|bias)$/, 'encoder.layers.$1.norm1.$2'],
+  [/^blk\.(\d+)\.ffn_up\.weight$/, 'encoder.layers.$1.mlp.fc11.weight'],
+  [/^blk\.(\d+)\.ffn_gate\.weight$/, 'encoder.layers.$1.mlp.fc12.weight'],
+  [/^blk\.(\d+)\.ffn_down\.weight$/, 'encoder.layers.$1.mlp.fc2.weight'],
+  [/^blk\.(\d+)\.layer_output_norm\.(weight|bias)$/, 'encoder.layers.$1.norm2.$2'],
+];
+
+/** NomicBertModel's safetensors name of a GGUF tensor (nomic-embed-text v1.5's checkpoint) */
+export function hfNomicName(name: string): string {
+  for (const [re, hf] of HF_NOMIC_NAMES) if (re.test(name)) return name.replace(re, hf);
+  throw new Error(`no HF name for ${name}`);
+}
+
 /** RoBERTa numbers positions from pad_token_id + 1 = 2: its table has two rows before the GGUF's */
 const XLMR_POSITION_OFFSET = 2;
 
@@ -665,6 +683,33 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
       layer_norm_eps: s.normEps,
       hidden_act: 'gelu',
       position_embedding_type: 'absolute',
+      torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
+    };
+  }
+  if (o.arch === 'nomic-bert') {
+    // NomicBertConfig as nomic-embed-text-v1.5 ships it (GPT-2-style names; trained for max_trained_positions)
+    return {
+      architectures: ['NomicBertModel'],
+      model_type: 'nomic_bert',
+      vocab_size: s.vocabSize,
+      n_embd: s.hiddenSize,
+      n_inner: s.intermediateSize,
+      n_layer: s.nLayers,
+      n_head: s.nHeads,
+      n_positions: s.contextLength * 4,
+      max_trained_positions: s.contextLength,
+      layer_norm_epsilon: s.normEps,
+      activation_function: 'swiglu',
+      rotary_emb_base: s.ropeTheta,
+      rotary_emb_fraction: 1.0,
+      rotary_emb_interleaved: false,
+      rotary_emb_scale_base: null,
+      causal: false,
+      prenorm: false,
+      qkv_proj_bias: false,
+      mlp_fc1_bias: false,
+      mlp_fc2_bias: false,
+      type_vocab_size: s.typeVocabSize ?? 2,
       torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
     };
   }

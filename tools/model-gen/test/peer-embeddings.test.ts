@@ -94,19 +94,25 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
     });
   }
 
-  it('GGUF and safetensors of the same weights give the same embeddings', async () => {
-    const gguf = join(dir, 'bert-same.gguf');
-    const hf = join(dir, 'bert-same-hf');
-    await generateModel({ arch, shape, seed: 3, gguf, hf, quant: 'F32', tokenizerDir: TOKENIZER_DIR });
-    const backend = backends.at(-1);
-    const fromGGUF = await withModel(gguf, backend, (m) => m.embed(TEXTS));
-    const fromHF = await withModel(hf, backend, async (m) => {
-      expect(m.hparams.pooling).toBe('mean'); // from 1_Pooling/config.json
-      return m.embed(TEXTS);
+  // BertModel, and NomicBertModel (GPT-2-style config keys, fused Wqkv, fc11/fc12 SwiGLU)
+  for (const preset of ['bert-tiny', 'nomic-tiny'] as const) {
+    it(`${preset}: GGUF and safetensors of the same weights give the same embeddings`, async () => {
+      const gguf = join(dir, `${preset}-same.gguf`);
+      const hf = join(dir, `${preset}-same-hf`);
+      const { arch, shape } = PRESETS[preset]!;
+      await generateModel({ arch, shape, seed: 3, gguf, hf, quant: 'F32', tokenizerDir: TOKENIZER_DIR });
+      const backend = backends.at(-1);
+      const fromGGUF = await withModel(gguf, backend, (m) => m.embed(TEXTS));
+      const fromHF = await withModel(hf, backend, async (m) => {
+        expect(m.arch.name).toBe(arch);
+        expect(m.hparams.pooling).toBe('mean'); // from 1_Pooling/config.json
+        expect(m.hparams.contextLength).toBe(shape.contextLength);
+        return m.embed(TEXTS);
+      });
+      expect(fromHF.tokens).toEqual(fromGGUF.tokens);
+      fromHF.embeddings.forEach((e, i) => expect(maxDiff(e, fromGGUF.embeddings[i]!)).toBe(0));
     });
-    expect(fromHF.tokens).toEqual(fromGGUF.tokens);
-    fromHF.embeddings.forEach((e, i) => expect(maxDiff(e, fromGGUF.embeddings[i]!)).toBe(0));
-  });
+  }
 
   it('packing, pooling, dimensions and normalisation', async () => {
     const path = join(dir, 'bert-pool.gguf');

@@ -173,8 +173,8 @@ export const bert: Architecture<BertHParams, BertWeights> = {
 export const nomicBert: Architecture<BertHParams, BertWeights> = {
   name: 'nomic-bert',
   ggufNames: ['nomic-bert'],
-  hfClasses: [],
-  hfModelTypes: [],
+  hfClasses: ['NomicBertModel'],
+  hfModelTypes: ['nomic_bert'],
   tensors: {
     global: {
       tokenEmbd: { gguf: 'token_embd.weight', hf: 'embeddings.word_embeddings.weight' },

@@ -30,6 +30,8 @@ const ARCHITECTURES: Record<string, string> = {
   bert: 'bert',
   // XLMRobertaModel / XLMRobertaForSequenceClassification: BERT with a shifted position table, as convert_hf_to_gguf writes them
   'xlm-roberta': 'bert',
+  // NomicBertModel (nomic-embed-text v1/v1.5): rotary BERT with SwiGLU
+  nomic_bert: 'nomic-bert',
 };
 
 function hfArchitecture(config: Record<string, unknown>, file: string): string {
@@ -41,7 +43,7 @@ function hfArchitecture(config: Record<string, unknown>, file: string): string {
 
 /** `pooling` comes from sentence-transformers' 1_Pooling/config.json when the folder has one. */
 export function configFromHF(config0: Record<string, unknown>, file: string, pooling?: PoolingType): ModelConfig {
-  const config = config0['model_type'] === 'gpt2' ? gpt2Keys(config0, file) : config0;
+  const config = config0['model_type'] === 'gpt2' ? gpt2Keys(config0, file) : config0['model_type'] === 'nomic_bert' ? nomicBertKeys(config0, file) : config0;
   const architecture = hfArchitecture(config, file);
   const modelType = config['model_type'] as string;
   const used = new Set<string>(['model_type']);
@@ -62,7 +64,8 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
     return typeof v === 'boolean' ? v : fallback;
   };
 
-  const isBert = architecture === 'bert';
+  const isNomic = architecture === 'nomic-bert';
+  const isBert = architecture === 'bert' || isNomic;
   const isGpt2 = architecture === 'gpt2';
   const isGemma = architecture.startsWith('gemma');
   // StarCoder2: LayerNorm (norm_epsilon), GELU, biases (use_bias)
@@ -83,16 +86,16 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
     nKVHeads: isBert ? nHeads : num('num_key_value_heads', nHeads),
     headDim,
     contextLength: num('max_position_embeddings'),
-    ropeTheta: isBert ? 10000 : num('rope_theta', modelType === 'mixtral' ? 1e6 : 10000),
-    ropeDims: isBert ? 0 : headDim,
+    ropeTheta: isNomic ? num('rotary_emb_base', 10000) : isBert ? 10000 : num('rope_theta', modelType === 'mixtral' ? 1e6 : 10000),
+    ropeDims: isNomic ? headDim : isBert ? 0 : headDim,
     ropeType: ropeTypeOf(architecture),
     normEps: isBert ? num('layer_norm_eps', 1e-12) : isStarCoder2 ? num('norm_epsilon', 1e-5) : isCohere || isGpt2 ? num('layer_norm_eps', 1e-5) : num('rms_norm_eps', 1e-6),
     normType: isBert || isStarCoder2 || isCohere || isGpt2 ? 'layer' : 'rms',
-    activation: isBert || isGemma || isStarCoder2 || isGpt2 ? 'gelu' : 'silu',
+    activation: (isBert && !isNomic) || isGemma || isStarCoder2 || isGpt2 ? 'gelu' : 'silu',
     // LlamaConfig defaults tie_word_embeddings to false, the Gemma configs to true, the Qwen configs
     // state it; encoders have no output projection
     tiedEmbeddings: !isBert && bool('tie_word_embeddings', isGemma || isCohere || isGpt2),
-    qkvBias: architecture === 'qwen2' || architecture === 'qwen2moe' || isBert || bool(isStarCoder2 ? 'use_bias' : 'attention_bias', isStarCoder2),
+    qkvBias: architecture === 'qwen2' || architecture === 'qwen2moe' || (isBert && !isNomic) || bool(isStarCoder2 ? 'use_bias' : 'attention_bias', isStarCoder2),
     qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
     nExperts,
     nExpertsUsed: nExperts ? num('num_experts_per_tok', 2) : 0,
@@ -135,7 +138,7 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
       cfg.hf!.positionOffset = offset;
     }
     const act = get('hidden_act');
-    if (act !== undefined && act !== 'gelu') throw new ModelFormatError(file, `BERT hidden_act ${JSON.stringify(act)} is not supported (gelu)`);
+    if (act !== undefined && act !== (isNomic ? 'swiglu' : 'gelu')) throw new ModelFormatError(file, `${isNomic ? 'nomic-bert' : 'BERT'} activation ${JSON.stringify(act)} is not supported (${isNomic ? 'swiglu' : 'gelu'})`);
   }
   for (const key of Object.keys(config)) if (!used.has(key)) cfg.extra[key] = config[key];
   return cfg;
@@ -171,6 +174,37 @@ function gpt2Keys(c: Record<string, unknown>, file: string): Record<string, unkn
     max_position_embeddings: n_ctx ?? n_positions,
     intermediate_size: n_inner ?? (typeof n_embd === 'number' ? 4 * n_embd : undefined),
     layer_norm_eps: layer_norm_epsilon,
+  };
+}
+
+/**
+ * NomicBertConfig's GPT-2-style names, checked as convert_hf_to_gguf's NomicBertModel checks them
+ * (post-norm, no biases, full-width non-interleaved rotary, SwiGLU); the context is the trained
+ * length (nomic-embed-text v1/v1.5 say n_positions 8192 but were trained for 2048)
+ */
+function nomicBertKeys(c: Record<string, unknown>, file: string): Record<string, unknown> {
+  const { n_embd, n_layer, n_head, n_positions, max_trained_positions, n_inner, layer_norm_epsilon, activation_function, rotary_emb_fraction, ...rest } = c;
+  for (const [key, v] of Object.entries({ n_embd, n_layer, n_head, n_inner })) {
+    if (typeof v !== 'number') throw new ModelFormatError(file, `"${key}" is ${v === undefined ? 'missing' : `not a number (${JSON.stringify(v)})`}`);
+  }
+  const refuse = (what: string) => new ModelFormatError(file, `nomic-bert with ${what} is not supported`);
+  if (c['moe_every_n_layers']) throw refuse('experts (nomic-embed-text-v2-moe)');
+  if (c['prenorm'] === true) throw refuse('pre-norms');
+  if (c['qkv_proj_bias'] === true || c['mlp_fc1_bias'] === true || c['mlp_fc2_bias'] === true) throw refuse('biases');
+  if (c['rotary_emb_interleaved'] === true) throw refuse('interleaved rotary');
+  if (c['rotary_emb_scale_base'] !== undefined && c['rotary_emb_scale_base'] !== null) throw refuse('xPos rotary scaling');
+  if (c['causal'] === true) throw refuse('causal attention');
+  if (rotary_emb_fraction !== undefined && rotary_emb_fraction !== 1) throw refuse(`rotary_emb_fraction ${JSON.stringify(rotary_emb_fraction)}`);
+  const trained = typeof max_trained_positions === 'number' ? max_trained_positions : undefined;
+  return {
+    ...rest,
+    hidden_size: n_embd,
+    num_hidden_layers: n_layer,
+    num_attention_heads: n_head,
+    intermediate_size: n_inner,
+    max_position_embeddings: typeof n_positions === 'number' && trained !== undefined ? Math.min(n_positions, trained) : (n_positions ?? trained),
+    layer_norm_eps: layer_norm_epsilon,
+    hidden_act: activation_function,
   };
 }
 

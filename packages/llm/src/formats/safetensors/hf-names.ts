@@ -82,6 +82,7 @@ function match(rules: [RegExp, string][], name: string): string | undefined {
 
 export function mapHFTensorName(hfName: string, architecture: string): HFNameMapping {
   if (architecture === 'bert') return mapBert(hfName);
+  if (architecture === 'nomic-bert') return mapNomicBert(hfName);
   if (architecture === 'gpt2') return mapGpt2(hfName);
   // a bare decoder saved without its LM wrapper (Qwen3Model: Qwen3-Embedding) names its weights
   // without the "model." prefix
@@ -139,5 +140,30 @@ function mapBert(hfName: string): HFNameMapping {
   if (g) return { kind: 'tensor', name: g };
   const layer = /^encoder\.layer\.(\d+)\.(.+)$/.exec(name);
   const mapped = layer ? match(BERT_LAYER, layer[2]!) : undefined;
+  return { kind: 'tensor', name: mapped ? `blk.${layer![1]}.${mapped}` : hfName };
+}
+
+const NOMIC_GLOBAL: [RegExp, string][] = [
+  [/^embeddings\.word_embeddings\.weight$/, 'token_embd.weight'],
+  [/^embeddings\.token_type_embeddings\.weight$/, 'token_types.weight'],
+  [/^emb_ln\.(weight|bias)$/, 'token_embd_norm.$1'],
+];
+const NOMIC_LAYER: [RegExp, string][] = [
+  [/^attn\.Wqkv\.weight$/, 'attn_qkv.weight'],
+  [/^attn\.out_proj\.weight$/, 'attn_output.weight'],
+  [/^mlp\.fc11\.weight$/, 'ffn_up.weight'],
+  [/^mlp\.fc12\.weight$/, 'ffn_gate.weight'],
+  [/^mlp\.fc2\.weight$/, 'ffn_down.weight'],
+  [/^norm1\.(weight|bias)$/, 'attn_output_norm.$1'],
+  [/^norm2\.(weight|bias)$/, 'layer_output_norm.$1'],
+];
+
+/** NomicBertModel (fc11 is the up projection, fc12 the SwiGLU gate: y = fc11(x) * silu(fc12(x))) */
+function mapNomicBert(hfName: string): HFNameMapping {
+  const name = hfName.replace(/^bert\./, '');
+  const g = match(NOMIC_GLOBAL, name);
+  if (g) return { kind: 'tensor', name: g };
+  const layer = /^encoder\.layers\.(\d+)\.(.+)$/.exec(name);
+  const mapped = layer ? match(NOMIC_LAYER, layer[2]!) : undefined;
   return { kind: 'tensor', name: mapped ? `blk.${layer![1]}.${mapped}` : hfName };
 }
