@@ -64,7 +64,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
   }
   if (o.hf) {
-    if (o.arch !== 'bert' && o.arch !== 'xlm-roberta' && o.shape.classifierLabels) throw new Error('model-gen writes decoder rerankers as GGUF only (a Hugging Face folder does not mark one)');
+    if (o.arch !== 'bert' && o.arch !== 'xlm-roberta' && o.shape.classifierLabels && o.arch !== 'qwen3') throw new Error('model-gen writes Qwen3 decoder rerankers only (a README marks the folder, as convert_hf_to_gguf reads it)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
     const dtype = bf16 ? 'BF16' : 'F32';
@@ -78,6 +78,8 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeSafetensorsFolder(
       o.hf,
       o.arch === 'gpt-oss' ? gptOssHFTensors(o, specs, values, dtype, encode) : specs.flatMap((t): SafetensorsTensorInput[] => {
+        // a decoder reranker's yes/no head is part of its LM head in the checkpoint
+        if (isDecoderReranker(o) && t.name === 'cls.output.weight') return [];
         if (isExpertTensor(t.name)) {
           const [n, rows, cols] = t.shape as [number, number, number];
           return Array.from({ length: n }, (_, e) => ({ name: hfExpertName(t.name, e, o.arch), shape: [rows, cols], dtype, data: async () => encode(expert(t, e)) }));
@@ -98,6 +100,8 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
     for (const [name, bytes] of Object.entries(tok.files ?? {})) await writeFile(join(o.hf, name), bytes);
+    // what convert_hf_to_gguf (and ix) read to tell a Qwen3-Reranker from a Qwen3 chat model
+    if (isDecoderReranker(o)) await writeFile(join(o.hf, 'README.md'), '# Qwen3-Reranker (random weights written by ix model-gen)\n');
   }
 }
 
@@ -271,8 +275,24 @@ export function hfGpt2Name(name: string): string {
   throw new Error(`no HF name for ${name}`);
 }
 
+function isDecoderReranker(o: GenerateOptions): boolean {
+  return o.shape.classifierLabels !== undefined && o.arch !== 'bert' && o.arch !== 'xlm-roberta';
+}
+
+/** A decoder reranker's cls.output: its LM head's rows of "yes" and "no", as convert_hf_to_gguf takes them */
+function rerankerHeadRows(o: GenerateOptions, t: TensorSpec): Float32Array {
+  const vocab = (generatedTokenizer(o.arch as Exclude<GeneratedArch, 'nomic-bert'>).tokenizerJson.model as { vocab: Record<string, number> }).vocab;
+  const head = o.shape.tiedEmbeddings ? 'token_embd.weight' : 'output.weight';
+  const width = t.shape[1]!;
+  const all = hfLayoutValues(o, tensorSpecs(o.arch, o.shape).find((s) => s.name === head)!);
+  const out = new Float32Array(2 * width);
+  [vocab['yes']!, vocab['no']!].forEach((id, i) => out.set(all.subarray(id * width, (id + 1) * width), i * width));
+  return out;
+}
+
 function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
   const count = t.shape.reduce((a, b) => a * b, 1);
+  if (isDecoderReranker(o) && t.name === 'cls.output.weight') return rerankerHeadRows(o, t);
   // Gemma's RMS norms multiply by 1 + w: HF stores w (the generated norm minus 1), GGUF 1 + w
   if (isGemma(o.arch) && t.kind === 'norm') return tensorValues(o.seed, t.name, count, t.kind, t.shape[0]!).map((v) => v - 1);
   if (o.identicalTokenTypes && t.name === 'token_types.weight') {

@@ -244,10 +244,11 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
     fromHF.embeddings.forEach((e, i) => expect(maxDiff(e, fromGGUF.embeddings[i]!)).toBe(0));
   });
 
-  it('a decoder reranker (qwen3-rerank-tiny: a yes/no head and a rerank template, as Qwen3-Reranker converts): P(yes) as llama.cpp scores it', async () => {
+  it('a decoder reranker (qwen3-rerank-tiny: a yes/no head and a rerank template, as Qwen3-Reranker converts): P(yes) as llama.cpp scores it, GGUF and safetensors alike', async () => {
     const { arch: qArch, shape: qShape } = PRESETS['qwen3-rerank-tiny']!;
     const gguf = join(dir, 'qwen3-rerank.gguf');
-    await generateModel({ arch: qArch, shape: qShape, seed: 4, gguf, quant: 'F32' });
+    const hf = join(dir, 'qwen3-rerank-hf');
+    await generateModel({ arch: qArch, shape: qShape, seed: 4, gguf, hf, quant: 'F32' });
     const query = 'what is a cat?';
     const docs = ['A cat is a small furry animal.', 'Stocks fell today.', 'cats'];
     const peer = await openRankingPeer(gguf, { contextSize: 512, template: '{{query}}{{document}}' });
@@ -270,5 +271,16 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
     } finally {
       await peer.dispose();
     }
+    // the folder (a Qwen3ForCausalLM whose README names it Qwen3-Reranker): the same scores
+    const fromGGUF = await withModel(gguf, 'reference', (m) => m.rerank(query, docs));
+    const fromHF = await withModel(hf, 'reference', async (m) => {
+      expect(m.kind).toBe('reranker');
+      return m.rerank(query, docs);
+    });
+    expect(fromHF.tokens).toEqual(fromGGUF.tokens);
+    expect(fromHF.scores).toEqual(fromGGUF.scores);
+    // without the README it is the chat model it also is
+    await rm(join(hf, 'README.md'));
+    await withModel(hf, 'reference', async (m) => expect(m.kind).toBe('generative'));
   });
 });

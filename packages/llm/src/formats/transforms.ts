@@ -78,6 +78,27 @@ function readShared(entry: TensorEntry, readers: number): TensorEntry {
   };
 }
 
+/** Rows `ids` of a matrix, in that order, as a tensor of its own (a reranker's yes/no rows of an LM head). */
+export function rowsById(entry: TensorEntry, ids: readonly number[], name: string): TensorEntry {
+  const total = entry.shape[0] ?? 0;
+  const rowBytes = entry.byteLength / total;
+  if (!Number.isInteger(rowBytes) || ids.some((id) => !Number.isInteger(id) || id < 0 || id >= total)) {
+    throw new ModelFormatError(entry.file ?? entry.name, `cannot take rows ${ids.join(', ')} of "${entry.name}" ${entry.dtype} [${entry.shape.join(', ')}]`);
+  }
+  return {
+    name,
+    shape: [ids.length, ...entry.shape.slice(1)],
+    dtype: entry.dtype,
+    byteLength: ids.length * rowBytes,
+    read: async () => {
+      const all = await entry.read();
+      const out = new Uint8Array(ids.length * rowBytes);
+      ids.forEach((id, i) => out.set(all.subarray(id * rowBytes, (id + 1) * rowBytes), i * rowBytes));
+      return out;
+    },
+  };
+}
+
 /** The matrix without its first `rows` rows (RoBERTa's position table, as convert_hf_to_gguf cuts it). */
 export function dropRows(entry: TensorEntry, rows: number): TensorEntry {
   return rowSlice(entry, entry.name, rows, (entry.shape[0] ?? 0) - rows);

@@ -18,6 +18,7 @@ import { mapHFTensorName } from './hf-names.js';
 import { readSafetensors } from './reader.js';
 import { dropRows, mergeExperts, permuteQK, quantizeOnRead, shiftValues, shouldQuantize, transposed } from '../transforms.js';
 import { gptOssExpertTensors, isGptOssExpertPart } from './gpt-oss.js';
+import { isQwen3Reranker, QWEN3_RERANK_TEMPLATE, qwen3RerankerHead } from './qwen3-reranker.js';
 
 export interface OpenHFOptions {
   /** quantize float matrices to this type when they are read (e.g. 'Q8_0') */
@@ -35,25 +36,31 @@ export async function openHFModel(target: string, options: OpenHFOptions = {}): 
   const configJson = await readJsonObject(configPath);
   if (!configJson) throw new ModelFormatError(configPath, 'missing: a safetensors model needs its config.json');
   const config = configFromHF(configJson, configPath, await sentenceTransformersPooling(dir));
+  const reranker = await isQwen3Reranker(dir, config, configJson);
+  if (reranker) config.pooling = 'rank';
 
   const { sources, tensors: hfTensors } = isFile ? await openSingleFile(target) : await openSafetensorsFolder(dir);
   try {
     const tensors = internalTensors(hfTensors, config, dir);
+    const tokenizerConfig = await readJsonObject(path.join(dir, 'tokenizer_config.json'));
+    const tokenizerSource = (await xlmRobertaTokenizer(dir, config)) ?? (await hfTokenizer(dir, tokenizerConfig));
+    if (reranker) qwen3RerankerHead(tensors, config, vocabOf(tokenizerSource, dir), dir);
     if (options.quant) {
       for (const [name, t] of tensors) if (shouldQuantize(t, options.quant)) tensors.set(name, quantizeOnRead(t, options.quant));
     }
     const metadata: Record<string, unknown> = { 'config.json': configJson };
-    for (const f of ['generation_config.json', 'tokenizer_config.json']) {
-      const json = await readJsonObject(path.join(dir, f));
-      if (json) metadata[f] = json;
-    }
+    const generation = await readJsonObject(path.join(dir, 'generation_config.json'));
+    if (generation) metadata['generation_config.json'] = generation;
+    if (tokenizerConfig) metadata['tokenizer_config.json'] = tokenizerConfig;
+    // the key a converted GGUF holds it under
+    if (reranker) metadata['tokenizer.chat_template.rerank'] = QWEN3_RERANK_TEMPLATE;
     return {
       format: 'safetensors',
       path: target,
       config,
       metadata,
       tensors,
-      tokenizerSource: (await xlmRobertaTokenizer(dir, config)) ?? (await hfTokenizer(dir, metadata['tokenizer_config.json'] as Record<string, unknown> | undefined)),
+      tokenizerSource,
       close: async () => void (await Promise.all(sources.map((s) => s.close?.()))),
     };
   } catch (e) {
@@ -120,6 +127,16 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
 async function sentenceTransformersPooling(dir: string) {
   const pooling = await readJsonObject(path.join(dir, '1_Pooling', 'config.json'));
   return pooling ? poolingFromSentenceTransformers(pooling) : undefined;
+}
+
+/** piece -> id of a tokenizer.json (model vocabulary and added tokens) */
+function vocabOf(src: TokenizerSource | undefined, dir: string): Map<string, number> {
+  if (src?.kind !== 'hf') throw new ModelFormatError(dir, 'a Qwen3-Reranker folder needs its tokenizer.json');
+  const vocab = new Map<string, number>();
+  const model = src.tokenizerJson['model'] as { vocab?: unknown } | undefined;
+  if (model?.vocab && typeof model.vocab === 'object' && !Array.isArray(model.vocab)) for (const [p, id] of Object.entries(model.vocab)) if (typeof id === 'number') vocab.set(p, id);
+  for (const t of (src.tokenizerJson['added_tokens'] as { content?: unknown; id?: unknown }[] | undefined) ?? []) if (typeof t.content === 'string' && typeof t.id === 'number') vocab.set(t.content, t.id);
+  return vocab;
 }
 
 /**
