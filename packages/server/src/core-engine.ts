@@ -81,7 +81,8 @@ export class CoreEngine implements Engine {
       {
         arch: model.hparams.arch,
         kind: model.kind,
-        ...(model.kind === 'embedding' ? { embeddingLength: model.hparams.embedDim } : {}),
+        // a generative model embeds too (its last token's state, as llama.cpp gives it)
+        ...(model.kind !== 'reranker' ? { embeddingLength: model.hparams.embedDim } : {}),
         vocabSize: model.hparams.vocabSize,
         contextLength,
         chatTemplate: model.chatTemplate,
@@ -107,9 +108,12 @@ export class CoreEngine implements Engine {
    */
   step(items: readonly StepItem[]): Promise<StepOutput[]> {
     const candidates = this.backendTopK ? CANDIDATES : undefined;
-    return Session.stepBatch(
-      items.map(({ seq, tokens }) => ({ session: (seq as SessionSequence).session, tokens })),
-      { reuseLogits: true, candidates },
+    // in turn with embedding passes, which share the backend (a generative model embeds too)
+    return this.queued(() =>
+      Session.stepBatch(
+        items.map(({ seq, tokens }) => ({ session: (seq as SessionSequence).session, tokens })),
+        { reuseLogits: true, candidates },
+      ),
     );
   }
 
@@ -144,7 +148,7 @@ export class CoreEngine implements Engine {
 
   private encoderWork: Promise<unknown> = Promise.resolve();
 
-  /** one encoder pass at a time: concurrent embedding and rerank requests queue here rather than share the backend */
+  /** one backend job at a time: embedding and rerank passes and generation steps queue here rather than interleave on the backend */
   private queued<T>(work: () => Promise<T>): Promise<T> {
     const run = this.encoderWork.then(work);
     this.encoderWork = run.catch(() => undefined);

@@ -85,9 +85,9 @@ export interface RerankOutput {
 export interface EngineInfo {
   /** architecture name, e.g. "llama" */
   arch: string;
-  /** what the model does: generate text (chat/completions), embed it (embeddings) or score pairs (rerank) */
+  /** what the model does: generate text (chat/completions; it embeds too), embed it (embeddings) or score pairs (rerank) */
   kind: 'generative' | 'embedding' | 'reranker';
-  /** values per embedding (embedding models) */
+  /** values per embedding (embedding and generative models) */
   embeddingLength?: number;
   vocabSize: number;
   /** context length of each sequence */

@@ -46,9 +46,9 @@ export const notGenerative = (kind: string) =>
 export const notReranker = () =>
   new ApiError(400, 'this model does not rerank: serve a cross-encoder reranker (e.g. a BERT sequence classifier GGUF) for /v1/rerank', 'invalid_request_error', 'model_not_reranker');
 
-/** an embedding request to a model that has no embedding graph */
+/** an embedding request to a reranker (or an engine that cannot embed) */
 export const notEmbedding = () =>
-  new ApiError(400, 'this model does not produce embeddings: serve an embedding model (e.g. a BERT GGUF) for /v1/embeddings and /api/embed', 'invalid_request_error', 'model_not_embedding');
+  new ApiError(400, 'this model does not produce embeddings (a reranker scores pairs: use /v1/rerank); serve an embedding or generative model for /v1/embeddings and /api/embed', 'invalid_request_error', 'model_not_embedding');
 
 export const modelNotFound = (name: string) =>
   new ApiError(404, `The model '${name}' does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');

@@ -215,14 +215,39 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('reranking through the server (bert-
   });
 });
 
-describe('embedding endpoints on a generative model', () => {
-  it('answer 400 with what to do', async () => {
+describe('embedding endpoints on a generative model (stories260K)', () => {
+  it('answer with its last token\'s state, as llama.cpp embeds it, in turn with a generation; /v1/rerank says what to do', async () => {
     const model = await loadModel(STORIES);
     const { server, url } = await startServer({ engine: await CoreEngine.create(model), modelName: 'stories' });
+    const texts = ['Once upon a time', 'The cat sat on the mat. It was happy.'];
+    // llama.cpp (node-llama-cpp's embedding context) on the same tokens: BOS, then the text
+    const p = await openEmbeddingPeer(STORIES, { contextSize: 256 });
+    const expected: number[][] = [];
+    try {
+      for (const t of texts) expected.push(await p.embed(model.tokenizer.encode(t)));
+    } finally {
+      await p.dispose();
+    }
     try {
       const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'x', maxRetries: 0 });
-      await expect(openai.embeddings.create({ model: 'stories', input: 'hi' })).rejects.toMatchObject({ status: 400, code: 'model_not_embedding' });
-      await expect(new Ollama({ host: url }).embed({ model: 'stories', input: 'hi' })).rejects.toThrow(/does not produce embeddings/);
+      const prompt = { model: 'stories', prompt: 'Once upon a time', max_tokens: 48, temperature: 0 };
+      const alone = (await openai.completions.create(prompt)).choices[0]!.text;
+      // a generation streaming while embedding requests come in: both as they are alone
+      const stream = openai.completions.create({ ...prompt, stream: true });
+      const embeds = Promise.all(Array.from({ length: 4 }, () => openai.embeddings.create({ model: 'stories', input: texts, encoding_format: 'float' })));
+      let streamed = '';
+      for await (const chunk of await stream) streamed += chunk.choices[0]?.text ?? '';
+      expect(streamed).toBe(alone);
+      for (const r of await embeds) {
+        expect(r.data).toHaveLength(2);
+        r.data.forEach((d, i) => {
+          expect(d.embedding).toHaveLength(model.hparams.embedDim);
+          expect(norm(d.embedding)).toBeCloseTo(1, 5);
+          expect(cosine(d.embedding, expected[i]!)).toBeGreaterThanOrEqual(0.9999);
+        });
+      }
+      const ollama = await new Ollama({ host: url }).embed({ model: 'stories', input: texts[0]! });
+      expect(cosine(ollama.embeddings[0]!, expected[0]!)).toBeGreaterThanOrEqual(0.9999);
       const rr = await fetch(`${url}/v1/rerank`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'q', documents: ['d'] }) });
       expect(rr.status).toBe(400);
       expect(((await rr.json()) as { error: { code: string } }).error.code).toBe('model_not_reranker');

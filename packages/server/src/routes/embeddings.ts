@@ -63,7 +63,8 @@ type Input = string | readonly number[];
 export function registerEmbeddings(app: FastifyInstance, ctx: ServerContext): void {
   const { engine } = ctx;
   const embed = async (inputs: readonly Input[], options: EmbedRequestOptions): Promise<EmbedOutput> => {
-    if (engine.info.kind !== 'embedding' || !engine.embed) throw notEmbedding();
+    // embedding models, and generative ones (their last token's state); a reranker only scores pairs
+    if (engine.info.kind === 'reranker' || !engine.embed) throw notEmbedding();
     const width = engine.info.embeddingLength;
     if (options.dimensions !== undefined && width !== undefined && options.dimensions > width) {
       throw invalidRequest(`dimensions ${options.dimensions} exceeds the model's ${width}`, 'invalid_value', 'dimensions');
