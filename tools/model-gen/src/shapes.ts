@@ -107,6 +107,12 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'xlm-roberta',
     shape: { ...BERT_TINY, vocabSize: 1502, typeVocabSize: 1 },
   },
+  // BAAI/bge-m3 config.json (XLM-RoBERTa large: 24 layers, 1024 wide, 8192 positions): the vocabulary
+  // rows past the tokenizer's pieces are [PAD] fillers, as the converter writes unused ids
+  'bge-m3': {
+    arch: 'xlm-roberta',
+    shape: { vocabSize: 250002, hiddenSize: 1024, intermediateSize: 4096, nLayers: 24, nHeads: 16, nKVHeads: 16, contextLength: 8192, ropeTheta: 0, normEps: 1e-5, tiedEmbeddings: false, typeVocabSize: 1 },
+  },
   // bge-reranker-v2-m3's kind: XLMRobertaForSequenceClassification
   'xlmr-rerank-tiny': {
     arch: 'xlm-roberta',
