@@ -46,11 +46,7 @@ const CASES: Record<string, Case> = {
 const BOS = '<s>', EOS = '</s>';
 
 /** template -> why ix differs from jinja2 there (all its cases, or the ones named) */
-const KNOWN: Record<string, { why: string; cases?: string[] }> = {
-  'ByteDance-Seed-OSS.jinja': { why: 'integer dict keys ({0: 0, 512: 128}): the engine keys dicts by strings only' },
-  'tencent-Hy3.jinja': { why: "Python's str.format ('{}'.format(x)): the engine has no such method" },
-  'meetkai-functionary-medium-v3.1.jinja': { why: "Markup: '...'|safe + text HTML-escapes the text in jinja2", cases: ['tools'] },
-};
+const KNOWN: Record<string, { why: string; cases?: string[] }> = {};
 
 function templatesFolder(dir: string): string | undefined {
   const require = createRequire(import.meta.url);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { discoverBackends, registeredBackends } from '@ix/core';
-import { loadModel, type Model } from '@ix/llm';
+import { cosine, maxDiff, withModel } from './helpers.js';
 import { generateModel, openEmbeddingPeer, openRankingPeer, PRESETS, type QuantPreset } from '../src/index.js';
 
 /**
@@ -36,31 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-async function withModel<T>(path: string, backend: string | undefined, f: (m: Model) => Promise<T>): Promise<T> {
-  const m = await loadModel(path, { backend });
-  try {
-    return await f(m);
-  } finally {
-    await m.dispose();
-  }
-}
 
 describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece vocabulary from ../shared)', () => {
   // BERT, and nomic-bert (rotary, fused QKV, SwiGLU: nomic-embed-text)
