@@ -22,8 +22,13 @@ export type RopeScaling =
    * tensor `rope_freqs.weight`; the parameters are only known when read from config.json.
    */
   | { type: 'llama3'; factor?: number; lowFreqFactor?: number; highFreqFactor?: number; originalContextLength?: number }
-  /** Phi-3 128k's LongRoPE (per-dimension factors for short and long contexts): recognised, not run yet */
-  | { type: 'longrope' };
+  /**
+   * LongRoPE (Phi-3/3.5 128k, Phi-4-mini): per-dimension frequency divisors for contexts up to the
+   * original length (short) and beyond it (long), as tensors `rope_factors_short.weight` /
+   * `rope_factors_long.weight` (an HF folder's ModelFile makes them from config.json's lists), and a
+   * magnitude on cos and sin: sqrt(1 + ln(scale) / ln(original)) as convert_hf_to_gguf computes it
+   */
+  | { type: 'longrope'; originalContextLength: number; attentionFactor: number; longFactors?: number[]; shortFactors?: number[] };
 
 export type PoolingType = 'none' | 'mean' | 'cls' | 'last' | 'rank';
 

@@ -120,15 +120,23 @@ describe('architecture registry', () => {
     expect(() => hfConfig({ model_type: 'gemma2', hidden_activation: 'relu' })).toThrow('hidden_activation "relu"');
   });
 
-  it("phi3: Phi-3 128k's LongRoPE (factor tensors in GGUF, rope_type longrope in config.json) is refused by name", () => {
-    const hf = hfConfig({ model_type: 'phi3', rope_scaling: { rope_type: 'longrope', long_factor: [1], short_factor: [1] } });
-    expect(() => phi3.hparams(hf, 'c')).toThrow('rope scaling "longrope" is not supported yet');
+  it("phi3: LongRoPE from config.json (factor lists, convert_hf_to_gguf's magnitude) and from GGUF (factor tensors, attn_factor)", () => {
+    // head dim 16: 8 factors per list; 8192 positions over an original 2048: scale 4
+    const long = [1, 1.5, 2, 3, 4, 6, 8, 12], short = [1, 1, 1, 1.1, 1.2, 1.3, 1.4, 1.5];
+    const hf = hfConfig({ model_type: 'phi3', original_max_position_embeddings: 2048, rope_scaling: { rope_type: 'longrope', long_factor: long, short_factor: short } });
+    expect(hf.ropeScaling).toEqual({ type: 'longrope', originalContextLength: 2048, attentionFactor: Math.fround(Math.sqrt(1 + Math.log(4) / Math.log(2048))), longFactors: long, shortFactors: short });
+    const hp = phi3.hparams(hf, 'c');
+    expect(hp.ropeLongAfter).toBe(2048);
+    expect(hp.ropeYarn).toEqual({ extFactor: 0, attnFactor: hf.ropeScaling!.type === 'longrope' ? hf.ropeScaling!.attentionFactor : 0, corrDims: [0, 0] });
+    expect(() => hfConfig({ model_type: 'phi3', original_max_position_embeddings: 2048, rope_scaling: { rope_type: 'longrope', long_factor: [1], short_factor: short } })).toThrow('long_factor must be 8 positive numbers');
+    expect(() => hfConfig({ model_type: 'phi3', rope_scaling: { rope_type: 'longrope', long_factor: long, short_factor: short } })).toThrow('original_max_position_embeddings');
     const gguf = configFromGGUF(
-      { 'general.architecture': 'phi3', 'phi3.embedding_length': 64, 'phi3.attention.head_count': 4, 'phi3.block_count': 1, 'phi3.context_length': 512, 'phi3.attention.layer_norm_rms_epsilon': 1e-5 },
+      { 'general.architecture': 'phi3', 'phi3.embedding_length': 64, 'phi3.attention.head_count': 4, 'phi3.block_count': 1, 'phi3.context_length': 131072, 'phi3.attention.layer_norm_rms_epsilon': 1e-5, 'phi3.rope.scaling.original_context_length': 4096, 'phi3.rope.scaling.attn_factor': 1.19 },
       new Map([['rope_factors_long.weight', { shape: [8] }]]),
       'p.gguf',
     );
-    expect(() => phi3.hparams(gguf, 'p.gguf')).toThrow('longrope');
+    expect(gguf.ropeScaling).toEqual({ type: 'longrope', originalContextLength: 4096, attentionFactor: 1.19 });
+    expect(phi3.hparams(gguf, 'p.gguf').ropeLongAfter).toBe(4096);
   });
 
   it('granite: the multipliers from GGUF keys and from config.json (stored as f32, as the converter does)', () => {

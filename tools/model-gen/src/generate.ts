@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { f32ToBf16, quantize, type DTypeName } from '@ix/core';
 import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, type GGUFTensorInput, type GGUFTypeTag, type SafetensorsTensorInput } from '@ix/llm';
 import { tensorValues } from './random.js';
-import { isExpertTensor, isGemma, tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
+import { isExpertTensor, isGemma, longRopeAttnFactor, longRopeFactors, tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
 import { generatedTokenizer } from './tokenizers.js';
 import { quantMix, type QuantPreset } from './quant-mix.js';
 
@@ -78,8 +78,9 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeSafetensorsFolder(
       o.hf,
       o.arch === 'gpt-oss' ? gptOssHFTensors(o, specs, values, dtype, encode) : specs.flatMap((t): SafetensorsTensorInput[] => {
-        // a decoder reranker's yes/no head is part of its LM head in the checkpoint
-        if (isDecoderReranker(o) && t.name === 'cls.output.weight') return [];
+        // a decoder reranker's yes/no head is part of its LM head in the checkpoint; LongRoPE's
+        // factors are lists in config.json
+        if ((isDecoderReranker(o) && t.name === 'cls.output.weight') || t.name.startsWith('rope_factors_')) return [];
         if (isExpertTensor(t.name)) {
           const [n, rows, cols] = t.shape as [number, number, number];
           return Array.from({ length: n }, (_, e) => ({ name: hfExpertName(t.name, e, o.arch), shape: [rows, cols], dtype, data: async () => encode(expert(t, e)) }));
@@ -293,6 +294,7 @@ function rerankerHeadRows(o: GenerateOptions, t: TensorSpec): Float32Array {
 function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {
   const count = t.shape.reduce((a, b) => a * b, 1);
   if (isDecoderReranker(o) && t.name === 'cls.output.weight') return rerankerHeadRows(o, t);
+  if (t.name === 'rope_factors_long.weight' || t.name === 'rope_factors_short.weight') return Float32Array.from(longRopeFactors(o.shape)[t.name === 'rope_factors_long.weight' ? 'long' : 'short']);
   // Gemma's RMS norms multiply by 1 + w: HF stores w (the generated norm minus 1), GGUF 1 + w
   if (isGemma(o.arch) && t.kind === 'norm') return tensorValues(o.seed, t.name, count, t.kind, t.shape[0]!).map((v) => v - 1);
   if (o.identicalTokenTypes && t.name === 'token_types.weight') {
@@ -555,6 +557,11 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     strings[`${a}.rope.scaling.type`] = 'linear';
     f32[`${a}.rope.scaling.factor`] = s.ropeScalingLinear;
   }
+  // as convert_hf_to_gguf's Phi3MiniModel writes LongRoPE (the factors are tensors)
+  if (s.longRope) {
+    u32[`${a}.rope.scaling.original_context_length`] = s.longRope.originalContext;
+    f32[`${a}.rope.scaling.attn_factor`] = longRopeAttnFactor(s);
+  }
   // as convert_hf_to_gguf writes a yarn rope_scaling
   if (s.ropeScalingYarn) {
     strings[`${a}.rope.scaling.type`] = 'yarn';
@@ -795,6 +802,8 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     ...cohereKeys,
     ...hfMoEConfig(o),
     ...(s.ropeScalingYarn && { rope_scaling: { rope_type: 'yarn', factor: s.ropeScalingYarn.factor, original_max_position_embeddings: s.ropeScalingYarn.originalContext } }),
+    // Phi-3.5-mini's config.json: the lists in rope_scaling, the original length beside them
+    ...(s.longRope && { original_max_position_embeddings: s.longRope.originalContext, rope_scaling: { type: 'longrope', long_factor: longRopeFactors(s).long, short_factor: longRopeFactors(s).short } }),
     ...gemma,
     ...granite,
     tie_word_embeddings: s.tiedEmbeddings,

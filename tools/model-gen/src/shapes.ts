@@ -45,6 +45,8 @@ export interface ModelShape {
    * gpt-oss's config also sets beta_fast and beta_slow (convert writes them as rope.scaling.yarn_beta_*)
    */
   ropeScalingYarn?: { factor: number; originalContext: number; betaFast?: number; betaSlow?: number };
+  /** Phi-3 LongRoPE: the original context (the factor lists are longRopeFactors') */
+  longRope?: { originalContext: number };
   /** Granite's multipliers (config.json attention_multiplier, embedding_multiplier, residual_multiplier, logits_scaling) */
   granite?: { attention: number; embedding: number; residual: number; logits: number };
   /** Command-R / Cohere2: logits times this */
@@ -163,6 +165,11 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
   'phi3-tiny': {
     arch: 'phi3',
     shape: { vocabSize: 32064, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false },
+  },
+  // Phi-3.5-mini / Phi-4-mini's kind (LongRoPE: short factors up to the original 256 positions, long ones past it) at phi3-tiny size
+  'phi3-longrope-tiny': {
+    arch: 'phi3',
+    shape: { vocabSize: 32064, hiddenSize: 64, intermediateSize: 160, nLayers: 2, nHeads: 4, nKVHeads: 2, contextLength: 2048, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: false, longRope: { originalContext: 256 } },
   },
   // OLMo-2-0425-1B config.json (norms after each block, Q/K norms over all heads)
   'olmo2-1b': {
@@ -349,6 +356,10 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
     if (postNorms) out.push({ name: `${p}post_ffw_norm.weight`, shape: [s.hiddenSize], kind: 'norm' });
   }
   out.push({ name: 'output_norm.weight', shape: [s.hiddenSize], kind: 'norm' });
+  if (s.longRope) {
+    const half = (s.headDim ?? s.hiddenSize / s.nHeads) / 2;
+    out.push({ name: 'rope_factors_long.weight', shape: [half], kind: 'norm' }, { name: 'rope_factors_short.weight', shape: [half], kind: 'norm' });
+  }
   // a decoder reranker's head as llama.cpp's converter writes Qwen3-Reranker: the yes/no rows
   if (s.classifierLabels) out.push({ name: 'cls.output.weight', shape: [s.classifierLabels, s.hiddenSize], kind: 'matrix' });
   if (!s.tiedEmbeddings) out.push({ name: 'output.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'matrix' });
@@ -527,4 +538,22 @@ function nomicTensorSpecs(s: ModelShape): TensorSpec[] {
     );
   }
   return out;
+}
+
+/**
+ * LongRoPE's per-dimension divisors for a model of this shape (rope dims / 2 each): short factors
+ * near 1, long ones growing with the dimension as Phi-3's do (its long factors reach ~60)
+ */
+export function longRopeFactors(s: ModelShape): { long: number[]; short: number[] } {
+  const n = (s.headDim ?? s.hiddenSize / s.nHeads) / 2;
+  return {
+    short: Array.from({ length: n }, (_, i) => Math.fround(1 + (0.5 * i) / n)),
+    long: Array.from({ length: n }, (_, i) => Math.fround(1 + (40 * i * i) / (n * n))),
+  };
+}
+
+/** LongRoPE's magnitude as convert_hf_to_gguf computes it */
+export function longRopeAttnFactor(s: ModelShape): number {
+  const scale = s.contextLength / s.longRope!.originalContext;
+  return scale > 1 ? Math.sqrt(1 + Math.log(scale) / Math.log(s.longRope!.originalContext)) : 1;
 }

@@ -37,10 +37,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function ixLogits(path: string, tokens: number[], vocab: number, backend = 'reference', accuracy: 'exact' | 'fast' = 'exact'): Promise<Float32Array[]> {
+async function ixLogits(path: string, tokens: number[], vocab: number, backend = 'reference', accuracy: 'exact' | 'fast' = 'exact', contextLength = 64): Promise<Float32Array[]> {
   const model = await loadModel(path, { backend, backendOptions: backend === 'cpu-avx' ? { accuracy } : undefined });
   try {
-    const all = await model.createSession({ contextLength: 64 }).evaluate(tokens, true);
+    const all = await model.createSession({ contextLength }).evaluate(tokens, true);
     return tokens.map((_, i) => all.subarray(i * vocab, (i + 1) * vocab));
   } finally {
     await model.dispose();
@@ -53,8 +53,8 @@ async function ixLogits(path: string, tokens: number[], vocab: number, backend =
  * than twice that row's largest difference, yet ix picks another (near-ties may flip either way)
  */
 /** llama.cpp's logits after every prompt position (its default attention path, or the one asked for) */
-async function llamaCppLogits(path: string, vocab: number, flashAttention?: boolean): Promise<Float32Array[]> {
-  const peer = await openPeer(path, { vocabSize: vocab, contextSize: 64, flashAttention });
+async function llamaCppLogits(path: string, vocab: number, flashAttention?: boolean, contextSize = 64): Promise<Float32Array[]> {
+  const peer = await openPeer(path, { vocabSize: vocab, contextSize, flashAttention });
   try {
     return await peer.logits(PROMPT, PROMPT.map((_, i) => i));
   } finally {
@@ -171,3 +171,39 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
     });
   });
 }
+
+// LongRoPE picks its factors by the context: llama.cpp by its context per sequence (padded to 256),
+// ix by the session's. The original context is 256: 64 rotates with the short factors, 512 the long
+describe('phi3-longrope-tiny (LongRoPE): ix vs llama.cpp logits at a short and a long context', () => {
+  const { arch, shape } = PRESETS['phi3-longrope-tiny']!;
+  for (const quant of ['F32', 'Q8_0'] as const) {
+    it(quant, async () => {
+      const path = join(dir, `phi3-longrope-${quant}.gguf`);
+      await generateModel({ arch, shape, seed: 7, gguf: path, quant });
+      const tol = TOLERANCE[quant]!;
+      const ours: Float32Array[][] = [];
+      for (const context of [64, 512]) {
+        const mine = await ixLogits(path, PROMPT, shape.vocabSize, 'reference', 'exact', context);
+        const r = compare(mine, await llamaCppLogits(path, shape.vocabSize, undefined, context));
+        console.log(`phi3-longrope-tiny ${quant} context ${context}: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
+        expect(r.relDiff).toBeLessThan(tol.relDiff);
+        expect(r.top1).toBeGreaterThanOrEqual(tol.top1);
+        ours.push(mine);
+      }
+      // the two factor sets give different logits, so each match above is the right set's
+      expect(compare(ours[0]!, ours[1]!).relDiff).toBeGreaterThan(Math.max(5 * tol.relDiff, 0.01));
+    });
+  }
+
+  it('cpu-avx at both contexts, and the safetensors folder (rope_scaling longrope) equal to its GGUF', async (ctx) => {
+    const gguf = join(dir, 'phi3-longrope-st.gguf');
+    const hf = join(dir, 'phi3-longrope-hf');
+    await generateModel({ arch, shape, seed: 7, gguf, hf, quant: 'F32' });
+    for (const context of [64, 512]) {
+      const a = await ixLogits(gguf, PROMPT, shape.vocabSize, 'reference', 'exact', context);
+      expect(compare(a, await ixLogits(hf, PROMPT, shape.vocabSize, 'reference', 'exact', context)).maxDiff).toBe(0);
+      if (avx) expect(compare(await ixLogits(gguf, PROMPT, shape.vocabSize, 'cpu-avx', 'exact', context), a).relDiff).toBeLessThan(1e-4);
+    }
+    if (!avx) ctx.skip();
+  });
+});

@@ -1,4 +1,4 @@
-import { Graph, ShapeError, type GraphNode, type OpParams, type RopeParams, type Tensor } from '@ix/core';
+import { Graph, ModelFormatError, ShapeError, type GraphNode, type OpParams, type RopeParams, type Tensor } from '@ix/core';
 import type { EmbedGraph, ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
 import { joinRows, rowsOf } from './graph-rows.js';
 import { asRow, type ExpertHParams } from './moe.js';
@@ -27,6 +27,11 @@ export interface DecoderHParams extends ModelHParams {
   ropeFreqScale: number;
   /** YaRN rope scaling (global layers; see the rope op) */
   ropeYarn?: NonNullable<RopeParams['yarn']>;
+  /**
+   * LongRoPE: a sequence whose context is longer than this rotates with the long factors, others
+   * with the short ones (as llama.cpp chooses by its context per sequence)
+   */
+  ropeLongAfter?: number;
   normEps: number;
   /** the FFN: W2·(silu(W1·x) * W3·x) (swiglu, the default), the same with gelu (geglu), or W2·gelu(W3·x + b3) + b2 (gelu) */
   ffn?: 'swiglu' | 'geglu' | 'gelu';
@@ -67,6 +72,8 @@ export interface DecoderWeights {
   outputNormB?: Tensor;
   output: Tensor;
   ropeFreqs?: Tensor;
+  ropeFactorsLong?: Tensor;
+  ropeFactorsShort?: Tensor;
   layers: LayerWeights[];
 }
 
@@ -160,7 +167,9 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
   const positional: StepGraph['positional'] = segments.map(() => []);
 
   // each segment writes its new keys/values into its cache and attends to all it holds
-  const x = decoderLayers(g, hp, w, T, (l, q, k, v, shape) => {
+  // LongRoPE picks its factors by the longest context of the step's sequences (their cache rows)
+  const context = Math.max(...segments.map((s) => s.cache.k[0]?.shape[0] ?? 0));
+  const x = decoderLayers(g, hp, w, T, ropeFactors(hp, w, context), (l, q, k, v, shape) => {
     let row = 0;
     const attended = segments.map((s, i) => {
       const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
@@ -195,7 +204,8 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
 export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths: readonly number[]): EmbedGraph {
   const g = new Graph();
   const T = lengths.reduce((a, b) => a + b, 0);
-  const x = decoderLayers(g, hp, w, T, (_, q, k, v, shape) => {
+  // LongRoPE: as at the model's full context (llama.cpp's default context)
+  const x = decoderLayers(g, hp, w, T, ropeFactors(hp, w, hp.contextLength), (_, q, k, v, shape) => {
     let row = 0;
     const attended = lengths.map((n) => {
       const [qs, ks, vs] = [q, k, v].map((t) => rowsOf(g, t, row, n));
@@ -208,6 +218,14 @@ export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths
   return { graph: g, hidden: normed(g, hp, x, w.outputNorm, w.outputNormB) };
 }
 
+/** The rope divisors of a sequence context: Llama 3's rope_freqs, or LongRoPE's long or short factors */
+function ropeFactors(hp: DecoderHParams, w: DecoderWeights, context: number): Tensor | undefined {
+  if (hp.ropeLongAfter === undefined) return w.ropeFreqs;
+  const factors = context > hp.ropeLongAfter ? w.ropeFactorsLong : w.ropeFactorsShort;
+  if (!factors) throw new ModelFormatError(hp.arch, `LongRoPE needs rope_factors_${context > hp.ropeLongAfter ? 'long' : 'short'}.weight`);
+  return factors;
+}
+
 /**
  * The decoder's layers over T rows (inputs "tokens" and "pos"): the state after the last layer.
  * `attend(layer, q, k, v, shape)` is each layer's attention, [T, H, D] rows in order; where keys and
@@ -218,6 +236,7 @@ function decoderLayers(
   hp: DecoderHParams,
   w: DecoderWeights,
   T: number,
+  ropeDivisors: Tensor | undefined,
   attend: (layer: number, q: GraphNode, k: GraphNode, v: GraphNode, shape: AttentionShape) => GraphNode,
 ): GraphNode {
   const { nHeads: H, nKVHeads: HKV, headDim: D } = hp;
@@ -228,7 +247,7 @@ function decoderLayers(
   const swa = hp.slidingWindow;
   // sliding layers with a base of their own rotate unscaled by it (YaRN would leave them as they are)
   const ropeSliding: RopeParams = swa?.ropeBase !== undefined ? { mode: rope.mode, dims: rope.dims, base: swa.ropeBase, freqScale: swa.ropeFreqScale ?? 1 } : rope;
-  const ropeFreqs = w.ropeFreqs ? c(w.ropeFreqs) : undefined;
+  const ropeFreqs = ropeDivisors ? c(ropeDivisors) : undefined;
   const norm = (x: GraphNode, weight: Tensor, bias?: Tensor) => normed(g, hp, x, weight, bias);
   const linear = (x: GraphNode, weight: Tensor, bias?: Tensor) => {
     const y = g.matmul(x, c(weight));

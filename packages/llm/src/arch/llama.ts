@@ -13,6 +13,9 @@ export const LLAMA_TENSORS = {
     output: { gguf: 'output.weight', hf: 'lm_head.weight', tiedTo: 'tokenEmbd' },
     // Llama 3 rope scaling: GGUF stores the divisors, an HF folder's ModelFile computes them from config.json
     ropeFreqs: { gguf: 'rope_freqs.weight', hf: 'rope_freqs.weight', optional: true },
+    // LongRoPE (Phi-3 128k): divisors for long and for short contexts (an HF folder's ModelFile makes them)
+    ropeFactorsLong: { gguf: 'rope_factors_long.weight', hf: 'rope_factors_long.weight', optional: true },
+    ropeFactorsShort: { gguf: 'rope_factors_short.weight', hf: 'rope_factors_short.weight', optional: true },
   },
   layer: {
     attnNorm: { gguf: 'blk.{n}.attn_norm.weight', hf: 'model.layers.{n}.input_layernorm.weight' },
@@ -40,7 +43,7 @@ export const LLAMA_TENSORS = {
 export function decoderHParams(name: string, c: ModelConfig, file: string, ropeMode: 'normal' | 'neox', experts?: { normWeights: boolean }): DecoderHParams {
   if (c.nExperts > 0 && !experts) throw new ModelFormatError(file, `${name}: mixture-of-experts layers (${c.nExperts} experts) are not part of this architecture`);
   if (c.ropeType !== 'unknown' && c.ropeType !== ropeMode) throw new ModelFormatError(file, `${name} rotates with ${ropeMode} rope, the config says "${c.ropeType}"`);
-  if (c.ropeScaling && c.ropeScaling.type !== 'linear' && c.ropeScaling.type !== 'llama3' && c.ropeScaling.type !== 'yarn') {
+  if (c.ropeScaling && !['linear', 'llama3', 'yarn', 'longrope'].includes(c.ropeScaling.type)) {
     throw new ModelFormatError(file, `rope scaling "${c.ropeScaling.type}" is not supported yet`);
   }
   if (c.normType !== 'rms' || c.activation !== 'silu') throw new ModelFormatError(file, `${c.normType} norm with ${c.activation} is not a Llama-family decoder`);
@@ -66,6 +69,11 @@ export function decoderShape(name: string, c: ModelConfig, ropeMode: 'normal' | 
     // llama3 scaling lives in the rope_freqs tensor; linear scaling divides positions, YaRN too (ramped)
     ropeFreqScale: c.ropeScaling?.type === 'linear' || c.ropeScaling?.type === 'yarn' ? 1 / c.ropeScaling.factor : 1,
     ...(c.ropeScaling?.type === 'yarn' && c.ropeScaling.factor > 1 && { ropeYarn: yarnRope(c.ropeScaling, c) }),
+    // LongRoPE: the factors by context (ropeLongAfter), cos and sin times the file's magnitude
+    ...(c.ropeScaling?.type === 'longrope' && {
+      ropeLongAfter: c.ropeScaling.originalContextLength,
+      ...(c.ropeScaling.attentionFactor !== 1 && { ropeYarn: { extFactor: 0, attnFactor: c.ropeScaling.attentionFactor, corrDims: [0, 0] as const } }),
+    }),
     normEps: c.normEps,
     contextLength: c.contextLength,
     ...(c.pooling && c.pooling !== 'none' ? { pooling: c.pooling } : {}),

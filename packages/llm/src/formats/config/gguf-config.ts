@@ -108,7 +108,11 @@ function ropeScaling(get: (key: string) => unknown, tensors: ReadonlyMap<string,
     return { type: 'yarn', factor: f, ...(original !== undefined && { originalContextLength: original }), ...(attn !== undefined && attn !== 1 && { attentionFactor: attn * (0.1 * Math.log(f) + 1) }) };
   }
   if (tensors.has('rope_freqs.weight')) return { type: 'llama3' };
-  if (tensors.has('rope_factors_long.weight')) return { type: 'longrope' };
+  if (tensors.has('rope_factors_long.weight')) {
+    // llama.cpp: the original context defaults to the trained one, the magnitude to 1
+    const context = scalarNumber(get('context_length'));
+    return { type: 'longrope', originalContextLength: original ?? context ?? 0, attentionFactor: scalarNumber(get('rope.scaling.attn_factor')) ?? 1 };
+  }
   return undefined;
 }
 

@@ -120,7 +120,7 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
   if (architecture === 'qwen2moe') cfg.sharedExpertIntermediateSize = num('shared_expert_intermediate_size');
   const normTopK = get('norm_topk_prob');
   if (nExperts && typeof normTopK === 'boolean') cfg.expertWeightsNorm = normTopK;
-  const scaling = ropeScaling(get('rope_scaling'), file);
+  const scaling = ropeScaling(get('rope_scaling'), file, { maxPositions: cfg.contextLength, original: get('original_max_position_embeddings'), ropeDims: cfg.ropeDims });
   if (scaling) cfg.ropeScaling = scaling;
   // a sentence-transformers folder of a decoder (Qwen3-Embedding) is an embedding model too
   if (pooling && pooling !== 'none') cfg.pooling = pooling;
@@ -252,7 +252,7 @@ function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-function ropeScaling(v: unknown, file: string): RopeScaling | undefined {
+function ropeScaling(v: unknown, file: string, model: { maxPositions: number; original: unknown; ropeDims: number }): RopeScaling | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object') throw new ModelFormatError(file, 'rope_scaling is not an object');
   const s = v as Record<string, unknown>;
@@ -280,7 +280,7 @@ function ropeScaling(v: unknown, file: string): RopeScaling | undefined {
     }
     case 'longrope':
     case 'su':
-      return { type: 'longrope' };
+      return longRope(s, file, model, original);
     case 'llama3':
       return {
         type: 'llama3',
@@ -290,8 +290,27 @@ function ropeScaling(v: unknown, file: string): RopeScaling | undefined {
         originalContextLength: original ?? 8192,
       };
     default:
-      throw new ModelFormatError(file, `rope_scaling type ${JSON.stringify(type)} is not supported (linear, yarn, llama3)`);
+      throw new ModelFormatError(file, `rope_scaling type ${JSON.stringify(type)} is not supported (linear, yarn, llama3, longrope)`);
   }
+}
+
+/**
+ * Phi-3's LongRoPE from rope_scaling: its two factor lists (rope dims / 2 each) and the magnitude
+ * convert_hf_to_gguf's Phi3MiniModel computes from max / original positions
+ */
+function longRope(s: Record<string, unknown>, file: string, model: { maxPositions: number; original: unknown; ropeDims: number }, original: number | undefined): RopeScaling {
+  const orig = original ?? (typeof model.original === 'number' ? model.original : undefined);
+  if (orig === undefined || orig <= 0) throw new ModelFormatError(file, 'rope_scaling longrope needs original_max_position_embeddings');
+  const list = (key: string) => {
+    const v = s[key];
+    if (!Array.isArray(v) || v.length !== model.ropeDims / 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
+      throw new ModelFormatError(file, `rope_scaling.${key} must be ${model.ropeDims / 2} positive numbers (rope dims / 2)`);
+    }
+    return v as number[];
+  };
+  const scale = model.maxPositions / orig;
+  const attentionFactor = scale > 1 ? Math.sqrt(1 + Math.log(scale) / Math.log(orig)) : 1;
+  return { type: 'longrope', originalContextLength: orig, attentionFactor: Math.fround(attentionFactor), longFactors: list('long_factor'), shortFactors: list('short_factor') };
 }
 
 /** sentence-transformers 1_Pooling/config.json -> pooling type */

@@ -116,6 +116,14 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
     add(t);
   }
   for (const [name, slots] of experts) add(mergeExperts(name, slots, dir));
+  const scaling = config.ropeScaling;
+  if (scaling?.type === 'longrope' && scaling.longFactors && scaling.shortFactors) {
+    // as convert_hf_to_gguf's Phi3MiniModel writes them
+    for (const [name, factors] of [['rope_factors_long.weight', scaling.longFactors], ['rope_factors_short.weight', scaling.shortFactors]] as const) {
+      const bytes = new Uint8Array(Float32Array.from(factors).buffer);
+      add({ name, shape: [factors.length], dtype: 'F32', byteLength: bytes.byteLength, read: async () => bytes.slice() });
+    }
+  }
   const freqs = llama3RopeFreqs(config);
   if (freqs) {
     const bytes = new Uint8Array(freqs.buffer);
