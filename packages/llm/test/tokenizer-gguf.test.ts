@@ -260,6 +260,74 @@ describe('GGUF SentencePiece with the Gemma 3 vocabulary (262k pieces, no space 
   }, 120_000);
 });
 
+describe('GGUF "gemma4" BPE (SentencePiece-style: U+2581 spaces, raw UTF-8, <0xXX> byte fallback) vs llama.cpp', () => {
+  const tmp = tempDir();
+  let llama: Llama;
+  beforeAll(async () => {
+    llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  });
+  afterAll(async () => {
+    await llama?.dispose();
+  });
+
+  // Gemma 3's tokenizer.json is this kind of BPE (514,906 merges, byte fallback): written as
+  // tokenizer model "gemma4" (and as pre-tokenizer granite-embed-multi-311m / sarvam-moe of a "gpt2"
+  // vocabulary, which llama.cpp runs the same way)
+  it.each([
+    ['gemma4', undefined],
+    ['gpt2', 'granite-embed-multi-311m'],
+    ['gpt2', 'sarvam-moe'],
+  ] as const)('model %s, pre %s: every corpus string tokenizes as llama.cpp does; decoding gives the text back', async (model, pre) => {
+    const f = lenmlFiles('gemma3');
+    const md: Record<string, unknown> = {
+      'general.architecture': 'gemma3',
+      'gemma3.context_length': 512,
+      'gemma3.embedding_length': 64,
+      'gemma3.block_count': 1,
+      'gemma3.feed_forward_length': 128,
+      'gemma3.attention.head_count': 4,
+      'gemma3.attention.layer_norm_rms_epsilon': 1e-6,
+      ...ggufFromTokenizerJson(f.tokenizerJson, 'gpt2', pre),
+      'tokenizer.ggml.model': model,
+      'tokenizer.ggml.bos_token_id': 2,
+      'tokenizer.ggml.eos_token_id': 1,
+      'tokenizer.ggml.padding_token_id': 0,
+    };
+    const tokens = md['tokenizer.ggml.tokens'] as string[];
+    md['tokenizer.ggml.token_type'] = Int32Array.from(md['tokenizer.ggml.token_type'] as number[], (t, i) => (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!) ? 6 : t)); // BYTE
+    const u32 = ['context_length', 'embedding_length', 'block_count', 'feed_forward_length', 'attention.head_count'];
+    const types = {
+      ...Object.fromEntries(u32.map((k) => [`gemma3.${k}`, GGUFValueType.UINT32])),
+      'gemma3.attention.layer_norm_rms_epsilon': GGUFValueType.FLOAT32,
+      ...Object.fromEntries(['bos', 'eos', 'padding'].map((k) => [`tokenizer.ggml.${k}_token_id`, GGUFValueType.UINT32])),
+    };
+    const file = `${tmp.dir}/vocab-${model}-${pre ?? 'none'}.gguf`;
+    await writeGGUF(await FileSink.create(file), { metadata: md, types, tensors: [] });
+    const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
+    try {
+      const ix = tokenizerFromGGUF(md);
+      const inputs = CORPUS.filter((c) => !/<\/?s>|<\||\|>|<(PRE|SUF|MID|EOT)>|<(start|end)_of_turn>|<(bos|eos|pad|unk|mask)>/.test(c));
+      expect(inputs.length).toBeGreaterThan(CORPUS.length / 2);
+      const r = mismatches(inputs, (t) => ix.encode(t, { addSpecial: false }), (t) => [...peer.tokenize(t, false)].map(Number));
+      console.info(`${model}/${pre ?? '-'} GGUF: ${inputs.length - r.count}/${inputs.length} agree with llama.cpp`);
+      expect(r.examples).toEqual([]);
+      // BOS as llama.cpp adds it (always for Gemma 4's pre-tokenizer: llama.cpp overrides the flag)
+      expect(ix.encode('hi')[0] === 2).toBe(peer.tokens.shouldPrependBosToken);
+      expect(peer.tokens.shouldPrependBosToken).toBe(pre !== 'sarvam-moe');
+      // decoding gives the text back (texts without U+2581 of their own); llama.cpp's detokenizer
+      // agrees where it does not clean spaces up (sarvam-moe: for gemma4 it also drops the space
+      // before "!", "?" and the like, which Gemma's own tokenizer does not), apart from printing
+      // user-defined tokens as stored (Gemma's whitespace runs "▁▁" stay U+2581 there)
+      const sample = inputs.filter((t) => !t.includes('\u2581')).slice(0, 300);
+      expect(mismatches(sample, (t) => [ix.decode(ix.encode(t, { addSpecial: false }))], (t) => [t]).examples).toEqual([]);
+      const dr = pre !== 'sarvam-moe' ? { examples: [] } : mismatches(sample, (t) => [ix.decode(ix.encode(t, { addSpecial: false }))], (t) => [peer.detokenize(peer.tokenize(t, false)).replaceAll('\u2581', ' ')]);
+      expect(dr.examples).toEqual([]);
+    } finally {
+      await peer.dispose();
+    }
+  }, 300_000);
+});
+
 describe('GGUF pre-tokenizers vs llama.cpp (node-llama-cpp, vocabulary only)', () => {
   const tmp = tempDir();
   let llama: Llama;

@@ -34,7 +34,7 @@ export function registerInfo(program: Command): void {
 /** What `ix info` with no model prints: every architecture (its GGUF and Hugging Face names) and tokenizer ix runs. */
 function printSupported(json: boolean): void {
   const architectures = ARCHITECTURES.map((a) => ({ name: a.name, gguf: a.ggufNames, huggingFace: a.hfClasses, kind: a.buildStep ? 'generative' : 'embedding' }));
-  const tokenizers = { gguf: GGUF_TOKENIZER_MODELS, ggufPreTokenizers: GGUF_PRE_TOKENIZER_NAMES, huggingFace: ['BPE (byte-level and SentencePiece-style)', 'WordPiece'] };
+  const tokenizers = { gguf: GGUF_TOKENIZER_MODELS, ggufPreTokenizers: GGUF_PRE_TOKENIZER_NAMES, huggingFace: ['BPE (byte-level and SentencePiece-style)', 'WordPiece', 'Unigram'] };
   if (json) {
     process.stdout.write(JSON.stringify({ architectures, tokenizers }, null, 2) + '\n');
     return;

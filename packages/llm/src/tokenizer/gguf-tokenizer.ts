@@ -24,8 +24,9 @@ import { TokenizerError, type Tokenizer } from './tokenizer.js';
 const K = 'tokenizer.ggml.';
 
 /** The GGUF tokenizer models (tokenizer.ggml.model) and pre-tokenizers (tokenizer.ggml.pre) ix reads. */
-export const GGUF_TOKENIZER_MODELS = ['llama', 'gpt2', 'bert', 't5'] as const;
-export const GGUF_PRE_TOKENIZER_NAMES: readonly string[] = Object.keys(GGUF_PRE_TOKENIZERS);
+export const GGUF_TOKENIZER_MODELS = ['llama', 'gpt2', 'bert', 't5', 'gemma4'] as const;
+/** the pre-tokenizer names of byte-level vocabularies, and the two that run a "gpt2" vocabulary SentencePiece-style */
+export const GGUF_PRE_TOKENIZER_NAMES: readonly string[] = [...Object.keys(GGUF_PRE_TOKENIZERS), 'granite-embed-multi-311m', 'sarvam-moe'];
 
 export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer {
   const model = metadata[K + 'model'];
@@ -53,8 +54,14 @@ export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer 
         },
         'GGUF tokenizer',
       );
-    case 'gpt2':
+    case 'gpt2': {
+      // BPE vocabularies that llama.cpp runs SentencePiece-style (raw UTF-8, spaces as U+2581)
+      const pre = metadata[K + 'pre'];
+      if (pre === 'granite-embed-multi-311m' || pre === 'sarvam-moe') return spaceMarkBpeTokenizer(metadata, tokens, types, { bos, eos, eot }, pre === 'granite-embed-multi-311m');
       return byteLevelTokenizer(metadata, tokens, types, { bos, eos, eot });
+    }
+    case 'gemma4':
+      return spaceMarkBpeTokenizer(metadata, tokens, types, { bos, eos, eot }, true);
     case 'bert':
       return bertTokenizer(metadata, tokens, types, { unk });
     case 't5': {
@@ -121,6 +128,55 @@ function byteLevelTokenizer(
     ],
     renderer: {
       render: (id) => (plainText.has(id) ? tokens[id] : fromByteLevel(tokens[id])),
+      cleanup: false,
+    },
+    ...ids,
+    ...findStopTokens(ids.eos, (p) => vocab.get(p), ids.eot),
+  });
+}
+
+/**
+ * Gemma 4's tokenizer (GGUF model "gemma4"; also the `granite-embed-multi-311m` and `sarvam-moe`
+ * pre-tokenizers of a "gpt2" vocabulary), as llama.cpp runs it: spaces become U+2581, the text is cut
+ * into runs of newlines and runs of anything else, a newline run that is a token stays whole, the
+ * rest is merged by the BPE merges from single characters, and a piece outside the vocabulary
+ * becomes its bytes' <0xXX> tokens. No byte-level alphabet. Gemma 4's own pre-tokenizer always adds
+ * BOS (llama.cpp overrides add_bos_token for it).
+ */
+function spaceMarkBpeTokenizer(
+  metadata: Record<string, unknown>,
+  tokens: string[],
+  types: ArrayLike<number>,
+  ids: { bos?: number; eos?: number; eot?: number },
+  alwaysBos: boolean,
+): Tokenizer {
+  const merges = stringArray(metadata, 'merges').map((m, i) => {
+    const space = m.indexOf(' ', 1);
+    if (space < 0) throw new TokenizerError(`GGUF tokenizer.ggml.merges[${i}] is not "left right": ${JSON.stringify(m)}`);
+    return [m.slice(0, space), m.slice(space + 1)] as const;
+  });
+  const { vocab, addedTokens, specialIds } = classify(tokens, types);
+  const bpe = rankedBpe({ vocab, merges, byteFallback: true });
+  const addBos = alwaysBos || (flag(metadata, 'add_bos_token') ?? false);
+  const addEos = flag(metadata, 'add_eos_token') ?? false;
+  const byteValue = new Int16Array(tokens.length).fill(-1);
+  tokens.forEach((t, id) => {
+    const m = types[id] === TokenType.BYTE ? /^<0x([0-9A-F]{2})>$/.exec(t) : null;
+    if (m) byteValue[id] = parseInt(m[1]!, 16);
+  });
+  return new PipelineTokenizer({
+    pieces: tokens,
+    addedTokens,
+    specialIds,
+    normalize: (text) => text.replaceAll(' ', SPACE_MARK),
+    preTokenize: (text) => text.match(/[^\n]+|\n+/g) ?? [],
+    model: (word) => {
+      const whole = word.startsWith('\n') ? vocab.get(word) : undefined;
+      return whole !== undefined ? [whole] : bpe(word);
+    },
+    addSpecial: (seq) => [...(addBos && ids.bos !== undefined ? [ids.bos] : []), ...seq, ...(addEos && ids.eos !== undefined ? [ids.eos] : [])],
+    renderer: {
+      render: (id) => (byteValue[id]! >= 0 ? Uint8Array.of(byteValue[id]!) : specialIds.has(id) ? tokens[id]! : tokens[id]!.replaceAll(SPACE_MARK, ' ')),
       cleanup: false,
     },
     ...ids,
