@@ -32,11 +32,11 @@ export async function bundleForBrowser(entry, outdir) {
   await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outdir, plugins: [nodeStubs], logLevel: 'warning' });
 }
 
-/** The engine's module, where a bundle in <root>/dist looks for it (<root>/wasm/ix_cpu.wasm). */
+/** The engine's modules, where a bundle in <root>/dist looks for them (<root>/wasm/ix_cpu.wasm, and ix_cpu_nosimd.wasm for browsers without SIMD128). */
 export function copyWasm(root) {
-  const wasm = path.join(path.dirname(require.resolve('@ix/backend-wasm/package.json')), 'wasm', 'ix_cpu.wasm');
+  const dir = path.join(path.dirname(require.resolve('@ix/backend-wasm/package.json')), 'wasm');
   mkdirSync(path.join(root, 'wasm'), { recursive: true });
-  copyFileSync(wasm, path.join(root, 'wasm', 'ix_cpu.wasm'));
+  for (const name of ['ix_cpu.wasm', 'ix_cpu_nosimd.wasm']) copyFileSync(path.join(dir, name), path.join(root, 'wasm', name));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
