@@ -213,6 +213,28 @@ function ggufSentencePiece(json: Record<string, unknown>, ids: { bos: number; eo
   };
 }
 
+/** A vocabulary-only GGUF of a tiny gemma3 around `tokenizer` (the sizes llama.cpp reads even then); its metadata */
+async function gemma3VocabFile(file: string, tokenizer: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const md: Record<string, unknown> = {
+    'general.architecture': 'gemma3',
+    'gemma3.context_length': 512,
+    'gemma3.embedding_length': 64,
+    'gemma3.block_count': 1,
+    'gemma3.feed_forward_length': 128,
+    'gemma3.attention.head_count': 4,
+    'gemma3.attention.layer_norm_rms_epsilon': 1e-6,
+    ...tokenizer,
+  };
+  const u32 = ['context_length', 'embedding_length', 'block_count', 'feed_forward_length', 'attention.head_count'];
+  const types = {
+    ...Object.fromEntries(u32.map((k) => [`gemma3.${k}`, GGUFValueType.UINT32])),
+    'gemma3.attention.layer_norm_rms_epsilon': GGUFValueType.FLOAT32,
+    ...Object.fromEntries(Object.keys(tokenizer).filter((k) => k.endsWith('_token_id')).map((k) => [k, GGUFValueType.UINT32])),
+  };
+  await writeGGUF(await FileSink.create(file), { metadata: md, types, tensors: [] });
+  return md;
+}
+
 describe('GGUF SentencePiece with the Gemma 3 vocabulary (262k pieces, no space prefix) vs llama.cpp', () => {
   const tmp = tempDir();
   let llama: Llama;
@@ -226,24 +248,8 @@ describe('GGUF SentencePiece with the Gemma 3 vocabulary (262k pieces, no space 
   it('every corpus string tokenizes as llama.cpp does, and BOS is added', async () => {
     const f = lenmlFiles('gemma3');
     // Gemma 3's special ids, as its tokenizer_config.json and convert_hf_to_gguf's Gemma3Model give them
-    const md: Record<string, unknown> = {
-      'general.architecture': 'gemma3',
-      'gemma3.context_length': 512,
-      'gemma3.embedding_length': 64,
-      'gemma3.block_count': 1,
-      'gemma3.feed_forward_length': 128,
-      'gemma3.attention.head_count': 4,
-      'gemma3.attention.layer_norm_rms_epsilon': 1e-6,
-      ...ggufSentencePiece(f.tokenizerJson, { bos: 2, eos: 1, unk: 3, pad: 0 }, false),
-    };
-    const u32 = ['context_length', 'embedding_length', 'block_count', 'feed_forward_length', 'attention.head_count'];
-    const types = {
-      ...Object.fromEntries(u32.map((k) => [`gemma3.${k}`, GGUFValueType.UINT32])),
-      'gemma3.attention.layer_norm_rms_epsilon': GGUFValueType.FLOAT32,
-      ...Object.fromEntries(['bos', 'eos', 'unknown', 'padding'].map((k) => [`tokenizer.ggml.${k}_token_id`, GGUFValueType.UINT32])),
-    };
     const file = `${tmp.dir}/vocab-gemma3.gguf`;
-    await writeGGUF(await FileSink.create(file), { metadata: md, types, tensors: [] });
+    const md = await gemma3VocabFile(file, ggufSentencePiece(f.tokenizerJson, { bos: 2, eos: 1, unk: 3, pad: 0 }, false));
     const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
     try {
       const ix = tokenizerFromGGUF(md);
@@ -279,30 +285,17 @@ describe('GGUF "gemma4" BPE (SentencePiece-style: U+2581 spaces, raw UTF-8, <0xX
     ['gpt2', 'sarvam-moe'],
   ] as const)('model %s, pre %s: every corpus string tokenizes as llama.cpp does; decoding gives the text back', async (model, pre) => {
     const f = lenmlFiles('gemma3');
-    const md: Record<string, unknown> = {
-      'general.architecture': 'gemma3',
-      'gemma3.context_length': 512,
-      'gemma3.embedding_length': 64,
-      'gemma3.block_count': 1,
-      'gemma3.feed_forward_length': 128,
-      'gemma3.attention.head_count': 4,
-      'gemma3.attention.layer_norm_rms_epsilon': 1e-6,
+    const tokenizer: Record<string, unknown> = {
       ...ggufFromTokenizerJson(f.tokenizerJson, 'gpt2', pre),
       'tokenizer.ggml.model': model,
       'tokenizer.ggml.bos_token_id': 2,
       'tokenizer.ggml.eos_token_id': 1,
       'tokenizer.ggml.padding_token_id': 0,
     };
-    const tokens = md['tokenizer.ggml.tokens'] as string[];
-    md['tokenizer.ggml.token_type'] = Int32Array.from(md['tokenizer.ggml.token_type'] as number[], (t, i) => (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!) ? 6 : t)); // BYTE
-    const u32 = ['context_length', 'embedding_length', 'block_count', 'feed_forward_length', 'attention.head_count'];
-    const types = {
-      ...Object.fromEntries(u32.map((k) => [`gemma3.${k}`, GGUFValueType.UINT32])),
-      'gemma3.attention.layer_norm_rms_epsilon': GGUFValueType.FLOAT32,
-      ...Object.fromEntries(['bos', 'eos', 'padding'].map((k) => [`tokenizer.ggml.${k}_token_id`, GGUFValueType.UINT32])),
-    };
+    const tokens = tokenizer['tokenizer.ggml.tokens'] as string[];
+    tokenizer['tokenizer.ggml.token_type'] = Int32Array.from(tokenizer['tokenizer.ggml.token_type'] as number[], (t, i) => (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!) ? 6 : t)); // BYTE
     const file = `${tmp.dir}/vocab-${model}-${pre ?? 'none'}.gguf`;
-    await writeGGUF(await FileSink.create(file), { metadata: md, types, tensors: [] });
+    const md = await gemma3VocabFile(file, tokenizer);
     const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
     try {
       const ix = tokenizerFromGGUF(md);

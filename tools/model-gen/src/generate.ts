@@ -695,21 +695,25 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
       torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
     };
   }
-  if (o.arch === 'bert') {
+  // BertConfig, and XLMRobertaConfig as bge-m3 / bge-reranker-v2-m3 ship it (positions from pad_token_id + 1)
+  if (o.arch === 'bert' || o.arch === 'xlm-roberta') {
+    const xlmr = o.arch === 'xlm-roberta';
+    const cls = s.classifierLabels ? (xlmr ? 'XLMRobertaForSequenceClassification' : 'BertForSequenceClassification') : xlmr ? 'XLMRobertaModel' : 'BertModel';
     return {
-      architectures: [s.classifierLabels ? 'BertForSequenceClassification' : 'BertModel'],
+      architectures: [cls],
       ...(s.classifierLabels ? { id2label: Object.fromEntries(Array.from({ length: s.classifierLabels }, (_, i) => [String(i), `LABEL_${i}`])) } : {}),
-      model_type: 'bert',
+      model_type: o.arch,
       vocab_size: s.vocabSize,
       hidden_size: s.hiddenSize,
       intermediate_size: s.intermediateSize,
       num_hidden_layers: s.nLayers,
       num_attention_heads: s.nHeads,
-      max_position_embeddings: s.contextLength,
-      type_vocab_size: s.typeVocabSize ?? 2,
+      max_position_embeddings: s.contextLength + (xlmr ? XLMR_POSITION_OFFSET : 0),
+      type_vocab_size: s.typeVocabSize ?? (xlmr ? 1 : 2),
       layer_norm_eps: s.normEps,
       hidden_act: 'gelu',
       position_embedding_type: 'absolute',
+      ...(xlmr && { bos_token_id: 0, pad_token_id: 1, eos_token_id: 2 }),
       torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
     };
   }
@@ -737,28 +741,6 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
       mlp_fc1_bias: false,
       mlp_fc2_bias: false,
       type_vocab_size: s.typeVocabSize ?? 2,
-      torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
-    };
-  }
-  if (o.arch === 'xlm-roberta') {
-    // XLMRobertaConfig as bge-m3 / bge-reranker-v2-m3 ship it
-    return {
-      architectures: [s.classifierLabels ? 'XLMRobertaForSequenceClassification' : 'XLMRobertaModel'],
-      ...(s.classifierLabels ? { id2label: Object.fromEntries(Array.from({ length: s.classifierLabels }, (_, i) => [String(i), `LABEL_${i}`])) } : {}),
-      model_type: 'xlm-roberta',
-      vocab_size: s.vocabSize,
-      hidden_size: s.hiddenSize,
-      intermediate_size: s.intermediateSize,
-      num_hidden_layers: s.nLayers,
-      num_attention_heads: s.nHeads,
-      max_position_embeddings: s.contextLength + XLMR_POSITION_OFFSET,
-      type_vocab_size: s.typeVocabSize ?? 1,
-      layer_norm_eps: s.normEps,
-      hidden_act: 'gelu',
-      position_embedding_type: 'absolute',
-      bos_token_id: 0,
-      pad_token_id: 1,
-      eos_token_id: 2,
       torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
     };
   }
