@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARCHITECTURES, loadModel } from '@ix/llm';
+import { ARCHITECTURES, GGUF_TOKENIZER_MODELS, loadModel } from '@ix/llm';
 import { generateModel, PRESETS } from '@ix/model-gen';
 
 const run = promisify(execFile);
@@ -109,8 +109,10 @@ describe('ix info', () => {
     const { architectures, tokenizers } = JSON.parse(r.stdout) as { architectures: { name: string; gguf: string[]; huggingFace: string[] }[]; tokenizers: { gguf: string[]; ggufPreTokenizers: string[] } };
     expect(architectures.map((a) => a.name)).toEqual(ARCHITECTURES.map((a) => a.name));
     expect(architectures.find((a) => a.name === 'gemma3')).toMatchObject({ gguf: ['gemma3'], huggingFace: ['Gemma3ForCausalLM'] });
-    expect(tokenizers.gguf).toEqual(['llama', 'gpt2', 'bert', 't5']);
-    expect(tokenizers.ggufPreTokenizers).toContain('command-r');
+    expect(tokenizers.gguf).toEqual([...GGUF_TOKENIZER_MODELS]);
+    expect(tokenizers.gguf).toEqual(expect.arrayContaining(['llama', 'gpt2', 'bert', 't5', 'gemma4']));
+    expect(tokenizers.ggufPreTokenizers).toEqual(expect.arrayContaining(['command-r', 'granite-embed-multi-311m', 'sarvam-moe']));
+    expect(architectures.find((a) => a.name === 'bert')?.huggingFace).toContain('XLMRobertaForSequenceClassification');
     const text = await ix(['info']);
     expect(text.stdout).toMatch(/^starcoder2 +generative +starcoder2 +Starcoder2ForCausalLM$/m);
   });
