@@ -143,7 +143,8 @@ function vocabOf(src: TokenizerSource | undefined, dir: string): Map<string, num
   const vocab = new Map<string, number>();
   const model = src.tokenizerJson['model'] as { vocab?: unknown } | undefined;
   if (model?.vocab && typeof model.vocab === 'object' && !Array.isArray(model.vocab)) for (const [p, id] of Object.entries(model.vocab)) if (typeof id === 'number') vocab.set(p, id);
-  for (const t of (src.tokenizerJson['added_tokens'] as { content?: unknown; id?: unknown }[] | undefined) ?? []) if (typeof t.content === 'string' && typeof t.id === 'number') vocab.set(t.content, t.id);
+  const added = src.tokenizerJson['added_tokens'];
+  for (const t of Array.isArray(added) ? (added as { content?: unknown; id?: unknown }[]) : []) if (typeof t?.content === 'string' && typeof t.id === 'number') vocab.set(t.content, t.id);
   return vocab;
 }
 
