@@ -76,6 +76,7 @@ describe('malformed tokenizer.json', () => {
     ['Unigram model with a BPE vocabulary', (j) => (j.model.type = 'Unigram'), /model\.vocab must be an array/],
     ['Unigram model without unk_id', (j) => (j.model = { type: 'Unigram', vocab: [['a', -1]] }), /unk_id/],
     ['Unigram model with a normalizer it does not run', (j) => ((j.added_tokens = []), (j.model = { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['a', -1]] }), (j.normalizer = { type: 'NFKC' })), /normalizer "NFKC" is not supported/],
+    ['Unigram model whose pair separator is not a token', (j) => ((j.added_tokens = []), (j.model = { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['a', -1]] }), (j.normalizer = null), (j.pre_tokenizer = { type: 'Metaspace' }), (j.post_processor = { type: 'RobertaProcessing', sep: ['</s>', 99], cls: ['<s>', 0] })), /sep 99 is not a token/],
     ['Unigram model with a bad charsmap', (j) => ((j.added_tokens = []), (j.model = { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['a', -1]] }), (j.normalizer = { type: 'Precompiled', precompiled_charsmap: 'AAAA' }), (j.pre_tokenizer = { type: 'Metaspace' })), /charsmap/],
     ['unknown normalizer', (j) => (j.normalizer = { type: 'Magic' }), /normalizer type "Magic"/],
     ['unknown pre-tokenizer', (j) => (j.pre_tokenizer = { type: 'Magic' }), /pre_tokenizer type "Magic"/],

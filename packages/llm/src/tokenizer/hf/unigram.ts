@@ -45,6 +45,7 @@ export function unigramFromHF(root: JsonObject, model: JsonObject, addedTokens: 
   const processors = post && typeof post === 'object' && !Array.isArray(post) ? (post.type === 'Sequence' ? asArray(post.processors, 'post_processor.processors') : [post]) : [];
   const roberta = processors.map((p) => asObject(p, 'post_processor')).find((p) => p.type === 'RobertaProcessing');
   const sep = roberta && Array.isArray(roberta.sep) && typeof roberta.sep[1] === 'number' ? roberta.sep[1] : undefined;
+  if (sep !== undefined && (!Number.isInteger(sep) || sep < 0 || sep >= pieces.length)) throw new TokenizerError(`${SOURCE}: RobertaProcessing's sep ${sep} is not a token of the vocabulary`);
   return unigramTokenizer(
     {
       pieces,
