@@ -235,7 +235,7 @@ async function gemma3VocabFile(file: string, tokenizer: Record<string, unknown>)
   return md;
 }
 
-describe('GGUF SentencePiece with the Gemma 3 vocabulary (262k pieces, no space prefix) vs llama.cpp', () => {
+describe('GGUF vocabularies of Gemma 3 (262k pieces) vs llama.cpp: SentencePiece (no space prefix) and the gemma4 BPE', () => {
   const tmp = tempDir();
   let llama: Llama;
   beforeAll(async () => {
@@ -264,18 +264,8 @@ describe('GGUF SentencePiece with the Gemma 3 vocabulary (262k pieces, no space 
       await peer.dispose();
     }
   }, 120_000);
-});
 
-describe('GGUF "gemma4" BPE (SentencePiece-style: U+2581 spaces, raw UTF-8, <0xXX> byte fallback) vs llama.cpp', () => {
-  const tmp = tempDir();
-  let llama: Llama;
-  beforeAll(async () => {
-    llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
-  });
-  afterAll(async () => {
-    await llama?.dispose();
-  });
-
+  // the "gemma4" BPE (SentencePiece-style: U+2581 spaces, raw UTF-8, <0xXX> byte fallback):
   // Gemma 3's tokenizer.json is this kind of BPE (514,906 merges, byte fallback): written as
   // tokenizer model "gemma4" (and as pre-tokenizer granite-embed-multi-311m / sarvam-moe of a "gpt2"
   // vocabulary, which llama.cpp runs the same way)

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { loadModel, type Model } from '@ix/llm';
 
 /** cosine similarity of two vectors */
@@ -26,4 +27,16 @@ export async function withModel<T>(path: string, backend: string | undefined, f:
   } finally {
     await m.dispose();
   }
+}
+
+/** A reranker's HF folder scores (query, documents) exactly as its GGUF does, pair for pair (reference backend) */
+export async function expectFolderRerankLikeGGUF(gguf: string, hf: string, query: string, documents: readonly string[]): Promise<void> {
+  const fromGGUF = await withModel(gguf, 'reference', (m) => m.rerank(query, documents));
+  const fromHF = await withModel(hf, 'reference', async (m) => {
+    expect(m.hparams.pooling).toBe('rank');
+    expect(m.kind).toBe('reranker');
+    return m.rerank(query, documents);
+  });
+  expect(fromHF.tokens).toEqual(fromGGUF.tokens);
+  expect(fromHF.scores).toEqual(fromGGUF.scores);
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { discoverBackends, registeredBackends } from '@ix/core';
-import { cosine, maxDiff, withModel } from './helpers.js';
+import { cosine, expectFolderRerankLikeGGUF, maxDiff, withModel } from './helpers.js';
 import { generateModel, openEmbeddingPeer, openRankingPeer, PRESETS, type QuantPreset } from '../src/index.js';
 
 /**
@@ -162,12 +162,7 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
         });
       }
       await peer.dispose();
-      const fromGGUF = await withModel(gguf, 'reference', (m) => m.rerank(QUERY, DOCS));
-      const fromHF = await withModel(hf, 'reference', async (m) => {
-        expect(m.hparams.pooling).toBe('rank');
-        return m.rerank(QUERY, DOCS);
-      });
-      expect(fromHF.scores).toEqual(fromGGUF.scores);
+      await expectFolderRerankLikeGGUF(gguf, hf, QUERY, DOCS);
     });
 
     it('types the document 1 (as transformers does), cuts a long document to fit, and refuses an embedder', async () => {
@@ -247,13 +242,7 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
       await peer.dispose();
     }
     // the folder (a Qwen3ForCausalLM whose README names it Qwen3-Reranker): the same scores
-    const fromGGUF = await withModel(gguf, 'reference', (m) => m.rerank(query, docs));
-    const fromHF = await withModel(hf, 'reference', async (m) => {
-      expect(m.kind).toBe('reranker');
-      return m.rerank(query, docs);
-    });
-    expect(fromHF.tokens).toEqual(fromGGUF.tokens);
-    expect(fromHF.scores).toEqual(fromGGUF.scores);
+    await expectFolderRerankLikeGGUF(gguf, hf, query, docs);
     // without the README it is the chat model it also is
     await rm(join(hf, 'README.md'));
     await withModel(hf, 'reference', async (m) => expect(m.kind).toBe('generative'));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { discoverBackends, registeredBackends } from '@ix/core';
-import { cosine, maxDiff, withModel } from './helpers.js';
+import { cosine, expectFolderRerankLikeGGUF, maxDiff, withModel } from './helpers.js';
 import { generateModel, openEmbeddingPeer, openRankingPeer, PRESETS, type QuantPreset } from '../src/index.js';
 import { CORPUS } from '../../../packages/llm/test/corpus/corpus.js';
 
@@ -150,12 +150,7 @@ describe.skipIf(!PYTHON)('XLM-RoBERTa (a SentencePiece Unigram vocabulary traine
       } finally {
         await peer.dispose();
       }
-      const fromGGUF = await withModel(gguf, 'reference', (m) => m.rerank(QUERY, DOCS));
-      const fromHF = await withModel(hf, 'reference', async (m) => {
-        expect(m.hparams.pooling).toBe('rank');
-        return m.rerank(QUERY, DOCS);
-      });
-      expect(fromHF.scores).toEqual(fromGGUF.scores);
+      await expectFolderRerankLikeGGUF(gguf, hf, QUERY, DOCS);
     });
   });
 });

@@ -105,11 +105,7 @@ function byteLevelTokenizer(
     throw new TokenizerError(`GGUF tokenizer.ggml.pre ${JSON.stringify(preName)} is not supported (${Object.keys(GGUF_PRE_TOKENIZERS).join(', ')})`);
   }
   const patterns = pre.patterns.map((p) => compileOniguruma(p));
-  const merges = stringArray(metadata, 'merges').map((m, i) => {
-    const space = m.indexOf(' ', 1);
-    if (space < 0) throw new TokenizerError(`GGUF tokenizer.ggml.merges[${i}] is not "left right": ${JSON.stringify(m)}`);
-    return [m.slice(0, space), m.slice(space + 1)] as const;
-  });
+  const merges = ggufMerges(metadata);
   const { vocab, addedTokens, specialIds } = classify(tokens, types);
   const addBos = flag(metadata, 'add_bos_token') ?? pre.addBos ?? false; // llama.cpp: Llama 3, Tekken and Chameleon vocabularies add BOS
   const addEos = flag(metadata, 'add_eos_token') ?? false;
@@ -150,11 +146,7 @@ function spaceMarkBpeTokenizer(
   ids: { bos?: number; eos?: number; eot?: number },
   alwaysBos: boolean,
 ): Tokenizer {
-  const merges = stringArray(metadata, 'merges').map((m, i) => {
-    const space = m.indexOf(' ', 1);
-    if (space < 0) throw new TokenizerError(`GGUF tokenizer.ggml.merges[${i}] is not "left right": ${JSON.stringify(m)}`);
-    return [m.slice(0, space), m.slice(space + 1)] as const;
-  });
+  const merges = ggufMerges(metadata);
   const { vocab, addedTokens, specialIds } = classify(tokens, types);
   const bpe = rankedBpe({ vocab, merges, byteFallback: true });
   const addBos = alwaysBos || (flag(metadata, 'add_bos_token') ?? false);
@@ -217,6 +209,15 @@ function bertTokenizer(metadata: Record<string, unknown>, tokens: string[], type
 }
 
 /** vocabulary lookup plus the added tokens: control/unknown are special, user-defined are not */
+/** tokenizer.ggml.merges as [left, right] pairs ("left right", the left part may start with a space) */
+function ggufMerges(metadata: Record<string, unknown>): (readonly [string, string])[] {
+  return stringArray(metadata, 'merges').map((m, i) => {
+    const space = m.indexOf(' ', 1);
+    if (space < 0) throw new TokenizerError(`GGUF tokenizer.ggml.merges[${i}] is not "left right": ${JSON.stringify(m)}`);
+    return [m.slice(0, space), m.slice(space + 1)] as const;
+  });
+}
+
 function classify(pieces: readonly string[], types: ArrayLike<number>) {
   const vocab = new Map<string, number>();
   const addedTokens: AddedToken[] = [];
