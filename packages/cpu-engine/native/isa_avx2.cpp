@@ -27,7 +27,7 @@ namespace isa_avx2 {
 
 static KernelTable make_avx2_table() {
   KernelTable t = make_table("avx2");
-  t.quantize_planes = quantize_planes_scalar;
+  t.quantize_planes = quantize_planes_avx2;
   for (int f = 0; f < 2; ++f) {  // plain weights: f32 activations in both modes
     t.packed_gemv[f][T_F32] = t.packed_gemm[f][T_F32] = gemm_plain16<PlainF32>;
     t.packed_gemv[f][T_F16] = t.packed_gemm[f][T_F16] = gemm_plain16<PlainF16>;
