@@ -77,13 +77,13 @@ static KernelTable make_vnni_table() {
   t.packed_gemm[1][T_Q8_0] = gemv_signed16<SignedQ8_0, 1, 8>;
   t.packed_gemm[1][T_IQ4_NL] = gemv_signed16<SignedIQ4_NL, 1, 8>;
   t.packed_gemm[1][T_MXFP4] = gemv_signed16<SignedMXFP4, 1, 8>;
-  t.packed_gemm[0][T_Q4_0] = gemv_q4_0x16<kPlanes, 8>;
+  t.packed_gemm[0][T_Q4_0] = gemv_q4_0x16<kPlanes, 8, true>;
   t.packed_gemm[0][T_Q4_K] = gemv_q4_Kx16<kPlanes, 8>;
   t.packed_gemm[0][T_Q5_K] = gemv_q4_Kx16<kPlanes, 8, true>;
   t.packed_gemm[0][T_Q6_K] = gemv_q6_Kx16<kPlanes, 8>;
-  t.packed_gemm[0][T_Q8_0] = gemv_signed16<SignedQ8_0, kPlanes, 8>;
-  t.packed_gemm[0][T_IQ4_NL] = gemv_signed16<SignedIQ4_NL, kPlanes, 8>;
-  t.packed_gemm[0][T_MXFP4] = gemv_signed16<SignedMXFP4, kPlanes, 8>;
+  t.packed_gemm[0][T_Q8_0] = gemv_signed16<SignedQ8_0, kPlanes, 8, true>;
+  t.packed_gemm[0][T_IQ4_NL] = gemv_signed16<SignedIQ4_NL, kPlanes, 8, true>;
+  t.packed_gemm[0][T_MXFP4] = gemv_signed16<SignedMXFP4, kPlanes, 8, true>;
   return t;
 }
 }  // namespace isa_avx512
