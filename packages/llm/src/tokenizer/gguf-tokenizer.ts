@@ -208,7 +208,6 @@ function bertTokenizer(metadata: Record<string, unknown>, tokens: string[], type
   });
 }
 
-/** vocabulary lookup plus the added tokens: control/unknown are special, user-defined are not */
 /** tokenizer.ggml.merges as [left, right] pairs ("left right", the left part may start with a space) */
 function ggufMerges(metadata: Record<string, unknown>): (readonly [string, string])[] {
   return stringArray(metadata, 'merges').map((m, i) => {
@@ -218,6 +217,7 @@ function ggufMerges(metadata: Record<string, unknown>): (readonly [string, strin
   });
 }
 
+/** vocabulary lookup plus the added tokens: control/unknown are special, user-defined are not */
 function classify(pieces: readonly string[], types: ArrayLike<number>) {
   const vocab = new Map<string, number>();
   const addedTokens: AddedToken[] = [];
