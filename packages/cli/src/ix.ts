@@ -5,6 +5,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerInfo } from './commands/info.js';
 import { registerProbe } from './commands/probe.js';
+import { registerQuantize } from './commands/quantize.js';
 import { registerRerank } from './commands/rerank.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -37,6 +38,7 @@ registerEmbed(program);
 registerRerank(program);
 registerTune(program);
 registerDoctor(program);
+registerQuantize(program);
 
 // `ix frobnicate --help` would print the main help and exit 0 (commander reads --help first): an
 // unknown command is an error that names the commands, whatever flags follow it

@@ -29,3 +29,13 @@ export function byteSize(value: string): number {
   if (!(bytes > 0) || !Number.isSafeInteger(bytes)) throw new InvalidArgumentError(`expected a positive size, got "${value}"`);
   return bytes;
 }
+
+/** --precision: max, eco or bits per weight (nested models; checked again by the model) */
+export function precisionOption(value: string): 'max' | 'eco' | number {
+  if (value === 'max' || value === 'eco') return value;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected max, eco or bits per weight (4.5 to 9), got "${value}"`);
+  return n;
+}
+
+export const PRECISION_HELP = 'nested models (ix quantize --nested): max (8 bits, the default), eco (4 bits) or an average of bits per weight read (4.5 to 9)';

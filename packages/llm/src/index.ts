@@ -7,3 +7,4 @@ export * from './formats/index.js';
 export * from './arch/index.js';
 export * from './runtime/index.js';
 export * from './grammar/index.js';
+export * from './precision/index.js';

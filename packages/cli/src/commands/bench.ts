@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@ix/core';
 import { readFileSync } from 'node:fs';
 import { loadModel, measureSpeed, type ExpertUseReport, type SpeedSampling } from '@ix/llm';
 import { MOE_MEMORY_HELP, reportTuning } from '../load.js';
-import { byteSize, int } from '../parse.js';
+import { byteSize, int, PRECISION_HELP, precisionOption } from '../parse.js';
 import { table } from '../table.js';
 
 interface BenchOptions {
@@ -16,6 +16,7 @@ interface BenchOptions {
   sampling: string;
   repeats: number;
   moeMemory?: number;
+  precision?: ('max' | 'eco' | number)[];
 }
 
 const SAMPLING = ['default', 'greedy', 'none'];
@@ -30,6 +31,7 @@ export function registerBench(program: Command): void {
     .option('-t, --threads <n>', 'threads for CPU backends', int)
     .option('--backend <name>', 'force a backend')
     .option('--moe-memory <size>', MOE_MEMORY_HELP, byteSize)
+    .option('--precision <list>', `${PRECISION_HELP}; a comma list measures each`, (v: string) => v.split(',').map(precisionOption))
     .option('--tokenizer <path>', 'tokenizer.bin for llama2.c checkpoints')
     .option('--sampling <how>', "generation's next token: default (llama.cpp's default chain, what users run), greedy, or none (fixed ids, as llama-bench)", 'default')
     .option('-r, --repeats <n>', 'runs of each test after a warm-up; the median is reported', int, 5)
@@ -40,7 +42,16 @@ export function registerBench(program: Command): void {
       reportTuning(model);
       try {
         if (opts.repeats < 1) throw new InvalidArgumentError(`--repeats must be at least 1, got ${opts.repeats}`);
-        const results = await measureSpeed(model, opts.prompt, opts.gen, { sampling: opts.sampling as SpeedSampling, repeats: opts.repeats });
+        const results = [];
+        for (const precision of opts.precision ?? [undefined]) {
+          const measured = await measureSpeed(model, opts.prompt, opts.gen, { sampling: opts.sampling as SpeedSampling, repeats: opts.repeats, precision });
+          if (precision === undefined) results.push(...measured);
+          else {
+            // what the precision reads: bits per weight over the nested matrices
+            const bits = model.nested?.bitsPerWeight(model.nested.chosen(precision));
+            results.push(...measured.map((r) => ({ ...r, test: `${r.test} @${precision}`, precision, ...(bits !== undefined && { bitsPerWeight: bits }) })));
+          }
+        }
         const experts = model.expertUse();
         const peakRss = peakResidentBytes();
         const tuned = model.tuning?.profile ? model.tuning.path : null;

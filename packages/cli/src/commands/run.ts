@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@ix/core';
 import { validateGrammarSpec, type ChatMessage, type GenerateOptions, type GenerateResult, type GrammarSpec, type Session } from '@ix/llm';
 import { loadModelFromFlags, MOE_MEMORY_HELP } from '../load.js';
-import { byteSize, int, num, seedOption } from '../parse.js';
+import { byteSize, int, num, PRECISION_HELP, precisionOption, seedOption } from '../parse.js';
 
 interface RunOptions {
   prompt?: string;
@@ -29,6 +29,7 @@ interface RunOptions {
   grammarFile?: string;
   jsonSchema?: string;
   jsonSchemaFile?: string;
+  precision?: 'max' | 'eco' | number;
 }
 
 /** The structured-output flags as one grammar (at most one of them), read and checked before the model loads. */
@@ -70,6 +71,7 @@ export function registerRun(program: Command): void {
     .option('-s, --seed <n>', 'seed for sampling', seedOption)
     .option('-t, --threads <n>', 'threads for CPU backends', int)
     .option('--moe-memory <size>', MOE_MEMORY_HELP, byteSize)
+    .option('--precision <p>', PRECISION_HELP, precisionOption)
     .option('-c, --ctx-size <n>', 'context length in tokens', int)
     .option('--backend <name>', 'force a backend (see ix probe)')
     .option('--no-chat', 'raw completion of the prompt, without the chat template')
@@ -94,7 +96,13 @@ export function registerRun(program: Command): void {
         );
       }
       process.stderr.write(`ix: ${model.hparams.arch} model on backend "${model.backend.name}"\n`);
-      const session = model.createSession({ contextLength: opts.ctxSize });
+      let session: Session;
+      try {
+        session = model.createSession({ contextLength: opts.ctxSize, precision: opts.precision });
+      } catch (err) {
+        await model.dispose();
+        throw err;
+      }
       const gen: GenerateOptions = {
         maxTokens: opts.maxTokens < 0 ? undefined : opts.maxTokens,
         temperature: opts.temperature ?? opts.temp,

@@ -29,7 +29,7 @@ export interface Architecture<H extends ModelHParams = ModelHParams, W extends M
   /** generative models: the forward step over one or more sequences (see StepSegment) */
   buildStep?(hp: H, weights: W, segments: readonly StepSegment[], options?: StepOptions): StepGraph;
   /** embedding models: the last hidden states of several whole inputs at once (see EmbedGraph) */
-  buildEmbed?(hp: H, weights: W, lengths: readonly number[]): EmbedGraph;
+  buildEmbed?(hp: H, weights: W, lengths: readonly number[], refine?: Refinement): EmbedGraph;
 }
 
 /** What the runtime (sessions, KV caches, samplers) needs of every architecture's hyper-parameters. */
@@ -74,6 +74,8 @@ export interface TensorTable {
 /** Weights as the loader hands them to the graph: one field per TensorTable entry. */
 export interface ModelWeights {
   layers: readonly object[];
+  /** nested models: each nested matrix's residual (what its higher level adds), by the base tensor */
+  residuals?: ReadonlyMap<Tensor, Tensor>;
 }
 
 /** One sequence's KV cache: a [contextLength, nKVHeads, headDim] tensor per layer for keys and values. */
@@ -94,6 +96,18 @@ export interface StepSegment {
 export interface StepOptions {
   /** also output each logits row's `candidates` best token ids (a sampler's top-k, on the backend) */
   candidates?: number;
+  /** adaptive precision: the nested matrices this step reads at their higher level */
+  refine?: Refinement;
+}
+
+/**
+ * Nested matrices read at their higher level (docs/adaptive-precision.md): the graph adds the
+ * residual's product to the base's for each weight in `residuals`. `key` names the set, so graphs
+ * are kept per precision.
+ */
+export interface Refinement {
+  key: string;
+  residuals: ReadonlyMap<Tensor, Tensor>;
 }
 
 /**

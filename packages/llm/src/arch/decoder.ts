@@ -1,5 +1,5 @@
 import { Graph, ModelFormatError, ShapeError, type GraphNode, type OpParams, type RopeParams, type Tensor } from '@ix/core';
-import type { EmbedGraph, ModelHParams, StepGraph, StepOptions, StepSegment } from './architecture.js';
+import type { EmbedGraph, ModelHParams, Refinement, StepGraph, StepOptions, StepSegment } from './architecture.js';
 import { joinRows, rowsOf } from './graph-rows.js';
 import { asRow, type ExpertHParams } from './moe.js';
 
@@ -169,7 +169,7 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
   // each segment writes its new keys/values into its cache and attends to all it holds
   // LongRoPE picks its factors by the longest context of the step's sequences (their cache rows)
   const context = Math.max(...segments.map((s) => s.cache.k[0]?.shape[0] ?? 0));
-  const x = decoderLayers(g, hp, w, T, ropeFactors(hp, w, context), (l, q, k, v, shape) => {
+  const x = decoderLayers(g, hp, w, T, ropeFactors(hp, w, context), options.refine?.residuals, (l, q, k, v, shape) => {
     let row = 0;
     const attended = segments.map((s, i) => {
       const kc = g.writeRows(c(s.cache.k[l]!), rows(k, row, s.nTokens), s.pos0);
@@ -201,11 +201,11 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
  * inputs packed back to back, each attending causally to itself, no cache; the hidden states
  * after the output norm (what the output projection would read) are pooled by the runtime.
  */
-export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths: readonly number[]): EmbedGraph {
+export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths: readonly number[], refine?: Refinement): EmbedGraph {
   const g = new Graph();
   const T = lengths.reduce((a, b) => a + b, 0);
   // LongRoPE: as at the model's full context (llama.cpp's default context)
-  const x = decoderLayers(g, hp, w, T, ropeFactors(hp, w, hp.contextLength), (_, q, k, v, shape) => {
+  const x = decoderLayers(g, hp, w, T, ropeFactors(hp, w, hp.contextLength), refine?.residuals, (_, q, k, v, shape) => {
     let row = 0;
     const attended = lengths.map((n) => {
       const [qs, ks, vs] = [q, k, v].map((t) => rowsOf(g, t, row, n));
@@ -237,6 +237,7 @@ function decoderLayers(
   w: DecoderWeights,
   T: number,
   ropeDivisors: Tensor | undefined,
+  residuals: ReadonlyMap<Tensor, Tensor> | undefined,
   attend: (layer: number, q: GraphNode, k: GraphNode, v: GraphNode, shape: AttentionShape) => GraphNode,
 ): GraphNode {
   const { nHeads: H, nKVHeads: HKV, headDim: D } = hp;
@@ -249,8 +250,13 @@ function decoderLayers(
   const ropeSliding: RopeParams = swa?.ropeBase !== undefined ? { mode: rope.mode, dims: rope.dims, base: swa.ropeBase, freqScale: swa.ropeFreqScale ?? 1 } : rope;
   const ropeFreqs = ropeDivisors ? c(ropeDivisors) : undefined;
   const norm = (x: GraphNode, weight: Tensor, bias?: Tensor) => normed(g, hp, x, weight, bias);
+  // adaptive precision: a nested matrix read at its higher level adds its residual's product
+  const matmul = (x: GraphNode, weight: Tensor) => {
+    const residual = residuals?.get(weight);
+    return residual ? g.add(g.matmul(x, c(weight)), g.matmul(x, c(residual))) : g.matmul(x, c(weight));
+  };
   const linear = (x: GraphNode, weight: Tensor, bias?: Tensor) => {
-    const y = g.matmul(x, c(weight));
+    const y = matmul(x, weight);
     return bias ? g.add(y, c(bias)) : y;
   };
 
@@ -258,7 +264,7 @@ function decoderLayers(
     if (L.ffnGateInp) return experts(x, L);
     const up = linear(x, L.wUp!, L.bUp);
     if (hp.ffn === 'gelu' || !L.wGate) return linear(g.gelu(up), L.wDown!, L.bDown);
-    const gate = g.matmul(x, c(L.wGate));
+    const gate = matmul(x, L.wGate);
     return linear(hp.ffn === 'geglu' ? g.mul(g.gelu(gate), up) : g.swiglu(gate, up), L.wDown!, L.bDown);
   };
   // the router's top experts for each token, their SwiGLU FFNs, mixed by the router's weights (as llama.cpp's build_moe_ffn)

@@ -7,12 +7,21 @@ export type ProgressCallback = (loadedBytes: number, totalBytes: number) => void
 /**
  * Puts the tensors an architecture's table names on a backend: mapped from the file when the
  * backend can map files (no copy), uploaded otherwise. 1-D tensors (norms, biases) are converted to
- * F32, the only type elementwise ops take. Returns one field per table entry, and `layers`.
+ * F32, the only type elementwise ops take. Returns one field per table entry, and `layers`; with
+ * `file.residuals` (a nested model's, by base name) also `residuals`, by the base tensor.
  */
-export async function loadWeights<W>(file: { path: string; tensors: ReadonlyMap<string, TensorEntry> }, table: TensorTable, nLayers: number, arch: string, backend: Backend, onProgress?: ProgressCallback): Promise<W> {
-  const total = [...file.tensors.values()].reduce((s, t) => s + t.byteLength, 0);
+export async function loadWeights<W>(
+  file: { path: string; tensors: ReadonlyMap<string, TensorEntry>; residuals?: ReadonlyMap<string, TensorEntry> },
+  table: TensorTable,
+  nLayers: number,
+  arch: string,
+  backend: Backend,
+  onProgress?: ProgressCallback,
+): Promise<W> {
+  const total = [...file.tensors.values(), ...(file.residuals?.values() ?? [])].reduce((s, t) => s + t.byteLength, 0);
   let loaded = 0;
   const placed = new Map<string, Tensor>();
+  const residuals = new Map<Tensor, Tensor>();
   const load = async (spec: TensorSpec, layer?: number): Promise<Tensor | undefined> => {
     const name = layer === undefined ? spec.gguf : spec.gguf.replace('{n}', String(layer));
     const hf = layer === undefined ? spec.hf : spec.hf.replace('{n}', String(layer));
@@ -26,6 +35,11 @@ export async function loadWeights<W>(file: { path: string; tensors: ReadonlyMap<
     }
     const t = await place(entry, backend);
     loaded += entry.byteLength;
+    const residual = file.residuals?.get(entry.name);
+    if (residual) {
+      residuals.set(t, await place(residual, backend));
+      loaded += residual.byteLength;
+    }
     onProgress?.(loaded, total);
     placed.set(name, t);
     return t;
@@ -38,7 +52,8 @@ export async function loadWeights<W>(file: { path: string; tensors: ReadonlyMap<
   };
   const layers = [];
   for (let l = 0; l < nLayers; l++) layers.push(await fill(table.layer, l));
-  return { ...(await fill(table.global)), layers } as W;
+  const global = await fill(table.global);
+  return { ...global, layers, ...(residuals.size > 0 && { residuals }) } as W;
 }
 
 async function place(entry: TensorEntry, backend: Backend): Promise<Tensor> {

@@ -1,5 +1,5 @@
 import { type Backend, Executor, type ExpertUse, getBackendFactory, InvalidArgumentError, ModelFormatError, selectBackend, Tensor } from '@ix/core';
-import { openModel, type ModelBytes, type ModelFile } from '../formats/index.js';
+import { openModel, type ModelBytes, type ModelFile, type TensorEntry } from '../formats/index.js';
 import { chatTemplateFromConfig, chatTemplateFromGGUF, renderChat, resolveChatTemplate, type ChatMessage, type ChatTool } from '../chat/index.js';
 import { TokenLimitError, type EncodeOptions, type Tokenizer } from '../tokenizer/index.js';
 import { tokenizerFromSource } from './tokenizer-source.js';
@@ -10,6 +10,8 @@ import { atLeast } from './grow.js';
 import { embed, type EmbedOptions, type EmbedResult } from './embed.js';
 import { rerank, type RerankOptions, type RerankResult } from './rerank.js';
 import { findProfile, type ProfileLookup, type TuneProfile } from './profile.js';
+import { findSensitivity, NestedWeights, splitResiduals, type Precision, type SensitivityLookup } from '../precision/index.js';
+import type { Refinement } from '../arch/index.js';
 
 export interface LoadModelOptions {
   /** force a backend by name (else IX_BACKEND, else the best available) */
@@ -32,6 +34,11 @@ export interface LoadModelOptions {
    * profile for this machine, false uses none, or a profile itself
    */
   profile?: boolean | TuneProfile;
+  /**
+   * nested models: the sensitivity table (`ix calibrate`) that orders parts for a bit budget: a
+   * path, false for none; default: `<model>.sensitivity.json` when it is there and measured this file
+   */
+  sensitivity?: string | false;
   onProgress?: ProgressCallback;
 }
 
@@ -52,6 +59,10 @@ export class Model {
   tuning?: ProfileLookup;
   /** @internal step graphs by shape, replayed from step to step */
   readonly stepGraphs: StepGraphs;
+  /** nested models (`ix quantize --nested`): the layer parts a request's precision reads at 4 or 8 bits */
+  readonly nested?: NestedWeights;
+  /** nested models: the sensitivity table in use (`table`), or why the one found was not (`problem`) */
+  sensitivity?: SensitivityLookup;
 
   private constructor(
     readonly file: ModelFile,
@@ -67,6 +78,18 @@ export class Model {
       if (!arch.buildStep) throw notGenerative(arch);
       return arch.buildStep(hparams, weights, segments, options);
     });
+    if (weights.residuals) this.nested = new NestedWeights(weights.residuals, hparams.nLayers);
+  }
+
+  /**
+   * @internal What a step reads of a nested model for requests of these precisions (the most
+   * precise wins; undefined: 'max'). Undefined for other models, which refuse any precision but 'max'.
+   */
+  refinement(precisions: readonly (Precision | undefined)[]): Refinement | undefined {
+    if (this.nested) return this.nested.refinement(precisions);
+    const asked = precisions.find((p) => p !== undefined && p !== 'max');
+    if (asked !== undefined) throw new InvalidArgumentError(`precision ${JSON.stringify(asked)}: ${this.file.path} holds one precision; a nested model (ix quantize --nested) can be read at several`);
+    return undefined;
   }
 
   /** true for models that generate text (decoders); encoders answer embed() / rerank() only */
@@ -121,7 +144,7 @@ export class Model {
     if (!kept) {
       if (!this.arch.buildEmbed) throw new InvalidArgumentError(`${this.arch.name} has no embedding graph`);
       if (this.embedGraphs.size >= 8) this.embedGraphs.delete(this.embedGraphs.keys().next().value!);
-      kept = this.arch.buildEmbed(this.hparams, this.weights, lengths);
+      kept = this.arch.buildEmbed(this.hparams, this.weights, lengths, this.refinement([undefined]));
     }
     this.embedGraphs.delete(key);
     this.embedGraphs.set(key, kept);
@@ -154,8 +177,13 @@ export class Model {
       // ops the chosen backend lacks run on the reference backend
       const fallbacks = backend.name === 'reference' ? [] : [await getBackendFactory('reference').create()];
       const executor = new Executor(backend, fallbacks);
-      const tensors = arch.unfuse ? arch.unfuse(file.tensors, hparams, file.path) : file.tensors;
-      const weights = await loadWeights<ModelWeights>({ path: file.path, tensors }, arch.tensorsFor?.(hparams) ?? arch.tensors, hparams.nLayers, arch.name, backend, options.onProgress);
+      // a nested model's residuals are split (fused matrices) as their bases are
+      const stored = splitResiduals(file.tensors, file.path);
+      if (stored.residuals.size > 0 && !arch.buildStep) throw new ModelFormatError(file.path, `${arch.name}: nested weights are read by the decoder graph only; quantize this model without --nested`);
+      const unfuse = (t: ReadonlyMap<string, TensorEntry>) => (arch.unfuse ? arch.unfuse(t, hparams, file.path) : t);
+      const tensors = unfuse(stored.base);
+      const residuals = stored.residuals.size > 0 ? unfuse(stored.residuals) : undefined;
+      const weights = await loadWeights<ModelWeights>({ path: file.path, tensors, residuals }, arch.tensorsFor?.(hparams) ?? arch.tensors, hparams.nLayers, arch.name, backend, options.onProgress);
       if (moeMemory) {
         const residency = backend.expertResidency!();
         const unbounded = weights.layers.flatMap((L) => Object.values(L)).filter((t): t is Tensor => t instanceof Tensor && t.shape.length === 3 && !residency.bounds(t));
@@ -166,6 +194,18 @@ export class Model {
       const chatTemplate = options.chatTemplate ?? modelChatTemplate(file);
       const model = new Model(file, arch, hparams, tokenizer, backend, executor, weights, chatTemplate);
       model.tuning = tuning;
+      if (model.nested && options.sensitivity !== false && typeof source === 'string') {
+        const found = await findSensitivity(source, options.sensitivity);
+        try {
+          if (found?.table) model.nested.useSensitivity(found.table.parts);
+          model.sensitivity = found;
+        } catch (e) {
+          if (options.sensitivity) throw e;
+          model.sensitivity = { path: found!.path, problem: (e as Error).message };
+        }
+      } else if (options.sensitivity && !model.nested) {
+        throw new InvalidArgumentError(`sensitivity: ${file.path} is not nested (ix quantize --nested)`);
+      }
       return model;
     } catch (err) {
       // nothing half-loaded stays behind: the weights already on the backend, and the file

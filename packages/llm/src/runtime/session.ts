@@ -7,6 +7,8 @@ import { StopStringFilter } from './stop-strings.js';
 import type { ChatMessage, ChatTool } from '../chat/index.js';
 import { continuationDecoder } from '../tokenizer/continuation.js';
 import { TokenConstraint, type GrammarSpec } from '../grammar/index.js';
+import { parsePrecision, type Precision } from '../precision/index.js';
+import type { Refinement } from '../arch/index.js';
 
 /** What a session uses of its model (a Model; declared here so that sessions do not import it). */
 export interface SessionModel {
@@ -20,6 +22,7 @@ export interface SessionModel {
   isEndOfGeneration(token: number): boolean;
   stepLogits(elements: number): Float32Array;
   stepCandidates(elements: number): Int32Array;
+  refinement(precisions: readonly (Precision | undefined)[]): Refinement | undefined;
 }
 
 export interface SessionOptions {
@@ -29,6 +32,8 @@ export interface SessionOptions {
   kvType?: 'F16' | 'F32';
   /** tokens per prompt-evaluation batch */
   batchSize?: number;
+  /** nested models: the precision its steps read (see Precision; default 'max') */
+  precision?: Precision;
 }
 
 export interface GenerateOptions extends SamplingOptions {
@@ -45,6 +50,8 @@ export interface GenerateOptions extends SamplingOptions {
   grammar?: GrammarSpec;
   /** tools the chat template shows the model (parse its calls from the text with parseToolCalls) */
   tools?: readonly ChatTool[];
+  /** nested models: the precision of this generation's steps (default: the session's) */
+  precision?: Precision;
 }
 
 export interface GeneratedToken {
@@ -99,6 +106,7 @@ export class Session {
   /** tokens whose keys/values are in the cache, in order */
   private cached: number[] = [];
   private disposed = false;
+  private precisionNow: Precision | undefined;
 
   constructor(
     readonly model: SessionModel,
@@ -110,6 +118,7 @@ export class Session {
       throw new InvalidArgumentError(`context length must be a positive integer, got ${options.contextLength}`);
     }
     this.batchSize = options.batchSize ?? 256;
+    this.precision = options.precision;
     const kvType = options.kvType ?? 'F16';
     const shape = [this.contextLength, hp.nKVHeads, hp.headDim];
     const alloc = (name: string) => {
@@ -120,6 +129,20 @@ export class Session {
       k: Array.from({ length: hp.nLayers }, (_, l) => alloc(`cache_k.${l}`)),
       v: Array.from({ length: hp.nLayers }, (_, l) => alloc(`cache_v.${l}`)),
     };
+  }
+
+  /**
+   * Nested models: the precision this session's steps read; a batched step with other sessions
+   * reads the most precise of theirs. Set it between requests, or per generate() call.
+   */
+  get precision(): Precision | undefined {
+    return this.precisionNow;
+  }
+
+  set precision(p: Precision | undefined) {
+    const checked = p === undefined ? undefined : parsePrecision(p);
+    this.model.refinement([checked]); // refuses a precision the model cannot read, now rather than at the next step
+    this.precisionNow = checked;
   }
 
   /** tokens currently held in the KV cache */
@@ -242,11 +265,14 @@ export class Session {
     const maxTokens = options.maxTokens ?? Infinity;
     if (!(maxTokens >= 0)) throw new InvalidArgumentError(`maxTokens must be >= 0, got ${options.maxTokens}`);
     const sampler = new Sampler(options);
+    const sessionPrecision = this.precisionNow;
+    if (options.precision !== undefined) this.precision = options.precision;
     const constraint = options.grammar ? await TokenConstraint.create(model.tokenizer, options.grammar, model.hparams.vocabSize) : undefined;
     try {
       return yield* this.generateFrom(promptTokens, maxTokens, sampler, constraint, options);
     } finally {
       constraint?.dispose();
+      this.precisionNow = sessionPrecision;
     }
   }
 
@@ -316,7 +342,8 @@ async function runStep(
   }
   const segments = items.map((i) => ({ cache: i.session.kvCache, pos0: i.session.tokens.length, nTokens: i.tokens.length, allLogits: i.all }));
   const wantCandidates = candidates !== undefined && !items.some((i) => i.all);
-  const step = model.stepGraphs.get(segments, { candidates: wantCandidates ? candidates : undefined });
+  const refine = model.refinement(items.map((i) => i.session.precision));
+  const step = model.stepGraphs.get(segments, { candidates: wantCandidates ? candidates : undefined, ...(refine && { refine }) });
   const tokens = Int32Array.from(items.flatMap((i) => i.tokens));
   const pos = Int32Array.from(items.flatMap((i) => i.tokens.map((_, k) => i.session.tokens.length + k)));
   const vocab = model.hparams.vocabSize;

@@ -1,6 +1,7 @@
 import type { Model } from './model.js';
 import { Sampler } from './sampling.js';
 import { Session } from './session.js';
+import type { Precision } from '../precision/index.js';
 
 export interface SpeedResult {
   test: string;
@@ -32,6 +33,8 @@ export interface SpeedOptions {
   sampling?: SpeedSampling;
   /** runs of each test; the median is reported (default 5, as llama-bench) */
   repeats?: number;
+  /** nested models: the precision the steps read */
+  precision?: Precision;
 }
 
 interface Run {
@@ -50,7 +53,7 @@ export async function measureSpeed(model: Model, pp: number, tg: number, options
   const sampling = options.sampling ?? 'default';
   const repeats = options.repeats ?? 5;
   const vocab = model.hparams.vocabSize;
-  const session = model.createSession({ contextLength: pp + tg + 1, batchSize: Math.max(1, pp) });
+  const session = model.createSession({ contextLength: pp + tg + 1, batchSize: Math.max(1, pp), precision: options.precision });
   const results: SpeedResult[] = [];
   const timed = async (work: () => Promise<number>): Promise<Run> => {
     session.reset();

@@ -3,7 +3,7 @@ import type { KVCache, StepGraph, StepOptions, StepSegment } from '../arch/index
 
 /**
  * A model's step graphs, kept by shape and replayed. A shape is which caches a step writes, how
- * many tokens each segment has and which logits it returns; positions are not part of it: a kept
+ * many tokens each segment has, which logits it returns and the precision it reads; positions are not part of it: a kept
  * graph is moved to the segments' positions (Graph.reposition) and the executor replays the plan
  * and split it made on the first run. So a decode step builds nothing in JavaScript.
  */
@@ -22,7 +22,7 @@ export class StepGraphs {
   /** The graph for a step over `segments`, built once per shape. */
   get(segments: readonly StepSegment[], options: StepOptions = {}): StepGraph {
     const caches = segments.map((s) => this.cacheId(s.cache));
-    let key = `${options.candidates ?? 0}`;
+    let key = `${options.candidates ?? 0}${options.refine ? `/${options.refine.key}` : ''}`;
     segments.forEach((s, i) => (key += `|${caches[i]}:${s.nTokens}:${s.allLogits ? 1 : 0}`));
     const hit = this.kept.get(key);
     if (hit) {

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '@ix/core';
+import { writeNestedModel } from '@ix/llm';
+
+/** `ix quantize --nested in.gguf out.gguf`: one file readable at 4 and 8 bits (adaptive precision). */
+export function registerQuantize(program: Command): void {
+  program
+    .command('quantize <input> <output>')
+    .description('re-write a GGUF with float weights (F32, F16, BF16); --nested: one copy readable at 4 and 8 bits, chosen per request (--precision)')
+    .option('--nested', 'nested 4+4-bit matrices (docs/adaptive-precision.md); the only kind so far')
+    .action(async (input: string, output: string, opts: { nested?: boolean }) => {
+      if (!opts.nested) throw new InvalidArgumentError('ix quantize writes nested models only, so far: add --nested (for the other types, llama.cpp\'s llama-quantize writes them and ix runs them)');
+      if (input === output) throw new InvalidArgumentError('the output must be another file than the input');
+      const started = performance.now();
+      const tty = process.stderr.isTTY;
+      const summary = await writeNestedModel(input, output, {
+        onProgress: (done, total, name) => {
+          if (tty) process.stderr.write(`\rix: ${done}/${total} tensors (${name})`.padEnd(72));
+          else if (done === total || done % 50 === 0) process.stderr.write(`ix: ${done}/${total} tensors\n`);
+        },
+      });
+      if (tty) process.stderr.write('\n');
+      process.stdout.write(
+        `${output}: ${summary.nested} nested matrices (4 and 8 bits), ${summary.q8} Q8_0, ${summary.kept} kept as they were; ` +
+          `${(summary.bytes / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    });
+}

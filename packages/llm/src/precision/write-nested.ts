@@ -1,0 +1,108 @@
+/**
+ * `ix quantize --nested`: a float GGUF (F32, F16, BF16 weights) re-written as a nested model
+ * (nested-format.ts). Decoder matrices become base + residual; the other matrices whose rows are
+ * whole 32-blocks (embeddings, output, routers, experts) Q8_0; vectors and the rest keep their type.
+ * Tensors are read, quantized and written one at a time, so a big model never sits in memory whole.
+ */
+import { dequantize, type DTypeName, InvalidArgumentError, ModelFormatError, quantizeNested } from '@ix/core';
+import { FileSink, GGUFValueType, openModel, writeGGUF, type GGUFTensorInput, type GGUFTypeTag, type TensorEntry } from '../formats/index.js';
+import { isNestedMatrix, NESTED_KEYS, NESTED_LEVELS, NESTED_VERSION, RESIDUAL_SUFFIX } from './nested-format.js';
+
+const FLOAT_TYPES: readonly string[] = ['F32', 'F16', 'BF16'];
+/** general.file_type of the 4-bit level (llama.cpp's LLAMA_FTYPE_MOSTLY_Q4_0) */
+const FTYPE_MOSTLY_Q4_0 = 2;
+
+export interface NestedQuantizeOptions {
+  /** called after each tensor is written: tensors done, all tensors, that tensor's name */
+  onProgress?: (done: number, total: number, name: string) => void;
+}
+
+export interface NestedQuantizeSummary {
+  /** matrices stored nested (base + residual) */
+  nested: number;
+  /** other matrices quantized to Q8_0 */
+  q8: number;
+  /** tensors kept in their type (vectors, rows that are not whole 32-blocks) */
+  kept: number;
+  /** bytes written */
+  bytes: number;
+}
+
+/** Write `source` (a GGUF with float weights) to `target` as a nested model. */
+export async function writeNestedModel(source: string, target: string, options: NestedQuantizeOptions = {}): Promise<NestedQuantizeSummary> {
+  const file = await openModel(source);
+  try {
+    if (file.format !== 'gguf') {
+      throw new InvalidArgumentError(`nested quantization reads GGUF files; ${source} is ${file.format} (convert it to an F16 or F32 GGUF first, e.g. with llama.cpp's convert_hf_to_gguf.py)`);
+    }
+    if (file.metadata[NESTED_KEYS.version] !== undefined) throw new InvalidArgumentError(`${source} is nested already`);
+    const summary = { nested: 0, q8: 0, kept: 0, bytes: 0 };
+    const tensors: GGUFTensorInput[] = [];
+    for (const entry of file.tensors.values()) tensors.push(...plan(entry, source, summary));
+    const { metadata, types } = nestedHeader(file.metadata, file.metadataTypes ?? {});
+    let done = 0;
+    const counted = tensors.map((t) => ({
+      ...t,
+      data: async () => {
+        const data = await (t.data as () => Promise<Float32Array | Uint8Array>)();
+        options.onProgress?.(++done, tensors.length, t.name);
+        return data;
+      },
+    }));
+    summary.bytes = await writeGGUF(await FileSink.create(target), { metadata, types, tensors: counted });
+    return summary;
+  } finally {
+    await file.close();
+  }
+}
+
+/** The tensors one source tensor becomes. */
+function plan(entry: TensorEntry, source: string, summary: { nested: number; q8: number; kept: number }): GGUFTensorInput[] {
+  const { name, shape } = entry;
+  const isFloat = FLOAT_TYPES.includes(entry.dtype);
+  if (isNestedMatrix(name, shape)) {
+    if (!isFloat) throw new ModelFormatError(source, `"${name}" is ${entry.dtype}: nested quantization needs float weights (F32, F16 or BF16), since re-quantizing quantized weights adds their error to its own`);
+    summary.nested++;
+    // the base is computed first (the writer asks in order); its residual waits for the next call
+    let residual: Promise<Uint8Array> | undefined;
+    const nested = async () => {
+      const { base, residual: r } = quantizeNested(await floats(entry));
+      residual = Promise.resolve(r);
+      return base;
+    };
+    return [
+      { name, shape, dtype: 'Q4_0', data: nested },
+      { name: name + RESIDUAL_SUFFIX, shape, dtype: 'Q4_0', data: () => residual ?? Promise.reject(new Error(`${name}: residual asked before its base`)) },
+    ];
+  }
+  if (isFloat && shape.length >= 2 && shape[shape.length - 1]! % 32 === 0) {
+    summary.q8++;
+    return [{ name, shape, dtype: 'Q8_0', data: () => floats(entry) }];
+  }
+  if (entry.dtype === 'U8') throw new ModelFormatError(source, `tensor ${name} holds raw U8 data`);
+  summary.kept++;
+  return [{ name, shape, dtype: entry.dtype as DTypeName, data: () => entry.read() }];
+}
+
+async function floats(entry: TensorEntry): Promise<Float32Array> {
+  const count = entry.shape.reduce((a, b) => a * b, 1);
+  return dequantize(entry.dtype as DTypeName, await entry.read(), count);
+}
+
+/** The source's metadata for one file (split keys dropped), marked nested. */
+function nestedHeader(source: Record<string, unknown>, sourceTypes: Record<string, GGUFTypeTag>): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
+  const metadata: Record<string, unknown> = {};
+  const types: Record<string, GGUFTypeTag> = {};
+  for (const [k, v] of Object.entries(source)) {
+    if (k.startsWith('split.')) continue;
+    metadata[k] = v;
+    if (sourceTypes[k] !== undefined) types[k] = sourceTypes[k]!;
+  }
+  metadata['general.file_type'] = FTYPE_MOSTLY_Q4_0;
+  types['general.file_type'] = GGUFValueType.UINT32;
+  metadata[NESTED_KEYS.version] = NESTED_VERSION;
+  types[NESTED_KEYS.version] = GGUFValueType.UINT32;
+  metadata[NESTED_KEYS.levels] = [...NESTED_LEVELS];
+  types[NESTED_KEYS.levels] = { array: GGUFValueType.UINT32 };
+  return { metadata, types };
+}
