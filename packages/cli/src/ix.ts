@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { discoverBackends, IxError } from '@ix/core';
 import { registerBench } from './commands/bench.js';
+import { registerCalibrate } from './commands/calibrate.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerInfo } from './commands/info.js';
@@ -39,6 +40,7 @@ registerRerank(program);
 registerTune(program);
 registerDoctor(program);
 registerQuantize(program);
+registerCalibrate(program);
 
 // `ix frobnicate --help` would print the main help and exit 0 (commander reads --help first): an
 // unknown command is an error that names the commands, whatever flags follow it

@@ -39,3 +39,5 @@ export function precisionOption(value: string): 'max' | 'eco' | number {
 }
 
 export const PRECISION_HELP = 'nested models (ix quantize --nested): max (8 bits, the default), eco (4 bits) or an average of bits per weight read (4.5 to 9)';
+
+export const SENSITIVITY_HELP = 'nested models: the sensitivity table (ix calibrate) that orders layers for a bit budget (default: <model>.sensitivity.json when present)';

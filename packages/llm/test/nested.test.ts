@@ -1,14 +1,14 @@
 /**
  * Nested models (adaptive precision) on stories260K's real weights, reference backend. The truth for
- * each precision is an ordinary F32 GGUF written here by dequantizing the nested file's blocks
- * (base, or base + residual, per the parts that precision reads): running it must give the logits
+ * each precision is an ordinary GGUF of the weights it reads (writeNestedLevel: the base as Q4_0, or
+ * base + residual decoded to F32, per part): running it must give the logits
  * the nested file gives at that precision, so the loader, the plans and the graph's residual products
  * are checked against plain matmuls of the weights they stand for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dequantize, type DTypeName, InvalidArgumentError, ModelFormatError } from '@ix/core';
 import path from 'node:path';
-import { FileSink, GGUFValueType, loadModel, openModel, Session, writeGGUF, writeNestedModel, type GGUFTensorInput, type Model, NESTED_KEYS, RESIDUAL_SUFFIX, parsePrecision, type Precision } from '../src/index.js';
+import { FileSink, GGUFValueType, loadModel, openModel, Session, writeGGUF, writeNestedLevel, writeNestedModel, type GGUFTensorInput, type Model, NESTED_KEYS, RESIDUAL_SUFFIX, parsePrecision, type Precision, AutoPrecision, logitsEntropy } from '../src/index.js';
 import { BUNDLED_STORIES } from './helpers/shared-models.js';
 import { tempDir } from './fixtures/model-files.js';
 
@@ -16,42 +16,10 @@ const tmp = tempDir();
 const nestedPath = path.join(tmp.dir, 'stories-nested.gguf');
 const TOKENS = [1, 403, 407, 261, 378, 13, 400, 1, 266, 291, 267, 300, 284, 396, 45];
 
-/** An F32 GGUF of the nested file's weights as `refined(name)` reads them: base, or base + residual. */
-async function flattened(target: string, refined: (name: string) => boolean, mutate?: (meta: Record<string, unknown>) => void): Promise<string> {
-  const f = await openModel(nestedPath);
-  try {
-    const tensors: GGUFTensorInput[] = [];
-    for (const [name, e] of f.tensors) {
-      if (name.endsWith(RESIDUAL_SUFFIX)) continue;
-      const residual = f.tensors.get(name + RESIDUAL_SUFFIX);
-      const count = e.shape.reduce((a, b) => a * b, 1);
-      if (!residual) {
-        tensors.push({ name, shape: e.shape, dtype: e.dtype as DTypeName, data: () => e.read() });
-        continue;
-      }
-      tensors.push({
-        name,
-        shape: e.shape,
-        dtype: 'F32',
-        data: async () => {
-          const w = dequantize('Q4_0', await e.read(), count);
-          if (refined(name)) {
-            const r = dequantize('Q4_0', await residual.read(), count);
-            for (let i = 0; i < count; i++) w[i]! += r[i]!;
-          }
-          return w;
-        },
-      });
-    }
-    const metadata = { ...f.metadata };
-    delete metadata[NESTED_KEYS.version];
-    delete metadata[NESTED_KEYS.levels];
-    mutate?.(metadata);
-    await writeGGUF(await FileSink.create(target), { metadata, types: f.metadataTypes, tensors });
-    return target;
-  } finally {
-    await f.close();
-  }
+/** An ordinary GGUF of the nested file's weights as `refined(name)` reads them: base, or base + residual. */
+async function flattened(target: string, refined: (name: string) => boolean): Promise<string> {
+  await writeNestedLevel(nestedPath, target, refined);
+  return target;
 }
 
 async function logits(model: Model, precision?: Precision): Promise<Float32Array> {
@@ -179,6 +147,44 @@ describe('a nested stories260K', () => {
   });
 });
 
+describe("'auto': bits per step from the request", () => {
+  it('a diverse prompt reads more than a repetitive one; a hesitant step more than a sure one', () => {
+    const auto = new AutoPrecision([0.2, 0.5, 1, 2, 3]);
+    const diverse = auto.forPrompt([1, 5, 9, 13, 17, 21, 25, 29]) as number;
+    const repeated = auto.forPrompt([1, 5, 1, 5, 1, 5, 1, 5]) as number;
+    expect(diverse).toBe(9); // every token distinct: the most entropy its length allows
+    expect(repeated).toBeCloseTo(4.5 + 4.5 * (Math.log(2) / Math.log(8)), 10);
+    const sure = new Float32Array(512).fill(-20);
+    sure[3] = 10;
+    const flat = new Float32Array(512);
+    expect(logitsEntropy(flat)).toBeCloseTo(Math.log(512), 6);
+    expect(auto.afterLogits(sure)).toBe(4.5);
+    expect(auto.afterLogits(flat)).toBe(9);
+    // between two quantiles, linearly: entropy 1.5 is halfway from the 3rd (1) to the 4th (2) of 5
+    const two = new Float32Array(2);
+    const h = logitsEntropy(two); // ln 2 = 0.693: between 0.5 and 1
+    expect(auto.afterLogits(two)).toBeCloseTo(4.5 + 4.5 * ((1 + (h - 0.5) / 0.5) / 4), 10);
+  });
+
+  it('a session reads each step at the bits auto chose, and reports them', async () => {
+    const s = model.createSession({ contextLength: 64, precision: 'auto', kvType: 'F32' });
+    const first = await s.evaluate(TOKENS);
+    const chosen = s.lastPrecision as number;
+    expect(chosen).toBe(new AutoPrecision(model.nested!.entropyQuantiles).forPrompt(TOKENS));
+    s.dispose();
+    // the same logits as that budget given as a number
+    const fixed = await logits(model, chosen);
+    expect(maxRelDiff(first, fixed.subarray(fixed.length - first.length))).toBeLessThan(1e-5);
+    // generation: every step's budget lies in 4.5..9 and follows the logits before it
+    const g = model.createSession({ contextLength: 64, precision: 'auto' });
+    const seen: number[] = [];
+    for await (const _ of g.generate('Once upon a time', { temperature: 0, maxTokens: 12 })) seen.push(g.lastPrecision as number);
+    expect(seen.every((b) => b >= 4.5 && b <= 9)).toBe(true);
+    expect(new Set(seen).size).toBeGreaterThan(1);
+    g.dispose();
+  });
+});
+
 describe('precision errors', () => {
   it('a model of one precision refuses any but max', async () => {
     const m = await loadModel(BUNDLED_STORIES, { backend: 'reference' });
@@ -195,7 +201,8 @@ describe('precision errors', () => {
     expect(parsePrecision('max')).toBe('max');
     expect(parsePrecision('6.5')).toBe(6.5);
     for (const bad of ['', 'fast', -1, Number.NaN, '4bit', null]) expect(() => parsePrecision(bad)).toThrow(InvalidArgumentError);
-    expect(() => model.createSession({ precision: 'auto' as never })).toThrow(/precision must be/);
+    expect(parsePrecision('auto')).toBe('auto');
+    expect(() => model.createSession({ precision: 'fastest' as never })).toThrow(/precision must be/);
   });
 
   it('nesting a nested or a quantized file is refused', async () => {

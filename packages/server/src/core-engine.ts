@@ -91,6 +91,7 @@ export class CoreEngine implements Engine {
         quantization,
         parameterCount: parameters,
         backend: model.backend.name,
+        ...(model.nested && { nestedLayers: model.hparams.nLayers }),
       },
       { ...options, contextLength },
     );
@@ -111,7 +112,13 @@ export class CoreEngine implements Engine {
     // in turn with embedding passes, which share the backend (a generative model embeds too)
     return this.queued(() =>
       Session.stepBatch(
-        items.map(({ seq, tokens }) => ({ session: (seq as SessionSequence).session, tokens })),
+        items.map(({ seq, tokens, precision }) => {
+          const session = (seq as SessionSequence).session;
+          // each step reads what its requests ask (checked when they came in); the most precise wins.
+          // Set on a change only: 'auto' keeps its state (the entropy of the last step) in the session
+          if (session.precision !== precision) session.precision = precision;
+          return { session, tokens };
+        }),
         { reuseLogits: true, candidates },
       ),
     );

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatTool, ExpertUseReport, GrammarSpec, TokenConstraint } from '@ix/llm';
+import type { ChatMessage, ChatTool, ExpertUseReport, GrammarSpec, Precision, TokenConstraint } from '@ix/llm';
 
 /**
  * What the server needs from a model. The scheduler drives generation one step at a time through
@@ -58,6 +58,8 @@ export interface StepOutput {
 export interface StepItem {
   seq: EngineSequence;
   tokens: readonly number[];
+  /** nested models: the precision this sequence's request reads (checked with checkPrecision) */
+  precision?: Precision;
 }
 
 export interface EmbedRequestOptions {
@@ -102,4 +104,6 @@ export interface EngineInfo {
   parameterCount?: number;
   /** the backend computing it */
   backend: string;
+  /** nested models (ix quantize --nested): layers whose precision a request may choose */
+  nestedLayers?: number;
 }

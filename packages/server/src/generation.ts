@@ -1,4 +1,4 @@
-import { Sampler, StopStringFilter, logprobs as logprobsOf, type SamplingOptions, type TokenConstraint, type TokenLogprob } from '@ix/llm';
+import { Sampler, StopStringFilter, logprobs as logprobsOf, type Precision, type SamplingOptions, type TokenConstraint, type TokenLogprob } from '@ix/llm';
 import type { Engine } from './engine.js';
 
 export interface GenerationRequest extends SamplingOptions {
@@ -10,6 +10,8 @@ export interface GenerationRequest extends SamplingOptions {
   logprobs?: number;
   /** the grammar the output follows (structured output): owned by the generation from submit on */
   constraint?: TokenConstraint;
+  /** nested models: the precision the request's steps read */
+  precision?: Precision;
 }
 
 export interface TokenEvent {

@@ -227,7 +227,7 @@ export class Scheduler {
       if (work.length) {
         let rows: StepOutput[];
         try {
-          rows = await this.engine.step(work.map((w) => ({ seq: w.slot.seq, tokens: w.tokens })));
+          rows = await this.engine.step(work.map((w) => ({ seq: w.slot.seq, tokens: w.tokens, precision: w.job.gen.request.precision })));
         } catch (err) {
           for (const w of work) this.fail(w.slot, err);
           continue;

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverBackends, registeredBackends } from '@ix/core';
-import { loadModel } from '@ix/llm';
+import { loadModel, writeNestedLevel, writeNestedModel, type Precision } from '@ix/llm';
 import { generateModel, openPeer, PRESETS, type QuantPreset } from '../src/index.js';
 
 /**
@@ -37,10 +38,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function ixLogits(path: string, tokens: number[], vocab: number, backend = 'reference', accuracy: 'exact' | 'fast' = 'exact', contextLength = 64): Promise<Float32Array[]> {
+async function ixLogits(path: string, tokens: number[], vocab: number, backend = 'reference', accuracy: 'exact' | 'fast' = 'exact', contextLength = 64, precision?: Precision): Promise<Float32Array[]> {
   const model = await loadModel(path, { backend, backendOptions: backend === 'cpu-avx' ? { accuracy } : undefined });
   try {
-    const all = await model.createSession({ contextLength }).evaluate(tokens, true);
+    const all = await model.createSession({ contextLength, precision }).evaluate(tokens, true);
     return tokens.map((_, i) => all.subarray(i * vocab, (i + 1) * vocab));
   } finally {
     await model.dispose();
@@ -206,4 +207,32 @@ describe('phi3-longrope-tiny (LongRoPE): ix vs llama.cpp logits at a short and a
     }
     if (!avx) ctx.skip();
   });
+});
+
+// adaptive precision: each level of a nested file gives llama.cpp's logits on the weights it reads
+// (writeNestedLevel: the bases as Q4_0 for eco; base + residual as F32 for max, where the embeddings
+// and output stay Q8_0), on the reference backend and cpu-avx in both modes
+describe('a nested llama-tiny vs llama.cpp on the weights each precision reads', () => {
+  for (const [precision, tol] of [['eco', TOLERANCE.Q4_0!], ['max', TOLERANCE.Q8_0!]] as const) {
+    it(precision, async () => {
+      const { arch, shape } = PRESETS['llama-tiny']!;
+      const f32 = join(dir, 'nested-source-F32.gguf');
+      const nested = join(dir, 'llama-tiny-nested.gguf');
+      if (!existsSync(nested)) {
+        await generateModel({ arch, shape, seed: 7, gguf: f32, quant: 'F32' });
+        await writeNestedModel(f32, nested);
+      }
+      const plain = join(dir, `llama-tiny-nested-${precision}.gguf`);
+      await writeNestedLevel(nested, plain, () => precision === 'max');
+      const peer = await llamaCppLogits(plain, shape.vocabSize);
+      const runs: [string, 'exact' | 'fast'][] = [['reference', 'exact'], ...(avx ? ([['cpu-avx', 'exact'], ['cpu-avx', 'fast']] as [string, 'exact' | 'fast'][]) : [])];
+      for (const [backend, accuracy] of runs) {
+        const r = compare(await ixLogits(nested, PROMPT, shape.vocabSize, backend, accuracy, 64, precision), peer);
+        console.log(`nested ${precision} on ${backend} ${accuracy}: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
+        expect(r.relDiff).toBeLessThan(tol.relDiff);
+        expect(r.top1).toBeGreaterThanOrEqual(tol.top1);
+        expect(r.decisiveMisses).toBe(0);
+      }
+    });
+  }
 });

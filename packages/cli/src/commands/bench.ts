@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@ix/core';
 import { readFileSync } from 'node:fs';
 import { loadModel, measureSpeed, type ExpertUseReport, type SpeedSampling } from '@ix/llm';
 import { MOE_MEMORY_HELP, reportTuning } from '../load.js';
-import { byteSize, int, PRECISION_HELP, precisionOption } from '../parse.js';
+import { byteSize, int, PRECISION_HELP, precisionOption, SENSITIVITY_HELP } from '../parse.js';
 import { table } from '../table.js';
 
 interface BenchOptions {
@@ -17,6 +17,7 @@ interface BenchOptions {
   repeats: number;
   moeMemory?: number;
   precision?: ('max' | 'eco' | number)[];
+  sensitivity?: string;
 }
 
 const SAMPLING = ['default', 'greedy', 'none'];
@@ -32,13 +33,14 @@ export function registerBench(program: Command): void {
     .option('--backend <name>', 'force a backend')
     .option('--moe-memory <size>', MOE_MEMORY_HELP, byteSize)
     .option('--precision <list>', `${PRECISION_HELP}; a comma list measures each`, (v: string) => v.split(',').map(precisionOption))
+    .option('--sensitivity <file>', SENSITIVITY_HELP)
     .option('--tokenizer <path>', 'tokenizer.bin for llama2.c checkpoints')
     .option('--sampling <how>', "generation's next token: default (llama.cpp's default chain, what users run), greedy, or none (fixed ids, as llama-bench)", 'default')
     .option('-r, --repeats <n>', 'runs of each test after a warm-up; the median is reported', int, 5)
     .option('--json', 'print machine-readable JSON')
     .action(async (path: string, opts: BenchOptions) => {
       if (!SAMPLING.includes(opts.sampling)) throw new InvalidArgumentError(`--sampling must be one of ${SAMPLING.join(', ')}, got "${opts.sampling}"`);
-      const model = await loadModel(path, { backend: opts.backend, threads: opts.threads, tokenizerPath: opts.tokenizer, moeMemory: opts.moeMemory });
+      const model = await loadModel(path, { backend: opts.backend, threads: opts.threads, tokenizerPath: opts.tokenizer, moeMemory: opts.moeMemory, sensitivity: opts.sensitivity });
       reportTuning(model);
       try {
         if (opts.repeats < 1) throw new InvalidArgumentError(`--repeats must be at least 1, got ${opts.repeats}`);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@ix/core';
 import { validateGrammarSpec, type ChatMessage, type GenerateOptions, type GenerateResult, type GrammarSpec, type Session } from '@ix/llm';
 import { loadModelFromFlags, MOE_MEMORY_HELP } from '../load.js';
-import { byteSize, int, num, PRECISION_HELP, precisionOption, seedOption } from '../parse.js';
+import { byteSize, int, num, PRECISION_HELP, precisionOption, seedOption, SENSITIVITY_HELP } from '../parse.js';
 
 interface RunOptions {
   prompt?: string;
@@ -30,6 +30,7 @@ interface RunOptions {
   jsonSchema?: string;
   jsonSchemaFile?: string;
   precision?: 'max' | 'eco' | number;
+  sensitivity?: string;
 }
 
 /** The structured-output flags as one grammar (at most one of them), read and checked before the model loads. */
@@ -72,6 +73,7 @@ export function registerRun(program: Command): void {
     .option('-t, --threads <n>', 'threads for CPU backends', int)
     .option('--moe-memory <size>', MOE_MEMORY_HELP, byteSize)
     .option('--precision <p>', PRECISION_HELP, precisionOption)
+    .option('--sensitivity <file>', SENSITIVITY_HELP)
     .option('-c, --ctx-size <n>', 'context length in tokens', int)
     .option('--backend <name>', 'force a backend (see ix probe)')
     .option('--no-chat', 'raw completion of the prompt, without the chat template')

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '@ix/core';
 import type { Model } from '../runtime/model.js';
 import { modelKey } from '../runtime/profile.js';
+import { logitsEntropy } from './auto.js';
 import type { PartSensitivity, Precision } from './plan.js';
 
 export const SENSITIVITY_VERSION = 1;
@@ -21,6 +22,13 @@ export interface SensitivityTable {
   /** tokens of text the KL divergences are averaged over */
   tokens: number;
   parts: PartSensitivity[];
+  /** the deciles (0, 10, ..., 100%) of the model's predictive entropy (nats) over the text, all parts at 8 bits */
+  entropyQuantiles?: number[];
+}
+
+export interface Calibration {
+  parts: PartSensitivity[];
+  entropyQuantiles: number[];
 }
 
 /** Mean over rows of KL(P || Q), P and Q given as logits rows of `vocab` (softmax in double precision). */
@@ -46,8 +54,8 @@ function logSoftmax(row: Float32Array): Float64Array {
   return Float64Array.from(row, (v) => v - lse);
 }
 
-/** Each part's cost at 4 bits over `tokens` (progress: parts measured so far, all parts). */
-export async function calibrate(model: Model, tokens: readonly number[], onProgress?: (done: number, total: number) => void): Promise<PartSensitivity[]> {
+/** Each part's cost at 4 bits over `tokens`, and the model's entropy deciles (progress: parts measured so far, all parts). */
+export async function calibrate(model: Model, tokens: readonly number[], onProgress?: (done: number, total: number) => void): Promise<Calibration> {
   const nested = model.nested;
   if (!nested) throw new InvalidArgumentError(`${model.file.path} is not nested: calibrate a model written by ix quantize --nested`);
   if (tokens.length < 2) throw new InvalidArgumentError('calibration needs a text of at least 2 tokens');
@@ -61,6 +69,8 @@ export async function calibrate(model: Model, tokens: readonly number[], onProgr
   };
   const vocab = model.hparams.vocabSize;
   const reference = await logits('max');
+  const entropies = Array.from({ length: tokens.length }, (_, r) => logitsEntropy(reference.subarray(r * vocab, (r + 1) * vocab))).sort((a, b) => a - b);
+  const entropyQuantiles = Array.from({ length: 11 }, (_, i) => entropies[Math.round((i / 10) * (entropies.length - 1))]!);
   const out: PartSensitivity[] = [];
   const all = new Set(nested.parts.keys());
   for (const [i, p] of nested.parts.entries()) {
@@ -70,7 +80,7 @@ export async function calibrate(model: Model, tokens: readonly number[], onProgr
     out.push({ layer: p.layer, part: p.part, kl: Math.max(0, meanKL(reference, await logits(nested.plan(lowered)), vocab)) });
     onProgress?.(i + 1, nested.parts.length);
   }
-  return out;
+  return { parts: out, entropyQuantiles };
 }
 
 /** A stored table, checked: its version and that it measured this model (by key). */
@@ -78,6 +88,10 @@ export function checkSensitivityTable(value: unknown, modelKey: string, where: s
   const t = value as Partial<SensitivityTable> | null;
   if (!t || t.version !== SENSITIVITY_VERSION || !Array.isArray(t.parts)) throw new InvalidArgumentError(`${where} is not a version ${SENSITIVITY_VERSION} sensitivity table (ix calibrate writes them)`);
   if (t.modelKey !== modelKey) throw new InvalidArgumentError(`${where} was measured on another model file (${t.model ?? 'unknown'}); calibrate this one`);
+  const q = t.entropyQuantiles;
+  if (q !== undefined && !(Array.isArray(q) && q.length >= 2 && q.every((x, i) => Number.isFinite(x) && x >= 0 && (i === 0 || x >= q[i - 1]!)))) {
+    throw new InvalidArgumentError(`${where}: entropyQuantiles must be rising entropies`);
+  }
   for (const p of t.parts) {
     if (!p || !Number.isInteger(p.layer) || (p.part !== 'attn' && p.part !== 'ffn') || !(typeof p.kl === 'number' && p.kl >= 0)) throw new InvalidArgumentError(`${where}: malformed entry ${JSON.stringify(p)}`);
   }

@@ -7,6 +7,7 @@
  *   <number> an average of at most that many bits per nested weight read, from 4.5 (all bases)
  *            to 9 (everything): the parts that lose most when lowered stay at 8 bits, as a
  *            sensitivity table (`ix calibrate`) measured them, else in llama.cpp's order
+ *   'auto'   a number chosen per step from the request itself (auto.ts)
  *   a plan   { attn: [8, 4, ...], ffn: [...] }: each layer's bits, given
  */
 import { InvalidArgumentError, Tensor } from '@ix/core';
@@ -14,7 +15,7 @@ import type { Refinement } from '../arch/index.js';
 import { layerPart } from './nested-format.js';
 
 /** See the module comment; a plan gives each layer's attention and FFN its bits (4 or 8) itself. */
-export type Precision = 'max' | 'eco' | number | PrecisionPlan;
+export type Precision = 'max' | 'eco' | 'auto' | number | PrecisionPlan;
 
 /** Static per-layer precision: bits for each layer's attention and FFN, one entry per layer. */
 export interface PrecisionPlan {
@@ -45,6 +46,8 @@ export interface PartSensitivity {
 /** The layer parts of a nested model, and the refinements that precisions choose. */
 export class NestedWeights {
   readonly parts: LayerPart[];
+  /** quantiles of the model's predictive entropy on the calibration text ('auto' places steps among them) */
+  entropyQuantiles?: readonly number[];
   private readonly residuals: ReadonlyMap<Tensor, Tensor>;
   private readonly kept = new Map<string, Refinement>();
   private order: number[];
@@ -81,7 +84,8 @@ export class NestedWeights {
 
   /** Which parts (indices into `parts`) a precision reads at 8 bits. */
   chosen(precision: Precision): Set<number> {
-    if (precision === 'max') return new Set(this.parts.keys());
+    // a session resolves 'auto' step by step (auto.ts); a caller without one reads everything
+    if (precision === 'max' || precision === 'auto') return new Set(this.parts.keys());
     if (precision === 'eco') return new Set();
     if (typeof precision === 'object') {
       for (const part of ['attn', 'ffn'] as const) {
@@ -94,8 +98,9 @@ export class NestedWeights {
     const budget = (precision / 8) * weights; // bytes at `precision` bits per weight
     let bytes = this.parts.reduce((n, p) => n + p.baseBytes, 0);
     const out = new Set<number>();
+    // in order, each part that still fits (a smaller one later may fit where a bigger one did not)
     for (const i of this.order) {
-      if (bytes + this.parts[i]!.baseBytes > budget) break;
+      if (bytes + this.parts[i]!.baseBytes > budget) continue;
       bytes += this.parts[i]!.baseBytes;
       out.add(i);
     }
@@ -141,7 +146,7 @@ export class NestedWeights {
 
 /** A request's precision as given (a string from a flag or a JSON body), checked. */
 export function parsePrecision(value: unknown): Precision {
-  if (value === 'max' || value === 'eco') return value;
+  if (value === 'max' || value === 'eco' || value === 'auto') return value;
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const plan = value as Record<string, unknown>;
     const bits = (v: unknown) => Array.isArray(v) && v.every((b) => b === 4 || b === 8);
@@ -154,7 +159,7 @@ export function parsePrecision(value: unknown): Precision {
 }
 
 function badPrecision(value: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(`precision must be "max", "eco" or a number of bits per weight (4.5 to 9), got ${JSON.stringify(value)}`);
+  return new InvalidArgumentError(`precision must be "max", "eco", "auto" or a number of bits per weight (4.5 to 9), got ${JSON.stringify(value)}`);
 }
 
 /**

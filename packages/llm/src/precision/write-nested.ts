@@ -5,7 +5,8 @@
  * Tensors are read, quantized and written one at a time, so a big model never sits in memory whole.
  */
 import { dequantize, type DTypeName, InvalidArgumentError, ModelFormatError, quantizeNested } from '@ix/core';
-import { FileSink, GGUFValueType, openModel, writeGGUF, type GGUFTensorInput, type GGUFTypeTag, type TensorEntry } from '../formats/index.js';
+import { GGUFValueType, openModel, type GGUFTensorInput, type GGUFTypeTag, type TensorEntry } from '../formats/index.js';
+import { writeGGUFFile } from './write-file.js';
 import { isNestedMatrix, NESTED_KEYS, NESTED_LEVELS, NESTED_VERSION, RESIDUAL_SUFFIX } from './nested-format.js';
 
 const FLOAT_TYPES: readonly string[] = ['F32', 'F16', 'BF16'];
@@ -15,6 +16,11 @@ const FTYPE_MOSTLY_Q4_0 = 2;
 export interface NestedQuantizeOptions {
   /** called after each tensor is written: tensors done, all tensors, that tensor's name */
   onProgress?: (done: number, total: number, name: string) => void;
+  /**
+   * write the matrices that would be nested as this one plain type instead (everything else as a
+   * nested file has it): the uniform files that nested precision is compared with
+   */
+  plain?: DTypeName;
 }
 
 export interface NestedQuantizeSummary {
@@ -38,8 +44,8 @@ export async function writeNestedModel(source: string, target: string, options: 
     if (file.metadata[NESTED_KEYS.version] !== undefined) throw new InvalidArgumentError(`${source} is nested already`);
     const summary = { nested: 0, q8: 0, kept: 0, bytes: 0 };
     const tensors: GGUFTensorInput[] = [];
-    for (const entry of file.tensors.values()) tensors.push(...plan(entry, source, summary));
-    const { metadata, types } = nestedHeader(file.metadata, file.metadataTypes ?? {});
+    for (const entry of file.tensors.values()) tensors.push(...plan(entry, source, summary, options.plain));
+    const { metadata, types } = nestedHeader(file.metadata, file.metadataTypes ?? {}, options.plain === undefined);
     let done = 0;
     const counted = tensors.map((t) => ({
       ...t,
@@ -49,7 +55,7 @@ export async function writeNestedModel(source: string, target: string, options: 
         return data;
       },
     }));
-    summary.bytes = await writeGGUF(await FileSink.create(target), { metadata, types, tensors: counted });
+    summary.bytes = await writeGGUFFile(target, { metadata, types, tensors: counted });
     return summary;
   } finally {
     await file.close();
@@ -57,12 +63,13 @@ export async function writeNestedModel(source: string, target: string, options: 
 }
 
 /** The tensors one source tensor becomes. */
-function plan(entry: TensorEntry, source: string, summary: { nested: number; q8: number; kept: number }): GGUFTensorInput[] {
+function plan(entry: TensorEntry, source: string, summary: { nested: number; q8: number; kept: number }, plain?: DTypeName): GGUFTensorInput[] {
   const { name, shape } = entry;
   const isFloat = FLOAT_TYPES.includes(entry.dtype);
   if (isNestedMatrix(name, shape)) {
     if (!isFloat) throw new ModelFormatError(source, `"${name}" is ${entry.dtype}: nested quantization needs float weights (F32, F16 or BF16), since re-quantizing quantized weights adds their error to its own`);
     summary.nested++;
+    if (plain) return [{ name, shape, dtype: plain, data: () => floats(entry) }];
     // the base is computed first (the writer asks in order); its residual waits for the next call
     let residual: Promise<Uint8Array> | undefined;
     const nested = async () => {
@@ -90,7 +97,7 @@ async function floats(entry: TensorEntry): Promise<Float32Array> {
 }
 
 /** The source's metadata for one file (split keys dropped), marked nested. */
-function nestedHeader(source: Record<string, unknown>, sourceTypes: Record<string, GGUFTypeTag>): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
+function nestedHeader(source: Record<string, unknown>, sourceTypes: Record<string, GGUFTypeTag>, nested: boolean): { metadata: Record<string, unknown>; types: Record<string, GGUFTypeTag> } {
   const metadata: Record<string, unknown> = {};
   const types: Record<string, GGUFTypeTag> = {};
   for (const [k, v] of Object.entries(source)) {
@@ -98,6 +105,7 @@ function nestedHeader(source: Record<string, unknown>, sourceTypes: Record<strin
     metadata[k] = v;
     if (sourceTypes[k] !== undefined) types[k] = sourceTypes[k]!;
   }
+  if (!nested) return { metadata, types };
   metadata['general.file_type'] = FTYPE_MOSTLY_Q4_0;
   types['general.file_type'] = GGUFValueType.UINT32;
   metadata[NESTED_KEYS.version] = NESTED_VERSION;

@@ -197,7 +197,10 @@ export class Model {
       if (model.nested && options.sensitivity !== false && typeof source === 'string') {
         const found = await findSensitivity(source, options.sensitivity);
         try {
-          if (found?.table) model.nested.useSensitivity(found.table.parts);
+          if (found?.table) {
+            model.nested.useSensitivity(found.table.parts);
+            model.nested.entropyQuantiles = found.table.entropyQuantiles;
+          }
           model.sensitivity = found;
         } catch (e) {
           if (options.sensitivity) throw e;

@@ -7,7 +7,7 @@ import { StopStringFilter } from './stop-strings.js';
 import type { ChatMessage, ChatTool } from '../chat/index.js';
 import { continuationDecoder } from '../tokenizer/continuation.js';
 import { TokenConstraint, type GrammarSpec } from '../grammar/index.js';
-import { parsePrecision, type Precision } from '../precision/index.js';
+import { AutoPrecision, parsePrecision, type Precision } from '../precision/index.js';
 import type { Refinement } from '../arch/index.js';
 
 /** What a session uses of its model (a Model; declared here so that sessions do not import it). */
@@ -23,6 +23,8 @@ export interface SessionModel {
   stepLogits(elements: number): Float32Array;
   stepCandidates(elements: number): Int32Array;
   refinement(precisions: readonly (Precision | undefined)[]): Refinement | undefined;
+  /** nested models: what 'auto' places a step's entropy among */
+  readonly nested?: { readonly entropyQuantiles?: readonly number[] };
 }
 
 export interface SessionOptions {
@@ -107,6 +109,9 @@ export class Session {
   private cached: number[] = [];
   private disposed = false;
   private precisionNow: Precision | undefined;
+  private auto: AutoPrecision | undefined;
+  private autoNext: Precision | undefined;
+  private lastStepPrecision: Precision | undefined;
 
   constructor(
     readonly model: SessionModel,
@@ -143,6 +148,25 @@ export class Session {
     const checked = p === undefined ? undefined : parsePrecision(p);
     this.model.refinement([checked]); // refuses a precision the model cannot read, now rather than at the next step
     this.precisionNow = checked;
+    this.auto = checked === 'auto' ? new AutoPrecision(this.model.nested?.entropyQuantiles) : undefined;
+    this.autoNext = undefined;
+  }
+
+  /** the precision the last step read ('auto' resolved to its bits per weight); undefined before the first */
+  get lastPrecision(): Precision | undefined {
+    return this.lastStepPrecision;
+  }
+
+  /** @internal the precision of a step over `tokens`: 'auto' resolved from the prompt, or from the logits before */
+  stepPrecision(tokens: readonly number[]): Precision | undefined {
+    const p = !this.auto ? this.precisionNow : tokens.length > 1 || this.autoNext === undefined ? this.auto.forPrompt(tokens) : this.autoNext;
+    this.lastStepPrecision = p;
+    return p;
+  }
+
+  /** @internal a step's last logits: what 'auto' reads for the next one */
+  observe(logits: Float32Array): void {
+    if (this.auto) this.autoNext = this.auto.afterLogits(logits);
   }
 
   /** tokens currently held in the KV cache */
@@ -266,13 +290,18 @@ export class Session {
     if (!(maxTokens >= 0)) throw new InvalidArgumentError(`maxTokens must be >= 0, got ${options.maxTokens}`);
     const sampler = new Sampler(options);
     const sessionPrecision = this.precisionNow;
+    const sessionAuto = this.auto;
     if (options.precision !== undefined) this.precision = options.precision;
     const constraint = options.grammar ? await TokenConstraint.create(model.tokenizer, options.grammar, model.hparams.vocabSize) : undefined;
     try {
       return yield* this.generateFrom(promptTokens, maxTokens, sampler, constraint, options);
     } finally {
       constraint?.dispose();
-      this.precisionNow = sessionPrecision;
+      if (options.precision !== undefined) {
+        this.precisionNow = sessionPrecision;
+        this.auto = sessionAuto;
+        this.autoNext = undefined;
+      }
     }
   }
 
@@ -342,7 +371,7 @@ async function runStep(
   }
   const segments = items.map((i) => ({ cache: i.session.kvCache, pos0: i.session.tokens.length, nTokens: i.tokens.length, allLogits: i.all }));
   const wantCandidates = candidates !== undefined && !items.some((i) => i.all);
-  const refine = model.refinement(items.map((i) => i.session.precision));
+  const refine = model.refinement(items.map((i) => i.session.stepPrecision(i.tokens)));
   const step = model.stepGraphs.get(segments, { candidates: wantCandidates ? candidates : undefined, ...(refine && { refine }) });
   const tokens = Int32Array.from(items.flatMap((i) => i.tokens));
   const pos = Int32Array.from(items.flatMap((i) => i.tokens.map((_, k) => i.session.tokens.length + k)));
@@ -358,6 +387,7 @@ async function runStep(
     const n = i.all ? i.tokens.length : 1;
     // views of the one array the step downloaded: no copy per sequence
     const result: StepRow = { logits: out.subarray(row * vocab, (row + n) * vocab) };
+    i.session.observe(out.subarray((row + n - 1) * vocab, (row + n) * vocab));
     if (ids) result.candidates = ids.subarray(row * k, (row + 1) * k);
     row += n;
     return result;

@@ -14,6 +14,8 @@ const options = {
     repeat_last_n: { type: 'integer', minimum: -1 },
     presence_penalty: { type: 'number' },
     frequency_penalty: { type: 'number' },
+    // ix: nested models' precision ("max", "eco", bits per weight or {attn, ffn} bits per layer); checked in precision.ts
+    precision: { anyOf: [{ type: 'string', maxLength: 16 }, { type: 'number' }, { type: 'object', maxProperties: 2 }] },
   },
 } as const;
 

@@ -11,6 +11,7 @@ import type { JobEvent, JobResult } from '../scheduler.js';
 import { clientGone, collectJobs, sendStream } from '../streaming.js';
 import { chatSchema, generateSchema, showSchema } from './ollama-schemas.js';
 import { SERVER_VERSION } from '../version.js';
+import { precisionOf } from '../precision.js';
 
 interface OllamaOptions {
   num_predict?: number;
@@ -24,6 +25,7 @@ interface OllamaOptions {
   repeat_last_n?: number;
   presence_penalty?: number;
   frequency_penalty?: number;
+  precision?: unknown;
 }
 
 interface CommonBody {
@@ -143,7 +145,8 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
     const messages: ChatMessage[] = [...(body.system ? [{ role: 'system', content: body.system }] : []), { role: 'user', content: body.prompt }];
     const promptTokens = await (useTemplate ? engine.promptTokens({ messages }) : engine.promptTokens({ text: body.prompt }));
     const [constraint] = await constraintsFor(engine, ollamaGrammarOf(body as object), 1);
-    const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens, constraint }], clientGone(reply));
+    const precision = precisionOf(body.options?.precision, engine, 'options.precision');
+    const channels = scheduler.submit([{ ...samplingOf(body.options), precision, promptTokens, constraint }], clientGone(reply));
     return respond(channels, body.stream !== false, reply, (text) => ({ response: text }));
   });
 
@@ -158,7 +161,8 @@ export function registerOllama(app: FastifyInstance, ctx: ServerContext): void {
     const tools = toolUseOf({ tools: (body as { tools?: unknown }).tools });
     const promptTokens = await engine.promptTokens({ messages: body.messages, tools: tools?.tools });
     const [constraint] = await constraintsFor(engine, ollamaGrammarOf(body as object), 1);
-    const channels = scheduler.submit([{ ...samplingOf(body.options), promptTokens, constraint }], clientGone(reply));
+    const precision = precisionOf(body.options?.precision, engine, 'options.precision');
+    const channels = scheduler.submit([{ ...samplingOf(body.options), precision, promptTokens, constraint }], clientGone(reply));
     return respond(channels, body.stream !== false, reply, message, tools);
   });
 

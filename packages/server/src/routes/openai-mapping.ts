@@ -18,6 +18,8 @@ export interface OpenAISampling {
   stop?: string | string[] | null;
   /** OpenAI: {"token id": bias}; llama.cpp also: [[id or text, bias or false], ...] */
   logit_bias?: Record<string, number> | [number | string, number | false][] | null;
+  /** ix: nested models' precision (see precision.ts) */
+  precision?: unknown;
 }
 
 const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);

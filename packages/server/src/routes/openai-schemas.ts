@@ -22,6 +22,8 @@ const sampling = {
   user: { type: 'string' },
   // OpenAI's {"token id": bias} or llama.cpp's [[id or text, bias or false], ...]; checked in openai-mapping.ts
   logit_bias: nullable({ anyOf: [{ type: 'object', maxProperties: 1024 }, { type: 'array', maxItems: 1024 }] }),
+  // ix: nested models' precision ("max", "eco", bits per weight or {attn, ffn} bits per layer); checked in precision.ts
+  precision: nullable({ anyOf: [{ type: 'string', maxLength: 16 }, { type: 'number' }, { type: 'object', maxProperties: 2 }] }),
 } as const;
 
 const contentPart = {

@@ -8,6 +8,7 @@ import { assistantTurn, toolGrammarOf, toolUseOf } from '../tools.js';
 import type { JobResult } from '../scheduler.js';
 import { clientGone, collectJobs, mergeJobs, sendStream } from '../streaming.js';
 import { chatCompletionSchema, completionSchema } from './openai-schemas.js';
+import { precisionOf } from '../precision.js';
 import {
   chatLogprob,
   chatMessagesOf,
@@ -72,10 +73,11 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const n = body.n ?? 1;
     // parsed once for the n choices (a text key is tokenized)
     const logitBias = logitBiasOf(body.logit_bias, engine);
+    const precision = precisionOf(body.precision, engine);
     const format = openAIGrammarOf(body as object), forced = toolGrammarOf(toolUse);
     if (format && forced) throw invalidRequest(`${format.param} and a required tool call cannot both constrain the output`, 'invalid_value', format.param);
     const constraints = await constraintsFor(engine, format ?? forced, n);
-    const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens, logprobs, constraint: constraints[i] }));
+    const requests: GenerationRequest[] = Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, precision, promptTokens, logprobs, constraint: constraints[i] }));
     const channels = scheduler.submit(requests, clientGone(reply));
     const id = newId('chatcmpl');
     const created = Math.floor(Date.now() / 1000);
@@ -165,9 +167,10 @@ export function registerOpenAI(app: FastifyInstance, ctx: ServerContext): void {
     const n = body.n ?? 1;
     // choice index = prompt index * n + choice within the prompt, as OpenAI numbers them
     const logitBias = logitBiasOf(body.logit_bias, engine);
+    const precision = precisionOf(body.precision, engine);
     const constraints = await constraintsFor(engine, openAIGrammarOf(body as object), promptTokens.length * n);
     const requests: GenerationRequest[] = promptTokens.flatMap((tokens, p) =>
-      Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, promptTokens: tokens, logprobs, constraint: constraints[p * n + i] })),
+      Array.from({ length: n }, (_, i) => ({ ...samplingOf(body, i, maxTokens), logitBias, precision, promptTokens: tokens, logprobs, constraint: constraints[p * n + i] })),
     );
     const echoOf = (index: number) => (body.echo ? (prompts[Math.floor(index / n)] as string) : '');
     const channels = scheduler.submit(requests, clientGone(reply));

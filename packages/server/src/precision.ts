@@ -1,0 +1,23 @@
+import { parsePrecision, type Precision } from '@ix/llm';
+import type { Engine } from './engine.js';
+import { invalidRequest } from './errors.js';
+
+/**
+ * A request's `precision` (nested models: max, eco, bits per weight, or a per-layer plan), checked
+ * against the model when the request comes in, so that a step never fails on it.
+ */
+export function precisionOf(value: unknown, engine: Pick<Engine, 'info'>, where = 'precision'): Precision | undefined {
+  if (value === undefined || value === null) return undefined;
+  let p: Precision;
+  try {
+    p = parsePrecision(value);
+  } catch (err) {
+    throw invalidRequest((err as Error).message, 'invalid_value', where);
+  }
+  const layers = engine.info.nestedLayers;
+  if (layers === undefined && p !== 'max') throw invalidRequest('this model holds one precision; a nested model (ix quantize --nested) can be read at several', 'invalid_value', where);
+  if (typeof p === 'object' && (p.attn.length !== layers || p.ffn.length !== layers)) {
+    throw invalidRequest(`a precision plan needs 4 or 8 bits for each of the model's ${layers} layers, in "attn" and in "ffn"`, 'invalid_value', where);
+  }
+  return p;
+}

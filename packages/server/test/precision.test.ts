@@ -1,0 +1,94 @@
+/**
+ * Requests choose the precision of a nested model (ix quantize --nested): each client's text must be
+ * what a Session generates at that precision, while clients of other precisions share the steps
+ * (their batched steps read the most precise of them, so each is checked alone and together).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, writeNestedModel, type GenerateOptions, type Model } from '@ix/llm';
+import { CoreEngine } from '../src/core-engine.js';
+import type { IxServer } from '../src/server.js';
+import { startServer } from './helpers.js';
+
+const STORIES = new URL('../../../models/stories260K/stories260K.gguf', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'ix-precision-'));
+
+let model: Model;
+let plain: Model;
+let server: IxServer;
+let url: string;
+let plainServer: IxServer;
+let plainUrl: string;
+
+async function reference(options: GenerateOptions): Promise<string> {
+  const it = model.createSession().generate('Once upon a time', { temperature: 0, maxTokens: 30, ...options });
+  let r = await it.next();
+  while (!r.done) r = await it.next();
+  return r.value.text;
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+const complete = (base: string, extra: Record<string, unknown>) => post(`${base}/v1/completions`, { model: 'm', prompt: 'Once upon a time', max_tokens: 30, temperature: 0, ...extra });
+
+beforeAll(async () => {
+  const nested = join(dir, 'stories-nested.gguf');
+  await writeNestedModel(STORIES, nested);
+  model = await loadModel(nested, { backend: 'reference' });
+  plain = await loadModel(STORIES, { backend: 'reference' });
+  ({ server, url } = await startServer({ engine: await CoreEngine.create(model), modelName: 'm', parallel: 2 }));
+  ({ server: plainServer, url: plainUrl } = await startServer({ engine: await CoreEngine.create(plain), modelName: 'm', parallel: 1 }));
+});
+afterAll(async () => {
+  await server?.close();
+  await plainServer?.close();
+  await model?.dispose();
+  await plain?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('precision per request', () => {
+  it('each precision gives what a Session gives at it (OpenAI and Ollama)', async () => {
+    const eco = await reference({ precision: 'eco' });
+    const max = await reference({ precision: 'max' });
+    expect(eco).not.toBe(max);
+    const r1 = await complete(url, { precision: 'eco' });
+    expect(r1.status).toBe(200);
+    expect((r1.body as { choices: { text: string }[] }).choices[0]!.text).toBe(eco);
+    const r2 = await complete(url, {});
+    expect((r2.body as { choices: { text: string }[] }).choices[0]!.text).toBe(max);
+    const o = await post(`${url}/api/generate`, { model: 'm', prompt: 'Once upon a time', stream: false, options: { temperature: 0, num_predict: 30, precision: 'eco' } });
+    expect(o.status).toBe(200);
+    expect((o.body as { response: string }).response).toBe(eco);
+  });
+
+  it("'auto' chooses each step's bits as a Session's 'auto' does", async () => {
+    const r = await complete(url, { precision: 'auto' });
+    expect((r.body as { choices: { text: string }[] }).choices[0]!.text).toBe(await reference({ precision: 'auto' }));
+  });
+
+  it('a plan per layer, as a Session reads it', async () => {
+    const plan = { attn: [8, 4, 4, 4, 8], ffn: [4, 4, 8, 4, 4] } as const;
+    const r = await complete(url, { precision: plan });
+    expect((r.body as { choices: { text: string }[] }).choices[0]!.text).toBe(await reference({ precision: { attn: [...plan.attn], ffn: [...plan.ffn] } }));
+  });
+
+  it('bad precisions are 400s that name the field; a model of one precision refuses all but max', async () => {
+    for (const bad of ['fast', -2, { attn: [8], ffn: [8] }, { attn: [5, 5, 5, 5, 5], ffn: [4, 4, 4, 4, 4] }]) {
+      const r = await complete(url, { precision: bad });
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.body)).toContain('precision');
+    }
+    const o = await post(`${url}/api/generate`, { model: 'm', prompt: 'x', stream: false, options: { precision: 'turbo' } });
+    expect(o.status).toBe(400);
+    const refused = await complete(plainUrl, { precision: 'eco' });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('one precision');
+    expect((await complete(plainUrl, { precision: 'max' })).status).toBe(200);
+  });
+});
