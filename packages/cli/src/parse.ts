@@ -31,13 +31,13 @@ export function byteSize(value: string): number {
 }
 
 /** --precision: max, eco or bits per weight (nested models; checked again by the model) */
-export function precisionOption(value: string): 'max' | 'eco' | number {
-  if (value === 'max' || value === 'eco') return value;
+export function precisionOption(value: string): 'max' | 'eco' | 'auto' | number {
+  if (value === 'max' || value === 'eco' || value === 'auto') return value;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected max, eco or bits per weight (4.5 to 9), got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected max, eco, auto or bits per weight (4.5 to 9), got "${value}"`);
   return n;
 }
 
-export const PRECISION_HELP = 'nested models (ix quantize --nested): max (8 bits, the default), eco (4 bits) or an average of bits per weight read (4.5 to 9)';
+export const PRECISION_HELP = 'nested models (ix quantize --nested): max (8 bits, the default), eco (4 bits), auto (per step, from the request) or an average of bits per weight read (4.5 to 9)';
 
 export const SENSITIVITY_HELP = 'nested models: the sensitivity table (ix calibrate) that orders layers for a bit budget (default: <model>.sensitivity.json when present)';

@@ -270,3 +270,46 @@ describe('ix itself', () => {
   });
 });
 
+
+describe('ix quantize --nested, ix calibrate, --precision', () => {
+  it('nests stories260K, calibrates it beside the file, and runs it at each precision as the library does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ix-cli-nested-'));
+    try {
+      const nested = join(dir, 'stories-nested.gguf');
+      const q = await ix(['quantize', '--nested', STORIES, nested]);
+      expect(q.code).toBe(0);
+      expect(q.stdout).toContain('30 nested matrices');
+      const cal = await ix(['calibrate', nested, '--tokens', '64']);
+      expect(cal.code).toBe(0);
+      const table = JSON.parse(readFileSync(`${nested}.sensitivity.json`, 'utf8'));
+      expect(table.parts).toHaveLength(10);
+      expect(table.entropyQuantiles).toHaveLength(11);
+      // what the CLI prints at a precision is what a session generates at it (the table found beside the file)
+      const m = await loadModel(join(dir, 'stories-nested.gguf'), { backend: 'reference' });
+      try {
+        expect(m.sensitivity?.table?.parts).toEqual(table.parts);
+        for (const precision of ['eco', '6', 'max'] as const) {
+          const r = await ix(['run', nested, '--backend', 'reference', '--temp', '0', '-n', '24', '--no-chat', '-p', 'Once upon a time', '--precision', precision]);
+          expect(r.code).toBe(0);
+          let want = '';
+          const s = m.createSession({ precision: precision === '6' ? 6 : precision });
+          for await (const t of s.generate('Once upon a time', { temperature: 0, maxTokens: 24, chat: false })) want += t.text;
+          s.dispose();
+          expect(r.stdout).toBe(want + '\n');
+        }
+      } finally {
+        await m.dispose();
+      }
+      const refused = await ix(['run', STORIES, '-n', '2', '-p', 'x', '--precision', 'eco']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^ix: precision "eco": .* holds one precision/m);
+      const bad = await ix(['run', nested, '-n', '2', '-p', 'x', '--precision', 'fastest']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('expected max, eco, auto');
+      const notNested = await ix(['quantize', STORIES, join(dir, 'x.gguf')]);
+      expect(notNested.stderr).toContain('add --nested');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

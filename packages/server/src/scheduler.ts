@@ -3,6 +3,7 @@ import type { Engine, EngineSequence, StepOutput } from './engine.js';
 import { ApiError, notGenerative, QueueFullError, ShuttingDownError } from './errors.js';
 import { Generation, type FinishReason, type GenerationRequest, type TokenEvent } from './generation.js';
 import type { Metrics } from './metrics.js';
+import type { Precision } from '@ix/llm';
 
 export interface SchedulerOptions {
   /** slots: requests generating at the same time, one KV cache each */
@@ -70,6 +71,8 @@ export class Scheduler {
   private looping = false;
   private accepting = true;
   private useCounter = 0;
+  /** nested models: what requests that name no precision read, step by step (changeable while they run) */
+  precision: Precision | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -227,7 +230,7 @@ export class Scheduler {
       if (work.length) {
         let rows: StepOutput[];
         try {
-          rows = await this.engine.step(work.map((w) => ({ seq: w.slot.seq, tokens: w.tokens, precision: w.job.gen.request.precision })));
+          rows = await this.engine.step(work.map((w) => ({ seq: w.slot.seq, tokens: w.tokens, precision: w.job.gen.request.precision ?? this.precision })));
         } catch (err) {
           for (const w of work) this.fail(w.slot, err);
           continue;

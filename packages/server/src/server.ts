@@ -10,6 +10,8 @@ import { registerOllama } from './routes/ollama.js';
 import { registerOpenAI } from './routes/openai.js';
 import { registerSystem } from './routes/system.js';
 import { Scheduler } from './scheduler.js';
+import type { Precision } from '@ix/llm';
+import { precisionOf } from './precision.js';
 
 export interface ServerOptions {
   engine: Engine;
@@ -29,6 +31,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** add Node process metrics (CPU, memory, event loop) to /metrics */
   processMetrics?: boolean;
+  /** nested models: the precision of requests that name none (changeable at run time: PUT /ix/precision) */
+  precision?: Precision;
 }
 
 export interface IxServer {
@@ -53,6 +57,8 @@ export function createServer(options: ServerOptions): IxServer {
     prefillChunk: options.prefillChunk,
     metrics,
   });
+  // checked as a request's would be: a model of one precision refuses all but max
+  if (options.precision !== undefined) scheduler.precision = precisionOf(options.precision, options.engine, 'the server precision');
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 4 * 2 ** 20,

@@ -78,6 +78,24 @@ describe('precision per request', () => {
     expect((r.body as { choices: { text: string }[] }).choices[0]!.text).toBe(await reference({ precision: { attn: [...plan.attn], ffn: [...plan.ffn] } }));
   });
 
+  it('the server-wide precision (requests that name none) is read and changed at run time', async () => {
+    const get = async () => (await (await fetch(`${url}/ix/precision`)).json()) as { precision: unknown; nested: boolean };
+    expect(await get()).toEqual({ precision: 'max', nested: true });
+    const put = (precision: unknown) => fetch(`${url}/ix/precision`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ precision }) });
+    expect((await put('eco')).status).toBe(200);
+    expect((await get()).precision).toBe('eco');
+    const text = async (extra: Record<string, unknown>) => ((await complete(url, extra)).body as { choices: { text: string }[] }).choices[0]!.text;
+    expect(await text({})).toBe(await reference({ precision: 'eco' }));
+    // a request's own precision wins
+    expect(await text({ precision: 'max' })).toBe(await reference({ precision: 'max' }));
+    expect((await put('turbo')).status).toBe(400);
+    expect((await put(null)).status).toBe(200);
+    expect((await get()).precision).toBe('max');
+    expect(await text({})).toBe(await reference({ precision: 'max' }));
+    // a model of one precision: max only
+    expect((await fetch(`${plainUrl}/ix/precision`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ precision: 'eco' }) })).status).toBe(400);
+  });
+
   it('bad precisions are 400s that name the field; a model of one precision refuses all but max', async () => {
     for (const bad of ['fast', -2, { attn: [8], ffn: [8] }, { attn: [5, 5, 5, 5, 5], ffn: [4, 4, 4, 4, 4] }]) {
       const r = await complete(url, { precision: bad });

@@ -151,23 +151,38 @@ await withModel(nestedPath, async (m) => {
 
   // 'auto' decides each step from the step before, so it runs one token per step; so does the
   // static budget it is compared with, at the bits auto read on average
-  const decode = async (precision: Precision) => {
-    const s = m.createSession({ contextLength: tokens.length, kvType: 'F32', precision });
+  // (`each(t)`: the precision of step t, or one for all)
+  const decode = async (each: Precision | ((t: number) => Precision)) => {
+    const s = m.createSession({ contextLength: tokens.length, kvType: 'F32', precision: typeof each === 'function' ? each(0) : each });
     const out = new Float32Array(tokens.length * vocab);
-    let read = 0;
+    const read: number[] = [];
     try {
       for (let t = 0; t < tokens.length; t++) {
+        if (typeof each === 'function') s.precision = each(t);
         out.set(await s.evaluate(tokens.slice(0, t + 1)), t * vocab);
-        read += bits(s.lastPrecision!);
+        read.push(bits(s.lastPrecision!));
       }
     } finally {
       s.dispose();
     }
-    return { l: out, bits: read / tokens.length };
+    return { l: out, bits: read.reduce((a, b) => a + b, 0) / tokens.length, read };
   };
   const auto = await decode('auto');
   const fixed = await decode(auto.bits);
-  for (const [config, run] of [['nested auto, one token per step', auto], [`nested ${auto.bits.toFixed(2)} bits calibrated, one token per step`, fixed]] as const) {
+  // the control: auto's budgets dealt to the steps at random (same bits, no entropy signal)
+  let seed = 12345;
+  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const dealt = [...auto.read];
+  for (let i = dealt.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [dealt[i], dealt[j]] = [dealt[j]!, dealt[i]!];
+  }
+  const shuffled = await decode((t) => dealt[t]!);
+  for (const [config, run] of [
+    ['nested auto, one token per step', auto],
+    ["nested auto's budgets at random steps, one token per step", shuffled],
+    [`nested ${auto.bits.toFixed(2)} bits calibrated, one token per step`, fixed],
+  ] as const) {
     rows.push({ config, bits: run.bits, kl: meanKL(reference, run.l, vocab), top1: top1Agreement(reference, run.l, vocab) });
   }
 });

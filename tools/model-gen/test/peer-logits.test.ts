@@ -229,7 +229,9 @@ describe('a nested llama-tiny vs llama.cpp on the weights each precision reads',
       for (const [backend, accuracy] of runs) {
         const r = compare(await ixLogits(nested, PROMPT, shape.vocabSize, backend, accuracy, 64, precision), peer);
         console.log(`nested ${precision} on ${backend} ${accuracy}: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
-        expect(r.relDiff).toBeLessThan(tol.relDiff);
+        // max in exact arithmetic has F32 weights on both sides: a tighter bound (measured 2.9e-3;
+        // reading the bases alone instead lands 0.18 away)
+        expect(r.relDiff).toBeLessThan(precision === 'max' && accuracy === 'exact' ? 5e-3 : tol.relDiff);
         expect(r.top1).toBeGreaterThanOrEqual(tol.top1);
         expect(r.decisiveMisses).toBe(0);
       }

@@ -16,7 +16,7 @@ interface BenchOptions {
   sampling: string;
   repeats: number;
   moeMemory?: number;
-  precision?: ('max' | 'eco' | number)[];
+  precision?: ('max' | 'eco' | 'auto' | number)[];
   sensitivity?: string;
 }
 
@@ -50,7 +50,8 @@ export function registerBench(program: Command): void {
           if (precision === undefined) results.push(...measured);
           else {
             // what the precision reads: bits per weight over the nested matrices
-            const bits = model.nested?.bitsPerWeight(model.nested.chosen(precision));
+            // ('auto' varies from step to step: tools/bench/dist/precision.js reports what it read)
+            const bits = precision === 'auto' ? undefined : model.nested?.bitsPerWeight(model.nested.chosen(precision));
             results.push(...measured.map((r) => ({ ...r, test: `${r.test} @${precision}`, precision, ...(bits !== undefined && { bitsPerWeight: bits }) })));
           }
         }

@@ -29,7 +29,7 @@ interface RunOptions {
   grammarFile?: string;
   jsonSchema?: string;
   jsonSchemaFile?: string;
-  precision?: 'max' | 'eco' | number;
+  precision?: 'max' | 'eco' | 'auto' | number;
   sensitivity?: string;
 }
 

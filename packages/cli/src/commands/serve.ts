@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '@ix/core';
 import { loadModelFromFlags, MOE_MEMORY_HELP } from '../load.js';
-import { byteSize, int } from '../parse.js';
+import { byteSize, int, PRECISION_HELP, precisionOption, SENSITIVITY_HELP } from '../parse.js';
 
 interface ServeOptions {
   host: string;
@@ -20,6 +20,8 @@ interface ServeOptions {
   bodyLimit: number;
   shutdownGrace: number;
   log?: boolean;
+  precision?: 'max' | 'eco' | 'auto' | number;
+  sensitivity?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -38,12 +40,18 @@ export function registerServe(program: Command): void {
     .option('--backend <name>', 'force a backend (see ix probe)')
     .option('-t, --threads <n>', 'threads for CPU backends', int)
     .option('--moe-memory <size>', MOE_MEMORY_HELP, byteSize)
+    .option('--precision <p>', `${PRECISION_HELP}: what requests that name none read (changeable at run time: PUT /ix/precision)`, precisionOption)
+    .option('--sensitivity <file>', SENSITIVITY_HELP)
     .option('--body-limit <bytes>', 'largest request body', int, 4 * 2 ** 20)
     .option('--shutdown-grace <ms>', 'on SIGINT/SIGTERM, let running requests finish this long before cancelling them', int, 30_000)
     .option('--log', 'log every request (JSON lines on stdout)')
     .action(async (modelPath: string, opts: ServeOptions) => {
       const { CoreEngine, createServer } = await importServer();
       const model = await loadModelFromFlags(modelPath, opts);
+      if (opts.precision !== undefined && opts.precision !== 'max' && !model.nested) {
+        await model.dispose();
+        throw new InvalidArgumentError(`--precision ${opts.precision}: ${modelPath} holds one precision; a nested model (ix quantize --nested) can be read at several`);
+      }
       const tuned = model.tuning?.profile?.server;
       const parallel = opts.parallel ?? tuned?.parallel ?? 4;
       const engine = await CoreEngine.create(model, { contextLength: opts.ctxSize ?? tuned?.contextLength });
@@ -57,6 +65,7 @@ export function registerServe(program: Command): void {
         bodyLimit: opts.bodyLimit,
         logger: opts.log ?? false,
         processMetrics: true,
+        precision: opts.precision,
       });
       const address = await server.listen({ host: opts.host, port: opts.port });
       process.stderr.write(
