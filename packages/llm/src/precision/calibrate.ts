@@ -7,10 +7,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '@ix/core';
-import type { Model } from '../runtime/model.js';
 import { modelKey } from '../runtime/profile.js';
 import { logitsEntropy } from './auto.js';
-import type { PartSensitivity, Precision } from './plan.js';
+import type { NestedWeights, PartSensitivity, Precision } from './plan.js';
+
+/** What calibration uses of a Model (declared here: the model imports this folder). */
+export interface CalibratedModel {
+  readonly nested?: NestedWeights;
+  readonly file: { readonly path: string };
+  readonly hparams: { readonly vocabSize: number };
+  createSession(options: { contextLength: number; batchSize: number; precision: Precision; kvType: 'F32' }): { evaluate(tokens: readonly number[], all: boolean): Promise<Float32Array>; dispose(): void };
+}
 
 export const SENSITIVITY_VERSION = 1;
 
@@ -55,7 +62,7 @@ function logSoftmax(row: Float32Array): Float64Array {
 }
 
 /** Each part's cost at 4 bits over `tokens`, and the model's entropy deciles (progress: parts measured so far, all parts). */
-export async function calibrate(model: Model, tokens: readonly number[], onProgress?: (done: number, total: number) => void): Promise<Calibration> {
+export async function calibrate(model: CalibratedModel, tokens: readonly number[], onProgress?: (done: number, total: number) => void): Promise<Calibration> {
   const nested = model.nested;
   if (!nested) throw new InvalidArgumentError(`${model.file.path} is not nested: calibrate a model written by ix quantize --nested`);
   if (tokens.length < 2) throw new InvalidArgumentError('calibration needs a text of at least 2 tokens');
