@@ -225,7 +225,12 @@ describe('a nested llama-tiny vs llama.cpp on the weights each precision reads',
       const plain = join(dir, `llama-tiny-nested-${precision}.gguf`);
       await writeNestedLevel(nested, plain, () => precision === 'max');
       const peer = await llamaCppLogits(plain, shape.vocabSize);
-      const runs: [string, 'exact' | 'fast'][] = [['reference', 'exact'], ...(avx ? ([['cpu-avx', 'exact'], ['cpu-avx', 'fast']] as [string, 'exact' | 'fast'][]) : [])];
+      // the Vulkan backend too (its own Q4_0 shader runs both levels), where a device is found
+      const runs: [string, 'exact' | 'fast'][] = [
+        ['reference', 'exact'],
+        ...(avx ? ([['cpu-avx', 'exact'], ['cpu-avx', 'fast']] as [string, 'exact' | 'fast'][]) : []),
+        ...(vulkan ? ([['vulkan', 'exact']] as [string, 'exact' | 'fast'][]) : []),
+      ];
       for (const [backend, accuracy] of runs) {
         const r = compare(await ixLogits(nested, PROMPT, shape.vocabSize, backend, accuracy, 64, precision), peer);
         console.log(`nested ${precision} on ${backend} ${accuracy}: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
