@@ -46,6 +46,7 @@ class Context : public Napi::ObjectWrap<Context> {
                         InstanceMethod("upload", &Context::Upload), InstanceMethod("download", &Context::Download),
                         InstanceMethod("downloadInto", &Context::DownloadInto),
                         InstanceMethod("mapFile", &Context::MapFile), InstanceMethod("madvise", &Context::Madvise),
+                        InstanceMethod("release", &Context::Release),
                         InstanceMethod("compute", &Context::Compute), InstanceMethod("dispose", &Context::Dispose),
                         InstanceMethod("setExpertBudget", &Context::SetExpertBudget), InstanceMethod("expertStats", &Context::ExpertStatsJs)});
   }
@@ -129,6 +130,12 @@ class Context : public Napi::ObjectWrap<Context> {
     const std::string advice = arg_string(info, 3, "advice");
     if (advice != "willneed" && advice != "dontneed") throw std::invalid_argument("advice must be 'willneed' or 'dontneed', got '" + advice + "'");
     engine().advise(id, off, len, advice == "willneed" ? Advice::WillNeed : Advice::DontNeed);
+    return info.Env().Undefined();
+  }
+
+  // release(id): the weight's repacked copy and resident file pages given back (Engine::release)
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    engine().release(arg_id(info, 0));
     return info.Env().Undefined();
   }
 

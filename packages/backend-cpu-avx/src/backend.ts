@@ -55,6 +55,12 @@ export class CpuAvxBackend extends EngineBackend<NativeContext> {
     };
   }
 
+  /** Give back what this backend holds for a weight beyond its buffer: its repacked copy and, for a file mapping, its resident pages. */
+  release(tensor: Tensor): void {
+    const b = this.mine(tensor);
+    if (b) this.native(() => this.context().release(b.id));
+  }
+
   /** Hint the kernel about a region: prefetch ('willneed') or drop cached file pages ('dontneed', mappings only). */
   madvise(buffer: BackendBuffer, byteOffset: number, byteLength: number, advice: Advice): void {
     const b = this.own(buffer);

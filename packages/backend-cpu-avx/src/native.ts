@@ -25,6 +25,7 @@ export interface NativeContext {
   downloadInto(id: number, byteOffset: number, target: Uint8Array): void;
   mapFile(path: string, byteOffset: number, byteLength: number): number;
   madvise(id: number, byteOffset: number, byteLength: number, advice: 'willneed' | 'dontneed'): void;
+  release(id: number): void;
   compute(program: Float64Array): void;
   setExpertBudget(bytes: number): void;
   /** tensors: [buffer id, hits, misses, bytes read] per tracked expert tensor */

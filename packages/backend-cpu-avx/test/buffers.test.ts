@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -90,6 +90,38 @@ describe('mapFile', () => {
       const mem = be.allocate(64);
       expect(() => be.madvise(mem, 0, 64, 'dontneed')).toThrow(/file mappings only/);
       be.madvise(mem, 0, 64, 'willneed');
+    } finally {
+      be.dispose();
+    }
+  });
+
+  it('release gives back a weight\'s repacked copy and pages; the weight still computes the same', async () => {
+    // 8192 x 8192 Q4_0 (36 MiB): its repacked copy is anonymous memory the size of the file
+    const N = 8192, K = 8192;
+    const bytes = new Uint8Array((N * K) / 32 * 18);
+    const r = rng(9);
+    for (let o = 0; o < bytes.length; o += 18) {
+      bytes[o] = 0x1f; // f16 0.0087
+      bytes[o + 1] = 0x20;
+      for (let j = 2; j < 18; j++) bytes[o + j] = Math.floor(r() * 256);
+    }
+    const file = path.join(dir, 'q4.bin');
+    writeFileSync(file, bytes);
+    const be = makeBackend(bestIsa());
+    const rss = () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+    try {
+      const w = new Tensor([N, K], 'Q4_0', be.mapFile!(file, 0, bytes.byteLength));
+      const x = randomF32(K, rng(10));
+      const matvec = async () => (await run(be, (g) => [g.matmul(g.input('x', [1, K]), g.constant(w))], { x }))[0]!;
+      const first = await matvec();
+      const held = rss();
+      be.release(w);
+      const released = rss();
+      // the repacked copy (36 MiB) is gone; allow for the test's own allocations
+      expect(held - released).toBeGreaterThan(24 * 2 ** 20);
+      expect([...(await matvec())]).toEqual([...first]);
+      be.release(w);
+      be.release(w); // twice: nothing left to give back, no error
     } finally {
       be.dispose();
     }

@@ -114,6 +114,11 @@ export interface Backend {
   downloadInto?(buffer: BackendBuffer, byteOffset: number, target: Uint8Array): void | Promise<void>;
   /** optional zero-copy view of a file region (weights); the buffer is read-only */
   mapFile?(path: string, byteOffset: number, byteLength: number): BackendBuffer;
+  /**
+   * optional: give back what the backend holds for a weight tensor beyond its buffer (a repacked
+   * copy; a file mapping's resident pages). The tensor stays usable: it is read again when next used.
+   */
+  release?(tensor: Tensor): void;
   /** optional: experts kept resident under `BackendOptions.expertMemory`, and how they were used */
   expertResidency?(): ExpertResidency;
   /** can this backend compute `node`, given the dtypes of its inputs? */

@@ -1,6 +1,9 @@
 #include "engine.h"
 
 #include <cstring>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdexcept>
 
 #include "cpu_info.h"
@@ -60,6 +63,17 @@ uint32_t Engine::map_file(const std::string& path, uint64_t offset, uint64_t len
 void Engine::advise(uint32_t id, uint64_t offset, uint64_t length, Advice advice) {
   alive();
   buffers_->advise(id, offset, length, advice);
+}
+
+void Engine::release(uint32_t id) {
+  alive();
+  const Buffer& b = buffers_->get(id);
+  repack_.forget(id);
+  if (b.readonly && b.size) buffers_->advise(id, 0, b.size, Advice::DontNeed);
+#ifdef __GLIBC__
+  // a repacked copy below glibc's mmap threshold went back to the heap: return its pages to the OS
+  malloc_trim(0);
+#endif
 }
 
 void Engine::compute(const double* program, size_t length) {

@@ -40,6 +40,9 @@ class Engine {
   uint8_t* writable(uint32_t id, uint64_t offset, uint64_t length);
   uint32_t map_file(const std::string& path, uint64_t offset, uint64_t length);
   void advise(uint32_t id, uint64_t offset, uint64_t length, Advice advice);
+  // give back what the engine holds for a weight beyond its buffer: its repacked copy, and for a
+  // file mapping its resident pages (both come back on next use)
+  void release(uint32_t id);
   // runs every node of a serialized split (program.h), in order, in this one call
   void compute(const double* program, size_t length);
   void set_expert_budget(uint64_t bytes);

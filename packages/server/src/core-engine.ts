@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Graph, InvalidArgumentError } from '@ix/core';
-import { continuationDecoder, Session, TokenConstraint, type ExpertUseReport, type GrammarSpec, type Model } from '@ix/llm';
+import { continuationDecoder, Session, TokenConstraint, type ExpertUseReport, type GrammarSpec, type Model, type Precision } from '@ix/llm';
 import { EmbedBatcher } from './embed-batcher.js';
 import type { EmbedOutput, EmbedRequestOptions, Engine, RerankOutput, EngineInfo, EngineSequence, PromptInput, StepItem, StepOutput } from './engine.js';
 
@@ -58,6 +58,10 @@ export class CoreEngine implements Engine {
 
   expertUse(): ExpertUseReport | undefined {
     return this.model.expertUse();
+  }
+
+  releaseUnread(precision: Precision): void {
+    this.model.releaseUnread(precision);
   }
 
   static async create(model: Model, options: CoreEngineOptions = {}): Promise<CoreEngine> {

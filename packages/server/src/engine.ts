@@ -31,6 +31,8 @@ export interface Engine {
   rerank?(query: string, documents: readonly string[]): Promise<RerankOutput>;
   /** Mixture-of-experts models: how each layer's chosen experts were found (resident or read), for /metrics */
   expertUse?(): ExpertUseReport | undefined;
+  /** Nested models: give back the memory of what `precision` does not read (after the server's precision is lowered) */
+  releaseUnread?(precision: Precision): void;
   /** A compiled grammar over this engine's vocabulary (structured output); absent: the engine cannot constrain */
   createConstraint?(spec: GrammarSpec): Promise<TokenConstraint>;
   close(): Promise<void>;

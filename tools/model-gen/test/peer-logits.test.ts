@@ -213,6 +213,35 @@ describe('phi3-longrope-tiny (LongRoPE): ix vs llama.cpp logits at a short and a
 // (writeNestedLevel: the bases as Q4_0 for eco; base + residual as F32 for max, where the embeddings
 // and output stay Q8_0), on the reference backend and cpu-avx in both modes
 describe('a nested llama-tiny vs llama.cpp on the weights each precision reads', () => {
+  it('cpu-avx gives back the residuals a precision does not read, and reads them again when asked', async (ctx) => {
+    if (!avx) ctx.skip();
+    const { arch, shape } = PRESETS['llama-tiny']!;
+    const f32 = join(dir, 'nested-source-F32.gguf');
+    const nested = join(dir, 'llama-tiny-nested.gguf');
+    if (!existsSync(nested)) {
+      await generateModel({ arch, shape, seed: 7, gguf: f32, quant: 'F32' });
+      await writeNestedModel(f32, nested);
+    }
+    const m = await loadModel(nested, { backend: 'cpu-avx' });
+    try {
+      const max = async () => {
+        const s = m.createSession({ contextLength: 64, precision: 'max', kvType: 'F32' });
+        try {
+          return await s.evaluate(PROMPT, true);
+        } finally {
+          s.dispose();
+        }
+      };
+      const before = await max();
+      const all = m.nested!.parts.reduce((n, p) => n + p.baseBytes, 0);
+      expect(m.releaseUnread('eco')).toBe(all);
+      expect(m.releaseUnread('max')).toBe(0);
+      expect([...(await max())]).toEqual([...before]);
+    } finally {
+      await m.dispose();
+    }
+  });
+
   for (const [precision, tol] of [['eco', TOLERANCE.Q4_0!], ['max', TOLERANCE.Q8_0!]] as const) {
     it(precision, async () => {
       const { arch, shape } = PRESETS['llama-tiny']!;

@@ -118,6 +118,12 @@ export class NestedWeights {
     return weights ? (8 * bytes) / weights : 0;
   }
 
+  /** The residual tensors a precision does not read. */
+  unread(precision: Precision): Tensor[] {
+    const read = this.chosen(precision);
+    return this.parts.flatMap((p, i) => (read.has(i) ? [] : p.bases.map((b) => this.residuals.get(b)!)));
+  }
+
   /** The plan that reads `chosen` parts at 8 bits and the others at 4. */
   plan(chosen: ReadonlySet<number>): PrecisionPlan {
     const attn = new Array<4 | 8>(this.nLayers).fill(4);

@@ -10,7 +10,7 @@ import { atLeast } from './grow.js';
 import { embed, type EmbedOptions, type EmbedResult } from './embed.js';
 import { rerank, type RerankOptions, type RerankResult } from './rerank.js';
 import { findProfile, type ProfileLookup, type TuneProfile } from './profile.js';
-import { findSensitivity, NestedWeights, splitResiduals, type Precision, type SensitivityLookup } from '../precision/index.js';
+import { findSensitivity, NestedWeights, parsePrecision, splitResiduals, type Precision, type SensitivityLookup } from '../precision/index.js';
 import type { Refinement } from '../arch/index.js';
 
 export interface LoadModelOptions {
@@ -79,6 +79,23 @@ export class Model {
       return arch.buildStep(hparams, weights, segments, options);
     });
     if (weights.residuals) this.nested = new NestedWeights(weights.residuals, hparams.nLayers);
+  }
+
+  /**
+   * Nested models: give back the memory of the residuals that `precision` does not read (their
+   * repacked copies and resident file pages, on a backend that can: cpu-avx). They stay usable: a
+   * later step that reads them reads them from the file again. Returns the bytes of residuals
+   * released (0 where the model is not nested or the backend keeps everything).
+   */
+  releaseUnread(precision: Precision): number {
+    const release = this.backend.release?.bind(this.backend);
+    if (!this.nested || !release) return 0;
+    let bytes = 0;
+    for (const r of this.nested.unread(parsePrecision(precision))) {
+      release(r);
+      bytes += r.byteLength;
+    }
+    return bytes;
   }
 
   /**

@@ -15,6 +15,8 @@ export function registerSystem(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/ix/precision', async () => ({ precision: scheduler.precision ?? 'max', nested: ctx.engine.info.nestedLayers !== undefined }));
   app.put<{ Body: { precision?: unknown } }>('/ix/precision', { schema: { body: { type: 'object', required: ['precision'], properties: { precision: {} } } } }, async (req) => {
     scheduler.precision = precisionOf(req.body.precision, ctx.engine);
+    // what the new precision does not read is given back; a request that asks for more reads it again
+    ctx.engine.releaseUnread?.(scheduler.precision ?? 'max');
     return { precision: scheduler.precision ?? 'max' };
   });
   app.get('/metrics', async (_req, reply) => {
