@@ -279,6 +279,12 @@ describe('ix quantize --nested, ix calibrate, --precision', () => {
       const q = await ix(['quantize', '--nested', STORIES, nested]);
       expect(q.code).toBe(0);
       expect(q.stdout).toContain('30 nested matrices');
+      // ix info: the levels, and the parameters of the source (a residual adds none)
+      const info = JSON.parse((await ix(['info', nested, '--json'])).stdout);
+      const source = JSON.parse((await ix(['info', STORIES, '--json'])).stdout);
+      expect(info.nested).toEqual({ levels: [4, 8], matrices: 30 });
+      expect(info.parameterCount).toBe(source.parameterCount);
+      expect(source.nested).toBeUndefined();
       const cal = await ix(['calibrate', nested, '--tokens', '64']);
       expect(cal.code).toBe(0);
       const table = JSON.parse(readFileSync(`${nested}.sensitivity.json`, 'utf8'));

@@ -20,6 +20,7 @@ export function registerInfo(program: Command): void {
         const lines = Object.entries(info)
           .filter(([, v]) => typeof v !== 'object' || v === null)
           .map(([k, v]) => `${k.padEnd(21)} ${String(v)}`);
+        if (info.nested) lines.push(`${'nested'.padEnd(21)} ${info.nested.matrices} matrices readable at ${info.nested.levels.join(' or ')} bits (--precision)`);
         process.stdout.write(lines.join('\n') + '\n');
         const types = (info as { tensorTypes?: { dtype: string; count: number; bytes: number }[] }).tensorTypes;
         if (types?.length) {

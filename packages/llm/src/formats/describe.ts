@@ -1,5 +1,6 @@
 /** describeModel: plain data about an opened model, for `ix info`. */
 import { safeElementCount } from './tensor-entry.js';
+import { NESTED_KEYS, RESIDUAL_SUFFIX } from './gguf/nested-keys.js';
 import type { ModelFile, TokenizerSource } from './model-file.js';
 import type { ModelConfig } from '../model-config.js';
 
@@ -20,6 +21,8 @@ export interface ModelDescription {
   contextLength: number;
   tokenizer: TokenizerSource['kind'] | 'none';
   hasChatTemplate: boolean;
+  /** nested models (ix quantize --nested): the levels it can be read at and how many matrices are nested */
+  nested?: { levels: number[]; matrices: number };
   config: ModelConfig;
 }
 
@@ -29,11 +32,14 @@ export function describeModel(model: ModelFile): ModelDescription {
   let parameterCount = 0;
   let expertParameters = 0;
   let totalBytes = 0;
+  let residuals = 0;
   for (const t of model.tensors.values()) {
     const where = t.file !== undefined ? `${t.file}@${t.offset}` : undefined;
     if (where !== undefined && seen.has(where)) continue;
     if (where !== undefined) seen.add(where);
-    parameterCount += safeElementCount(t.shape) ?? 0;
+    // a nested matrix's residual refines its parameters, it adds none
+    if (t.name.endsWith(RESIDUAL_SUFFIX)) residuals++;
+    else parameterCount += safeElementCount(t.shape) ?? 0;
     // the stacked expert tensors (*_exps), as llama.cpp names them and a folder's reader stacks them
     if (/_exps\.weight$/.test(t.name)) expertParameters += safeElementCount(t.shape) ?? 0;
     totalBytes += t.byteLength;
@@ -60,6 +66,7 @@ export function describeModel(model: ModelFile): ModelDescription {
     contextLength: model.config.contextLength,
     tokenizer: model.tokenizerSource?.kind ?? 'none',
     hasChatTemplate: hasChatTemplate(model),
+    ...(model.metadata[NESTED_KEYS.version] !== undefined && { nested: { levels: Array.from((model.metadata[NESTED_KEYS.levels] as ArrayLike<number> | undefined) ?? [], Number), matrices: residuals } }),
     config: model.config,
   };
 }

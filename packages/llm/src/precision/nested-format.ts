@@ -8,12 +8,10 @@
  */
 import { ModelFormatError } from '@ix/core';
 import type { TensorEntry } from '../formats/index.js';
+import { NESTED_LEVELS, RESIDUAL_SUFFIX } from '../formats/gguf/nested-keys.js';
 
-export const NESTED_VERSION = 1;
-export const NESTED_LEVELS = [4, 8] as const;
+export { NESTED_KEYS, NESTED_LEVELS, NESTED_VERSION, RESIDUAL_SUFFIX } from '../formats/gguf/nested-keys.js';
 export type NestedLevel = (typeof NESTED_LEVELS)[number];
-export const RESIDUAL_SUFFIX = '.residual';
-export const NESTED_KEYS = { version: 'ix.nested.version', levels: 'ix.nested.levels' } as const;
 
 /** The decoder matrices that are nested: attention's and the dense FFN's (not embeddings, outputs, routers, experts). */
 const NESTED_MATRIX = /^blk\.\d+\.(attn_(q|k|v|qkv|output)|ffn_(gate|up|down))\.weight$/;
