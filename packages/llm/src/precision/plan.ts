@@ -10,7 +10,7 @@
  *   'auto'   a number chosen per step from the request itself (auto.ts)
  *   a plan   { attn: [8, 4, ...], ffn: [...] }: each layer's bits, given
  */
-import { InvalidArgumentError, Tensor } from '@ix/core';
+import { InvalidArgumentError, type Tensor } from '@ix/core';
 import type { Refinement } from '../arch/index.js';
 import { layerPart } from './nested-format.js';
 
