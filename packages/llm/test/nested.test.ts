@@ -153,17 +153,21 @@ describe("'auto': bits per step from the request", () => {
     const diverse = auto.forPrompt([1, 5, 9, 13, 17, 21, 25, 29]) as number;
     const repeated = auto.forPrompt([1, 5, 1, 5, 1, 5, 1, 5]) as number;
     expect(diverse).toBe(9); // every token distinct: the most entropy its length allows
-    expect(repeated).toBeCloseTo(4.5 + 4.5 * (Math.log(2) / Math.log(8)), 10);
+    // ln 2 / ln 8 = 1/3 of the way: 6 bits, in half-bit steps
+    expect(repeated).toBe(4.5 + Math.round(9 * (Math.log(2) / Math.log(8))) / 2);
+    expect(repeated).toBe(6);
     const sure = new Float32Array(512).fill(-20);
     sure[3] = 10;
     const flat = new Float32Array(512);
     expect(logitsEntropy(flat)).toBeCloseTo(Math.log(512), 6);
     expect(auto.afterLogits(sure)).toBe(4.5);
     expect(auto.afterLogits(flat)).toBe(9);
-    // between two quantiles, linearly: entropy 1.5 is halfway from the 3rd (1) to the 4th (2) of 5
+    // between two quantiles, linearly: ln 2 = 0.693 lies 0.386 of the way from the 2nd (0.5) to
+    // the 3rd (1) of 5, a share of (1 + 0.386) / 4 = 0.347: 4.5 + 1.5 bits in half-bit steps
     const two = new Float32Array(2);
-    const h = logitsEntropy(two); // ln 2 = 0.693: between 0.5 and 1
-    expect(auto.afterLogits(two)).toBeCloseTo(4.5 + 4.5 * ((1 + (h - 0.5) / 0.5) / 4), 10);
+    const share = (1 + (logitsEntropy(two) - 0.5) / 0.5) / 4;
+    expect(auto.afterLogits(two)).toBe(4.5 + Math.round(9 * share) / 2);
+    expect(auto.afterLogits(two)).toBe(6);
   });
 
   it('a session reads each step at the bits auto chose, and reports them', async () => {

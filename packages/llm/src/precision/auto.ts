@@ -7,12 +7,16 @@
  *     noise rarely changes what it says; where it hesitates between tokens, it may
  * Entropies are placed among those the model showed on the calibration text (their quantiles,
  * stored by `ix calibrate`), so "sure" and "hesitant" are the model's own; without a table, a
- * fixed scale of 0.5 to 3 nats stands in. The budget then picks parts like a number precision.
+ * fixed scale of 0.5 to 3 nats stands in. The budget (in half bits) then picks parts like a number
+ * precision.
  */
 import type { Precision } from './plan.js';
 
-/** a budget from a share in [0, 1]: 4.5 bits (every part at its base) to 9 (everything) */
-const bitsAt = (share: number) => 4.5 + 4.5 * Math.min(1, Math.max(0, share));
+/**
+ * a budget from a share in [0, 1]: 4.5 bits (every part at its base) to 9 (everything), in steps
+ * of half a bit, so that a request's steps use at most ten sets of parts (a step graph each)
+ */
+const bitsAt = (share: number) => 4.5 + Math.round(9 * Math.min(1, Math.max(0, share))) / 2;
 
 /** where `x` falls among sorted quantiles (evenly spaced from 0 to 1), interpolated */
 function rank(x: number, quantiles: readonly number[]): number {
