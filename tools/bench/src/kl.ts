@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverBackends } from '@ix/core';
-import { loadModel } from '@ix/llm';
+import { loadModel, meanKL } from '@ix/llm';
 import { generateModel, openPeer, PRESETS, toolArgs, type QuantPreset } from '@ix/model-gen';
 
 /**
@@ -52,28 +52,6 @@ async function ixLogits(path: string, backend: string, backendOptions?: Record<s
   }
 }
 
-function logSoftmax(row: ArrayLike<number>): Float64Array {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]!);
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! - max);
-  const lse = max + Math.log(sum);
-  return Float64Array.from(row as ArrayLike<number>, (v) => v - lse);
-}
-
-/** mean over positions of sum_i p_i (log p_i - log q_i) */
-function meanKL(base: Float32Array, other: (i: number) => ArrayLike<number>, vocab: number, positions: number): number {
-  let total = 0;
-  for (let t = 0; t < positions; t++) {
-    const lp = logSoftmax(base.subarray(t * vocab, (t + 1) * vocab));
-    const lq = logSoftmax(other(t));
-    let kl = 0;
-    for (let i = 0; i < vocab; i++) kl += Math.exp(lp[i]!) * (lp[i]! - lq[i]!);
-    total += kl;
-  }
-  return total / positions;
-}
-
 const vocab = preset.shape.vocabSize;
 const base = await ixLogits(await modelFile('F32'), 'reference');
 const rows: string[][] = [['quant', 'ix exact', 'ix fast', 'llama.cpp']];
@@ -88,8 +66,9 @@ for (const quant of values.quants!.split(',') as QuantPreset[]) {
   } finally {
     await peer.dispose();
   }
-  const row = (l: Float32Array) => (t: number) => l.subarray(t * vocab, (t + 1) * vocab);
-  const kl = [meanKL(base.logits, row(exact.logits), vocab, base.tokens.length), meanKL(base.logits, row(fast.logits), vocab, base.tokens.length), meanKL(base.logits, (t) => peerRows[t]!, vocab, base.tokens.length)];
+  const peerLogits = new Float32Array(peerRows.length * vocab);
+  peerRows.forEach((r, t) => peerLogits.set(r, t * vocab));
+  const kl = [meanKL(base.logits, exact.logits, vocab), meanKL(base.logits, fast.logits, vocab), meanKL(base.logits, peerLogits, vocab)];
   rows.push([quant, ...kl.map((k) => k.toExponential(3))]);
   process.stderr.write(`${quant}: ${kl.map((k) => k.toExponential(3)).join(' / ')}\n`);
 }

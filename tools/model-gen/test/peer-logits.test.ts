@@ -211,18 +211,24 @@ describe('phi3-longrope-tiny (LongRoPE): ix vs llama.cpp logits at a short and a
 
 // adaptive precision: each level of a nested file gives llama.cpp's logits on the weights it reads
 // (writeNestedLevel: the bases as Q4_0 for eco; base + residual as F32 for max, where the embeddings
-// and output stay Q8_0), on the reference backend and cpu-avx in both modes
+// and output stay Q8_0), on the reference backend, cpu-avx in both modes and Vulkan
+
+/** llama-tiny (F32, seed 7) written nested once for the tests below */
+async function nestedTiny(): Promise<string> {
+  const { arch, shape } = PRESETS['llama-tiny']!;
+  const f32 = join(dir, 'nested-source-F32.gguf');
+  const nested = join(dir, 'llama-tiny-nested.gguf');
+  if (!existsSync(nested)) {
+    await generateModel({ arch, shape, seed: 7, gguf: f32, quant: 'F32' });
+    await writeNestedModel(f32, nested);
+  }
+  return nested;
+}
+
 describe('a nested llama-tiny vs llama.cpp on the weights each precision reads', () => {
   it('cpu-avx gives back the residuals a precision does not read, and reads them again when asked', async (ctx) => {
     if (!avx) ctx.skip();
-    const { arch, shape } = PRESETS['llama-tiny']!;
-    const f32 = join(dir, 'nested-source-F32.gguf');
-    const nested = join(dir, 'llama-tiny-nested.gguf');
-    if (!existsSync(nested)) {
-      await generateModel({ arch, shape, seed: 7, gguf: f32, quant: 'F32' });
-      await writeNestedModel(f32, nested);
-    }
-    const m = await loadModel(nested, { backend: 'cpu-avx' });
+    const m = await loadModel(await nestedTiny(), { backend: 'cpu-avx' });
     try {
       const max = async () => {
         const s = m.createSession({ contextLength: 64, precision: 'max', kvType: 'F32' });
@@ -244,13 +250,8 @@ describe('a nested llama-tiny vs llama.cpp on the weights each precision reads',
 
   for (const [precision, tol] of [['eco', TOLERANCE.Q4_0!], ['max', TOLERANCE.Q8_0!]] as const) {
     it(precision, async () => {
-      const { arch, shape } = PRESETS['llama-tiny']!;
-      const f32 = join(dir, 'nested-source-F32.gguf');
-      const nested = join(dir, 'llama-tiny-nested.gguf');
-      if (!existsSync(nested)) {
-        await generateModel({ arch, shape, seed: 7, gguf: f32, quant: 'F32' });
-        await writeNestedModel(f32, nested);
-      }
+      const { shape } = PRESETS['llama-tiny']!;
+      const nested = await nestedTiny();
       const plain = join(dir, `llama-tiny-nested-${precision}.gguf`);
       await writeNestedLevel(nested, plain, () => precision === 'max');
       const peer = await llamaCppLogits(plain, shape.vocabSize);
