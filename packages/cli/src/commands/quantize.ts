@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '@ix/core';
 import { writeNestedModel } from '@ix/llm';
 
-/** `ix quantize --nested in.gguf out.gguf`: one file readable at 4 and 8 bits (adaptive precision). */
+/** `ix quantize --nested in out.gguf`: one file readable at 4 and 8 bits (adaptive precision), from a GGUF or a Hugging Face folder. */
 export function registerQuantize(program: Command): void {
   program
     .command('quantize <input> <output>')
-    .description('re-write a GGUF with float weights (F32, F16, BF16); --nested: one copy readable at 4 and 8 bits, chosen per request (--precision)')
+    .description('write a GGUF with float weights (F32, F16, BF16), or a Hugging Face safetensors folder, as a quantized GGUF; --nested: one copy readable at 4 and 8 bits, chosen per request (--precision)')
     .option('--nested', 'nested 4+4-bit matrices (docs/adaptive-precision.md); the only kind so far')
     .action(async (input: string, output: string, opts: { nested?: boolean }) => {
       if (!opts.nested) throw new InvalidArgumentError('ix quantize writes nested models only, so far: add --nested (for the other types, llama.cpp\'s llama-quantize writes them and ix runs them)');

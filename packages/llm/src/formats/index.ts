@@ -19,4 +19,6 @@ export { mapHFTensorName } from './safetensors/hf-names.js';
 export { readLlama2cCheckpoint, type Llama2cHeader, type Llama2cCheckpoint } from './llama2c/checkpoint.js';
 export { readLlama2cTokenizer } from './llama2c/tokenizer.js';
 export { configFromGGUF } from './config/gguf-config.js';
+export { ggufKeysFromConfig, type GGUFHeaderValues } from './config/config-to-gguf.js';
+export { ggufHeaderFromHF, ggufTokenizerSource, HF_TOKENIZER_KEYS } from './gguf/hf-header.js';
 export { configFromHF, llama3RopeFreqs } from './config/hf-config.js';

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { canQuantize, type DTypeName, InvalidArgumentError, isDTypeName, ModelFormatError } from '@ix/core';
 import { configFromGGUF } from './config/gguf-config.js';
+import { ggufTokenizerSource } from './gguf/hf-header.js';
 import { isGGUFMagic } from './gguf/reader.js';
 import { openGGUF } from './gguf/split.js';
 import { LLAMA2C_MAGIC, readLlama2cCheckpoint } from './llama2c/checkpoint.js';
@@ -74,7 +75,7 @@ async function openModelBytes(source: ByteSource, options: OpenModelOptions): Pr
     throw new ModelFormatError(source.name, `a split GGUF (${p}) can only be opened from a path`);
   });
   const metadata = shards[0]!.metadata;
-  const tokenizerSource: TokenizerSource | undefined = metadata['tokenizer.ggml.model'] !== undefined ? { kind: 'gguf', metadata } : undefined;
+  const tokenizerSource = ggufTokenizerSource(metadata, source.name);
   const map = tensorMap(tensors, source.name);
   return quantized(
     {
@@ -103,7 +104,7 @@ async function openGGUFModel(file: string): Promise<ModelFile> {
   try {
     const map = tensorMap(tensors, file);
     const metadata = first.metadata;
-    const tokenizerSource: TokenizerSource | undefined = metadata['tokenizer.ggml.model'] !== undefined ? { kind: 'gguf', metadata } : undefined;
+    const tokenizerSource = ggufTokenizerSource(metadata, file);
     return {
       format: 'gguf',
       path: file,

@@ -1,11 +1,12 @@
 /**
- * `ix quantize --nested`: a float GGUF (F32, F16, BF16 weights) re-written as a nested model
- * (nested-format.ts). Decoder matrices become base + residual; the other matrices whose rows are
+ * `ix quantize --nested`: a float GGUF (F32, F16, BF16 weights) or Hugging Face safetensors folder
+ * written as a nested GGUF (nested-format.ts; a folder's config and tokenizer as hf-header.ts
+ * stores them). Decoder matrices become base + residual; the other matrices whose rows are
  * whole 32-blocks (embeddings, output, routers, experts) Q8_0; vectors and the rest keep their type.
  * Tensors are read, quantized and written one at a time, so a big model never sits in memory whole.
  */
 import { dequantize, type DTypeName, InvalidArgumentError, ModelFormatError, quantizeNested } from '@ix/core';
-import { GGUFValueType, openModel, type GGUFTensorInput, type GGUFTypeTag, type TensorEntry } from '../formats/index.js';
+import { GGUFValueType, ggufHeaderFromHF, openModel, type GGUFTensorInput, type GGUFTypeTag, type TensorEntry } from '../formats/index.js';
 import { writeGGUFFile } from './write-file.js';
 import { isNestedMatrix, NESTED_KEYS, NESTED_LEVELS, NESTED_VERSION, RESIDUAL_SUFFIX } from './nested-format.js';
 
@@ -34,18 +35,24 @@ export interface NestedQuantizeSummary {
   bytes: number;
 }
 
-/** Write `source` (a GGUF with float weights) to `target` as a nested model. */
+/** Write `source` (a GGUF or Hugging Face folder with float weights) to `target` as a nested model. */
 export async function writeNestedModel(source: string, target: string, options: NestedQuantizeOptions = {}): Promise<NestedQuantizeSummary> {
   const file = await openModel(source);
   try {
-    if (file.format !== 'gguf') {
-      throw new InvalidArgumentError(`nested quantization reads GGUF files; ${source} is ${file.format} (convert it to an F16 or F32 GGUF first, e.g. with llama.cpp's convert_hf_to_gguf.py)`);
+    if (file.format === 'llama2c') {
+      throw new InvalidArgumentError(`nested quantization reads GGUF files and Hugging Face safetensors folders; ${source} is a llama2.c checkpoint`);
     }
     if (file.metadata[NESTED_KEYS.version] !== undefined) throw new InvalidArgumentError(`${source} is nested already`);
     const summary = { nested: 0, q8: 0, kept: 0, bytes: 0 };
     const tensors: GGUFTensorInput[] = [];
-    for (const entry of file.tensors.values()) tensors.push(...plan(entry, source, summary, options.plain));
-    const { metadata, types } = nestedHeader(file.metadata, file.metadataTypes ?? {}, options.plain === undefined);
+    for (const entry of file.tensors.values()) {
+      // convert_hf_to_gguf squeezes every tensor (Qwen2-MoE's [1, H] shared-expert gate is stored as [H])
+      const shape = file.format === 'safetensors' ? squeezed(entry.shape) : entry.shape;
+      tensors.push(...plan({ ...entry, shape }, source, summary, options.plain));
+    }
+    // a folder's config and tokenizer become GGUF metadata (the tensors have GGUF names already)
+    const header = file.format === 'gguf' ? { metadata: file.metadata, types: file.metadataTypes ?? {} } : ggufHeaderFromHF(file);
+    const { metadata, types } = nestedHeader(header.metadata, header.types, options.plain === undefined);
     let done = 0;
     const counted = tensors.map((t) => ({
       ...t,
@@ -88,7 +95,14 @@ function plan(entry: TensorEntry, source: string, summary: { nested: number; q8:
   }
   if (entry.dtype === 'U8') throw new ModelFormatError(source, `tensor ${name} holds raw U8 data`);
   summary.kept++;
+  // vectors (norms, biases) in f32, as llama.cpp's converter and quantizer keep them
+  if (isFloat && shape.length === 1 && entry.dtype !== 'F32') return [{ name, shape, dtype: 'F32', data: () => floats(entry) }];
   return [{ name, shape, dtype: entry.dtype as DTypeName, data: () => entry.read() }];
+}
+
+function squeezed(shape: readonly number[]): number[] {
+  const kept = shape.filter((d) => d !== 1);
+  return kept.length ? kept : [1];
 }
 
 async function floats(entry: TensorEntry): Promise<Float32Array> {

@@ -66,6 +66,7 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     expertIntermediateSize: scalarNumber(get('expert_feed_forward_length')),
     sharedExpertIntermediateSize: scalarNumber(get('expert_shared_feed_forward_length')),
     expertWeightsScale: scalarNumber(get('expert_weights_scale')),
+    expertWeightsNorm: typeof get('expert_weights_norm') === 'boolean' ? (get('expert_weights_norm') as boolean) : undefined,
     causal: typeof causal === 'boolean' ? causal : !isBert,
     attnSoftcap: scalarNumber(get('attn_logit_softcapping')),
     finalSoftcap: scalarNumber(get('final_logit_softcapping')),
@@ -78,7 +79,7 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
     logitScale: scalarNumber(get('logit_scale')),
     extra: {},
   };
-  const optional = ['sharedExpertIntermediateSize', 'expertWeightsScale', 'attnSoftcap', 'finalSoftcap', 'slidingWindow', 'slidingWindowPattern', 'ropeThetaSwa', 'attentionScale', 'embeddingScale', 'residualScale', 'logitScale'] as const;
+  const optional = ['sharedExpertIntermediateSize', 'expertWeightsScale', 'expertWeightsNorm', 'attnSoftcap', 'finalSoftcap', 'slidingWindow', 'slidingWindowPattern', 'ropeThetaSwa', 'attentionScale', 'embeddingScale', 'residualScale', 'logitScale'] as const;
   for (const key of optional) if (config[key] === undefined || config[key] === 0) delete config[key];
   // embedding models say how they pool (BERT; decoders converted as embedders, e.g. Qwen3-Embedding)
   if (pooling !== undefined) config.pooling = POOLING[pooling] ?? 'none';
@@ -104,8 +105,16 @@ function ropeScaling(get: (key: string) => unknown, tensors: ReadonlyMap<string,
   if (type === 'yarn') {
     // llama.cpp multiplies its YaRN magnitude (0.1·ln(factor) + 1) by rope.scaling.attn_factor
     const attn = scalarNumber(get('rope.scaling.attn_factor'));
+    const [betaFast, betaSlow] = [scalarNumber(get('rope.scaling.yarn_beta_fast')), scalarNumber(get('rope.scaling.yarn_beta_slow'))];
     const f = factor ?? 1;
-    return { type: 'yarn', factor: f, ...(original !== undefined && { originalContextLength: original }), ...(attn !== undefined && attn !== 1 && { attentionFactor: attn * (0.1 * Math.log(f) + 1) }) };
+    return {
+      type: 'yarn',
+      factor: f,
+      ...(original !== undefined && { originalContextLength: original }),
+      ...(betaFast !== undefined && { betaFast }),
+      ...(betaSlow !== undefined && { betaSlow }),
+      ...(attn !== undefined && attn !== 1 && { attentionFactor: attn * (0.1 * Math.log(f) + 1) }),
+    };
   }
   if (tensors.has('rope_freqs.weight')) return { type: 'llama3' };
   if (tensors.has('rope_factors_long.weight')) {
