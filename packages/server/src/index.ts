@@ -6,3 +6,4 @@ export { Generation, type GenerationRequest, type TokenEvent, type FinishReason 
 export { ApiError, QueueFullError, ShuttingDownError } from './errors.js';
 export { Metrics } from './metrics.js';
 export { SERVER_VERSION } from './version.js';
+export { SpeedTarget, SPEED_LEVELS } from './speed-target.js';

@@ -14,6 +14,7 @@ export class Metrics {
   readonly completionTokens = new Counter({ name: 'ix_completion_tokens_total', help: 'tokens generated', registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'ix_queue_depth', help: 'jobs waiting for a slot', registers: [this.registry] });
   readonly activeSlots = new Gauge({ name: 'ix_active_slots', help: 'slots generating', registers: [this.registry] });
+  readonly precisionBits = new Gauge({ name: 'ix_precision_bits', help: 'nested models: bits per weight read by requests that name no precision (4.5 eco to 9 max)', registers: [this.registry] });
   readonly timeToFirstToken = new Histogram({
     name: 'ix_time_to_first_token_seconds',
     help: 'from a job entering the scheduler to its first token',

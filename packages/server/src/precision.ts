@@ -1,6 +1,7 @@
 import { parsePrecision, type Precision } from '@ix/llm';
 import type { Engine } from './engine.js';
 import { invalidRequest } from './errors.js';
+import { SpeedTarget } from './speed-target.js';
 
 /**
  * A request's `precision` (nested models: max, eco, bits per weight, or a per-layer plan), checked
@@ -20,4 +21,11 @@ export function precisionOf(value: unknown, engine: Pick<Engine, 'info'>, where 
     throw invalidRequest(`a precision plan needs 4 or 8 bits for each of the model's ${layers} layers, in "attn" and in "ffn"`, 'invalid_value', where);
   }
   return p;
+}
+
+/** A server's tokens/s target (PUT /ix/precision {"tokensPerSecond": n}): a positive number, for a nested model. */
+export function speedTargetOf(value: unknown, engine: Pick<Engine, 'info'>, where = 'tokensPerSecond'): SpeedTarget {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidRequest('a tokens/s target must be a positive number', 'invalid_value', where);
+  if (engine.info.nestedLayers === undefined) throw invalidRequest('this model holds one precision, so a tokens/s target has nothing to move; a nested model (ix quantize --nested) can be read at several', 'invalid_value', where);
+  return new SpeedTarget(value);
 }

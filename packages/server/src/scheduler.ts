@@ -4,6 +4,7 @@ import { ApiError, notGenerative, QueueFullError, ShuttingDownError } from './er
 import { Generation, type FinishReason, type GenerationRequest, type TokenEvent } from './generation.js';
 import type { Metrics } from './metrics.js';
 import type { Precision } from '@ix/llm';
+import type { SpeedTarget } from './speed-target.js';
 
 export interface SchedulerOptions {
   /** slots: requests generating at the same time, one KV cache each */
@@ -71,8 +72,8 @@ export class Scheduler {
   private looping = false;
   private accepting = true;
   private useCounter = 0;
-  /** nested models: what requests that name no precision read, step by step (changeable while they run) */
-  precision: Precision | undefined;
+  private fixedPrecision: Precision | undefined;
+  private target: SpeedTarget | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -85,6 +86,28 @@ export class Scheduler {
     this.prefillChunk = options.prefillChunk ?? 128;
     this.slots = Array.from({ length: slots }, () => ({ seq: engine.createSequence(), lastUsed: 0 }));
     this.contextLength = this.slots[0]?.seq.contextLength ?? engine.info.contextLength;
+    this.updatePrecisionGauge();
+  }
+
+  /** nested models: what requests that name no precision read, step by step (changeable while they run; setting it ends a speed target) */
+  get precision(): Precision | undefined {
+    return this.target?.precision ?? this.fixedPrecision;
+  }
+
+  set precision(p: Precision | undefined) {
+    this.fixedPrecision = p;
+    this.target = undefined;
+    this.updatePrecisionGauge();
+  }
+
+  /** nested models: a tokens/s target that moves the precision of requests that name none (speed-target.ts) */
+  get speedTarget(): SpeedTarget | undefined {
+    return this.target;
+  }
+
+  set speedTarget(t: SpeedTarget | undefined) {
+    this.target = t;
+    this.updatePrecisionGauge();
   }
 
   get queueDepth(): number {
@@ -166,6 +189,12 @@ export class Scheduler {
     this.updateGauges();
   }
 
+  private updatePrecisionGauge(): void {
+    const p = this.precision ?? 'max';
+    const bits = p === 'max' ? 9 : p === 'eco' ? 4.5 : typeof p === 'number' ? p : undefined;
+    if (this.engine.info.nestedLayers !== undefined && bits !== undefined) this.options.metrics?.precisionBits.set(bits);
+  }
+
   /** Resolves when no job is queued or running. */
   async idle(): Promise<void> {
     while (this.looping) await this.running;
@@ -229,12 +258,16 @@ export class Scheduler {
       }
       if (work.length) {
         let rows: StepOutput[];
+        // a step that only decodes (each request gains one token) measures the speed a target steers
+        const decodeOnly = work.every((w) => w.job.prefilled >= w.job.gen.request.promptTokens.length);
+        const started = now();
         try {
           rows = await this.engine.step(work.map((w) => ({ seq: w.slot.seq, tokens: w.tokens, precision: w.job.gen.request.precision ?? this.precision })));
         } catch (err) {
           for (const w of work) this.fail(w.slot, err);
           continue;
         }
+        if (decodeOnly && this.target?.observeDecodeStep(seconds(now() - started))) this.updatePrecisionGauge();
         // grammar masks for the next token (started when the last token was accepted; a failed one fails its job in accept)
         await Promise.all(work.map((w) => (w.promptEnd ? w.job.gen.ready() : undefined)));
         work.forEach((w, i) => this.advance(w.slot, w.job, w.tokens.length, w.promptEnd, rows[i]!));

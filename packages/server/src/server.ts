@@ -11,7 +11,7 @@ import { registerOpenAI } from './routes/openai.js';
 import { registerSystem } from './routes/system.js';
 import { Scheduler } from './scheduler.js';
 import type { Precision } from '@ix/llm';
-import { precisionOf } from './precision.js';
+import { precisionOf, speedTargetOf } from './precision.js';
 
 export interface ServerOptions {
   engine: Engine;
@@ -33,6 +33,8 @@ export interface ServerOptions {
   processMetrics?: boolean;
   /** nested models: the precision of requests that name none (changeable at run time: PUT /ix/precision) */
   precision?: Precision;
+  /** nested models: instead of `precision`, a per-request decode speed that moves it (speed-target.ts) */
+  tokensPerSecond?: number;
 }
 
 export interface IxServer {
@@ -59,6 +61,10 @@ export function createServer(options: ServerOptions): IxServer {
   });
   // checked as a request's would be: a model of one precision refuses all but max
   if (options.precision !== undefined) scheduler.precision = precisionOf(options.precision, options.engine, 'the server precision');
+  if (options.tokensPerSecond !== undefined) {
+    if (options.precision !== undefined) throw new RangeError('give the server a precision or a tokens/s target, not both');
+    scheduler.speedTarget = speedTargetOf(options.tokensPerSecond, options.engine, 'the server tokens/s target');
+  }
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 4 * 2 ** 20,

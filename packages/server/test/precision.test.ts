@@ -96,6 +96,35 @@ describe('precision per request', () => {
     expect((await fetch(`${plainUrl}/ix/precision`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ precision: 'eco' }) })).status).toBe(400);
   });
 
+  it('a tokens/s target moves the precision of requests that name none: down when out of reach, up when met', async () => {
+    const state = async () => (await (await fetch(`${url}/ix/precision`)).json()) as { precision: unknown; tokensPerSecond?: number; measuredTokensPerSecond?: number };
+    const put = (body: unknown) => fetch(`${url}/ix/precision`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const bits = (p: unknown) => (p === 'max' ? 9 : p === 'eco' ? 4.5 : (p as number));
+    const gauge = async () => Number(/^ix_precision_bits (\S+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+    // no CPU decodes a billion tokens/s: each window of decode steps lowers the bits, down to eco
+    expect((await put({ tokensPerSecond: 1e9 })).status).toBe(200);
+    expect(await state()).toEqual({ precision: 'max', nested: true, tokensPerSecond: 1e9 });
+    await complete(url, { max_tokens: 100 });
+    const low = await state();
+    expect(bits(low.precision)).toBeLessThan(9);
+    expect(low.measuredTokensPerSecond).toBeGreaterThan(0);
+    expect(await gauge()).toBe(bits(low.precision));
+    // a request's own precision still wins over the target's
+    expect(((await complete(url, { precision: 'max' })).body as { choices: { text: string }[] }).choices[0]!.text).toBe(await reference({ precision: 'max' }));
+    // one token a minute is always met: the bits climb back
+    expect((await put({ tokensPerSecond: 1 / 60 })).status).toBe(200);
+    await complete(url, { max_tokens: 100 });
+    expect(bits((await state()).precision)).toBeGreaterThan(bits(low.precision));
+    // a precision ends the target
+    expect((await put({ precision: null })).status).toBe(200);
+    expect(await state()).toEqual({ precision: 'max', nested: true });
+    expect(await gauge()).toBe(9);
+    for (const bad of [{ tokensPerSecond: -1 }, { tokensPerSecond: '30' }, { tokensPerSecond: 30, precision: 'eco' }, {}]) expect((await put(bad)).status, JSON.stringify(bad)).toBe(400);
+    const plainPut = await fetch(`${plainUrl}/ix/precision`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tokensPerSecond: 30 }) });
+    expect(plainPut.status).toBe(400);
+    expect(await plainPut.text()).toContain('one precision');
+  });
+
   it('bad precisions are 400s that name the field; a model of one precision refuses all but max', async () => {
     for (const bad of ['fast', -2, { attn: [8], ffn: [8] }, { attn: [5, 5, 5, 5, 5], ffn: [4, 4, 4, 4, 4] }]) {
       const r = await complete(url, { precision: bad });

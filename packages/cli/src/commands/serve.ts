@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '@ix/core';
 import { loadModelFromFlags, MOE_MEMORY_HELP } from '../load.js';
-import { byteSize, int, PRECISION_HELP, precisionOption, SENSITIVITY_HELP } from '../parse.js';
+import { byteSize, int, num, PRECISION_HELP, precisionOption, SENSITIVITY_HELP } from '../parse.js';
 
 interface ServeOptions {
   host: string;
@@ -21,6 +21,7 @@ interface ServeOptions {
   shutdownGrace: number;
   log?: boolean;
   precision?: 'max' | 'eco' | 'auto' | number;
+  targetTps?: number;
   sensitivity?: string;
 }
 
@@ -41,6 +42,7 @@ export function registerServe(program: Command): void {
     .option('-t, --threads <n>', 'threads for CPU backends', int)
     .option('--moe-memory <size>', MOE_MEMORY_HELP, byteSize)
     .option('--precision <p>', `${PRECISION_HELP}: what requests that name none read (changeable at run time: PUT /ix/precision)`, precisionOption)
+    .option('--target-tps <n>', 'nested models: instead of --precision, each request\'s decode speed in tokens/s; the bits read move (half a bit at a time) until it is met (changeable at run time: PUT /ix/precision {"tokensPerSecond": n})', num)
     .option('--sensitivity <file>', SENSITIVITY_HELP)
     .option('--body-limit <bytes>', 'largest request body', int, 4 * 2 ** 20)
     .option('--shutdown-grace <ms>', 'on SIGINT/SIGTERM, let running requests finish this long before cancelling them', int, 30_000)
@@ -51,6 +53,12 @@ export function registerServe(program: Command): void {
       if (opts.precision !== undefined && opts.precision !== 'max' && !model.nested) {
         await model.dispose();
         throw new InvalidArgumentError(`--precision ${opts.precision}: ${modelPath} holds one precision; a nested model (ix quantize --nested) can be read at several`);
+      }
+      if (opts.targetTps !== undefined && (!model.nested || opts.precision !== undefined || !(opts.targetTps > 0))) {
+        await model.dispose();
+        throw new InvalidArgumentError(
+          !model.nested ? `--target-tps: ${modelPath} holds one precision, so there are no bits to move; a nested model (ix quantize --nested) can be read at several` : opts.precision !== undefined ? '--target-tps and --precision both set the precision of requests that name none: give one' : '--target-tps must be a positive number',
+        );
       }
       const tuned = model.tuning?.profile?.server;
       const parallel = opts.parallel ?? tuned?.parallel ?? 4;
@@ -66,6 +74,7 @@ export function registerServe(program: Command): void {
         logger: opts.log ?? false,
         processMetrics: true,
         precision: opts.precision,
+        tokensPerSecond: opts.targetTps,
       });
       const address = await server.listen({ host: opts.host, port: opts.port });
       process.stderr.write(
