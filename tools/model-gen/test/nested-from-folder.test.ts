@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeModel, loadModel, openModel, writeNestedModel, type ModelFile } from '@ix/llm';
@@ -84,6 +84,17 @@ describe('ix quantize --nested from a Hugging Face folder = from the GGUF of the
       expect({ tokens: fromFolder.tokens, chat: fromFolder.chat }).toEqual(folder);
     });
   }
+
+  // quantizeNested is deterministic: worker threads (the built package's nested-worker.js) change the time, not the file
+  it('the same file from one thread and from worker threads', async () => {
+    const { arch, shape } = PRESETS['qwen3-tiny']!;
+    const gguf = join(dir, 'threads.gguf');
+    await generateModel({ arch, shape, seed: 3, gguf, quant: 'F32' });
+    const one = await writeNestedModel(gguf, join(dir, 'threads-1.gguf'), { threads: 1 });
+    const two = await writeNestedModel(gguf, join(dir, 'threads-2.gguf'), { threads: 2 });
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    expect(Buffer.compare(await readFile(join(dir, 'threads-1.gguf')), await readFile(join(dir, 'threads-2.gguf')))).toBe(0);
+  });
 
   // most checkpoints are published in BF16: the same model as the F32 folder's to BF16's rounding
   it('a BF16 folder (qwen3-tiny): the same tensors, vectors in f32, as close to the float model as from F32', async () => {

@@ -12,7 +12,7 @@
  * ggml's choice, so neither level is worse than plain Q4_0 of what it encodes.
  */
 import { ShapeError } from '../errors.js';
-import { f16ToF32, f32ToF16 } from './half.js';
+import { f16Lut, f32ToF16 } from './half.js';
 
 /** Bytes of one Q4_0 block (f16 scale + 32 nibbles). */
 const Q4_0_BLOCK = 18;
@@ -57,19 +57,20 @@ function encodeBlock(x: Float32Array, out: Uint8Array, o: number, rest?: Float32
       max = x[j]!;
     }
   }
+  const f16 = f16Lut();
   let bestH = 0; // f16 bits of the chosen scale (0: an all-zero block)
   let bestErr = Infinity;
   if (amax > 0) {
-    for (const f of FACTORS) {
-      const h = f32ToF16((max / -8) * f);
-      const err = blockError(x, f16ToF32(h));
+    for (let i = 0; i < FACTORS.length; i++) {
+      const h = f32ToF16((max / -8) * FACTORS[i]!);
+      const err = blockError(x, f16[h]!, bestErr);
       if (err < bestErr) {
         bestErr = err;
         bestH = h;
       }
     }
   }
-  const d = f16ToF32(bestH);
+  const d = f16[bestH]!;
   const id = d ? 1 / d : 0;
   out[o] = bestH & 0xff;
   out[o + 1] = bestH >>> 8;
@@ -90,12 +91,16 @@ function code(x: number, id: number): number {
   return q < 0 ? 0 : q > 15 ? 15 : q;
 }
 
-function blockError(x: Float32Array, d: number): number {
+/** squared error of x at scale d; stops once it reaches `bound` (that scale cannot win then) */
+function blockError(x: Float32Array, d: number, bound: number): number {
   const id = d ? 1 / d : 0;
   let e = 0;
-  for (let j = 0; j < 32; j++) {
-    const r = x[j]! - d * (code(x[j]!, id) - 8);
-    e += r * r;
+  for (let j = 0; j < 32; j += 8) {
+    for (let k = j; k < j + 8; k++) {
+      const r = x[k]! - d * (code(x[k]!, id) - 8);
+      e += r * r;
+    }
+    if (e >= bound) return e;
   }
   return e;
 }

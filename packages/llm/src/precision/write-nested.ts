@@ -5,8 +5,10 @@
  * whole 32-blocks (embeddings, output, routers, experts) Q8_0; vectors and the rest keep their type.
  * Tensors are read, quantized and written one at a time, so a big model never sits in memory whole.
  */
-import { dequantize, type DTypeName, InvalidArgumentError, ModelFormatError, quantizeNested } from '@ix/core';
+import { availableParallelism } from 'node:os';
+import { dequantize, type DTypeName, InvalidArgumentError, ModelFormatError, type NestedBlocks, quantizeNested } from '@ix/core';
 import { GGUFValueType, ggufHeaderFromHF, openModel, type GGUFTensorInput, type GGUFTypeTag, type TensorEntry } from '../formats/index.js';
+import { NestedPool } from './nested-pool.js';
 import { writeGGUFFile } from './write-file.js';
 import { isNestedMatrix, NESTED_KEYS, NESTED_LEVELS, NESTED_VERSION, RESIDUAL_SUFFIX } from './nested-format.js';
 
@@ -22,6 +24,8 @@ export interface NestedQuantizeOptions {
    * nested file has it): the uniform files that nested precision is compared with
    */
   plain?: DTypeName;
+  /** worker threads quantizing matrices at once (default: the machine's; the file is the same bytes for any count) */
+  threads?: number;
 }
 
 export interface NestedQuantizeSummary {
@@ -33,23 +37,30 @@ export interface NestedQuantizeSummary {
   kept: number;
   /** bytes written */
   bytes: number;
+  /** threads that quantized (1: in this thread) */
+  threads: number;
 }
 
 /** Write `source` (a GGUF or Hugging Face folder with float weights) to `target` as a nested model. */
 export async function writeNestedModel(source: string, target: string, options: NestedQuantizeOptions = {}): Promise<NestedQuantizeSummary> {
   const file = await openModel(source);
+  let pool: NestedPool | undefined;
   try {
     if (file.format === 'llama2c') {
       throw new InvalidArgumentError(`nested quantization reads GGUF files and Hugging Face safetensors folders; ${source} is a llama2.c checkpoint`);
     }
     if (file.metadata[NESTED_KEYS.version] !== undefined) throw new InvalidArgumentError(`${source} is nested already`);
-    const summary = { nested: 0, q8: 0, kept: 0, bytes: 0 };
+    const summary = { nested: 0, q8: 0, kept: 0, bytes: 0, threads: 1 };
     const tensors: GGUFTensorInput[] = [];
-    for (const entry of file.tensors.values()) {
+    const entries = [...file.tensors.values()].map((entry) => {
       // convert_hf_to_gguf squeezes every tensor (Qwen2-MoE's [1, H] shared-expert gate is stored as [H])
       const shape = file.format === 'safetensors' ? squeezed(entry.shape) : entry.shape;
-      tensors.push(...plan({ ...entry, shape }, source, summary, options.plain));
-    }
+      return { ...entry, shape };
+    });
+    pool = options.plain ? undefined : NestedPool.create(options.threads ?? availableParallelism());
+    summary.threads = pool?.size ?? 1;
+    const quantizer = new AheadQuantizer(entries.filter((e) => isNestedMatrix(e.name, e.shape) && FLOAT_TYPES.includes(e.dtype)), pool);
+    for (const entry of entries) tensors.push(...plan(entry, source, summary, quantizer, options.plain));
     // a folder's config and tokenizer become GGUF metadata (the tensors have GGUF names already)
     const header = file.format === 'gguf' ? { metadata: file.metadata, types: file.metadataTypes ?? {} } : ggufHeaderFromHF(file);
     const { metadata, types } = nestedHeader(header.metadata, header.types, options.plain === undefined);
@@ -65,12 +76,65 @@ export async function writeNestedModel(source: string, target: string, options: 
     summary.bytes = await writeGGUFFile(target, { metadata, types, tensors: counted });
     return summary;
   } finally {
+    await pool?.close();
     await file.close();
   }
 }
 
+/**
+ * The nested matrices' quantization, started ahead of the writer (which asks for tensors in file
+ * order) so that every worker is busy: at most two jobs per worker, and 1 GiB of floats, in flight.
+ */
+class AheadQuantizer {
+  private readonly jobs = new Map<string, Promise<NestedBlocks>>();
+  private readonly bytes = new Map<string, number>();
+  private next = 0;
+  private inFlight = 0;
+
+  constructor(
+    private readonly order: TensorEntry[],
+    private readonly pool: NestedPool | undefined,
+  ) {}
+
+  /** base and residual of the matrix `entry` (asked for in file order) */
+  async take(entry: TensorEntry): Promise<NestedBlocks> {
+    if (!this.pool) return quantizeNested(await floats(entry));
+    if (!this.jobs.has(entry.name)) this.start(entry);
+    this.fill();
+    const job = this.jobs.get(entry.name)!;
+    try {
+      return await job;
+    } finally {
+      this.jobs.delete(entry.name);
+      this.inFlight -= this.bytes.get(entry.name) ?? 0;
+      this.bytes.delete(entry.name);
+      this.fill();
+    }
+  }
+
+  private fill(): void {
+    const limit = 2 * this.pool!.size;
+    while (this.next < this.order.length && this.jobs.size < limit && (this.jobs.size === 0 || this.inFlight < 2 ** 30)) {
+      const e = this.order[this.next]!;
+      if (!this.jobs.has(e.name)) this.start(e);
+      else this.next++;
+    }
+  }
+
+  private start(entry: TensorEntry): void {
+    const size = 4 * entry.shape.reduce((a, b) => a * b, 1);
+    this.inFlight += size;
+    this.bytes.set(entry.name, size);
+    const job = floats(entry).then((x) => this.pool!.quantize(x));
+    job.catch(() => {}); // awaited by take(); a failure there ends the write
+    this.jobs.set(entry.name, job);
+    const i = this.order.indexOf(entry);
+    if (i >= this.next) this.next = i + 1;
+  }
+}
+
 /** The tensors one source tensor becomes. */
-function plan(entry: TensorEntry, source: string, summary: { nested: number; q8: number; kept: number }, plain?: DTypeName): GGUFTensorInput[] {
+function plan(entry: TensorEntry, source: string, summary: { nested: number; q8: number; kept: number }, quantizer: AheadQuantizer, plain?: DTypeName): GGUFTensorInput[] {
   const { name, shape } = entry;
   const isFloat = FLOAT_TYPES.includes(entry.dtype);
   if (isNestedMatrix(name, shape)) {
@@ -80,7 +144,7 @@ function plan(entry: TensorEntry, source: string, summary: { nested: number; q8:
     // the base is computed first (the writer asks in order); its residual waits for the next call
     let residual: Promise<Uint8Array> | undefined;
     const nested = async () => {
-      const { base, residual: r } = quantizeNested(await floats(entry));
+      const { base, residual: r } = await quantizer.take(entry);
       residual = Promise.resolve(r);
       return base;
     };
