@@ -16,20 +16,24 @@ export class NestedPool {
   private readonly waiting: { x: Float32Array; resolve: (b: NestedBlocks) => void; reject: (e: Error) => void }[] = [];
   private readonly pending = new Map<number, { resolve: (b: NestedBlocks) => void; reject: (e: Error) => void }>();
   private nextId = 0;
+  private failed: Error | undefined;
+  private closing = false;
 
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
       w.on('message', (r: Reply) => {
-        const p = this.pending.get(r.id)!;
+        const p = this.pending.get(r.id);
+        if (!p) return; // failed meanwhile
         this.pending.delete(r.id);
         if ('error' in r) p.reject(new Error(`nested quantization: ${r.error}`));
         else p.resolve({ base: r.base, residual: r.residual });
         this.idle.push(w);
         this.pump();
       });
-      w.on('error', (e) => {
-        for (const p of this.pending.values()) p.reject(e);
-        this.pending.clear();
+      // a worker that dies (a failed start included) fails everything in flight and all later jobs
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`a nested quantization worker exited (code ${code})`));
       });
       this.idle.push(w);
     }
@@ -51,6 +55,7 @@ export class NestedPool {
     // only a buffer of its own can be handed over
     if (x.byteOffset !== 0 || x.byteLength !== x.buffer.byteLength || !(x.buffer instanceof ArrayBuffer)) x = x.slice();
     return new Promise((resolve, reject) => {
+      if (this.failed) return reject(this.failed);
       this.waiting.push({ x, resolve, reject });
       this.pump();
     });
@@ -66,7 +71,14 @@ export class NestedPool {
     }
   }
 
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const p of [...this.pending.values(), ...this.waiting.splice(0)]) p.reject(this.failed);
+    this.pending.clear();
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
