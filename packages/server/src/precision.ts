@@ -24,8 +24,9 @@ export function precisionOf(value: unknown, engine: Pick<Engine, 'info'>, where 
 }
 
 /** A server's tokens/s target (PUT /ix/precision {"tokensPerSecond": n}): a positive number, for a nested model. */
-export function speedTargetOf(value: unknown, engine: Pick<Engine, 'info'>, where = 'tokensPerSecond'): SpeedTarget {
+export function speedTargetOf(value: unknown, engine: Pick<Engine, 'info'>, where = 'tokensPerSecond', from?: Precision): SpeedTarget {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidRequest('a tokens/s target must be a positive number', 'invalid_value', where);
   if (engine.info.nestedLayers === undefined) throw invalidRequest('this model holds one precision, so a tokens/s target has nothing to move; a nested model (ix quantize --nested) can be read at several', 'invalid_value', where);
-  return new SpeedTarget(value);
+  // a new target starts from the bits read now (a number or eco; max and the others from the top)
+  return new SpeedTarget(value, from === 'eco' ? 4.5 : typeof from === 'number' ? from : 9);
 }

@@ -36,8 +36,13 @@ export class SpeedTarget {
   /** median per-request decode speed of the last full window (tokens/s), for GET /ix/precision */
   lastMeasured: number | undefined;
 
-  constructor(readonly tokensPerSecond: number) {
+  /** `startBits`: the budget it starts from (the highest level not above it; default 9, max) */
+  constructor(
+    readonly tokensPerSecond: number,
+    startBits = 9,
+  ) {
     if (!(Number.isFinite(tokensPerSecond) && tokensPerSecond > 0)) throw new RangeError(`a tokens/s target must be a positive number, got ${tokensPerSecond}`);
+    while (this.level > 0 && SPEED_LEVELS[this.level]! > startBits) this.level--;
   }
 
   /** the budget requests that name no precision read now */

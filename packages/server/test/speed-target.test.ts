@@ -89,6 +89,13 @@ describe('SpeedTarget', () => {
     expect(slow.lastMeasured).toBeGreaterThan(20);
   });
 
+  it('starts from the bits it is given (a target changed while one runs goes on from where it is)', () => {
+    expect(new SpeedTarget(30).precision).toBe('max');
+    expect(new SpeedTarget(30, 6.2).bits).toBe(6);
+    expect(new SpeedTarget(30, 4.5).precision).toBe('eco');
+    expect(new SpeedTarget(30, 1).precision).toBe('eco');
+  });
+
   it('refuses a target that is not a positive number', () => {
     for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => new SpeedTarget(bad)).toThrow(RangeError);
   });

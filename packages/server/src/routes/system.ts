@@ -27,7 +27,7 @@ export function registerSystem(app: FastifyInstance, ctx: ServerContext): void {
     { schema: { body: { type: 'object', properties: { precision: {}, tokensPerSecond: {} }, additionalProperties: false, minProperties: 1, maxProperties: 1 } } },
     async (req) => {
       if (req.body.tokensPerSecond !== undefined) {
-        scheduler.speedTarget = speedTargetOf(req.body.tokensPerSecond, ctx.engine);
+        scheduler.speedTarget = speedTargetOf(req.body.tokensPerSecond, ctx.engine, 'tokensPerSecond', scheduler.precision);
         return state();
       }
       scheduler.precision = precisionOf(req.body.precision, ctx.engine);
