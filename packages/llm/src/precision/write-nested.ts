@@ -57,13 +57,15 @@ export async function writeNestedModel(source: string, target: string, options: 
       const shape = file.format === 'safetensors' ? squeezed(entry.shape) : entry.shape;
       return { ...entry, shape };
     });
-    pool = options.plain ? undefined : NestedPool.create(options.threads ?? availableParallelism());
-    summary.threads = pool?.size ?? 1;
-    const quantizer = new AheadQuantizer(entries.filter((e) => isNestedMatrix(e.name, e.shape) && FLOAT_TYPES.includes(e.dtype)), pool);
-    for (const entry of entries) tensors.push(...plan(entry, source, summary, quantizer, options.plain));
     // a folder's config and tokenizer become GGUF metadata (the tensors have GGUF names already)
     const header = file.format === 'gguf' ? { metadata: file.metadata, types: file.metadataTypes ?? {} } : ggufHeaderFromHF(file);
     const { metadata, types } = nestedHeader(header.metadata, header.types, options.plain === undefined);
+    const quantizer = new AheadQuantizer(entries.filter((e) => isNestedMatrix(e.name, e.shape) && FLOAT_TYPES.includes(e.dtype)));
+    for (const entry of entries) tensors.push(...plan(entry, source, summary, quantizer, options.plain));
+    // the input is sound: now the workers
+    pool = options.plain ? undefined : NestedPool.create(options.threads ?? availableParallelism());
+    quantizer.pool = pool;
+    summary.threads = pool?.size ?? 1;
     let done = 0;
     const counted = tensors.map((t) => ({
       ...t,
@@ -91,10 +93,10 @@ class AheadQuantizer {
   private next = 0;
   private inFlight = 0;
 
-  constructor(
-    private readonly order: TensorEntry[],
-    private readonly pool: NestedPool | undefined,
-  ) {}
+  /** set before the first take(); none: quantize in this thread */
+  pool: NestedPool | undefined;
+
+  constructor(private readonly order: TensorEntry[]) {}
 
   /** base and residual of the matrix `entry` (asked for in file order) */
   async take(entry: TensorEntry): Promise<NestedBlocks> {
