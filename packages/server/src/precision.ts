@@ -1,7 +1,7 @@
 import { parsePrecision, type Precision } from '@ix/llm';
 import type { Engine } from './engine.js';
 import { invalidRequest } from './errors.js';
-import { SpeedTarget } from './speed-target.js';
+import { budgetBits, SpeedTarget } from './speed-target.js';
 
 /**
  * A request's `precision` (nested models: max, eco, bits per weight, or a per-layer plan), checked
@@ -27,6 +27,6 @@ export function precisionOf(value: unknown, engine: Pick<Engine, 'info'>, where 
 export function speedTargetOf(value: unknown, engine: Pick<Engine, 'info'>, where = 'tokensPerSecond', from?: Precision): SpeedTarget {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidRequest('a tokens/s target must be a positive number', 'invalid_value', where);
   if (engine.info.nestedLayers === undefined) throw invalidRequest('this model holds one precision, so a tokens/s target has nothing to move; a nested model (ix quantize --nested) can be read at several', 'invalid_value', where);
-  // a new target starts from the bits read now (a number or eco; max and the others from the top)
-  return new SpeedTarget(value, from === 'eco' ? 4.5 : typeof from === 'number' ? from : 9);
+  // a new target starts from the bits read now (auto and plans: from the top)
+  return new SpeedTarget(value, (from && budgetBits(from)) ?? 9);
 }

@@ -4,7 +4,7 @@ import { ApiError, notGenerative, QueueFullError, ShuttingDownError } from './er
 import { Generation, type FinishReason, type GenerationRequest, type TokenEvent } from './generation.js';
 import type { Metrics } from './metrics.js';
 import type { Precision } from '@ix/llm';
-import type { SpeedTarget } from './speed-target.js';
+import { budgetBits, type SpeedTarget } from './speed-target.js';
 
 export interface SchedulerOptions {
   /** slots: requests generating at the same time, one KV cache each */
@@ -190,8 +190,7 @@ export class Scheduler {
   }
 
   private updatePrecisionGauge(): void {
-    const p = this.precision ?? 'max';
-    const bits = p === 'max' ? 9 : p === 'eco' ? 4.5 : typeof p === 'number' ? p : undefined;
+    const bits = budgetBits(this.precision ?? 'max');
     if (this.engine.info.nestedLayers !== undefined && bits !== undefined) this.options.metrics?.precisionBits.set(bits);
   }
 

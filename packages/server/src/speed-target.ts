@@ -24,6 +24,11 @@ const RAISE_MARGIN = 1.05;
 const HOLD_FIRST = 4;
 const HOLD_LAST = 64;
 
+/** the bits per weight a precision reads where it is one budget (max 9, eco 4.5, a number); undefined for auto and plans */
+export function budgetBits(p: Precision): number | undefined {
+  return p === 'max' ? 9 : p === 'eco' ? 4.5 : typeof p === 'number' ? p : undefined;
+}
+
 export class SpeedTarget {
   private level = SPEED_LEVELS.length - 1;
   private window: number[] = [];

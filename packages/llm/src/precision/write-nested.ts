@@ -88,8 +88,8 @@ export async function writeNestedModel(source: string, target: string, options: 
  * order) so that every worker is busy: at most two jobs per worker, and 1 GiB of floats, in flight.
  */
 class AheadQuantizer {
-  private readonly jobs = new Map<string, Promise<NestedBlocks>>();
-  private readonly bytes = new Map<string, number>();
+  /** started and not yet taken, with the bytes of floats each holds */
+  private readonly jobs = new Map<string, { result: Promise<NestedBlocks>; bytes: number }>();
   private next = 0;
   private inFlight = 0;
 
@@ -101,37 +101,29 @@ class AheadQuantizer {
   /** base and residual of the matrix `entry` (asked for in file order) */
   async take(entry: TensorEntry): Promise<NestedBlocks> {
     if (!this.pool) return quantizeNested(await floats(entry));
-    if (!this.jobs.has(entry.name)) this.start(entry);
     this.fill();
-    const job = this.jobs.get(entry.name)!;
+    // asked in file order, fill() has started it
+    const job = this.jobs.get(entry.name) ?? this.start(entry);
     try {
-      return await job;
+      return await job.result;
     } finally {
       this.jobs.delete(entry.name);
-      this.inFlight -= this.bytes.get(entry.name) ?? 0;
-      this.bytes.delete(entry.name);
+      this.inFlight -= job.bytes;
       this.fill();
     }
   }
 
   private fill(): void {
     const limit = 2 * this.pool!.size;
-    while (this.next < this.order.length && this.jobs.size < limit && (this.jobs.size === 0 || this.inFlight < 2 ** 30)) {
-      const e = this.order[this.next]!;
-      if (!this.jobs.has(e.name)) this.start(e);
-      else this.next++;
-    }
+    while (this.next < this.order.length && this.jobs.size < limit && (this.jobs.size === 0 || this.inFlight < 2 ** 30)) this.start(this.order[this.next++]!);
   }
 
-  private start(entry: TensorEntry): void {
-    const size = 4 * entry.shape.reduce((a, b) => a * b, 1);
-    this.inFlight += size;
-    this.bytes.set(entry.name, size);
-    const job = floats(entry).then((x) => this.pool!.quantize(x));
-    job.catch(() => {}); // awaited by take(); a failure there ends the write
+  private start(entry: TensorEntry): { result: Promise<NestedBlocks>; bytes: number } {
+    const job = { result: floats(entry).then((x) => this.pool!.quantize(x)), bytes: 4 * entry.shape.reduce((a, b) => a * b, 1) };
+    job.result.catch(() => {}); // awaited by take(); a failure there ends the write
+    this.inFlight += job.bytes;
     this.jobs.set(entry.name, job);
-    const i = this.order.indexOf(entry);
-    if (i >= this.next) this.next = i + 1;
+    return job;
   }
 }
 

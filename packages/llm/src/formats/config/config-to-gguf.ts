@@ -3,10 +3,9 @@
  * and value types convert_hf_to_gguf writes, so a model read from a Hugging Face folder can be
  * stored as a GGUF that ix (and llama.cpp, for its keys) reads back to the same config.
  */
-import type { ModelConfig, PoolingType } from '../../model-config.js';
+import type { ModelConfig } from '../../model-config.js';
 import { GGUFValueType, type GGUFTypeTag } from '../gguf/types.js';
-
-const POOLING: PoolingType[] = ['none', 'mean', 'cls', 'last', 'rank'];
+import { POOLING_TYPES } from './gguf-config.js';
 
 export interface GGUFHeaderValues {
   metadata: Record<string, unknown>;
@@ -63,7 +62,7 @@ export function ggufKeysFromConfig(c: ModelConfig): GGUFHeaderValues {
   f32('embedding_scale', c.embeddingScale);
   f32('residual_scale', c.residualScale);
   f32('logit_scale', c.logitScale);
-  if (c.pooling !== undefined) u32('pooling_type', POOLING.indexOf(c.pooling));
+  if (c.pooling !== undefined) u32('pooling_type', POOLING_TYPES.indexOf(c.pooling));
   // OLMoE's q/k/v clamp (HF clip_qkv)
   const clip = c.extra['clip_qkv'];
   if (typeof clip === 'number' && clip > 0) f32('attention.clamp_kqv', clip);

@@ -4,8 +4,8 @@ import type { ModelConfig, PoolingType, RopeScaling } from '../../model-config.j
 import type { GGUFMetadata } from '../gguf/types.js';
 import { ropeTypeOf } from './rope.js';
 
-/** llama.cpp enum llama_pooling_type */
-const POOLING: PoolingType[] = ['none', 'mean', 'cls', 'last', 'rank'];
+/** llama.cpp enum llama_pooling_type, by value */
+export const POOLING_TYPES: readonly PoolingType[] = ['none', 'mean', 'cls', 'last', 'rank'];
 
 export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<string, { shape: readonly number[] }>, file: string): ModelConfig {
   const arch = metadata['general.architecture'];
@@ -82,7 +82,7 @@ export function configFromGGUF(metadata: GGUFMetadata, tensors: ReadonlyMap<stri
   const optional = ['sharedExpertIntermediateSize', 'expertWeightsScale', 'expertWeightsNorm', 'attnSoftcap', 'finalSoftcap', 'slidingWindow', 'slidingWindowPattern', 'ropeThetaSwa', 'attentionScale', 'embeddingScale', 'residualScale', 'logitScale'] as const;
   for (const key of optional) if (config[key] === undefined || config[key] === 0) delete config[key];
   // embedding models say how they pool (BERT; decoders converted as embedders, e.g. Qwen3-Embedding)
-  if (pooling !== undefined) config.pooling = POOLING[pooling] ?? 'none';
+  if (pooling !== undefined) config.pooling = POOLING_TYPES[pooling] ?? 'none';
   if (isBert) {
     config.pooling ??= 'none';
     config.typeVocabSize = scalarNumber(metadata['tokenizer.ggml.token_type_count']) ?? tensors.get('token_types.weight')?.shape[0];
