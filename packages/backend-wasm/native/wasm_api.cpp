@@ -2,10 +2,17 @@
 // linear memory. Errors never cross the boundary as exceptions: a call that fails returns 0 / null /
 // -1 and ix_error() holds the message. Sizes and offsets arrive as doubles (JS numbers) and are
 // checked here, so no value wraps on the way into 32-bit wasm.
+#include <cxxabi.h>
+
 #include <cmath>
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <typeinfo>
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include <pthread.h>
+#endif
 
 #include "cpu_info.h"
 #include "engine.h"
@@ -24,7 +31,9 @@ T guarded(T fail, Fn&& fn) {
   } catch (const std::exception& e) {
     g_error = e.what();
   } catch (...) {
-    g_error = "unknown native error";
+    // not a std::exception: name its type; none is a foreign (JavaScript) exception from an import
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    g_error = t ? std::string("unknown native error (") + t->name() + ")" : "unknown native error (a JavaScript exception inside the engine)";
   }
   return fail;
 }
@@ -56,6 +65,8 @@ IX_EXPORT(ix_engine_new) ix::Engine* ix_engine_new(const char* isa, int threads,
 
 IX_EXPORT(ix_engine_delete) void ix_engine_delete(ix::Engine* e) { delete e; }
 
+IX_EXPORT(ix_engine_threads) int ix_engine_threads(ix::Engine* e) { return e->threads(); }
+
 IX_EXPORT(ix_allocate) uint32_t ix_allocate(ix::Engine* e, double bytes) {
   return guarded<uint32_t>(0, [&] { return e->allocate((size_t)count(bytes, "byteLength")); });
 }
@@ -81,5 +92,18 @@ IX_EXPORT(ix_compute) int ix_compute(ix::Engine* e, const double* program, uint3
     return 0;
   });
 }
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+// The threaded module (ix_cpu_mt.wasm): the host starts a thread the C library created on one of its
+// workers, whose stack is the one pthread_create allocated. which = 0: the stack's top (it grows
+// down), 1: its size. Asked on the creating thread, so the worker touches no stack before its own.
+IX_EXPORT(ix_thread_stack) uint32_t ix_thread_stack(pthread_t t, int which) {
+  pthread_attr_t a;
+  void* low = nullptr;
+  size_t size = 0;
+  if (pthread_getattr_np(t, &a) != 0 || pthread_attr_getstack(&a, &low, &size) != 0) return 0;
+  return which ? (uint32_t)size : (uint32_t)((uintptr_t)low + size);
+}
+#endif
 
 }  // extern "C"

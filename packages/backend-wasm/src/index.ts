@@ -1,23 +1,38 @@
 import { BackendUnavailableError, registerBackend, type BackendFactory, type DeviceInfo, type ProbeResult } from '@ix/core';
-import { EngineBackend, SUPPORTED_OPS, type EngineContext } from '@ix/cpu-engine';
+import { EngineBackend, SUPPORTED_OPS } from '@ix/cpu-engine';
 
-import { loadModule } from './load.js';
+import { physicalCores } from './cores.js';
+import { loadModule, type ModuleLoad } from './load.js';
 import { resolveOptions, type ResolvedWasmOptions, type WasmOptions } from './options.js';
-import { WasmInstance } from './wasm.js';
+import { threadsUnavailable } from './threads.js';
+import { WasmInstance, type WasmEngineContext } from './wasm.js';
 
-export { WasmInstance } from './wasm.js';
+export { WasmInstance, type InstanceOptions, type WasmEngineContext } from './wasm.js';
+export { physicalCores } from './cores.js';
 export type { Accuracy, WasmIsa, WasmOptions } from './options.js';
 
 export const BACKEND_NAME = 'wasm';
 
 /** The CPU engine compiled to WebAssembly (SIMD128): weights and activations in the module's linear memory. */
-export class WasmBackend extends EngineBackend<EngineContext> {
+export class WasmBackend extends EngineBackend<WasmEngineContext> {
   constructor(
     readonly settings: ResolvedWasmOptions,
     device: DeviceInfo,
-    instance: WasmInstance,
+    private readonly instance: WasmInstance,
+    /** an instance of its own, closed (its workers ended) with the backend */
+    private readonly ownsInstance = false,
   ) {
-    super(BACKEND_NAME, device, () => instance.engine(settings.isa, settings.threads, settings.accuracy === 'fast', true));
+    super(BACKEND_NAME, device, () => instance.engine(settings.isa, Math.min(settings.threads, instance.threads), settings.accuracy === 'fast', true));
+  }
+
+  /** the threads it runs: settings.threads where the threaded module runs here and its workers are free, else fewer */
+  get threads(): number {
+    return this.context().threads;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    if (this.ownsInstance) this.instance.close();
   }
 }
 
@@ -27,7 +42,17 @@ function engineEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('IX_') && e[1] !== undefined));
 }
 
-const device = (s: ResolvedWasmOptions): DeviceInfo => ({ kind: 'cpu', name: `WebAssembly ${s.isa === 'scalar' ? 'scalar' : 'SIMD128'}, ${s.threads} thread` });
+const device = (s: ResolvedWasmOptions, threads: number, why?: string): DeviceInfo => ({
+  kind: 'cpu',
+  name: `WebAssembly ${s.isa === 'scalar' ? 'scalar' : 'SIMD128'}, ${threads} thread${threads === 1 ? '' : 's'}${why ? ` (${why})` : ''}`,
+});
+
+/** Why `threads` cannot run here (undefined: they can, or only one is asked for). */
+function whyOneThread(threads: number, load?: ModuleLoad): string | undefined {
+  if (threads <= 1) return undefined;
+  const why = threadsUnavailable() ?? load?.error;
+  return why && `one thread: ${why}`;
+}
 
 export const wasmBackend: BackendFactory = {
   name: BACKEND_NAME,
@@ -41,25 +66,41 @@ export const wasmBackend: BackendFactory = {
     let settings: ResolvedWasmOptions;
     try {
       isas = await isasOf(load.module);
-      settings = resolveOptions(isas, {}, engineEnv());
+      settings = resolveOptions(isas, {}, engineEnv(), await physicalCores());
     } catch (err) {
       return { available: false, reason: err instanceof Error ? err.message : String(err), device: unknown, features: [], ops: {} };
     }
+    const why = whyOneThread(settings.threads, settings.threads > 1 && !threadsUnavailable() ? await loadModule(true) : undefined);
+    const threads = why ? 1 : settings.threads;
     return {
       available: true,
-      device: device(settings),
-      features: settings.isa === 'scalar' ? [] : ['simd128'],
+      device: device(settings, threads, why),
+      features: [...(settings.isa === 'scalar' ? [] : ['simd128']), ...(threads > 1 ? ['threads'] : [])],
       ops: SUPPORTED_OPS,
-      details: { isa: settings.isa, isas: isas.join(','), accuracy: settings.accuracy, threads: settings.threads, module: load.source },
+      details: { isa: settings.isa, isas: isas.join(','), accuracy: settings.accuracy, threads, module: load.source },
     };
   },
   async create(options?: WasmOptions) {
-    const load = await loadModule();
-    if (!load.module) throw new BackendUnavailableError(BACKEND_NAME, load.error);
     const env = engineEnv();
-    const instance = await WasmInstance.create(load.module, env);
-    const settings = resolveOptions(instance.isas(), options, env);
-    return new WasmBackend(settings, device(settings), instance);
+    const single = await loadModule();
+    if (!single.module) throw new BackendUnavailableError(BACKEND_NAME, single.error);
+    const settings = resolveOptions(await isasOf(single.module), options, env, await physicalCores());
+    // more than one thread: the threaded module on workers, where this runtime can run it
+    let why = whyOneThread(settings.threads);
+    if (settings.threads > 1 && !why) {
+      const threaded = await loadModule(true);
+      why = whyOneThread(settings.threads, threaded);
+      if (threaded.module) {
+        try {
+          const instance = await WasmInstance.create(threaded.module, { env, threads: settings.threads });
+          return new WasmBackend(settings, device(settings, settings.threads), instance, true);
+        } catch (err) {
+          why = `one thread: ${err instanceof Error ? err.message : String(err)}`;
+        }
+      }
+    }
+    const instance = await WasmInstance.create(single.module, { env });
+    return new WasmBackend(settings, device(settings, 1, why), instance, true);
   },
 };
 

@@ -8,26 +8,31 @@ export interface WasmOptions {
   isa?: WasmIsa;
   /** 'exact' keeps f32 activations; 'fast' quantizes them to 8 bits as llama.cpp does */
   accuracy?: Accuracy;
-  /** one thread for now (WebAssembly threads need a cross-origin isolated page and workers) */
+  /**
+   * threads including the calling one (default: physical cores, IX_THREADS). More than one runs the
+   * threaded module on workers; where it cannot run (no SharedArrayBuffer: a page that is not
+   * cross-origin isolated; no SIMD128) the backend runs one thread and says why in its device name.
+   */
   threads?: number;
 }
 
 export interface ResolvedWasmOptions {
   isa: WasmIsa;
   accuracy: Accuracy;
-  threads: 1;
+  /** threads asked for; the backend may run fewer (see WasmBackend.device) */
+  threads: number;
 }
 
 type Env = Record<string, string | undefined>;
 
-/** Options win over the environment (IX_WASM_ISA, IX_WASM_ACCURACY), which wins over the defaults. */
-export function resolveOptions(isas: readonly string[], options: WasmOptions = {}, env: Env = {}): ResolvedWasmOptions {
+/** Options win over the environment (IX_WASM_ISA, IX_WASM_ACCURACY, IX_THREADS), which wins over the defaults. */
+export function resolveOptions(isas: readonly string[], options: WasmOptions = {}, env: Env = {}, defaultThreads = 1): ResolvedWasmOptions {
   const isa = (options.isa ?? (env.IX_WASM_ISA || undefined) ?? isas[0] ?? 'scalar') as string;
   if (isa !== 'wasm-simd128' && isa !== 'scalar') throw new InvalidArgumentError(`wasm: unknown ISA "${isa}" (expected wasm-simd128 or scalar)`);
   if (!isas.includes(isa)) throw new InvalidArgumentError(`wasm: ISA ${isa} is not in this build (${isas.join(', ')})`);
   const accuracy = (options.accuracy ?? (env.IX_WASM_ACCURACY || undefined) ?? 'exact') as string;
   if (accuracy !== 'exact' && accuracy !== 'fast') throw new InvalidArgumentError(`wasm: accuracy must be 'exact' or 'fast', got "${accuracy}"`);
-  const threads = options.threads ?? 1;
-  if (threads !== 1) throw new InvalidArgumentError(`wasm: only 1 thread is supported so far, got ${String(options.threads)}`);
-  return { isa, accuracy, threads: 1 };
+  const threads = options.threads ?? (env.IX_THREADS ? Number(env.IX_THREADS) : defaultThreads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new InvalidArgumentError(`wasm: threads must be an integer in 1..256, got ${String(options.threads ?? env.IX_THREADS)}`);
+  return { isa, accuracy, threads };
 }

@@ -45,6 +45,8 @@ class Engine {
   void release(uint32_t id);
   // runs every node of a serialized split (program.h), in order, in this one call
   void compute(const double* program, size_t length);
+  // threads computing, the caller included (fewer than asked where the system refused some)
+  int threads() const { return pool_ ? pool_->size() : 0; }
   void set_expert_budget(uint64_t bytes);
   uint64_t expert_resident() const;
   uint64_t expert_budget() const;

@@ -1,6 +1,7 @@
 #include "thread_pool.h"
 
 #include <chrono>
+#include <system_error>
 #include <utility>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -18,7 +19,24 @@ constexpr auto kSpin = std::chrono::microseconds(200);
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker(); });
+  // a thread the system refuses is one helper fewer, not a failure: the caller runs every task no
+  // worker takes
+#ifdef __EMSCRIPTEN__
+  for (int i = 1; i < threads; ++i) {
+    pthread_t t;
+    auto entry = [](void* pool) -> void* {
+      static_cast<ThreadPool*>(pool)->worker();
+      return nullptr;
+    };
+    if (pthread_create(&t, nullptr, entry, this) != 0) break;
+    workers_.push_back(t);
+  }
+#else
+  try {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker(); });
+  } catch (const std::system_error&) {
+  }
+#endif
 }
 
 ThreadPool::~ThreadPool() {
@@ -28,7 +46,11 @@ ThreadPool::~ThreadPool() {
     generation_.fetch_add(1);
   }
   wake_.notify_all();
+#ifdef __EMSCRIPTEN__
+  for (pthread_t t : workers_) pthread_join(t, nullptr);
+#else
   for (auto& t : workers_) t.join();
+#endif
 }
 
 void ThreadPool::drain() {

@@ -12,6 +12,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#ifdef __EMSCRIPTEN__
+#include <pthread.h>
+#endif
 
 namespace ix {
 
@@ -40,7 +43,13 @@ class ThreadPool {
   void worker();
   void drain();
 
+#ifdef __EMSCRIPTEN__
+  // pthread_create, not std::thread: a WebAssembly host with no idle worker refuses with EAGAIN,
+  // which is one helper fewer, not an exception
+  std::vector<pthread_t> workers_;
+#else
   std::vector<std::thread> workers_;
+#endif
   std::mutex mu_;
   std::condition_variable wake_, done_;
   std::atomic<uint64_t> generation_{0};
