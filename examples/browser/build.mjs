@@ -32,16 +32,21 @@ export async function bundleForBrowser(entry, outdir) {
   await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outdir, plugins: [nodeStubs], logLevel: 'warning' });
 }
 
-/** The engine's modules, where a bundle in <root>/dist looks for them (<root>/wasm/ix_cpu.wasm, and ix_cpu_nosimd.wasm for browsers without SIMD128). */
-export function copyWasm(root) {
-  const dir = path.join(path.dirname(require.resolve('@ix/backend-wasm/package.json')), 'wasm');
+/**
+ * The engine's modules, where a bundle in <root>/dist looks for them (<root>/wasm/ix_cpu.wasm,
+ * ix_cpu_nosimd.wasm for browsers without SIMD128, ix_cpu_mt.wasm for threads), and the script of
+ * the threads' workers, bundled beside it (<root>/dist/thread-worker.js).
+ */
+export async function copyWasm(root) {
+  const pkg = path.dirname(require.resolve('@ix/backend-wasm/package.json'));
   mkdirSync(path.join(root, 'wasm'), { recursive: true });
-  for (const name of ['ix_cpu.wasm', 'ix_cpu_nosimd.wasm']) copyFileSync(path.join(dir, name), path.join(root, 'wasm', name));
+  for (const name of ['ix_cpu.wasm', 'ix_cpu_nosimd.wasm', 'ix_cpu_mt.wasm']) copyFileSync(path.join(pkg, 'wasm', name), path.join(root, 'wasm', name));
+  await bundleForBrowser(path.join(pkg, 'dist', 'thread-worker.js'), path.join(root, 'dist'));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await bundleForBrowser(path.join(here, 'main.js'), path.join(here, 'dist'));
-  copyWasm(here);
+  await copyWasm(here);
   copyFileSync(path.join(here, '../../models/stories260K/stories260K.gguf'), path.join(here, 'stories260K.gguf'));
-  console.log('examples/browser: dist/main.js, wasm/ix_cpu.wasm, stories260K.gguf (serve it: node examples/browser/serve.mjs)');
+  console.log('examples/browser: dist/main.js, dist/thread-worker.js, wasm/*.wasm, stories260K.gguf (serve it: node examples/browser/serve.mjs)');
 }

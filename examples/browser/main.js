@@ -18,8 +18,10 @@ async function run(source) {
   try {
     status('loading the model…');
     await model?.dispose();
-    model = await loadModel(source, { backend: params.get('backend') ?? undefined });
+    const threads = params.get('threads') ? Number(params.get('threads')) : undefined;
+    model = await loadModel(source, { backend: params.get('backend') ?? undefined, threads });
     document.body.dataset.backend = model.backend.name;
+    document.body.dataset.device = model.backend.device.name;
     const maxTokens = Number($('tokens').value) || 200;
     const temperature = Number($('temp').value) || 0;
     $('out').textContent = '';
@@ -45,6 +47,6 @@ $('file').addEventListener('change', () => {
 });
 $('bundled').addEventListener('click', async () => run(await fetch('./stories260K.gguf')));
 
-// ?autorun=stories260K.gguf&tokens=200&backend=webgpu: for tests and links
+// ?autorun=stories260K.gguf&tokens=200&backend=webgpu&threads=2: for tests and links
 if (params.get('tokens')) $('tokens').value = params.get('tokens');
 if (params.get('autorun')) void fetch(params.get('autorun')).then(run);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A static HTTP server for a folder (this one by default) on loopback, with the types a page with
-// WebAssembly needs: `node examples/browser/serve.mjs [folder] [port]`. Also used by the browser
-// tests and the WebAssembly benchmark.
+// WebAssembly needs and the two headers that make the page cross-origin isolated (SharedArrayBuffer,
+// hence WebAssembly threads): `node examples/browser/serve.mjs [folder] [port]`. Also used by the
+// browser tests and the WebAssembly benchmark.
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
@@ -14,8 +15,13 @@ const TYPES = {
   '.gguf': 'application/octet-stream',
 };
 
-/** Serve `root` on 127.0.0.1:`port` (0: a free one); resolves to its base URL and a close(). */
-export async function serveStatic(root, port = 0) {
+const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/**
+ * Serve `root` on 127.0.0.1:`port` (0: a free one); resolves to its base URL and a close().
+ * `isolated: false` leaves the isolation headers out (a page without threads, for tests).
+ */
+export async function serveStatic(root, port = 0, { isolated = true } = {}) {
   root = path.resolve(root);
   const server = createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -25,7 +31,7 @@ export async function serveStatic(root, port = 0) {
       return;
     }
     readFile(file).then(
-      (body) => res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body),
+      (body) => res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', ...(isolated && ISOLATED) }).end(body),
       () => res.writeHead(404).end('not found'),
     );
   });

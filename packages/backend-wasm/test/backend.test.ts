@@ -16,7 +16,7 @@ describe.skipIf(!hasModule)(`wasm backend${skipReason ? ` (${skipReason})` : ''}
   it('probes as available on SIMD128, below cpu-avx and above the reference', async () => {
     const p = await wasmBackend.probe();
     expect(p.available).toBe(true);
-    expect(p.features).toEqual(["simd128", ...(Number(p.details?.threads) > 1 ? ["threads"] : [])]);
+    expect(p.features).toEqual(['simd128', ...(Number(p.details?.threads) > 1 ? ['threads'] : [])]);
     expect(p.details?.isa).toBe('wasm-simd128');
     expect(ISAS).toEqual(['wasm-simd128', 'scalar']);
     expect(wasmBackend.priority).toBeGreaterThan(0);

@@ -34,14 +34,14 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const require = createRequire(import.meta.url);
 const { bundleForBrowser, copyWasm } = (await import(path.join(REPO, 'examples/browser/build.mjs'))) as {
   bundleForBrowser(entry: string, outdir: string): Promise<void>;
-  copyWasm(root: string): void;
+  copyWasm(root: string): Promise<void>;
 };
 const { serveStatic } = (await import(path.join(REPO, 'examples/browser/serve.mjs'))) as { serveStatic(root: string): Promise<{ url: string; close(): Promise<void> }> };
 
 const site = mkdtempSync(path.join(tmpdir(), 'ix-wasm-bench-'));
 try {
   await bundleForBrowser(fileURLToPath(new URL('../src/wasm-page.ts', import.meta.url)), path.join(site, 'dist'));
-  copyWasm(site);
+  await copyWasm(site);
   copyFileSync(path.join(path.dirname(require.resolve('@wllama/wllama/package.json')), 'esm/wasm/wllama.wasm'), path.join(site, 'wllama.wasm'));
   copyFileSync(path.join(path.dirname(require.resolve('wllama2/package.json')), 'esm/single-thread/wllama.wasm'), path.join(site, 'wllama2.wasm'));
   copyFileSync(values.model, path.join(site, 'model.gguf'));

@@ -1,6 +1,7 @@
 // Every weight type's fused matmul on the WebAssembly backend, in the page, against @ix/core's
 // reference dequantizer within tools/kernel-testing's bound (the same check as the Node suite),
-// on both kernel tables and in both accuracy modes. Results go to window.ixKernelResults.
+// on both kernel tables and in both accuracy modes, and on SIMD128 with two threads (the threaded
+// module on the page's workers: the page is cross-origin isolated). Results go to window.ixKernelResults.
 import { Executor, Graph, type DTypeName } from '@ix/core';
 import { WEIGHT_DTYPES } from '@ix/cpu-engine';
 import { wasmBackend } from '@ix/backend-wasm';
@@ -19,9 +20,12 @@ interface Result {
 
 async function main(): Promise<Result[]> {
   const out: Result[] = [];
-  for (const isa of ['wasm-simd128', 'scalar'] as const) {
+  const configs = (['wasm-simd128', 'scalar'] as const).map((isa) => ({ isa, threads: 1, label: isa as string }));
+  configs.push({ isa: 'wasm-simd128', threads: 2, label: 'wasm-simd128, 2 threads' });
+  for (const { isa, threads, label } of configs) {
     for (const accuracy of ['exact', 'fast'] as const) {
-      const be = await wasmBackend.create({ isa, accuracy });
+      const be = await wasmBackend.create({ isa, accuracy, threads });
+      if (be.threads !== threads) throw new Error(`${label}: the backend runs ${be.threads} thread(s): ${be.device.name}`);
       for (const [i, dtype] of (WEIGHT_DTYPES as readonly DTypeName[]).entries()) {
         try {
           const c = matmulCase(dtype, 3000 + i);
@@ -35,9 +39,9 @@ async function main(): Promise<Result[]> {
             worst = Math.max(worst, checkMatmul(c, x, M, r as Float32Array, accuracy, FAST_BLOCK[dtype] ?? 1).worst);
           }
           be.free(w.buffer);
-          out.push({ isa, dtype, accuracy, worst });
+          out.push({ isa: label, dtype, accuracy, worst });
         } catch (err) {
-          out.push({ isa, dtype, accuracy, worst: Infinity, error: err instanceof Error ? err.message : String(err) });
+          out.push({ isa: label, dtype, accuracy, worst: Infinity, error: err instanceof Error ? err.message : String(err) });
         }
       }
       be.dispose();

@@ -29,20 +29,23 @@ let gpuBrowser: Browser;
 const OFFLINE = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WEBGPU_SWIFTSHADER = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'];
 let site: { url: string; close(): Promise<void> };
+/** the example without the cross-origin isolation headers: no SharedArrayBuffer, no threads */
+let plainSite: { url: string; close(): Promise<void> };
 let kernelSite: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
   if (skipReason) return;
-  const { serveStatic } = (await import(path.join(EXAMPLE, 'serve.mjs'))) as { serveStatic(root: string): Promise<{ url: string; close(): Promise<void> }> };
+  const { serveStatic } = (await import(path.join(EXAMPLE, 'serve.mjs'))) as { serveStatic(root: string, port?: number, o?: { isolated?: boolean }): Promise<{ url: string; close(): Promise<void> }> };
   execFileSync(process.execPath, [path.join(EXAMPLE, 'build.mjs')], { stdio: 'inherit' });
   site = await serveStatic(EXAMPLE);
+  plainSite = await serveStatic(EXAMPLE, 0, { isolated: false });
   const { bundleForBrowser, copyWasm } = (await import(path.join(EXAMPLE, 'build.mjs'))) as {
     bundleForBrowser(entry: string, outdir: string): Promise<void>;
-    copyWasm(root: string): void;
+    copyWasm(root: string): Promise<void>;
   };
   await bundleForBrowser(path.join(KERNELS, 'kernels.ts'), path.join(KERNELS, 'dist'));
   await bundleForBrowser(path.join(KERNELS, 'webgpu-kernels.ts'), path.join(KERNELS, 'dist'));
-  copyWasm(KERNELS);
+  await copyWasm(KERNELS);
   kernelSite = await serveStatic(KERNELS);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -56,6 +59,7 @@ afterAll(async () => {
   await browser?.close();
   await gpuBrowser?.close();
   await site?.close();
+  await plainSite?.close();
   await kernelSite?.close();
 });
 
@@ -90,6 +94,22 @@ describe.skipIf(!!skipReason)('examples/browser in headless Chromium', () => {
     await page.close();
   });
 
+  it('on two threads (the page is cross-origin isolated): the same text', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${site.url}?autorun=stories260K.gguf&tokens=200&backend=wasm&threads=2`);
+    expect(await generated(page)).toBe(EXPECTED);
+    expect(await page.getAttribute('body', 'data-device')).toBe('WebAssembly SIMD128, 2 threads');
+    await page.close();
+  });
+
+  it('a page that is not cross-origin isolated, asked for two threads: one thread, the reason in the device name, the same text', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${plainSite.url}?autorun=stories260K.gguf&tokens=200&backend=wasm&threads=2`);
+    expect(await generated(page)).toBe(EXPECTED);
+    expect(await page.getAttribute('body', 'data-device')).toMatch(/^WebAssembly SIMD128, 1 thread \(one thread: the page is not cross-origin isolated/);
+    await page.close();
+  });
+
   it('a GGUF picked with the file input (a File): the same text', async () => {
     const page = await browser.newPage();
     await page.goto(site.url);
@@ -111,12 +131,13 @@ describe.skipIf(!!skipReason)('the kernels in headless Chromium', () => {
     await page.close();
   });
 
-  it('every weight type, on SIMD128 and scalar, exact and fast: within the reference dequantizer\'s bound', async () => {
+  it('every weight type, on SIMD128 and scalar, exact and fast, and on SIMD128 with two threads: within the reference dequantizer\'s bound', async () => {
     const page = await browser.newPage();
     await page.goto(`${kernelSite.url}kernels.html`);
     await page.waitForFunction(() => (window as unknown as { ixKernelResults?: unknown }).ixKernelResults !== undefined, undefined, { timeout: 240_000 });
     const results = (await page.evaluate(() => (window as unknown as { ixKernelResults: unknown }).ixKernelResults)) as { isa: string; dtype: string; accuracy: string; worst: number; error?: string }[];
-    expect(results.length).toBe(2 * 2 * 16);
+    expect(results.length).toBe(3 * 2 * 16);
+    expect(results.filter((r) => r.isa === 'wasm-simd128, 2 threads').length).toBe(2 * 16);
     for (const r of results) expect(r.worst, `${r.isa} ${r.dtype} ${r.accuracy} ${r.error ?? ''}`).toBeLessThanOrEqual(1);
     await page.close();
   });

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly backend outside Node and browsers: Bun and Deno (their linux-x64 binaries are
  * this package's optional dependencies, from npm) load stories260K from the GGUF's bytes and print
- * its published greedy text. Where a binary is not installed (another platform) the test skips;
+ * its published greedy text, on one thread and on two (the threaded module on their Web Workers). Where a binary is not installed (another platform) the test skips;
  * in CI it must run.
  */
 import { spawnSync } from 'node:child_process';
@@ -31,7 +31,7 @@ function binaryOf(pkg: string, bin: string): string | undefined {
 
 describe('stories260K on the WebAssembly backend in other JavaScript runtimes', () => {
   for (const rt of RUNTIMES) {
-    it(`${rt.name}: the published greedy text`, (ctx) => {
+    it(`${rt.name}: the published greedy text, on one thread and on two`, (ctx) => {
       const binary = binaryOf(rt.pkg, rt.bin);
       if (!binary) {
         expect(process.env.CI, `${rt.pkg} is not installed (linux-x64 only)`).toBeUndefined();
@@ -39,10 +39,12 @@ describe('stories260K on the WebAssembly backend in other JavaScript runtimes', 
       }
       const r = spawnSync(binary!, rt.args, { cwd: path.dirname(SCRIPT), encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
       expect(r.status, `${rt.name} exited ${r.status}: ${r.stderr}`).toBe(0);
-      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { backend: string; device: string; text: string };
-      expect(out.backend).toBe('wasm');
-      expect(out.device).toMatch(/SIMD128/);
-      expect(out.text).toBe(EXPECTED);
+      const runs = r.stdout.trim().split('\n').slice(-2).map((l) => JSON.parse(l) as { backend: string; device: string; text: string });
+      expect(runs.map((o) => o.device)).toEqual(['WebAssembly SIMD128, 1 thread', 'WebAssembly SIMD128, 2 threads']);
+      for (const out of runs) {
+        expect(out.backend).toBe('wasm');
+        expect(out.text).toBe(EXPECTED);
+      }
     }, 150_000);
   }
 });
