@@ -1,6 +1,8 @@
 // The benchmark page's script (bundled for the browser by wasm.ts): ix on @ix/backend-wasm and
 // llama.cpp's WebAssembly builds (@wllama/wllama 2.3.7: wasm32 SIMD128, the peer; 3.8.1: its
-// current memory64 build, what npm installs today) on the same GGUF blob, one thread each.
+// current memory64 build, what npm installs today) on the same GGUF blob, on cfg.threads threads
+// each (more than one: ix's threaded module, wllama's multi-thread builds; the page is cross-origin
+// isolated).
 // window.ixWasmBench(config) runs it.
 import '@ix/backend-wasm';
 import { loadModel } from '@ix/llm';
@@ -12,6 +14,9 @@ interface Config {
   wllamaWasm: string;
   /** wllama 2.x's single-thread wasm32 build */
   wllama2Wasm: string;
+  /** and its multi-thread one */
+  wllama2MtWasm: string;
+  threads: number;
   prompt: number;
   gen: number;
   repeats: number;
@@ -29,7 +34,8 @@ export interface SideResult {
 const promptText = (n: number) => 'The quick brown fox jumps over the lazy dog, and then it runs far away into the woods. '.repeat(Math.ceil(n / 18));
 
 async function ix(blob: Blob, cfg: Config, accuracy: 'exact' | 'fast'): Promise<SideResult> {
-  const model = await loadModel(blob, { backend: 'wasm', backendOptions: { accuracy } });
+  const model = await loadModel(blob, { backend: 'wasm', threads: cfg.threads, backendOptions: { accuracy } });
+  if (!model.backend.device.name.includes(`${cfg.threads} thread`)) throw new Error(`ix runs ${model.backend.device.name}, not ${cfg.threads} threads`);
   try {
     // the same text both sides tokenize (with BOS), so both process the same prompt
     const tokens = model.promptTokens(promptText(cfg.prompt), false);
@@ -68,7 +74,8 @@ function argmax(a: ArrayLike<number>): number {
 
 async function wllama(blob: Blob, cfg: Config): Promise<SideResult> {
   const w = new Wllama({ default: cfg.wllamaWasm }, { suppressNativeLog: true });
-  await w.loadModel([blob], { n_threads: 1, n_ctx: cfg.prompt + cfg.gen + 64, n_batch: 512, n_gpu_layers: 0 });
+  await w.loadModel([blob], { n_threads: cfg.threads, n_ctx: cfg.prompt + cfg.gen + 64, n_batch: 512, n_gpu_layers: 0 });
+  if (w.getNumThreads() !== cfg.threads) throw new Error(`wllama 3.8.1 runs ${w.getNumThreads()} threads, not ${cfg.threads}`);
   try {
     const out: SideResult = { name: 'wllama 3.8.1 (memory64)', promptTokens: 0, pp: [], tg: [] };
     for (let r = 0; r <= cfg.repeats; r++) {
@@ -94,8 +101,9 @@ async function wllama(blob: Blob, cfg: Config): Promise<SideResult> {
 
 /** wllama 2.x (wasm32, SIMD128): timed here around its decode() calls, as ix is */
 async function wllama2(blob: Blob, cfg: Config): Promise<SideResult> {
-  const w = new Wllama2({ 'single-thread/wllama.wasm': cfg.wllama2Wasm }, { suppressNativeLog: true });
-  await w.loadModel([blob], { n_threads: 1, n_ctx: 512, n_batch: 512 });
+  const w = new Wllama2({ 'single-thread/wllama.wasm': cfg.wllama2Wasm, 'multi-thread/wllama.wasm': cfg.wllama2MtWasm }, { suppressNativeLog: true });
+  await w.loadModel([blob], { n_threads: cfg.threads, n_ctx: 512, n_batch: 512 });
+  if (w.getNumThreads() !== cfg.threads) throw new Error(`wllama 2.3.7 runs ${w.getNumThreads()} threads, not ${cfg.threads}`);
   try {
     const tokens = [w.getBOS(), ...(await w.tokenize(promptText(cfg.prompt), false))];
     const out: SideResult = { name: 'wllama 2.3.7 (wasm32)', promptTokens: tokens.length, pp: [], tg: [] };

@@ -1,9 +1,10 @@
 /**
  * ix's WebAssembly backend against llama.cpp's WebAssembly builds (@wllama/wllama 2.3.7 and 3.8.1) on the same GGUF,
- * in one headless Chromium run (Debian's chromium; --chromium or IX_CHROMIUM for another), one
- * thread each: prompt processing and generation tokens/s, medians of --repeats after a warm-up,
- * as ratios to wllama 2.3.7's single-thread wasm32 build.
- *   node tools/bench/dist/wasm.js --model model.gguf [-p 64] [-n 16] [-r 3]
+ * in one headless Chromium run (Debian's chromium; --chromium or IX_CHROMIUM for another), on
+ * --threads threads each (default 1; more: ix's threaded module and wllama's multi-thread builds,
+ * on a cross-origin isolated page): prompt processing and generation tokens/s, medians of
+ * --repeats after a warm-up, as ratios to wllama 2.3.7's wasm32 build.
+ *   node tools/bench/dist/wasm.js --model model.gguf [-p 64] [-n 16] [-r 3] [-t 1]
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,11 +23,12 @@ const { values } = parseArgs({
     prompt: { type: 'string', short: 'p', default: '64' },
     gen: { type: 'string', short: 'n', default: '16' },
     repeats: { type: 'string', short: 'r', default: '3' },
+    threads: { type: 'string', short: 't', default: '1' },
     chromium: { type: 'string', default: process.env.IX_CHROMIUM ?? '/usr/bin/chromium' },
   },
 });
 if (!values.model) {
-  console.error('usage: node tools/bench/dist/wasm.js --model model.gguf [-p 64] [-n 16] [-r 3] [--chromium path]');
+  console.error('usage: node tools/bench/dist/wasm.js --model model.gguf [-p 64] [-n 16] [-r 3] [-t 1] [--chromium path]');
   process.exit(2);
 }
 
@@ -44,6 +46,7 @@ try {
   await copyWasm(site);
   copyFileSync(path.join(path.dirname(require.resolve('@wllama/wllama/package.json')), 'esm/wasm/wllama.wasm'), path.join(site, 'wllama.wasm'));
   copyFileSync(path.join(path.dirname(require.resolve('wllama2/package.json')), 'esm/single-thread/wllama.wasm'), path.join(site, 'wllama2.wasm'));
+  copyFileSync(path.join(path.dirname(require.resolve('wllama2/package.json')), 'esm/multi-thread/wllama.wasm'), path.join(site, 'wllama2-mt.wasm'));
   copyFileSync(values.model, path.join(site, 'model.gguf'));
   writeFileSync(path.join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./dist/wasm-page.js"></script>');
   const server = await serveStatic(site);
@@ -56,7 +59,7 @@ try {
     page.on('console', (m) => m.type() === 'error' && console.error(`[page] ${m.text()}`));
     await page.goto(server.url);
     await page.waitForFunction(() => 'ixWasmBench' in window);
-    const cfg = { model: 'model.gguf', wllamaWasm: `${server.url}wllama.wasm`, wllama2Wasm: `${server.url}wllama2.wasm`, prompt: Number(values.prompt), gen: Number(values.gen), repeats: Number(values.repeats) };
+    const cfg = { model: 'model.gguf', wllamaWasm: `${server.url}wllama.wasm`, wllama2Wasm: `${server.url}wllama2.wasm`, wllama2MtWasm: `${server.url}wllama2-mt.wasm`, threads: Number(values.threads), prompt: Number(values.prompt), gen: Number(values.gen), repeats: Number(values.repeats) };
     const results = (await page.evaluate((c) => (window as unknown as { ixWasmBench(c: unknown): Promise<unknown> }).ixWasmBench(c), cfg)) as SideResult[];
     report(results);
   } finally {
@@ -75,7 +78,7 @@ function median(a: number[]): number {
 function report(results: SideResult[]): void {
   // the peer: llama.cpp's wasm32 build (the memory64 one pays a bounds check on every access)
   const peer = results.find((r) => r.name.startsWith('wllama 2'))!;
-  console.log(`${path.basename(values.model!)}, headless Chromium, 1 thread, CPU: ${cpus()[0]?.model ?? 'unknown'}`);
+  console.log(`${path.basename(values.model!)}, headless Chromium, ${values.threads} thread(s) each, CPU: ${cpus()[0]?.model ?? 'unknown'}`);
   console.log(`medians of ${values.repeats} after a warm-up; prompt tokens: ${results.map((r) => `${r.name} ${r.promptTokens}`).join(', ')}`);
   console.log('side                       pp t/s    tg t/s    pp ratio  tg ratio');
   for (const r of results) {

@@ -1,14 +1,18 @@
 // Every weight type's fused matmul on the WebAssembly backend, in the page, against @ix/core's
 // reference dequantizer within tools/kernel-testing's bound (the same check as the Node suite),
 // on both kernel tables and in both accuracy modes, and on SIMD128 with two threads (the threaded
-// module on the page's workers: the page is cross-origin isolated). Results go to window.ixKernelResults.
+// module on the page's workers: the page is cross-origin isolated); then the rope and write_rows →
+// attention problems of the rope/attention suite on one thread and on two, against the reference
+// backend within that suite's tolerances (the written caches bit for bit). Results go to
+// window.ixKernelResults; `worst` is the largest error over what is allowed (≤ 1 passes).
 import { Executor, Graph, type DTypeName } from '@ix/core';
 import { WEIGHT_DTYPES } from '@ix/cpu-engine';
-import { wasmBackend } from '@ix/backend-wasm';
+import { wasmBackend, type WasmBackend } from '@ix/backend-wasm';
 
 // the bound oracle alone (the package's index also holds vitest suites)
 import { checkMatmul, FAST_BLOCK, matmulCase } from '../../kernel-testing/src/matmul-bound.js';
-import { randomF32, rng, tensorOn } from '../../kernel-testing/src/helpers.js';
+import { maxAbsErr, randomF32, rng, runBoth, tensorOn } from '../../kernel-testing/src/helpers.js';
+import { ATTENTION_CASES, attentionProblem, ROPE_CASES, ropeProblem } from '../../kernel-testing/src/rope-attention-cases.js';
 
 interface Result {
   isa: string;
@@ -24,7 +28,7 @@ async function main(): Promise<Result[]> {
   configs.push({ isa: 'wasm-simd128', threads: 2, label: 'wasm-simd128, 2 threads' });
   for (const { isa, threads, label } of configs) {
     for (const accuracy of ['exact', 'fast'] as const) {
-      const be = await wasmBackend.create({ isa, accuracy, threads });
+      const be = (await wasmBackend.create({ isa, accuracy, threads })) as WasmBackend;
       if (be.threads !== threads) throw new Error(`${label}: the backend runs ${be.threads} thread(s): ${be.device.name}`);
       for (const [i, dtype] of (WEIGHT_DTYPES as readonly DTypeName[]).entries()) {
         try {
@@ -46,6 +50,41 @@ async function main(): Promise<Result[]> {
       }
       be.dispose();
     }
+  }
+  for (const threads of [1, 2]) {
+    const label = `wasm-simd128, ${threads} thread${threads === 1 ? '' : 's'}`;
+    const be = (await wasmBackend.create({ threads })) as WasmBackend;
+    if (be.threads !== threads) throw new Error(`${label}: the backend runs ${be.threads} thread(s): ${be.device.name}`);
+    const check = async (name: string, run: () => Promise<number>) => {
+      try {
+        out.push({ isa: label, dtype: name, accuracy: 'exact', worst: await run() });
+      } catch (err) {
+        out.push({ isa: label, dtype: name, accuracy: 'exact', worst: Infinity, error: err instanceof Error ? err.message : String(err) });
+      }
+    };
+    // the suite's tolerances: rope 1e-6 of max(1, max |y|), attention 2e-6
+    const within = (ours: ArrayLike<number>, ref: ArrayLike<number>, tol: number) => {
+      const { err, scale } = maxAbsErr(ours, ref);
+      return scale > 0 ? err / (tol * Math.max(1, scale)) : Infinity;
+    };
+    for (const c of ROPE_CASES) {
+      await check(`rope ${c.mode}${c.withFactors ? ' + factors' : ''}`, async () => {
+        const p = ropeProblem(c);
+        const { ours, ref } = await runBoth(be, p.constants, p.build, p.inputs);
+        return within(ours[0]!, ref[0]!, 1e-6);
+      });
+    }
+    for (const cacheType of ['F32', 'F16'] as const) {
+      for (const c of ATTENTION_CASES) {
+        await check(`attention ${cacheType}: ${c.name}`, async () => {
+          const p = attentionProblem(c, cacheType);
+          const { ours, ref } = await runBoth(be, p.constants, p.build, p.inputs);
+          const cachesEqual = [1, 2].every((i) => ours[i]!.length === ref[i]!.length && ours[i]!.every((v, j) => Object.is(v, ref[i]![j])));
+          return cachesEqual ? within(ours[0]!, ref[0]!, 2e-6) : Infinity;
+        });
+      }
+    }
+    be.dispose();
   }
   return out;
 }
