@@ -1,4 +1,4 @@
-import { errorLog as sharedErrorLog } from '@ix/kernel-testing';
+import { errorLog as sharedErrorLog, type DecoderCase } from '@ix/kernel-testing';
 
 import { WasmBackend, WasmInstance, wasmBackend } from '../src/index.js';
 import { loadModule } from '../src/load.js';
@@ -27,3 +27,9 @@ export function makeWasm(options: WasmOptions = {}): WasmBackend {
 
 export { wasmBackend };
 export const errorLog = (title: string) => sharedErrorLog('backend-wasm', title);
+
+/** the decoder suite's cases on this backend (one thread and the threaded module alike) */
+export const DECODER_CASES: DecoderCase[] = [
+  { upType: 'Q4_0', fallbacks: 0, prefill: 4, variant: 'wasm', tol: 3e-5 },
+  { upType: 'Q5_K', fallbacks: 0, prefill: 4, variant: 'wasm', tol: 3e-5 },
+];

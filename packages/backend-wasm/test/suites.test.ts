@@ -2,7 +2,7 @@ import { decoderSuite, ropeAttentionSuite, storiesSuite } from '@ix/kernel-testi
 import { afterAll } from 'vitest';
 
 import '../src/index.js';
-import { errorLog, hasModule, makeWasm, skipReason } from './helpers.js';
+import { DECODER_CASES, errorLog, hasModule, makeWasm, skipReason } from './helpers.js';
 
 /** The shared suites every backend runs: rope/attention, a quantized two-layer decoder, stories260K. */
 const ropeLog = errorLog('rope / write_rows / attention');
@@ -13,9 +13,6 @@ afterAll(() => [ropeLog, decoderLog, storiesLog].forEach((l) => l.print()));
 ropeAttentionSuite({ label: 'wasm', hasDevice: hasModule, skipReason, make: () => makeWasm(), log: ropeLog, ropeTolerance: 1e-6 });
 decoderSuite({
   label: 'wasm', hasDevice: hasModule, skipReason, log: decoderLog, make: () => makeWasm(),
-  cases: [
-    { upType: 'Q4_0', fallbacks: 0, prefill: 4, variant: 'wasm', tol: 3e-5 },
-    { upType: 'Q5_K', fallbacks: 0, prefill: 4, variant: 'wasm', tol: 3e-5 },
-  ],
+  cases: DECODER_CASES,
 });
 storiesSuite({ label: 'wasm', backend: 'wasm', tag: 'backend-wasm', hasDevice: hasModule, skipReason, log: storiesLog });

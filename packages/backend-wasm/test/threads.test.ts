@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 // stories260K below loads through the backend factory: IX_THREADS is its thread count
 process.env.IX_THREADS = '3';
-const { errorLog, hasModule, ISAS, skipReason } = await import('./helpers.js');
+const { DECODER_CASES, errorLog, hasModule, ISAS, skipReason } = await import('./helpers.js');
 const { WasmBackend, WasmInstance, wasmBackend } = await import('../src/index.js');
 const { loadModule } = await import('../src/load.js');
 const { resolveOptions } = await import('../src/options.js');
@@ -52,7 +52,7 @@ describe.skipIf(!hasModule)('the threaded module', () => {
     expect(threaded!.threaded).toBe(true);
     expect(threaded!.source).toMatch(/ix_cpu_mt\.wasm$/);
     expect(WasmInstance.isThreaded(threaded!.module!)).toBe(true);
-    const be = await wasmBackend.create({ threads: THREADS });
+    const be = (await wasmBackend.create({ threads: THREADS })) as InstanceType<typeof WasmBackend>;
     expect(be.threads).toBe(THREADS);
     expect(be.device.name).toBe('WebAssembly SIMD128, 3 threads');
     be.dispose();
@@ -155,10 +155,7 @@ describe.skipIf(!hasModule)('the threaded module', () => {
 ropeAttentionSuite({ label: 'wasm, 3 threads', hasDevice: hasModule, skipReason, make: () => makeThreaded(), log: ropeLog, ropeTolerance: 1e-6 });
 decoderSuite({
   label: 'wasm, 3 threads', hasDevice: hasModule, skipReason, log: decoderLog, make: () => makeThreaded(),
-  cases: [
-    { upType: 'Q4_0', fallbacks: 0, prefill: 4, variant: 'wasm', tol: 3e-5 },
-    { upType: 'Q5_K', fallbacks: 0, prefill: 4, variant: 'wasm', tol: 3e-5 },
-  ],
+  cases: DECODER_CASES,
 });
 storiesSuite({
   label: 'wasm, 3 threads', backend: 'wasm', tag: 'backend-wasm', hasDevice: hasModule, skipReason, log: storiesLog,
