@@ -10,7 +10,7 @@
 //                            JavaScript glue Emscripten writes beside it is not used
 // Without em++ the build is skipped with a note (the backend then reports itself unavailable), or
 // fails when IX_WASM_REQUIRED=1 (CI).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
@@ -68,11 +68,16 @@ if (upToDate(mt)) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'ix-wasm-mt-'));
   try {
     console.log(`build-wasm: em++ -pthread ${sources.length} sources -> wasm/ix_cpu_mt.wasm`);
-    const objects = sources.map((s, i) => {
-      const o = path.join(tmp, `${i}-${path.basename(s, '.cpp')}.o`);
-      run(['-c', '-O3', ...common, '-msimd128', '-pthread', '-o', o, s]);
-      return o;
-    });
+    // one compiler per core: the sources are independent
+    const objects = sources.map((s, i) => path.join(tmp, `${i}-${path.basename(s, '.cpp')}.o`));
+    const queue = sources.map((s, i) => ['-c', '-O3', ...common, '-msimd128', '-pthread', '-o', objects[i], s]);
+    const compile = async () => {
+      for (let args = queue.shift(); args; args = queue.shift()) {
+        const status = await new Promise((resolve) => spawn('em++', args, { stdio: 'inherit', env }).on('close', resolve));
+        if (status !== 0) process.exit(status ?? 1);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, os.availableParallelism?.() ?? os.cpus().length) }, compile));
     // what src/threads.ts calls besides the ix_* functions (export_name): the C library's thread
     // start and exit, as Emscripten's own worker script calls them
     const exported = ['malloc', 'free', 'pthread_self', '_emscripten_thread_init', '_emscripten_thread_exit', '_emscripten_thread_free_data', 'emscripten_tls_init', 'emscripten_stack_set_limits',
