@@ -118,8 +118,8 @@ export class ThreadHost implements ThreadCalls {
   create(thread: number, start: number, arg: number): number {
     const x = this.exports();
     const stackTop = x.ix_thread_stack!(thread, 0), stackSize = x.ix_thread_stack!(thread, 1);
-    const w = this.idle.pop();
-    if (!w || !stackTop) return EAGAIN;
+    if (!stackTop || this.idle.length === 0) return EAGAIN;
+    const w = this.idle.pop()!;
     this.running.set(thread, w);
     w.post({ cmd: 'run', thread, start, arg, stackTop, stackSize });
     return 0;
