@@ -7,7 +7,9 @@
 //   wasm/ix_cpu_nosimd.wasm  the same without a single SIMD instruction (the scalar kernels)
 //   wasm/ix_cpu_mt.wasm      SIMD128 with threads: shared, imported memory and Emscripten's pthreads
 //                            (its C library), hosted by src/threads.ts on workers of our own; the
-//                            JavaScript glue Emscripten writes beside it is not used
+//                            JavaScript glue Emscripten writes beside it is not used (src/host.ts
+//                            answers its imports as Emscripten 3.1's glue does: Debian 12's version;
+//                            test/threads.test.ts catches another version that changed them)
 // Without em++ the build is skipped with a note (the backend then reports itself unavailable), or
 // fails when IX_WASM_REQUIRED=1 (CI).
 import { spawn, spawnSync } from 'node:child_process';
