@@ -47,7 +47,8 @@ const WASI_EBADF = 8;
 const ENOENT = 44;
 const ENOSYS = 52;
 const EINVAL = 28;
-const EAGAIN = 6;
+/** pthread_create's "no thread can be started now" */
+export const EAGAIN = 6;
 const PAGE = 65536;
 // Emscripten's heap maximum for a 4 GB memory: 65535 pages (its glue's emscripten_get_heap_max)
 const HEAP_MAX = 4294901760;

@@ -2,7 +2,7 @@ import { BackendUnavailableError, registerBackend, type BackendFactory, type Dev
 import { EngineBackend, SUPPORTED_OPS } from '@ix/cpu-engine';
 
 import { physicalCores } from './cores.js';
-import { loadModule, type ModuleLoad } from './load.js';
+import { loadModule } from './load.js';
 import { resolveOptions, type ResolvedWasmOptions, type WasmOptions } from './options.js';
 import { threadsUnavailable } from './threads.js';
 import { WasmInstance, type WasmEngineContext } from './wasm.js';
@@ -47,11 +47,13 @@ const device = (s: ResolvedWasmOptions, threads: number, why?: string): DeviceIn
   name: `WebAssembly ${s.isa === 'scalar' ? 'scalar' : 'SIMD128'}, ${threads} thread${threads === 1 ? '' : 's'}${why ? ` (${why})` : ''}`,
 });
 
-/** Why `threads` cannot run here (undefined: they can, or only one is asked for). */
-function whyOneThread(threads: number, load?: ModuleLoad): string | undefined {
-  if (threads <= 1) return undefined;
-  const why = threadsUnavailable() ?? load?.error;
-  return why && `one thread: ${why}`;
+/** For more than one thread: the threaded module, or why this runtime runs one thread (neither: one was asked). */
+async function threadedModule(threads: number): Promise<{ module?: WebAssembly.Module; why?: string }> {
+  if (threads <= 1) return {};
+  const unavailable = threadsUnavailable();
+  if (unavailable) return { why: `one thread: ${unavailable}` };
+  const load = await loadModule(true);
+  return load.module ? { module: load.module } : { why: `one thread: ${load.error}` };
 }
 
 export const wasmBackend: BackendFactory = {
@@ -70,7 +72,7 @@ export const wasmBackend: BackendFactory = {
     } catch (err) {
       return { available: false, reason: err instanceof Error ? err.message : String(err), device: unknown, features: [], ops: {} };
     }
-    const why = whyOneThread(settings.threads, settings.threads > 1 && !threadsUnavailable() ? await loadModule(true) : undefined);
+    const { why } = await threadedModule(settings.threads);
     const threads = why ? 1 : settings.threads;
     return {
       available: true,
@@ -86,17 +88,14 @@ export const wasmBackend: BackendFactory = {
     if (!single.module) throw new BackendUnavailableError(BACKEND_NAME, single.error);
     const settings = resolveOptions(await isasOf(single.module), options, env, await physicalCores());
     // more than one thread: the threaded module on workers, where this runtime can run it
-    let why = whyOneThread(settings.threads);
-    if (settings.threads > 1 && !why) {
-      const threaded = await loadModule(true);
-      why = whyOneThread(settings.threads, threaded);
-      if (threaded.module) {
-        try {
-          const instance = await WasmInstance.create(threaded.module, { env, threads: settings.threads });
-          return new WasmBackend(settings, device(settings, settings.threads), instance, true);
-        } catch (err) {
-          why = `one thread: ${err instanceof Error ? err.message : String(err)}`;
-        }
+    const threaded = await threadedModule(settings.threads);
+    let why = threaded.why;
+    if (threaded.module) {
+      try {
+        const instance = await WasmInstance.create(threaded.module, { env, threads: settings.threads });
+        return new WasmBackend(settings, device(settings, settings.threads), instance, true);
+      } catch (err) {
+        why = `one thread: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
     const instance = await WasmInstance.create(single.module, { env });

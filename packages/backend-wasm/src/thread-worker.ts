@@ -6,7 +6,7 @@
  * pthread_create), its thread-local storage, then its start routine, then the C library's exit,
  * which wakes the thread that joins it. Node's worker_threads and Web Workers alike.
  */
-import { hostImports, type RuntimeExports } from './host.js';
+import { EAGAIN, hostImports, type RuntimeExports } from './host.js';
 
 type Message =
   | { cmd: 'load'; module: WebAssembly.Module; memory: WebAssembly.Memory; env: Record<string, string> }
@@ -46,7 +46,7 @@ async function load(m: Extract<Message, { cmd: 'load' }>): Promise<void> {
       env: m.env,
       log: (line) => port.post({ cmd: 'log', line }),
       // a detached thread's end is the owning thread's to clean up; threads start threads only there
-      threads: { create: () => 6, cleanup: (thread) => port.post({ cmd: 'cleanup', thread }) },
+      threads: { create: () => EAGAIN, cleanup: (thread) => port.post({ cmd: 'cleanup', thread }) },
     });
     (imports.env as Record<string, unknown>).memory = m.memory;
     x = (await WebAssembly.instantiate(m.module, imports)).exports as unknown as RuntimeExports;

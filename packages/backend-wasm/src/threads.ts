@@ -1,4 +1,4 @@
-import type { RuntimeExports, ThreadCalls } from './host.js';
+import { EAGAIN, type RuntimeExports, type ThreadCalls } from './host.js';
 
 /**
  * The threads of the threaded module (ix_cpu_mt.wasm), on the thread that owns the instance. The
@@ -19,8 +19,6 @@ export interface WorkerPort {
 }
 
 export type WorkerMessage = { cmd: 'loaded' } | { cmd: 'log'; line: string } | { cmd: 'cleanup'; thread: number } | { cmd: 'error'; message: string };
-
-const EAGAIN = 6;
 
 /** Why this runtime cannot run the threaded module, or undefined when it can. */
 export function threadsUnavailable(): string | undefined {

@@ -1,6 +1,6 @@
 import type { EngineContext } from '@ix/cpu-engine';
 
-import { hostImports, type RuntimeExports } from './host.js';
+import { EAGAIN, hostImports, type RuntimeExports } from './host.js';
 import { ThreadHost } from './threads.js';
 
 /**
@@ -69,7 +69,7 @@ export class WasmInstance {
       exports: () => exports!,
       env,
       log,
-      threads: { create: (thread, start, arg) => host?.create(thread, start, arg) ?? 6, cleanup: (thread) => host?.cleanup(thread) },
+      threads: { create: (thread, start, arg) => host?.create(thread, start, arg) ?? EAGAIN, cleanup: (thread) => host?.cleanup(thread) },
     });
     if (memory) (imports.env as Record<string, unknown>).memory = memory;
     const instance = await WebAssembly.instantiate(module, imports);
