@@ -6,7 +6,10 @@ export type Accuracy = 'exact' | 'fast';
 export interface WasmOptions {
   /** kernel table: SIMD128 (default) or the portable scalar kernels, for comparisons */
   isa?: WasmIsa;
-  /** 'exact' keeps f32 activations; 'fast' quantizes them to 8 bits as llama.cpp does */
+  /**
+   * 'exact': products as exact as f32 (activations as two 16-bit planes for the block types);
+   * 'fast': activations quantized to 16 bits (llama.cpp's kernels: 8), Q2_K/Q3_K to 8
+   */
   accuracy?: Accuracy;
   /**
    * threads including the calling one (default: physical cores, IX_THREADS). More than one runs the

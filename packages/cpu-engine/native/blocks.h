@@ -39,6 +39,14 @@ struct act_q8_32 { float d; int32_t sum; int8_t qs[32]; int16_t sum16[2]; };  //
 constexpr int kPlanes = 3;
 struct act_q8_planes { float d; int32_t sum; int8_t qs[kPlanes][32]; int16_t sum16[kPlanes][2]; };
 struct act_q8_K { float d; int16_t bsums[16]; int8_t qs[256]; };
+// WebAssembly's integer kernels (SIMD128's only integer dot product multiplies 16-bit values, so
+// activations are kept in 16 bits): a 32-block as P 16-bit planes, x ~ d (2^8 q0 + q1) for P = 2
+// (exact mode: |x - that| <= max|x| / (32767 * 2^9), below f32 rounding of the products) or
+// x ~ d q0 for P = 1 (fast mode: max|x| / 65534). sum = the block's sum of those values (f32).
+template <int P> struct act_i16 { float d; float sum; int16_t qs[P][32]; };
+// Fast mode on K-quant weights: one 16-bit plane per 256-block (one scale, as ggml's q8_K, so the
+// kernels sum the sub-blocks in integers), bsum = the sums of values 32j .. 32j + 31.
+struct act_i16_K { float d; int32_t bsum[8]; int16_t qs[256]; };
 
 alignas(64) inline constexpr int8_t kvalues_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 alignas(64) inline constexpr int32_t kvalues_iq4nl_i32[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};

@@ -1,5 +1,6 @@
 // WebAssembly SIMD128 kernels: the generic kernels on simd_wasm.h (4-lane floats, 32-byte integer
-// blocks in two v128 values). Compiled only for the wasm32 target (@ix/backend-wasm's module).
+// blocks in two v128 values), and for the block types integer kernels on 16-bit activations in both
+// modes (kernels_i16_wasm.inc). Compiled only for the wasm32 target (@ix/backend-wasm's module).
 #if defined(__wasm_simd128__)
 #include <cmath>
 #include <cstring>
@@ -14,10 +15,11 @@ namespace isa_wasm {
 #include "kernels_exact.inc"
 #include "kernels_fast.inc"
 #include "kernels_table.inc"
+#include "kernels_i16_wasm.inc"
 }  // namespace isa_wasm
 
 const KernelTable* kernels_wasm_simd128() {
-  static const KernelTable t = isa_wasm::make_table("wasm-simd128");
+  static const KernelTable t = isa_wasm::make_wasm_table();
   return &t;
 }
 

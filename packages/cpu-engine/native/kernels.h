@@ -9,8 +9,8 @@
 
 namespace ix {
 
-// Activation format a weight type's fast kernel consumes.
-enum ActFormat : int { ACT_F32 = 0, ACT_Q8_32 = 1, ACT_Q8_K = 2, ACT_Q8_PLANES = 3, ACT_BF16 = 4 };
+// Activation format a weight type's kernel consumes.
+enum ActFormat : int { ACT_F32 = 0, ACT_Q8_32 = 1, ACT_Q8_K = 2, ACT_Q8_PLANES = 3, ACT_BF16 = 4, ACT_I16 = 5, ACT_I16X2 = 6, ACT_I16_K = 7 };
 
 // y[r * ys + i] = dot(weight row i, activation row r) for i < nw, r < nx.
 // w: nw rows of ws bytes; x: nx activation rows of xs bytes (f32, or quantized blocks).
@@ -41,6 +41,7 @@ struct KernelTable {
   const char* isa;
   TileFn exact[T_COUNT];
   TileFn fast[T_COUNT];
+  ActFormat exact_act[T_COUNT];  // ACT_F32 but where an ISA's exact kernel is an integer one
   ActFormat fast_act[T_COUNT];
   DecodeFn decode[T_COUNT];
   PanelFn panel16[T_COUNT];  // null where a type (or the ISA) has no panel kernel
@@ -53,6 +54,7 @@ struct KernelTable {
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
   QuantizeFn quantize_bf16;  // ACT_BF16 (AVX512-BF16 CPUs only)
+  QuantizeFn quantize_i16, quantize_i16x2, quantize_i16_K;  // ACT_I16, ACT_I16X2, ACT_I16_K (WebAssembly only)
   float (*dot_f32)(const float* a, const float* b, int n);
   float (*dot_f16)(const uint16_t* a, const float* b, int n);
   void (*axpy_f32)(float a, const float* x, float* y, int n);  // y += a * x
@@ -110,12 +112,29 @@ inline ActFormat packed_act(int dtype, bool fast, bool gemm, bool has_bf16) {
   return fast ? ACT_Q8_32 : ACT_Q8_PLANES;
 }
 
+// the table's quantizer for activation format f (null for ACT_F32)
+inline QuantizeFn act_quantizer(const KernelTable& k, ActFormat f) {
+  switch (f) {
+    case ACT_Q8_32: return k.quantize_q8_32;
+    case ACT_Q8_K: return k.quantize_q8_K;
+    case ACT_Q8_PLANES: return k.quantize_planes;
+    case ACT_BF16: return k.quantize_bf16;
+    case ACT_I16: return k.quantize_i16;
+    case ACT_I16X2: return k.quantize_i16x2;
+    case ACT_I16_K: return k.quantize_i16_K;
+    default: return nullptr;
+  }
+}
+
 inline size_t act_row_bytes(ActFormat f, int K) {
   switch (f) {
     case ACT_Q8_32: return (size_t)(K / QK) * sizeof(act_q8_32);
     case ACT_Q8_K: return (size_t)(K / QK_K) * sizeof(act_q8_K);
     case ACT_Q8_PLANES: return (size_t)(K / QK) * sizeof(act_q8_planes);
     case ACT_BF16: return (size_t)(K + 31) / 32 * 64;  // zero-padded to whole 32-element steps
+    case ACT_I16: return (size_t)(K / QK) * sizeof(act_i16<1>);
+    case ACT_I16X2: return (size_t)(K / QK) * sizeof(act_i16<2>);
+    case ACT_I16_K: return (size_t)(K / QK_K) * sizeof(act_i16_K);
     default: return (size_t)K * 4;
   }
 }

@@ -60,7 +60,7 @@ const uint8_t* quantized_rows(ExecCtx& c, const float* x, int64_t M, int64_t K, 
   a.src = nullptr;
   a.data.resize(xs * (size_t)M);
   uint8_t* q = a.data.data();
-  const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : af == ACT_BF16 ? c.k->quantize_bf16 : c.k->quantize_planes;
+  const QuantizeFn quant = act_quantizer(*c.k, (ActFormat)af);
   parallel_range(c.pool, M, 4, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) quant(x + r * K, (int)K, q + (size_t)r * xs);
   });
@@ -144,7 +144,7 @@ void matmul_f32(ExecCtx& c, const TensorRef& w, const float* xf, int64_t M, int6
   TileFn tile = c.k->exact[w.dtype];
   const uint8_t* act = (const uint8_t*)xf;
   size_t act_stride = (size_t)K * 4;
-  ActFormat af = c.fast ? c.k->fast_act[w.dtype] : ACT_F32;
+  ActFormat af = c.fast ? c.k->fast_act[w.dtype] : c.k->exact_act[w.dtype];
   // bf16 dot products pay off when activation rows share each weight load (prefill); decode reads
   // BF16 weights as fast in f32 (measured on Zen 5), and f32 activations are exact
   if (af == ACT_BF16 && M < 4) af = ACT_F32;
@@ -152,11 +152,11 @@ void matmul_f32(ExecCtx& c, const TensorRef& w, const float* xf, int64_t M, int6
     act_stride = act_row_bytes(af, (int)K);
     c.scratch.resize(act_stride * (size_t)M);
     uint8_t* q = c.scratch.data();
-    const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : af == ACT_BF16 ? c.k->quantize_bf16 : c.k->quantize_q8_K;
+    const QuantizeFn quant = act_quantizer(*c.k, af);
     parallel_range(c.pool, M, 1, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) quant(xf + r * K, (int)K, q + r * act_stride);
     });
-    tile = c.k->fast[w.dtype];
+    if (c.fast) tile = c.k->fast[w.dtype];
     act = q;
   }
   // Tasks are runs of weight rows: each weight row is read once from memory per task, and the
@@ -199,7 +199,7 @@ void matmul_batch(ExecCtx& c, const std::vector<MatmulJob>& jobs, int64_t K) {
   // every job's rows quantized into one buffer (the weights share a dtype, so a format)
   const ActFormat af = packed_act(small[0]->w.dtype, c.fast, false, c.k->quantize_bf16 != nullptr);
   const size_t xs = act_row_bytes(af, (int)K);
-  const QuantizeFn quant = af == ACT_Q8_32 ? c.k->quantize_q8_32 : c.k->quantize_planes;
+  const QuantizeFn quant = act_quantizer(*c.k, af);
   if (af != ACT_F32) c.scratch.resize(xs * (size_t)rows);
   std::vector<Task> tasks;
   const int64_t threads = c.pool.size();
