@@ -130,14 +130,15 @@ describe('repacked decode over many row groups', () => {
 describe('AVX-512 without VNNI (IX_CPU_VNNI=0 forces the table such CPUs get)', () => {
   // its integer kernels (fast mode, repacked decode and prefill) are AVX2's: nothing may use vpdpbusd
   const avx512 = isaMatrix().find((i) => i.supported && i.isa === 'avx512');
-  it.skipIf(!avx512).each(['exact', 'fast'] as const)('%s mode: Q4_0, Q4_K, Q8_0 mapped weights within the bound', async (accuracy) => {
+  // (BF16 in memory: the fast kernel must come with the activation format it reads)
+  it.skipIf(!avx512).each(['exact', 'fast'] as const)('%s mode: Q4_0, Q4_K, Q8_0, BF16 weights mapped and in memory within the bound', async (accuracy) => {
     const prev = process.env.IX_CPU_VNNI;
     process.env.IX_CPU_VNNI = '0';
     const be = makeBackend('avx512', accuracy);
     try {
-      for (const [dtype, seed] of [['Q4_0', 91], ['Q4_K', 92], ['Q8_0', 93]] as const) {
+      for (const [dtype, seed, mapped] of [['Q4_0', 91, true], ['Q4_K', 92, true], ['Q8_0', 93, true], ['Q4_K', 94, false], ['BF16', 95, false], ['BF16', 96, true]] as const) {
         const c = makeCase(dtype, seed);
-        const w = mappedTensor(be, [c.N, c.K], dtype, c.bytes);
+        const w = mapped ? mappedTensor(be, [c.N, c.K], dtype, c.bytes) : tensorOn(be, [c.N, c.K], dtype, c.bytes, 'w');
         for (const M of [1, 20]) {
           const x = randomF32(M * c.K, rng(seed + M));
           const [y] = await run(be, (g: Graph) => [g.matmul(g.input('x', [M, c.K]), g.constant(w))], { x });

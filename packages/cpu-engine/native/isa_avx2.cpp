@@ -75,7 +75,11 @@ const KernelTable* kernels_avx512_novnni() {
   static const KernelTable t = [] {
     KernelTable k = *kernels_avx512();
     const KernelTable& a2 = *kernels_avx2();
-    for (int i = 0; i < T_COUNT; ++i) if (k.fast[i] != k.exact[i]) k.fast[i] = a2.fast[i];
+    for (int i = 0; i < T_COUNT; ++i) {
+      if (k.fast[i] == k.exact[i]) continue;
+      k.fast[i] = a2.fast[i];  // with the format it reads (BF16: AVX2 has no bf16 kernel)
+      k.fast_act[i] = a2.fast_act[i];
+    }
     // the AVX-512 table's integer kernels (panels, repacked) use vpdpbusd: take AVX2's
     for (int i = 0; i < T_COUNT; ++i) {
       k.panel16[i] = nullptr;

@@ -39,6 +39,8 @@ using PackedGemvFn = void (*)(const uint8_t* packed, int nb, int64_t g0, int64_t
 
 struct KernelTable {
   const char* isa;
+  // a type's kernel per mode and the activation format it reads (a type without a fast kernel of
+  // its own has the exact one in both modes, and both formats ACT_F32)
   TileFn exact[T_COUNT];
   TileFn fast[T_COUNT];
   ActFormat exact_act[T_COUNT];  // ACT_F32 but where an ISA's exact kernel is an integer one

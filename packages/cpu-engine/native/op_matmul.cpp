@@ -141,13 +141,17 @@ void matmul_f32(ExecCtx& c, const TensorRef& w, const float* xf, int64_t M, int6
   const size_t wrow = w.bytes / (size_t)N;
   if (repacked_path(c, w, M)) return matmul_repacked(c, w, xf, M, K, yf);
   if (c.fast && M >= kPanelRows && c.k->panel16[w.dtype]) return matmul_panels(c, c.k->panel16[w.dtype], w.data, wrow, N, xf, M, K, yf);
-  TileFn tile = c.k->exact[w.dtype];
-  const uint8_t* act = (const uint8_t*)xf;
-  size_t act_stride = (size_t)K * 4;
+  // each kernel reads its own activation format (kernels.h)
+  TileFn tile = c.fast ? c.k->fast[w.dtype] : c.k->exact[w.dtype];
   ActFormat af = c.fast ? c.k->fast_act[w.dtype] : c.k->exact_act[w.dtype];
   // bf16 dot products pay off when activation rows share each weight load (prefill); decode reads
   // BF16 weights as fast in f32 (measured on Zen 5), and f32 activations are exact
-  if (af == ACT_BF16 && M < 4) af = ACT_F32;
+  if (af == ACT_BF16 && M < 4) {
+    tile = c.k->exact[w.dtype];
+    af = c.k->exact_act[w.dtype];
+  }
+  const uint8_t* act = (const uint8_t*)xf;
+  size_t act_stride = (size_t)K * 4;
   if (af != ACT_F32) {
     act_stride = act_row_bytes(af, (int)K);
     c.scratch.resize(act_stride * (size_t)M);
@@ -156,7 +160,6 @@ void matmul_f32(ExecCtx& c, const TensorRef& w, const float* xf, int64_t M, int6
     parallel_range(c.pool, M, 1, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) quant(xf + r * K, (int)K, q + r * act_stride);
     });
-    if (c.fast) tile = c.k->fast[w.dtype];
     act = q;
   }
   // Tasks are runs of weight rows: each weight row is read once from memory per task, and the
