@@ -2,8 +2,9 @@
 // reference dequantizer within tools/kernel-testing's bound (the same check as the Node suite),
 // on both kernel tables and in both accuracy modes, and on SIMD128 with two threads (the threaded
 // module on the page's workers: the page is cross-origin isolated); then the rope and write_rows →
-// attention problems of the rope/attention suite on one thread and on two, against the reference
-// backend within that suite's tolerances (the written caches bit for bit). Results go to
+// attention problems of the rope/attention suite and the decoder suite's two-layer model (a
+// prefill and a decoded token, weights of five block types) on one thread and on two, against the
+// reference backend within those suites' tolerances (the written caches bit for bit). Results go to
 // window.ixKernelResults; `worst` is the largest error over what is allowed (≤ 1 passes).
 import { Executor, Graph, type DTypeName } from '@ix/core';
 import { WEIGHT_DTYPES } from '@ix/cpu-engine';
@@ -13,6 +14,7 @@ import { wasmBackend, type WasmBackend } from '@ix/backend-wasm';
 import { checkMatmul, FAST_BLOCK, matmulCase } from '../../kernel-testing/src/matmul-bound.js';
 import { maxAbsErr, randomF32, rng, runBoth, tensorOn } from '../../kernel-testing/src/helpers.js';
 import { ATTENTION_CASES, attentionProblem, ROPE_CASES, ropeProblem } from '../../kernel-testing/src/rope-attention-cases.js';
+import { compareDecoder, hp } from '../../kernel-testing/src/decoder-problem.js';
 
 interface Result {
   isa: string;
@@ -83,6 +85,14 @@ async function main(): Promise<Result[]> {
           return cachesEqual ? within(ours[0]!, ref[0]!, 2e-6) : Infinity;
         });
       }
+    }
+    // the decoder suite's check: the same vocabulary-wide logits within 3e-5 of max(1, max |logit|), discriminating logits, the same next token
+    for (const c of [{ upType: 'Q4_0', prefill: 4 }, { upType: 'Q5_K', prefill: 12 }] as const) {
+      await check(`decoder ${c.upType}, ${c.prefill}-token prefill`, async () => {
+        const r = await compareDecoder(be, c);
+        const usable = r.fallbacks === 0 && r.nextToken.ours === r.nextToken.ref && r.steps.every((st) => st.length === hp.vocabSize && st.spread > 0.5);
+        return usable ? Math.max(...r.steps.map((st) => st.err / (3e-5 * Math.max(1, st.scale)))) : Infinity;
+      });
     }
     be.dispose();
   }

@@ -131,15 +131,15 @@ describe.skipIf(!!skipReason)('the kernels in headless Chromium', () => {
     await page.close();
   });
 
-  it('every weight type, on SIMD128 and scalar, exact and fast, and on SIMD128 with two threads: within the reference dequantizer\'s bound; rope and attention on one and two threads: within the suite\'s tolerances', async () => {
+  it('every weight type, on SIMD128 and scalar, exact and fast, and on SIMD128 with two threads: within the reference dequantizer\'s bound; rope, attention and the two-layer decoder on one and two threads: within their suites\' tolerances', async () => {
     const page = await browser.newPage();
     await page.goto(`${kernelSite.url}kernels.html`);
     await page.waitForFunction(() => (window as unknown as { ixKernelResults?: unknown }).ixKernelResults !== undefined, undefined, { timeout: 240_000 });
     const results = (await page.evaluate(() => (window as unknown as { ixKernelResults: unknown }).ixKernelResults)) as { isa: string; dtype: string; accuracy: string; worst: number; error?: string }[];
     // matmul: 16 weight types x 2 modes on SIMD128, scalar and SIMD128 x 2 threads; then 4 rope and
-    // 2 x 6 attention problems on 1 and on 2 threads
-    expect(results.length).toBe(3 * 2 * 16 + 2 * (4 + 2 * 6));
-    expect(results.filter((r) => r.isa === 'wasm-simd128, 2 threads').length).toBe(2 * 16 + 4 + 2 * 6);
+    // 2 x 6 attention problems and 2 decoder cases on 1 and on 2 threads
+    expect(results.length).toBe(3 * 2 * 16 + 2 * (4 + 2 * 6 + 2));
+    expect(results.filter((r) => r.isa === 'wasm-simd128, 2 threads').length).toBe(2 * 16 + 4 + 2 * 6 + 2);
     for (const r of results) expect(r.worst, `${r.isa} ${r.dtype} ${r.accuracy} ${r.error ?? ''}`).toBeLessThanOrEqual(1);
     await page.close();
   });
