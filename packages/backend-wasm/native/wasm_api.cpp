@@ -59,6 +59,15 @@ IX_EXPORT(ix_isas) const char* ix_isas() {
   return list.c_str();
 }
 
+// the loop shape of some SIMD128 kernels (kernels_i16_wasm.inc) for the engines made after it
+IX_EXPORT(ix_wasm_compact_loops) void ix_wasm_compact_loops(int on) {
+#ifdef __wasm_simd128__
+  ix::set_wasm_compact_loops(on != 0);
+#else
+  (void)on;
+#endif
+}
+
 IX_EXPORT(ix_engine_new) ix::Engine* ix_engine_new(const char* isa, int threads, int fast, int repack) {
   return guarded<ix::Engine*>(nullptr, [&] { return new ix::Engine(isa, threads, fast != 0, repack != 0); });
 }

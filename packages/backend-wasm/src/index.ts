@@ -22,7 +22,7 @@ export class WasmBackend extends EngineBackend<WasmEngineContext> {
     /** an instance of its own, closed (its workers ended) with the backend */
     private readonly ownsInstance = false,
   ) {
-    super(BACKEND_NAME, device, () => instance.engine(settings.isa, Math.min(settings.threads, instance.threads), settings.accuracy === 'fast', true));
+    super(BACKEND_NAME, device, () => instance.engine(settings.isa, Math.min(settings.threads, instance.threads), settings.accuracy === 'fast', true, settings.compactLoops));
   }
 
   /** the threads it runs: settings.threads where the threaded module runs here and its workers are free, else fewer */
@@ -79,7 +79,7 @@ export const wasmBackend: BackendFactory = {
       device: device(settings, threads, why),
       features: [...(settings.isa === 'scalar' ? [] : ['simd128']), ...(threads > 1 ? ['threads'] : [])],
       ops: SUPPORTED_OPS,
-      details: { isa: settings.isa, isas: isas.join(','), accuracy: settings.accuracy, threads, module: load.source },
+      details: { isa: settings.isa, isas: isas.join(','), accuracy: settings.accuracy, threads, compactLoops: settings.compactLoops, module: load.source },
     };
   },
   async create(options?: WasmOptions) {

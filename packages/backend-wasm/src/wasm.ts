@@ -11,6 +11,7 @@ import { ThreadHost } from './threads.js';
 interface Exports extends RuntimeExports {
   ix_error(): number;
   ix_isas(): number;
+  ix_wasm_compact_loops(on: number): void;
   ix_engine_new(isa: number, threads: number, fast: number, repack: number): number;
   ix_engine_delete(engine: number): void;
   ix_engine_threads(engine: number): number;
@@ -103,9 +104,13 @@ export class WasmInstance {
     return this.cString(this.x.ix_isas()).split(',');
   }
 
-  /** An engine in this instance's memory (native/engine.h): the EngineContext of an EngineBackend. */
-  engine(isa: string, threads: number, fast: boolean, repack: boolean): WasmEngineContext {
+  /**
+   * An engine in this instance's memory (native/engine.h): the EngineContext of an EngineBackend.
+   * `compactLoops`: the shape of some SIMD128 kernels (options.ts, compactLoops).
+   */
+  engine(isa: string, threads: number, fast: boolean, repack: boolean, compactLoops = false): WasmEngineContext {
     if (threads > this.threads) throw new Error(`this WebAssembly instance has ${this.threads} thread${this.threads === 1 ? '' : 's'}, not ${threads}`);
+    this.x.ix_wasm_compact_loops(compactLoops ? 1 : 0);
     const isaPtr = this.stringIn(isa);
     const e = this.x.ix_engine_new(isaPtr, threads, fast ? 1 : 0, repack ? 1 : 0);
     this.x.free(isaPtr);

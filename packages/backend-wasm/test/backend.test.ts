@@ -46,6 +46,9 @@ describe.skipIf(!hasModule)(`wasm backend${skipReason ? ` (${skipReason})` : ''}
   it('bad options, foreign or freed buffers and a disposed backend are clear errors, not crashes', async () => {
     expect(() => resolveOptions(ISAS, { isa: 'avx2' as 'scalar' })).toThrow(/unknown ISA "avx2"/);
     expect(() => resolveOptions(ISAS, {}, { IX_WASM_ACCURACY: 'sloppy' })).toThrow(/accuracy/);
+    expect(() => resolveOptions(ISAS, {}, { IX_WASM_COMPACT_LOOPS: 'yes' })).toThrow(/IX_WASM_COMPACT_LOOPS must be 0 or 1/);
+    expect(resolveOptions(ISAS, {}, { IX_WASM_COMPACT_LOOPS: '0' }).compactLoops).toBe(false);
+    expect(resolveOptions(ISAS, { compactLoops: true }, { IX_WASM_COMPACT_LOOPS: '0' }).compactLoops).toBe(true);
     const be = makeWasm();
     const other = makeWasm();
     const buf = be.allocate(64);

@@ -18,9 +18,14 @@ namespace isa_wasm {
 #include "kernels_i16_wasm.inc"
 }  // namespace isa_wasm
 
+static bool compact_loops = false;
+
+void set_wasm_compact_loops(bool on) { compact_loops = on; }
+
 const KernelTable* kernels_wasm_simd128() {
-  static const KernelTable t = isa_wasm::make_wasm_table();
-  return &t;
+  static const KernelTable unrolled = isa_wasm::make_wasm_table<false>();
+  static const KernelTable compact = isa_wasm::make_wasm_table<true>();
+  return compact_loops ? &compact : &unrolled;
 }
 
 }  // namespace ix
