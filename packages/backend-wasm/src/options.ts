@@ -18,9 +18,9 @@ export interface WasmOptions {
    */
   threads?: number;
   /**
-   * Q4_K/Q5_K's exact SIMD128 kernels as a loop over sub-blocks instead of one unrolled body: 1.4-1.8x
-   * faster on V8 before 12 (Node 20), whose optimizing compiler handles the long body poorly, and
-   * 1.25-1.3x slower on V8 15 (Chromium, Deno). Default: on where the runtime reports V8 < 12
+   * Q4_K/Q5_K/Q6_K's exact SIMD128 kernels as a loop over sub-blocks instead of one unrolled body:
+   * 1.4-1.8x faster on V8 before 12 (Node 20), whose optimizing compiler handles the long body
+   * poorly, and 1.2-1.3x slower on V8 15 (Chromium, Deno). Default: on where the runtime reports V8 < 12
    * (IX_WASM_COMPACT_LOOPS=1|0 overrides); off in browsers and elsewhere.
    */
   compactLoops?: boolean;

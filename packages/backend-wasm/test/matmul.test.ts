@@ -14,7 +14,7 @@ import type { WasmBackend } from '../src/index.js';
  */
 describe.each([
   { isa: 'wasm-simd128', compactLoops: false, types: WEIGHT_DTYPES },
-  { isa: 'wasm-simd128', compactLoops: true, types: ['Q4_K', 'Q5_K'] },
+  { isa: 'wasm-simd128', compactLoops: true, types: ['Q4_K', 'Q5_K', 'Q6_K'] },
   { isa: 'scalar', compactLoops: false, types: WEIGHT_DTYPES },
 ] as const)('matmul on $isa (compact loops: $compactLoops)', ({ isa, compactLoops, types }) => {
   const supported = hasModule && ISAS.includes(isa);

@@ -82,7 +82,7 @@ const KernelTable* kernels_neon();          // ARM64: every ARMv8 CPU
 const KernelTable* kernels_neon_dotprod();  // + sdot (asimddp)
 const KernelTable* kernels_neon_i8mm();     // + usdot (i8mm)
 const KernelTable* kernels_wasm_simd128();  // WebAssembly with SIMD128
-// the shape of some SIMD128 kernels (kernels_i16_wasm.inc, IntQ45_K: unrolled or a loop) in the
+// the shape of some SIMD128 kernels (kernels_i16_wasm.inc, IntQ45_K/IntQ6_K: unrolled or a loop) in the
 // table engines made after this take: engines differ on which is faster
 void set_wasm_compact_loops(bool on);
 
