@@ -28,14 +28,17 @@ globalThis.onmessage = null;
 globalThis.postMessage = (data, transfer) => parentPort.postMessage(data, Array.isArray(transfer) ? transfer : transfer?.transfer);
 globalThis.navigator ??= { userAgent: 'Node.js', hardwareConcurrency: require('node:os').availableParallelism() };
 let pthreadScripts = 0;
-parentPort.on('message', async (data) => {
-  if (data && data.verb === 'module.init' && data.args && data.args[0] instanceof Blob) {
-    // emscripten's Node pthreads start from a script path, not a Blob
-    const file = require('node:path').join(${JSON.stringify(dir)}, 'pthread-' + pthreadScripts++ + '.cjs');
-    require('node:fs').writeFileSync(file, await data.args[0].text());
-    data.args[0] = file;
-  }
-  globalThis.onmessage?.({ data });
+let delivered = Promise.resolve(); // in order, though module.init waits for its Blob's text
+parentPort.on('message', (data) => {
+  delivered = delivered.then(async () => {
+    if (data && data.verb === 'module.init' && data.args && data.args[0] instanceof Blob) {
+      // emscripten's Node pthreads start from a script path, not a Blob
+      const file = require('node:path').join(${JSON.stringify(dir)}, 'pthread-' + pthreadScripts++ + '.cjs');
+      require('node:fs').writeFileSync(file, await data.args[0].text());
+      data.args[0] = file;
+    }
+    globalThis.onmessage?.({ data });
+  });
 });
 `;
 
@@ -50,6 +53,7 @@ class NodeWebWorker {
     const blob = resolveObjectURL(String(url));
     if (!blob) throw new Error(`wllama-node: only blob: URLs can start a worker here, got ${String(url).slice(0, 80)}`);
     void blob.text().then((code) => {
+      if (this.pending === null) return; // terminated before it started
       const file = path.join(this.dir, `worker-${NodeWebWorker.count++}.cjs`);
       writeFileSync(file, prelude(this.dir) + '\n' + code);
       const thread = new ThreadWorker(file);
@@ -63,8 +67,8 @@ class NodeWebWorker {
 
   postMessage(message: unknown, options?: Transferable[] | { transfer?: Transferable[] }): void {
     const transfer = Array.isArray(options) ? options : options?.transfer;
-    if (this.pending) this.pending.push([message, transfer]);
-    else this.thread!.postMessage(message, transfer as never);
+    if (this.thread) this.thread.postMessage(message, transfer as never);
+    else this.pending?.push([message, transfer]); // (a terminated worker drops it, as a browser does)
   }
 
   terminate(): void {
