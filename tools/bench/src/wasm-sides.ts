@@ -31,10 +31,22 @@ export interface SideResult {
 }
 
 /** wllama's own progress logs (model metadata and the like) left out; warnings and errors kept */
-const quiet = { debug: () => {}, log: () => {}, info: () => {}, warn: console.warn, error: console.error };
+export const quiet = { debug: () => {}, log: () => {}, info: () => {}, warn: console.warn, error: console.error };
 
 /** a prompt of about n tokens for any English vocabulary */
 const promptText = (n: number) => 'The quick brown fox jumps over the lazy dog, and then it runs far away into the woods. '.repeat(Math.ceil(n / 18));
+
+/** a warm-up, then `repeats` timed runs of `once` (tokens/s of prompt and generation) into `out` */
+async function afterWarmUp(out: SideResult, repeats: number, once: () => Promise<{ pp: number; tg: number }>): Promise<SideResult> {
+  for (let r = 0; r <= repeats; r++) {
+    const { pp, tg } = await once();
+    if (r > 0) {
+      out.pp.push(pp);
+      out.tg.push(tg);
+    }
+  }
+  return out;
+}
 
 export async function ix(blob: Blob, cfg: Config, accuracy: 'exact' | 'fast'): Promise<SideResult> {
   const model = await loadModel(blob, { backend: 'wasm', threads: cfg.threads, backendOptions: { accuracy } });
@@ -43,27 +55,19 @@ export async function ix(blob: Blob, cfg: Config, accuracy: 'exact' | 'fast'): P
     // the same text both sides tokenize (with BOS), so both process the same prompt
     const tokens = model.promptTokens(promptText(cfg.prompt), false);
     const out: SideResult = { name: `ix wasm (${accuracy})`, promptTokens: tokens.length, pp: [], tg: [] };
-    for (let r = 0; r <= cfg.repeats; r++) {
+    return await afterWarmUp(out, cfg.repeats, async () => {
       const session = model.createSession({ contextLength: tokens.length + cfg.gen + 8 });
       let t = performance.now();
       await session.evaluate(tokens);
       const pp = tokens.length / ((performance.now() - t) / 1000);
       // the prompt is cached: generate decodes only, greedy, EOS not honoured (as llama-bench)
       t = performance.now();
-      let n = 0;
       let next = tokens[tokens.length - 1]!;
-      for (; n < cfg.gen; n++) {
-        const logits = await session.evaluate([next]);
-        next = argmax(logits);
-      }
-      const tg = n / ((performance.now() - t) / 1000);
+      for (let n = 0; n < cfg.gen; n++) next = argmax(await session.evaluate([next]));
+      const tg = cfg.gen / ((performance.now() - t) / 1000);
       session.dispose();
-      if (r > 0) {
-        out.pp.push(pp);
-        out.tg.push(tg);
-      }
-    }
-    return out;
+      return { pp, tg };
+    });
   } finally {
     await model.dispose();
   }
@@ -81,7 +85,7 @@ export async function wllama(blob: Blob, cfg: Config): Promise<SideResult> {
   if (w.getNumThreads() !== cfg.threads) throw new Error(`wllama 3.8.1 runs ${w.getNumThreads()} threads, not ${cfg.threads}`);
   try {
     const out: SideResult = { name: 'wllama 3.8.1 (memory64)', promptTokens: 0, pp: [], tg: [] };
-    for (let r = 0; r <= cfg.repeats; r++) {
+    return await afterWarmUp(out, cfg.repeats, async () => {
       const res = (await w.createCompletion({
         prompt: promptText(cfg.prompt),
         max_tokens: cfg.gen,
@@ -91,12 +95,8 @@ export async function wllama(blob: Blob, cfg: Config): Promise<SideResult> {
       } as never)) as { timings?: { prompt_n: number; prompt_per_second: number; predicted_per_second: number } };
       if (!res.timings) throw new Error('wllama returned no timings');
       out.promptTokens = res.timings.prompt_n;
-      if (r > 0) {
-        out.pp.push(res.timings.prompt_per_second);
-        out.tg.push(res.timings.predicted_per_second);
-      }
-    }
-    return out;
+      return { pp: res.timings.prompt_per_second, tg: res.timings.predicted_per_second };
+    });
   } finally {
     await w.exit();
   }
@@ -111,7 +111,7 @@ export async function wllama2(blob: Blob, cfg: Config): Promise<SideResult> {
     const tokens = [w.getBOS(), ...(await w.tokenize(promptText(cfg.prompt), false))];
     const out: SideResult = { name: 'wllama 2.3.7 (wasm32)', promptTokens: tokens.length, pp: [], tg: [] };
     await w.samplingInit({ temp: 0 });
-    for (let r = 0; r <= cfg.repeats; r++) {
+    return await afterWarmUp(out, cfg.repeats, async () => {
       await w.kvClear();
       let t = performance.now();
       await w.decode(tokens, {});
@@ -121,13 +121,8 @@ export async function wllama2(blob: Blob, cfg: Config): Promise<SideResult> {
         const { token } = await w.samplingSample();
         await w.decode([token], {});
       }
-      const tg = cfg.gen / ((performance.now() - t) / 1000);
-      if (r > 0) {
-        out.pp.push(pp);
-        out.tg.push(tg);
-      }
-    }
-    return out;
+      return { pp, tg: cfg.gen / ((performance.now() - t) / 1000) };
+    });
   } finally {
     await w.exit();
   }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+import { quiet } from '../src/wasm-sides.js';
 import { installWebWorker } from '../src/wllama-node.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,7 +23,6 @@ describe('wllama 2.3.7 in Node (the WebAssembly peer of tools/bench/wasm.js --ru
     try {
       const { Wllama } = await import('wllama2/esm/index.js');
       const file = (p: string) => pathToFileURL(path.join(wllamaDir, p)).href;
-      const quiet = { debug: () => {}, log: () => {}, info: () => {}, warn: console.warn, error: console.error };
       const w = new Wllama({ 'single-thread/wllama.wasm': file('single-thread/wllama.wasm'), 'multi-thread/wllama.wasm': file('multi-thread/wllama.wasm') }, { suppressNativeLog: true, logger: quiet });
       await w.loadModel([new Blob([readFileSync(path.join(REPO, 'models/stories260K/stories260K.gguf'))])], { n_threads: threads, n_ctx: 256, n_batch: 256 });
       try {
