@@ -173,6 +173,23 @@ describe('GGUF WordPiece (all-MiniLM-L6-v2 vocabulary in GGUF form) vs the token
     const r = mismatches(inputs, (s) => ix.decode(oracle.encode(s).ids), (s) => oracle.decode(oracle.encode(s).ids));
     expect(r.examples).toEqual([]);
   });
+  // a cased model's GGUF says so (convert_hf_to_gguf copies BertNormalizer's flags): the same
+  // vocabulary with lowercasing off, against tokenizer.json with the same normalizer flags
+  it.each([
+    [false, undefined],
+    [false, true],
+    [true, false],
+  ])('tokenizer.ggml.normalizer.lowercase %s, strip_accents %s: as tokenizer.json with those flags', (lowercase, stripAccents) => {
+    const flags = { 'tokenizer.ggml.normalizer.lowercase': lowercase, ...(stripAccents !== undefined && { 'tokenizer.ggml.normalizer.strip_accents': stripAccents }) };
+    const cased = tokenizerFromGGUF({ ...md, ...flags });
+    const json = structuredClone(f.tokenizerJson) as { normalizer: Record<string, unknown> };
+    json.normalizer = { ...json.normalizer, lowercase, strip_accents: stripAccents ?? null };
+    const casedOracle = new OracleTokenizer(json, f.tokenizerConfig);
+    const r = mismatches(inputs, (s) => cased.encode(s, { parseSpecial: true }), (s) => casedOracle.encode(s).ids);
+    expect(r.count).toBe(0);
+    // the flags change the tokens of most of the corpus (the vocabulary is uncased)
+    expect(mismatches(inputs, (s) => cased.encode(s, { parseSpecial: true }), (s) => ix.encode(s, { parseSpecial: true })).count).toBeGreaterThan(inputs.length / 4);
+  });
 });
 
 /**
@@ -305,6 +322,44 @@ describe('GGUF vocabularies of Gemma 3 (262k pieces) vs llama.cpp: SentencePiece
       expect(mismatches(sample, (t) => [ix.decode(ix.encode(t, { addSpecial: false }))], (t) => [t]).examples).toEqual([]);
       const dr = pre !== 'sarvam-moe' ? { examples: [] } : mismatches(sample, (t) => [ix.decode(ix.encode(t, { addSpecial: false }))], (t) => [peer.detokenize(peer.tokenize(t, false)).replaceAll('\u2581', ' ')]);
       expect(dr.examples).toEqual([]);
+    } finally {
+      await peer.dispose();
+    }
+  }, 300_000);
+
+  // the "whitespace" model (jina-embeddings-v2-base-zh): words between whitespace, each merged from
+  // raw UTF-8 characters, lowercased first when tokenizer.ggml.normalizer.lowercase says so; the
+  // same Gemma 3 BPE stands in for its vocabulary
+  it.each([false, true])('model whitespace, lowercase %s: every corpus string tokenizes as llama.cpp does; decoding gives the words back', async (lowercase) => {
+    const f = lenmlFiles('gemma3');
+    const tokenizer: Record<string, unknown> = {
+      ...ggufFromTokenizerJson(f.tokenizerJson, 'gpt2', 'whitespace'),
+      'tokenizer.ggml.model': 'whitespace',
+      'tokenizer.ggml.bos_token_id': 2,
+      'tokenizer.ggml.eos_token_id': 1,
+      'tokenizer.ggml.normalizer.lowercase': lowercase,
+    };
+    const tokens = tokenizer['tokenizer.ggml.tokens'] as string[];
+    tokenizer['tokenizer.ggml.token_type'] = Int32Array.from(tokenizer['tokenizer.ggml.token_type'] as number[], (t, i) => (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!) ? 6 : t)); // BYTE
+    const file = `${tmp.dir}/vocab-whitespace-${lowercase}.gguf`;
+    const md = await gemma3VocabFile(file, tokenizer);
+    const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
+    try {
+      const ix = tokenizerFromGGUF(md);
+      const inputs = CORPUS.filter((c) => !/<\/?s>|<\||\|>|<(PRE|SUF|MID|EOT)>|<(start|end)_of_turn>|<(bos|eos|pad|unk|mask)>/.test(c));
+      expect(inputs.length).toBeGreaterThan(CORPUS.length / 2);
+      const r = mismatches(inputs, (t) => ix.encode(t, { addSpecial: false }), (t) => [...peer.tokenize(t, false)].map(Number));
+      console.info(`whitespace (lowercase ${lowercase}) GGUF: ${inputs.length - r.count}/${inputs.length} agree with llama.cpp`);
+      expect(r.examples).toEqual([]);
+      expect(ix.encode('hi')[0] === 2).toBe(peer.tokens.shouldPrependBosToken);
+      // decoding gives the words back, as llama.cpp's detokenizer does for ASCII text (it reads these
+      // pieces as byte-level text, which garbles the rest); texts with spaces only (Gemma's tab and
+      // newline tokens are user-defined: matched before the words are cut, they stay)
+      const ascii = inputs.filter((t) => /^[\x20-\x7e]+$/.test(t)).slice(0, 300);
+      expect(ascii.length).toBeGreaterThan(100);
+      const words = (t: string) => [(lowercase ? t.toLowerCase() : t).replaceAll(' ', '')];
+      expect(mismatches(ascii, (t) => [ix.decode(ix.encode(t, { addSpecial: false }))], words).examples).toEqual([]);
+      expect(mismatches(ascii, (t) => [ix.decode(ix.encode(t, { addSpecial: false }))], (t) => [peer.detokenize(peer.tokenize(t, false))]).examples).toEqual([]);
     } finally {
       await peer.dispose();
     }

@@ -3,7 +3,8 @@
  * "tokenizer.ggml.tokens"). tokenizer.ggml.model selects the algorithm, as in llama.cpp:
  * 'llama' = SentencePiece BPE, 'gpt2' = byte-level BPE with the pre-tokenizer named by
  * tokenizer.ggml.pre, 'bert' = WordPiece (GGUF marks word starts with U+2581 instead of
- * marking continuations with "##"), 't5' = SentencePiece Unigram (T5, XLM-RoBERTa).
+ * marking continuations with "##"), 't5' = SentencePiece Unigram (T5, XLM-RoBERTa), 'whitespace' =
+ * BPE over raw UTF-8 within whitespace-separated words (jina-embeddings-v2-base-zh).
  */
 import type { AddedToken } from './added-tokens.js';
 import { fromByteLevel, toByteLevel } from './byte-level.js';
@@ -24,9 +25,12 @@ import { TokenizerError, type Tokenizer } from './tokenizer.js';
 const K = 'tokenizer.ggml.';
 
 /** The GGUF tokenizer models (tokenizer.ggml.model) and pre-tokenizers (tokenizer.ggml.pre) ix reads. */
-export const GGUF_TOKENIZER_MODELS = ['llama', 'gpt2', 'bert', 't5', 'gemma4'] as const;
-/** the pre-tokenizer names of byte-level vocabularies, and the two that run a "gpt2" vocabulary SentencePiece-style */
-export const GGUF_PRE_TOKENIZER_NAMES: readonly string[] = [...Object.keys(GGUF_PRE_TOKENIZERS), 'granite-embed-multi-311m', 'sarvam-moe'];
+export const GGUF_TOKENIZER_MODELS = ['llama', 'gpt2', 'bert', 't5', 'gemma4', 'whitespace'] as const;
+/**
+ * the pre-tokenizer names of byte-level vocabularies, the two that run a "gpt2" vocabulary
+ * SentencePiece-style, and the one that goes with the 'whitespace' model
+ */
+export const GGUF_PRE_TOKENIZER_NAMES: readonly string[] = [...Object.keys(GGUF_PRE_TOKENIZERS), 'granite-embed-multi-311m', 'sarvam-moe', 'whitespace'];
 
 export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer {
   const model = metadata[K + 'model'];
@@ -62,6 +66,8 @@ export function tokenizerFromGGUF(metadata: Record<string, unknown>): Tokenizer 
     }
     case 'gemma4':
       return spaceMarkBpeTokenizer(metadata, tokens, types, { bos, eos, eot }, true);
+    case 'whitespace':
+      return whitespaceBpeTokenizer(metadata, tokens, types, { bos, eos, eot });
     case 'bert':
       return bertTokenizer(metadata, tokens, types, { unk });
     case 't5': {
@@ -151,11 +157,7 @@ function spaceMarkBpeTokenizer(
   const bpe = rankedBpe({ vocab, merges, byteFallback: true });
   const addBos = alwaysBos || (flag(metadata, 'add_bos_token') ?? false);
   const addEos = flag(metadata, 'add_eos_token') ?? false;
-  const byteValue = new Int16Array(tokens.length).fill(-1);
-  tokens.forEach((t, id) => {
-    const m = types[id] === TokenType.BYTE ? /^<0x([0-9A-F]{2})>$/.exec(t) : null;
-    if (m) byteValue[id] = parseInt(m[1]!, 16);
-  });
+  const byteValue = byteTokenValues(tokens, types);
   return new PipelineTokenizer({
     pieces: tokens,
     addedTokens,
@@ -176,6 +178,67 @@ function spaceMarkBpeTokenizer(
   });
 }
 
+/**
+ * The 'whitespace' model (jina-embeddings-v2-base-zh: convert_hf_to_gguf writes it for a BPE
+ * vocabulary whose tokenizer.json pre-tokenizer is `Whitespace`), as llama.cpp runs it: whitespace
+ * (Unicode White_Space) only separates words and is dropped, each word is lowercased code point by
+ * code point when tokenizer.ggml.normalizer.lowercase says so, merged by the BPE merges from single
+ * characters over raw UTF-8 (no byte-level alphabet), and a piece outside the vocabulary becomes its
+ * bytes' <0xXX> tokens. Decoding joins the pieces as they are (whitespace is gone; llama.cpp's
+ * detokenizer reads these pieces as byte-level text instead, which garbles all but ASCII).
+ */
+function whitespaceBpeTokenizer(
+  metadata: Record<string, unknown>,
+  tokens: string[],
+  types: ArrayLike<number>,
+  ids: { bos?: number; eos?: number; eot?: number },
+): Tokenizer {
+  const merges = ggufMerges(metadata);
+  const { vocab, addedTokens, specialIds } = classify(tokens, types);
+  const bpe = rankedBpe({ vocab, merges, byteFallback: true });
+  const lowercase = flag(metadata, 'normalizer.lowercase') ?? false;
+  const addBos = flag(metadata, 'add_bos_token') ?? false;
+  const addEos = flag(metadata, 'add_eos_token') ?? false;
+  const byteValue = byteTokenValues(tokens, types);
+  return new PipelineTokenizer({
+    pieces: tokens,
+    addedTokens,
+    specialIds,
+    preTokenize: (text) => (text.match(/\P{White_Space}+/gu) ?? []).map((w) => (lowercase ? simpleLowercase(w) : w)),
+    model: bpe,
+    addSpecial: (seq) => [...(addBos && ids.bos !== undefined ? [ids.bos] : []), ...seq, ...(addEos && ids.eos !== undefined ? [ids.eos] : [])],
+    renderer: {
+      render: (id) => (byteValue[id]! >= 0 ? Uint8Array.of(byteValue[id]!) : tokens[id]!),
+      cleanup: false,
+    },
+    ...ids,
+    ...findStopTokens(ids.eos, (p) => vocab.get(p), ids.eot),
+  });
+}
+
+/** the byte each <0xXX> byte token stands for, -1 for other tokens */
+function byteTokenValues(tokens: readonly string[], types: ArrayLike<number>): Int16Array {
+  const byteValue = new Int16Array(tokens.length).fill(-1);
+  tokens.forEach((t, id) => {
+    const m = types[id] === TokenType.BYTE ? /^<0x([0-9A-F]{2})>$/.exec(t) : null;
+    if (m) byteValue[id] = parseInt(m[1]!, 16);
+  });
+  return byteValue;
+}
+
+/**
+ * Lowercase by each code point's simple mapping (UnicodeData's, llama.cpp's unicode_tolower):
+ * no context (a final Σ stays σ) and one code point for one (İ is i, not i + U+0307)
+ */
+function simpleLowercase(word: string): string {
+  let out = '';
+  for (const ch of word) {
+    const lower = ch.toLowerCase();
+    out += ch === '\u0130' ? 'i' : [...lower].length === 1 ? lower : ch;
+  }
+  return out;
+}
+
 function bertTokenizer(metadata: Record<string, unknown>, tokens: string[], types: ArrayLike<number>, ids: { unk?: number }): Tokenizer {
   // back to HF WordPiece pieces (undoing convert_hf_to_gguf): "▁word" starts a word, "[...]" was
   // kept as is, any other piece continues a word ("##piece")
@@ -192,7 +255,13 @@ function bertTokenizer(metadata: Record<string, unknown>, tokens: string[], type
     pieces,
     addedTokens,
     specialIds,
-    normalize: bertNormalizer({ cleanText: true, handleChineseChars: true, lowercase: true, stripAccents: null }),
+    // convert_hf_to_gguf writes the normalizer's flags (cased models: lowercase false); absent, BERT's defaults
+    normalize: bertNormalizer({
+      cleanText: true,
+      handleChineseChars: true,
+      lowercase: flag(metadata, 'normalizer.lowercase') ?? true,
+      stripAccents: flag(metadata, 'normalizer.strip_accents') ?? null,
+    }),
     preTokenize: (text) => text.match(words) ?? [],
     model: wordPiece({ vocab, unkId: unk, continuingPrefix: '##', maxCharsPerWord: 100 }),
     addSpecial: (seq) => [...(cls !== undefined ? [cls] : []), ...seq, ...(sep !== undefined ? [sep] : [])],
