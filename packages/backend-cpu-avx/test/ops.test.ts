@@ -152,7 +152,7 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
 
   // T = 3: the per-query path; T = 21: the prefill path (keys transposed, from 16 queries on)
   const attentionCases = (['F32', 'F16'] as const).flatMap((cacheType) => [3, 21].map((T) => ({ cacheType, T })));
-  it.skipIf(!supported).each(attentionCases)('write_rows of $T rows into an $cacheType KV cache, then GQA attention (causal and not, soft-capped, windowed)', async ({ cacheType, T }) => {
+  it.skipIf(!supported).each(attentionCases)('write_rows of $T rows into an $cacheType KV cache, then GQA attention (causal and not, soft-capped, windowed, a symmetric window)', async ({ cacheType, T }) => {
     const be = makeBackend(isa);
     const calls = counting(be);
     try {
@@ -179,6 +179,7 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
             g.attention(qi, kw, vw, { pos0, kvLen: 5, scale, causal: false }),
             g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: true, softcap: 0.5, window: 6 }),
             g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: true, window: 6 }, g.input('sinks', [Hq])),
+            g.attention(qi, kw, vw, { pos0, kvLen, scale, causal: false, window: 5 }),
           ];
         },
         { q, k: kNew, v: vNew, sinks },
@@ -196,6 +197,7 @@ describe.each(isaMatrix())('ops on $isa', ({ isa, supported }) => {
       close(outs[1]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen: 5, scale, causal: false }), 4e-6, 'full');
       close(outs[2]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true, softcap: 0.5, window: 6 }), 4e-6, 'capped, window 6');
       close(outs[3]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: true, window: 6 }, sinks), 4e-6, 'sinks, window 6');
+      close(outs[4]!, O.attention(q, kAll, vAll, [T, Hq, D], Hkv, { pos0, kvLen, scale, causal: false, window: 5 }), 4e-6, 'symmetric window 5');
     } finally {
       be.dispose();
     }

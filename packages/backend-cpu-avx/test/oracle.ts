@@ -67,7 +67,9 @@ export function attention(
       const kh = Math.floor((h * Hkv) / Hq);
       const seen: number[] = [];
       // a sliding window hides keys `window` or more positions behind the query (llama.cpp's is_masked_swa)
-      for (let j = 0; j < p.kvLen && (!p.causal || j <= p.pos0 + t); j++) if (!p.window || p.pos0 + t - j < p.window) seen.push(j);
+      // not causal, a window is symmetric: keys at most window / 2 away either side
+      const inWindow = (j: number) => !p.window || (p.causal ? p.pos0 + t - j < p.window : Math.abs(j - (p.pos0 + t)) <= Math.floor(p.window / 2));
+      for (let j = 0; j < p.kvLen && (!p.causal || j <= p.pos0 + t); j++) if (inWindow(j)) seen.push(j);
       const s = seen.map((j) => {
         let d = 0;
         for (let i = 0; i < D; i++) d += q[(t * Hq + h) * D + i]! * k[(j * Hkv + kh) * D + i]!;

@@ -1,4 +1,4 @@
-import type { GraphNode } from '@ix/core';
+import { attentionSpan, type GraphNode } from '@ix/core';
 
 /**
  * The small inputs a lowered graph takes each run, made on the host from the params that move
@@ -10,8 +10,7 @@ export function attentionMask(node: GraphNode<'attention'>, tokens: number, rows
   const { pos0, kvLen, causal, window } = node.params;
   const mask = new Float32Array(tokens * rows).fill(-Infinity);
   for (let t = 0; t < tokens; t++) {
-    const seen = causal ? Math.min(kvLen, pos0 + t + 1) : kvLen;
-    const first = window ? Math.max(0, pos0 + t - window + 1) : 0;
+    const [first, seen] = attentionSpan({ pos0, kvLen, causal, window }, t);
     mask.fill(0, t * rows + first, t * rows + Math.max(first, seen));
   }
   return mask;

@@ -34,9 +34,10 @@ import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from '
  * - attention    q[T, Hq, D], k[S, Hkv, D], v[S, Hkv, D] (F32/F16) -> [T, Hq, D].
  *                Query t (absolute position pos0+t) sees keys j < kvLen, and j <= pos0+t when causal.
  *                Query head h uses kv head floor(h·Hkv/Hq) (GQA). Scores scaled by `scale`, then
- *                soft-capped when `softcap` is set (s -> softcap·tanh(s / softcap)). With `window`
- *                (causal only) query t sees only keys j > pos0 + t - window (sliding-window layers,
- *                as llama.cpp's standard SWA mask). An optional fourth input, sinks[Hq] F32, gives
+ *                soft-capped when `softcap` is set (s -> softcap·tanh(s / softcap)). With `window`,
+ *                causal: query t sees only keys j > pos0 + t - window (sliding-window layers, as
+ *                llama.cpp's standard SWA mask); not causal: only keys |j - (pos0 + t)| <= floor(window / 2)
+ *                (encoders' symmetric window, llama.cpp's LLAMA_SWA_TYPE_SYMMETRIC: EmbeddingGemma). An optional fourth input, sinks[Hq] F32, gives
  *                each query head an extra logit in its softmax that takes weight but adds no value
  *                (gpt-oss's attention sinks: the denominator gains exp(sinks[h])).
  * - concat       a, b joined along `axis`
@@ -355,8 +356,8 @@ export class Graph {
     if (params.softcap !== undefined && (!(params.softcap > 0) || !Number.isFinite(params.softcap))) {
       throw new InvalidArgumentError(`attention: softcap must be a positive number, got ${params.softcap}`);
     }
-    if (params.window !== undefined && (!Number.isInteger(params.window) || params.window < 1 || !params.causal)) {
-      throw new InvalidArgumentError(`attention: window must be a positive integer on causal attention, got ${params.window}`);
+    if (params.window !== undefined && (!Number.isInteger(params.window) || params.window < 1)) {
+      throw new InvalidArgumentError(`attention: window must be a positive integer, got ${params.window}`);
     }
     if (sinks && (f32('attention sinks', sinks).shape.length !== 1 || sinks.shape[0] !== hq)) {
       throw new ShapeError(`attention: sinks must be [${hq}] (one per query head), got ${formatShape(sinks.shape)}`);
@@ -404,6 +405,18 @@ function checkRows(dst: GraphNode, src: GraphNode, row: number): void {
   if (!Number.isInteger(row) || row < 0 || row + src.shape[0]! > dst.shape[0]!) {
     throw new ShapeError(`write_rows: rows ${row}..${row + src.shape[0]! - 1} are outside dst ${formatShape(dst.shape)}`);
   }
+}
+
+/**
+ * The cache rows [first, end) query row t of an attention node sees (see the op's semantics above):
+ * what every backend's mask must reproduce.
+ */
+export function attentionSpan(p: Pick<OpParams['attention'], 'pos0' | 'kvLen' | 'causal' | 'window'>, t: number): [first: number, end: number] {
+  const at = p.pos0 + t;
+  if (p.causal) return [p.window ? Math.max(0, at - p.window + 1) : 0, Math.min(p.kvLen, at + 1)];
+  if (!p.window) return [0, p.kvLen];
+  const half = Math.floor(p.window / 2);
+  return [Math.max(0, at - half), Math.min(p.kvLen, at + half + 1)];
 }
 
 function checkPositions(cacheRows: number, pos0: number, kvLen: number): void {

@@ -42,7 +42,9 @@ function naiveAttention(c: Case): number[] {
       const g = Math.floor((h * hkv) / hq);
       const at = (j: number, i: number) => (j * hkv + g) * d + i;
       const scores = Array.from({ length: s }, (_, j) => {
-        if (j >= kvLen || (causal && j > pos0 + ti) || (window && pos0 + ti - j >= window)) return -Infinity;
+        // windows: causal ones hide keys `window` or more behind; others keys beyond window / 2 either side (llama.cpp's is_masked_swa)
+        const hidden = window && (causal ? pos0 + ti - j >= window : Math.abs(j - (pos0 + ti)) > Math.floor(window / 2));
+        if (j >= kvLen || (causal && j > pos0 + ti) || hidden) return -Infinity;
         let sum = 0;
         for (let i = 0; i < d; i++) sum += c.q[(ti * hq + h) * d + i]! * c.k[at(j, i)]!;
         return softcap ? softcap * Math.tanh((sum * scale) / softcap) : sum * scale;
@@ -101,11 +103,23 @@ describe('reference attention', () => {
     expect(y).toEqual([5, 6, 7, 8]);
   });
 
-  it('refuses a window on non-causal attention, and a non-positive cap', () => {
+  it.each([2, 3, 5, 16])('a symmetric window of %i on non-causal attention (EmbeddingGemma): the masked-matrix formula', async (window) => {
+    const c: Case = { ...sizes, q: randomValues(72, 51), k: randomValues(64, 52), v: randomValues(64, 53), params: { pos0: 1, kvLen: 8, scale: 0.5, causal: false, window } };
+    expectClose(await attention(c), naiveAttention(c), 1e-6);
+  });
+
+  it('a symmetric window of 2 sees one key either side', async () => {
+    const y = await attention({ q: Float32Array.from([0, 0, 0]), k: [1, 1, 1], v: [3, 6, 9], t: 3, hq: 1, s: 3, hkv: 1, d: 1, params: { pos0: 0, kvLen: 3, scale: 1, causal: false, window: 2 } });
+    // equal scores: each output is the mean of the values it sees
+    expect(y).toEqual([4.5, 6, 7.5]);
+  });
+
+  it('refuses a window that is not a positive integer, and a non-positive cap', () => {
     const g = new Graph();
     const q = g.input('q', [1, 1, 2]);
     const k = g.input('k', [2, 1, 2]);
-    expect(() => g.attention(q, k, k, { pos0: 0, kvLen: 2, scale: 1, causal: false, window: 4 })).toThrow(/window/);
+    expect(() => g.attention(q, k, k, { pos0: 0, kvLen: 2, scale: 1, causal: false, window: 0 })).toThrow(/window/);
+    expect(() => g.attention(q, k, k, { pos0: 0, kvLen: 2, scale: 1, causal: true, window: 2.5 })).toThrow(/window/);
     expect(() => g.attention(q, k, k, { pos0: 0, kvLen: 2, scale: 1, causal: true, softcap: 0 })).toThrow(/softcap/);
     expect(() => g.softcap(q, -1)).toThrow(/cap/);
   });

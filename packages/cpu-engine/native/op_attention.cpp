@@ -19,8 +19,15 @@ struct Mask {
   int64_t pos0, kvLen, window;  // window 0: none
   bool causal;
   float softcap;  // 0: none
-  int64_t last(int64_t t) const { return causal ? std::min(kvLen, pos0 + t + 1) : kvLen; }
-  int64_t first(int64_t t) const { return window ? std::max<int64_t>(0, pos0 + t - window + 1) : 0; }
+  // a window is symmetric without causality (encoders: |j - (pos0 + t)| <= window / 2)
+  int64_t last(int64_t t) const {
+    if (causal) return std::min(kvLen, pos0 + t + 1);
+    return window ? std::min(kvLen, pos0 + t + window / 2 + 1) : kvLen;
+  }
+  int64_t first(int64_t t) const {
+    if (!window) return 0;
+    return std::max<int64_t>(0, causal ? pos0 + t - window + 1 : pos0 + t - window / 2);
+  }
   void cap(float* s, int64_t n) const {
     if (softcap != 0.0f)
       for (int64_t j = 0; j < n; ++j) s[j] = softcap * std::tanh(s[j] / softcap);
@@ -108,7 +115,7 @@ void op_attention(ExecCtx& c, const Node& n) {
   const bool causal = n.params[3] != 0;
   const double capd = n.params[4], windowd = n.params[5];
   require(capd >= 0 && std::isfinite(capd), n, "softcap must be 0 (none) or positive");
-  require(windowd >= 0 && windowd == std::floor(windowd) && windowd < 9e15 && (windowd == 0 || causal), n, "window must be 0 (none) or a positive integer on causal attention");
+  require(windowd >= 0 && windowd == std::floor(windowd) && windowd < 9e15, n, "window must be 0 (none) or a positive integer");
   const Mask m{pos0, kvLen, (int64_t)windowd, causal, (float)capd};
   const KernelTable* kt = c.k;
   const float* qs = (const float*)q.data;

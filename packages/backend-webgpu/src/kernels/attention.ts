@@ -33,9 +33,16 @@ ${MAIN}
   let kvh = (h * P.Hkv) / P.Hq;
   let qpos = P.pos0 + t;
   var end = P.kvLen;
-  if (P.causal != 0u) { end = min(end, qpos + 1u); }
   var first = 0u;
-  if (P.window != 0u && qpos + 1u > P.window) { first = qpos + 1u - P.window; }
+  if (P.causal != 0u) {
+    end = min(end, qpos + 1u);
+    if (P.window != 0u && qpos + 1u > P.window) { first = qpos + 1u - P.window; }
+  } else if (P.window != 0u) {
+    // symmetric window (encoders): |j - qpos| <= window / 2
+    let half = P.window / 2u;
+    end = min(end, qpos + half + 1u);
+    if (qpos > half) { first = qpos - half; }
+  }
   let qo = (t * P.Hq + h) * P.D;
   for (var i = lid; i < P.D; i += WG) { qv[i] = q_f32(qo + i); }
   workgroupBarrier();

@@ -22,7 +22,9 @@ export function attentionOptionsSuite<B extends Backend>(opts: SuiteOptions<B>):
       { name: 'window of 1 (each query sees itself)', window: 1 },
       { name: 'sinks', sinks: true },
       { name: 'all three', softcap: 3, window: 50, sinks: true },
-    ])('$name', async ({ softcap, window, sinks }) => {
+      { name: 'symmetric window of 9, not causal (EmbeddingGemma)', window: 9, causal: false },
+      { name: 'symmetric window of 70, not causal (crosses a key tile)', window: 70, causal: false, softcap: 2 },
+    ])('$name', async ({ softcap, window, sinks, causal }) => {
       for (const cacheType of ['F32', 'F16'] as const) {
         const kc = randomF32(S * Hkv * D, rng(2), 3);
         const vc = randomF32(S * Hkv * D, rng(3), 1);
@@ -32,10 +34,10 @@ export function attentionOptionsSuite<B extends Backend>(opts: SuiteOptions<B>):
         const { ours, ref } = await runBoth(
           be,
           [{ shape: [S, Hkv, D], dtype: cacheType, bytes: bytes(kc) }, { shape: [S, Hkv, D], dtype: cacheType, bytes: bytes(vc) }],
-          (g, c) => [g.attention(g.input('q', [T, Hq, D]), c(0), c(1), { pos0, kvLen, scale: 1 / Math.sqrt(D), causal: true, softcap, window }, sinks ? g.input('sinks', [Hq]) : undefined)],
+          (g, c) => [g.attention(g.input('q', [T, Hq, D]), c(0), c(1), { pos0, kvLen, scale: 1 / Math.sqrt(D), causal: causal ?? true, softcap, window }, sinks ? g.input('sinks', [Hq]) : undefined)],
           { q, ...(sinks ? { sinks: sk } : {}) },
         );
-        log.add(`${cacheType} softcap ${softcap ?? '-'} window ${window ?? '-'} sinks ${!!sinks}`, expectClose(ours[0]!, ref[0]!, 2e-6, 'attention'));
+        log.add(`${cacheType} softcap ${softcap ?? '-'} window ${window ?? '-'}${causal === false ? ' (symmetric)' : ''} sinks ${!!sinks}`, expectClose(ours[0]!, ref[0]!, 2e-6, 'attention'));
       }
     });
 

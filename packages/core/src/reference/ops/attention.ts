@@ -1,3 +1,4 @@
+import { attentionSpan } from '../../graph.js';
 import type { HostTensor } from '../host-tensor.js';
 import { dot, type Kernel } from './kernel.js';
 import { softmaxInto } from './softmax.js';
@@ -5,7 +6,8 @@ import { softmaxInto } from './softmax.js';
 /**
  * Scaled dot-product attention over a KV cache: q[T, Hq, D], k, v[S, Hkv, D] (F32 or F16).
  * Query t sits at absolute position pos0 + t and sees cache rows j < kvLen (and j <= pos0 + t when
- * causal, and j > pos0 + t - window with a window); query head h reads kv head floor(h·Hkv/Hq).
+ * causal, and j > pos0 + t - window with a window; without causality a window is symmetric:
+ * |j - (pos0 + t)| <= floor(window / 2)); query head h reads kv head floor(h·Hkv/Hq).
  * Scores (soft-capped when asked), softmax (with head h's sink logit in its denominator when
  * sinks are given) and the weighted sum are float64.
  */
@@ -20,9 +22,8 @@ export const attention: Kernel<'attention'> = ({ pos0, kvLen, scale, causal, sof
   const probs = new Float64Array(kvLen);
   const sink = sinks?.f32();
   for (let t = 0; t < tokens; t++) {
-    const seen = causal ? Math.min(kvLen, pos0 + t + 1) : kvLen;
-    const first = window ? Math.max(0, pos0 + t - window + 1) : 0;
-    const n = seen - first;
+    const [first, seen] = attentionSpan({ pos0, kvLen, causal, window }, t);
+    const n = Math.max(0, seen - first);
     for (let h = 0; h < qHeads; h++) {
       const g = Math.floor((h * kvHeads) / qHeads);
       const qo = (t * qHeads + h) * d;
