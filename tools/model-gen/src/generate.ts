@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { f32ToBf16, quantize, type DTypeName } from '@ix/core';
 import { FileSink, GGUFValueType, writeGGUF, writeSafetensorsFolder, type GGUFTensorInput, type GGUFTypeTag, type SafetensorsTensorInput } from '@ix/llm';
@@ -45,6 +45,8 @@ export interface GenerateOptions {
  * tensor, gate and up interleaved, MXFP4 as the checkpoint when quant is 'MXFP4').
  */
 export async function generateModel(o: GenerateOptions): Promise<void> {
+  // EmbeddingGemma pools by the mean (its sentence-transformers 1_Pooling)
+  if (o.arch === 'gemma-embedding' && !o.pooling) o = { ...o, pooling: 'mean' };
   const specs = tensorSpecs(o.arch, o.shape);
   const values = (t: TensorSpec) => hfLayoutValues(o, t);
   if (o.gguf) {
@@ -80,14 +82,15 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
       o.arch === 'gpt-oss' ? gptOssHFTensors(o, specs, values, dtype, encode) : specs.flatMap((t): SafetensorsTensorInput[] => {
         // a decoder reranker's yes/no head is part of its LM head in the checkpoint; LongRoPE's
         // factors are lists in config.json
-        if ((isDecoderReranker(o) && t.name === 'cls.output.weight') || t.name.startsWith('rope_factors_')) return [];
+        // (the Dense modules' weights live in their own folders)
+        if ((isDecoderReranker(o) && t.name === 'cls.output.weight') || t.name.startsWith('rope_factors_') || t.name.startsWith('dense_')) return [];
         if (isExpertTensor(t.name)) {
           const [n, rows, cols] = t.shape as [number, number, number];
           return Array.from({ length: n }, (_, e) => ({ name: hfExpertName(t.name, e, o.arch), shape: [rows, cols], dtype, data: async () => encode(expert(t, e)) }));
         }
         return [
           {
-            name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'xlm-roberta' ? hfXlmRobertaName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'nomic-bert' ? hfNomicName(t.name) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : hfName(t.name, o.arch),
+            name: o.arch === 'bert' ? hfBertName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'xlm-roberta' ? hfXlmRobertaName(t.name, o.shape.classifierLabels !== undefined) : o.arch === 'nomic-bert' ? hfNomicName(t.name) : o.arch === 'gpt2' ? hfGpt2Name(t.name) : o.arch === 'gemma-embedding' ? hfName(t.name, o.arch).replace(/^model\./, '') : hfName(t.name, o.arch),
             shape: gpt2Conv1D(o, t) ? [t.shape[1]!, t.shape[0]!] : robertaPositions(o, t) ? [t.shape[0]! + XLMR_POSITION_OFFSET, t.shape[1]!] : hfShape(t),
             dtype,
             data: async () => encode(gpt2Conv1D(o, t) ? transpose(values(t), t.shape[0]!, t.shape[1]!) : robertaPositions(o, t) ? withUnusedRows(o, t, values(t)) : values(t)),
@@ -98,6 +101,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     const tok = generatedTokenizer(o.arch === 'nomic-bert' ? 'bert' : o.arch, o.tokenizerDir);
     await writeFile(join(o.hf, 'config.json'), JSON.stringify(hfConfig(o), null, 2));
     if (((o.arch === 'bert' || o.arch === 'xlm-roberta' || o.arch === 'nomic-bert') && !o.shape.classifierLabels) || o.pooling) await writeSentenceTransformersFiles(o.hf, o.pooling ?? 'mean');
+    if (o.shape.dense) await writeDenseModules(o, specs, values, dtype, encode);
     await writeFile(join(o.hf, 'tokenizer.json'), JSON.stringify(tok.tokenizerJson));
     await writeFile(join(o.hf, 'tokenizer_config.json'), JSON.stringify(tok.tokenizerConfig, null, 2));
     for (const [name, bytes] of Object.entries(tok.files ?? {})) await writeFile(join(o.hf, name), bytes);
@@ -482,6 +486,28 @@ async function writeSentenceTransformersFiles(dir: string, pooling: 'mean' | 'cl
   await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify(mode, null, 2));
 }
 
+/**
+ * EmbeddingGemma's Dense modules as sentence-transformers saves them: 2_Dense and 3_Dense, each a
+ * `linear.weight` (no bias, identity activation) and its config.json, listed in modules.json
+ * between the pooling and the normalization
+ */
+async function writeDenseModules(o: GenerateOptions, specs: TensorSpec[], values: (t: TensorSpec) => Float32Array, dtype: 'F32' | 'BF16', encode: (v: Float32Array) => Uint8Array): Promise<void> {
+  const dir = o.hf!;
+  const modules = JSON.parse(await readFile(join(dir, 'modules.json'), 'utf8')) as { idx: number; name: string; path: string; type: string }[];
+  const normalize = modules.filter((m) => m.type.endsWith('Normalize'));
+  const rest = modules.filter((m) => !m.type.endsWith('Normalize'));
+  for (const [i, name] of (['dense_2', 'dense_3'] as const).entries()) {
+    const t = specs.find((s) => s.name === `${name}.weight`)!;
+    const folder = `${2 + i}_Dense`;
+    await writeSafetensorsFolder(join(dir, folder), [{ name: 'linear.weight', shape: t.shape, dtype, data: async () => encode(values(t)) }]);
+    const conf = { in_features: t.shape[1], out_features: t.shape[0], bias: false, activation_function: 'torch.nn.modules.linear.Identity' };
+    await writeFile(join(dir, folder, 'config.json'), JSON.stringify(conf, null, 2));
+    rest.push({ idx: 0, name: '', path: folder, type: 'sentence_transformers.models.Dense' });
+  }
+  const all = [...rest, ...normalize].map((m, idx) => ({ ...m, idx, name: String(idx), ...(m.type.endsWith('Normalize') && { path: `${idx}_Normalize` }) }));
+  await writeFile(join(dir, 'modules.json'), JSON.stringify(all, null, 2));
+}
+
 /** The architecture's name in GGUF: convert_hf_to_gguf writes Mixtral as llama with experts. */
 function ggufArch(arch: GeneratedArch): string {
   return arch === 'mixtral' ? 'llama' : arch === 'xlm-roberta' ? 'bert' : arch;
@@ -547,6 +573,13 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   if (s.finalSoftcap) f32[`${a}.final_logit_softcapping`] = s.finalSoftcap;
   if (s.ropeThetaSwa && s.ropeThetaSwa !== 10000) f32[`${a}.rope.freq_base_swa`] = s.ropeThetaSwa;
   if (s.logitScale) f32[`${a}.logit_scale`] = s.logitScale;
+  // convert_hf_to_gguf --sentence-transformers-dense-modules: each Dense module's in and out widths
+  if (s.dense) {
+    u32[`${a}.dense_2_feat_in`] = s.hiddenSize;
+    u32[`${a}.dense_2_feat_out`] = s.dense;
+    u32[`${a}.dense_3_feat_in`] = s.dense;
+    u32[`${a}.dense_3_feat_out`] = s.hiddenSize;
+  }
   if (s.granite) {
     f32[`${a}.attention.scale`] = s.granite.attention;
     f32[`${a}.embedding_scale`] = s.granite.embedding;
@@ -746,12 +779,12 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
   }
   if (o.arch === 'gpt-oss') return gptOssConfig(o);
   const classes = {
-    llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM',
+    llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM', 'gemma-embedding': 'Gemma3TextModel',
     phi3: 'Phi3ForCausalLM', olmo2: 'Olmo2ForCausalLM', granite: 'GraniteForCausalLM', starcoder2: 'Starcoder2ForCausalLM',
     'command-r': 'CohereForCausalLM', cohere2: 'Cohere2ForCausalLM',
     qwen3moe: 'Qwen3MoeForCausalLM', qwen2moe: 'Qwen2MoeForCausalLM', olmoe: 'OlmoeForCausalLM', mixtral: 'MixtralForCausalLM',
   };
-  const modelTypes: Partial<Record<GeneratedArch, string>> = { gemma3: 'gemma3_text', 'command-r': 'cohere', qwen3moe: 'qwen3_moe', qwen2moe: 'qwen2_moe' };
+  const modelTypes: Partial<Record<GeneratedArch, string>> = { gemma3: 'gemma3_text', 'gemma-embedding': 'gemma3_text', 'command-r': 'cohere', qwen3moe: 'qwen3_moe', qwen2moe: 'qwen2_moe' };
   const cohere = o.arch === 'command-r' || o.arch === 'cohere2';
   const cohereKeys = cohere ? { logit_scale: s.logitScale, ...(o.arch === 'cohere2' && { sliding_window: s.slidingWindow, sliding_window_pattern: 4 }) } : {};
   const cls = classes[o.arch as keyof typeof classes];
@@ -764,7 +797,9 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
         sliding_window: s.slidingWindow ?? null,
         attn_logit_softcapping: s.attnSoftcap ?? null,
         final_logit_softcapping: s.finalSoftcap ?? null,
-        ...(o.arch === 'gemma3' && { rope_local_base_freq: s.ropeThetaSwa ?? 10000, sliding_window_pattern: s.slidingWindowPattern ?? 6 }),
+        ...(o.arch !== 'gemma2' && { rope_local_base_freq: s.ropeThetaSwa ?? 10000, sliding_window_pattern: s.slidingWindowPattern ?? 6 }),
+        // google/embeddinggemma-300m's config.json says so (transformers' bidirectional Gemma 3)
+        ...(o.arch === 'gemma-embedding' && { use_bidirectional_attention: true }),
         rope_scaling: s.ropeScalingLinear ? { rope_type: 'linear', factor: s.ropeScalingLinear } : null,
       }
     : { hidden_act: o.arch === 'starcoder2' ? 'gelu_pytorch_tanh' : 'silu' };

@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'xlm-roberta' | 'nomic-bert' | MoEArch;
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'gemma-embedding' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'xlm-roberta' | 'nomic-bert' | MoEArch;
 
 /** Mixture-of-Experts decoders (llama.cpp's names; mixtral is written as GGUF `llama`) */
 export type MoEArch = 'qwen3moe' | 'qwen2moe' | 'olmoe' | 'mixtral' | 'gpt-oss';
@@ -56,6 +56,8 @@ export interface ModelShape {
    * sharedFfn is the width of Qwen2-MoE's always-on shared expert
    */
   moe?: { nExperts: number; nUsed: number; expertFfn: number; sharedFfn?: number };
+  /** EmbeddingGemma: the width of sentence-transformers' first Dense module (2_Dense: hidden -> dense, 3_Dense: back) */
+  dense?: number;
 }
 
 // small shapes that several presets share
@@ -288,6 +290,16 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'gemma2',
     shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 3, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 10000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 4, attnSoftcap: 2, finalSoftcap: 10 },
   },
+  // google/embeddinggemma-300m config.json and its 2_Dense/3_Dense (Gemma 3's 262k vocabulary: llama's stands in)
+  'embeddinggemma-300m': {
+    arch: 'gemma-embedding',
+    shape: { vocabSize: 262144, hiddenSize: 768, intermediateSize: 1152, nLayers: 24, nHeads: 3, nKVHeads: 1, headDim: 256, contextLength: 2048, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 512, ropeThetaSwa: 10000, dense: 3072 },
+  },
+  // its structure at test size: a symmetric window of 4 (2 either side) over longer inputs, the Dense pair
+  'embeddinggemma-tiny': {
+    arch: 'gemma-embedding',
+    shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 7, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 4, ropeThetaSwa: 10000, dense: 96 },
+  },
   // Gemma 3's: five sliding layers then a global one (and a sliding one after), the global rope scaled
   'gemma3-tiny': {
     arch: 'gemma3',
@@ -304,8 +316,8 @@ export interface TensorSpec {
   kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink';
 }
 
-export function isGemma(arch: GeneratedArch): arch is 'gemma2' | 'gemma3' {
-  return arch === 'gemma2' || arch === 'gemma3';
+export function isGemma(arch: GeneratedArch): arch is 'gemma2' | 'gemma3' | 'gemma-embedding' {
+  return arch === 'gemma2' || arch === 'gemma3' || arch === 'gemma-embedding';
 }
 
 /** The tensors of a model, in GGUF naming. */
@@ -342,7 +354,7 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
         { name: `${p}attn_v.bias`, shape: [kv], kind: 'bias' },
       );
     }
-    if (arch === 'qwen3' || arch === 'qwen3moe' || arch === 'gemma3') {
+    if (arch === 'qwen3' || arch === 'qwen3moe' || arch === 'gemma3' || arch === 'gemma-embedding') {
       out.push({ name: `${p}attn_q_norm.weight`, shape: [hd], kind: 'norm' }, { name: `${p}attn_k_norm.weight`, shape: [hd], kind: 'norm' });
     }
     // OLMo 2 and OLMoE norm all of Q and all of K
@@ -360,6 +372,8 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
     const half = (s.headDim ?? s.hiddenSize / s.nHeads) / 2;
     out.push({ name: 'rope_factors_long.weight', shape: [half], kind: 'norm' }, { name: 'rope_factors_short.weight', shape: [half], kind: 'norm' });
   }
+  // sentence-transformers' Dense modules after pooling (EmbeddingGemma): widen, then back
+  if (s.dense) out.push({ name: 'dense_2.weight', shape: [s.dense, s.hiddenSize], kind: 'matrix' }, { name: 'dense_3.weight', shape: [s.hiddenSize, s.dense], kind: 'matrix' });
   // a decoder reranker's head as llama.cpp's converter writes Qwen3-Reranker: the yes/no rows
   if (s.classifierLabels) out.push({ name: 'cls.output.weight', shape: [s.classifierLabels, s.hiddenSize], kind: 'matrix' });
   if (!s.tiedEmbeddings) out.push({ name: 'output.weight', shape: [s.vocabSize, s.hiddenSize], kind: 'matrix' });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { discoverBackends, registeredBackends } from '@ix/core';
+import { loadModel } from '@ix/llm';
 import { cosine, expectFolderRerankLikeGGUF, maxDiff, withModel } from './helpers.js';
 import { generateModel, openEmbeddingPeer, openRankingPeer, PRESETS, type QuantPreset } from '../src/index.js';
 
@@ -212,6 +213,52 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
       return m.embed(TEXTS);
     });
     fromHF.embeddings.forEach((e, i) => expect(maxDiff(e, fromGGUF.embeddings[i]!)).toBe(0));
+  });
+
+  // EmbeddingGemma: Gemma 3's layers attending both ways, sliding layers to a symmetric window
+  // (2 positions either side here, so the longer texts feel it), mean pooling, then the Dense pair
+  it.each(['F32', 'Q8_0'] as const)('EmbeddingGemma (embeddinggemma-tiny) %s: llama.cpp\'s vectors on every backend, GGUF and safetensors alike', async (quant) => {
+    const eg = PRESETS['embeddinggemma-tiny']!;
+    const gguf = join(dir, `embeddinggemma-${quant}.gguf`);
+    const hf = join(dir, `embeddinggemma-${quant}-hf`);
+    await generateModel({ arch: eg.arch, shape: eg.shape, seed: 8, gguf, ...(quant === 'F32' && { hf }), quant });
+    const peer = await openEmbeddingPeer(gguf, { contextSize: 128 });
+    const expected: number[][] = [];
+    try {
+      for (const t of TEXTS) expected.push(await peer.embed(t));
+    } finally {
+      await peer.dispose();
+    }
+    for (const backend of backends) {
+      await withModel(gguf, backend, async (m) => {
+        expect(m.kind).toBe('embedding');
+        const r = await m.embed(TEXTS);
+        expect(r.pooling).toBe('mean');
+        expect(r.width).toBe(eg.shape.hiddenSize);
+        r.embeddings.forEach((e, i) => {
+          const c = cosine(e, expected[i]!);
+          if (i === 4) console.log(`embeddinggemma ${quant} (${m.backend.name}): cosine with llama.cpp ${c.toFixed(7)}`);
+          expect(c, `${m.backend.name} text ${i}`).toBeGreaterThanOrEqual(MIN_COSINE[quant]!);
+        });
+      });
+    }
+    if (quant !== 'F32') return;
+    const fromGGUF = await withModel(gguf, 'reference', (m) => m.embed(TEXTS));
+    const fromHF = await withModel(hf, 'reference', async (m) => {
+      expect(m.arch.name).toBe('gemma-embedding');
+      expect(m.hparams.pooling).toBe('mean');
+      return m.embed(TEXTS);
+    });
+    fromHF.embeddings.forEach((e, i) => expect(maxDiff(e, fromGGUF.embeddings[i]!)).toBe(0));
+    // Dense modules ix cannot run as the folder says are refused: an activation, or another architecture
+    const bad = join(dir, 'embeddinggemma-bad-hf');
+    await cp(hf, bad, { recursive: true });
+    const dense = join(bad, '2_Dense', 'config.json');
+    await writeFile(dense, JSON.stringify({ ...JSON.parse(await readFile(dense, 'utf8')), activation_function: 'torch.nn.modules.activation.Tanh' }));
+    await expect(loadModel(bad, { backend: 'reference' })).rejects.toThrow(/Dense activation "torch.nn.modules.activation.Tanh" is not supported/);
+    const config = join(hf, 'config.json');
+    await writeFile(config, JSON.stringify({ ...JSON.parse(await readFile(config, 'utf8')), architectures: ['Gemma3ForCausalLM'] }));
+    await expect(loadModel(hf, { backend: 'reference' })).rejects.toThrow(/Dense modules are supported for EmbeddingGemma only \(this is gemma3\)/);
   });
 
   it('a decoder reranker (qwen3-rerank-tiny: a yes/no head and a rerank template, as Qwen3-Reranker converts): P(yes) as llama.cpp scores it, GGUF and safetensors alike', async () => {

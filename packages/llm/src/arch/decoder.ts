@@ -62,6 +62,11 @@ export interface DecoderHParams extends ModelHParams {
   ropeLayers?: readonly boolean[];
   /** every layer's FFN is a mixture of experts (moe.ts) */
   moe?: ExpertHParams;
+  /**
+   * embedding graphs: every token attends to its whole input, and sliding layers to a symmetric
+   * window, `size / 2` positions either side (EmbeddingGemma)
+   */
+  bidirectional?: boolean;
 }
 
 export interface DecoderWeights {
@@ -74,6 +79,15 @@ export interface DecoderWeights {
   ropeFreqs?: Tensor;
   ropeFactorsLong?: Tensor;
   ropeFactorsShort?: Tensor;
+  /**
+   * sentence-transformers' Dense modules after the output norm (EmbeddingGemma: 2_Dense widens,
+   * 3_Dense narrows back), applied to every token's state: they are linear, so they commute with
+   * mean pooling (llama.cpp applies them to the pooled vector)
+   */
+  dense2?: Tensor;
+  dense2B?: Tensor;
+  dense3?: Tensor;
+  dense3B?: Tensor;
   layers: LayerWeights[];
 }
 
@@ -197,9 +211,10 @@ export function buildDecoderStep(hp: DecoderHParams, w: DecoderWeights, segments
 }
 
 /**
- * A decoder as an embedding model (Qwen3-Embedding, or any decoder asked for embeddings): whole
- * inputs packed back to back, each attending causally to itself, no cache; the hidden states
- * after the output norm (what the output projection would read) are pooled by the runtime.
+ * A decoder as an embedding model (Qwen3-Embedding, EmbeddingGemma, or any decoder asked for
+ * embeddings): whole inputs packed back to back, each attending to itself (causally, unless the
+ * model is bidirectional), no cache; the hidden states after the output norm (what the output
+ * projection would read; then the Dense modules where the model has them) are pooled by the runtime.
  */
 export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths: readonly number[], refine?: Refinement): EmbedGraph {
   const g = new Graph();
@@ -211,11 +226,18 @@ export function buildDecoderEmbed(hp: DecoderHParams, w: DecoderWeights, lengths
       const [qs, ks, vs] = [q, k, v].map((t) => rowsOf(g, t, row, n));
       row += n;
       const { sinks, ...p } = shape;
-      return g.attention(qs!, ks!, vs!, { pos0: 0, kvLen: n, causal: true, ...p }, sinks);
+      return g.attention(qs!, ks!, vs!, { pos0: 0, kvLen: n, causal: !hp.bidirectional, ...p }, sinks);
     });
     return joinRows(g, attended);
   });
-  return { graph: g, hidden: normed(g, hp, x, w.outputNorm, w.outputNormB) };
+  let hidden: GraphNode = normed(g, hp, x, w.outputNorm, w.outputNormB);
+  for (const [weight, bias] of [[w.dense2, w.dense2B], [w.dense3, w.dense3B]] as const) {
+    if (!weight) continue;
+    hidden = g.matmul(hidden, g.constant(weight));
+    if (bias) hidden = g.add(hidden, g.constant(bias));
+  }
+  if (hidden.shape[1] !== hp.embedDim) throw new ShapeError(`${hp.arch}: the Dense modules give ${hidden.shape[1]} values per token, the model's width is ${hp.embedDim}`);
+  return { graph: g, hidden };
 }
 
 /** The rope divisors of a sequence context: Llama 3's rope_freqs, or LongRoPE's long or short factors */

@@ -1,7 +1,7 @@
 import { ModelFormatError } from '@ix/core';
 import type { ModelConfig } from '../model-config.js';
 import type { Architecture, TensorTable } from './architecture.js';
-import { buildDecoderStep, slidingLayers, type DecoderHParams, type DecoderWeights } from './decoder.js';
+import { buildDecoderEmbed, buildDecoderStep, slidingLayers, type DecoderHParams, type DecoderWeights } from './decoder.js';
 import { decoderShape, LLAMA_TENSORS } from './llama.js';
 
 /**
@@ -85,4 +85,36 @@ export const gemma3: Architecture<DecoderHParams, DecoderWeights> = {
   tensors: GEMMA3_TENSORS,
   hparams: (config, file) => gemmaHParams('gemma3', config, file, { layersOf27B: 62, period: 6, window: 0, slidingRope: 'local' }),
   buildStep: buildDecoderStep,
+};
+
+/**
+ * EmbeddingGemma: Gemma 3's layers as an encoder (llama.cpp's gemma-embedding): every token attends
+ * to its whole input, sliding layers to a symmetric window (size / 2 either side), no LM head; the
+ * pooled output goes through sentence-transformers' Dense modules when the file has them
+ * (convert_hf_to_gguf --sentence-transformers-dense-modules; an HF folder's modules.json).
+ */
+const { output: _output, ...embeddingGlobal } = global;
+
+export const gemmaEmbedding: Architecture<DecoderHParams, DecoderWeights> = {
+  name: 'gemma-embedding',
+  ggufNames: ['gemma-embedding'],
+  hfClasses: ['Gemma3TextModel'],
+  hfModelTypes: [],
+  tensors: {
+    global: {
+      ...embeddingGlobal,
+      dense2: { gguf: 'dense_2.weight', hf: '2_Dense/linear.weight', optional: true },
+      dense2B: { gguf: 'dense_2.bias', hf: '2_Dense/linear.bias', optional: true },
+      dense3: { gguf: 'dense_3.weight', hf: '3_Dense/linear.weight', optional: true },
+      dense3B: { gguf: 'dense_3.bias', hf: '3_Dense/linear.bias', optional: true },
+    },
+    layer: GEMMA3_TENSORS.layer,
+  },
+  hparams: (config, file) => ({
+    // the pooling its file names (sentence-transformers: mean), else mean
+    ...gemmaHParams('gemma-embedding', config, file, { layersOf27B: -1, period: 6, window: 0, slidingRope: 'local' }),
+    pooling: config.pooling && config.pooling !== 'none' ? config.pooling : 'mean',
+    bidirectional: true,
+  }),
+  buildEmbed: buildDecoderEmbed,
 };

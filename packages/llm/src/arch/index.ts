@@ -3,7 +3,7 @@ export { bert, nomicBert, buildBertEmbed, type BertHParams, type BertWeights, ty
 export { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights, type LayerWeights } from './decoder.js';
 export { decoderHParams, llama, LLAMA_TENSORS } from './llama.js';
 export { cohere2, commandR } from './command-r.js';
-export { gemma2, gemma3 } from './gemma.js';
+export { gemma2, gemma3, gemmaEmbedding } from './gemma.js';
 export { gpt2 } from './gpt2.js';
 export { gptOss } from './gpt-oss.js';
 export { granite } from './granite.js';

@@ -38,6 +38,8 @@ function hfArchitecture(config: Record<string, unknown>, file: string): string {
   const type = config['model_type'];
   const arch = typeof type === 'string' ? ARCHITECTURES[type] : undefined;
   if (!arch) throw new ModelFormatError(file, `model_type ${JSON.stringify(type)} is not supported (${Object.keys(ARCHITECTURES).join(', ')})`);
+  // EmbeddingGemma is a bare Gemma 3 text model (convert_hf_to_gguf converts Gemma3TextModel as gemma-embedding)
+  if (arch === 'gemma3' && stringList(config['architectures']).includes('Gemma3TextModel')) return 'gemma-embedding';
   return arch;
 }
 
@@ -99,7 +101,7 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
     qkNorm: architecture === 'qwen3' || architecture === 'qwen3moe',
     nExperts,
     nExpertsUsed: nExperts ? num('num_experts_per_tok', 2) : 0,
-    causal: !isBert,
+    causal: !isBert && architecture !== 'gemma-embedding',
     hf: { modelType, architectures: stringList(get('architectures')) },
     extra: {},
   };

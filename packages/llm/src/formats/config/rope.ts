@@ -9,6 +9,7 @@ const ROPE_TYPES: Record<string, RopeType> = {
   qwen3moe: 'neox',
   gemma2: 'neox',
   gemma3: 'neox',
+  'gemma-embedding': 'neox',
   phi3: 'neox',
   olmo2: 'neox',
   olmoe: 'neox',

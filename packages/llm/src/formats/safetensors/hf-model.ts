@@ -42,6 +42,10 @@ export async function openHFModel(target: string, options: OpenHFOptions = {}): 
   const { sources, tensors: hfTensors } = isFile ? await openSingleFile(target) : await openSafetensorsFolder(dir);
   try {
     const tensors = internalTensors(hfTensors, config, dir);
+    const dense = await denseModules(dir, sources);
+    // their vectors would be wrong without them: refused where the graph has no place for them
+    if (dense.length && config.architecture !== 'gemma-embedding') throw new ModelFormatError(path.join(dir, 'modules.json'), `sentence-transformers Dense modules are supported for EmbeddingGemma only (this is ${config.architecture})`);
+    for (const t of dense) tensors.set(t.name, t);
     const tokenizerConfig = await readJsonObject(path.join(dir, 'tokenizer_config.json'));
     const tokenizerSource = (await xlmRobertaTokenizer(dir, config)) ?? (await hfTokenizer(dir, tokenizerConfig));
     if (reranker) qwen3RerankerHead(tensors, config, vocabOf(tokenizerSource, dir), dir);
@@ -128,6 +132,46 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
   if (freqs) {
     const bytes = new Uint8Array(freqs.buffer);
     add({ name: 'rope_freqs.weight', shape: [freqs.length], dtype: 'F32', byteLength: bytes.byteLength, read: async () => bytes.slice() });
+  }
+  return out;
+}
+
+/**
+ * sentence-transformers' Dense modules (modules.json; EmbeddingGemma's 2_Dense and 3_Dense) as
+ * llama.cpp names them: the module at 2_Dense is dense_2, another dense_3 (convert_hf_to_gguf's
+ * --sentence-transformers-dense-modules). Only identity activations: that is what llama.cpp runs.
+ */
+async function denseModules(dir: string, sources: ByteSource[]): Promise<TensorEntry[]> {
+  const modulesPath = path.join(dir, 'modules.json');
+  const raw = await fs.readFile(modulesPath, 'utf8').catch(() => undefined);
+  if (raw === undefined) return [];
+  let modules: unknown;
+  try {
+    modules = JSON.parse(raw);
+  } catch (e) {
+    throw new ModelFormatError(modulesPath, `is not JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(modules)) throw new ModelFormatError(modulesPath, 'is not a list of modules');
+  const dense = modules.filter((m): m is { path: string; type: string } => typeof m?.type === 'string' && m.type.endsWith('Dense') && typeof m.path === 'string');
+  if (dense.length > 2) throw new ModelFormatError(modulesPath, `${dense.length} Dense modules: at most two (dense_2, dense_3) are supported`);
+  const out: TensorEntry[] = [];
+  for (const m of dense) {
+    const prefix = m.path === '2_Dense' ? 'dense_2' : 'dense_3';
+    const where = path.join(dir, m.path);
+    const conf = await readJsonObject(path.join(where, 'config.json'));
+    const act = conf?.['activation_function'];
+    if (act !== undefined && act !== 'torch.nn.modules.linear.Identity') throw new ModelFormatError(path.join(where, 'config.json'), `Dense activation ${JSON.stringify(act)} is not supported (identity only)`);
+    const file = path.join(where, 'model.safetensors');
+    const src = await FileSource.open(file).catch(() => {
+      throw new ModelFormatError(file, 'missing: the Dense module listed in modules.json needs its model.safetensors');
+    });
+    sources.push(src);
+    const { tensors } = await readSafetensors(src);
+    for (const t of tensors) {
+      const part = /^linear\.(weight|bias)$/.exec(t.name);
+      if (!part) throw new ModelFormatError(file, `unexpected tensor "${t.name}" in a Dense module (linear.weight, linear.bias)`);
+      out.push({ ...t, name: `${prefix}.${part[1]}` });
+    }
   }
   return out;
 }
