@@ -7,7 +7,7 @@ export const WEIGHT_DTYPES = ['F32', 'F16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q6_K'] as c
 export const MAX_HEAD_DIM = 512;
 
 // soft-capping (op and attention option) and sliding windows run on the fallback backend
-const support = opSupport(WEIGHT_DTYPES, { omit: ['softcap', 'swiglu_oai'], plainAttentionOnly: true, plainRopeOnly: true });
+const support = opSupport(WEIGHT_DTYPES, { omit: ['softcap', 'swiglu_oai', 'sum_rows', 'sqrt', 'slice', 'gaussian_top_k'], plainAttentionOnly: true, plainRopeOnly: true });
 /** shaders index with 32-bit integers */
 const MAX_ELEMENTS = 2 ** 31;
 

@@ -42,7 +42,8 @@ export const PLANNERS: Partial<Record<OpName, Planner>> = {
   weighted_sum: planWeightedSum,
 };
 
-const support = opSupport(WEIGHT_DTYPES);
+// Gemma 3n's row ops run on the fallback backend
+const support = opSupport(WEIGHT_DTYPES, { omit: ['sum_rows', 'sqrt', 'slice', 'gaussian_top_k'] });
 /** shaders index with 32-bit integers */
 const MAX_ELEMENTS = 2 ** 31;
 

@@ -51,6 +51,11 @@ import { formatShape, numElements, shapesEqual, type Shape, type Tensor } from '
  *                multiplies its row of x (x[t], or x[t, j]) by expert ids[t, j]'s matrix w[ids[t, j]]
  *                (mixture-of-experts layers; ids in 0..E-1)
  * - weighted_sum x[T, k, N], w[T, k] -> [T, N] = Σ_j w[t, j] · x[t, j, :] (an MoE layer's experts mixed)
+ * - sum_rows     x[..., C] -> [..., 1], the sum of each row
+ * - sqrt         elementwise square root
+ * - slice        x[..., C] -> [..., length]: elements start .. start + length - 1 of each row
+ * - gaussian_top_k  x[..., C] -> max(0, x - (mean + k·std)) over each row, std the sample standard
+ *                deviation (C - 1): Gemma 3n's activation sparsity (k = 1.6448..., the normal 95% quantile)
  *
  * A graph is fixed once built, except for positions: `reposition` moves an attention (pos0, kvLen)
  * or write_rows (row) node between runs, so one graph serves every decode step of a shape. A
@@ -84,6 +89,10 @@ export const OPS = [
   'gather',
   'mul_mat_id',
   'weighted_sum',
+  'sum_rows',
+  'sqrt',
+  'slice',
+  'gaussian_top_k',
 ] as const;
 export type OpName = (typeof OPS)[number];
 
@@ -136,6 +145,10 @@ export interface OpParams {
   gather: Record<string, never>;
   mul_mat_id: Record<string, never>;
   weighted_sum: Record<string, never>;
+  sum_rows: Record<string, never>;
+  sqrt: Record<string, never>;
+  slice: { start: number; length: number };
+  gaussian_top_k: { stdMultiplier: number };
 }
 
 export interface GraphNode<O extends OpName = OpName> {
@@ -296,6 +309,35 @@ export class Graph {
       throw new ShapeError(`weighted_sum: x [T, k, N] and w [T, k] expected, got ${formatShape(x.shape)} and ${formatShape(w.shape)}`);
     }
     return this.push('weighted_sum', [x, w], {}, [x.shape[0]!, x.shape[2]!], 'F32');
+  }
+
+  /** Each row's sum: x[..., C] -> [..., 1]. */
+  sumRows(x: GraphNode): GraphNode<'sum_rows'> {
+    f32('sum_rows', x);
+    if (x.shape.length < 1) throw new ShapeError('sum_rows: x needs a row dimension');
+    return this.push('sum_rows', [x], {}, [...x.shape.slice(0, -1), 1], 'F32');
+  }
+
+  sqrt(x: GraphNode): GraphNode<'sqrt'> {
+    return this.push('sqrt', [f32('sqrt', x)], {}, x.shape, 'F32');
+  }
+
+  /** Elements start .. start + length - 1 of each row: x[..., C] -> [..., length]. */
+  slice(x: GraphNode, start: number, length: number): GraphNode<'slice'> {
+    f32('slice', x);
+    const c = x.shape.at(-1) ?? 0;
+    if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 1 || start + length > c) {
+      throw new ShapeError(`slice: elements ${start}..${start + length - 1} are not inside rows of ${c}`);
+    }
+    return this.push('slice', [x], { start, length }, [...x.shape.slice(0, -1), length], 'F32');
+  }
+
+  /** max(0, x - (mean + k·std)) over each row (Gemma 3n's activation sparsity; std with C - 1). */
+  gaussianTopK(x: GraphNode, stdMultiplier: number): GraphNode<'gaussian_top_k'> {
+    f32('gaussian_top_k', x);
+    if (!Number.isFinite(stdMultiplier)) throw new InvalidArgumentError(`gaussian_top_k: the multiplier must be a number, got ${stdMultiplier}`);
+    if ((x.shape.at(-1) ?? 0) < 2) throw new ShapeError('gaussian_top_k: rows need at least 2 elements (a sample standard deviation)');
+    return this.push('gaussian_top_k', [x], { stdMultiplier }, x.shape, 'F32');
   }
 
   swiglu(gate: GraphNode, up: GraphNode): GraphNode<'swiglu'> {

@@ -11,7 +11,7 @@ function broadcast(op: (a: number, b: number) => number): Kernel<'add' | 'mul'> 
   };
 }
 
-function unary<O extends 'scale' | 'silu' | 'gelu' | 'softcap' | 'sigmoid'>(f: (x: number, params: OpParams[O]) => number): Kernel<O> {
+function unary<O extends 'scale' | 'silu' | 'gelu' | 'softcap' | 'sigmoid' | 'sqrt'>(f: (x: number, params: OpParams[O]) => number): Kernel<O> {
   return (params, [x], out) => {
     const xs = x!.f32();
     const ys = out.f32();
@@ -58,3 +58,4 @@ export const swigluOai: Kernel<'swiglu_oai'> = ({ alpha, limit }, [gate, up], ou
     ys[i] = f(g / f(1 + f(Math.exp(f(a * -g))))) * f(u + 1);
   }
 };
+export const sqrtKernel = unary<'sqrt'>((x) => Math.sqrt(x));

@@ -1,10 +1,10 @@
 import { attention } from './attention.js';
-import { add, geluKernel, mul, scale, sigmoidKernel, siluKernel, softcap, swiglu, swigluOai } from './elementwise.js';
+import { add, geluKernel, mul, scale, sigmoidKernel, siluKernel, softcap, sqrtKernel, swiglu, swigluOai } from './elementwise.js';
 import { gather, mulMatId, weightedSum } from './experts.js';
 import type { ComputedOp, Kernel } from './kernel.js';
-import { concat, copy, getRows, view, writeRows } from './layout.js';
+import { concat, copy, getRows, slice, view, writeRows } from './layout.js';
 import { matmul } from './matmul.js';
-import { layerNorm, rmsNorm } from './norm.js';
+import { gaussianTopK, layerNorm, rmsNorm, sumRows } from './norm.js';
 import { rope } from './rope.js';
 import { argmax, topK } from './select.js';
 import { softmax } from './softmax.js';
@@ -38,4 +38,8 @@ export const KERNELS: { [O in ComputedOp]: Kernel<O> } = {
   gather,
   mul_mat_id: mulMatId,
   weighted_sum: weightedSum,
+  sum_rows: sumRows,
+  sqrt: sqrtKernel,
+  slice,
+  gaussian_top_k: gaussianTopK,
 };

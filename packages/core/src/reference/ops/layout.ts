@@ -43,6 +43,14 @@ export const view: Kernel<'view'> = ({ offset }, [x], out) => {
   out.bytes.set(x!.bytes.subarray(start, start + out.bytes.length));
 };
 
+/** elements start .. start + length - 1 of each row */
+export const slice: Kernel<'slice'> = ({ start, length }, [x], out) => {
+  const n = x!.rowLength;
+  const xs = x!.f32();
+  const ys = out.f32();
+  for (let r = 0; r < x!.rows; r++) ys.set(xs.subarray(r * n + start, r * n + start + length), r * length);
+};
+
 function sameBytes(a: HostTensor, b: HostTensor): boolean {
   return a.bytes.buffer === b.bytes.buffer && a.bytes.byteOffset === b.bytes.byteOffset;
 }
