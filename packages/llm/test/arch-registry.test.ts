@@ -45,7 +45,7 @@ describe('architecture registry', () => {
   it('an architecture it cannot run is a ModelFormatError naming the ones it can', () => {
     const gguf = () => architectureFor({ ...ggufConfig('llama'), architecture: 'deepseek2' }, 'g.gguf');
     expect(gguf).toThrow(ModelFormatError);
-    expect(gguf).toThrow('architecture "deepseek2" is not supported yet (supported: llama, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, gpt-oss, gemma2, gemma3, gemma-embedding, phi3, olmo2, granite, starcoder2, gpt2, command-r, cohere2, bert, nomic-bert)');
+    expect(gguf).toThrow('architecture "deepseek2" is not supported yet (supported: llama, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, gpt-oss, gemma2, gemma3, gemma3n, gemma-embedding, phi3, olmo2, granite, starcoder2, gpt2, command-r, cohere2, bert, nomic-bert)');
     const hf = () => architectureFor(hfConfig({ model_type: 'deepseek_v2', architectures: ['DeepseekV2ForCausalLM'], num_local_experts: 4 }), 'c');
     expect(hf).toThrow('model_type "deepseek_v2" is not supported');
   });

@@ -66,6 +66,7 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
   }
   if (o.hf) {
+    if (o.arch === 'gemma3n') throw new Error('model-gen writes Gemma 3n as GGUF only (ix does not read its folders yet)');
     if (o.arch !== 'bert' && o.arch !== 'xlm-roberta' && o.shape.classifierLabels && o.arch !== 'qwen3') throw new Error('model-gen writes Qwen3 decoder rerankers only (a README marks the folder, as convert_hf_to_gguf reads it)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
@@ -568,7 +569,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   // as convert_hf_to_gguf's Gemma2Model / Gemma3Model write them
   const strings: Record<string, string> = {};
   if (s.slidingWindow) u32[`${a}.attention.sliding_window`] = s.slidingWindow;
-  if (s.slidingWindowPattern) u32[`${a}.attention.sliding_window_pattern`] = s.slidingWindowPattern;
+  if (s.slidingWindowPattern && !s.gemma3n) u32[`${a}.attention.sliding_window_pattern`] = s.slidingWindowPattern;
   if (s.attnSoftcap) f32[`${a}.attn_logit_softcapping`] = s.attnSoftcap;
   if (s.finalSoftcap) f32[`${a}.final_logit_softcapping`] = s.finalSoftcap;
   if (s.ropeThetaSwa && s.ropeThetaSwa !== 10000) f32[`${a}.rope.freq_base_swa`] = s.ropeThetaSwa;
@@ -601,6 +602,19 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     f32[`${a}.rope.scaling.factor`] = s.ropeScalingYarn.factor;
     u32[`${a}.rope.scaling.original_context_length`] = s.ropeScalingYarn.originalContext;
   }
+  // as convert_hf_to_gguf's Gemma3NModel writes them (layer_types as a flag per layer; each
+  // layer's sparsity as the normal quantile of activation_sparsity_pattern: 0.95 first, 0 after)
+  const arrays: Record<string, unknown> = {};
+  if (s.gemma3n) {
+    u32[`${a}.altup.active_idx`] = 0;
+    u32[`${a}.altup.num_inputs`] = 4;
+    u32[`${a}.embedding_length_per_layer_input`] = s.gemma3n.perLayerDim;
+    u32[`${a}.attention.shared_kv_layers`] = s.gemma3n.sharedKvLayers;
+    const period = s.slidingWindowPattern ?? 5;
+    arrays[`${a}.attention.sliding_window_pattern`] = Array.from({ length: s.nLayers }, (_, l) => l % period < period - 1);
+    arrays[`${a}.activation_sparsity_scale`] = Float32Array.from({ length: s.nLayers }, (_, l) => (l < s.gemma3n!.sparseLayers ? 1.6448533535003662 : -Infinity));
+    if (s.ropeThetaSwa) f32[`${a}.rope.freq_base_swa`] = s.ropeThetaSwa;
+  }
   const tok = decoderTokenizerMetadata(o);
   // as the converter marks Qwen3-Reranker: its head's labels and its rerank template
   const rerank = s.classifierLabels ? { [`${a}.classifier.output_labels`]: ['yes', 'no'], 'tokenizer.chat_template.rerank': QWEN3_RERANK_TEMPLATE } : {};
@@ -609,7 +623,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
   for (const k of Object.keys(f32)) types[k] = GGUFValueType.FLOAT32;
   for (const k of Object.keys(tok)) if (k.endsWith('_id')) types[k] = GGUFValueType.UINT32;
   return {
-    metadata: { 'general.architecture': a, 'general.name': `ix random ${o.arch} (seed ${o.seed})`, ...u32, ...f32, ...strings, ...tok, ...rerank },
+    metadata: { 'general.architecture': a, 'general.name': `ix random ${o.arch} (seed ${o.seed})`, ...u32, ...f32, ...strings, ...arrays, ...tok, ...rerank },
     types,
   };
 }

@@ -23,7 +23,7 @@ export function quantMix(preset: QuantPreset, nLayers: number, nExperts = 0): (t
   const mixed = preset.endsWith('_M');
   const useMoreBits = (i: number) => i < nLayers / 8 || i >= (7 * nLayers) / 8 || (i - Math.floor(nLayers / 8)) % 3 === 2;
   return (t) => {
-    if (t.kind === 'norm' || t.kind === 'bias' || t.kind === 'sink' || t.shape.length < 2) return 'F32';
+    if (t.kind === 'norm' || t.kind === 'headnorm' || t.kind === 'bias' || t.kind === 'sink' || t.kind === 'coef' || t.shape.length < 2) return 'F32';
     // as llama-quantize: BERT's position and token-type tables stay F32 (llama.cpp adds a token-type row as it is)
     if (t.name === 'position_embd.weight' || t.name === 'token_types.weight') return 'F32';
     if (/\.ffn_gate_inp\.weight$/.test(t.name)) return 'F32';

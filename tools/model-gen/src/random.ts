@@ -2,12 +2,14 @@
  * Deterministic weights from a seed and a tensor name: each tensor has its own stream, so a tensor's
  * values do not depend on which other tensors were generated (GGUF and safetensors agree).
  */
-export function tensorValues(seed: number, name: string, count: number, kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink', fanIn: number): Float32Array {
+export function tensorValues(seed: number, name: string, count: number, kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink' | 'coef' | 'router' | 'headnorm', fanIn: number): Float32Array {
   const rng = stream(seed, name);
   const out = new Float32Array(count);
-  if (kind === 'norm') {
-    // around 1, as trained norms are
-    for (let i = 0; i < count; i++) out[i] = 1 + 0.1 * gaussian(rng);
+  if (kind === 'norm' || kind === 'headnorm') {
+    // around 1, as trained norms are; Gemma 3n's q/k head norms around 0.5: its scores are q·k
+    // unscaled, and random heads of unit norms would make every softmax one-hot
+    const scale = kind === 'headnorm' ? 0.5 : 1;
+    for (let i = 0; i < count; i++) out[i] = scale * (1 + 0.1 * gaussian(rng));
     return out;
   }
   if (kind === 'sink') {
@@ -17,8 +19,9 @@ export function tensorValues(seed: number, name: string, count: number, kind: 'm
     return out;
   }
   // scaled so activations neither vanish nor explode through the layers and logits are peaked
-  // enough for top-1 comparisons to mean something
-  const std = kind === 'embedding' ? 1 : kind === 'bias' ? 0.1 : 1.5 / Math.sqrt(fanIn);
+  // enough for top-1 comparisons to mean something. Gemma 3n's AltUp: mixing coefficients of a
+  // few tenths, and a router large enough that its 1/width-scaled input still moves them
+  const std = kind === 'embedding' ? 1 : kind === 'bias' ? 0.1 : kind === 'coef' ? 0.1 : kind === 'router' ? 0.25 * Math.sqrt(fanIn) : 1.5 / Math.sqrt(fanIn);
   for (let i = 0; i < count; i++) out[i] = std * gaussian(rng);
   return out;
 }

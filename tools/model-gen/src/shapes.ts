@@ -1,5 +1,5 @@
 /** Architectures and shapes the generator can write. Presets follow real models' config.json. */
-export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'gemma-embedding' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'xlm-roberta' | 'nomic-bert' | MoEArch;
+export type GeneratedArch = 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'gemma-embedding' | 'gemma3n' | 'phi3' | 'olmo2' | 'granite' | 'starcoder2' | 'gpt2' | 'command-r' | 'cohere2' | 'bert' | 'xlm-roberta' | 'nomic-bert' | MoEArch;
 
 /** Mixture-of-Experts decoders (llama.cpp's names; mixtral is written as GGUF `llama`) */
 export type MoEArch = 'qwen3moe' | 'qwen2moe' | 'olmoe' | 'mixtral' | 'gpt-oss';
@@ -58,6 +58,11 @@ export interface ModelShape {
   moe?: { nExperts: number; nUsed: number; expertFfn: number; sharedFfn?: number };
   /** EmbeddingGemma: the width of sentence-transformers' first Dense module (2_Dense: hidden -> dense, 3_Dense: back) */
   dense?: number;
+  /**
+   * Gemma 3n: each layer's own input width, LAuReL's rank, how many last layers reuse an earlier
+   * KV cache, how many first layers sparsify their FFN gate (llama.cpp fixes 256, 64, n - 20, 10)
+   */
+  gemma3n?: { perLayerDim: number; laurelRank: number; sharedKvLayers: number; sparseLayers: number };
 }
 
 // small shapes that several presets share
@@ -300,6 +305,24 @@ export const PRESETS: Record<string, { arch: GeneratedArch; shape: ModelShape }>
     arch: 'gemma-embedding',
     shape: { vocabSize: 32000, hiddenSize: 64, intermediateSize: 160, nLayers: 7, nHeads: 4, nKVHeads: 2, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6, tiedEmbeddings: true, slidingWindow: 4, ropeThetaSwa: 10000, dense: 96 },
   },
+  // google/gemma-3n-E2B-it's text config (its audio/vision towers are not written)
+  'gemma3n-e2b': {
+    arch: 'gemma3n',
+    shape: {
+      vocabSize: 262400, hiddenSize: 2048, intermediateSize: 8192, nLayers: 30, nHeads: 8, nKVHeads: 2, headDim: 256, contextLength: 32768, ropeTheta: 1000000, normEps: 1e-6,
+      tiedEmbeddings: true, slidingWindow: 512, slidingWindowPattern: 5, ropeThetaSwa: 10000, finalSoftcap: 30, gemma3n: { perLayerDim: 256, laurelRank: 64, sharedKvLayers: 10, sparseLayers: 10 },
+    },
+  },
+  // its structure at test size (llama.cpp fixes the per-layer width, LAuReL's rank and where KV
+  // sharing starts): 25 layers, so four sliding layers and a global one reuse earlier caches; a
+  // window of 4; a 2,048-piece vocabulary (llama's first pieces) keeps the per-layer table small
+  'gemma3n-tiny': {
+    arch: 'gemma3n',
+    shape: {
+      vocabSize: 2048, hiddenSize: 64, intermediateSize: 128, nLayers: 25, nHeads: 2, nKVHeads: 1, headDim: 32, contextLength: 512, ropeTheta: 1000000, normEps: 1e-6,
+      tiedEmbeddings: true, slidingWindow: 4, slidingWindowPattern: 5, ropeThetaSwa: 10000, finalSoftcap: 30, gemma3n: { perLayerDim: 256, laurelRank: 64, sharedKvLayers: 5, sparseLayers: 10 },
+    },
+  },
   // Gemma 3's: five sliding layers then a global one (and a sliding one after), the global rope scaled
   'gemma3-tiny': {
     arch: 'gemma3',
@@ -312,8 +335,12 @@ export interface TensorSpec {
   name: string;
   /** row-major shape */
   shape: number[];
-  /** 'sink': gpt-oss's per-head attention sink logits (F32 in every quant) */
-  kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink';
+  /**
+   * 'sink': gpt-oss's per-head attention sink logits (F32 in every quant); 'coef': Gemma 3n's
+   * AltUp mixing coefficients (rows of 4: F32 in every quant, as llama-quantize leaves them);
+   * 'router': its AltUp router (a matrix of its own scale); 'headnorm': its q/k head norms
+   */
+  kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink' | 'coef' | 'router' | 'headnorm';
 }
 
 export function isGemma(arch: GeneratedArch): arch is 'gemma2' | 'gemma3' | 'gemma-embedding' {
@@ -329,6 +356,7 @@ export function tensorSpecs(arch: GeneratedArch, s: ModelShape): TensorSpec[] {
   if (!isMoE(arch) && s.moe) throw new Error(`${arch} is dense: its shape cannot have moe`);
   if (arch === 'qwen2moe' && !s.moe?.sharedFfn) throw new Error('qwen2moe needs moe.sharedFfn (its shared expert)');
   if (arch === 'gpt-oss') return gptOssTensorSpecs(s);
+  if (arch === 'gemma3n') return gemma3nTensorSpecs(s);
   const hd = s.headDim ?? s.hiddenSize / s.nHeads;
   const q = s.nHeads * hd;
   const kv = s.nKVHeads * hd;
@@ -570,4 +598,55 @@ export function longRopeFactors(s: ModelShape): { long: number[]; short: number[
 export function longRopeAttnFactor(s: ModelShape): number {
   const scale = s.contextLength / s.longRope!.originalContext;
   return scale > 1 ? Math.sqrt(1 + Math.log(scale) / Math.log(s.longRope!.originalContext)) : 1;
+}
+
+/**
+ * Gemma 3n's text tensors as convert_hf_to_gguf writes them (conversion/gemma.py Gemma3NModel;
+ * src/models/gemma3n.cpp loads them): the per-layer inputs, the AltUp projections stacked [3, D, D],
+ * and per layer the Gemma 3 block plus AltUp, LAuReL and the per-layer input's gate and projection
+ */
+function gemma3nTensorSpecs(s: ModelShape): TensorSpec[] {
+  const g = s.gemma3n;
+  if (!g) throw new Error('gemma3n needs its shape\'s gemma3n section');
+  const [d, f, n, a, r] = [s.hiddenSize, s.intermediateSize, s.nLayers, g.perLayerDim, g.laurelRank];
+  const hd = s.headDim ?? d / s.nHeads;
+  const out: TensorSpec[] = [
+    { name: 'token_embd.weight', shape: [s.vocabSize, d], kind: 'embedding' },
+    { name: 'per_layer_token_embd.weight', shape: [s.vocabSize, n * a], kind: 'embedding' },
+    { name: 'per_layer_model_proj.weight', shape: [n * a, d], kind: 'matrix' },
+    { name: 'per_layer_proj_norm.weight', shape: [a], kind: 'norm' },
+    { name: 'altup_proj.weight', shape: [3, d, d], kind: 'matrix' },
+    { name: 'altup_unembd_proj.weight', shape: [3, d, d], kind: 'matrix' },
+  ];
+  for (let l = 0; l < n; l++) {
+    const p = `blk.${l}.`;
+    out.push(
+      { name: `${p}attn_norm.weight`, shape: [d], kind: 'norm' },
+      { name: `${p}attn_q.weight`, shape: [s.nHeads * hd, d], kind: 'matrix' },
+      { name: `${p}attn_k.weight`, shape: [s.nKVHeads * hd, d], kind: 'matrix' },
+      { name: `${p}attn_v.weight`, shape: [s.nKVHeads * hd, d], kind: 'matrix' },
+      { name: `${p}attn_output.weight`, shape: [d, s.nHeads * hd], kind: 'matrix' },
+      { name: `${p}attn_q_norm.weight`, shape: [hd], kind: 'headnorm' },
+      { name: `${p}attn_k_norm.weight`, shape: [hd], kind: 'headnorm' },
+      { name: `${p}post_attention_norm.weight`, shape: [d], kind: 'norm' },
+      { name: `${p}ffn_norm.weight`, shape: [d], kind: 'norm' },
+      { name: `${p}ffn_gate.weight`, shape: [f, d], kind: 'matrix' },
+      { name: `${p}ffn_up.weight`, shape: [f, d], kind: 'matrix' },
+      { name: `${p}ffn_down.weight`, shape: [d, f], kind: 'matrix' },
+      { name: `${p}post_ffw_norm.weight`, shape: [d], kind: 'norm' },
+      { name: `${p}inp_gate.weight`, shape: [a, d], kind: 'matrix' },
+      { name: `${p}proj.weight`, shape: [d, a], kind: 'matrix' },
+      { name: `${p}post_norm.weight`, shape: [d], kind: 'norm' },
+      { name: `${p}altup_correct_coef.weight`, shape: [4, 4], kind: 'coef' },
+      { name: `${p}altup_correct_scale.weight`, shape: [d], kind: 'norm' },
+      { name: `${p}altup_predict_coef.weight`, shape: [16, 4], kind: 'coef' },
+      { name: `${p}altup_router.weight`, shape: [4, d], kind: 'router' },
+      { name: `${p}altup_router_norm.weight`, shape: [d], kind: 'norm' },
+      { name: `${p}laurel_l.weight`, shape: [r, d], kind: 'matrix' },
+      { name: `${p}laurel_r.weight`, shape: [d, r], kind: 'matrix' },
+      { name: `${p}laurel_post_norm.weight`, shape: [d], kind: 'norm' },
+    );
+  }
+  out.push({ name: 'output_norm.weight', shape: [d], kind: 'norm' });
+  return out;
 }

@@ -54,10 +54,10 @@ async function ixLogits(path: string, tokens: number[], vocab: number, backend =
  * than twice that row's largest difference, yet ix picks another (near-ties may flip either way)
  */
 /** llama.cpp's logits after every prompt position (its default attention path, or the one asked for) */
-async function llamaCppLogits(path: string, vocab: number, flashAttention?: boolean, contextSize = 64): Promise<Float32Array[]> {
+async function llamaCppLogits(path: string, vocab: number, flashAttention?: boolean, contextSize = 64, prompt = PROMPT): Promise<Float32Array[]> {
   const peer = await openPeer(path, { vocabSize: vocab, contextSize, flashAttention });
   try {
-    return await peer.logits(PROMPT, PROMPT.map((_, i) => i));
+    return await peer.logits(prompt, prompt.map((_, i) => i));
   } finally {
     await peer.dispose();
   }
@@ -71,13 +71,13 @@ async function llamaCppLogits(path: string, vocab: number, flashAttention?: bool
  * from itself (three independent roundings of one size land about as far apart pairwise; measured on
  * gpt-oss-tiny F32: llama.cpp's paths 3.2e-3 apart, ix 1.7e-3 from the first, 1.7e-3 from the second).
  */
-async function peerSelfNoise(path: string, vocab: number): Promise<number> {
-  return compare(await llamaCppLogits(path, vocab, true), await llamaCppLogits(path, vocab, false)).relDiff;
+async function peerSelfNoise(path: string, vocab: number, prompt = PROMPT): Promise<number> {
+  return compare(await llamaCppLogits(path, vocab, true, 64, prompt), await llamaCppLogits(path, vocab, false, 64, prompt)).relDiff;
 }
 
 /** the bound `r` must meet: `relDiff`, or twice llama.cpp's own disagreement when that is larger */
-async function closeEnough(r: ReturnType<typeof compare>, relDiff: number, path: string, vocab: number): Promise<number> {
-  return r.relDiff < relDiff ? relDiff : Math.max(relDiff, 2 * (await peerSelfNoise(path, vocab)));
+async function closeEnough(r: ReturnType<typeof compare>, relDiff: number, path: string, vocab: number, prompt = PROMPT): Promise<number> {
+  return r.relDiff < relDiff ? relDiff : Math.max(relDiff, 2 * (await peerSelfNoise(path, vocab, prompt)));
 }
 
 function compare(a: Float32Array[], b: Float32Array[]) {
@@ -172,6 +172,43 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
     });
   });
 }
+
+/**
+ * Gemma 3n: 25 layers, so both its activation sparsity (the first 10) and its KV sharing (from
+ * layer 20 on, as llama.cpp fixes them) run, at F32 and F16 on every CPU backend; the same structure
+ * at 5 layers for the quantized files (25 random AltUp layers amplify llama.cpp's 8-bit activation
+ * rounding beyond any fixed bound: measured 0.07-0.26 of the spread at Q8_0). At F32 the 25 layers
+ * put llama.cpp's own two attention paths 1.9e-3 apart and ix 2.7e-3 (reference) / 3.0e-3 (cpu-avx)
+ * from llama.cpp, so the float bound is 5e-3; a misplaced AltUp coefficient, the KV sharing or the
+ * sparsity left out each land 0.25-0.58 away (checked). Its 2,048-piece vocabulary takes a prompt of
+ * its own.
+ */
+describe('gemma3n-tiny (AltUp, LAuReL, per-layer inputs, activation sparsity, shared KV): ix vs llama.cpp logits', () => {
+  const { arch, shape } = PRESETS['gemma3n-tiny']!;
+  const prompt = [1, 415, 1936, 960, 285, 1142, 461, 1057, 754, 272, 1789, 391];
+  const shallow = { ...shape, nLayers: 5, gemma3n: { ...shape.gemma3n!, sharedKvLayers: 0 } };
+  const cases = [
+    ['F32', shape, ['reference', 'cpu-avx']],
+    ['F16', shape, ['reference']],
+    ['Q8_0', shallow, ['reference']],
+    ['Q4_0', shallow, ['reference']],
+  ] as const;
+  it.each(cases)('%s', async (quant, s, backends) => {
+    const path = join(dir, `gemma3n-${quant}.gguf`);
+    await generateModel({ arch, shape: s, seed: 7, gguf: path, quant });
+    const peer = await llamaCppLogits(path, s.vocabSize, undefined, 64, prompt);
+    const tol = quant === 'F32' || quant === 'F16' ? { ...TOLERANCE[quant]!, relDiff: 5e-3 } : TOLERANCE[quant]!;
+    for (const backend of backends) {
+      if (backend === 'cpu-avx' && !avx) continue;
+      const r = compare(await ixLogits(path, prompt, s.vocabSize, backend), peer);
+      const bound = await closeEnough(r, tol.relDiff, path, s.vocabSize, prompt);
+      console.log(`gemma3n-tiny ${quant} ${s.nLayers} layers (${backend}): relative ${r.relDiff.toExponential(2)} (bound ${bound.toExponential(2)}), top-1 ${(r.top1 * 100).toFixed(0)}%`);
+      expect(r.relDiff).toBeLessThanOrEqual(bound);
+      expect(r.top1).toBeGreaterThanOrEqual(tol.top1);
+      expect(r.decisiveMisses).toBe(0);
+    }
+  });
+});
 
 // LongRoPE picks its factors by the context: llama.cpp by its context per sequence (padded to 256),
 // ix by the session's. The original context is 256: 64 rotates with the short factors, 512 the long

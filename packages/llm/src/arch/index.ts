@@ -4,6 +4,7 @@ export { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderW
 export { decoderHParams, llama, LLAMA_TENSORS } from './llama.js';
 export { cohere2, commandR } from './command-r.js';
 export { gemma2, gemma3, gemmaEmbedding } from './gemma.js';
+export { gemma3n, buildGemma3nStep, type Gemma3nHParams, type Gemma3nWeights } from './gemma3n.js';
 export { gpt2 } from './gpt2.js';
 export { gptOss } from './gpt-oss.js';
 export { granite } from './granite.js';

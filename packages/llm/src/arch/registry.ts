@@ -4,6 +4,7 @@ import type { Architecture } from './architecture.js';
 import { bert, nomicBert } from './bert.js';
 import { cohere2, commandR } from './command-r.js';
 import { gemma2, gemma3, gemmaEmbedding } from './gemma.js';
+import { gemma3n } from './gemma3n.js';
 import { gpt2 } from './gpt2.js';
 import { gptOss } from './gpt-oss.js';
 import { granite } from './granite.js';
@@ -19,7 +20,7 @@ import { qwen2 } from './qwen2.js';
 import { qwen3 } from './qwen3.js';
 
 /** Every architecture ix runs. Adding one: its file, and a line here. */
-export const ARCHITECTURES: readonly Architecture[] = [llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, gptOss, gemma2, gemma3, gemmaEmbedding, phi3, olmo2, granite, starcoder2, gpt2, commandR, cohere2, bert, nomicBert];
+export const ARCHITECTURES: readonly Architecture[] = [llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, gptOss, gemma2, gemma3, gemma3n, gemmaEmbedding, phi3, olmo2, granite, starcoder2, gpt2, commandR, cohere2, bert, nomicBert];
 
 /**
  * The architecture that runs a model config: by its Hugging Face `architectures[]` class or

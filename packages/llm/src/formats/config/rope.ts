@@ -10,6 +10,7 @@ const ROPE_TYPES: Record<string, RopeType> = {
   gemma2: 'neox',
   gemma3: 'neox',
   'gemma-embedding': 'neox',
+  gemma3n: 'neox',
   phi3: 'neox',
   olmo2: 'neox',
   olmoe: 'neox',
