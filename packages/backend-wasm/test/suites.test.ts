@@ -1,4 +1,4 @@
-import { decoderSuite, ropeAttentionSuite, storiesSuite } from '@ix/kernel-testing';
+import { decoderSuite, ropeAttentionSuite, rowOpsSuite, storiesSuite } from '@ix/kernel-testing';
 import { afterAll } from 'vitest';
 
 import '../src/index.js';
@@ -11,6 +11,7 @@ const storiesLog = errorLog('stories260K');
 afterAll(() => [ropeLog, decoderLog, storiesLog].forEach((l) => l.print()));
 
 ropeAttentionSuite({ label: 'wasm', hasDevice: hasModule, skipReason, make: () => makeWasm(), log: ropeLog, ropeTolerance: 1e-6 });
+rowOpsSuite({ label: 'wasm', hasDevice: hasModule, skipReason, make: () => makeWasm(), log: ropeLog });
 decoderSuite({
   label: 'wasm', hasDevice: hasModule, skipReason, log: decoderLog, make: () => makeWasm(),
   cases: DECODER_CASES,

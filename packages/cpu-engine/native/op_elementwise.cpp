@@ -1,4 +1,4 @@
-// Elementwise ops and data movement: add, mul, scale, silu, gelu, softcap, sigmoid, swiglu, swiglu_oai, copy, view, concat, write_rows.
+// Elementwise ops and data movement: add, mul, scale, silu, gelu, softcap, sigmoid, sqrt, swiglu, swiglu_oai, copy, view, concat, write_rows, slice.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -67,6 +67,8 @@ void op_unary(ExecCtx& c, const Node& n) {
       c.k->silu(x + b, out + b, e - b);
     } else if (op == OP_SOFTCAP) {
       c.k->softcap(x + b, out + b, e - b, s);
+    } else if (op == OP_SQRT) {
+      for (int64_t i = b; i < e; ++i) out[i] = std::sqrt(x[i]);
     } else if (op == OP_SIGMOID) {
       // only MoE gates use it (a value per token): no vector kernel
       for (int64_t i = b; i < e; ++i) out[i] = 1.0f / (1.0f + std::exp(-x[i]));
@@ -183,6 +185,25 @@ void op_concat(ExecCtx&, const Node& n) {
     std::memmove(y.data + o * (ca + cb), a.data + o * ca, ca);
     std::memmove(y.data + o * (ca + cb) + ca, b.data + o * cb, cb);
   }
+}
+
+// y[..., length] = x[..., start .. start + length - 1]; params [start, length]
+void op_slice(ExecCtx& c, const Node& n) {
+  require_tensors(n, 2);
+  require_dtype(n, 0, T_F32);
+  require_dtype(n, 1, T_F32);
+  require(n.params.size() == 2, n, "expected params [start, length]");
+  const TensorRef &y = n.t[0], &x = n.t[1];
+  const int64_t C = x.cols(), R = x.rows();
+  const double sd = n.params[0], ld = n.params[1];
+  require(sd >= 0 && ld >= 1 && sd == std::floor(sd) && ld == std::floor(ld) && sd + ld <= (double)C, n, "elements " + std::to_string(sd) + " + " + std::to_string(ld) + " are outside rows of " + std::to_string(C));
+  const int64_t start = (int64_t)sd, len = (int64_t)ld;
+  require(y.numel == R * len && y.cols() == len, n, "output must be " + std::to_string(R) + " rows of " + std::to_string(len));
+  const float* xs = (const float*)x.data;
+  float* ys = (float*)y.data;
+  parallel_range(c.pool, R, std::max<int64_t>(1, kGrain / len), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) std::memcpy(ys + r * len, xs + r * C + start, (size_t)len * sizeof(float));
+  });
 }
 
 }  // namespace ix

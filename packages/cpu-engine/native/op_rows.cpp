@@ -1,4 +1,4 @@
-// Row-wise ops over the last dimension: rms_norm, layer_norm, softmax, rope, argmax, top_k.
+// Row-wise ops over the last dimension: rms_norm, layer_norm, sum_rows, gaussian_top_k, softmax, rope, argmax, top_k.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -43,6 +43,38 @@ void op_norm(ExecCtx& c, const Node& n) {
       const float inv = (float)(1.0 / std::sqrt(ss / (double)C + (double)eps));
       const float m = (float)mean;
       for (int64_t i = 0; i < C; ++i) yr[i] = (xr[i] - m) * inv;
+    }
+  });
+}
+
+// sum_rows: y[..., 1] = each row's sum; gaussian_top_k (params [k]): y = max(0, x - (mean + k·std)),
+// std the row's sample standard deviation (Gemma 3n's activation sparsity). Sums in double.
+void op_row_stats(ExecCtx& c, const Node& n) {
+  require_rowwise(n);
+  require_dtype(n, 0, T_F32);
+  const int64_t C = n.t[1].cols(), R = n.t[1].rows();
+  const bool sum_only = n.op == OP_SUM_ROWS;
+  require(n.t[0].numel == (sum_only ? R : n.t[1].numel), n, sum_only ? "output must hold one value per row" : "output size differs from input");
+  require(n.params.size() == (sum_only ? 0u : 1u), n, sum_only ? "expected no params" : "expected params [k]");
+  require(sum_only || (C >= 2 && std::isfinite(n.params[0])), n, "gaussian_top_k needs rows of 2 or more and a finite multiplier");
+  const double k = sum_only ? 0.0 : n.params[0];
+  const float* x = (const float*)n.t[1].data;
+  float* y = (float*)n.t[0].data;
+  parallel_range(c.pool, R, row_grain(C), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const float* xr = x + r * C;
+      double sum = 0.0;
+      for (int64_t i = 0; i < C; ++i) sum += xr[i];
+      if (sum_only) {
+        y[r] = (float)sum;
+        continue;
+      }
+      const double mean = sum / (double)C;
+      double ss = 0.0;
+      for (int64_t i = 0; i < C; ++i) ss += (xr[i] - mean) * (xr[i] - mean);
+      const float cutoff = (float)(mean + k * std::sqrt(ss / (double)(C - 1)));
+      float* yr = y + r * C;
+      for (int64_t i = 0; i < C; ++i) yr[i] = std::max(0.0f, xr[i] - cutoff);
     }
   });
 }

@@ -27,7 +27,7 @@ void run_node(ExecCtx& c, const Node& n) {
     case OP_GATHER: return op_gather(c, n);
     case OP_WEIGHTED_SUM: return op_weighted_sum(c, n);
     case OP_ADD: case OP_MUL: return op_binary(c, n);
-    case OP_SCALE: case OP_SILU: case OP_GELU: case OP_SOFTCAP: case OP_SIGMOID: return op_unary(c, n);
+    case OP_SCALE: case OP_SILU: case OP_GELU: case OP_SOFTCAP: case OP_SIGMOID: case OP_SQRT: return op_unary(c, n);
     case OP_SWIGLU: return op_swiglu(c, n);
     case OP_SWIGLU_OAI: return op_swiglu_oai(c, n);
     case OP_WRITE_ROWS: return op_write_rows(c, n);
@@ -35,6 +35,8 @@ void run_node(ExecCtx& c, const Node& n) {
     case OP_VIEW: return op_view(c, n);
     case OP_CONCAT: return op_concat(c, n);
     case OP_RMS_NORM: case OP_LAYER_NORM: return op_norm(c, n);
+    case OP_SUM_ROWS: case OP_GAUSSIAN_TOP_K: return op_row_stats(c, n);
+    case OP_SLICE: return op_slice(c, n);
     case OP_SOFTMAX: return op_softmax(c, n);
     case OP_ROPE: return op_rope(c, n);
     case OP_ATTENTION: return op_attention(c, n);

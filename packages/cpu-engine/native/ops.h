@@ -88,6 +88,8 @@ void op_copy(ExecCtx& c, const Node& n);
 void op_view(ExecCtx& c, const Node& n);
 void op_concat(ExecCtx& c, const Node& n);
 void op_norm(ExecCtx& c, const Node& n);
+void op_row_stats(ExecCtx& c, const Node& n);
+void op_slice(ExecCtx& c, const Node& n);
 void op_softmax(ExecCtx& c, const Node& n);
 void op_rope(ExecCtx& c, const Node& n);
 void op_attention(ExecCtx& c, const Node& n);

@@ -49,7 +49,8 @@ const char* dtype_name(int dtype) {
 const char* op_name(int op) {
   static const char* names[] = {"?", "matmul", "get_rows", "add", "mul", "scale", "rms_norm", "layer_norm", "rope", "softmax",
                                 "silu", "gelu", "swiglu", "write_rows", "attention", "concat", "copy", "view", "argmax", "top_k", "softcap",
-                                "sigmoid", "gather", "mul_mat_id", "weighted_sum", "swiglu_oai"};
+                                "sigmoid", "gather", "mul_mat_id", "weighted_sum", "swiglu_oai",
+                                "sum_rows", "sqrt", "slice", "gaussian_top_k"};
   return op > 0 && op < OP_END ? names[op] : "?";
 }
 

@@ -5,8 +5,7 @@ export const WEIGHT_DTYPES = [
   'F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL', 'IQ4_XS', 'MXFP4',
 ] as const satisfies readonly DTypeName[];
 
-// Gemma 3n's row ops run on the fallback backend (no native kernels yet)
-const support = opSupport(WEIGHT_DTYPES, { omit: ['sum_rows', 'sqrt', 'slice', 'gaussian_top_k'] });
+const support = opSupport(WEIGHT_DTYPES);
 
 /** For `probe()`: each op with the dtypes it accepts (weights for matmul/get_rows, caches for attention/write_rows). */
 export const SUPPORTED_OPS: Partial<Record<OpName, readonly DTypeName[]>> = support.ops;

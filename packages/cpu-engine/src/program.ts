@@ -7,7 +7,7 @@ import { dtypeInfo, InvalidArgumentError, UnsupportedOpError, type GraphNode, ty
 const OP_CODES = {
   matmul: 1, get_rows: 2, add: 3, mul: 4, scale: 5, rms_norm: 6, layer_norm: 7, rope: 8, softmax: 9, silu: 10,
   gelu: 11, swiglu: 12, write_rows: 13, attention: 14, concat: 15, copy: 16, view: 17, argmax: 18, top_k: 19, softcap: 20,
-  sigmoid: 21, gather: 22, mul_mat_id: 23, weighted_sum: 24, swiglu_oai: 25,
+  sigmoid: 21, gather: 22, mul_mat_id: 23, weighted_sum: 24, swiglu_oai: 25, sum_rows: 26, sqrt: 27, slice: 28, gaussian_top_k: 29,
 } as const;
 
 const PROGRAM_VERSION = 1;
@@ -77,6 +77,8 @@ function paramsOf(node: GraphNode): number[] {
     case 'top_k': return [(p as OpParams['top_k']).k];
     case 'softcap': return [(p as OpParams['softcap']).cap];
     case 'swiglu_oai': return [(p as OpParams['swiglu_oai']).alpha, (p as OpParams['swiglu_oai']).limit];
+    case 'slice': return [(p as OpParams['slice']).start, (p as OpParams['slice']).length];
+    case 'gaussian_top_k': return [(p as OpParams['gaussian_top_k']).stdMultiplier];
     default: return [];
   }
 }
