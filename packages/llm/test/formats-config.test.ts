@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '@ix/core';
 import { configFromGGUF } from '../src/formats/config/gguf-config.js';
-import { configFromHF, llama3RopeFreqs, poolingFromSentenceTransformers } from '../src/formats/config/hf-config.js';
+import { configFromHF, llama3RopeFreqs, normalQuantile, poolingFromSentenceTransformers } from '../src/formats/config/hf-config.js';
 import type { GGUFMetadata } from '../src/formats/gguf/types.js';
 import type { ModelConfig } from '../src/model-config.js';
 import { MINILM_DIR } from './fixtures/model-files.js';
@@ -180,5 +180,32 @@ describe('unknown keys and bad configs', () => {
   it('GGUF without general.architecture or a required key -> ModelFormatError', () => {
     expect(() => configFromGGUF({}, shapes({}), 'x.gguf')).toThrow(/general.architecture is missing/);
     expect(() => configFromGGUF({ 'general.architecture': 'llama' }, shapes({}), 'x.gguf')).toThrow(/llama.embedding_length is missing/);
+  });
+});
+
+describe('Gemma 3n config.json', () => {
+  it('normalQuantile: the standard normal quantiles (published values; torch gives the converter 1.6448533535003662 in f32 for 0.95, a part in ten million off)', () => {
+    expect(normalQuantile(0.95)).toBeCloseTo(1.6448536269514722, 14);
+    expect(Math.fround(normalQuantile(0.95))).toBeCloseTo(1.6448533535003662, 6);
+    expect(normalQuantile(0.025)).toBeCloseTo(-1.959963984540054, 14);
+    expect(normalQuantile(0.5)).toBe(0);
+    expect(normalQuantile(1e-10)).toBeCloseTo(-6.361340902404056, 12);
+    expect(normalQuantile(0)).toBe(-Infinity);
+  });
+
+  it('reads text_config: sparsity as quantiles, KV sharing, one FFN width; refuses widths that differ by layer', () => {
+    const text = {
+      model_type: 'gemma3n_text', vocab_size: 100, hidden_size: 64, intermediate_size: [128, 128, 128], num_hidden_layers: 3, num_attention_heads: 2,
+      num_key_value_heads: 1, head_dim: 32, max_position_embeddings: 512, rms_norm_eps: 1e-6, rope_theta: 1e6, hidden_activation: 'gelu_pytorch_tanh',
+      hidden_size_per_layer_input: 256, num_kv_shared_layers: 1, activation_sparsity_pattern: [0.95, 0, 0], layer_types: ['sliding_attention', 'sliding_attention', 'full_attention'], sliding_window: 4,
+    };
+    const c = configFromHF({ architectures: ['Gemma3nForConditionalGeneration'], model_type: 'gemma3n', text_config: text }, 'config.json');
+    expect(c.architecture).toBe('gemma3n');
+    expect(c.intermediateSize).toBe(128);
+    expect(c.slidingWindowPattern).toEqual([true, true, false]);
+    expect(Array.from(c.extra['gemma3n.activation_sparsity_scale'] as Float32Array)).toEqual([Math.fround(normalQuantile(0.95)), -Infinity, -Infinity]);
+    expect(c.extra['gemma3n.attention.shared_kv_layers']).toBe(1);
+    expect(() => configFromHF({ model_type: 'gemma3n', text_config: { ...text, intermediate_size: [128, 256, 128] } }, 'config.json')).toThrow(/differ by layer/);
+    expect(() => configFromHF({ model_type: 'gemma3n' }, 'config.json')).toThrow(/text_config/);
   });
 });

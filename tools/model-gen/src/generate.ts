@@ -66,7 +66,6 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
   }
   if (o.hf) {
-    if (o.arch === 'gemma3n') throw new Error('model-gen writes Gemma 3n as GGUF only (ix does not read its folders yet)');
     if (o.arch !== 'bert' && o.arch !== 'xlm-roberta' && o.shape.classifierLabels && o.arch !== 'qwen3') throw new Error('model-gen writes Qwen3 decoder rerankers only (a README marks the folder, as convert_hf_to_gguf reads it)');
     await mkdir(o.hf, { recursive: true });
     const bf16 = o.hfDType === 'BF16';
@@ -80,7 +79,9 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
     const expert = expertSlicer(values);
     await writeSafetensorsFolder(
       o.hf,
-      o.arch === 'gpt-oss' ? gptOssHFTensors(o, specs, values, dtype, encode) : specs.flatMap((t): SafetensorsTensorInput[] => {
+      o.arch === 'gpt-oss' ? gptOssHFTensors(o, specs, values, dtype, encode)
+      : o.arch === 'gemma3n' ? gemma3nHFTensors(specs, values, dtype, encode)
+      : specs.flatMap((t): SafetensorsTensorInput[] => {
         // a decoder reranker's yes/no head is part of its LM head in the checkpoint; LongRoPE's
         // factors are lists in config.json
         // (the Dense modules' weights live in their own folders)
@@ -487,6 +488,84 @@ async function writeSentenceTransformersFiles(dir: string, pooling: 'mean' | 'cl
   await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify(mode, null, 2));
 }
 
+// Gemma 3n's checkpoint names of its layer tensors (GGUF name -> name under model.language_model.layers.N.)
+const HF_GEMMA3N_LAYER: Record<string, string> = {
+  attn_norm: 'input_layernorm.weight', attn_q: 'self_attn.q_proj.weight', attn_k: 'self_attn.k_proj.weight', attn_v: 'self_attn.v_proj.weight',
+  attn_output: 'self_attn.o_proj.weight', attn_q_norm: 'self_attn.q_norm.weight', attn_k_norm: 'self_attn.k_norm.weight',
+  post_attention_norm: 'post_attention_layernorm.weight', ffn_norm: 'pre_feedforward_layernorm.weight', ffn_gate: 'mlp.gate_proj.weight',
+  ffn_up: 'mlp.up_proj.weight', ffn_down: 'mlp.down_proj.weight', post_ffw_norm: 'post_feedforward_layernorm.weight',
+  inp_gate: 'per_layer_input_gate.weight', proj: 'per_layer_projection.weight', post_norm: 'post_per_layer_input_norm.weight',
+  altup_correct_coef: 'altup.correction_coefs.weight', altup_correct_scale: 'altup.correct_output_scale', altup_predict_coef: 'altup.prediction_coefs.weight',
+  altup_router: 'altup.modality_router.weight', altup_router_norm: 'altup.router_norm.weight', laurel_l: 'laurel.linear_left.weight',
+  laurel_r: 'laurel.linear_right.weight', laurel_post_norm: 'laurel.post_laurel_norm.weight',
+};
+const HF_GEMMA3N_GLOBAL: Record<string, string> = {
+  'token_embd.weight': 'embed_tokens.weight', 'per_layer_token_embd.weight': 'embed_tokens_per_layer.weight', 'per_layer_model_proj.weight': 'per_layer_model_projection.weight',
+  'per_layer_proj_norm.weight': 'per_layer_projection_norm.weight', 'output_norm.weight': 'norm.weight',
+};
+
+/**
+ * Gemma 3n's safetensors as google/gemma-3n-E2B-it holds its text model: names under
+ * model.language_model., the AltUp projections as lists of three matrices, and a small stand-in
+ * for the vision tower (which ix drops)
+ */
+function gemma3nHFTensors(specs: TensorSpec[], values: (t: TensorSpec) => Float32Array, dtype: 'F32' | 'BF16', encode: (v: Float32Array) => Uint8Array): SafetensorsTensorInput[] {
+  const lm = 'model.language_model.';
+  const out: SafetensorsTensorInput[] = [];
+  for (const t of specs) {
+    const stacked = /^altup_(unembd_)?proj\.weight$/.exec(t.name);
+    if (stacked) {
+      const [n, rows, cols] = t.shape as [number, number, number];
+      for (let k = 0; k < n; k++) out.push({ name: `${lm}altup_${stacked[1] ? 'unembed_' : ''}projections.${k}.weight`, shape: [rows, cols], dtype, data: async () => encode(values(t).slice(k * rows * cols, (k + 1) * rows * cols)) });
+      continue;
+    }
+    const layer = /^blk\.(\d+)\.(\w+)\.weight$/.exec(t.name);
+    const name = layer ? `${lm}layers.${layer[1]}.${HF_GEMMA3N_LAYER[layer[2]!]}` : HF_GEMMA3N_GLOBAL[t.name] ? lm + HF_GEMMA3N_GLOBAL[t.name] : undefined;
+    if (!name || name.endsWith('undefined')) throw new Error(`no HF name for ${t.name}`);
+    out.push({ name, shape: t.shape, dtype, data: async () => encode(values(t)) });
+  }
+  const stem = new Float32Array(8 * 3 * 3 * 3).fill(0.5);
+  out.push({ name: 'model.vision_tower.timm_model.conv_stem.conv.weight', shape: [8, 3, 3, 3], dtype, data: async () => encode(stem) });
+  return out;
+}
+
+/** Gemma3nForConditionalGeneration's config.json: the text model's Gemma3nTextConfig as its text_config */
+function gemma3nConfig(o: GenerateOptions): Record<string, unknown> {
+  const s = o.shape;
+  const g = s.gemma3n!;
+  const period = s.slidingWindowPattern ?? 5;
+  const text = {
+    model_type: 'gemma3n_text',
+    vocab_size: s.vocabSize,
+    vocab_size_per_layer_input: s.vocabSize,
+    hidden_size: s.hiddenSize,
+    hidden_size_per_layer_input: g.perLayerDim,
+    intermediate_size: new Array<number>(s.nLayers).fill(s.intermediateSize),
+    num_hidden_layers: s.nLayers,
+    num_attention_heads: s.nHeads,
+    num_key_value_heads: s.nKVHeads,
+    head_dim: s.headDim ?? s.hiddenSize / s.nHeads,
+    hidden_activation: 'gelu_pytorch_tanh',
+    max_position_embeddings: s.contextLength,
+    rms_norm_eps: s.normEps,
+    rope_theta: s.ropeTheta,
+    rope_local_base_freq: s.ropeThetaSwa ?? 10000,
+    rope_scaling: null,
+    sliding_window: s.slidingWindow,
+    layer_types: Array.from({ length: s.nLayers }, (_, l) => (l % period < period - 1 ? 'sliding_attention' : 'full_attention')),
+    final_logit_softcapping: s.finalSoftcap ?? 30,
+    altup_active_idx: 0,
+    altup_coef_clip: 120,
+    altup_correct_scale: true,
+    altup_num_inputs: 4,
+    num_kv_shared_layers: g.sharedKvLayers,
+    laurel_rank: g.laurelRank,
+    activation_sparsity_pattern: Array.from({ length: s.nLayers }, (_, l) => (l < g.sparseLayers ? 0.95 : 0)),
+    torch_dtype: o.hfDType === 'BF16' ? 'bfloat16' : 'float32',
+  };
+  return { architectures: ['Gemma3nForConditionalGeneration'], model_type: 'gemma3n', text_config: text, vision_config: { model_type: 'gemma3n_vision' }, audio_config: { model_type: 'gemma3n_audio' }, tie_word_embeddings: true };
+}
+
 /**
  * EmbeddingGemma's Dense modules as sentence-transformers saves them: 2_Dense and 3_Dense, each a
  * `linear.weight` (no bias, identity activation) and its config.json, listed in modules.json
@@ -603,7 +682,9 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     u32[`${a}.rope.scaling.original_context_length`] = s.ropeScalingYarn.originalContext;
   }
   // as convert_hf_to_gguf's Gemma3NModel writes them (layer_types as a flag per layer; each
-  // layer's sparsity as the normal quantile of activation_sparsity_pattern: 0.95 first, 0 after)
+  // layer's sparsity as the normal quantile of activation_sparsity_pattern: 0.95 first, 0 after;
+  // the quantile rounded to f32 from its exact value, as ix reads a folder, where the converter's
+  // torch float32 icdf lands a part in ten million lower, 1.6448533535003662)
   const arrays: Record<string, unknown> = {};
   if (s.gemma3n) {
     u32[`${a}.altup.active_idx`] = 0;
@@ -612,7 +693,7 @@ function ggufMetadata(o: GenerateOptions): { metadata: Record<string, unknown>; 
     u32[`${a}.attention.shared_kv_layers`] = s.gemma3n.sharedKvLayers;
     const period = s.slidingWindowPattern ?? 5;
     arrays[`${a}.attention.sliding_window_pattern`] = Array.from({ length: s.nLayers }, (_, l) => l % period < period - 1);
-    arrays[`${a}.activation_sparsity_scale`] = Float32Array.from({ length: s.nLayers }, (_, l) => (l < s.gemma3n!.sparseLayers ? 1.6448533535003662 : -Infinity));
+    arrays[`${a}.activation_sparsity_scale`] = Float32Array.from({ length: s.nLayers }, (_, l) => (l < s.gemma3n!.sparseLayers ? 1.6448535919189453 : -Infinity));
     if (s.ropeThetaSwa) f32[`${a}.rope.freq_base_swa`] = s.ropeThetaSwa;
   }
   const tok = decoderTokenizerMetadata(o);
@@ -792,6 +873,7 @@ function hfConfig(o: GenerateOptions): Record<string, unknown> {
     };
   }
   if (o.arch === 'gpt-oss') return gptOssConfig(o);
+  if (o.arch === 'gemma3n') return gemma3nConfig(o);
   const classes = {
     llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM', gemma2: 'Gemma2ForCausalLM', gemma3: 'Gemma3ForCausalLM', 'gemma-embedding': 'Gemma3TextModel',
     phi3: 'Phi3ForCausalLM', olmo2: 'Olmo2ForCausalLM', granite: 'GraniteForCausalLM', starcoder2: 'Starcoder2ForCausalLM',

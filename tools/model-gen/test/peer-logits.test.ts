@@ -208,6 +208,17 @@ describe('gemma3n-tiny (AltUp, LAuReL, per-layer inputs, activation sparsity, sh
       expect(r.decisiveMisses).toBe(0);
     }
   });
+
+  // Gemma3nForConditionalGeneration's folder: text_config, names under model.language_model., the
+  // AltUp projections as lists, norms unshifted, the sparsity as probabilities, a vision tensor to drop
+  it('the safetensors folder of the same weights gives the same logits as the F32 GGUF', async () => {
+    const gguf = join(dir, 'gemma3n-st.gguf');
+    const hf = join(dir, 'gemma3n-hf');
+    await generateModel({ arch, shape, seed: 7, gguf, hf, quant: 'F32' });
+    const a = await ixLogits(gguf, prompt, shape.vocabSize);
+    const b = await ixLogits(hf, prompt, shape.vocabSize);
+    expect(compare(a, b).maxDiff).toBe(0);
+  });
 });
 
 // LongRoPE picks its factors by the context: llama.cpp by its context per sequence (padded to 256),

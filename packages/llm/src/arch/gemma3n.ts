@@ -243,9 +243,9 @@ export function buildGemma3nStep(hp: Gemma3nHParams, w: Gemma3nWeights, segments
 export const gemma3n: Architecture<Gemma3nHParams, Gemma3nWeights> = {
   name: 'gemma3n',
   ggufNames: ['gemma3n'],
-  hfClasses: [],
-  hfModelTypes: [],
-  // hf: the checkpoint's names under model.language_model. (Gemma3nForConditionalGeneration; folders are not read yet)
+  hfClasses: ['Gemma3nForConditionalGeneration', 'Gemma3nForCausalLM'],
+  hfModelTypes: ['gemma3n', 'gemma3n_text'],
+  // hf: the checkpoint's names under model.language_model. (Gemma3nForConditionalGeneration)
   tensors: {
     global: {
       tokenEmbd: { gguf: 'token_embd.weight', hf: `${LM}embed_tokens.weight` },

@@ -19,6 +19,9 @@ const ARCHITECTURES: Record<string, string> = {
   olmoe: 'olmoe',
   gemma2: 'gemma2',
   gemma3_text: 'gemma3',
+  // Gemma3nForConditionalGeneration (its text_config is read) and Gemma3nForCausalLM
+  gemma3n: 'gemma3n',
+  gemma3n_text: 'gemma3n',
   phi3: 'phi3',
   olmo2: 'olmo2',
   granite: 'granite',
@@ -45,7 +48,11 @@ function hfArchitecture(config: Record<string, unknown>, file: string): string {
 
 /** `pooling` comes from sentence-transformers' 1_Pooling/config.json when the folder has one. */
 export function configFromHF(config0: Record<string, unknown>, file: string, pooling?: PoolingType): ModelConfig {
-  const config = config0['model_type'] === 'gpt2' ? gpt2Keys(config0, file) : config0['model_type'] === 'nomic_bert' ? nomicBertKeys(config0, file) : config0;
+  const config =
+    config0['model_type'] === 'gpt2' ? gpt2Keys(config0, file)
+    : config0['model_type'] === 'nomic_bert' ? nomicBertKeys(config0, file)
+    : config0['model_type'] === 'gemma3n' ? gemma3nTextConfig(config0, file)
+    : config0;
   const architecture = hfArchitecture(config, file);
   const modelType = config['model_type'] as string;
   const used = new Set<string>(['model_type']);
@@ -106,6 +113,7 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
     extra: {},
   };
   if (isGemma) gemmaKeys(cfg, get, num, file);
+  if (architecture === 'gemma3n') gemma3nKeys(cfg, get, file);
   if (architecture === 'granite') graniteKeys(cfg, get);
   if (isCohere || architecture === 'gpt-oss') slidingKeys(cfg, get);
   if (isCohere) logitScaleKey(cfg, get);
@@ -145,6 +153,73 @@ export function configFromHF(config0: Record<string, unknown>, file: string, poo
   for (const key of Object.keys(config)) if (!used.has(key)) cfg.extra[key] = config[key];
   return cfg;
 }
+
+/**
+ * Gemma3nForConditionalGeneration's config.json: the text model's config is its text_config (the
+ * audio and vision towers are not run); the class names stay the folder's
+ */
+function gemma3nTextConfig(c: Record<string, unknown>, file: string): Record<string, unknown> {
+  const text = c['text_config'];
+  if (!text || typeof text !== 'object' || Array.isArray(text)) throw new ModelFormatError(file, 'a gemma3n config.json needs its text_config');
+  const t = text as Record<string, unknown>;
+  // E2B/E4B list the FFN width per layer
+  const widths = t['intermediate_size'];
+  if (Array.isArray(widths) && !widths.every((w) => typeof w === 'number' && w === widths[0])) throw new ModelFormatError(file, 'gemma3n with FFN widths that differ by layer is not supported');
+  return { ...t, ...(Array.isArray(widths) && { intermediate_size: widths[0] }), model_type: 'gemma3n', architectures: c['architectures'] };
+}
+
+/**
+ * Gemma3nTextConfig's keys under the names of the GGUF keys convert_hf_to_gguf writes (which the
+ * architecture reads): each layer's sparsity as the standard normal quantile of its
+ * activation_sparsity_pattern entry (0: none; the converter's torch float32 icdf gives 0.95 as
+ * 1.6448533535003662, this 1.6448535919189453 in f32: a part in ten million)
+ */
+function gemma3nKeys(cfg: ModelConfig, get: (key: string) => unknown, file: string): void {
+  const k = (key: string, v: unknown) => (cfg.extra[`gemma3n.${key}`] = v);
+  k('altup.num_inputs', get('altup_num_inputs') ?? 4);
+  k('altup.active_idx', get('altup_active_idx') ?? 0);
+  k('embedding_length_per_layer_input', get('hidden_size_per_layer_input') ?? 256);
+  k('attention.shared_kv_layers', get('num_kv_shared_layers') ?? 0);
+  const pattern = get('activation_sparsity_pattern');
+  if (pattern !== undefined && pattern !== null) {
+    if (!Array.isArray(pattern) || pattern.length !== cfg.nLayers || !pattern.every((p) => typeof p === 'number' && p >= 0 && p < 1)) {
+      throw new ModelFormatError(file, `activation_sparsity_pattern must hold a probability in [0, 1) per layer (${cfg.nLayers})`);
+    }
+    k('activation_sparsity_scale', Float32Array.from(pattern as number[], (p) => normalQuantile(p)));
+  }
+}
+
+/**
+ * The standard normal distribution's quantile (Wichura's AS241, ~1e-16 relative): what
+ * torch.distributions.Normal(0, 1).icdf gives the converter (-Infinity at 0)
+ */
+export function normalQuantile(p: number): number {
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  const q = p - 0.5;
+  const poly = (c: readonly number[], x: number) => c.reduceRight((acc, v) => acc * x + v, 0);
+  if (Math.abs(q) <= 0.425) {
+    const r = 0.180625 - q * q;
+    return (q * poly(AS241_A, r)) / poly(AS241_B, r);
+  }
+  let r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p));
+  let x: number;
+  if (r <= 5) {
+    r -= 1.6;
+    x = poly(AS241_C, r) / poly(AS241_D, r);
+  } else {
+    r -= 5;
+    x = poly(AS241_E, r) / poly(AS241_F, r);
+  }
+  return q < 0 ? -x : x;
+}
+
+const AS241_A = [3.387132872796366608, 133.14166789178437745, 1971.5909503065514427, 13731.693765509461125, 45921.953931549871457, 67265.770927008700853, 33430.575583588128105, 2509.0809287301226727];
+const AS241_B = [1, 42.313330701600911252, 687.1870074920579083, 5394.1960214247511077, 21213.794301586595867, 39307.89580009271061, 28729.085735721942674, 5226.495278852545925];
+const AS241_C = [1.42343711074968357734, 4.6303378461565452959, 5.7694972214606914055, 3.64784832476320460504, 1.27045825245236838258, 0.24178072517745061177, 0.0227238449892691845833, 7.7454501427834140764e-4];
+const AS241_D = [1, 2.05319162663775882187, 1.6763848301838038494, 0.68976733498510000455, 0.14810397642748007459, 0.0151986665636164571966, 5.475938084995344946e-4, 1.05075007164441684324e-9];
+const AS241_E = [6.6579046435011037772, 5.4637849111641143699, 1.7848265399172913358, 0.29656057182850489123, 0.026532189526576123093, 0.0012426609473880784386, 2.71155556874348757815e-5, 2.01033439929228813265e-7];
+const AS241_F = [1, 0.59983220655588793769, 0.13692988092273580531, 0.0148753612908506148525, 7.868691311456132591e-4, 1.8463183175100546818e-5, 1.4215117583164458887e-7, 2.04426310338993978564e-15];
 
 /** GraniteConfig's multipliers, as convert_hf_to_gguf's GraniteModel names them (attention_multiplier is the query scale). */
 function graniteKeys(cfg: ModelConfig, get: (key: string) => unknown): void {

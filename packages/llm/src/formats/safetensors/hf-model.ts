@@ -94,8 +94,11 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
   };
   // convert_hf_to_gguf permutes q/k for LlamaModel and its subclasses (Llama, Mistral, Mixtral, Granite) only
   const permute = config.architecture === 'llama' || config.architecture === 'granite';
-  // Gemma's RMS norms multiply by 1 + weight; convert_hf_to_gguf stores 1 + weight (Gemma2Model, Gemma3Model)
-  const normShift = config.architecture.startsWith('gemma') ? 1 : 0;
+  // Gemma's RMS norms multiply by 1 + weight; convert_hf_to_gguf stores 1 + weight (Gemma2Model,
+  // Gemma3Model; Gemma 3n's norms multiply by the weight itself)
+  const normShift = config.architecture.startsWith('gemma') && config.architecture !== 'gemma3n' ? 1 : 0;
+  // lists the converter stacks into one 3-D tensor (Gemma 3n's AltUp projections)
+  const stacks = new Map<string, (TensorEntry | undefined)[]>();
   // gpt-oss keeps each layer's experts as fused gate/up and down tensors (MXFP4 blocks or plain)
   const gptOss = config.architecture === 'gpt-oss';
   if (gptOss) for (const t of gptOssExpertTensors(hfTensors, config, dir)) add(t);
@@ -103,6 +106,12 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
     if (gptOss && isGptOssExpertPart(hfName)) continue;
     const m = mapHFTensorName(hfName, config.architecture);
     if (m.kind === 'skip') continue;
+    if (m.kind === 'stacked') {
+      const slots = stacks.get(m.name) ?? [];
+      slots[m.index] = entry;
+      stacks.set(m.name, slots);
+      continue;
+    }
     if (m.kind === 'expert') {
       if (m.expert >= config.nExperts) throw new ModelFormatError(entry.file ?? dir, `"${hfName}": expert ${m.expert} but the config has ${config.nExperts}`);
       const slots = experts.get(m.name) ?? new Array<TensorEntry | undefined>(config.nExperts).fill(undefined);
@@ -120,6 +129,7 @@ export function internalTensors(hfTensors: ReadonlyMap<string, TensorEntry>, con
     add(t);
   }
   for (const [name, slots] of experts) add(mergeExperts(name, slots, dir));
+  for (const [name, slots] of stacks) add(mergeExperts(name, Array.from(slots), dir));
   const scaling = config.ropeScaling;
   if (scaling?.type === 'longrope' && scaling.longFactors && scaling.shortFactors) {
     // as convert_hf_to_gguf's Phi3MiniModel writes them

@@ -6,6 +6,8 @@
 export type HFNameMapping =
   | { kind: 'tensor'; name: string }
   | { kind: 'expert'; name: string; expert: number }
+  /** one matrix of a 3-D tensor the converter stacks from a list (Gemma 3n's AltUp projections) */
+  | { kind: 'stacked'; name: string; index: number }
   | { kind: 'skip' };
 
 const DECODER_LAYER: [RegExp, string][] = [
@@ -82,6 +84,7 @@ function match(rules: [RegExp, string][], name: string): string | undefined {
 
 export function mapHFTensorName(hfName: string, architecture: string): HFNameMapping {
   if (architecture === 'bert') return mapBert(hfName);
+  if (architecture === 'gemma3n') return mapGemma3n(hfName);
   if (architecture === 'nomic-bert') return mapNomicBert(hfName);
   if (architecture === 'gpt2') return mapGpt2(hfName);
   // a bare decoder saved without its LM wrapper (Qwen3Model: Qwen3-Embedding) names its weights
@@ -166,4 +169,37 @@ function mapNomicBert(hfName: string): HFNameMapping {
   const layer = /^encoder\.layers\.(\d+)\.(.+)$/.exec(name);
   const mapped = layer ? match(NOMIC_LAYER, layer[2]!) : undefined;
   return { kind: 'tensor', name: mapped ? `blk.${layer![1]}.${mapped}` : hfName };
+}
+
+// Gemma 3n's own tensors (under model.language_model.; the rest as a Gemma decoder's)
+const GEMMA3N_GLOBAL: Record<string, string> = {
+  'model.embed_tokens_per_layer.weight': 'per_layer_token_embd.weight',
+  'model.per_layer_model_projection.weight': 'per_layer_model_proj.weight',
+  'model.per_layer_projection_norm.weight': 'per_layer_proj_norm.weight',
+};
+const GEMMA3N_LAYER: [RegExp, string][] = [
+  [/^per_layer_input_gate\.weight$/, 'inp_gate.weight'],
+  [/^per_layer_projection\.weight$/, 'proj.weight'],
+  [/^post_per_layer_input_norm\.weight$/, 'post_norm.weight'],
+  [/^altup\.correction_coefs\.weight$/, 'altup_correct_coef.weight'],
+  [/^altup\.correct_output_scale$/, 'altup_correct_scale.weight'],
+  [/^altup\.prediction_coefs\.weight$/, 'altup_predict_coef.weight'],
+  [/^altup\.modality_router\.weight$/, 'altup_router.weight'],
+  [/^altup\.router_norm\.weight$/, 'altup_router_norm.weight'],
+  [/^laurel\.linear_left\.weight$/, 'laurel_l.weight'],
+  [/^laurel\.linear_right\.weight$/, 'laurel_r.weight'],
+  [/^laurel\.post_laurel_norm\.weight$/, 'laurel_post_norm.weight'],
+];
+
+/** Gemma3nForConditionalGeneration / Gemma3nForCausalLM: the text model; its audio and vision towers are dropped. */
+function mapGemma3n(hfName: string): HFNameMapping {
+  if (/^model\.(vision_tower|audio_tower|embed_vision|embed_audio)\./.test(hfName)) return { kind: 'skip' };
+  const name = hfName.replace(/^model\.language_model\./, 'model.');
+  const stacked = /^model\.altup_(unembed_)?projections\.(\d+)\.weight$/.exec(name);
+  if (stacked) return { kind: 'stacked', name: stacked[1] ? 'altup_unembd_proj.weight' : 'altup_proj.weight', index: Number(stacked[2]) };
+  if (GEMMA3N_GLOBAL[name]) return { kind: 'tensor', name: GEMMA3N_GLOBAL[name]! };
+  const layer = /^model\.layers\.(\d+)\.(.+)$/.exec(name);
+  const own = layer ? match(GEMMA3N_LAYER, layer[2]!) : undefined;
+  if (own) return { kind: 'tensor', name: `blk.${layer![1]}.${own}` };
+  return mapHFTensorName(name, 'gemma3');
 }
