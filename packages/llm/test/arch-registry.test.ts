@@ -63,7 +63,10 @@ describe('architecture registry', () => {
       // computed from config.json by the folder reader, not stored
       if (spec.gguf === 'rope_freqs.weight') continue;
       // a folder's config names the GGUF architecture it converts to (Mistral's: llama)
-      expect(mapHFTensorName(spec.hf, arch.ggufNames[0] ?? 'llama')).toEqual({ kind: 'tensor', name: spec.gguf });
+      const ggufArch = arch.ggufNames[0] ?? 'llama';
+      // lists stacked into one 3-D tensor (Gemma 3n's AltUp projections): each k is a slot of it
+      if (spec.hf.includes('{k}')) for (const k of [0, 1, 2]) expect(mapHFTensorName(spec.hf.replace('{k}', String(k)), ggufArch)).toEqual({ kind: 'stacked', name: spec.gguf, index: k });
+      else expect(mapHFTensorName(spec.hf, ggufArch)).toEqual({ kind: 'tensor', name: spec.gguf });
     }
     for (const spec of Object.values(layer)) {
       // expert tensors are stacked from per-expert ones (see the mixture-of-experts test below)

@@ -254,9 +254,9 @@ export const gemma3n: Architecture<Gemma3nHParams, Gemma3nWeights> = {
       perLayerTokenEmbd: { gguf: 'per_layer_token_embd.weight', hf: `${LM}embed_tokens_per_layer.weight` },
       perLayerModelProj: { gguf: 'per_layer_model_proj.weight', hf: `${LM}per_layer_model_projection.weight` },
       perLayerProjNorm: { gguf: 'per_layer_proj_norm.weight', hf: `${LM}per_layer_projection_norm.weight` },
-      // the converter stacks altup_projections.{0,1,2} (and the unembed ones) into one [3, D, D]
-      altupProj: { gguf: 'altup_proj.weight', hf: `${LM}altup_projections.{0,1,2}.weight` },
-      altupUnembdProj: { gguf: 'altup_unembd_proj.weight', hf: `${LM}altup_unembed_projections.{0,1,2}.weight` },
+      // the converter stacks altup_projections.{k}, k = 0, 1, 2 (and the unembed ones) into one [3, D, D]
+      altupProj: { gguf: 'altup_proj.weight', hf: `${LM}altup_projections.{k}.weight` },
+      altupUnembdProj: { gguf: 'altup_unembd_proj.weight', hf: `${LM}altup_unembed_projections.{k}.weight` },
     },
     layer: {
       attnNorm: layer('attn_norm', 'input_layernorm'),

@@ -85,5 +85,13 @@ export function ggufKeysFromConfig(c: ModelConfig): GGUFHeaderValues {
     f32('rope.scaling.attn_factor', s.attentionFactor);
   }
   // llama3: the rope_freqs.weight tensor carries the scaling
+  // keys of the architecture's own kept as they are (Gemma 3n's AltUp and sparsity, a file's keys ix
+  // has no field for): integers as u32, other numbers as f32, flags, float arrays
+  for (const [key, v] of Object.entries(c.extra)) {
+    if (!key.startsWith(`${a}.`) || key in metadata) continue;
+    if (typeof v === 'number') put(key, Number.isInteger(v) && v >= 0 && v < 2 ** 32 ? v : Math.fround(v), Number.isInteger(v) && v >= 0 && v < 2 ** 32 ? GGUFValueType.UINT32 : GGUFValueType.FLOAT32);
+    else if (typeof v === 'boolean') put(key, v, GGUFValueType.BOOL);
+    else if (v instanceof Float32Array) put(key, v, { array: GGUFValueType.FLOAT32 });
+  }
   return { metadata, types };
 }

@@ -46,6 +46,8 @@ export async function openHFModel(target: string, options: OpenHFOptions = {}): 
     // their vectors would be wrong without them: refused where the graph has no place for them
     if (dense.length && config.architecture !== 'gemma-embedding') throw new ModelFormatError(path.join(dir, 'modules.json'), `sentence-transformers Dense modules are supported for EmbeddingGemma only (this is ${config.architecture})`);
     for (const t of dense) tensors.set(t.name, t);
+    // the widths llama.cpp needs beside the Dense tensors (convert_hf_to_gguf writes them so)
+    for (const t of dense) if (t.name.endsWith('.weight')) Object.assign(config.extra, { [`${config.architecture}.${t.name.slice(0, 7)}_feat_in`]: t.shape[1], [`${config.architecture}.${t.name.slice(0, 7)}_feat_out`]: t.shape[0] });
     const tokenizerConfig = await readJsonObject(path.join(dir, 'tokenizer_config.json'));
     const tokenizerSource = (await xlmRobertaTokenizer(dir, config)) ?? (await hfTokenizer(dir, tokenizerConfig));
     if (reranker) qwen3RerankerHead(tensors, config, vocabOf(tokenizerSource, dir), dir);
