@@ -230,6 +230,24 @@ function ggufSentencePiece(json: Record<string, unknown>, ids: { bos: number; eo
   };
 }
 
+/**
+ * Gemma 3's tokenizer.json BPE (raw UTF-8 pieces, <0xXX> byte tokens marked BYTE) as the GGUF
+ * tokenizer section of `model` / `pre`, with Gemma's BOS and EOS and `extra` keys
+ */
+function gemma3RawBpe(model: string, pre: string | undefined, extra: Record<string, unknown>): Record<string, unknown> {
+  const f = lenmlFiles('gemma3');
+  const tokenizer: Record<string, unknown> = {
+    ...ggufFromTokenizerJson(f.tokenizerJson, 'gpt2', pre),
+    'tokenizer.ggml.model': model,
+    'tokenizer.ggml.bos_token_id': 2,
+    'tokenizer.ggml.eos_token_id': 1,
+    ...extra,
+  };
+  const tokens = tokenizer['tokenizer.ggml.tokens'] as string[];
+  tokenizer['tokenizer.ggml.token_type'] = Int32Array.from(tokenizer['tokenizer.ggml.token_type'] as number[], (t, i) => (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!) ? 6 : t)); // BYTE
+  return tokenizer;
+}
+
 /** A vocabulary-only GGUF of a tiny gemma3 around `tokenizer` (the sizes llama.cpp reads even then); its metadata */
 async function gemma3VocabFile(file: string, tokenizer: Record<string, unknown>): Promise<Record<string, unknown>> {
   const md: Record<string, unknown> = {
@@ -291,16 +309,7 @@ describe('GGUF vocabularies of Gemma 3 (262k pieces) vs llama.cpp: SentencePiece
     ['gpt2', 'granite-embed-multi-311m'],
     ['gpt2', 'sarvam-moe'],
   ] as const)('model %s, pre %s: every corpus string tokenizes as llama.cpp does; decoding gives the text back', async (model, pre) => {
-    const f = lenmlFiles('gemma3');
-    const tokenizer: Record<string, unknown> = {
-      ...ggufFromTokenizerJson(f.tokenizerJson, 'gpt2', pre),
-      'tokenizer.ggml.model': model,
-      'tokenizer.ggml.bos_token_id': 2,
-      'tokenizer.ggml.eos_token_id': 1,
-      'tokenizer.ggml.padding_token_id': 0,
-    };
-    const tokens = tokenizer['tokenizer.ggml.tokens'] as string[];
-    tokenizer['tokenizer.ggml.token_type'] = Int32Array.from(tokenizer['tokenizer.ggml.token_type'] as number[], (t, i) => (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!) ? 6 : t)); // BYTE
+    const tokenizer = gemma3RawBpe(model, pre, { 'tokenizer.ggml.padding_token_id': 0 });
     const file = `${tmp.dir}/vocab-${model}-${pre ?? 'none'}.gguf`;
     const md = await gemma3VocabFile(file, tokenizer);
     const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
@@ -331,16 +340,7 @@ describe('GGUF vocabularies of Gemma 3 (262k pieces) vs llama.cpp: SentencePiece
   // raw UTF-8 characters, lowercased first when tokenizer.ggml.normalizer.lowercase says so; the
   // same Gemma 3 BPE stands in for its vocabulary
   it.each([false, true])('model whitespace, lowercase %s: every corpus string tokenizes as llama.cpp does; decoding gives the words back', async (lowercase) => {
-    const f = lenmlFiles('gemma3');
-    const tokenizer: Record<string, unknown> = {
-      ...ggufFromTokenizerJson(f.tokenizerJson, 'gpt2', 'whitespace'),
-      'tokenizer.ggml.model': 'whitespace',
-      'tokenizer.ggml.bos_token_id': 2,
-      'tokenizer.ggml.eos_token_id': 1,
-      'tokenizer.ggml.normalizer.lowercase': lowercase,
-    };
-    const tokens = tokenizer['tokenizer.ggml.tokens'] as string[];
-    tokenizer['tokenizer.ggml.token_type'] = Int32Array.from(tokenizer['tokenizer.ggml.token_type'] as number[], (t, i) => (/^<0x[0-9A-F]{2}>$/.test(tokens[i]!) ? 6 : t)); // BYTE
+    const tokenizer = gemma3RawBpe('whitespace', 'whitespace', { 'tokenizer.ggml.normalizer.lowercase': lowercase });
     const file = `${tmp.dir}/vocab-whitespace-${lowercase}.gguf`;
     const md = await gemma3VocabFile(file, tokenizer);
     const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });

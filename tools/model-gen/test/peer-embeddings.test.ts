@@ -38,6 +38,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** llama.cpp's vector of each text (its embedding context pools as the GGUF says) */
+async function llamaCppVectors(gguf: string): Promise<number[][]> {
+  const peer = await openEmbeddingPeer(gguf, { contextSize: 128 });
+  try {
+    const out: number[][] = [];
+    for (const t of TEXTS) out.push(await peer.embed(t));
+    return out;
+  } finally {
+    await peer.dispose();
+  }
+}
+
 describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece vocabulary from ../shared)', () => {
   // BERT, and nomic-bert (rotary, fused QKV, SwiGLU: nomic-embed-text)
   for (const [preset, quant] of (['bert-tiny', 'nomic-tiny'] as const).flatMap((p) => (Object.keys(MIN_COSINE) as QuantPreset[]).map((q) => [p, q] as const))) {
@@ -192,13 +204,7 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
     const gguf = join(dir, 'qwen3-embed.gguf');
     const hf = join(dir, 'qwen3-embed-hf');
     await generateModel({ arch: q3.arch, shape: q3.shape, seed: 6, gguf, hf, quant: 'F32', pooling: 'last' });
-    const peer = await openEmbeddingPeer(gguf, { contextSize: 128 });
-    const expected: number[][] = [];
-    try {
-      for (const t of TEXTS) expected.push(await peer.embed(t));
-    } finally {
-      await peer.dispose();
-    }
+    const expected = await llamaCppVectors(gguf);
     for (const backend of backends) {
       await withModel(gguf, backend, async (m) => {
         expect(m.kind).toBe('embedding');
@@ -222,13 +228,7 @@ describe.skipIf(!existsSync(TOKENIZER_DIR))('bert-tiny embeddings (WordPiece voc
     const gguf = join(dir, `embeddinggemma-${quant}.gguf`);
     const hf = join(dir, `embeddinggemma-${quant}-hf`);
     await generateModel({ arch: eg.arch, shape: eg.shape, seed: 8, gguf, ...(quant === 'F32' && { hf }), quant });
-    const peer = await openEmbeddingPeer(gguf, { contextSize: 128 });
-    const expected: number[][] = [];
-    try {
-      for (const t of TEXTS) expected.push(await peer.embed(t));
-    } finally {
-      await peer.dispose();
-    }
+    const expected = await llamaCppVectors(gguf);
     for (const backend of backends) {
       await withModel(gguf, backend, async (m) => {
         expect(m.kind).toBe('embedding');

@@ -21,11 +21,7 @@ export const layerNorm: Kernel<'layer_norm'> = ({ eps }, [x], out) => {
   const ys = out.f32();
   for (let r = 0; r < x!.rows; r++) {
     const o = r * n;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += xs[o + i]!;
-    const mean = sum / n;
-    let sumSq = 0;
-    for (let i = 0; i < n; i++) sumSq += (xs[o + i]! - mean) ** 2;
+    const { mean, sumSq } = centered(xs, o, n);
     const std = Math.sqrt(sumSq / n + eps);
     for (let i = 0; i < n; i++) ys[o + i] = (xs[o + i]! - mean) / std;
   }
@@ -50,12 +46,18 @@ export const gaussianTopK: Kernel<'gaussian_top_k'> = ({ stdMultiplier }, [x], o
   const ys = out.f32();
   for (let r = 0; r < x!.rows; r++) {
     const o = r * n;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += xs[o + i]!;
-    const mean = sum / n;
-    let sumSq = 0;
-    for (let i = 0; i < n; i++) sumSq += (xs[o + i]! - mean) ** 2;
+    const { mean, sumSq } = centered(xs, o, n);
     const cutoff = mean + stdMultiplier * Math.sqrt(sumSq / (n - 1));
     for (let i = 0; i < n; i++) ys[o + i] = Math.max(0, xs[o + i]! - cutoff);
   }
 };
+
+/** the mean of xs[o .. o + n) and the sum of squared distances from it (two passes, float64) */
+function centered(xs: Float32Array, o: number, n: number): { mean: number; sumSq: number } {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += xs[o + i]!;
+  const mean = sum / n;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) sumSq += (xs[o + i]! - mean) ** 2;
+  return { mean, sumSq };
+}
