@@ -10,8 +10,9 @@ import { cpuAvxBackend, type CpuAvxBackend } from '../src/index.js';
 /**
  * Expert residency under a budget (@ix/cpu-engine native/expert_cache.h), on experts mapped from a file:
  *  - results are those of the unbounded backend (the same bytes, read from the mapping, not repacked);
- *  - hits, misses and bytes read are what a 2 MiB-chunk LRU gives on the same sequence of experts
- *    (simulated here from the policy's definition);
+ *  - hits, misses and bytes read are what 2 MiB-chunk LRFU gives on the same sequence of experts
+ *    (simulated here from the policy's definition: each op's read adds 1 to a chunk's score, which
+ *    halves every 256 tokens; the lowest score not read by the running op goes first);
  *  - the kernel's own count of the mapping's resident pages (/proc/self/smaps) stays within the
  *    budget plus the chunks of one op, and holds at least what the last op read.
  */
@@ -41,34 +42,43 @@ async function runSteps(be: CpuAvxBackend): Promise<{ outputs: HostArray[]; expe
   return { outputs, experts };
 }
 
-/** The policy on its own: chunks of the file an expert overlaps, least recently used out beyond the budget. */
+/**
+ * The policy on its own: chunks of the file an expert overlaps, each with a rank log2(score) + t/H
+ * (t: tokens so far, one op of this single tensor each; H = 256), the lowest rank (then the lowest
+ * chunk) that the running op does not read out beyond the budget.
+ */
 function simulate(budget: number): { hits: number; misses: number; bytesRead: number; resident: number } {
-  const lru = new Map<number, number>(); // chunk -> its bytes of the tensor, in use order
-  let resident = 0, hits = 0, misses = 0, bytesRead = 0;
+  const chunks = new Map<number, { bytes: number; op: number; rank: number }>();
+  let resident = 0, hits = 0, misses = 0, bytesRead = 0, op = 0;
   for (const ids of STEPS) {
-    const op = new Set<number>();
+    op++;
+    const t = op / 256;
     for (const e of [...new Set(ids)].sort((a, b) => a - b)) {
       const f0 = OFFSET + e * EXPERT, f1 = f0 + EXPERT;
       let all = true;
       for (let c = Math.floor(f0 / CHUNK); c * CHUNK < f1; c++) {
-        op.add(c);
         const bytes = Math.min((c + 1) * CHUNK, OFFSET + E * EXPERT) - Math.max(c * CHUNK, OFFSET);
-        if (lru.has(c)) {
-          lru.delete(c);
-          lru.set(c, bytes);
+        const held = chunks.get(c);
+        if (held) {
+          if (held.op !== op) Object.assign(held, { op, rank: Math.log2(2 ** (held.rank - t) + 1) + t });
           continue;
         }
         all = false;
         bytesRead += bytes;
-        lru.set(c, bytes);
+        chunks.set(c, { bytes, op, rank: t });
         resident += bytes;
       }
       if (all) hits++;
       else misses++;
-      for (const [c, bytes] of lru) {
-        if (!budget || resident <= budget || op.has(c)) break;
-        lru.delete(c);
-        resident -= bytes;
+      while (budget && resident > budget) {
+        let victim: number | undefined;
+        for (const [c, v] of chunks) {
+          const best = victim === undefined ? undefined : chunks.get(victim)!;
+          if (v.op !== op && (!best || v.rank < best.rank || (v.rank === best.rank && c < victim!))) victim = c;
+        }
+        if (victim === undefined) break;
+        resident -= chunks.get(victim)!.bytes;
+        chunks.delete(victim);
       }
     }
   }
@@ -82,7 +92,7 @@ function mappedRss(path: string): number {
 }
 
 describe('expert residency under a budget (cpu-avx)', () => {
-  it('gives the unbounded results, counts uses as the chunk LRU does, and the kernel sees the mapping stay within the budget', async () => {
+  it('gives the unbounded results, counts uses as the chunk LRFU does, and the kernel sees the mapping stay within the budget', async () => {
     const budget = 5 * MiB;
     const free = makeBackend(bestIsa());
     const bounded = cpuAvxBackend.create({ isa: bestIsa(), threads: 2, expertMemory: budget }) as CpuAvxBackend;

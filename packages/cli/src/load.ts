@@ -12,7 +12,7 @@ export interface ModelFlags {
 }
 
 /** the --moe-memory flag every command that loads a generative model takes */
-export const MOE_MEMORY_HELP = 'mixture-of-experts models: memory for experts (e.g. 4G); the least recently used beyond it are given back to the OS';
+export const MOE_MEMORY_HELP = 'mixture-of-experts models: memory for experts (e.g. 4G); the least used beyond it (LRFU) are given back to the OS';
 
 /** Load a model the way every command does: the CLI's flags, with a progress bar for big files. */
 export async function loadModelFromFlags(path: string, flags: ModelFlags): Promise<Model> {

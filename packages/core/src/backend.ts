@@ -42,7 +42,7 @@ export interface BackendOptions {
   threads?: number;
   /**
    * bytes of mixture-of-experts weights (the slices of 3-D mul_mat_id weights) kept resident when
-   * they are read from file mappings; the least recently used beyond it are given back (default: no bound)
+   * they are read from file mappings; the least used beyond it are given back (cpu-avx: LRFU; default: no bound)
    */
   expertMemory?: number;
   [key: string]: unknown;

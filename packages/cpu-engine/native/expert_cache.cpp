@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ix {
 
@@ -30,14 +31,25 @@ template <class Fn> void ExpertCache::chunks_of(const TensorRef& w, const uint8_
   }
 }
 
+double ExpertCache::clock() const {
+  // each token reads every expert tensor once (one mul_mat_id each)
+  return (double)epoch_ / (double)std::max<size_t>(1, stats_.size()) / kHalfLifeTokens;
+}
+
 void ExpertCache::touch(const TensorRef& w, const uint8_t* data, size_t bytes) {
   ExpertStats& s = stats_[w.buffer];
+  const double t = clock();
   bool resident = true;
   chunks_of(w, data, bytes, [&](uint64_t key, uint8_t* start, size_t len, size_t in) {
-    auto it = where_.find(key);
-    if (it != where_.end()) {
-      it->second->epoch = epoch_;
-      lru_.splice(lru_.begin(), lru_, it->second);
+    auto it = chunks_.find(key);
+    if (it != chunks_.end()) {
+      Chunk& c = it->second;
+      // read twice in one op (two experts in one chunk): counted once
+      if (c.epoch == epoch_) return;
+      order_.erase({c.rank, key});
+      c.rank = std::log2(std::exp2(c.rank - t) + 1.0) + t;
+      c.epoch = epoch_;
+      order_.insert({c.rank, key});
       return;
     }
     resident = false;
@@ -45,44 +57,52 @@ void ExpertCache::touch(const TensorRef& w, const uint8_t* data, size_t bytes) {
     // under a budget it was probably given back: map its pages in one call (Linux 5.14+; older
     // kernels refuse, and the matmul faults them in as before)
     if (budget_) madvise(start, len, kPopulateRead);
-    lru_.push_front({key, start, len, in, w.buffer, epoch_});
-    where_[key] = lru_.begin();
+    chunks_.emplace(key, Chunk{start, len, in, w.buffer, epoch_, t});
+    order_.insert({t, key});
     resident_ += in;
   });
   ++(resident ? s.hits : s.misses);
-  while (budget_ && resident_ > budget_ && lru_.back().epoch != epoch_) {
-    const Chunk& c = lru_.back();
-    resident_ -= c.bytes;
-    // a read-only shared mapping: its pages return from the page cache on the next read
-    madvise(c.start, c.len, MADV_DONTNEED);
-    where_.erase(c.key);
-    lru_.pop_back();
+  while (budget_ && resident_ > budget_) {
+    // the least used chunk this op does not read
+    auto victim = std::find_if(order_.begin(), order_.end(), [&](const auto& o) { return chunks_.at(o.second).epoch != epoch_; });
+    if (victim == order_.end()) break;
+    give_back(victim);
   }
+}
+
+void ExpertCache::give_back(std::set<std::pair<double, uint64_t>>::iterator victim) {
+  const auto node = chunks_.find(victim->second);
+  resident_ -= node->second.bytes;
+  // a read-only shared mapping: its pages return from the page cache on the next read
+  madvise(node->second.start, node->second.len, MADV_DONTNEED);
+  chunks_.erase(node);
+  order_.erase(victim);
 }
 
 void ExpertCache::prefetch(const TensorRef& w, const uint8_t* data, size_t bytes) const {
   if (!budget_) return;
   chunks_of(w, data, bytes, [&](uint64_t key, uint8_t* start, size_t len, size_t) {
-    if (!where_.count(key)) madvise(start, len, MADV_WILLNEED);
+    if (!chunks_.count(key)) madvise(start, len, MADV_WILLNEED);
   });
 }
 
 void ExpertCache::forget(uint32_t buffer) {
-  for (auto it = lru_.begin(); it != lru_.end();) {
-    if (it->buffer != buffer) {
+  for (auto it = order_.begin(); it != order_.end();) {
+    const auto node = chunks_.find(it->second);
+    if (node->second.buffer != buffer) {
       ++it;
       continue;
     }
-    resident_ -= it->bytes;
-    where_.erase(it->key);
-    it = lru_.erase(it);
+    resident_ -= node->second.bytes;
+    chunks_.erase(node);
+    it = order_.erase(it);
   }
   stats_.erase(buffer);
 }
 
 void ExpertCache::clear() {
-  lru_.clear();
-  where_.clear();
+  order_.clear();
+  chunks_.clear();
   stats_.clear();
   resident_ = 0;
 }
