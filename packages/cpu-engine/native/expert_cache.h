@@ -2,13 +2,14 @@
 // read where the file mapping holds them; each mul_mat_id says which it reads, and what lies beyond
 // the budget is given back (madvise DONTNEED: the process's resident set shrinks, the page cache
 // keeps the bytes for a cheap return), least used first by LRFU: each read adds 1 to a chunk's
-// score, which halves every kHalfLifeTokens tokens (a token: one read of each expert tensor). Chosen
-// by measurement on a trained MoE's routing (tools/moe-policy, docs/performance.md: LRU gave 15% more
-// misses at half the experts; frequency with a long half-life matched LFU and still forgets). The unit is a 2 MiB-aligned chunk of
-// the file, not an expert: the page cache holds files in folios of up to 2 MiB and a fault maps a
-// whole folio, so giving back less than a folio does not stay given back (measured: Linux 6.18,
-// ext4, expert slices of 0.84 MiB). The experts the router chose are asked for ahead (WILLNEED),
-// for every mul_mat_id it routes. Without a budget nothing is given back; uses are still counted.
+// score, which halves every kHalfLifeTokens tokens (a token: one read of each expert tensor).
+// Chosen by measurement on a trained MoE's routing (tools/moe-policy, docs/performance.md: LRU
+// gave 15% more misses at half the experts; frequency with a long half-life matched LFU and still
+// forgets). The unit is a 2 MiB-aligned chunk of the file, not an expert: the page cache holds
+// files in folios of up to 2 MiB and a fault maps a whole folio, so giving back less than a folio
+// does not stay given back (measured: Linux 6.18, ext4, expert slices of 0.84 MiB). The experts
+// the router chose are asked for ahead (WILLNEED), for every mul_mat_id it routes. Without a budget
+// nothing is given back; uses are still counted.
 #pragma once
 #include <cstddef>
 #include <cstdint>
