@@ -300,6 +300,28 @@ describe('GGUF vocabularies of Gemma 3 (262k pieces) vs llama.cpp: SentencePiece
     }
   }, 120_000);
 
+  /**
+   * A Gemma 3 vocabulary GGUF of this tokenizer section, tokenized by ix and llama.cpp over the
+   * corpus (texts with special-token text left out): every string must agree. The caller disposes `peer`.
+   */
+  async function tokenizesLikeLlamaCpp(tokenizer: Record<string, unknown>, name: string) {
+    const file = `${tmp.dir}/${name}.gguf`;
+    const md = await gemma3VocabFile(file, tokenizer);
+    const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
+    const ix = tokenizerFromGGUF(md);
+    const inputs = CORPUS.filter((c) => !/<\/?s>|<\||\|>|<(PRE|SUF|MID|EOT)>|<(start|end)_of_turn>|<(bos|eos|pad|unk|mask)>/.test(c));
+    try {
+      expect(inputs.length).toBeGreaterThan(CORPUS.length / 2);
+      const r = mismatches(inputs, (t) => ix.encode(t, { addSpecial: false }), (t) => [...peer.tokenize(t, false)].map(Number));
+      console.info(`${name}: ${inputs.length - r.count}/${inputs.length} agree with llama.cpp`);
+      expect(r.examples).toEqual([]);
+    } catch (e) {
+      await peer.dispose();
+      throw e;
+    }
+    return { ix, peer, inputs };
+  }
+
   // the "gemma4" BPE (SentencePiece-style: U+2581 spaces, raw UTF-8, <0xXX> byte fallback):
   // Gemma 3's tokenizer.json is this kind of BPE (514,906 merges, byte fallback): written as
   // tokenizer model "gemma4" (and as pre-tokenizer granite-embed-multi-311m / sarvam-moe of a "gpt2"
@@ -309,17 +331,8 @@ describe('GGUF vocabularies of Gemma 3 (262k pieces) vs llama.cpp: SentencePiece
     ['gpt2', 'granite-embed-multi-311m'],
     ['gpt2', 'sarvam-moe'],
   ] as const)('model %s, pre %s: every corpus string tokenizes as llama.cpp does; decoding gives the text back', async (model, pre) => {
-    const tokenizer = gemma3RawBpe(model, pre, { 'tokenizer.ggml.padding_token_id': 0 });
-    const file = `${tmp.dir}/vocab-${model}-${pre ?? 'none'}.gguf`;
-    const md = await gemma3VocabFile(file, tokenizer);
-    const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
+    const { ix, peer, inputs } = await tokenizesLikeLlamaCpp(gemma3RawBpe(model, pre, { 'tokenizer.ggml.padding_token_id': 0 }), `vocab-${model}-${pre ?? 'none'}`);
     try {
-      const ix = tokenizerFromGGUF(md);
-      const inputs = CORPUS.filter((c) => !/<\/?s>|<\||\|>|<(PRE|SUF|MID|EOT)>|<(start|end)_of_turn>|<(bos|eos|pad|unk|mask)>/.test(c));
-      expect(inputs.length).toBeGreaterThan(CORPUS.length / 2);
-      const r = mismatches(inputs, (t) => ix.encode(t, { addSpecial: false }), (t) => [...peer.tokenize(t, false)].map(Number));
-      console.info(`${model}/${pre ?? '-'} GGUF: ${inputs.length - r.count}/${inputs.length} agree with llama.cpp`);
-      expect(r.examples).toEqual([]);
       // BOS as llama.cpp adds it (always for Gemma 4's pre-tokenizer: llama.cpp overrides the flag)
       expect(ix.encode('hi')[0] === 2).toBe(peer.tokens.shouldPrependBosToken);
       expect(peer.tokens.shouldPrependBosToken).toBe(pre !== 'sarvam-moe');
@@ -340,17 +353,8 @@ describe('GGUF vocabularies of Gemma 3 (262k pieces) vs llama.cpp: SentencePiece
   // raw UTF-8 characters, lowercased first when tokenizer.ggml.normalizer.lowercase says so; the
   // same Gemma 3 BPE stands in for its vocabulary
   it.each([false, true])('model whitespace, lowercase %s: every corpus string tokenizes as llama.cpp does; decoding gives the words back', async (lowercase) => {
-    const tokenizer = gemma3RawBpe('whitespace', 'whitespace', { 'tokenizer.ggml.normalizer.lowercase': lowercase });
-    const file = `${tmp.dir}/vocab-whitespace-${lowercase}.gguf`;
-    const md = await gemma3VocabFile(file, tokenizer);
-    const peer = await llama.loadModel({ modelPath: file, vocabOnly: true });
+    const { ix, peer, inputs } = await tokenizesLikeLlamaCpp(gemma3RawBpe('whitespace', 'whitespace', { 'tokenizer.ggml.normalizer.lowercase': lowercase }), `vocab-whitespace-${lowercase}`);
     try {
-      const ix = tokenizerFromGGUF(md);
-      const inputs = CORPUS.filter((c) => !/<\/?s>|<\||\|>|<(PRE|SUF|MID|EOT)>|<(start|end)_of_turn>|<(bos|eos|pad|unk|mask)>/.test(c));
-      expect(inputs.length).toBeGreaterThan(CORPUS.length / 2);
-      const r = mismatches(inputs, (t) => ix.encode(t, { addSpecial: false }), (t) => [...peer.tokenize(t, false)].map(Number));
-      console.info(`whitespace (lowercase ${lowercase}) GGUF: ${inputs.length - r.count}/${inputs.length} agree with llama.cpp`);
-      expect(r.examples).toEqual([]);
       expect(ix.encode('hi')[0] === 2).toBe(peer.tokens.shouldPrependBosToken);
       // decoding gives the words back, as llama.cpp's detokenizer does for ASCII text (it reads these
       // pieces as byte-level text, which garbles the rest); texts with spaces only (Gemma's tab and
