@@ -209,6 +209,27 @@ describe('gemma3n-tiny (AltUp, LAuReL, per-layer inputs, activation sparsity, sh
     }
   });
 
+  // The last layers attend to an earlier layer's cache: a session allocates caches for the first
+  // ones only (llama.cpp's n_layer_kv_from_start: 20 of 25 here), and a later step's shared layers
+  // read what the source layers wrote in the step before. The truth: one step over the whole
+  // prompt, which the F32 case matches against llama.cpp.
+  it('shared-KV layers keep no cache of their own and read their source layer\'s across steps', async () => {
+    const path = join(dir, 'gemma3n-F32.gguf');
+    if (!existsSync(path)) await generateModel({ arch, shape, seed: 7, gguf: path, quant: 'F32' });
+    const whole = await ixLogits(path, prompt, shape.vocabSize);
+    const model = await loadModel(path, { backend: 'reference' });
+    try {
+      const session = model.createSession({ contextLength: 64 });
+      expect([model.hparams.nLayers, session.kvCache.k.length, session.kvCache.v.length]).toEqual([25, 20, 20]);
+      await session.evaluate(prompt.slice(0, 5));
+      const rest = await session.evaluate(prompt, true);
+      const later = prompt.slice(5).map((_, i) => rest.subarray(i * shape.vocabSize, (i + 1) * shape.vocabSize));
+      expect(compare(later, whole.slice(5)).relDiff).toBeLessThan(1e-5);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   // Gemma3nForConditionalGeneration's folder: text_config, names under model.language_model., the
   // AltUp projections as lists, norms unshifted, the sparsity as probabilities, a vision tensor to drop
   it('the safetensors folder of the same weights gives the same logits as the F32 GGUF', async () => {

@@ -44,6 +44,9 @@ export interface ModelHParams {
   nKVHeads: number;
   headDim: number;
   contextLength: number;
+  /** layers with a KV cache of their own, the first ones (default: every layer); the later layers
+   * attend to an earlier layer's cache (Gemma 3n), so a session allocates none for them */
+  kvCacheLayers?: number;
   /** embedding models: how the file says token states become an input's embedding */
   pooling?: PoolingType;
   /** encoders: rows of the token-type table (2 for BERT: a pair's second text is type 1) */
@@ -78,7 +81,13 @@ export interface ModelWeights {
   residuals?: ReadonlyMap<Tensor, Tensor>;
 }
 
-/** One sequence's KV cache: a [contextLength, nKVHeads, headDim] tensor per layer for keys and values. */
+/** how many layers keep a KV cache of their own (ModelHParams.kvCacheLayers) */
+export function kvCacheLayerCount(hp: ModelHParams): number {
+  return hp.kvCacheLayers ?? hp.nLayers;
+}
+
+/** One sequence's KV cache: a [contextLength, nKVHeads, headDim] tensor for keys and one for values
+ * per layer that keeps a cache (the first `kvCacheLayers`, or every layer). */
 export interface KVCache {
   k: Tensor[];
   v: Tensor[];

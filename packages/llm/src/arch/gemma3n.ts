@@ -29,7 +29,7 @@ export interface Gemma3nHParams extends ModelHParams {
   sliding: readonly boolean[];
   /** width of each layer's own input */
   perLayerDim: number;
-  /** layers from this one on reuse an earlier layer's KV cache */
+  /** layers from this one on reuse an earlier layer's KV cache (kvCacheLayers: sessions allocate none for them) */
   kvLayers: number;
   /** per layer: the Gaussian top-k multiplier of the FFN gate, or undefined (no sparsity) */
   sparsity: readonly (number | undefined)[];
@@ -116,6 +116,7 @@ export function gemma3nHParams(c: ModelConfig, file: string): Gemma3nHParams {
     sliding,
     perLayerDim: Number(key('embedding_length_per_layer_input') ?? 256),
     kvLayers,
+    kvCacheLayers: kvLayers,
     sparsity,
     finalSoftcap: c.finalSoftcap ?? 30,
   };

@@ -1,4 +1,5 @@
 export type { Architecture, ModelHParams, ModelWeights, TensorSpec, TensorTable, KVCache, StepSegment, StepOptions, StepGraph, EmbedGraph, Refinement } from './architecture.js';
+export { kvCacheLayerCount } from './architecture.js';
 export { bert, nomicBert, buildBertEmbed, type BertHParams, type BertWeights, type BertLayerWeights } from './bert.js';
 export { buildDecoderEmbed, buildDecoderStep, type DecoderHParams, type DecoderWeights, type LayerWeights } from './decoder.js';
 export { decoderHParams, llama, LLAMA_TENSORS } from './llama.js';

@@ -1,5 +1,5 @@
 import { type Backend, type Executor, InvalidArgumentError, IxError, Tensor, tensorByteSize } from '@ix/core';
-import type { KVCache, ModelHParams } from '../arch/index.js';
+import { kvCacheLayerCount, type KVCache, type ModelHParams } from '../arch/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import type { StepGraphs } from './step-graphs.js';
 import { Sampler, logprobs as logprobsOf, type SamplingOptions, type TokenLogprob } from './sampling.js';
@@ -130,9 +130,10 @@ export class Session {
       const backend = model.backend;
       return new Tensor(shape, kvType, backend.allocate(tensorByteSize(shape, kvType)), 0, name);
     };
+    const layers = kvCacheLayerCount(hp);
     this.cache = {
-      k: Array.from({ length: hp.nLayers }, (_, l) => alloc(`cache_k.${l}`)),
-      v: Array.from({ length: hp.nLayers }, (_, l) => alloc(`cache_v.${l}`)),
+      k: Array.from({ length: layers }, (_, l) => alloc(`cache_k.${l}`)),
+      v: Array.from({ length: layers }, (_, l) => alloc(`cache_v.${l}`)),
     };
   }
 

@@ -17,6 +17,7 @@
  */
 import { availableParallelism, freemem } from 'node:os';
 import { InvalidArgumentError, probeBackends } from '@ix/core';
+import { kvCacheLayerCount } from '../arch/index.js';
 import { loadModel, type Model } from './model.js';
 import { machineInfo, machineKey, modelKey, PROFILE_VERSION, type TuneProfile } from './profile.js';
 import { aggregateDecodeSpeed, decodeSpeed, meanKL, prefillSpeed, promptLogits, TrialTimeout } from './tune-measure.js';
@@ -203,7 +204,7 @@ export async function tuneModel(path: string, options: TuneOptions = {}): Promis
     // 4. server slots within the KV memory
     const memoryBytes = options.memoryBytes ?? Math.floor(freemem() / 2);
     const hp = model.hparams;
-    const kvBytesPerToken = 2 * hp.nLayers * hp.nKVHeads * hp.headDim * (kvType === 'F16' ? 2 : 4);
+    const kvBytesPerToken = 2 * kvCacheLayerCount(hp) * hp.nKVHeads * hp.headDim * (kvType === 'F16' ? 2 : 4);
     let server = { parallel: 1, contextLength: Math.max(1, Math.min(ctx, Math.floor(memoryBytes / kvBytesPerToken))), aggregate: 0 };
     const measuredSlots: { parallel: number; contextLength: number; aggregate: number }[] = [];
     for (const parallel of SLOTS) {
