@@ -15,6 +15,9 @@ import { llamaCppSpeed } from './llamacpp-speed.js';
  * reported as ratios, with ix's host overhead (time outside the backend's kernels) and the
  * memory-bandwidth ceiling for decode. The peer is node-llama-cpp's prebuilt binary (what npm
  * users get) or, with --peer llama-bench, llama-bench built from source with -march=native.
+ * --rounds N measures ix and the peer N times in turn: each round gives a ratio of runs minutes
+ * apart, and the report is the median round's (with the range), so a noisy machine's slow spells
+ * hit both sides instead of one.
  */
 const values = toolArgs(
   {
@@ -31,9 +34,10 @@ const values = toolArgs(
     model: { type: 'string' },
     peer: { type: 'string', default: 'node-llama-cpp' },
     repeats: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '1' },
     json: { type: 'boolean' },
   },
-  'usage: node tools/bench/dist/bench.js [--preset tinyllama-1.1b] [--quants Q8_0,Q4_0,Q4_K_M,F16] [--model file.gguf] [--threads 1,2]\n  [--pp 512] [--tg 128] [--repeats 5] [--peer node-llama-cpp|llama-bench] [--backend cpu-avx] [--accuracy exact,fast] [--model-dir dir] [--json]',
+  'usage: node tools/bench/dist/bench.js [--preset tinyllama-1.1b] [--quants Q8_0,Q4_0,Q4_K_M,F16] [--model file.gguf] [--threads 1,2]\n  [--pp 512] [--tg 128] [--repeats 5] [--rounds 1] [--peer node-llama-cpp|llama-bench] [--backend cpu-avx] [--accuracy exact,fast] [--model-dir dir] [--json]',
 );
 
 const preset = PRESETS[values.preset!];
@@ -42,6 +46,8 @@ const pp = Number(values.pp);
 const tg = Number(values.tg);
 const threadCounts = values.threads!.split(',').map(Number);
 const repeats = Number(values.repeats);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 const peerName = values.peer!;
 if (peerName !== 'node-llama-cpp' && peerName !== 'llama-bench') throw new Error(`--peer must be node-llama-cpp or llama-bench, got ${peerName}`);
 await discoverBackends();
@@ -61,8 +67,15 @@ interface Row {
   ixHost: number;
   llamaCpp: number;
   ratio: number;
+  /** with --rounds: the lowest and highest round's ratio */
+  range?: [number, number];
   ceiling?: number;
 }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 const rows: Row[] = [];
 
 const quants = values.model ? ['file'] : (values.quants!.split(',') as QuantPreset[]);
@@ -76,33 +89,56 @@ for (const quant of quants) {
   const ceiling = bandwidth / (await bytesReadPerToken(path));
   const accuracies = values.accuracy!.split(',');
   for (const threads of threadCounts) {
-    const ix: Record<string, { pp: number; tg: number; ppHost: number; tgHost: number }> = {};
-    for (const accuracy of accuracies) {
-      const model = await loadModel(path, { backend: values.backend, threads, backendOptions: { accuracy } });
-      try {
-        // as the peer generates: greedy (node-llama-cpp, temperature 0) or fixed ids (llama-bench)
-        const r = await measureSpeed(model, pp, tg, { sampling: peerName === 'llama-bench' ? 'none' : 'greedy', repeats });
-        const ppR = r.find((x) => x.test.startsWith('pp'))!;
-        const tgR = r.find((x) => x.test.startsWith('tg'))!;
-        ix[accuracy] = { pp: ppR.tokensPerSecond, tg: tgR.tokensPerSecond, ppHost: ppR.hostShare, tgHost: tgR.hostShare };
-      } finally {
-        await model.dispose();
+    type Speeds = { pp: number; tg: number; ppHost: number; tgHost: number };
+    const measured: { ix: Record<string, Speeds>; peer: { pp: number; tg: number } }[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const ix: Record<string, Speeds> = {};
+      for (const accuracy of accuracies) {
+        const model = await loadModel(path, { backend: values.backend, threads, backendOptions: { accuracy } });
+        try {
+          // as the peer generates: greedy (node-llama-cpp, temperature 0) or fixed ids (llama-bench)
+          const r = await measureSpeed(model, pp, tg, { sampling: peerName === 'llama-bench' ? 'none' : 'greedy', repeats });
+          const ppR = r.find((x) => x.test.startsWith('pp'))!;
+          const tgR = r.find((x) => x.test.startsWith('tg'))!;
+          ix[accuracy] = { pp: ppR.tokensPerSecond, tg: tgR.tokensPerSecond, ppHost: ppR.hostShare, tgHost: tgR.hostShare };
+        } finally {
+          await model.dispose();
+        }
+      }
+      const p = peerName === 'llama-bench' ? llamaBenchSpeed(path, threads, pp, tg, repeats) : await llamaCppSpeed(path, threads, pp, tg);
+      const peer = { pp: p.ppTokensPerSecond, tg: p.tgTokensPerSecond };
+      measured.push({ ix, peer });
+      for (const accuracy of accuracies) {
+        const { pp: ixPP, tg: ixTG } = ix[accuracy]!;
+        const of = rounds > 1 ? ` (round ${round} of ${rounds})` : '';
+        log(`${quant} ${accuracy} t=${threads}${of}: pp ${ixPP.toFixed(1)} vs ${peer.pp.toFixed(1)}, tg ${ixTG.toFixed(2)} vs ${peer.tg.toFixed(2)} (ceiling ${ceiling.toFixed(2)})`);
       }
     }
-    const peer = peerName === 'llama-bench' ? llamaBenchSpeed(path, threads, pp, tg, repeats) : await llamaCppSpeed(path, threads, pp, tg);
     for (const accuracy of accuracies) {
-      const { pp: ixPP, tg: ixTG, ppHost, tgHost } = ix[accuracy]!;
-      rows.push({ quant, accuracy, threads, test: `pp${pp}`, ix: ixPP, ixHost: ppHost, llamaCpp: peer.ppTokensPerSecond, ratio: ixPP / peer.ppTokensPerSecond });
-      rows.push({ quant, accuracy, threads, test: `tg${tg}`, ix: ixTG, ixHost: tgHost, llamaCpp: peer.tgTokensPerSecond, ratio: ixTG / peer.tgTokensPerSecond, ceiling });
-      log(`${quant} ${accuracy} t=${threads}: pp ${ixPP.toFixed(1)} vs ${peer.ppTokensPerSecond.toFixed(1)}, tg ${ixTG.toFixed(2)} vs ${peer.tgTokensPerSecond.toFixed(2)} (ceiling ${ceiling.toFixed(2)})`);
+      // one row per test: medians over rounds of each side and of the rounds' ratios
+      for (const [test, key, host] of [[`pp${pp}`, 'pp', 'ppHost'], [`tg${tg}`, 'tg', 'tgHost']] as const) {
+        const ratios = measured.map((m) => m.ix[accuracy]![key] / m.peer[key]);
+        rows.push({
+          quant,
+          accuracy,
+          threads,
+          test,
+          ix: median(measured.map((m) => m.ix[accuracy]![key])),
+          ixHost: median(measured.map((m) => m.ix[accuracy]![host])),
+          llamaCpp: median(measured.map((m) => m.peer[key])),
+          ratio: median(ratios),
+          ...(rounds > 1 && { range: [Math.min(...ratios), Math.max(...ratios)] as [number, number] }),
+          ...(key === 'tg' && { ceiling }),
+        });
+      }
     }
   }
 }
 
 if (values.json) {
-  process.stdout.write(JSON.stringify({ preset: values.model ?? values.preset, peer: peerName, repeats, bandwidth, rows }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ preset: values.model ?? values.preset, peer: peerName, repeats, rounds, bandwidth, rows }, null, 2) + '\n');
 } else {
-  const head = ['quant', 'accuracy', 'threads', 'test', 'ix t/s', 'ix host', `${peerName} t/s`, 'ix/peer', 'ceiling t/s', 'ix % of ceiling', 'peer % of ceiling'];
+  const head = ['quant', 'accuracy', 'threads', 'test', 'ix t/s', 'ix host', `${peerName} t/s`, 'ix/peer', ...(rounds > 1 ? ['rounds\' range'] : []), 'ceiling t/s', 'ix % of ceiling', 'peer % of ceiling'];
   const fmt = (r: Row) => [
     r.quant,
     r.accuracy,
@@ -112,6 +148,7 @@ if (values.json) {
     (100 * r.ixHost).toFixed(1) + '%',
     r.llamaCpp.toFixed(2),
     r.ratio.toFixed(2),
+    ...(rounds > 1 ? [r.range ? `${r.range[0].toFixed(2)}-${r.range[1].toFixed(2)}` : ''] : []),
     r.ceiling ? r.ceiling.toFixed(2) : '',
     r.ceiling ? ((100 * r.ix) / r.ceiling).toFixed(0) + '%' : '',
     r.ceiling ? ((100 * r.llamaCpp) / r.ceiling).toFixed(0) + '%' : '',
