@@ -98,13 +98,15 @@ void op_mul_mat_id(ExecCtx& c, const Node& n) {
     prefetch_routed(c, n, E);
   }
   if (tracked) c.experts.begin_op();
+  // one token's experts all read its one row: they take it in place, so matmul_batch quantizes it once
+  const bool one_row = !per_slot && T == 1;
   std::vector<MatmulJob> jobs;
   for (int64_t e = 0; e < E; ++e) {
     const int64_t m = start[(size_t)e + 1] - start[(size_t)e];
     if (m == 0) continue;
     const TensorRef we = expert_slice(w, e);
     if (tracked) c.experts.touch(w, we.data, we.bytes);
-    jobs.push_back({we, gx + start[(size_t)e] * K, m, gy + start[(size_t)e] * N});
+    jobs.push_back({we, one_row && m == 1 ? xf : gx + start[(size_t)e] * K, m, gy + start[(size_t)e] * N});
   }
   // the gathered rows live at one address from call to call: nothing quantized from them is kept
   c.acts.src = nullptr;

@@ -207,15 +207,22 @@ void matmul_batch(ExecCtx& c, const std::vector<MatmulJob>& jobs, int64_t K) {
   std::vector<Task> tasks;
   const int64_t threads = c.pool.size();
   int64_t at = 0;
+  const float* last_x = nullptr;  // jobs reading the same rows as the job before (a token's experts) share its quantized copy
+  int64_t last_m = 0;
+  const uint8_t* last_q = nullptr;
   for (const MatmulJob* j : small) {
     const Repacked pk = c.repack->get(j->w, c.pool, true);
     const uint8_t* q = (const uint8_t*)j->x;
-    if (af != ACT_F32) {
+    if (af != ACT_F32 && j->x == last_x && j->M == last_m) {
+      q = last_q;
+    } else if (af != ACT_F32) {
       uint8_t* dst = c.scratch.data() + (size_t)at * xs;
       for (int64_t r = 0; r < j->M; ++r) quant(j->x + r * K, (int)K, dst + (size_t)r * xs);
-      q = dst;
+      q = last_q = dst;
+      last_x = j->x;
+      last_m = j->M;
+      at += j->M;
     }
-    at += j->M;
     const int64_t per_task = std::max<int64_t>(1, pk.groups / (threads * 4));
     for (int64_t g0 = 0; g0 < pk.groups; g0 += per_task) tasks.push_back({j, pk.data, q, af == ACT_F32 ? (size_t)K * 4 : xs, g0, std::min(pk.groups, g0 + per_task)});
   }
