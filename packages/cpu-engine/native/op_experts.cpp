@@ -98,6 +98,7 @@ void op_mul_mat_id(ExecCtx& c, const Node& n) {
     prefetch_routed(c, n, E);
   }
   if (tracked) c.experts.begin_op();
+  if (tracked && cc.repack) cc.repack->reserve_experts(w);
   // one token's experts all read its one row: they take it in place, so matmul_batch quantizes it once
   const bool one_row = !per_slot && T == 1;
   std::vector<MatmulJob> jobs;

@@ -128,25 +128,56 @@ int repack_unit(int dtype) {
   return block;
 }
 
+namespace {
+constexpr size_t kHuge = size_t(2) << 20;
+
+// bytes of w ([N, K]) repacked
+size_t repacked_bytes(int dtype, int64_t N, int64_t K) {
+  return (size_t)((N + kRepackRows - 1) / kRepackRows) * (size_t)(K / repack_unit(dtype)) * repacked_block_bytes(dtype);
+}
+
+// on 2 MiB boundaries from `huge_from` bytes, and asking for huge pages where the kernel gives them
+// on request (transparent_hugepage=madvise): a decode step streams every weight once, and with
+// 4 KiB pages each 4 KiB of it costs a TLB miss
+uint8_t* allocate_repacked(size_t bytes) {
+  void* mem = nullptr;
+  const bool large = bytes >= kHuge;
+  const size_t alloc = large ? (bytes + kHuge - 1) / kHuge * kHuge : (bytes ? bytes : 64);
+  if (posix_memalign(&mem, large ? kHuge : 64, alloc) != 0) throw std::bad_alloc();
+  if (large) madvise(mem, alloc, MADV_HUGEPAGE);
+  return (uint8_t*)mem;
+}
+}  // namespace
+
+void RepackCache::reserve_experts(const TensorRef& w) {
+  if (w.ndim != 3 || regions_.count(w.data) || !repacked_block_bytes(w.dtype)) return;
+  const int64_t E = w.dims[0], N = w.dims[1], K = w.dims[2];
+  if (E <= 0 || K % repack_unit(w.dtype) != 0) return;
+  const size_t stride = (repacked_bytes(w.dtype, N, K) + 63) / 64 * 64;
+  regions_.emplace(w.data, Region{w.buffer, w.bytes / (size_t)E, (size_t)E, stride, Memory(allocate_repacked(stride * (size_t)E), std::free)});
+}
+
+// where the expert slice w is repacked, when it lies in a reserved region's weight
+uint8_t* RepackCache::region_slot(const TensorRef& w) {
+  auto it = regions_.upper_bound(w.data);
+  if (it == regions_.begin()) return nullptr;
+  const Region& r = (--it)->second;
+  const size_t off = (size_t)(w.data - it->first);
+  if (r.buffer != w.buffer || w.bytes != r.slice || off % r.slice != 0 || off / r.slice >= r.count) return nullptr;
+  return r.data.get() + off / r.slice * r.stride;
+}
+
 Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_source) {
   auto it = entries_.find(w.data);
   if (it != entries_.end()) return {it->second.data.get(), it->second.groups};
   const int64_t N = w.dims[0], K = w.dims[1];
   const int nb = (int)(K / repack_unit(w.dtype));
   const int64_t groups = (N + kRepackRows - 1) / kRepackRows;
-  const size_t bytes = (size_t)groups * nb * repacked_block_bytes(w.dtype);
-  void* mem = nullptr;
-  // on 2 MiB boundaries, and asking for huge pages where the kernel gives them on request
-  // (transparent_hugepage=madvise): a decode step streams every weight once, and with 4 KiB pages
-  // each 4 KiB of it costs a TLB miss
-  const size_t huge = size_t(2) << 20;
-  const bool large = bytes >= huge;
-  const size_t alloc = large ? (bytes + huge - 1) / huge * huge : (bytes ? bytes : 64);
-  if (posix_memalign(&mem, large ? huge : 64, alloc) != 0) throw std::bad_alloc();
-  if (large) madvise(mem, alloc, MADV_HUGEPAGE);
-  Entry e{w.buffer, groups, std::unique_ptr<uint8_t, void (*)(void*)>((uint8_t*)mem, std::free)};
+  uint8_t* slot = region_slot(w);
+  uint8_t* mem = slot ? slot : allocate_repacked(repacked_bytes(w.dtype, N, K));
+  Entry e{w.buffer, groups, slot ? Memory(slot, [](void*) {}) : Memory(mem, std::free)};
   const size_t row_bytes = w.bytes / (size_t)N;
-  pool.run(groups, [&](int64_t g) { repack_rows(w.dtype, w.data, row_bytes, N, g, nb, (uint8_t*)mem); });
+  pool.run(groups, [&](int64_t g) { repack_rows(w.dtype, w.data, row_bytes, N, g, nb, mem); });
   if (release_source && !kept_.count(w.data)) give_back_pages(w.data, w.bytes);
   const uint8_t* data = e.data.get();
   entries_.emplace(w.data, std::move(e));
@@ -156,6 +187,7 @@ Repacked RepackCache::get(const TensorRef& w, ThreadPool& pool, bool release_sou
 void RepackCache::forget(uint32_t buffer) {
   for (auto it = entries_.begin(); it != entries_.end();) it = it->second.buffer == buffer ? entries_.erase(it) : std::next(it);
   for (auto it = kept_.begin(); it != kept_.end();) it = it->second == buffer ? kept_.erase(it) : std::next(it);
+  for (auto it = regions_.begin(); it != regions_.end();) it = it->second.buffer == buffer ? regions_.erase(it) : std::next(it);
 }
 
 }  // namespace ix

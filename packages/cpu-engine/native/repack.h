@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <unordered_map>
 
@@ -71,21 +72,37 @@ class RepackCache {
   // the original layout of w is read too (get_rows on a tied embedding that is also the output
   // weight): its pages stay mapped when it is repacked, instead of faulting back in row by row
   void keep_source(const TensorRef& w) { kept_.emplace(w.data, w.buffer); }
+  // the experts of the 3-D weight w ([E, N, K]) are repacked into one region of huge pages as each
+  // is first used (get on a slice), instead of an allocation each: those would be 4 KiB pages, a
+  // TLB miss per 4 KiB of the few hundred experts a decode step reads. Pages of experts never used
+  // stay unmapped. Call before get() on its slices; a type that is not repacked is ignored.
+  void reserve_experts(const TensorRef& w);
   // a buffer was freed: drop what was made from it
   void forget(uint32_t buffer);
   void clear() {
     entries_.clear();
     kept_.clear();
+    regions_.clear();
   }
 
  private:
+  using Memory = std::unique_ptr<uint8_t, void (*)(void*)>;
   struct Entry {
     uint32_t buffer;
     int64_t groups;
-    std::unique_ptr<uint8_t, void (*)(void*)> data{nullptr, nullptr};
+    Memory data{nullptr, nullptr};  // a slot of a region: not freed on its own
   };
+  // where expert slices of one 3-D weight are repacked: slice e of `slice` source bytes at
+  // data + e * stride
+  struct Region {
+    uint32_t buffer;
+    size_t slice, count, stride;
+    Memory data{nullptr, nullptr};
+  };
+  uint8_t* region_slot(const TensorRef& w);
   std::unordered_map<const uint8_t*, Entry> entries_;
   std::unordered_map<const uint8_t*, uint32_t> kept_;  // data -> its buffer
+  std::map<const uint8_t*, Region> regions_;           // by the 3-D weight's data
 };
 
 
