@@ -136,9 +136,9 @@ size_t repacked_bytes(int dtype, int64_t N, int64_t K) {
   return (size_t)((N + kRepackRows - 1) / kRepackRows) * (size_t)(K / repack_unit(dtype)) * repacked_block_bytes(dtype);
 }
 
-// on 2 MiB boundaries from `huge_from` bytes, and asking for huge pages where the kernel gives them
-// on request (transparent_hugepage=madvise): a decode step streams every weight once, and with
-// 4 KiB pages each 4 KiB of it costs a TLB miss
+// 2 MiB or more: on 2 MiB boundaries, asking for huge pages where the kernel gives them on request
+// (transparent_hugepage=madvise): a decode step streams every weight once, and with 4 KiB pages
+// each 4 KiB of it costs a TLB miss
 uint8_t* allocate_repacked(size_t bytes) {
   void* mem = nullptr;
   const bool large = bytes >= kHuge;

@@ -74,8 +74,8 @@ class RepackCache {
   void keep_source(const TensorRef& w) { kept_.emplace(w.data, w.buffer); }
   // the experts of the 3-D weight w ([E, N, K]) are repacked into one region of huge pages as each
   // is first used (get on a slice), instead of an allocation each: those would be 4 KiB pages, a
-  // TLB miss per 4 KiB of the few hundred experts a decode step reads. Pages of experts never used
-  // stay unmapped. Call before get() on its slices; a type that is not repacked is ignored.
+  // TLB miss per 4 KiB of the few hundred experts a decode step reads. Huge pages no used expert
+  // lies in stay unmapped. Call before get() on its slices; a type that is not repacked is ignored.
   void reserve_experts(const TensorRef& w);
   // a buffer was freed: drop what was made from it
   void forget(uint32_t buffer);
