@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "kernels.h"
 #include "repack.h"
@@ -24,6 +25,7 @@ namespace isa_avx2 {
 #include "kernels_table.inc"
 #include "kernels_repacked_avx2.inc"
 #include "kernels_repacked_plain.inc"
+#include "kernels_dequant_gemm_avx2.inc"
 
 static KernelTable make_avx2_table() {
   KernelTable t = make_table("avx2");
@@ -61,6 +63,14 @@ static KernelTable make_avx2_table() {
   t.packed_gemv[1][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, 1>;
   t.packed_gemm[0][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, kPlanes, 4>;
   t.packed_gemm[1][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, 1, 4>;
+  // exact-mode prefill in f32 on dequantized groups (kernels_dequant_gemm_avx2.inc)
+  t.packed_gemm[0][T_Q4_0] = gemm_dequant16_avx2<DequantSigned<SignedQ4_0_avx2>>;
+  t.packed_gemm[0][T_IQ4_NL] = gemm_dequant16_avx2<DequantSigned<SignedIQ4_NL_avx2>>;
+  t.packed_gemm[0][T_MXFP4] = gemm_dequant16_avx2<DequantSigned<SignedMXFP4_avx2>>;
+  t.packed_gemm[0][T_Q4_K] = gemm_dequant16_avx2<DequantQ45_K<false>>;
+  t.packed_gemm[0][T_Q5_K] = gemm_dequant16_avx2<DequantQ45_K<true>>;
+  t.packed_gemm[0][T_Q6_K] = gemm_dequant16_avx2<DequantQ6_K>;
+  for (int i : {T_Q4_0, T_IQ4_NL, T_MXFP4, T_Q4_K, T_Q5_K, T_Q6_K}) t.exact_gemm_f32[i] = true;
   return t;
 }
 }  // namespace isa_avx2
@@ -88,6 +98,7 @@ const KernelTable* kernels_avx512_novnni() {
         k.packed_gemv[f][i] = a2.packed_gemv[f][i];
         k.packed_gemm[f][i] = a2.packed_gemm[f][i];
       }
+      k.exact_gemm_f32[i] = a2.exact_gemm_f32[i];
     }
     k.quantize_planes = a2.quantize_planes;
     k.quantize_panel16 = nullptr;

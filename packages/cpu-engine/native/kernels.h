@@ -52,6 +52,9 @@ struct KernelTable {
   // in a mode when it has its decode kernel there
   PackedGemvFn packed_gemv[2][T_COUNT];  // [fast][type] decode (fewer than 16 rows)
   PackedGemvFn packed_gemm[2][T_COUNT];  // [fast][type] prefill: the same kernels, more rows at once
+  // the exact-mode prefill kernel of a block type reads f32 activations (it dequantizes the
+  // weights: AVX2, where three planes of integer products cost more than FMAs)
+  bool exact_gemm_f32[T_COUNT];
   QuantizeFn quantize_planes;
   QuantizeFn quantize_q8_32;
   QuantizeFn quantize_q8_K;
@@ -108,12 +111,14 @@ inline void by_groups(int64_t g0, int64_t g1, Fn&& fn) {
   }
 }
 
-// The activations a repacked kernel reads: quantized blocks (act_q8_32 in fast mode, act_q8_planes
-// in exact mode) for block types; f32 rows for plain types, except fast-mode prefill (gemm) on
-// BF16 weights, which takes ACT_BF16 where the table has that kernel (AVX512-BF16 CPUs).
-inline ActFormat packed_act(int dtype, bool fast, bool gemm, bool has_bf16) {
+// The activations table k's repacked kernel reads: quantized blocks (act_q8_32 in fast mode,
+// act_q8_planes in exact mode) for block types, but f32 rows for exact-mode prefill where the table
+// dequantizes (exact_gemm_f32); f32 rows for plain types, except fast-mode prefill (gemm) on BF16
+// weights, which takes ACT_BF16 where the table has that kernel (AVX512-BF16 CPUs).
+inline ActFormat packed_act(const KernelTable& k, int dtype, bool fast, bool gemm) {
   if (dtype == T_F32 || dtype == T_F16) return ACT_F32;
-  if (dtype == T_BF16) return fast && gemm && has_bf16 ? ACT_BF16 : ACT_F32;
+  if (dtype == T_BF16) return fast && gemm && k.quantize_bf16 ? ACT_BF16 : ACT_F32;
+  if (!fast && gemm && k.exact_gemm_f32[dtype]) return ACT_F32;
   return fast ? ACT_Q8_32 : ACT_Q8_PLANES;
 }
 

@@ -91,7 +91,7 @@ void matmul_repacked(ExecCtx& c, const TensorRef& w, const float* x, int64_t M, 
   const int64_t N = w.dims[0];
   const int nb = (int)(K / repack_unit(w.dtype));
   const bool gemm_path = M >= kPanelRows;
-  const ActFormat af = packed_act(w.dtype, c.fast, gemm_path, c.k->quantize_bf16 != nullptr);
+  const ActFormat af = packed_act(*c.k, w.dtype, c.fast, gemm_path);
   const size_t xs = act_row_bytes(af, (int)K);
   const uint8_t* q = quantized_rows(c, x, M, K, af, xs);
   if (gemm_path) {
@@ -200,7 +200,7 @@ void matmul_batch(ExecCtx& c, const std::vector<MatmulJob>& jobs, int64_t K) {
   int64_t rows = 0;
   for (const MatmulJob* j : small) rows += j->M;
   // every job's rows quantized into one buffer (the weights share a dtype, so a format)
-  const ActFormat af = packed_act(small[0]->w.dtype, c.fast, false, c.k->quantize_bf16 != nullptr);
+  const ActFormat af = packed_act(*c.k, small[0]->w.dtype, c.fast, false);
   const size_t xs = act_row_bytes(af, (int)K);
   const QuantizeFn quant = act_quantizer(*c.k, af);
   if (af != ACT_F32) c.scratch.resize(xs * (size_t)rows);
