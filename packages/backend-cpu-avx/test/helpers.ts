@@ -10,6 +10,26 @@ export function isaMatrix(): { isa: Isa; supported: boolean }[] {
   return ISAS.map((isa) => ({ isa, supported: have.includes(isa) }));
 }
 
+/** Whether this CPU has AVX-VNNI: its AVX2 table then multiplies with 256-bit vpdpbusd, and IX_CPU_VNNI=0 selects plain AVX2's. */
+export function hasAvxVnni(): boolean {
+  return loadAddon().addon?.cpuInfo().features.includes('avxvnni') ?? false;
+}
+
+/**
+ * Runs fn with IX_CPU_VNNI=0, so backends made and first used inside it take the kernel tables of
+ * CPUs without VNNI (AVX-512 without it, AVX2 without AVX-VNNI); the variable is restored after.
+ */
+export async function withoutVnni<T>(fn: () => Promise<T>): Promise<T> {
+  const prev = process.env.IX_CPU_VNNI;
+  process.env.IX_CPU_VNNI = '0';
+  try {
+    return await fn();
+  } finally {
+    if (prev === undefined) delete process.env.IX_CPU_VNNI;
+    else process.env.IX_CPU_VNNI = prev;
+  }
+}
+
 /** ISAs whose kernel tables repack weights 16 rows at a time (isa_avx512.cpp, isa_avx2.cpp); NEON and scalar keep the file layout. */
 export const REPACKING_ISAS: readonly Isa[] = ['avx512', 'avx2'];
 

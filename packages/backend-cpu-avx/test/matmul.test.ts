@@ -7,7 +7,7 @@ import { checkMatmul as check, FAST_BLOCK, matmulCase as makeCase } from '@ix/ke
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { cpuAvxBackend, WEIGHT_DTYPES, type Accuracy, type CpuAvxBackend } from '../src/index.js';
-import { bytesOf, isaMatrix, makeBackend, randomF32, REPACKING_ISAS, rng, run, tensorOn } from './helpers.js';
+import { bytesOf, hasAvxVnni, isaMatrix, makeBackend, randomF32, REPACKING_ISAS, rng, run, tensorOn, withoutVnni } from './helpers.js';
 
 
 const accuracyTable: string[] = [];
@@ -154,12 +154,42 @@ describe('AVX-512 without VNNI (IX_CPU_VNNI=0 forces the table such CPUs get)', 
   });
 });
 
+describe('AVX2 without AVX-VNNI (IX_CPU_VNNI=0 on a CPU with it)', () => {
+  // the same kernels with vpmaddubsw chains in 16 bits instead of vpdpbusd, and Q8_0 in exact mode
+  // on the file layout's float kernel; on a CPU without AVX-VNNI the matrix above runs them already
+  const avx2 = isaMatrix().find((i) => i.supported && i.isa === 'avx2');
+  const types = ['Q4_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0', 'IQ4_NL', 'MXFP4'] as const;
+  it.skipIf(!avx2 || !hasAvxVnni()).each(['exact', 'fast'] as const)(`%s mode: ${types.join(', ')} mapped, decode and prefill within the bound`, (accuracy) =>
+    withoutVnni(async () => {
+      const be = makeBackend('avx2', accuracy);
+      try {
+        for (const [i, dtype] of types.entries()) {
+          const c = makeCase(dtype, 110 + i);
+          const w = mappedTensor(be, [c.N, c.K], dtype, c.bytes);
+          for (const M of [1, 2, 69]) {
+            const x = randomF32(M * c.K, rng(120 + i + M));
+            const [y] = await run(be, (g: Graph) => [g.matmul(g.input('x', [M, c.K]), g.constant(w))], { x });
+            const r = check(c, x, M, y as Float32Array, accuracy, FAST_BLOCK[dtype] ?? 1);
+            expect(r.worst, `${dtype} M=${M}`).toBeLessThanOrEqual(1);
+            if (accuracy === 'exact') expect(r.worstProbable, `${dtype} M=${M} worst error / probable f32 bound`).toBeLessThanOrEqual(1);
+          }
+          be.free(w.buffer);
+        }
+      } finally {
+        be.dispose();
+      }
+    }),
+  );
+});
+
 describe('integer sums at their extremes', () => {
   // every weight at its largest code and every activation at +-127: the 16-bit partial sums of the
   // AVX2 kernels (vpmaddubsw) and the planes' 32-bit sums are at their bounds and must not wrap
-  it.each(isaMatrix().filter((i) => i.supported).flatMap(({ isa }) => (['exact', 'fast'] as const).flatMap((accuracy) => (['Q4_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0', 'IQ4_NL', 'MXFP4'] as const).map((dtype) => ({ isa, accuracy, dtype })))))(
-    '$isa $accuracy $dtype',
-    async ({ isa, accuracy, dtype }) => {
+  // (AVX2 also without AVX-VNNI where the CPU has it: the 16-bit chains are plain AVX2's)
+  const tables = isaMatrix().filter((i) => i.supported).flatMap(({ isa }) => [{ isa, vnni: true }, ...(isa === 'avx2' && hasAvxVnni() ? [{ isa, vnni: false }] : [])]);
+  it.each(tables.flatMap(({ isa, vnni }) => (['exact', 'fast'] as const).flatMap((accuracy) => (['Q4_0', 'Q4_K', 'Q5_K', 'Q6_K', 'Q8_0', 'IQ4_NL', 'MXFP4'] as const).map((dtype) => ({ isa, table: vnni ? isa : `${isa} without AVX-VNNI`, vnni, accuracy, dtype })))))(
+    '$table $accuracy $dtype',
+    ({ isa, vnni, accuracy, dtype }) => (vnni ? (f: () => Promise<void>) => f() : withoutVnni<void>)(async () => {
       const be = makeBackend(isa, accuracy);
       try {
         const N = 16, K = 512;
@@ -181,7 +211,7 @@ describe('integer sums at their extremes', () => {
       } finally {
         be.dispose();
       }
-    },
+    }),
   );
 });
 

@@ -79,12 +79,14 @@ void detect_isa(CpuInfo& info) {
       {"avx512dq", __builtin_cpu_supports("avx512dq")},
       {"avx512vnni", __builtin_cpu_supports("avx512vnni")},
       {"avx512bf16", __builtin_cpu_supports("avx512bf16")},
+      {"avxvnni", __builtin_cpu_supports("avxvnni")},
   };
   for (const auto& [name, on] : flags) if (on) info.features.push_back(name);
   info.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2");
   info.avx512 = info.avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   info.avx512vnni = info.avx512 && __builtin_cpu_supports("avx512vnni");
+  info.avxvnni = info.avx2 && __builtin_cpu_supports("avxvnni");
   if (info.avx512) info.isas.push_back("avx512");
   if (info.avx2) info.isas.push_back("avx2");
 }
@@ -145,12 +147,12 @@ const KernelTable* select_kernels(const std::string& isa) {
     throw std::invalid_argument("ISA " + isa + " was requested but this CPU (" + cpu.model + ") runs only " + have);
   }
 #if defined(__x86_64__)
-  if (isa == "avx512") {
-    // IX_CPU_VNNI=0 takes the table of AVX-512 CPUs without VNNI (Skylake-SP) on one with it, for tests
-    const char* vnni = std::getenv("IX_CPU_VNNI");
-    return cpu.avx512vnni && !(vnni && std::string(vnni) == "0") ? kernels_avx512() : kernels_avx512_novnni();
-  }
-  return kernels_avx2();
+  // IX_CPU_VNNI=0 takes the table of CPUs without VNNI on one with it, for tests: AVX-512 without
+  // it (Skylake-SP), AVX2 without AVX-VNNI (before Alder Lake and Zen 5)
+  const char* vnni = std::getenv("IX_CPU_VNNI");
+  const bool vnni_off = vnni && std::string(vnni) == "0";
+  if (isa == "avx512") return cpu.avx512vnni && !vnni_off ? kernels_avx512() : kernels_avx512_novnni();
+  return cpu.avxvnni && !vnni_off ? kernels_avx2_vnni() : kernels_avx2();
 #elif defined(__aarch64__)
   if (isa == "neon-i8mm") return kernels_neon_i8mm();
   if (isa == "neon-dotprod") return kernels_neon_dotprod();

@@ -16,6 +16,7 @@ struct CpuInfo {
   bool avx512 = false;  // f + bw + vl + dq
   bool avx512vnni = false;
   bool avx2 = false;    // avx2 + fma + f16c
+  bool avxvnni = false;  // AVX-VNNI: vpdpbusd on 256-bit registers without AVX-512
   bool neon = false;    // ARM64 Advanced SIMD (every ARMv8 CPU)
   bool dotprod = false;
   bool i8mm = false;

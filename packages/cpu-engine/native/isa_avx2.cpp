@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -18,61 +19,7 @@
 
 namespace ix {
 namespace isa_avx2 {
-#include "simd_avx2.h"
-#include "simd_q256.h"
-#include "kernels_exact.inc"
-#include "kernels_fast.inc"
-#include "kernels_table.inc"
-#include "kernels_repacked_avx2.inc"
-#include "kernels_repacked_plain.inc"
-#include "kernels_dequant_gemm_avx2.inc"
-
-static KernelTable make_avx2_table() {
-  KernelTable t = make_table("avx2");
-  t.quantize_planes = quantize_planes_avx2;
-  for (int f = 0; f < 2; ++f) {  // plain weights: f32 activations in both modes
-    t.packed_gemv[f][T_F32] = t.packed_gemm[f][T_F32] = gemm_plain16<PlainF32>;
-    t.packed_gemv[f][T_F16] = t.packed_gemm[f][T_F16] = gemm_plain16<PlainF16>;
-    t.packed_gemv[f][T_BF16] = t.packed_gemm[f][T_BF16] = gemm_plain16<PlainBF16>;
-  }
-  t.packed_gemv[0][T_Q4_0] = gemv_q4_0x16_avx2<kPlanes>;
-  t.packed_gemv[1][T_Q4_0] = gemv_q4_0x16_avx2<1>;
-  t.packed_gemm[0][T_Q4_0] = gemv_q4_0x16_avx2<kPlanes, 4>;
-  t.packed_gemm[1][T_Q4_0] = gemv_q4_0x16_avx2<1, 4>;
-  t.packed_gemv[0][T_Q4_K] = gemv_q4_Kx16_avx2<kPlanes>;
-  t.packed_gemv[1][T_Q4_K] = gemv_q4_Kx16_avx2<1>;
-  t.packed_gemm[0][T_Q4_K] = gemv_q4_Kx16_avx2<kPlanes, 4>;
-  t.packed_gemm[1][T_Q4_K] = gemv_q4_Kx16_avx2<1, 4>;
-  t.packed_gemv[0][T_Q5_K] = gemv_q4_Kx16_avx2<kPlanes, 2, true>;
-  t.packed_gemv[1][T_Q5_K] = gemv_q4_Kx16_avx2<1, 2, true>;
-  t.packed_gemm[0][T_Q5_K] = gemv_q4_Kx16_avx2<kPlanes, 4, true>;
-  t.packed_gemm[1][T_Q5_K] = gemv_q4_Kx16_avx2<1, 4, true>;
-  t.packed_gemv[0][T_Q6_K] = gemv_q6_Kx16_avx2<kPlanes>;
-  t.packed_gemv[1][T_Q6_K] = gemv_q6_Kx16_avx2<1>;
-  t.packed_gemm[0][T_Q6_K] = gemv_q6_Kx16_avx2<kPlanes, 4>;
-  t.packed_gemm[1][T_Q6_K] = gemv_q6_Kx16_avx2<1, 4>;
-  // Q8_0 in exact mode stays on the float path: three planes of 8-bit products cost more than its
-  // one byte per weight saves (Zen 5, IX_CPU_ISA=avx2: pp512 68 vs 49 t/s, tg 30 vs 28)
-  t.packed_gemv[1][T_Q8_0] = gemv_signed16_avx2<SignedQ8_0_avx2, 1>;
-  t.packed_gemm[1][T_Q8_0] = gemv_signed16_avx2<SignedQ8_0_avx2, 1, 4>;
-  t.packed_gemv[0][T_IQ4_NL] = gemv_signed16_avx2<SignedIQ4_NL_avx2, kPlanes>;
-  t.packed_gemv[1][T_IQ4_NL] = gemv_signed16_avx2<SignedIQ4_NL_avx2, 1>;
-  t.packed_gemm[0][T_IQ4_NL] = gemv_signed16_avx2<SignedIQ4_NL_avx2, kPlanes, 4>;
-  t.packed_gemm[1][T_IQ4_NL] = gemv_signed16_avx2<SignedIQ4_NL_avx2, 1, 4>;
-  t.packed_gemv[0][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, kPlanes>;
-  t.packed_gemv[1][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, 1>;
-  t.packed_gemm[0][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, kPlanes, 4>;
-  t.packed_gemm[1][T_MXFP4] = gemv_signed16_avx2<SignedMXFP4_avx2, 1, 4>;
-  // exact-mode prefill in f32 on dequantized groups (kernels_dequant_gemm_avx2.inc)
-  t.packed_gemm[0][T_Q4_0] = gemm_dequant16_avx2<DequantSigned<SignedQ4_0_avx2>>;
-  t.packed_gemm[0][T_IQ4_NL] = gemm_dequant16_avx2<DequantSigned<SignedIQ4_NL_avx2>>;
-  t.packed_gemm[0][T_MXFP4] = gemm_dequant16_avx2<DequantSigned<SignedMXFP4_avx2>>;
-  t.packed_gemm[0][T_Q4_K] = gemm_dequant16_avx2<DequantQ45_K<false>>;
-  t.packed_gemm[0][T_Q5_K] = gemm_dequant16_avx2<DequantQ45_K<true>>;
-  t.packed_gemm[0][T_Q6_K] = gemm_dequant16_avx2<DequantQ6_K>;
-  for (int i : {T_Q4_0, T_IQ4_NL, T_MXFP4, T_Q4_K, T_Q5_K, T_Q6_K}) t.exact_gemm_f32[i] = true;
-  return t;
-}
+#include "isa_avx2_kernels.inc"
 }  // namespace isa_avx2
 
 const KernelTable* kernels_avx2() {

@@ -80,6 +80,7 @@ struct KernelTable {
 const KernelTable* kernels_avx512();      // requires avx512f/bw/vl/dq + vnni
 const KernelTable* kernels_avx512_novnni();  // avx512 exact kernels, AVX2 integer kernels
 const KernelTable* kernels_avx2();
+const KernelTable* kernels_avx2_vnni();     // the AVX2 kernels with AVX-VNNI's 256-bit vpdpbusd
 const KernelTable* kernels_scalar();
 const KernelTable* kernels_neon();          // ARM64: every ARMv8 CPU
 const KernelTable* kernels_neon_dotprod();  // + sdot (asimddp)

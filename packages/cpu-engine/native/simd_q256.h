@@ -1,7 +1,14 @@
-// 32 x int8 traits for the "fast" (integer dot product) kernels on AVX2, and on AVX-512 with VNNI
-// when IX_VNNI is defined (vpdpbusd on 256-bit registers: the blocks are 32 bytes).
+// 32 x int8 traits for the "fast" (integer dot product) kernels on AVX2, on AVX-512 with VNNI when
+// IX_VNNI is defined, and on AVX2 with AVX-VNNI when IX_AVX_VNNI is (vpdpbusd on 256-bit registers:
+// the blocks are 32 bytes).
 #pragma once
 #include <immintrin.h>
+
+#if defined(IX_VNNI)
+#define IX_DPBUSD256(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
+#elif defined(IX_AVX_VNNI)
+#define IX_DPBUSD256(acc, u, s) _mm256_dpbusd_avx_epi32(acc, u, s)
+#endif
 
 struct SQ {
   using B = __m256i;   // 32 bytes
@@ -39,18 +46,35 @@ struct SQ {
   static inline B lut16(B table, B idx) { return _mm256_shuffle_epi8(table, idx); }
   // sums of 4 adjacent u8 x s8 products
   static inline I8 dot_u8s8(B u, B s) {
-#ifdef IX_VNNI
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#ifdef IX_DPBUSD256
+    return IX_DPBUSD256(_mm256_setzero_si256(), u, s);
 #else
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 #endif
   }
   // acc + the sums of 4 adjacent u8 x s8 products
   static inline I8 dot_u8s8_acc(I8 acc, B u, B s) {
-#ifdef IX_VNNI
-    return _mm256_dpbusd_epi32(acc, u, s);
+#ifdef IX_DPBUSD256
+    return IX_DPBUSD256(acc, u, s);
 #else
     return _mm256_add_epi32(acc, dot_u8s8(u, s));
+#endif
+  }
+  // A chain of u8 x s8 products of 4 summed into t: in 32 bits with vpdpbusd; without it the
+  // vpmaddubsw pairs are summed in 16 bits (the caller bounds the chain so they cannot wrap), and
+  // chain_sum32 widens the chain once at its end.
+  static inline B chain_u8s8(B t, B u, B s) {
+#ifdef IX_DPBUSD256
+    return IX_DPBUSD256(t, u, s);
+#else
+    return _mm256_add_epi16(t, _mm256_maddubs_epi16(u, s));
+#endif
+  }
+  static inline I8 chain_sum32(B t) {
+#ifdef IX_DPBUSD256
+    return t;
+#else
+    return _mm256_madd_epi16(t, _mm256_set1_epi16(1));
 #endif
   }
   // s8 x s8: move w's sign onto x so the first operand is unsigned
