@@ -28,19 +28,21 @@ function bundlePath(): string {
 
 /**
  * Build flavours: 'native' (-march=native, the default), 'avx2' (AVX2 + FMA + F16C, AVX-512 off:
- * the peer for ix's IX_CPU_ISA=avx2 path) and 'vulkan' (ggml's Vulkan backend, needs glslc and the
+ * the peer for ix's IX_CPU_ISA=avx2 path with IX_CPU_VNNI=0), 'avx2-vnni' (the same with AVX-VNNI:
+ * the peer for IX_CPU_ISA=avx2 on a CPU that has it) and 'vulkan' (ggml's Vulkan backend, needs glslc and the
  * Vulkan headers: the peer of ix's GPU backends). IX_PEER_FLAVOUR picks one; each has its own build folder.
  */
-export type PeerFlavour = 'native' | 'avx2' | 'vulkan';
+export type PeerFlavour = 'native' | 'avx2' | 'avx2-vnni' | 'vulkan';
 const FLAVOUR_FLAGS: Record<PeerFlavour, string[]> = {
   native: ['-DGGML_NATIVE=ON'],
   avx2: ['-DGGML_NATIVE=OFF', '-DGGML_AVX=ON', '-DGGML_AVX2=ON', '-DGGML_FMA=ON', '-DGGML_F16C=ON', '-DGGML_BMI2=ON', '-DGGML_AVX512=OFF'],
+  'avx2-vnni': ['-DGGML_NATIVE=OFF', '-DGGML_AVX=ON', '-DGGML_AVX2=ON', '-DGGML_FMA=ON', '-DGGML_F16C=ON', '-DGGML_BMI2=ON', '-DGGML_AVX512=OFF', '-DGGML_AVX_VNNI=ON'],
   vulkan: ['-DGGML_NATIVE=ON', '-DGGML_VULKAN=ON'],
 };
 
 export function peerFlavour(): PeerFlavour {
   const f = process.env.IX_PEER_FLAVOUR ?? 'native';
-  if (f !== 'native' && f !== 'avx2' && f !== 'vulkan') throw new Error(`IX_PEER_FLAVOUR must be native, avx2 or vulkan, got "${f}"`);
+  if (f !== 'native' && f !== 'avx2' && f !== 'avx2-vnni' && f !== 'vulkan') throw new Error(`IX_PEER_FLAVOUR must be native, avx2, avx2-vnni or vulkan, got "${f}"`);
   return f;
 }
 
