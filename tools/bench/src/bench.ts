@@ -8,6 +8,7 @@ import { generateModel, PRESETS, toolArgs, toolProgress, type QuantPreset } from
 import { bytesReadPerToken, measureBandwidth } from './bandwidth.js';
 import { llamaBenchSpeed } from './llama-bench-speed.js';
 import { llamaCppSpeed } from './llamacpp-speed.js';
+import { median } from './stats.js';
 
 /**
  * ix vs llama.cpp in one run, on the same generated GGUF files (or one given with --model): prompt
@@ -72,10 +73,6 @@ interface Row {
   ceiling?: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const rows: Row[] = [];
 
 const quants = values.model ? ['file'] : (values.quants!.split(',') as QuantPreset[]);

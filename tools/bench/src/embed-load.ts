@@ -5,6 +5,7 @@ import { toolArgs } from '@ix/model-gen';
 import { benchModel, positiveInt } from './bench-model.js';
 import { nativePeer } from './native-peer.js';
 import { startServer, stopServer, type Server } from './servers.js';
+import { median } from './stats.js';
 
 /**
  * Embedding throughput of `ix serve` and llama.cpp's `llama-server --embeddings`, in one run, on the
@@ -89,7 +90,6 @@ async function embedConcurrently(s: Server, input: string[]): Promise<{ ms: numb
   return { ms: performance.now() - t0, first, tokens };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const model = await modelPath();
 const input = texts(nTexts);
 const results: { server: string; ms: number; perSecond: number; tokens: number; first: number[] }[] = [];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { discoverBackends } from '@ix/core';
 import { loadModel, TokenConstraint, type GrammarSpec, type Model } from '@ix/llm';
 import { generateModel, PRESETS, toolArgs } from '@ix/model-gen';
+import { median } from './stats.js';
 
 /**
  * Structured output's cost on a 151,936-token vocabulary (Qwen2's tokenizer, on model-gen's
@@ -68,7 +69,6 @@ async function modelFile(): Promise<string> {
   return file;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 /**

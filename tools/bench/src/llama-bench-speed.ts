@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { nativePeer } from './native-peer.js';
 import type { SpeedResult } from './llamacpp-speed.js';
+import { median } from './stats.js';
 
 interface LlamaBenchRow {
   n_prompt: number;
@@ -8,7 +9,6 @@ interface LlamaBenchRow {
   samples_ts: number[];
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /**
  * pp and tg speed from native llama-bench (built from node-llama-cpp's llama.cpp source with

@@ -7,6 +7,7 @@ import { readGGUF, FileSource } from '@ix/llm';
 import { toolArgs } from '@ix/model-gen';
 import { benchModel, positiveInt } from './bench-model.js';
 import { nativePeer } from './native-peer.js';
+import { median } from './stats.js';
 
 /**
  * A mixture-of-experts model under memory budgets, beside llama.cpp's mmap run of the same file:
@@ -78,7 +79,6 @@ interface Row {
   peak: number;
 }
 const rows: Row[] = [];
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 // llama.cpp: llama-bench maps the file (its default) and reads experts in place
 {

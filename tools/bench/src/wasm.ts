@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import type { Config, SideResult } from './wasm-sides.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -99,11 +100,6 @@ async function inChromium(): Promise<SideResult[]> {
   } finally {
     rmSync(site, { recursive: true, force: true });
   }
-}
-
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function report(results: SideResult[]): void {
