@@ -49,6 +49,9 @@ class OpProfile {
     if (n.op == OP_MATMUL && n.t.size() == 3) {
       k += std::string(" ") + dtype_name(n.t[2].dtype) + (n.t[1].rows() <= 2 ? " vec" : " mat");
     }
+    if (n.op == OP_MUL_MAT_ID && n.t.size() == 4) {  // decode (one token's experts) apart from prefill
+      k += std::string(" ") + dtype_name(n.t[2].dtype) + (n.t[3].rows() <= 2 ? " vec" : " mat");
+    }
     return k;
   }
   bool on_;
