@@ -1,6 +1,7 @@
 // The per-ISA kernel table. Each ISA translation unit (isa_*.cpp) compiles the same generic
 // kernels (kernels_impl.inc) with its own SIMD traits and fills one of these.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -30,6 +31,15 @@ constexpr int kPanelRows = 16;
 // fast for the hardware prefetcher alone (measured on Q4_0 decode: +15-20% tokens/s).
 constexpr int kPrefetchBytes = 4096;
 inline void prefetch_ahead(const uint8_t* p) { __builtin_prefetch(p + kPrefetchBytes, 0, 3); }
+// prefetch_ahead over part i of n of a block of `bytes`, for kernels that walk a large block (the
+// K-quants' 2-3 KB of 16 rows) in n steps: the block's lines spread over the steps, since a burst of
+// ~50 prefetches at once fills the core's miss queue and stalls it (Zen 4: the Q6_K decode kernel
+// spent a third of its cycles there)
+inline void prefetch_ahead_part(const uint8_t* blk, size_t bytes, int i, int n) {
+  const size_t lines = (bytes + 63) / 64, per = (lines + n - 1) / n;
+  const size_t end = std::min(lines, (size_t)(i + 1) * per);
+  for (size_t l = (size_t)i * per; l < end; ++l) prefetch_ahead(blk + 64 * l);
+}
 constexpr size_t kPanelBlockBytes = 768;  // per 32 positions of a panel
 
 // Kernels on weights repacked 16 rows at a time (repack.h), nb = blocks (super-blocks, units) per
