@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-node';
 
 import { epTweak } from './ep-tweaks.js';
@@ -12,11 +13,29 @@ export type OrtModule = typeof Ort;
 let loading: Promise<{ ort: OrtModule } | { error: string }> | undefined;
 
 export function loadOrt(): Promise<{ ort: OrtModule } | { error: string }> {
+  const emulated = emulatedOn();
+  if (emulated) return Promise.resolve({ error: `onnxruntime-node is not loaded under user-mode emulation (an ${process.arch} process on an ${emulated} CPU, e.g. qemu-user): its CPU detection reads the host's /sys and crashed the process there` });
   loading ??= import('onnxruntime-node').then(
     (mod) => ({ ort: ((mod as { default?: OrtModule }).default ?? mod) as OrtModule }),
     (err: unknown) => ({ error: `onnxruntime-node does not load here: ${err instanceof Error ? err.message : String(err)}` }),
   );
   return loading;
+}
+
+/**
+ * The host's architecture when this process runs emulated (qemu-user: an arm64 Node on an x86-64
+ * machine, whose /proc/cpuinfo and /sys describe the x86 host). onnxruntime's CPU detection
+ * (cpuinfo) parses the host's cache topology as ARM's there and segfaults on load on some hosts
+ * (seen on AMD Zen 4), which no try/catch survives.
+ */
+function emulatedOn(): string | undefined {
+  if (process.platform !== 'linux' || process.arch !== 'arm64') return undefined;
+  try {
+    const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    return /^vendor_id\s*:\s*(GenuineIntel|AuthenticAMD)/m.test(cpuinfo) ? 'x86-64' : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
