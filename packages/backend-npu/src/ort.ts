@@ -13,12 +13,14 @@ export type OrtModule = typeof Ort;
 let loading: Promise<{ ort: OrtModule } | { error: string }> | undefined;
 
 export function loadOrt(): Promise<{ ort: OrtModule } | { error: string }> {
-  const emulated = emulatedOn();
-  if (emulated) return Promise.resolve({ error: `onnxruntime-node is not loaded under user-mode emulation (an ${process.arch} process on an ${emulated} CPU, e.g. qemu-user): its CPU detection reads the host's /sys and crashed the process there` });
-  loading ??= import('onnxruntime-node').then(
-    (mod) => ({ ort: ((mod as { default?: OrtModule }).default ?? mod) as OrtModule }),
-    (err: unknown) => ({ error: `onnxruntime-node does not load here: ${err instanceof Error ? err.message : String(err)}` }),
-  );
+  loading ??= (() => {
+    const emulated = emulatedOn();
+    if (emulated) return Promise.resolve({ error: `onnxruntime-node is not loaded under user-mode emulation (an ${process.arch} process on an ${emulated} CPU, e.g. qemu-user): its CPU detection reads the host's /sys and crashed the process there` });
+    return import('onnxruntime-node').then(
+      (mod) => ({ ort: ((mod as { default?: OrtModule }).default ?? mod) as OrtModule }),
+      (err: unknown) => ({ error: `onnxruntime-node does not load here: ${err instanceof Error ? err.message : String(err)}` }),
+    );
+  })();
   return loading;
 }
 
