@@ -1,5 +1,5 @@
-// Node-API surface of the CPU engine (@ix/cpu-engine's native/engine.h): cpuInfo() and the Context
-// class, one Engine each. C++ exceptions become JS errors (NODE_ADDON_API_CPP_EXCEPTIONS_ALL).
+// Node-API surface of the CPU engine (@ix/cpu-engine's native/engine.h): cpuInfo(), readBandwidth()
+// and the Context class, one Engine each. C++ exceptions become JS errors (NODE_ADDON_API_CPP_EXCEPTIONS_ALL).
 #include <ix/napi_args.h>
 #include <napi.h>
 
@@ -10,6 +10,7 @@
 
 #include "cpu_info.h"
 #include "engine.h"
+#include "read_bandwidth.h"
 
 namespace ix {
 
@@ -36,6 +37,13 @@ Napi::Value CpuInfoJs(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < cpu.isas.size(); ++i) isas.Set((uint32_t)i, cpu.isas[i]);
   o.Set("isas", isas);
   return o;
+}
+
+// readBandwidth(bytes, threads, runs) -> bytes per second (read_bandwidth.h)
+Napi::Value ReadBandwidthJs(const Napi::CallbackInfo& info) {
+  const uint64_t bytes = arg_size(info, 0, "bytes"), threads = arg_size(info, 1, "threads"), runs = arg_size(info, 2, "runs");
+  if (threads > 1024 || runs > 1000) throw std::invalid_argument("threads must be in 1..1024 and runs in 1..1000");
+  return Napi::Number::New(info.Env(), read_bandwidth((size_t)bytes, (int)threads, (int)runs));
 }
 
 class Context : public Napi::ObjectWrap<Context> {
@@ -190,6 +198,7 @@ class Context : public Napi::ObjectWrap<Context> {
 
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("cpuInfo", Napi::Function::New(env, ix::CpuInfoJs));
+  exports.Set("readBandwidth", Napi::Function::New(env, ix::ReadBandwidthJs));
   exports.Set("Context", ix::Context::Init(env));
   return exports;
 }

@@ -8,6 +8,7 @@ import type { CpuAvxOptions } from './options.js';
 import { probeWith } from './probe.js';
 
 export { CpuAvxBackend, CpuAvxBuffer, type Advice } from './backend.js';
+export { memoryReadBandwidth, type ReadBandwidthOptions } from './bandwidth.js';
 export type { Accuracy, CpuAvxOptions } from './options.js';
 export type { Isa } from './native.js';
 export { WEIGHT_DTYPES, SUPPORTED_OPS } from '@ix/cpu-engine';

@@ -35,6 +35,8 @@ export interface NativeContext {
 
 export interface NativeAddon {
   cpuInfo(): NativeCpuInfo;
+  /** bytes per second of `threads` threads reading a `bytes` buffer at once, the best of `runs` (read_bandwidth.h) */
+  readBandwidth(bytes: number, threads: number, runs: number): number;
   Context: new (isa: Isa, threads: number, fast: boolean, repack?: boolean) => NativeContext;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { BackendUnavailableError, chooseBackend, getBackendFactory, InvalidArgumentError } from '@ix/core';
 import { describe, expect, it } from 'vitest';
 
-import cpuAvxDefault, { CpuAvxBackend, cpuAvxBackend, WEIGHT_DTYPES } from '../src/index.js';
+import cpuAvxDefault, { CpuAvxBackend, cpuAvxBackend, memoryReadBandwidth, WEIGHT_DTYPES } from '../src/index.js';
 import { resolveOptions } from '../src/options.js';
 import { loadNativeAddon } from '@ix/native-common';
 
@@ -130,5 +130,26 @@ describe('missing addon', () => {
     expect(p.available).toBe(false);
     expect(p.reason).toMatch(/no native addon no_such_addon for .*ix doctor/);
     expect(p.device.kind).toBe('cpu');
+  });
+});
+
+describe('memoryReadBandwidth', () => {
+  it('reads a buffer with the given threads and reports bytes per second', () => {
+    for (const threads of [1, 2]) {
+      const b = memoryReadBandwidth(threads, { bytes: 32 * 2 ** 20, runs: 1 });
+      expect(Number.isFinite(b) && b > 0).toBe(true);
+    }
+  });
+
+  it('refuses what it cannot measure, in JS and in the addon', () => {
+    expect(() => memoryReadBandwidth(0)).toThrow(RangeError);
+    expect(() => memoryReadBandwidth(1.5)).toThrow(/threads must be a positive integer/);
+    expect(() => memoryReadBandwidth(1, { runs: 0 })).toThrow(/runs must be a positive integer/);
+    expect(() => memoryReadBandwidth(1, { bytes: 2 ** 20 })).toThrow(/at least 16 MiB/);
+    const addon = loadAddon().addon!;
+    expect(() => addon.readBandwidth(2 ** 20, 1, 1)).toThrow(/at least 16 MiB/);
+    expect(() => addon.readBandwidth(32 * 2 ** 20, 0, 1)).toThrow(/threads must be in 1..1024/);
+    expect(() => addon.readBandwidth(32 * 2 ** 20, 1, 0)).toThrow(/runs must be in 1..1000/);
+    expect(() => addon.readBandwidth(-1, 1, 1)).toThrow();
   });
 });

@@ -1,11 +1,30 @@
+import { memoryReadBandwidth } from '@ix/backend-cpu-avx';
+import { BackendUnavailableError } from '@ix/core';
 import { FileSource, readGGUF } from '@ix/llm';
 
+/** The memory's bandwidth as a decode ceiling sees it, and how it was measured. */
+export interface Bandwidth {
+  bytesPerSecond: number;
+  method: string;
+}
+
 /**
- * Memory bandwidth as memcpy of a buffer far larger than the caches sees it (read + write bytes
- * per second), best of a few runs. Decode reads every weight it uses once per token, so
- * bytesReadPerToken / bandwidth is the floor on the time per generated token.
+ * The memory's read bandwidth at `threads` threads: the CPU engine's reader (threads reading one
+ * buffer far larger than the caches at once, with the ISA's widest loads, best of 5). Decode reads
+ * every weight it uses once per token, so bytesReadPerToken / this is the floor on the time per
+ * generated token at that thread count. Where the cpu-avx addon does not load: memcpy in this
+ * thread (read + write bytes), a looser figure, said in `method`.
  */
-export function measureBandwidth(bytes = 512 * 2 ** 20, runs = 5): number {
+export function measureBandwidth(threads: number): Bandwidth {
+  try {
+    return { bytesPerSecond: memoryReadBandwidth(threads), method: `read, ${threads} thread${threads > 1 ? 's' : ''}` };
+  } catch (e) {
+    if (!(e instanceof BackendUnavailableError)) throw e;
+    return { bytesPerSecond: memcpyBandwidth(), method: `memcpy read+write, 1 thread (${e.message})` };
+  }
+}
+
+function memcpyBandwidth(bytes = 512 * 2 ** 20, runs = 5): number {
   const src = Buffer.alloc(bytes, 1);
   const dst = Buffer.alloc(bytes);
   let best = Infinity;

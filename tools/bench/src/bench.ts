@@ -54,9 +54,10 @@ if (peerName !== 'node-llama-cpp' && peerName !== 'llama-bench') throw new Error
 await discoverBackends();
 await mkdir(values['model-dir']!, { recursive: true });
 
-const bandwidth = measureBandwidth();
 const log = (s: string) => process.stderr.write(s + '\n');
-log(`memory bandwidth (memcpy, read+write): ${(bandwidth / 1e9).toFixed(1)} GB/s`);
+// measured before any model is loaded, per thread count: one thread reads less than the memory gives
+const bandwidth = new Map(threadCounts.map((t) => [t, measureBandwidth(t)]));
+for (const b of bandwidth.values()) log(`memory bandwidth (${b.method}): ${(b.bytesPerSecond / 1e9).toFixed(1)} GB/s`);
 
 interface Row {
   quant: string;
@@ -83,9 +84,10 @@ for (const quant of quants) {
     await generateModel({ ...preset, seed: 1, gguf: path, quant: quant as QuantPreset, onProgress: toolProgress('  tensors') });
   }
   // decode reads every weight it uses once per token (bandwidth.ts: one embedding row, a token's share of the experts)
-  const ceiling = bandwidth / (await bytesReadPerToken(path));
+  const bytesPerToken = await bytesReadPerToken(path);
   const accuracies = values.accuracy!.split(',');
   for (const threads of threadCounts) {
+    const ceiling = bandwidth.get(threads)!.bytesPerSecond / bytesPerToken;
     type Speeds = { pp: number; tg: number; ppHost: number; tgHost: number };
     const measured: { ix: Record<string, Speeds>; peer: { pp: number; tg: number } }[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -133,7 +135,7 @@ for (const quant of quants) {
 }
 
 if (values.json) {
-  process.stdout.write(JSON.stringify({ preset: values.model ?? values.preset, peer: peerName, repeats, rounds, bandwidth, rows }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ preset: values.model ?? values.preset, peer: peerName, repeats, rounds, bandwidth: Object.fromEntries(bandwidth), rows }, null, 2) + '\n');
 } else {
   const head = ['quant', 'accuracy', 'threads', 'test', 'ix t/s', 'ix host', `${peerName} t/s`, 'ix/peer', ...(rounds > 1 ? ['rounds\' range'] : []), 'ceiling t/s', 'ix % of ceiling', 'peer % of ceiling'];
   const fmt = (r: Row) => [
