@@ -55,9 +55,16 @@ await discoverBackends();
 await mkdir(values['model-dir']!, { recursive: true });
 
 const log = (s: string) => process.stderr.write(s + '\n');
-// measured before any model is loaded, per thread count: one thread reads less than the memory gives
+// per thread count (one thread reads less than the memory gives), first before any model is loaded,
+// then again after every round: the best figure is the ceiling (a shared VM's bandwidth moves by
+// 10-20% between minutes, and a ceiling from a slow minute would be passed)
 const bandwidth = new Map(threadCounts.map((t) => [t, measureBandwidth(t)]));
 for (const b of bandwidth.values()) log(`memory bandwidth (${b.method}): ${(b.bytesPerSecond / 1e9).toFixed(1)} GB/s`);
+const remeasure = (threads: number) => {
+  const b = measureBandwidth(threads);
+  if (b.bytesPerSecond > bandwidth.get(threads)!.bytesPerSecond) bandwidth.set(threads, b);
+};
+const ceilingOf = (threads: number, bytesPerToken: number) => bandwidth.get(threads)!.bytesPerSecond / bytesPerToken;
 
 interface Row {
   quant: string;
@@ -71,7 +78,8 @@ interface Row {
   ratio: number;
   /** with --rounds: the lowest and highest round's ratio */
   range?: [number, number];
-  ceiling?: number;
+  /** decode: the weight bytes a token reads, for the ceiling (bandwidth / this) */
+  bytesPerToken?: number;
 }
 
 const rows: Row[] = [];
@@ -87,7 +95,6 @@ for (const quant of quants) {
   const bytesPerToken = await bytesReadPerToken(path);
   const accuracies = values.accuracy!.split(',');
   for (const threads of threadCounts) {
-    const ceiling = bandwidth.get(threads)!.bytesPerSecond / bytesPerToken;
     type Speeds = { pp: number; tg: number; ppHost: number; tgHost: number };
     const measured: { ix: Record<string, Speeds>; peer: { pp: number; tg: number } }[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -107,6 +114,8 @@ for (const quant of quants) {
       const p = peerName === 'llama-bench' ? llamaBenchSpeed(path, threads, pp, tg, repeats) : await llamaCppSpeed(path, threads, pp, tg);
       const peer = { pp: p.ppTokensPerSecond, tg: p.tgTokensPerSecond };
       measured.push({ ix, peer });
+      remeasure(threads);
+      const ceiling = ceilingOf(threads, bytesPerToken);
       for (const accuracy of accuracies) {
         const { pp: ixPP, tg: ixTG } = ix[accuracy]!;
         const of = rounds > 1 ? ` (round ${round} of ${rounds})` : '';
@@ -127,18 +136,20 @@ for (const quant of quants) {
           llamaCpp: median(measured.map((m) => m.peer[key])),
           ratio: median(ratios),
           ...(rounds > 1 && { range: [Math.min(...ratios), Math.max(...ratios)] as [number, number] }),
-          ...(key === 'tg' && { ceiling }),
+          ...(key === 'tg' && { bytesPerToken }),
         });
       }
     }
   }
 }
 
+for (const b of bandwidth.values()) log(`ceilings from the best memory bandwidth measured (${b.method}): ${(b.bytesPerSecond / 1e9).toFixed(1)} GB/s`);
+const withCeiling = rows.map((r) => ({ ...r, ...(r.bytesPerToken && { ceiling: ceilingOf(r.threads, r.bytesPerToken) }) }));
 if (values.json) {
-  process.stdout.write(JSON.stringify({ preset: values.model ?? values.preset, peer: peerName, repeats, rounds, bandwidth: Object.fromEntries(bandwidth), rows }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ preset: values.model ?? values.preset, peer: peerName, repeats, rounds, bandwidth: Object.fromEntries(bandwidth), rows: withCeiling }, null, 2) + '\n');
 } else {
   const head = ['quant', 'accuracy', 'threads', 'test', 'ix t/s', 'ix host', `${peerName} t/s`, 'ix/peer', ...(rounds > 1 ? ['rounds\' range'] : []), 'ceiling t/s', 'ix % of ceiling', 'peer % of ceiling'];
-  const fmt = (r: Row) => [
+  const fmt = (r: (typeof withCeiling)[number]) => [
     r.quant,
     r.accuracy,
     String(r.threads),
@@ -152,7 +163,7 @@ if (values.json) {
     r.ceiling ? ((100 * r.ix) / r.ceiling).toFixed(0) + '%' : '',
     r.ceiling ? ((100 * r.llamaCpp) / r.ceiling).toFixed(0) + '%' : '',
   ];
-  const all = [head, ...rows.map(fmt)];
+  const all = [head, ...withCeiling.map(fmt)];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   for (const r of all) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n');
 }
