@@ -1,5 +1,6 @@
-// The memory's read bandwidth: what decode, which reads every weight once per token, can at most
-// stream. tools/bench divides it by a model's bytes per token for its decode ceiling.
+// The memory's read bandwidth: about the most decode, which reads every weight once per token, can
+// stream (a shared VM's bandwidth moves between minutes, so a fast minute may pass it). tools/bench
+// divides it by a model's bytes per token for its decode ceiling.
 #pragma once
 #include <cstddef>
 
