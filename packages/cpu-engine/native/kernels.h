@@ -44,7 +44,8 @@ inline void prefetch_ahead_part(const uint8_t* blk, size_t bytes, int i, int n) 
 // it; those doing little (Q8_0, plain F16/BF16/F32) read one dense stream that the hardware
 // prefetcher keeps up with alone, and the prefetches only add load traffic (Zen 4, one thread,
 // alternating builds, prefetch off everywhere: Q8_0 tg32 +10-35%, F16 +25%; IQ4_NL -17%, Q4_K_M
-// -10-30%). Their kernels say so with kPrefetch = false (SignedQ8_0) or by not calling it (plain_row).
+// -10-30%, Q5_K/Q6_K -65%; Q4_0 mixed, fast one thread faster and exact two threads ~5% slower, so
+// it keeps them). Their kernels say so with kPrefetch = false (SignedQ8_0) or by not calling it (plain_row).
 // Measured on Zen 4 only (Ice Lake's file-layout Q8_0 kernel had gained from prefetch): re-check there.
 constexpr size_t kPanelBlockBytes = 768;  // per 32 positions of a panel
 
