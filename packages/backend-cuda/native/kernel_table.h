@@ -5,7 +5,7 @@
 
 namespace ix {
 
-#define IX_WEIGHT_KERNEL_NAMES(s) "matvec_" s, "matvec_glu_" s, "matmul_" s, "matmul_exact_" s, "get_rows_" s
+#define IX_WEIGHT_KERNEL_NAMES(s) "matvec_" s, "matvec_glu_" s, "matmul_" s, "matmul_exact_" s, "get_rows_" s, "mul_mat_id_" s
 
 inline constexpr const char* kKernelNames[] = {
     IX_WEIGHT_KERNEL_NAMES("f32"),  IX_WEIGHT_KERNEL_NAMES("f16"),  IX_WEIGHT_KERNEL_NAMES("bf16"),
@@ -13,6 +13,7 @@ inline constexpr const char* kKernelNames[] = {
     IX_WEIGHT_KERNEL_NAMES("q5_k"), IX_WEIGHT_KERNEL_NAMES("q6_k"), IX_WEIGHT_KERNEL_NAMES("iq4_nl"),
     "binary", "unary", "copy", "concat", "write_rows", "rowwise", "select_top", "rope",
     "attention_f32", "attention_f16", "attention_split_f32", "attention_split_f16", "attention_merge",
+    "moe_route", "gather", "weighted_sum",
 };
 
 inline constexpr size_t kKernelCount = sizeof(kKernelNames) / sizeof(kKernelNames[0]);

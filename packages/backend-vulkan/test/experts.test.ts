@@ -1,5 +1,5 @@
-import { expertsSuite } from '@ix/kernel-testing';
-import { afterAll } from 'vitest';
+import { expectZeroSlotsForOutOfRangeIds, expertsSuite } from '@ix/kernel-testing';
+import { afterAll, describe, it } from 'vitest';
 
 import { errorLog, hasDevice, makeVulkan, skipReason } from './helpers.js';
 import { WEIGHT_DTYPES } from '../src/ops.js';
@@ -9,3 +9,14 @@ afterAll(() => log.print());
 
 // f32 sums in another order than the reference's f64 ones
 expertsSuite({ label: 'vulkan', hasDevice, skipReason, make: () => makeVulkan(), log, dtypes: WEIGHT_DTYPES, tolerance: () => 2e-5 });
+
+describe.skipIf(!hasDevice)(`expert ids outside the experts on vulkan${skipReason ? ` (${skipReason})` : ''}`, () => {
+  it('mul_mat_id and gather write zeros there instead of reading out of bounds (the reference refuses them)', async () => {
+    const be = makeVulkan();
+    try {
+      await expectZeroSlotsForOutOfRangeIds(be);
+    } finally {
+      be.dispose();
+    }
+  });
+});

@@ -8,5 +8,5 @@ export { rowOpsSuite } from './suites/row-ops.js';
 export { expectMatmulWithinBound } from './suites/matmul.js';
 export { storiesSuite } from './suites/stories.js';
 export { decoderSuite, type DecoderCase } from './suites/decoder.js';
-export { expertsSuite } from './suites/experts.js';
+export { expectZeroSlotsForOutOfRangeIds, expertsSuite } from './suites/experts.js';
 export { expectGetRowsMatch, expectZeroRowsForOutOfRangeIds } from './suites/get-rows.js';

@@ -56,6 +56,14 @@ inline T __shfl_xor_sync(unsigned /*mask*/, T v, int laneMask) {
 template <typename T>
 inline T __ldg(const T* p) { return *p; }
 
+// a fiber runs until its next barrier, so a plain read-modify-write is atomic among a block's threads
+// (blocks run one after another)
+inline unsigned atomicAdd(unsigned* p, unsigned v) {
+  const unsigned old = *p;
+  *p = old + v;
+  return old;
+}
+
 inline float __uint_as_float(uint32_t u) {
   float f;
   std::memcpy(&f, &u, 4);

@@ -13,7 +13,7 @@ __device__ void binary(const Args& a) {
   ((float*)a.p[2])[i] = op == 0 ? x + z : op == 1 ? x * z : silu(x) * z;
 }
 
-// p: x, y.  u: n, op (0 scale, 1 silu, 2 gelu), scale bits
+// p: x, y.  u: n, op (0 scale, 1 silu, 2 gelu, 3 sigmoid), scale bits
 __device__ void unary(const Args& a) {
   const uint64_t i = global_index();
   const uint32_t n = a.u[0], op = a.u[1];
@@ -22,6 +22,7 @@ __device__ void unary(const Args& a) {
   float r;
   if (op == 0) r = v * f32_of(a.u[2]);
   else if (op == 1) r = silu(v);
+  else if (op == 3) r = 1.f / (1.f + expf(-v));
   else r = 0.5f * v * (1.f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));  // ggml's tanh gelu
   ((float*)a.p[1])[i] = r;
 }

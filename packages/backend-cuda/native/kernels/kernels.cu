@@ -2,6 +2,7 @@
 // the addon embeds and loads with cuModuleLoadData. Names match native/kernel_table.h.
 #include "attention.cuh"
 #include "elementwise.cuh"
+#include "experts.cuh"
 #include "matmul.cuh"
 #include "matvec.cuh"
 #include "rope.cuh"
@@ -14,7 +15,8 @@ using ix::Args;
   extern "C" __global__ void __launch_bounds__(256) matvec_glu_##suffix(Args a) { ix::matvec<W, true>(a); }    \
   extern "C" __global__ void __launch_bounds__(ix::kMatmulThreads) matmul_##suffix(Args a) { ix::matmul<W>(a); } \
   extern "C" __global__ void __launch_bounds__(ix::kExactThreads) matmul_exact_##suffix(Args a) { ix::matmul_exact<W>(a); } \
-  extern "C" __global__ void get_rows_##suffix(Args a) { ix::get_rows<W>(a); }
+  extern "C" __global__ void get_rows_##suffix(Args a) { ix::get_rows<W>(a); }                                   \
+  extern "C" __global__ void __launch_bounds__(256) mul_mat_id_##suffix(Args a) { ix::mul_mat_id<W>(a); }
 
 IX_WEIGHT_KERNELS(f32, ix::W_F32)
 IX_WEIGHT_KERNELS(f16, ix::W_F16)
@@ -39,3 +41,6 @@ extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_f16(Arg
 extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_split_f32(Args a) { ix::attention<float, true>(a); }
 extern "C" __global__ void __launch_bounds__(ix::kAttnThreads) attention_split_f16(Args a) { ix::attention<__half, true>(a); }
 extern "C" __global__ void attention_merge(Args a) { ix::attention_merge(a); }
+extern "C" __global__ void moe_route(Args a) { ix::moe_route(a); }
+extern "C" __global__ void gather(Args a) { ix::gather(a); }
+extern "C" __global__ void weighted_sum(Args a) { ix::weighted_sum(a); }

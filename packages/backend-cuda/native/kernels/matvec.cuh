@@ -22,16 +22,29 @@ __device__ __forceinline__ void load8(const float* p, float* v, bool vec) {
   }
 }
 
-template <int T>
-__device__ __forceinline__ void matvec_chunk(const uint8_t* row, const float* x, uint32_t k, uint32_t m, uint32_t c,
-                                             bool vec, float* acc) {
+/** Activation row i at x + i·k (a matmul's rows). */
+struct StridedRows {
+  const float* x;
+  uint32_t k;
+  __device__ __forceinline__ const float* operator[](int i) const { return x + (uint64_t)i * k; }
+};
+
+/** Activation rows anywhere (the slots routed to one expert, experts.cuh). */
+struct GatheredRows {
+  const float* r[kMatvecRows];
+  __device__ __forceinline__ const float* operator[](int i) const { return r[i]; }
+};
+
+template <int T, class Rows>
+__device__ __forceinline__ void matvec_chunk(const uint8_t* row, const Rows& x, uint32_t m, uint32_t c, bool vec,
+                                             float* acc) {
   float wv[8];
   dequant8<T>(row, c, wv);
 #pragma unroll
   for (int i = 0; i < kMatvecRows; ++i) {
     if (i < (int)m) {
       float xv[8];
-      load8(x + (uint64_t)i * k + c * 8, xv, vec);
+      load8(x[i] + c * 8, xv, vec);
       float s = 0.f;
 #pragma unroll
       for (int j = 0; j < 8; ++j) s = fmaf(wv[j], xv[j], s);
@@ -40,9 +53,9 @@ __device__ __forceinline__ void matvec_chunk(const uint8_t* row, const float* x,
   }
 }
 
-/** acc[i] += x[i, :] · row over this lane's chunks (and tail elements of plain types). */
-template <int T>
-__device__ __forceinline__ void matvec_row(const uint8_t* row, const float* x, uint32_t k, uint32_t m, uint32_t lane,
+/** acc[i] += x[i] · row over this lane's chunks (and tail elements of plain types). */
+template <int T, class Rows>
+__device__ __forceinline__ void matvec_row(const uint8_t* row, const Rows& x, uint32_t k, uint32_t m, uint32_t lane,
                                            bool vec, float* acc) {
   const uint32_t chunks = k >> 3;
   uint32_t c = lane;
@@ -56,7 +69,7 @@ __device__ __forceinline__ void matvec_row(const uint8_t* row, const float* x, u
       for (int i = 0; i < kMatvecRows; ++i) {
         if (i < (int)m) {
           float xv[8];
-          load8(x + (uint64_t)i * k + (c + 32 * u) * 8, xv, vec);
+          load8(x[i] + (c + 32 * u) * 8, xv, vec);
           float s = 0.f;
 #pragma unroll
           for (int j = 0; j < 8; ++j) s = fmaf(wv[u][j], xv[j], s);
@@ -65,13 +78,13 @@ __device__ __forceinline__ void matvec_row(const uint8_t* row, const float* x, u
       }
     }
   }
-  for (; c < chunks; c += 32) matvec_chunk<T>(row, x, k, m, c, vec, acc);
+  for (; c < chunks; c += 32) matvec_chunk<T>(row, x, m, c, vec, acc);
   if (!is_quant(T)) {
     for (uint32_t e = chunks * 8 + lane; e < k; e += 32) {
       const float wv = plain_at<T>(row, e);
 #pragma unroll
       for (int i = 0; i < kMatvecRows; ++i)
-        if (i < (int)m) acc[i] = fmaf(wv, x[(uint64_t)i * k + e], acc[i]);
+        if (i < (int)m) acc[i] = fmaf(wv, x[i][e], acc[i]);
     }
   }
 }
@@ -96,12 +109,13 @@ __device__ void matvec(const Args& a) {
   float acc[kMatvecRows];
 #pragma unroll
   for (int i = 0; i < kMatvecRows; ++i) acc[i] = 0.f;
-  matvec_row<T>(w + (uint64_t)r * rowBytes, x, k, m, lane, vec, acc);
+  const StridedRows rows_x{x, k};
+  matvec_row<T>(w + (uint64_t)r * rowBytes, rows_x, k, m, lane, vec, acc);
   float up[GLU ? kMatvecRows : 1];
   if constexpr (GLU) {
 #pragma unroll
     for (int i = 0; i < kMatvecRows; ++i) up[i] = 0.f;
-    matvec_row<T>((const uint8_t*)a.p[4] + (uint64_t)r * rowBytes, x, k, m, lane, vec, up);
+    matvec_row<T>((const uint8_t*)a.p[4] + (uint64_t)r * rowBytes, rows_x, k, m, lane, vec, up);
   }
 #pragma unroll
   for (int i = 0; i < kMatvecRows; ++i) {

@@ -4,7 +4,7 @@ import { BLOCK, elementBytes, f32, type ProgramBuilder } from '../program.js';
 import type { PlanContext } from './context.js';
 
 const BINARY = { add: 0, mul: 1, swiglu: 2 } as const;
-const UNARY = { scale: 0, silu: 1, gelu: 2 } as const;
+const UNARY = { scale: 0, silu: 1, gelu: 2, sigmoid: 3 } as const;
 
 /** add / mul (b repeated over a's leading dims) and swiglu */
 export function planBinary({ b, node, input, out }: PlanContext): void {
@@ -14,7 +14,7 @@ export function planBinary({ b, node, input, out }: PlanContext): void {
   b.launch('binary', Math.ceil(n / BLOCK), BLOCK, [b.ptr(a, 4), b.ptr(rhs, 4), b.ptr(out, 4)], [n, rhs.numElements, BINARY[node.op as keyof typeof BINARY]]);
 }
 
-/** scale, silu, gelu */
+/** scale, silu, gelu, sigmoid */
 export function planUnary({ b, node, input, out }: PlanContext): void {
   const x = input(0);
   const n = x.numElements;

@@ -2,12 +2,12 @@ import type { OpName } from '@ix/core';
 
 import { planAttention } from './attention.js';
 import type { Planner } from './context.js';
+import { planGather, planMulMatId, planWeightedSum } from './experts.js';
 import { planBinary, planConcat, planCopy, planUnary, planView } from './elementwise.js';
 import { planMatmul } from './matmul.js';
 import { planRope } from './rope.js';
 import { planNormLike, planSelect } from './rowwise.js';
 import { planGetRows, planWriteRows } from './rows.js';
-
 
 /** The launches of each computed op. */
 export const PLANNERS: Partial<Record<OpName, Planner>> = {
@@ -19,6 +19,7 @@ export const PLANNERS: Partial<Record<OpName, Planner>> = {
   scale: planUnary,
   silu: planUnary,
   gelu: planUnary,
+  sigmoid: planUnary,
   rms_norm: planNormLike,
   layer_norm: planNormLike,
   softmax: planNormLike,
@@ -30,4 +31,7 @@ export const PLANNERS: Partial<Record<OpName, Planner>> = {
   view: planView,
   argmax: planSelect,
   top_k: planSelect,
+  mul_mat_id: planMulMatId,
+  gather: planGather,
+  weighted_sum: planWeightedSum,
 };

@@ -1,7 +1,7 @@
 import { quantize, type Backend, type DTypeName } from '@ix/core';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import { bytesOf, expectClose, randomF32, rng, runBoth } from '../helpers.js';
+import { bytesOf, expectClose, randomF32, reference, rng, runBoth, runOn, type GraphBuilder } from '../helpers.js';
 import type { SuiteOptions } from './rope-attention.js';
 
 /**
@@ -67,5 +67,34 @@ export function expertsSuite<B extends Backend>(opts: SuiteOptions<B> & { dtypes
         });
       });
     });
+  });
+}
+
+/**
+ * What a GPU backend's mul_mat_id and gather do with ids outside their range (the reference refuses
+ * them): a kernel cannot throw, so, as get_rows, they write zeros there instead of reading out of
+ * bounds, and the slots with valid ids stay right.
+ */
+export async function expectZeroSlotsForOutOfRangeIds(backend: Backend): Promise<void> {
+  const [E, N, K, T, U] = [3, 5, 64, 2, 3];
+  const r = rng(77);
+  const w = randomF32(E * N * K, r, 0.5);
+  const x = randomF32(T * K, r, 1);
+  const bad = Int32Array.from([1, -1, 2, 3, 0, 1 << 30]);
+  const valid = bad.map((id) => (id >= 0 && id < E ? id : 0));
+  const build: GraphBuilder = (g, c) => {
+    const ids = g.input('ids', [T, U], 'I32');
+    return [g.mulMatId(g.input('x', [T, K]), c(0), ids), g.gather(g.input('x', [T, K]), ids)];
+  };
+  const constants = [{ shape: [E, N, K], dtype: 'F32' as DTypeName, bytes: bytesOf(w) }];
+  const [y, picked] = await runOn(backend, constants, build, { x, ids: bad });
+  const [want] = await runOn(reference, constants, build, { x, ids: valid });
+  bad.forEach((id, s) => {
+    const inRange = id >= 0 && id < E;
+    const row = y!.subarray(s * N, s * N + N);
+    if (inRange) expectClose(row, want!.subarray(s * N, s * N + N), 1e-5, `mul_mat_id slot ${s}`);
+    else expect([...row]).toEqual(new Array(N).fill(0));
+    // gather reads x[t, id]: its ids range over x's K columns
+    expect(picked![s]).toBe(id >= 0 && id < K ? x[Math.floor(s / U) * K + id]! : 0);
   });
 }
