@@ -8,6 +8,7 @@ import { probeWith } from './probe.js';
 
 export { CudaBackend, CudaBuffer } from './backend.js';
 export { peakBandwidth } from './devices.js';
+export { emulatorLibrary } from './emulator.js';
 export type { NativeDevice } from './native.js';
 export { loadAddon } from './native.js';
 export type { Accuracy, CudaOptions } from './options.js';

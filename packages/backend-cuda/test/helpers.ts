@@ -1,12 +1,8 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { errorLog as sharedErrorLog } from '@ix/kernel-testing';
 
-import { cudaBackend, type CudaBackend, type CudaOptions } from '../src/index.js';
+import { cudaBackend, emulatorLibrary, type CudaBackend, type CudaOptions } from '../src/index.js';
 
-/** The CPU stand-in for the NVIDIA driver (native/emu), built beside the addon on x86-64. */
-const EMULATOR = fileURLToPath(new URL('../build/Release/libix_cuda_emu.so', import.meta.url));
+const EMULATOR = emulatorLibrary();
 
 /**
  * The device the tests run on: a real GPU when the driver has one; else the emulator, which runs the
@@ -16,7 +12,7 @@ const EMULATOR = fileURLToPath(new URL('../build/Release/libix_cuda_emu.so', imp
  */
 async function pickDevice() {
   const real = await cudaBackend.probe();
-  if (real.available || process.env.IX_CUDA_LIBRARY || process.env.IX_CUDA_REQUIRED === '1' || process.env.IX_CUDA_EMULATOR === '0' || !existsSync(EMULATOR)) {
+  if (real.available || process.env.IX_CUDA_LIBRARY || process.env.IX_CUDA_REQUIRED === '1' || process.env.IX_CUDA_EMULATOR === '0' || !EMULATOR) {
     return { probe: real, emulated: false };
   }
   process.env.IX_CUDA_LIBRARY = EMULATOR;
@@ -30,7 +26,7 @@ export const skipReason = probe.available ? undefined : `no usable CUDA device: 
 if (skipReason) {
   if (process.env.IX_CUDA_REQUIRED === '1') throw new Error(`IX_CUDA_REQUIRED=1 but ${skipReason}`);
   // CI: the emulator is built wherever nvcc is, so the device tests must run on it at least
-  if (process.env.IX_CUDA_EMULATED_REQUIRED === '1') throw new Error(`IX_CUDA_EMULATED_REQUIRED=1 but ${skipReason} and no emulator at ${EMULATOR}`);
+  if (process.env.IX_CUDA_EMULATED_REQUIRED === '1') throw new Error(`IX_CUDA_EMULATED_REQUIRED=1 but ${skipReason} and no emulator was built (native/emu)`);
   console.warn(`[backend-cuda] skipping device tests: ${skipReason}`);
 } else if (emulated) {
   console.warn(`[backend-cuda] no GPU (${picked.why}): the device tests run on the CPU emulator, native/emu`);

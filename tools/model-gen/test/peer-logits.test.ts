@@ -27,13 +27,26 @@ const TOLERANCE: Record<string, { relDiff: number; top1: number }> = {
 let dir: string;
 let avx = false;
 let vulkan = false;
+let cuda = false;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ix-peer-'));
   await discoverBackends();
   avx = registeredBackends().some((b) => b.name === 'cpu-avx');
   const vk = registeredBackends().find((b) => b.name === 'vulkan');
   vulkan = vk !== undefined && (await vk.probe()).available;
+  cuda = await cudaOrEmulator();
 });
+
+/** A CUDA device, or else the CUDA backend's CPU emulator of the driver where it was built (no GPU in CI). */
+async function cudaOrEmulator(): Promise<boolean> {
+  const backend = registeredBackends().find((b) => b.name === 'cuda');
+  if (!backend) return false;
+  if ((await backend.probe()).available) return true;
+  const emulator = process.env.IX_CUDA_LIBRARY ? undefined : (await import('@ix/backend-cuda')).emulatorLibrary();
+  if (!emulator) return false;
+  process.env.IX_CUDA_LIBRARY = emulator;
+  return (await backend.probe()).available;
+}
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
@@ -147,8 +160,18 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
       expect(r.top1).toBe(1);
     });
 
-    // the expert ops' shaders (lavapipe in CI) on a whole model
+    // the expert ops' shaders (lavapipe in CI) and CUDA kernels (the emulator in CI) on a whole model
     if (shape.moe) {
+      it('cuda, F32: as close to llama.cpp as the reference backend', async (ctx) => {
+        if (!cuda) ctx.skip();
+        const path = join(dir, `${preset}-cuda.gguf`);
+        await generateModel({ arch, shape, seed: 7, gguf: path, quant: 'F32' });
+        const r = compare(await ixLogits(path, PROMPT, shape.vocabSize, 'cuda'), await llamaCppLogits(path, shape.vocabSize));
+        console.log(`${preset} cuda F32: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
+        expect(r.relDiff).toBeLessThanOrEqual(await closeEnough(r, TOLERANCE.F32!.relDiff, path, shape.vocabSize));
+        expect(r.top1).toBe(1);
+      });
+
       it('vulkan, F32: as close to llama.cpp as the reference backend', async (ctx) => {
         if (!vulkan) ctx.skip();
         const path = join(dir, `${preset}-vk.gguf`);
