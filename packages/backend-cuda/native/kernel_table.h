@@ -13,7 +13,7 @@ inline constexpr const char* kKernelNames[] = {
     IX_WEIGHT_KERNEL_NAMES("q5_k"), IX_WEIGHT_KERNEL_NAMES("q6_k"), IX_WEIGHT_KERNEL_NAMES("iq4_nl"),
     "binary", "unary", "copy", "concat", "write_rows", "rowwise", "select_top", "rope",
     "attention_f32", "attention_f16", "attention_split_f32", "attention_split_f16", "attention_merge",
-    "moe_route", "gather", "weighted_sum",
+    "moe_route", "gather", "weighted_sum", "slice",
 };
 
 inline constexpr size_t kKernelCount = sizeof(kKernelNames) / sizeof(kKernelNames[0]);

@@ -6,8 +6,7 @@ export const WEIGHT_DTYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q5_
 /** Largest head dimension attention.cuh handles. */
 export const MAX_HEAD_DIM = 512;
 
-// soft-capping (op and attention option), sliding windows, sinks, YaRN and the Gemma 3n row ops run on the fallback backend
-const support = opSupport(WEIGHT_DTYPES, { omit: ['softcap', 'swiglu_oai', 'sum_rows', 'sqrt', 'slice', 'gaussian_top_k'], plainAttentionOnly: true, plainRopeOnly: true });
+const support = opSupport(WEIGHT_DTYPES);
 /** kernels index elements with 32-bit integers */
 const MAX_ELEMENTS = 2 ** 31;
 

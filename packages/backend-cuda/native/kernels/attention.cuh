@@ -16,19 +16,38 @@ __device__ __forceinline__ float kv_at(const KV* p, uint64_t i) {
   else return p[i];
 }
 
-// p: q, k, v, y (split: the partials), positions.  u: T, Hq, Hkv, D, causal, scale bits, positionIndex,
-// chunk (split: keys per part)
+/** The keys [first, end) query t sees: graph.ts's attentionSpan (causal, and a sliding window or not). */
+__device__ __forceinline__ void attention_span(uint32_t pos0, uint32_t kvLen, uint32_t t, uint32_t causal, uint32_t window,
+                                               uint32_t& first, uint32_t& end) {
+  const uint32_t at = pos0 + t;
+  if (causal) {
+    first = window && at + 1 > window ? at + 1 - window : 0;
+    end = min(kvLen, at + 1);
+  } else if (window) {
+    const uint32_t half = window / 2;
+    first = at > half ? at - half : 0;
+    end = min(kvLen, at + half + 1);
+  } else {
+    first = 0, end = kvLen;
+  }
+  if (first > end) first = end;
+}
+
+// p: q, k, v, y (split: the partials), positions, sinks (F32 [Hq] or null; not split: split adds them
+// in attention_merge).  u: T, Hq, Hkv, D, causal, scale bits, positionIndex, chunk (split: keys per
+// part), window (0: none), softcap bits (0: none)
 template <typename KV, bool SPLIT>
 __device__ void attention(const Args& a) {
   __shared__ float qs[kMaxHeadDim];
   __shared__ float sc[kKeyTile];
   __shared__ float scratch[32];
-  const uint32_t Hq = a.u[1], Hkv = a.u[2], D = a.u[3], causal = a.u[4];
-  const float scale = f32_of(a.u[5]);
+  const uint32_t Hq = a.u[1], Hkv = a.u[2], D = a.u[3], causal = a.u[4], window = a.u[8];
+  const float scale = f32_of(a.u[5]), softcap = f32_of(a.u[9]);
   const uint32_t* pos = (const uint32_t*)a.p[4] + a.u[6];
   const uint32_t pos0 = pos[0], kvLen = pos[1];
   const uint32_t t = blockIdx.x / Hq, h = blockIdx.x % Hq, g = (uint32_t)(((uint64_t)h * Hkv) / Hq);
-  const uint32_t seen = causal ? min(kvLen, pos0 + t + 1) : kvLen;
+  uint32_t first, seen;
+  attention_span(pos0, kvLen, t, causal, window, first, seen);
   const float* q = (const float*)a.p[0] + ((uint64_t)t * Hq + h) * D;
   const KV* K = (const KV*)a.p[1];
   const KV* V = (const KV*)a.p[2];
@@ -44,7 +63,8 @@ __device__ void attention(const Args& a) {
   const uint32_t span = groups > 1 ? D : kAttnThreads;
   const uint32_t group = threadIdx.x / span, d0 = threadIdx.x % span;
   __syncthreads();
-  const uint32_t begin = SPLIT ? blockIdx.y * a.u[7] : 0;
+  // split: part y takes keys first + [y * chunk, (y + 1) * chunk)
+  const uint32_t begin = SPLIT ? min(seen, first + blockIdx.y * a.u[7]) : first;
   const uint32_t end = SPLIT ? min(seen, begin + a.u[7]) : seen;
   for (uint32_t j0 = begin; j0 < end; j0 += kKeyTile) {
     const uint32_t n = min((uint32_t)kKeyTile, end - j0);
@@ -60,8 +80,8 @@ __device__ void attention(const Args& a) {
       }
 #pragma unroll
       for (int u = 0; u < 4; ++u) {
-        const float dot = warp_sum(s[u]);
-        if (lane == 0 && j + u < n) sc[j + u] = dot * scale;
+        const float dot = warp_sum(s[u]) * scale;
+        if (lane == 0 && j + u < n) sc[j + u] = softcap != 0.f ? softcap * tanhf(dot / softcap) : dot;
       }
     }
     __syncthreads();
@@ -92,6 +112,15 @@ __device__ void attention(const Args& a) {
     }
     __syncthreads();
   }
+  // a sink: one more logit in the softmax's denominator, with no value
+  if (!SPLIT && a.p[5]) {
+    const float sink = ((const float*)a.p[5])[h];
+    const float newMax = fmaxf(runMax, sink);
+    const float corr = runMax == -INFINITY ? 0.f : expf(runMax - newMax);
+    runSum = runSum * corr + expf(sink - newMax);
+#pragma unroll
+    for (int i = 0; i < kMaxHeadDim / kAttnThreads; ++i) acc[i] *= corr;
+  }
   // split: the part's max, sum and unnormalised output; else the normalised output
   const float inv = SPLIT ? 1.f : runSum > 0.f ? 1.f / runSum : 0.f;
   if constexpr (SPLIT) {
@@ -117,14 +146,16 @@ __device__ void attention(const Args& a) {
 }
 
 // The parts of a split attention into its output: each part's sum and output rescaled to the largest
-// max. p: partials [rows, parts, D + 2], y [rows, D].  u: parts, D
+// max (the head's sink logit, where given, joins the sum). p: partials [rows, parts, D + 2], y [rows, D],
+// sinks (F32 [Hq] or null).  u: parts, D, Hq
 __device__ void attention_merge(const Args& a) {
   const uint32_t parts = a.u[0], D = a.u[1];
   const float* part = (const float*)a.p[0] + (uint64_t)blockIdx.x * parts * (D + 2);
   float* y = (float*)a.p[1] + (uint64_t)blockIdx.x * D;
-  float m = -INFINITY;
+  const float sink = a.p[2] ? ((const float*)a.p[2])[blockIdx.x % a.u[2]] : -INFINITY;
+  float m = sink;
   for (uint32_t s = 0; s < parts; ++s) m = fmaxf(m, part[s * (D + 2)]);
-  float total = 0.f;
+  float total = sink == -INFINITY ? 0.f : expf(sink - m);
   for (uint32_t s = 0; s < parts; ++s) {
     const float ms = part[s * (D + 2)];
     if (ms != -INFINITY) total += part[s * (D + 2) + 1] * expf(ms - m);

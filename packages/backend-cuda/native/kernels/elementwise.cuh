@@ -4,16 +4,23 @@
 
 namespace ix {
 
-// p: a, b, y.  u: n, nb (b repeats over a's leading dims), op (0 add, 1 mul, 2 swiglu)
+/** gpt-oss's clamped SwiGLU (ggml's swiglu_oai): g·σ(alpha·g)·(u + 1), g = min(gate, limit), u clamped to ±limit */
+__device__ __forceinline__ float swiglu_oai(float gate, float up, float alpha, float limit) {
+  const float g = fminf(gate, limit), u = fminf(fmaxf(up, -limit), limit);
+  return g / (1.f + expf(alpha * -g)) * (u + 1.f);
+}
+
+// p: a, b, y.  u: n, nb (b repeats over a's leading dims), op (0 add, 1 mul, 2 swiglu, 3 swiglu_oai),
+// alpha bits, limit bits (swiglu_oai)
 __device__ void binary(const Args& a) {
   const uint64_t i = global_index();
   const uint32_t n = a.u[0], nb = a.u[1], op = a.u[2];
   if (i >= n) return;
   const float x = ((const float*)a.p[0])[i], z = ((const float*)a.p[1])[i % nb];
-  ((float*)a.p[2])[i] = op == 0 ? x + z : op == 1 ? x * z : silu(x) * z;
+  ((float*)a.p[2])[i] = op == 0 ? x + z : op == 1 ? x * z : op == 2 ? silu(x) * z : swiglu_oai(x, z, f32_of(a.u[3]), f32_of(a.u[4]));
 }
 
-// p: x, y.  u: n, op (0 scale, 1 silu, 2 gelu, 3 sigmoid), scale bits
+// p: x, y.  u: n, op (0 scale, 1 silu, 2 gelu, 3 sigmoid, 4 softcap, 5 sqrt), scale or cap bits
 __device__ void unary(const Args& a) {
   const uint64_t i = global_index();
   const uint32_t n = a.u[0], op = a.u[1];
@@ -23,6 +30,8 @@ __device__ void unary(const Args& a) {
   if (op == 0) r = v * f32_of(a.u[2]);
   else if (op == 1) r = silu(v);
   else if (op == 3) r = 1.f / (1.f + expf(-v));
+  else if (op == 4) r = f32_of(a.u[2]) * tanhf(v / f32_of(a.u[2]));
+  else if (op == 5) r = sqrtf(v);
   else r = 0.5f * v * (1.f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));  // ggml's tanh gelu
   ((float*)a.p[1])[i] = r;
 }
@@ -45,6 +54,14 @@ __device__ void copy(const Args& a) {
   } else {
     ((float*)a.p[1])[i] = __half2float(((const __half*)a.p[0])[first + i]);
   }
+}
+
+// Elements start .. start + len - 1 of each row of C. p: x, y.  u: n (outputs), C, start, len
+__device__ void slice(const Args& a) {
+  const uint64_t i = global_index();
+  const uint32_t n = a.u[0], c = a.u[1], start = a.u[2], len = a.u[3];
+  if (i >= n) return;
+  ((float*)a.p[1])[i] = ((const float*)a.p[0])[(i / len) * c + start + i % len];
 }
 
 // p: a, b, y.  u: outer, aLen, bLen, elementBytes (2 or 4)

@@ -32,6 +32,7 @@ extern "C" __global__ void binary(Args a) { ix::binary(a); }
 extern "C" __global__ void unary(Args a) { ix::unary(a); }
 extern "C" __global__ void copy(Args a) { ix::copy(a); }
 extern "C" __global__ void concat(Args a) { ix::concat(a); }
+extern "C" __global__ void slice(Args a) { ix::slice(a); }
 extern "C" __global__ void write_rows(Args a) { ix::write_rows(a); }
 extern "C" __global__ void rowwise(Args a) { ix::rowwise(a); }
 extern "C" __global__ void select_top(Args a) { ix::select_top(a); }

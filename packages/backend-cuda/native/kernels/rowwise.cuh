@@ -5,7 +5,8 @@
 namespace ix {
 
 // p: x, y, weight (op 3).  u: cols, op (0 rms_norm, 1 layer_norm, 2 softmax, 3 rms_norm times a
-// weight row: the norm and the mul that follows it in one pass), eps or scale bits
+// weight row: the norm and the mul that follows it in one pass, 4 sum_rows (one output per row),
+// 5 gaussian_top_k: max(0, x - (mean + k·std)), std the sample deviation), eps, scale or k bits
 __device__ void rowwise(const Args& a) {
   __shared__ float scratch[32];
   const uint32_t c = a.u[0], op = a.u[1];
@@ -22,14 +23,25 @@ __device__ void rowwise(const Args& a) {
     } else {
       for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) y[i] = x[i] * inv;
     }
-  } else if (op == 1) {
+  } else if (op == 4) {
+    float s = 0.f;
+    for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) s += x[i];
+    s = block_sum(s, scratch);
+    if (threadIdx.x == 0) ((float*)a.p[1])[blockIdx.x] = s;
+  } else if (op == 1 || op == 5) {
     float s = 0.f;
     for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) s += x[i];
     const float mean = block_sum(s, scratch) / c;
     float v = 0.f;
     for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) v += (x[i] - mean) * (x[i] - mean);
-    const float inv = 1.f / sqrtf(block_sum(v, scratch) / c + param);
-    for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) y[i] = (x[i] - mean) * inv;
+    const float sumSq = block_sum(v, scratch);
+    if (op == 5) {
+      const float cutoff = mean + param * sqrtf(sumSq / (c - 1));
+      for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) y[i] = fmaxf(0.f, x[i] - cutoff);
+    } else {
+      const float inv = 1.f / sqrtf(sumSq / c + param);
+      for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) y[i] = (x[i] - mean) * inv;
+    }
   } else {
     float mx = -FLT_MAX;
     for (uint32_t i = threadIdx.x; i < c; i += blockDim.x) mx = fmaxf(mx, x[i] * param);

@@ -3,24 +3,36 @@ import type { OpParams, Tensor } from '@ix/core';
 import { BLOCK, elementBytes, f32, type ProgramBuilder } from '../program.js';
 import type { PlanContext } from './context.js';
 
-const BINARY = { add: 0, mul: 1, swiglu: 2 } as const;
-const UNARY = { scale: 0, silu: 1, gelu: 2, sigmoid: 3 } as const;
+const BINARY = { add: 0, mul: 1, swiglu: 2, swiglu_oai: 3 } as const;
+const UNARY = { scale: 0, silu: 1, gelu: 2, sigmoid: 3, softcap: 4, sqrt: 5 } as const;
 
-/** add / mul (b repeated over a's leading dims) and swiglu */
+/** add / mul (b repeated over a's leading dims), swiglu and swiglu_oai */
 export function planBinary({ b, node, input, out }: PlanContext): void {
   const a = input(0), rhs = input(1);
   const n = a.numElements;
   if (n === 0) return;
-  b.launch('binary', Math.ceil(n / BLOCK), BLOCK, [b.ptr(a, 4), b.ptr(rhs, 4), b.ptr(out, 4)], [n, rhs.numElements, BINARY[node.op as keyof typeof BINARY]]);
+  const oai = node.op === 'swiglu_oai' ? (node.params as OpParams['swiglu_oai']) : { alpha: 0, limit: 0 };
+  b.launch('binary', Math.ceil(n / BLOCK), BLOCK, [b.ptr(a, 4), b.ptr(rhs, 4), b.ptr(out, 4)], [
+    n, rhs.numElements, BINARY[node.op as keyof typeof BINARY], f32(oai.alpha), f32(oai.limit),
+  ]);
 }
 
-/** scale, silu, gelu, sigmoid */
+/** scale, silu, gelu, sigmoid, softcap, sqrt */
 export function planUnary({ b, node, input, out }: PlanContext): void {
   const x = input(0);
   const n = x.numElements;
   if (n === 0) return;
-  const scale = node.op === 'scale' ? (node.params as OpParams['scale']).scale : 0;
-  b.launch('unary', Math.ceil(n / BLOCK), BLOCK, [b.ptr(x, 4), b.ptr(out, 4)], [n, UNARY[node.op as keyof typeof UNARY], f32(scale)]);
+  const param = node.op === 'scale' ? (node.params as OpParams['scale']).scale : node.op === 'softcap' ? (node.params as OpParams['softcap']).cap : 0;
+  b.launch('unary', Math.ceil(n / BLOCK), BLOCK, [b.ptr(x, 4), b.ptr(out, 4)], [n, UNARY[node.op as keyof typeof UNARY], f32(param)]);
+}
+
+/** elements start .. start + length - 1 of each row */
+export function planSlice({ b, node, input, out }: PlanContext): void {
+  const x = input(0);
+  const { start, length } = node.params as OpParams['slice'];
+  const n = out.numElements;
+  if (n === 0) return;
+  b.launch('slice', Math.ceil(n / BLOCK), BLOCK, [b.ptr(x, 4), b.ptr(out, 4)], [n, x.shape[x.shape.length - 1]!, start, length]);
 }
 
 /** y's n elements from x, starting `first` elements in, converting F32 <-> F16 (I32 moves as words). */

@@ -3,7 +3,7 @@ import type { OpName } from '@ix/core';
 import { planAttention } from './attention.js';
 import type { Planner } from './context.js';
 import { planGather, planMulMatId, planWeightedSum } from './experts.js';
-import { planBinary, planConcat, planCopy, planUnary, planView } from './elementwise.js';
+import { planBinary, planConcat, planCopy, planSlice, planUnary, planView } from './elementwise.js';
 import { planMatmul } from './matmul.js';
 import { planRope } from './rope.js';
 import { planNormLike, planSelect } from './rowwise.js';
@@ -16,13 +16,19 @@ export const PLANNERS: Partial<Record<OpName, Planner>> = {
   add: planBinary,
   mul: planBinary,
   swiglu: planBinary,
+  swiglu_oai: planBinary,
   scale: planUnary,
   silu: planUnary,
   gelu: planUnary,
   sigmoid: planUnary,
+  softcap: planUnary,
+  sqrt: planUnary,
+  slice: planSlice,
   rms_norm: planNormLike,
   layer_norm: planNormLike,
   softmax: planNormLike,
+  sum_rows: planNormLike,
+  gaussian_top_k: planNormLike,
   rope: planRope,
   write_rows: planWriteRows,
   attention: planAttention,
