@@ -160,27 +160,19 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
       expect(r.top1).toBe(1);
     });
 
-    // the CUDA kernels (the emulator in CI) on a whole model: experts, soft-capping, sliding windows, sinks, YaRN
-    if (shape.moe || shape.slidingWindow || shape.attnSoftcap || shape.ropeScalingYarn) {
-      it('cuda, F32: as close to llama.cpp as the reference backend', async (ctx) => {
-        if (!cuda) ctx.skip();
-        const path = join(dir, `${preset}-cuda.gguf`);
+    // GPU backends on a whole model, where their kernels cover what the model uses: CUDA's (the emulator
+    // in CI) experts, soft-capping, sliding windows, sinks and YaRN; Vulkan's expert shaders (lavapipe)
+    const gpus = [
+      { name: 'cuda', available: () => cuda, runs: !!(shape.moe || shape.slidingWindow || shape.attnSoftcap || shape.ropeScalingYarn) },
+      { name: 'vulkan', available: () => vulkan, runs: !!shape.moe },
+    ];
+    for (const gpu of gpus.filter((g) => g.runs)) {
+      it(`${gpu.name}, F32: as close to llama.cpp as the reference backend`, async (ctx) => {
+        if (!gpu.available()) ctx.skip();
+        const path = join(dir, `${preset}-${gpu.name}.gguf`);
         await generateModel({ arch, shape, seed: 7, gguf: path, quant: 'F32' });
-        const r = compare(await ixLogits(path, PROMPT, shape.vocabSize, 'cuda'), await llamaCppLogits(path, shape.vocabSize));
-        console.log(`${preset} cuda F32: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
-        expect(r.relDiff).toBeLessThanOrEqual(await closeEnough(r, TOLERANCE.F32!.relDiff, path, shape.vocabSize));
-        expect(r.top1).toBe(1);
-      });
-    }
-
-    // the expert ops' shaders (lavapipe in CI) on a whole model
-    if (shape.moe) {
-      it('vulkan, F32: as close to llama.cpp as the reference backend', async (ctx) => {
-        if (!vulkan) ctx.skip();
-        const path = join(dir, `${preset}-vk.gguf`);
-        await generateModel({ arch, shape, seed: 7, gguf: path, quant: 'F32' });
-        const r = compare(await ixLogits(path, PROMPT, shape.vocabSize, 'vulkan'), await llamaCppLogits(path, shape.vocabSize));
-        console.log(`${preset} vulkan F32: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
+        const r = compare(await ixLogits(path, PROMPT, shape.vocabSize, gpu.name), await llamaCppLogits(path, shape.vocabSize));
+        console.log(`${preset} ${gpu.name} F32: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
         expect(r.relDiff).toBeLessThanOrEqual(await closeEnough(r, TOLERANCE.F32!.relDiff, path, shape.vocabSize));
         expect(r.top1).toBe(1);
       });
