@@ -5,7 +5,7 @@
 
 namespace ix {
 
-#define IX_WEIGHT_KERNEL_NAMES(s) "matvec_" s, "matvec_glu_" s, "matmul_" s, "matmul_exact_" s, "get_rows_" s, "mul_mat_id_" s
+#define IX_WEIGHT_KERNEL_NAMES(s) "matvec_" s, "matvec_glu_" s, "matmul_" s, "matmul_exact_" s, "get_rows_" s, "mul_mat_id_" s, "mul_mat_id_glu_" s
 
 inline constexpr const char* kKernelNames[] = {
     IX_WEIGHT_KERNEL_NAMES("f32"),  IX_WEIGHT_KERNEL_NAMES("f16"),  IX_WEIGHT_KERNEL_NAMES("bf16"),

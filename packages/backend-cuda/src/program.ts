@@ -66,6 +66,14 @@ export class ProgramBuilder {
     return { kind: 3, offset, bytes };
   }
 
+  private readonly memos = new Map<string, unknown>();
+
+  /** What `make` returns the first time `key` is asked for in this program (results one launch leaves for later ones). */
+  memo<T>(key: string, make: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, make());
+    return this.memos.get(key) as T;
+  }
+
   /** Two position words for `node`, filled from its params before every run. */
   position(node: GraphNode): { ptr: Ptr; index: number } {
     const index = this.positions;

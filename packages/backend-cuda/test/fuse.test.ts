@@ -105,3 +105,31 @@ describe('fused launches of a decode layer', () => {
     expect(launches(split(g, [s]), true, 'fast')).toEqual(['matmul_q4_0', 'matmul_q4_0', 'binary']);
   });
 });
+
+describe('fused launches of an expert FFN', () => {
+  /** router top-k, gate/up/swiglu of the chosen experts, down, mixed: as buildDecoderStep's experts() */
+  function experts(tokens: number) {
+    const g = new Graph();
+    const c = (t: Tensor) => g.constant(t);
+    const x = g.input('x', [tokens, E]);
+    const logits = g.matmul(x, c(weight([8, E], 'F32', 0)));
+    const ids = g.topK(logits, 2);
+    const weights = g.softmax(g.gather(logits, ids));
+    const gate = g.mulMatId(x, c(weight([8, F, E], 'Q4_0', 4096)), ids);
+    const up = g.mulMatId(x, c(weight([8, F, E], 'Q4_0', 4096 + 8 * F * E)), ids);
+    const down = g.mulMatId(g.swiglu(gate, up), c(weight([8, E, F], 'Q4_K', 4096 + 16 * F * E)), ids);
+    return { g, gate, out: g.weightedSum(down, weights) };
+  }
+
+  it.each([1, 40])('%i tokens: one route for the three expert matmuls, gate/up/swiglu in one launch', (tokens) => {
+    const { g, out } = experts(tokens);
+    const planned = launches(split(g, [out]));
+    expect(planned.filter((n) => n.startsWith('moe_route') || n.startsWith('mul_mat_id'))).toEqual(['moe_route', 'mul_mat_id_glu_q4_0', 'mul_mat_id_q4_k']);
+    expect(launches(split(g, [out]), false).filter((n) => n.startsWith('moe_route') || n.startsWith('mul_mat_id'))).toEqual(['moe_route', 'mul_mat_id_q4_0', 'mul_mat_id_q4_0', 'mul_mat_id_q4_k']);
+  });
+
+  it('a gate handed back is written: no GLU, still one route', () => {
+    const { g, gate, out } = experts(1);
+    expect(launches(split(g, [out, gate])).filter((n) => n.startsWith('moe_route') || n.startsWith('mul_mat_id'))).toEqual(['moe_route', 'mul_mat_id_q4_0', 'mul_mat_id_q4_0', 'mul_mat_id_q4_k']);
+  });
+});

@@ -65,9 +65,10 @@ __device__ void moe_route(const Args& a) {
 
 // y[s, r] = x[row(s)] · w[ids[s], r] for up to 8 slots s of one expert (chunk blockIdx.x of the route
 // table), one warp per weight row r (8 rows per block, row group blockIdx.y); row(s) = s when x holds
-// a row per slot, else s / U (a token's slots share its row).
-// p: x, w (all experts), y, route.  u: k, rows (N), rowBytes, E, U, perSlot, maxChunks
-template <int T>
+// a row per slot, else s / U (a token's slots share its row). GLU: y = silu(x · w) * (x · w_up), an
+// expert FFN's gate, up and swiglu in one pass.
+// p: x, w (all experts), y, route, w_up (GLU).  u: k, rows (N), rowBytes, E, U, perSlot, maxChunks
+template <int T, bool GLU>
 __device__ void mul_mat_id(const Args& a) {
   const float* x = (const float*)a.p[0];
   const uint8_t* w = (const uint8_t*)a.p[1];
@@ -95,11 +96,19 @@ __device__ void mul_mat_id(const Args& a) {
   float acc[kMatvecRows];
 #pragma unroll
   for (int i = 0; i < kMatvecRows; ++i) acc[i] = 0.f;
-  matvec_row<T>(w + ((uint64_t)e * rows + r) * rowBytes, xr, k, m, lane, vec, acc);
+  const uint64_t row = ((uint64_t)e * rows + r) * rowBytes;
+  matvec_row<T>(w + row, xr, k, m, lane, vec, acc);
+  float up[GLU ? kMatvecRows : 1];
+  if constexpr (GLU) {
+#pragma unroll
+    for (int i = 0; i < kMatvecRows; ++i) up[i] = 0.f;
+    matvec_row<T>((const uint8_t*)a.p[4] + row, xr, k, m, lane, vec, up);
+  }
 #pragma unroll
   for (int i = 0; i < kMatvecRows; ++i) {
     if (i < (int)m) {
-      const float s = warp_sum(acc[i]);
+      float s = warp_sum(acc[i]);
+      if constexpr (GLU) s = silu(s) * warp_sum(up[i]);
       if (lane == 0) y[(uint64_t)slot[i] * rows + r] = s;
     }
   }

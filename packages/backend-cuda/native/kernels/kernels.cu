@@ -16,7 +16,8 @@ using ix::Args;
   extern "C" __global__ void __launch_bounds__(ix::kMatmulThreads) matmul_##suffix(Args a) { ix::matmul<W>(a); } \
   extern "C" __global__ void __launch_bounds__(ix::kExactThreads) matmul_exact_##suffix(Args a) { ix::matmul_exact<W>(a); } \
   extern "C" __global__ void get_rows_##suffix(Args a) { ix::get_rows<W>(a); }                                   \
-  extern "C" __global__ void __launch_bounds__(256) mul_mat_id_##suffix(Args a) { ix::mul_mat_id<W>(a); }
+  extern "C" __global__ void __launch_bounds__(256) mul_mat_id_##suffix(Args a) { ix::mul_mat_id<W, false>(a); }    \
+  extern "C" __global__ void __launch_bounds__(256) mul_mat_id_glu_##suffix(Args a) { ix::mul_mat_id<W, true>(a); }
 
 IX_WEIGHT_KERNELS(f32, ix::W_F32)
 IX_WEIGHT_KERNELS(f16, ix::W_F16)

@@ -1,6 +1,7 @@
 import type { Graph, GraphNode, GraphSplit, OpParams, Tensor } from '@ix/core';
 
 import { f32, type ProgramBuilder } from '../program.js';
+import { emitMulMatId } from './experts.js';
 import { emitMatmul, MATVEC_MAX_ROWS, type MatmulLaunch } from './matmul.js';
 import { rowBlock } from './rowwise.js';
 
@@ -11,6 +12,7 @@ import { rowBlock } from './rowwise.js';
  *   [view →] matmul [→ view | → add(residual)]   the product written in place of the view, read
  *                                           through the input view, or added to the residual
  *   matmul(gate) → matmul(up) → swiglu      one matvec over both weights (decode)
+ *   mul_mat_id(gate) → mul_mat_id(up) → swiglu   one expert launch over both (any token count)
  * A fused-away value is never written, so it must be read by nothing but the next node of the run
  * and not be an output (GraphSplit.outputs; without it nothing is fused). The arena may give a
  * node's tensor bytes that an earlier node of the run still reads, so a fused launch whose output
@@ -25,7 +27,7 @@ export interface FuseContext {
 /** Plans a fused run starting at nodes[i]: the number of nodes it covers, or 0 when none applies. */
 export function planFused(ctx: FuseContext, i: number): number {
   if (!ctx.split.outputs) return 0;
-  return fuseNormMul(ctx, i) || fuseMatmul(ctx, i);
+  return fuseNormMul(ctx, i) || fuseMatmul(ctx, i) || fuseExpertGlu(ctx, i);
 }
 
 const readersCache = new WeakMap<Graph, Map<number, number[]>>();
@@ -105,4 +107,17 @@ function fuseMatmul({ b, split, accuracy }: FuseContext, i: number): number {
     return covers;
   }
   return 0;
+}
+
+/** gate and up experts of the same rows and ids, then swiglu of the two: one launch */
+function fuseExpertGlu({ b, split }: FuseContext, i: number): number {
+  const gate = split.nodes[i]!, up = split.nodes[i + 1], glu = split.nodes[i + 2];
+  if (gate.op !== 'mul_mat_id' || up?.op !== 'mul_mat_id' || glu?.op !== 'swiglu') return 0;
+  if (up.inputs[0] !== gate.inputs[0] || up.inputs[2] !== gate.inputs[2] || glu.inputs[0] !== gate.id || glu.inputs[1] !== up.id) return 0;
+  if (!onlyFor(split, gate, glu) || !onlyFor(split, up, glu)) return 0;
+  const x = split.tensorOf(gate.inputs[0]!), w = split.tensorOf(gate.inputs[1]!), wUp = split.tensorOf(up.inputs[1]!);
+  const ids = split.tensorOf(gate.inputs[2]!), out = split.tensorOf(glu.id);
+  if (wUp.dtype !== w.dtype || wUp.shape.some((d, k) => d !== w.shape[k]) || [x, w, wUp, ids].some((t) => overlaps(out, t))) return 0;
+  emitMulMatId(b, { x, w, ids, idsNode: gate.inputs[2]!, out, up: wUp });
+  return 3;
 }
