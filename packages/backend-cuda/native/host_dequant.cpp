@@ -10,7 +10,7 @@ namespace ix {
 namespace {
 
 // [blockElems, blockBytes] per WeightType
-constexpr size_t kBlock[W_COUNT][2] = {{1, 4}, {1, 2}, {1, 2}, {32, 34}, {32, 18}, {256, 144}, {256, 176}, {256, 210}, {32, 18}};
+constexpr size_t kBlock[W_COUNT][2] = {{1, 4}, {1, 2}, {1, 2}, {32, 34}, {32, 18}, {256, 144}, {256, 176}, {256, 210}, {32, 18}, {32, 17}};
 
 template <int T>
 void decode(const uint8_t* data, size_t count, float* out) {
@@ -34,6 +34,7 @@ void host_dequantize(int type, const uint8_t* data, size_t bytes, size_t count, 
     case W_Q5_K: return decode<W_Q5_K>(data, count, out);
     case W_Q6_K: return decode<W_Q6_K>(data, count, out);
     case W_IQ4_NL: return decode<W_IQ4_NL>(data, count, out);
+    case W_MXFP4: return decode<W_MXFP4>(data, count, out);
   }
 }
 

@@ -1,7 +1,7 @@
 import { opSupport, type DTypeName, type GraphNode, type OpName } from '@ix/core';
 
 /** Weight types the matvec / matmul / get_rows kernels decode (native/kernels/dequant.h). */
-export const WEIGHT_DTYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL'] as const satisfies readonly DTypeName[];
+export const WEIGHT_DTYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_NL', 'MXFP4'] as const satisfies readonly DTypeName[];
 
 /** Largest head dimension attention.cuh handles. */
 export const MAX_HEAD_DIM = 512;

@@ -134,7 +134,7 @@ export function elementBytes(dtype: string): number {
   return dtype === 'F16' || dtype === 'BF16' ? 2 : dtype === 'F32' || dtype === 'I32' ? 4 : 1;
 }
 
-/** Byte alignment a region of `dtype` needs: its element size, and 2 for quantized blocks (f16 scales). */
+/** Byte alignment a region of `dtype` needs: its element size, 2 for quantized blocks (f16 scales), 1 for MXFP4's (bytes only). */
 export function alignOf(dtype: string): number {
-  return Math.max(2, elementBytes(dtype));
+  return dtype === 'MXFP4' ? 1 : Math.max(2, elementBytes(dtype));
 }

@@ -1,4 +1,4 @@
-import { quantize, type DTypeName } from '@ix/core';
+import { dtypeInfo, quantize, type DTypeName } from '@ix/core';
 import { expectZeroRowsForOutOfRangeIds } from '@ix/kernel-testing';
 import { afterAll, describe, it } from 'vitest';
 
@@ -9,7 +9,7 @@ import { errorLog, expectClose, hasDevice, makeCuda, randomF32, rng, runBoth, sk
 const log = errorLog('get_rows');
 afterAll(() => log.print());
 
-const blockOf = (t: DTypeName) => (t.endsWith('_K') ? 256 : t.startsWith('Q') || t.startsWith('IQ') ? 32 : 1);
+const blockOf = (t: DTypeName) => dtypeInfo(t).blockSize;
 
 describe.skipIf(!hasDevice)(`get_rows on CUDA${skipReason ? ` (${skipReason})` : ''}`, () => {
   const be = hasDevice ? makeCuda() : undefined!;
@@ -20,7 +20,7 @@ describe.skipIf(!hasDevice)(`get_rows on CUDA${skipReason ? ` (${skipReason})` :
     const r = 29;
     const w = randomF32(r * c, rng(5), 3);
     const bytes = dtype === 'F32' ? new Uint8Array(w.buffer) : quantize(dtype, w);
-    const offset = dtype === 'F32' ? 12 : 2; // inside a buffer, at the smallest alignment the type allows
+    const offset = dtype === 'F32' ? 12 : dtype === 'MXFP4' ? 1 : 2; // inside a buffer, at the smallest alignment the type allows
     const ids = Int32Array.from([28, 0, 5, 5, 17, 3, 28]);
     const { ours, ref } = await runBoth(be, [{ shape: [r, c], dtype, bytes, offset }], (g, k) => [g.getRows(k(0), g.input('ids', [ids.length], 'I32'))], { ids });
     log.add(`${dtype} C=${c}`, expectClose(ours[0]!, ref[0]!, 1e-6, dtype));

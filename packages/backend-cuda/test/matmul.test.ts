@@ -1,4 +1,4 @@
-import { quantize, type DTypeName } from '@ix/core';
+import { dtypeInfo, quantize, type DTypeName } from '@ix/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { WEIGHT_DTYPES } from '../src/index.js';
@@ -14,7 +14,7 @@ import { errorLog, expectClose, hasDevice, makeCuda, randomF32, rng, runBoth, sk
 const log = errorLog('matmul');
 afterAll(() => log.print());
 
-const blockOf = (t: DTypeName) => (t.endsWith('_K') ? 256 : t.startsWith('Q') || t.startsWith('IQ') ? 32 : 1);
+const blockOf = (t: DTypeName) => dtypeInfo(t).blockSize;
 const plainBytes = (t: DTypeName, w: Float32Array) => (t === 'F32' ? new Uint8Array(w.buffer) : quantize(t, w));
 
 describe.skipIf(!hasDevice).each(['exact', 'fast'] as const)(`matmul on CUDA, %s${skipReason ? ` (${skipReason})` : ''}`, (accuracy) => {

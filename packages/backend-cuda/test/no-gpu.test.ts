@@ -48,10 +48,10 @@ describe.skipIf(!addonBuilt)(`no driver at run time${addonBuilt ? '' : ` (${load
     expect(p.reason).toMatch(/libc\.so\.6 lacks cuInit/);
   });
 
-  it('lists its kernels: every weight type has matvec (plain and GLU), matmul (f16 and exact tiles) and get_rows', () => {
+  it('lists its kernels: every weight type has matvec (plain and GLU), matmul (f16 and exact tiles), get_rows and mul_mat_id (plain and GLU)', () => {
     const names = loadAddon().addon!.kernelNames();
-    for (const t of ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k', 'iq4_nl']) {
-      for (const k of ['matvec', 'matvec_glu', 'matmul', 'matmul_exact', 'get_rows']) expect(names).toContain(`${k}_${t}`);
+    for (const t of ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k', 'iq4_nl', 'mxfp4']) {
+      for (const k of ['matvec', 'matvec_glu', 'matmul', 'matmul_exact', 'get_rows', 'mul_mat_id', 'mul_mat_id_glu']) expect(names).toContain(`${k}_${t}`);
     }
   });
 });

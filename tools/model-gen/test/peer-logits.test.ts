@@ -178,6 +178,20 @@ for (const preset of ['llama-tiny', 'qwen2-tiny', 'qwen3-tiny', 'gemma2-tiny', '
       });
     }
 
+    // gpt-oss's MXFP4 experts decoded by the CUDA kernels: the same logits as the reference backend's
+    if (arch === 'gpt-oss') {
+      it('cuda, MXFP4 experts: the reference backend\'s logits', async (ctx) => {
+        if (!cuda) ctx.skip();
+        const path = join(dir, `${preset}-cuda-mxfp4.gguf`);
+        await generateModel({ arch, shape, seed: 7, gguf: path, quant: 'MXFP4' });
+        const r = compare(await ixLogits(path, PROMPT, shape.vocabSize, 'cuda'), await ixLogits(path, PROMPT, shape.vocabSize));
+        console.log(`${preset} cuda MXFP4 vs reference: relative ${r.relDiff.toExponential(2)}, top-1 ${(r.top1 * 100).toFixed(0)}%`);
+        // f32 sums against f64 ones (measured 5.2e-5 on the emulator)
+        expect(r.relDiff).toBeLessThan(2e-4);
+        expect(r.top1).toBe(1);
+      });
+    }
+
     it('the safetensors folder of the same weights gives the same logits as the F32 GGUF', async () => {
       const gguf = join(dir, `${preset}-st.gguf`);
       const hf = join(dir, `${preset}-hf`);

@@ -14,7 +14,7 @@
 namespace ix {
 
 // Weight types, in the order of kWeightTypeNames (native/kernel_table.h) and src/ops.ts.
-enum WeightType : int { W_F32 = 0, W_F16, W_BF16, W_Q8_0, W_Q4_0, W_Q4_K, W_Q5_K, W_Q6_K, W_IQ4_NL, W_COUNT };
+enum WeightType : int { W_F32 = 0, W_F16, W_BF16, W_Q8_0, W_Q4_0, W_Q4_K, W_Q5_K, W_Q6_K, W_IQ4_NL, W_MXFP4, W_COUNT };
 
 IX_HD float f16_to_f32(uint16_t h) {
 #ifdef __CUDA_ARCH__
@@ -70,6 +70,18 @@ IX_HD int iq4nl_value(int q) {
   return v[q];
 }
 
+IX_HD int mxfp4_value(int q) {
+  // kvalues_mxfp4: E2M1 values doubled (the scale below is halved to match)
+  const int8_t v[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+  return v[q];
+}
+
+/** An E8M0 exponent as ggml_e8m0_to_fp32_half: 2^(e - 128), e = 0 and 1 the float32 subnormals. */
+IX_HD float e8m0_half(uint8_t e) {
+  union { uint32_t u; float f; } c{e < 2 ? 0x00200000u << e : (uint32_t)(e - 1) << 23};
+  return c.f;
+}
+
 /** Weights 8c .. 8c+7 of `row`. Plain types need 8c+8 <= row length (tails use plain_at). */
 template <int T>
 IX_HD void dequant8(const uint8_t* row, uint32_t c, float* w) {
@@ -90,6 +102,14 @@ IX_HD void dequant8(const uint8_t* row, uint32_t c, float* w) {
       const int n = (q[i] >> shift) & 15;
       w[i] = T == W_Q4_0 ? d * (n - 8) : d * iq4nl_value(n);
     }
+  } else if (T == W_MXFP4) {
+    // 17-byte blocks: the exponent, then nibbles laid out as Q4_0's
+    const uint8_t* b = row + (c >> 2) * 17;
+    const float d = e8m0_half(b[0]);
+    const uint32_t s = c & 3;
+    const uint8_t* q = b + 1 + (s & 1) * 8;
+    const int shift = s >= 2 ? 4 : 0;
+    for (int i = 0; i < 8; ++i) w[i] = d * mxfp4_value((q[i] >> shift) & 15);
   } else if (T == W_Q4_K || T == W_Q5_K) {
     const uint8_t* b = row + (c >> 5) * (T == W_Q4_K ? 144 : 176);
     const uint32_t w0 = (c & 31) * 8, g = w0 >> 6, hi = (w0 & 63) >= 32 ? 1 : 0, l0 = w0 & 31;

@@ -28,6 +28,7 @@ IX_WEIGHT_KERNELS(q4_k, ix::W_Q4_K)
 IX_WEIGHT_KERNELS(q5_k, ix::W_Q5_K)
 IX_WEIGHT_KERNELS(q6_k, ix::W_Q6_K)
 IX_WEIGHT_KERNELS(iq4_nl, ix::W_IQ4_NL)
+IX_WEIGHT_KERNELS(mxfp4, ix::W_MXFP4)
 
 extern "C" __global__ void binary(Args a) { ix::binary(a); }
 extern "C" __global__ void unary(Args a) { ix::unary(a); }
