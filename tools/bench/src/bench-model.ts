@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { generateModel, PRESETS, type QuantPreset } from '@ix/model-gen';
 
@@ -19,7 +20,7 @@ export async function benchModel(o: { model?: string; preset: string; quant: str
   const path = join(o.modelDir, `${o.preset}-${o.quant}-seed1.gguf`);
   if (!existsSync(path)) {
     log(`generating ${path} ...`);
-    await generateModel({ ...preset, seed: 1, gguf: path, quant: o.quant as QuantPreset, tokenizerDir: o.tokenizerDir });
+    await generateModel({ ...preset, seed: 1, gguf: path, quant: o.quant as QuantPreset, tokenizerDir: o.tokenizerDir, threads: availableParallelism() });
   }
   return path;
 }

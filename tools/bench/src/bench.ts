@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverBackends } from '@ix/core';
 import { loadModel, measureSpeed } from '@ix/llm';
@@ -89,7 +89,7 @@ for (const quant of quants) {
   const path = values.model ?? join(values['model-dir']!, `${values.preset}-${quant}-seed1.gguf`);
   if (!values.model && !existsSync(path)) {
     log(`generating ${path} ...`);
-    await generateModel({ ...preset, seed: 1, gguf: path, quant: quant as QuantPreset, onProgress: toolProgress('  tensors') });
+    await generateModel({ ...preset, seed: 1, gguf: path, quant: quant as QuantPreset, onProgress: toolProgress('  tensors'), threads: availableParallelism() });
   }
   // decode reads every weight it uses once per token (bandwidth.ts: one embedding row, a token's share of the experts)
   const bytesPerToken = await bytesReadPerToken(path);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverBackends } from '@ix/core';
 import { loadModel, meanKL } from '@ix/llm';
@@ -30,7 +30,7 @@ await mkdir(values['model-dir']!, { recursive: true });
 
 async function modelFile(quant: QuantPreset): Promise<string> {
   const path = join(values['model-dir']!, `${values.preset}-${quant}-seed1.gguf`);
-  if (!existsSync(path)) await generateModel({ ...preset!, seed: 1, gguf: path, quant });
+  if (!existsSync(path)) await generateModel({ ...preset!, seed: 1, gguf: path, quant, threads: availableParallelism() });
   return path;
 }
 

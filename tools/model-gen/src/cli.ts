@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { availableParallelism } from 'node:os';
+
 import { generateModel } from './generate.js';
 import { PRESETS } from './shapes.js';
 import type { QuantPreset } from './quant-mix.js';
 import { toolArgs, toolProgress } from './tool-cli.js';
 
-const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|MXFP4 (MoE experts MXFP4, the rest Q8_0)|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16] [--tokenizer-dir folder (BERT: its WordPiece tokenizer.json)] [--pooling mean|cls|last]`;
+const usage = `usage: ix-model-gen --preset <${Object.keys(PRESETS).join('|')}> [--quant F32|F16|Q8_0|Q4_0|Q4_K_M|MXFP4 (MoE experts MXFP4, the rest Q8_0)|...] [--seed N] [--layers N] [--gguf out.gguf] [--hf out-folder] [--hf-dtype F32|BF16] [--tokenizer-dir folder (BERT: its WordPiece tokenizer.json)] [--pooling mean|cls|last] [--threads N (default: every core)]`;
 
 const values = toolArgs(
   {
@@ -19,6 +21,8 @@ const values = toolArgs(
     'tokenizer-dir': { type: 'string' },
     // an embedding model's pooling (mean, cls, last): a decoder so marked is an embedder
     pooling: { type: 'string' },
+    // worker threads making the GGUF's tensors (the file is the same whatever the count)
+    threads: { type: 'string', default: String(availableParallelism()) },
   },
   usage,
 );
@@ -37,6 +41,11 @@ if (!Number.isInteger(layers) || layers < 1) {
   process.stderr.write(`error: --layers must be a positive integer, got "${values.layers}"\n${usage}\n`);
   process.exit(2);
 }
+const threads = Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1) {
+  process.stderr.write(`error: --threads must be a positive integer, got "${values.threads}"\n${usage}\n`);
+  process.exit(2);
+}
 await generateModel({
   arch: preset.arch,
   shape: { ...preset.shape, nLayers: layers },
@@ -48,4 +57,5 @@ await generateModel({
   tokenizerDir: values['tokenizer-dir'],
   pooling: values.pooling as 'mean' | 'cls' | 'last' | undefined,
   onProgress: toolProgress('tensors'),
+  threads,
 });

@@ -6,6 +6,7 @@ import { tensorValues } from './random.js';
 import { isExpertTensor, isGemma, longRopeAttnFactor, longRopeFactors, tensorSpecs, type GeneratedArch, type ModelShape, type TensorSpec } from './shapes.js';
 import { generatedTokenizer } from './tokenizers.js';
 import { quantMix, type QuantPreset } from './quant-mix.js';
+import { TensorPool } from './tensor-pool.js';
 
 export interface GenerateOptions {
   arch: GeneratedArch;
@@ -35,6 +36,11 @@ export interface GenerateOptions {
    */
   pooling?: 'mean' | 'cls' | 'last';
   onProgress?: (done: number, total: number, name: string) => void;
+  /**
+   * Threads that make the GGUF's tensors (worker threads, from the built package only; the file is the
+   * same whatever the count). Default 1.
+   */
+  threads?: number;
 }
 
 /**
@@ -51,19 +57,26 @@ export async function generateModel(o: GenerateOptions): Promise<void> {
   const values = (t: TensorSpec) => hfLayoutValues(o, t);
   if (o.gguf) {
     const mix = quantMix(o.quant ?? 'F32', o.shape.nLayers, o.shape.moe?.nExperts);
+    const script = (o.threads ?? 1) > 1 ? TensorPool.script() : undefined;
+    const { onProgress: _, ...plain } = o;
+    const pool = script && new TensorPool(script, o.threads!, plain, specs.map((t, i) => ({ values: t.shape.reduce((a, b) => a * b, 1), pieces: rowPieces(o, i) })));
     let done = 0;
-    const tensors: GGUFTensorInput[] = specs.map((t) => ({
+    const tensors: GGUFTensorInput[] = specs.map((t, i) => ({
       name: t.name,
       shape: t.shape,
       dtype: mix(t),
       data: async () => {
-        const v = toGGUFLayout(o, t, values(t));
+        const v = pool ? await pool.tensor(i) : toGGUFLayout(o, t, values(t));
         o.onProgress?.(++done, specs.length, t.name);
         return v;
       },
     }));
     const { metadata, types } = ggufMetadata(o);
-    await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
+    try {
+      await writeGGUF(await FileSink.create(o.gguf), { metadata, types, tensors });
+    } finally {
+      await pool?.close();
+    }
   }
   if (o.hf) {
     if (o.arch !== 'bert' && o.arch !== 'xlm-roberta' && o.shape.classifierLabels && o.arch !== 'qwen3') throw new Error('model-gen writes Qwen3 decoder rerankers only (a README marks the folder, as convert_hf_to_gguf reads it)');
@@ -295,6 +308,45 @@ function rerankerHeadRows(o: GenerateOptions, t: TensorSpec): Float32Array {
   const out = new Float32Array(2 * width);
   [vocab['yes']!, vocab['no']!].forEach((id, i) => out.set(all.subarray(id * width, (id + 1) * width), i * width));
   return out;
+}
+
+/**
+ * Tensor `index` of the GGUF as the file holds it, or its rows [first, end) (a worker's job:
+ * tensor-pool.ts; rows only where `rowPieces` offers them).
+ */
+export function ggufTensorBytes(o: GenerateOptions, index: number, rows?: readonly [number, number]): Uint8Array {
+  const t = tensorSpecs(o.arch, o.shape)[index];
+  if (!t) throw new Error(`the model has no tensor ${index}`);
+  let v: Float32Array;
+  if (rows) {
+    const width = t.shape[t.shape.length - 1]!;
+    v = tensorValues(o.seed, t.name, (rows[1] - rows[0]) * width, t.kind, width, rows[0] * width);
+  } else {
+    v = toGGUFLayout(o, t, hfLayoutValues(o, t));
+  }
+  const dtype = quantMix(o.quant ?? 'F32', o.shape.nLayers, o.shape.moe?.nExperts)(t);
+  return dtype === 'F32' ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : quantize(dtype, v);
+}
+
+/** Values per piece of a tensor split over threads: enough work for one message. */
+const PIECE_VALUES = 1 << 23;
+
+/**
+ * Row ranges a big tensor can be made in, each alone (its values are plain tensorValues of its name
+ * and the GGUF keeps the generated layout), or undefined: made whole.
+ */
+export function rowPieces(o: GenerateOptions, index: number, pieceValues = PIECE_VALUES): [number, number][] | undefined {
+  const t = tensorSpecs(o.arch, o.shape)[index]!;
+  const width = t.shape[t.shape.length - 1]!;
+  const rows = t.shape.reduce((a, b) => a * b, 1) / width;
+  if (rows * width <= pieceValues || width === 0) return undefined;
+  const special = isDecoderReranker(o) && t.name === 'cls.output.weight' || /^rope_factors_/.test(t.name) || (isGemma(o.arch) && t.kind === 'norm') || (o.identicalTokenTypes && t.name === 'token_types.weight');
+  const permuted = (o.arch === 'llama' || o.arch === 'granite' || o.arch === 'mixtral') && /\.attn_[qk]\.weight$/.test(t.name);
+  if (special || permuted) return undefined;
+  const per = Math.max(1, Math.floor(pieceValues / width));
+  const pieces: [number, number][] = [];
+  for (let r = 0; r < rows; r += per) pieces.push([r, Math.min(rows, r + per)]);
+  return pieces;
 }
 
 function hfLayoutValues(o: GenerateOptions, t: TensorSpec): Float32Array {

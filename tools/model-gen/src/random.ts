@@ -2,8 +2,9 @@
  * Deterministic weights from a seed and a tensor name: each tensor has its own stream, so a tensor's
  * values do not depend on which other tensors were generated (GGUF and safetensors agree).
  */
-export function tensorValues(seed: number, name: string, count: number, kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink' | 'coef' | 'router' | 'headnorm', fanIn: number): Float32Array {
-  const rng = stream(seed, name);
+export function tensorValues(seed: number, name: string, count: number, kind: 'matrix' | 'embedding' | 'norm' | 'bias' | 'sink' | 'coef' | 'router' | 'headnorm', fanIn: number, first = 0): Float32Array {
+  // values first .. first + count - 1 of the tensor: every value takes two draws, so the stream jumps there
+  const rng = stream(seed, name, 2 * first);
   const out = new Float32Array(count);
   if (kind === 'norm' || kind === 'headnorm') {
     // around 1, as trained norms are; Gemma 3n's q/k head norms around 0.5: its scores are q·k
@@ -26,10 +27,11 @@ export function tensorValues(seed: number, name: string, count: number, kind: 'm
   return out;
 }
 
-function stream(seed: number, name: string): () => number {
+function stream(seed: number, name: string, skip: number): () => number {
   let h = (seed ^ 0x9e3779b9) >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  let a = h || 1;
+  // mulberry32's state moves by a constant per draw: `skip` draws on is a multiply away (mod 2^32)
+  let a = ((h || 1) + Math.imul(skip % 4294967296, 0x6d2b79f5)) >>> 0;
   // mulberry32
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
