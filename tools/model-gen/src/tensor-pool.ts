@@ -3,8 +3,6 @@ import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-import type { GenerateOptions } from './generate.js';
-
 interface Job {
   id: number;
   index: number;
@@ -45,7 +43,8 @@ export class TensorPool {
   constructor(
     script: URL,
     threads: number,
-    private readonly options: GenerateOptions,
+    /** what the workers make the tensors from (generate.ts's options, without functions) */
+    private readonly options: object,
     private readonly tensors: readonly PoolTensor[],
   ) {
     for (let i = 0; i < threads; i++) {
