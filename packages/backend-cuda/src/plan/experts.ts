@@ -1,4 +1,4 @@
-import { tensorByteSize, type GraphNode, type Tensor } from '@ix/core';
+import { tensorByteSize, type Tensor } from '@ix/core';
 
 import { alignOf, BLOCK, type Ptr, type ProgramBuilder } from '../program.js';
 import type { PlanContext } from './context.js';
@@ -48,7 +48,7 @@ export function emitMulMatId(b: ProgramBuilder, { x, w, ids, idsNode, out, up }:
 
 /** y[T, U, N]: each slot's row of x times its expert's matrix */
 export function planMulMatId({ b, node, input, out }: PlanContext): void {
-  emitMulMatId(b, { x: input(0), w: input(1), ids: input(2), idsNode: (node as GraphNode<'mul_mat_id'>).inputs[2]!, out });
+  emitMulMatId(b, { x: input(0), w: input(1), ids: input(2), idsNode: node.inputs[2]!, out });
 }
 
 /** out[r, j] = x[r, ids[r, j]] (an id outside the row gives 0) */
